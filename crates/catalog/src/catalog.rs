@@ -1,0 +1,349 @@
+//! The catalog: the SQLite store and the spatial index kept in step, and the one query API the
+//! CLI, the server and the app all use.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::{CatalogError, Result};
+use crate::index::SpatialIndex;
+use crate::model::{Kind, Source, Station};
+use crate::progress::Progress;
+use crate::query::{self, BBox, Filter, Found};
+use crate::route::{self, Route};
+use crate::sphere::LatLon;
+use crate::store::{self, STATION_COLUMNS, Store, Upserted};
+use crate::synthetic;
+
+/// How many stations the built-in default catalog has (all synthetic, nationwide, all kinds).
+pub const DEFAULT_SEED_COUNT: usize = 30_000;
+
+/// A station in a query's answer, with where it is from the query point.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    #[serde(flatten)]
+    pub station: Station,
+    /// Great-circle metres from the query point (None for a text search without a point).
+    pub distance_m: Option<f64>,
+    pub bearing_deg: Option<f64>,
+    /// At the query's time: true, false, or null when the hours are unknown.
+    pub open_now: Option<bool>,
+    /// Route queries: metres along the route to the closest approach.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub along_m: Option<f64>,
+    /// Route queries: metres from the route.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset_m: Option<f64>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KindCount {
+    pub kind: Kind,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogInfo {
+    pub path: String,
+    pub schema_version: i64,
+    pub file_bytes: u64,
+    pub stations: usize,
+    pub per_kind: Vec<KindCount>,
+    pub synthetic: usize,
+    /// Share of stations that are generated examples, 0..1.
+    pub synthetic_share: f64,
+    pub last_updated: Option<String>,
+}
+
+pub struct Catalog {
+    store: Store,
+    index: SpatialIndex,
+}
+
+impl Catalog {
+    /// Opens an existing catalog (or creates an empty one) and builds its index.
+    pub fn open(path: &Path) -> Result<Catalog> {
+        let store = Store::open(path)?;
+        let index = SpatialIndex::load(store.conn())?;
+        Ok(Catalog { store, index })
+    }
+
+    /// Opens the catalog at `path`, first creating it from the built-in synthetic seed if the
+    /// file does not exist. Seeding writes a temporary file and renames it, so an interrupted
+    /// first run never leaves a half-filled catalog behind.
+    pub fn open_or_seed(path: &Path, progress: &mut dyn Progress) -> Result<Catalog> {
+        if !path.exists() {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            let tmp = path.with_extension("seeding");
+            // A leftover from an interrupted seed is incomplete by definition.
+            for leftover in [
+                tmp.clone(),
+                tmp.with_extension("seeding-wal"),
+                tmp.with_extension("seeding-shm"),
+            ] {
+                let _ = std::fs::remove_file(leftover);
+            }
+            {
+                let mut seeded = Catalog::open(&tmp)?;
+                let stations = synthetic::generate(DEFAULT_SEED_COUNT, synthetic::DEFAULT_SEED);
+                seeded.import(stations, progress)?;
+                seeded
+                    .store
+                    .conn()
+                    .pragma_update(None, "journal_mode", "DELETE")?;
+            }
+            std::fs::rename(&tmp, path)?;
+        }
+        Catalog::open(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        self.store.path()
+    }
+
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Upserts validated stations by id in one transaction: all or nothing.
+    pub fn import(
+        &mut self,
+        stations: Vec<Station>,
+        progress: &mut dyn Progress,
+    ) -> Result<ImportReport> {
+        let now = crate::exchange::now_rfc3339();
+        let mut report = ImportReport::default();
+        let mut changed: Vec<(i64, usize)> = Vec::new();
+        progress.begin("writing", stations.len() as u64);
+        let tx = self.store.conn_mut().transaction()?;
+        for (i, station) in stations.iter().enumerate() {
+            match store::upsert(&tx, station, &now)? {
+                Upserted::Inserted(pk) => {
+                    report.inserted += 1;
+                    changed.push((pk, i));
+                }
+                Upserted::Updated(pk) => {
+                    report.updated += 1;
+                    changed.push((pk, i));
+                }
+                Upserted::Unchanged => report.unchanged += 1,
+            }
+            if i % 1024 == 1023 {
+                progress.advance(1024);
+            }
+        }
+        tx.commit()?;
+        progress.advance(stations.len() as u64 % 1024);
+        progress.end();
+        // Small batches update the tree in place; big ones rebuild it, which is faster.
+        if changed.len() > 10_000 || changed.len() > self.index.len() {
+            self.index = SpatialIndex::load(self.store.conn())?;
+        } else {
+            for (pk, i) in changed {
+                self.index.upsert(pk, &stations[i]);
+            }
+        }
+        Ok(report)
+    }
+
+    pub fn station(&self, id: &str) -> Result<Station> {
+        self.store
+            .station(id)?
+            .ok_or_else(|| CatalogError::NotFound(id.to_string()))
+    }
+
+    /// Calls `f` with every station, ordered by id, without holding them all in memory.
+    pub fn for_each_station(&self, mut f: impl FnMut(&Station) -> Result<()>) -> Result<()> {
+        let sql = format!("SELECT {STATION_COLUMNS} FROM stations ORDER BY id");
+        let mut stmt = self.store.conn().prepare(&sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            f(&store::station_from_row(row)?)?;
+        }
+        Ok(())
+    }
+
+    /// The `k` nearest stations to `at` that pass the filter.
+    pub fn nearest(&self, at: LatLon, k: usize, filter: &Filter) -> Result<Vec<Hit>> {
+        self.hits_from(Some(at), query::nearest(&self.index, at, k, filter), filter)
+    }
+
+    /// Every station within `radius_m` of `at` that passes the filter, nearest first.
+    pub fn within(&self, at: LatLon, radius_m: f64, filter: &Filter) -> Result<Vec<Hit>> {
+        self.hits_from(
+            Some(at),
+            query::within(&self.index, at, radius_m, filter),
+            filter,
+        )
+    }
+
+    /// Stations inside a map view, nearest its centre first, at most `limit`.
+    pub fn in_box(&self, bbox: &BBox, limit: usize, filter: &Filter) -> Result<Vec<Hit>> {
+        let found = query::in_box(&self.index, bbox, limit, filter);
+        self.hits_from(Some(bbox.center()), found, filter)
+    }
+
+    /// Stations within `within_m` of the route, in order along it; distances are from its start.
+    pub fn along(&self, route: &Route, within_m: f64, filter: &Filter) -> Result<Vec<Hit>> {
+        let found = route::along(&self.index, route, within_m, filter);
+        let start = route.start();
+        found
+            .into_iter()
+            .map(|f| {
+                let mut hit = self.hit(f.pk, Some(start), filter)?;
+                hit.along_m = Some(f.along_m);
+                hit.offset_m = Some(f.offset_m);
+                Ok(hit)
+            })
+            .collect()
+    }
+
+    /// Name/address search (works for Chinese: trigram full-text search, substring match for
+    /// words shorter than three characters). With `near`, results are ordered by distance;
+    /// without, by relevance.
+    pub fn search(
+        &self,
+        text: &str,
+        near: Option<LatLon>,
+        limit: usize,
+        filter: &Filter,
+    ) -> Result<Vec<Hit>> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (long, short): (Vec<&str>, Vec<&str>) =
+            words.iter().partition(|w| w.chars().count() >= 3);
+        let mut sql = String::from("SELECT s.pk FROM stations s");
+        let mut args: Vec<String> = Vec::new();
+        if !long.is_empty() {
+            sql.push_str(" JOIN station_text t ON t.rowid = s.pk AND station_text MATCH ?");
+            // Each word as a quoted phrase, all required.
+            args.push(
+                long.iter()
+                    .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+                    .collect::<Vec<_>>()
+                    .join(" AND "),
+            );
+        }
+        sql.push_str(" WHERE 1");
+        for w in &short {
+            sql.push_str(" AND (s.name LIKE ? ESCAPE '\\' OR s.address LIKE ? ESCAPE '\\')");
+            let pattern = format!(
+                "%{}%",
+                w.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            args.push(pattern.clone());
+            args.push(pattern);
+        }
+        sql.push_str(if long.is_empty() {
+            " ORDER BY length(s.name), s.id"
+        } else {
+            " ORDER BY t.rank, s.id"
+        });
+        let mut stmt = self.store.conn().prepare(&sql)?;
+        let pks = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))?;
+        let mut found = Vec::new();
+        for pk in pks {
+            let pk = pk? as u32;
+            let Some(s) = self.index.summary(pk) else {
+                continue;
+            };
+            if !filter.admits(&self.index, s) {
+                continue;
+            }
+            let distance_m = near.map_or(0.0, |p| p.distance_m(s.location));
+            found.push(Found { pk, distance_m });
+            if near.is_none() && found.len() == limit {
+                break;
+            }
+        }
+        if near.is_some() {
+            query::sort_found(&self.index, &mut found);
+            found.truncate(limit);
+        }
+        self.hits_from(near, found, filter)
+    }
+
+    pub fn info(&self) -> Result<CatalogInfo> {
+        let conn = self.store.conn();
+        let mut per_kind: Vec<KindCount> = Kind::ALL
+            .iter()
+            .map(|&kind| KindCount { kind, count: 0 })
+            .collect();
+        let mut stmt = conn.prepare("SELECT kind, count(*) FROM stations GROUP BY kind")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (kind, n) = row?;
+            if let Some(k) = per_kind.iter_mut().find(|k| k.kind.id() == kind) {
+                k.count = n as usize;
+            }
+        }
+        let stations: usize = per_kind.iter().map(|k| k.count).sum();
+        let synthetic: i64 = conn.query_row(
+            "SELECT count(*) FROM stations WHERE source = ?1",
+            [Source::Synthetic.id()],
+            |r| r.get(0),
+        )?;
+        let last_updated: Option<String> =
+            conn.query_row("SELECT max(updated_at) FROM stations", [], |r| r.get(0))?;
+        Ok(CatalogInfo {
+            path: self.path().display().to_string(),
+            schema_version: self.store.schema_version()?,
+            file_bytes: std::fs::metadata(self.path()).map(|m| m.len()).unwrap_or(0),
+            stations,
+            per_kind,
+            synthetic: synthetic as usize,
+            synthetic_share: if stations == 0 {
+                0.0
+            } else {
+                synthetic as f64 / stations as f64
+            },
+            last_updated,
+        })
+    }
+
+    fn hits_from(
+        &self,
+        from: Option<LatLon>,
+        found: Vec<Found>,
+        filter: &Filter,
+    ) -> Result<Vec<Hit>> {
+        found
+            .into_iter()
+            .map(|f| self.hit(f.pk, from, filter))
+            .collect()
+    }
+
+    fn hit(&self, pk: u32, from: Option<LatLon>, filter: &Filter) -> Result<Hit> {
+        let station = self.store.station_by_pk(pk as i64)?;
+        let open_now = self
+            .index
+            .summary(pk)
+            .and_then(|s| self.index.open_state(s, filter.time).as_option());
+        Ok(Hit {
+            distance_m: from.map(|p| p.distance_m(station.location)),
+            bearing_deg: from.map(|p| p.bearing_deg(station.location)),
+            open_now,
+            along_m: None,
+            offset_m: None,
+            station,
+        })
+    }
+}

@@ -1,0 +1,553 @@
+//! Import and export formats: CSV (one station per row) and GeoJSON (a FeatureCollection of
+//! Points). Both carry the same fields; both are validated record by record, and the first bad
+//! record stops the import with its line (or feature index), field and problem.
+
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::str::FromStr;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::crs::Crs;
+use crate::error::{Location, RecordError};
+use crate::hours::Hours;
+use crate::model::{ServiceSet, Station};
+use crate::progress::Progress;
+use crate::sphere::LatLon;
+
+/// The CSV columns, in order. GeoJSON uses the same names as properties, with lat/lon in the
+/// Point geometry instead.
+pub const COLUMNS: [&str; 14] = [
+    "id",
+    "kind",
+    "name",
+    "address",
+    "adcode",
+    "lat",
+    "lon",
+    "services",
+    "opening_hours",
+    "phone",
+    "truck_spaces",
+    "status",
+    "notice",
+    "source",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Csv,
+    GeoJson,
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Format, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" => Ok(Format::Csv),
+            "geojson" | "json" => Ok(Format::GeoJson),
+            other => Err(format!("unknown format `{other}` (accepted: csv, geojson)")),
+        }
+    }
+}
+
+impl Format {
+    /// Guesses from a file name: `.geojson`/`.json` is GeoJSON, anything else CSV.
+    pub fn from_path(path: &std::path::Path) -> Format {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+        {
+            Some(e) if e == "geojson" || e == "json" => Format::GeoJson,
+            _ => Format::Csv,
+        }
+    }
+}
+
+/// One record's fields as text, before validation. Empty text means "not given".
+#[derive(Default)]
+struct RawRecord {
+    fields: [String; 14],
+}
+
+impl RawRecord {
+    fn get(&self, column: &str) -> &str {
+        COLUMNS
+            .iter()
+            .position(|c| *c == column)
+            .map_or("", |i| self.fields[i].trim())
+    }
+
+    fn set(&mut self, column: &str, value: String) -> bool {
+        match COLUMNS.iter().position(|c| *c == column) {
+            Some(i) => {
+                self.fields[i] = value;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Validates one record into a station; `crs` is the datum its lat/lon are given in.
+fn validate(raw: &RawRecord, at: &Location, crs: Crs, now: &str) -> Result<Station, RecordError> {
+    let fail = |field: &str, problem: String| RecordError {
+        location: at.clone(),
+        field: field.to_string(),
+        problem,
+    };
+    let required = |field: &str| -> Result<&str, RecordError> {
+        let v = raw.get(field);
+        if v.is_empty() {
+            Err(fail(field, "is required but empty".into()))
+        } else {
+            Ok(v)
+        }
+    };
+    let optional = |field: &str| -> Option<String> {
+        let v = raw.get(field);
+        (!v.is_empty()).then(|| v.to_string())
+    };
+    let text =
+        |field: &str, max: usize, value: Option<String>| -> Result<Option<String>, RecordError> {
+            match value {
+                Some(v) if v.chars().count() > max => {
+                    Err(fail(field, format!("is longer than {max} characters")))
+                }
+                Some(v) if v.chars().any(char::is_control) => {
+                    Err(fail(field, "contains control characters".into()))
+                }
+                other => Ok(other),
+            }
+        };
+    let vocab = |field: &str| -> Result<String, RecordError> { Ok(required(field)?.to_string()) };
+
+    let id = required("id")?;
+    if id.len() > 64
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+    {
+        return Err(fail(
+            "id",
+            format!(
+                "`{id}` is not a valid id: use 1-64 ASCII letters, digits, `-`, `_`, `.` or `:`"
+            ),
+        ));
+    }
+    let kind = vocab("kind")?
+        .parse()
+        .map_err(|e| fail("kind", format!("{e}")))?;
+    let name = text("name", 200, Some(required("name")?.to_string()))?.unwrap_or_default();
+    let address = text("address", 300, optional("address"))?.unwrap_or_default();
+    let adcode = required("adcode")?;
+    if adcode.len() != 6 || !adcode.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(fail(
+            "adcode",
+            format!("`{adcode}` is not a 6-digit county code"),
+        ));
+    }
+    let number = |field: &str| -> Result<f64, RecordError> {
+        let v = required(field)?;
+        v.parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| fail(field, format!("`{v}` is not a number in decimal degrees")))
+    };
+    let (lat, lon) = (number("lat")?, number("lon")?);
+    let given = LatLon::new(lat, lon).map_err(|e| {
+        let field = if matches!(e, crate::sphere::CoordError::Longitude(_)) {
+            "lon"
+        } else {
+            "lat"
+        };
+        fail(field, e.to_string())
+    })?;
+    let services =
+        ServiceSet::parse_list(raw.get("services")).map_err(|e| fail("services", e.to_string()))?;
+    let opening_hours = optional("opening_hours");
+    if let Some(h) = &opening_hours {
+        Hours::parse(h).map_err(|e| fail("opening_hours", e.to_string()))?;
+    }
+    let phone = text("phone", 40, optional("phone"))?;
+    if let Some(p) = &phone {
+        if !p
+            .chars()
+            .all(|c| c.is_ascii_digit() || "+-() ,;/".contains(c))
+        {
+            return Err(fail(
+                "phone",
+                format!("`{p}` may contain only digits, spaces and + - ( ) , ; /"),
+            ));
+        }
+    }
+    let truck_spaces = match optional("truck_spaces") {
+        None => None,
+        Some(v) => Some(
+            v.parse::<u32>()
+                .ok()
+                .filter(|n| *n <= 100_000)
+                .ok_or_else(|| {
+                    fail(
+                        "truck_spaces",
+                        format!("`{v}` is not a whole number from 0 to 100000"),
+                    )
+                })?,
+        ),
+    };
+    let status = match optional("status") {
+        None => crate::model::Status::Open,
+        Some(s) => s.parse().map_err(|e| fail("status", format!("{e}")))?,
+    };
+    let notice = text("notice", 500, optional("notice"))?;
+    let source = vocab("source")?
+        .parse()
+        .map_err(|e| fail("source", format!("{e}")))?;
+    Ok(Station {
+        id: id.to_string(),
+        kind,
+        name,
+        address,
+        adcode: adcode.to_string(),
+        location: crs.to_wgs84(given),
+        services,
+        opening_hours,
+        phone,
+        truck_spaces,
+        status,
+        notice,
+        source,
+        version: 1,
+        updated_at: now.to_string(),
+    })
+}
+
+/// Rejects a second record with an id already seen in the same file.
+fn check_unique(seen: &mut HashSet<String>, s: &Station, at: &Location) -> Result<(), RecordError> {
+    if seen.insert(s.id.clone()) {
+        Ok(())
+    } else {
+        Err(RecordError {
+            location: at.clone(),
+            field: "id".into(),
+            problem: format!("`{}` appears twice in this file", s.id),
+        })
+    }
+}
+
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Reads and validates a whole CSV file. `total_bytes` (if known) drives the progress bar.
+pub fn read_csv(
+    input: impl Read,
+    total_bytes: u64,
+    crs: Crs,
+    progress: &mut dyn Progress,
+) -> Result<Vec<Station>, RecordError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    let file_err = |location: Location, field: &str, problem: String| RecordError {
+        location,
+        field: field.into(),
+        problem,
+    };
+    let headers = reader
+        .headers()
+        .map_err(|e| file_err(Location::Line(1), "header", e.to_string()))?
+        .clone();
+    let mut positions = Vec::with_capacity(headers.len());
+    for h in headers.iter() {
+        let h = h.trim().trim_start_matches('\u{feff}');
+        let i = COLUMNS.iter().position(|c| *c == h).ok_or_else(|| {
+            file_err(
+                Location::Line(1),
+                h,
+                format!("unknown column; the columns are: {}", COLUMNS.join(", ")),
+            )
+        })?;
+        positions.push(i);
+    }
+    for required in ["id", "kind", "name", "adcode", "lat", "lon", "source"] {
+        if !headers
+            .iter()
+            .any(|h| h.trim().trim_start_matches('\u{feff}') == required)
+        {
+            return Err(file_err(
+                Location::Line(1),
+                required,
+                "required column is missing".into(),
+            ));
+        }
+    }
+    let now = now_rfc3339();
+    let mut seen = HashSet::new();
+    let mut stations = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut reported = 0;
+    progress.begin("reading", total_bytes);
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let at = e.position().map_or(line, |p| p.line());
+                return Err(file_err(Location::Line(at), "record", csv_problem(&e)));
+            }
+        }
+        let at = Location::Line(record.position().map_or(line, |p| p.line()));
+        let mut raw = RawRecord::default();
+        for (value, &column) in record.iter().zip(&positions) {
+            raw.fields[column] = value.to_string();
+        }
+        let station = validate(&raw, &at, crs, &now)?;
+        check_unique(&mut seen, &station, &at)?;
+        stations.push(station);
+        let byte = reader.position().byte();
+        progress.advance(byte - reported);
+        reported = byte;
+    }
+    progress.end();
+    Ok(stations)
+}
+
+fn csv_problem(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("has {len} fields, the header has {expected_len}")
+        }
+        csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8 (save the file as UTF-8)".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Reads and validates a GeoJSON FeatureCollection of Point features.
+pub fn read_geojson(
+    input: impl Read,
+    crs: Crs,
+    progress: &mut dyn Progress,
+) -> Result<Vec<Station>, RecordError> {
+    let file_err = |problem: String| RecordError {
+        location: Location::File,
+        field: "type".into(),
+        problem,
+    };
+    let doc: Value = serde_json::from_reader(input).map_err(|e| RecordError {
+        location: Location::File,
+        field: "json".into(),
+        problem: format!(
+            "not valid JSON at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        ),
+    })?;
+    if doc.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+        return Err(file_err("expected a GeoJSON FeatureCollection".into()));
+    }
+    let features = doc
+        .get("features")
+        .and_then(Value::as_array)
+        .ok_or_else(|| file_err("FeatureCollection has no `features` array".into()))?;
+    let now = now_rfc3339();
+    let mut seen = HashSet::new();
+    let mut stations = Vec::with_capacity(features.len());
+    progress.begin("reading", features.len() as u64);
+    for (i, feature) in features.iter().enumerate() {
+        let at = Location::Feature(i);
+        let raw = raw_from_feature(feature, &at)?;
+        let station = validate(&raw, &at, crs, &now)?;
+        check_unique(&mut seen, &station, &at)?;
+        stations.push(station);
+        progress.advance(1);
+    }
+    progress.end();
+    Ok(stations)
+}
+
+fn raw_from_feature(feature: &Value, at: &Location) -> Result<RawRecord, RecordError> {
+    let fail = |field: &str, problem: &str| RecordError {
+        location: at.clone(),
+        field: field.into(),
+        problem: problem.into(),
+    };
+    if feature.get("type").and_then(Value::as_str) != Some("Feature") {
+        return Err(fail("type", "expected a Feature"));
+    }
+    let geometry = feature
+        .get("geometry")
+        .filter(|g| !g.is_null())
+        .ok_or_else(|| fail("geometry", "is required"))?;
+    if geometry.get("type").and_then(Value::as_str) != Some("Point") {
+        return Err(fail("geometry", "must be a Point"));
+    }
+    let coords = geometry
+        .get("coordinates")
+        .and_then(Value::as_array)
+        .filter(|c| c.len() >= 2)
+        .ok_or_else(|| fail("geometry", "Point needs coordinates [longitude, latitude]"))?;
+    let mut raw = RawRecord::default();
+    raw.set("lon", scalar_text(&coords[0]));
+    raw.set("lat", scalar_text(&coords[1]));
+    let empty = Map::new();
+    let props = match feature.get("properties") {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err(fail("properties", "must be an object")),
+    };
+    for (key, value) in props {
+        if key == "lat" || key == "lon" {
+            return Err(fail(
+                key,
+                "give the position in the Point geometry, not in properties",
+            ));
+        }
+        let text = match (key.as_str(), value) {
+            ("services", Value::Array(items)) => {
+                let ids: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
+                ids.ok_or_else(|| fail("services", "must be an array of service ids"))?
+                    .join(";")
+            }
+            (_, Value::Array(_) | Value::Object(_)) => {
+                return Err(fail(key, "must be a string or a number"));
+            }
+            (_, v) => scalar_text(v),
+        };
+        if !raw.set(key, text) {
+            return Err(fail(
+                key,
+                &format!(
+                    "unknown property; the properties are: {}",
+                    COLUMNS.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(raw)
+}
+
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Writes stations as CSV in the import format (WGS-84).
+pub struct CsvWriter<W: Write> {
+    inner: csv::Writer<W>,
+}
+
+impl<W: Write> CsvWriter<W> {
+    pub fn new(out: W) -> csv::Result<CsvWriter<W>> {
+        let mut inner = csv::Writer::from_writer(out);
+        inner.write_record(COLUMNS)?;
+        Ok(CsvWriter { inner })
+    }
+
+    pub fn write(&mut self, s: &Station) -> csv::Result<()> {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        self.inner.write_record([
+            s.id.clone(),
+            s.kind.id().to_string(),
+            s.name.clone(),
+            s.address.clone(),
+            s.adcode.clone(),
+            s.location.lat.to_string(),
+            s.location.lon.to_string(),
+            s.services.to_list(),
+            opt(&s.opening_hours),
+            opt(&s.phone),
+            s.truck_spaces.map(|n| n.to_string()).unwrap_or_default(),
+            s.status.id().to_string(),
+            opt(&s.notice),
+            s.source.id().to_string(),
+        ])
+    }
+
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes a GeoJSON FeatureCollection one feature at a time (no whole-catalog buffer).
+pub struct GeoJsonWriter<W: Write> {
+    out: W,
+    first: bool,
+}
+
+#[derive(Serialize)]
+struct FeatureOut<'a> {
+    r#type: &'static str,
+    geometry: PointOut,
+    properties: PropertiesOut<'a>,
+}
+
+#[derive(Serialize)]
+struct PointOut {
+    r#type: &'static str,
+    coordinates: [f64; 2],
+}
+
+#[derive(Serialize)]
+struct PropertiesOut<'a> {
+    id: &'a str,
+    kind: crate::model::Kind,
+    name: &'a str,
+    address: &'a str,
+    adcode: &'a str,
+    services: ServiceSet,
+    opening_hours: &'a Option<String>,
+    phone: &'a Option<String>,
+    truck_spaces: Option<u32>,
+    status: crate::model::Status,
+    notice: &'a Option<String>,
+    source: crate::model::Source,
+}
+
+impl<W: Write> GeoJsonWriter<W> {
+    pub fn new(mut out: W) -> std::io::Result<GeoJsonWriter<W>> {
+        out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")?;
+        Ok(GeoJsonWriter { out, first: true })
+    }
+
+    pub fn write(&mut self, s: &Station) -> std::io::Result<()> {
+        let feature = FeatureOut {
+            r#type: "Feature",
+            geometry: PointOut {
+                r#type: "Point",
+                coordinates: [s.location.lon, s.location.lat],
+            },
+            properties: PropertiesOut {
+                id: &s.id,
+                kind: s.kind,
+                name: &s.name,
+                address: &s.address,
+                adcode: &s.adcode,
+                services: s.services,
+                opening_hours: &s.opening_hours,
+                phone: &s.phone,
+                truck_spaces: s.truck_spaces,
+                status: s.status,
+                notice: &s.notice,
+                source: s.source,
+            },
+        };
+        self.out
+            .write_all(if self.first { b"\n" } else { b",\n" })?;
+        self.first = false;
+        serde_json::to_writer(&mut self.out, &feature)?;
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.out.write_all(b"\n]}\n")?;
+        self.out.flush()
+    }
+}

@@ -1,0 +1,27 @@
+//! Waystation's domain: service stations for truck drivers, couriers and outdoor workers, an
+//! offline SQLite catalog with an exact great-circle spatial index, queries, import/export,
+//! the synthetic seed catalog and hand-off links to navigation apps.
+
+pub mod catalog;
+pub mod crs;
+pub mod error;
+pub mod exchange;
+pub mod geography;
+pub mod hours;
+pub mod index;
+pub mod links;
+pub mod model;
+pub mod progress;
+pub mod query;
+pub mod route;
+pub mod sphere;
+pub mod store;
+pub mod synthetic;
+
+pub use catalog::{Catalog, CatalogInfo, Hit, ImportReport};
+pub use crs::Crs;
+pub use error::{CatalogError, Location, RecordError};
+pub use model::{Kind, KindSet, Lang, Service, ServiceSet, Source, Station, Status};
+pub use query::{Ahead, BBox, Filter};
+pub use route::Route;
+pub use sphere::LatLon;

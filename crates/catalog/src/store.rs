@@ -1,0 +1,258 @@
+//! The SQLite file: schema and migrations, opening with clear errors, and station rows.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, params};
+
+use crate::error::{CatalogError, Result};
+use crate::model::{ServiceSet, Station};
+use crate::sphere::LatLon;
+
+/// `PRAGMA application_id` marking a file as a Waystation catalog ("WAYS").
+const APPLICATION_ID: i64 = 0x5741_5953;
+
+/// Schema migrations; `PRAGMA user_version` is the number applied. Append only.
+const MIGRATIONS: &[&str] = &[
+    // 1: stations, and trigram full-text search over name and address (works for Chinese).
+    "CREATE TABLE stations (
+        pk INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        address TEXT NOT NULL,
+        adcode TEXT NOT NULL,
+        lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+        lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+        services INTEGER NOT NULL,
+        opening_hours TEXT,
+        phone TEXT,
+        truck_spaces INTEGER CHECK (truck_spaces >= 0),
+        status TEXT NOT NULL,
+        notice TEXT,
+        source TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX stations_adcode ON stations(adcode);
+    CREATE VIRTUAL TABLE station_text USING fts5(
+        name, address, content='stations', content_rowid='pk', tokenize='trigram'
+    );
+    CREATE TRIGGER stations_text_insert AFTER INSERT ON stations BEGIN
+        INSERT INTO station_text(rowid, name, address) VALUES (new.pk, new.name, new.address);
+    END;
+    CREATE TRIGGER stations_text_delete AFTER DELETE ON stations BEGIN
+        INSERT INTO station_text(station_text, rowid, name, address)
+            VALUES ('delete', old.pk, old.name, old.address);
+    END;
+    CREATE TRIGGER stations_text_update AFTER UPDATE OF name, address ON stations BEGIN
+        INSERT INTO station_text(station_text, rowid, name, address)
+            VALUES ('delete', old.pk, old.name, old.address);
+        INSERT INTO station_text(rowid, name, address) VALUES (new.pk, new.name, new.address);
+    END;",
+];
+
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The columns of a full station row, in [`station_from_row`] order.
+pub const STATION_COLUMNS: &str = "id, kind, name, address, adcode, lat, lon, services, opening_hours, \
+     phone, truck_spaces, status, notice, source, version, updated_at";
+
+/// What an upsert did to the stored row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    Inserted(i64),
+    Updated(i64),
+    Unchanged,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if missing) a catalog file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.prepare().map_err(|e| open_error(path, e))??;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// Checks identity and version, sets pragmas, migrates. The outer error is SQLite's
+    /// (mapped by the caller), the inner one a catalog-level refusal.
+    fn prepare(&mut self) -> rusqlite::Result<Result<()>> {
+        self.conn.busy_timeout(std::time::Duration::from_secs(3))?;
+        let app_id: i64 = self
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let tables: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+        let fresh = app_id == 0 && version == 0 && tables == 0;
+        if !fresh && app_id != APPLICATION_ID {
+            return Ok(Err(CatalogError::NotACatalog {
+                path: self.path.clone(),
+            }));
+        }
+        if version > SCHEMA_VERSION {
+            return Ok(Err(CatalogError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            }));
+        }
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        if version < SCHEMA_VERSION {
+            let tx = self.conn.transaction()?;
+            tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+            for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+                tx.execute_batch(sql)?;
+                tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            }
+            tx.commit()?;
+        }
+        Ok(Ok(()))
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    pub fn station(&self, id: &str) -> Result<Option<Station>> {
+        let sql = format!("SELECT {STATION_COLUMNS} FROM stations WHERE id = ?1");
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], station_from_row)
+            .optional()?)
+    }
+
+    pub fn station_by_pk(&self, pk: i64) -> Result<Station> {
+        let sql = format!("SELECT {STATION_COLUMNS} FROM stations WHERE pk = ?1");
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([pk], station_from_row)?)
+    }
+}
+
+/// Inserts or updates a station by id inside the caller's transaction. An update bumps the
+/// version only when something changed, so re-importing the same file is a no-op.
+pub fn upsert(tx: &rusqlite::Transaction<'_>, s: &Station, now: &str) -> Result<Upserted> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO stations (id, kind, name, address, adcode, lat, lon, services, opening_hours,
+                phone, truck_spaces, status, notice, source, version, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 1, ?15)
+         ON CONFLICT(id) DO UPDATE SET
+            kind = excluded.kind, name = excluded.name, address = excluded.address,
+            adcode = excluded.adcode, lat = excluded.lat, lon = excluded.lon,
+            services = excluded.services, opening_hours = excluded.opening_hours,
+            phone = excluded.phone, truck_spaces = excluded.truck_spaces, status = excluded.status,
+            notice = excluded.notice, source = excluded.source,
+            version = stations.version + 1, updated_at = excluded.updated_at
+         WHERE (stations.kind, stations.name, stations.address, stations.adcode, stations.lat,
+                stations.lon, stations.services, stations.opening_hours, stations.phone,
+                stations.truck_spaces, stations.status, stations.notice, stations.source)
+            IS NOT (excluded.kind, excluded.name, excluded.address, excluded.adcode, excluded.lat,
+                excluded.lon, excluded.services, excluded.opening_hours, excluded.phone,
+                excluded.truck_spaces, excluded.status, excluded.notice, excluded.source)
+         RETURNING pk, version",
+    )?;
+    let outcome = stmt
+        .query_row(
+            params![
+                s.id,
+                s.kind.id(),
+                s.name,
+                s.address,
+                s.adcode,
+                s.location.lat,
+                s.location.lon,
+                s.services.bits(),
+                s.opening_hours,
+                s.phone,
+                s.truck_spaces,
+                s.status.id(),
+                s.notice,
+                s.source.id(),
+                now,
+            ],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+        )
+        .optional()?;
+    Ok(match outcome {
+        None => Upserted::Unchanged,
+        Some((pk, 1)) => Upserted::Inserted(pk),
+        Some((pk, _)) => Upserted::Updated(pk),
+    })
+}
+
+/// Reads a row selected with [`STATION_COLUMNS`].
+pub fn station_from_row(r: &Row<'_>) -> rusqlite::Result<Station> {
+    Ok(Station {
+        id: r.get(0)?,
+        kind: parse_vocab(r, 1)?,
+        name: r.get(2)?,
+        address: r.get(3)?,
+        adcode: r.get(4)?,
+        location: LatLon {
+            lat: r.get(5)?,
+            lon: r.get(6)?,
+        },
+        services: ServiceSet::from_bits(r.get(7)?),
+        opening_hours: r.get(8)?,
+        phone: r.get(9)?,
+        truck_spaces: r.get(10)?,
+        status: parse_vocab(r, 11)?,
+        notice: r.get(12)?,
+        source: parse_vocab(r, 13)?,
+        version: r.get(14)?,
+        updated_at: r.get(15)?,
+    })
+}
+
+/// Reads a text column holding a vocabulary id (kind, status, source).
+pub(crate) fn parse_vocab<T: std::str::FromStr>(r: &Row<'_>, i: usize) -> rusqlite::Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    r.get_ref(i)?.as_str()?.parse().map_err(|e: T::Err| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// Maps SQLite's open-time failures to errors a person can act on.
+fn open_error(path: &Path, e: rusqlite::Error) -> CatalogError {
+    let path = path.to_path_buf();
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => CatalogError::NotADatabase { path },
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => CatalogError::Locked { path },
+        _ => CatalogError::Open { path, source: e },
+    }
+}
