@@ -1,0 +1,417 @@
+//! The catalog file and its imports: clear errors for files that are not catalogs, all-or-nothing
+//! imports that name the line and field, round trips through CSV and GeoJSON, upsert versions,
+//! search, hours, and the built-in seed.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use waystation_catalog::error::{CatalogError, Location};
+use waystation_catalog::exchange::{CsvWriter, GeoJsonWriter, read_csv, read_geojson};
+use waystation_catalog::progress::Silent;
+use waystation_catalog::query::Filter;
+use waystation_catalog::{Catalog, Crs, Kind, LatLon, Service, Source, Station, Status};
+
+const HEADER: &str = "id,kind,name,address,adcode,lat,lon,services,opening_hours,phone,truck_spaces,status,notice,source\n";
+
+fn csv(rows: &[&str]) -> String {
+    let mut s = HEADER.to_string();
+    for r in rows {
+        s.push_str(r);
+        s.push('\n');
+    }
+    s
+}
+
+const GOOD: [&str; 3] = [
+    "a1,driver_home,湘潭县服务区司机之家,湖南省湘潭市湘潭县,430321,27.78,112.95,parking;truck_parking;shower,24/7,0731-01234567,120,open,,official",
+    "a2,warm_bee,南山区科技路暖蜂驿站,广东省深圳市南山区科技路1号,440305,22.54,113.95,rest;phone_charging,Mo-Fr 08:00-20:00,,,open,冬季热水至21:00,operator",
+    "a3,worker_station,\"福田区 \"\"小哥\"\" 加油站\",广东省深圳市福田区,440304,22.52,114.05,toilet;drinking_water,,,,temporarily_closed,,synthetic",
+];
+
+fn read(text: &str) -> Result<Vec<Station>, waystation_catalog::RecordError> {
+    read_csv(
+        Cursor::new(text.as_bytes()),
+        text.len() as u64,
+        Crs::Wgs84,
+        &mut Silent,
+    )
+}
+
+fn temp_catalog() -> (tempfile::TempDir, Catalog) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let catalog = Catalog::open(&dir.path().join("catalog.sqlite")).expect("open");
+    (dir, catalog)
+}
+
+fn friday_noon() -> chrono::NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 27)
+        .and_then(|d| d.and_hms_opt(12, 0, 0))
+        .expect("valid")
+}
+
+fn dump(catalog: &Catalog) -> Vec<Station> {
+    let mut all = Vec::new();
+    catalog
+        .for_each_station(|s| {
+            all.push(s.clone());
+            Ok(())
+        })
+        .expect("read all");
+    all
+}
+
+#[test]
+fn imports_valid_csv_with_quotes_and_chinese() {
+    let (_dir, mut catalog) = temp_catalog();
+    let stations = read(&csv(&GOOD)).expect("valid");
+    let report = catalog.import(stations, &mut Silent).expect("import");
+    assert_eq!(
+        (report.inserted, report.updated, report.unchanged),
+        (3, 0, 0)
+    );
+    let a3 = catalog.station("a3").expect("a3");
+    assert_eq!(a3.name, "福田区 \"小哥\" 加油站");
+    assert_eq!(a3.status, Status::TemporarilyClosed);
+    assert_eq!(a3.opening_hours, None);
+    let a1 = catalog.station("a1").expect("a1");
+    assert_eq!(a1.truck_spaces, Some(120));
+    assert!(a1.services.contains(Service::Shower) && !a1.services.contains(Service::Laundry));
+    assert_eq!(catalog.len(), 3);
+}
+
+#[test]
+fn a_bad_row_aborts_the_whole_import_and_names_line_and_field() {
+    let (_dir, mut catalog) = temp_catalog();
+    catalog
+        .import(read(&csv(&GOOD[..1])).expect("valid"), &mut Silent)
+        .expect("import");
+    let before = dump(&catalog);
+
+    let cases: [(&str, u64, &str, &str); 8] = [
+        (
+            "b1,driver_home,x,,430321,91,112.9,,,,,open,,official",
+            3,
+            "lat",
+            "latitude 91",
+        ),
+        (
+            "b1,driver_home,x,,430321,27,112.9,showr,,,,open,,official",
+            3,
+            "services",
+            "unknown service `showr`",
+        ),
+        (
+            "b1,spaceship,x,,430321,27,112.9,,,,,open,,official",
+            3,
+            "kind",
+            "accepted: driver_home",
+        ),
+        (
+            "b1,driver_home,x,,43032,27,112.9,,,,,open,,official",
+            3,
+            "adcode",
+            "6-digit",
+        ),
+        (
+            "b1,driver_home,x,,430321,27,112.9,,sometimes,,,open,,official",
+            3,
+            "opening_hours",
+            "invalid opening_hours",
+        ),
+        (
+            "b1,driver_home,x,,430321,27,112.9,,,,-5,open,,official",
+            3,
+            "truck_spaces",
+            "whole number",
+        ),
+        (
+            "b1,driver_home,,,430321,27,112.9,,,,,open,,official",
+            3,
+            "name",
+            "required",
+        ),
+        (
+            "a2,driver_home,x,,430321,27,112.9,,,,,open,,official",
+            3,
+            "id",
+            "appears twice",
+        ),
+    ];
+    for (bad, line, field, problem) in cases {
+        // A good row first, so the bad one is on line 3 and something would have been written.
+        let text = csv(&["a2,warm_bee,y,,440305,22.5,113.9,,,,,open,,operator", bad]);
+        let e = read(&text).expect_err(bad);
+        assert_eq!(e.location, Location::Line(line), "{bad}: {e}");
+        assert_eq!(e.field, field, "{bad}: {e}");
+        assert!(
+            e.problem.contains(problem) || e.to_string().contains(problem),
+            "{bad}: {e}"
+        );
+    }
+    // A row with too few fields is a CSV-level error that still names its line.
+    let e = read(&csv(&["a2,warm_bee,y"])).expect_err("short row");
+    assert_eq!(e.location, Location::Line(2));
+    assert!(e.problem.contains("3 fields"), "{e}");
+    // An unknown column is refused at the header.
+    let e = read("id,kind,colour\n").expect_err("unknown column");
+    assert_eq!(
+        (e.location, e.field.as_str()),
+        (Location::Line(1), "colour")
+    );
+
+    assert_eq!(dump(&catalog), before, "nothing was written");
+}
+
+#[test]
+fn reimport_bumps_version_only_on_change() {
+    let (_dir, mut catalog) = temp_catalog();
+    catalog
+        .import(read(&csv(&GOOD)).expect("valid"), &mut Silent)
+        .expect("import");
+    let again = catalog
+        .import(read(&csv(&GOOD)).expect("valid"), &mut Silent)
+        .expect("import");
+    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 3));
+    assert_eq!(catalog.station("a1").expect("a1").version, 1);
+
+    let moved = GOOD[0].replace("27.78,112.95", "27.80,112.97");
+    let report = catalog
+        .import(read(&csv(&[&moved])).expect("valid"), &mut Silent)
+        .expect("import");
+    assert_eq!(report.updated, 1);
+    let a1 = catalog.station("a1").expect("a1");
+    assert_eq!((a1.version, a1.location.lat), (2, 27.80));
+    // The index moved with it: a query at the new place finds it first, at distance 0.
+    let hit = &catalog
+        .nearest(
+            LatLon::new(27.80, 112.97).expect("valid"),
+            1,
+            &Filter::any_at(friday_noon()),
+        )
+        .expect("nearest")[0];
+    assert_eq!(hit.station.id, "a1");
+    assert!(hit.distance_m.expect("distance") < 1e-6);
+}
+
+#[test]
+fn gcj02_input_is_stored_as_wgs84() {
+    let text = csv(&["g1,warm_bee,y,,440305,22.540809912,114.063053072,,,,,open,,operator"]);
+    let stations =
+        read_csv(Cursor::new(text.as_bytes()), 0, Crs::Gcj02, &mut Silent).expect("valid");
+    let wgs = LatLon::new(22.543527, 114.057939).expect("valid");
+    assert!(
+        stations[0].location.distance_m(wgs) < 0.5,
+        "{:?}",
+        stations[0].location
+    );
+}
+
+#[test]
+fn csv_and_geojson_round_trip() {
+    let (_dir, mut catalog) = temp_catalog();
+    catalog
+        .import(read(&csv(&GOOD)).expect("valid"), &mut Silent)
+        .expect("import");
+    let original = dump(&catalog);
+
+    let mut csv_out = Vec::new();
+    let mut geojson_out = Vec::new();
+    {
+        let mut c = CsvWriter::new(&mut csv_out).expect("csv");
+        let mut g = GeoJsonWriter::new(&mut geojson_out).expect("geojson");
+        for s in &original {
+            c.write(s).expect("write");
+            g.write(s).expect("write");
+        }
+        c.finish().expect("finish");
+        g.finish().expect("finish");
+    }
+    let strip = |v: Vec<Station>| -> Vec<Station> {
+        v.into_iter()
+            .map(|mut s| {
+                s.version = 1;
+                s.updated_at.clear();
+                s
+            })
+            .collect()
+    };
+    let from_csv = read_csv(Cursor::new(&csv_out), 0, Crs::Wgs84, &mut Silent).expect("csv back");
+    let from_geojson =
+        read_geojson(Cursor::new(&geojson_out), Crs::Wgs84, &mut Silent).expect("geojson back");
+    assert_eq!(strip(from_csv), strip(original.clone()));
+    assert_eq!(strip(from_geojson), strip(original));
+}
+
+#[test]
+fn geojson_errors_name_the_feature() {
+    let doc = r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","geometry":{"type":"Point","coordinates":[113.9,22.5]},
+         "properties":{"id":"f0","kind":"warm_bee","name":"x","adcode":"440305","source":"operator","services":["rest"]}},
+        {"type":"Feature","geometry":{"type":"Point","coordinates":[113.9,22.5]},
+         "properties":{"id":"f1","kind":"warm_bee","name":"x","adcode":"440305","source":"operator","colour":"red"}}]}"#;
+    let e = read_geojson(Cursor::new(doc), Crs::Wgs84, &mut Silent).expect_err("unknown property");
+    assert_eq!(
+        (e.location, e.field.as_str()),
+        (Location::Feature(1), "colour")
+    );
+    let e =
+        read_geojson(Cursor::new("{\"type\":"), Crs::Wgs84, &mut Silent).expect_err("truncated");
+    assert_eq!(e.location, Location::File);
+    assert!(e.problem.contains("not valid JSON"), "{e}");
+}
+
+fn write_file(path: &Path, bytes: &[u8]) {
+    std::fs::write(path, bytes).expect("write");
+}
+
+#[test]
+fn files_that_are_not_catalogs_give_clear_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    let text = dir.path().join("notes.sqlite");
+    write_file(&text, &[b'x'; 4096]);
+    let e = Catalog::open(&text).err().expect("not a database");
+    assert!(matches!(e, CatalogError::NotADatabase { .. }), "{e}");
+    assert!(e.to_string().contains("notes.sqlite"), "{e}");
+
+    let other = dir.path().join("other.sqlite");
+    rusqlite::Connection::open(&other)
+        .and_then(|c| c.execute_batch("CREATE TABLE t(x)"))
+        .expect("other db");
+    let e = Catalog::open(&other).err().expect("not a catalog");
+    assert!(matches!(e, CatalogError::NotACatalog { .. }), "{e}");
+
+    let newer = dir.path().join("newer.sqlite");
+    drop(Catalog::open(&newer).expect("create"));
+    rusqlite::Connection::open(&newer)
+        .and_then(|c| c.pragma_update(None, "user_version", 99))
+        .expect("bump");
+    let e = Catalog::open(&newer).err().expect("too new");
+    assert!(matches!(e, CatalogError::TooNew { found: 99, .. }), "{e}");
+
+    let locked = dir.path().join("locked.sqlite");
+    drop(Catalog::open(&locked).expect("create"));
+    let holder = rusqlite::Connection::open(&locked).expect("holder");
+    holder
+        .execute_batch("PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE;")
+        .expect("lock");
+    let e = Catalog::open(&locked).err().expect("locked");
+    assert!(matches!(e, CatalogError::Locked { .. }), "{e}");
+}
+
+#[test]
+fn search_finds_chinese_names_short_and_long() {
+    let (_dir, mut catalog) = temp_catalog();
+    catalog
+        .import(read(&csv(&GOOD)).expect("valid"), &mut Silent)
+        .expect("import");
+    let f = Filter::any_at(friday_noon());
+    let ids = |hits: Vec<waystation_catalog::Hit>| {
+        hits.into_iter().map(|h| h.station.id).collect::<Vec<_>>()
+    };
+    // Two characters: below the trigram length, still found.
+    assert_eq!(
+        ids(catalog.search("南山", None, 10, &f).expect("search")),
+        ["a2"]
+    );
+    // Three or more: full-text search, over the address too.
+    assert_eq!(
+        ids(catalog.search("科技路", None, 10, &f).expect("search")),
+        ["a2"]
+    );
+    assert_eq!(
+        ids(catalog
+            .search("湘潭 司机之家", None, 10, &f)
+            .expect("search")),
+        ["a1"]
+    );
+    // Near a point: ordered by distance.
+    let near = LatLon::new(22.52, 114.05).expect("valid");
+    let hits = catalog
+        .search("广东省深圳市", Some(near), 10, &f)
+        .expect("search");
+    assert_eq!(ids(hits.clone()), ["a3", "a2"]);
+    assert!(hits[0].distance_m.expect("distance") < 1.0);
+    // Quotes and wildcards are text, not syntax.
+    assert!(
+        catalog
+            .search("\"%_", None, 10, &f)
+            .expect("search")
+            .is_empty()
+    );
+    assert!(
+        catalog
+            .search("   ", None, 10, &f)
+            .expect("search")
+            .is_empty()
+    );
+}
+
+#[test]
+fn open_filter_uses_hours_status_and_treats_unknown_as_not_open() {
+    let (_dir, mut catalog) = temp_catalog();
+    catalog
+        .import(read(&csv(&GOOD)).expect("valid"), &mut Silent)
+        .expect("import");
+    let at = LatLon::new(22.5, 113.9).expect("valid");
+    let mut f = Filter::any_at(friday_noon());
+    f.open_only = true;
+    let ids: Vec<String> = catalog
+        .nearest(at, 10, &f)
+        .expect("nearest")
+        .into_iter()
+        .map(|h| h.station.id)
+        .collect();
+    // a3 is temporarily closed (and has no hours); a1 is 24/7; a2 is open on Friday noon.
+    assert_eq!(ids, ["a2", "a1"]);
+    f.time = NaiveDate::from_ymd_opt(2026, 11, 28)
+        .and_then(|d| d.and_hms_opt(12, 0, 0))
+        .expect("valid");
+    let hits = catalog.nearest(at, 10, &f).expect("nearest");
+    assert_eq!(
+        hits.iter()
+            .map(|h| h.station.id.as_str())
+            .collect::<Vec<_>>(),
+        ["a1"]
+    );
+    f.open_only = false;
+    let all = catalog.nearest(at, 10, &f).expect("nearest");
+    let state: Vec<(&str, Option<bool>)> = all
+        .iter()
+        .map(|h| (h.station.id.as_str(), h.open_now))
+        .collect();
+    assert!(state.contains(&("a2", Some(false))) && state.contains(&("a3", Some(false))));
+}
+
+#[test]
+fn seeds_the_default_catalog_once_from_the_built_in_synthetic_data() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("data").join("catalog.sqlite");
+    let catalog = Catalog::open_or_seed(&path, &mut Silent).expect("seed");
+    let info = catalog.info().expect("info");
+    assert_eq!(
+        info.stations,
+        waystation_catalog::catalog::DEFAULT_SEED_COUNT
+    );
+    assert_eq!(info.synthetic_share, 1.0);
+    assert!(
+        info.per_kind.iter().all(|k| k.count > 0),
+        "{:?}",
+        info.per_kind
+    );
+    let wb = info
+        .per_kind
+        .iter()
+        .find(|k| k.kind == Kind::WarmBee)
+        .expect("warm bee");
+    assert_eq!(wb.count, 150);
+    assert!(!path.with_extension("seeding").exists());
+    drop(catalog);
+    // A second open keeps what is there.
+    let again = Catalog::open_or_seed(&path, &mut Silent).expect("reopen");
+    assert_eq!(
+        again.station("syn-wb-000001").expect("station").source,
+        Source::Synthetic
+    );
+}
