@@ -173,16 +173,14 @@ fn validate(raw: &RawRecord, at: &Location, crs: Crs, now: &str) -> Result<Stati
         Hours::parse(h).map_err(|e| fail("opening_hours", e.to_string()))?;
     }
     let phone = text("phone", 40, optional("phone"))?;
-    if let Some(p) = &phone {
-        if !p
-            .chars()
+    if let Some(p) = phone.as_ref().filter(|p| {
+        !p.chars()
             .all(|c| c.is_ascii_digit() || "+-() ,;/".contains(c))
-        {
-            return Err(fail(
-                "phone",
-                format!("`{p}` may contain only digits, spaces and + - ( ) , ; /"),
-            ));
-        }
+    }) {
+        return Err(fail(
+            "phone",
+            format!("`{p}` may contain only digits, spaces and + - ( ) , ; /"),
+        ));
     }
     let truck_spaces = match optional("truck_spaces") {
         None => None,

@@ -1,0 +1,281 @@
+//! Command-line arguments. Help text is bilingual: Chinese first, English after.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use waystation_catalog::links::App;
+use waystation_catalog::model::UnknownId;
+use waystation_catalog::{Crs, Kind, LatLon, Service, Status};
+
+#[derive(Parser)]
+#[command(
+    name = "waystation",
+    version,
+    about = "歇脚 Waystation — 为货车司机、快递外卖骑手和户外劳动者查找最近的服务站点（离线可用）\n\
+             Find the nearest service station for truck drivers, couriers and outdoor workers — offline.",
+    after_help = "示例 Examples:\n  \
+        waystation near 22.54,114.06 --service shower --open-now\n  \
+        waystation near 30.60,114.30 --kind driver_home --heading 90 --within 50\n  \
+        waystation search 南山 --near 22.54,113.93\n  \
+        waystation along route.gpx --within 2000 --service truck_parking\n  \
+        waystation link syn-dh-000001 --app amap\n\n\
+        内置目录为生成的示例数据（示例数据），并非真实站点。\n\
+        The built-in catalog is generated example data (示例数据), not real stations."
+)]
+pub struct Cli {
+    /// 目录文件路径 Catalog file (default: the user's data directory, created on first use from the built-in seed)
+    #[arg(long, global = true, env = "WAYSTATION_CATALOG", value_name = "PATH")]
+    pub catalog: Option<PathBuf>,
+
+    /// 显示语言 Language of labels and messages
+    #[arg(long, global = true, env = "WAYSTATION_LANG", default_value = "zh")]
+    pub lang: LangArg,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    Zh,
+    En,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// 最近的站点 The nearest stations to a position
+    Near(NearArgs),
+    /// 按名称或地址搜索 Search stations by name or address
+    Search(SearchArgs),
+    /// 沿路线的站点 Stations along a route (GeoJSON LineString or GPX track)
+    Along(AlongArgs),
+    /// 站点详情及导航链接 A station's details, with navigation links
+    Show(ShowArgs),
+    /// 打开导航的链接 The link that hands a station to a map app
+    Link(LinkArgs),
+    /// 导入 CSV 或 GeoJSON（按 id 更新；全部成功或全部不变）Import CSV or GeoJSON (upsert by id; all or nothing)
+    Import(ImportArgs),
+    /// 导出目录 Export the catalog
+    Export(ExportArgs),
+    /// 生成示例数据（CSV）Generate synthetic example stations as CSV
+    Gen(GenArgs),
+    /// 目录信息 Catalog facts: counts per kind, schema version, path, synthetic share
+    Info(JsonArg),
+}
+
+/// Filters shared by the position queries.
+#[derive(Args)]
+pub struct FilterArgs {
+    /// 站点类型（任一）Station kind, any of: driver_home, warm_bee, caring_merchant, worker_station
+    #[arg(long = "kind", value_name = "KIND", value_parser = vocab::<Kind>, value_delimiter = ',')]
+    pub kinds: Vec<Kind>,
+
+    /// 需要的服务（全部满足）Required service, all of (e.g. shower, toilet, truck_parking; see `--help`)
+    #[arg(long = "service", value_name = "SERVICE", value_parser = vocab::<Service>, value_delimiter = ',',
+          long_help = service_help())]
+    pub services: Vec<Service>,
+
+    /// 状态（任一）Status, any of: open, temporarily_closed, closed
+    #[arg(long = "status", value_name = "STATUS", value_parser = vocab::<Status>, value_delimiter = ',')]
+    pub statuses: Vec<Status>,
+
+    /// 仅显示现在营业的站点（营业时间未知的不算）Only stations open now (unknown hours do not count)
+    #[arg(long, conflicts_with = "open_at")]
+    pub open_now: bool,
+
+    /// 仅显示该时刻营业的站点 Only stations open at this time (RFC 3339, e.g. 2026-11-28T20:00:00+08:00)
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    pub open_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
+#[derive(Args)]
+pub struct NearArgs {
+    /// 位置 Position as LAT,LON in decimal degrees (e.g. 22.54,114.06)
+    #[arg(value_parser = parse_latlon, allow_hyphen_values = true)]
+    pub at: LatLon,
+
+    /// 结果数量 Number of results
+    #[arg(short = 'n', long = "count", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub count: u32,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    /// 最大距离（公里）Maximum distance in km
+    #[arg(long, value_name = "KM", value_parser = parse_positive)]
+    pub within: Option<f64>,
+
+    /// 行驶方向（度，北=0，东=90），只显示前方站点 Heading in degrees (north 0, east 90): only stations ahead
+    #[arg(long, value_name = "DEG", value_parser = parse_heading)]
+    pub heading: Option<f64>,
+
+    /// 前方范围：方向两侧各多少度 Half-width of the "ahead" cone in degrees
+    #[arg(long, value_name = "DEG", default_value_t = 45.0, requires = "heading", value_parser = parse_cone)]
+    pub cone: f64,
+
+    /// 输入坐标系 Coordinate system of the position: wgs84 (GPS), gcj02 (Amap/Tencent), bd09 (Baidu)
+    #[arg(long, default_value = "wgs84", value_parser = vocab::<Crs>)]
+    pub crs: Crs,
+
+    #[arg(long, help = JSON_HELP)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct SearchArgs {
+    /// 搜索文字（名称或地址，多个词须全部匹配）Text to find in names and addresses (all words must match)
+    pub text: String,
+
+    /// 按与该位置的距离排序 Order by distance from LAT,LON
+    #[arg(long, value_name = "LAT,LON", value_parser = parse_latlon, allow_hyphen_values = true)]
+    pub near: Option<LatLon>,
+
+    /// 结果数量 Number of results
+    #[arg(short = 'n', long = "count", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub count: u32,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    /// 输入坐标系 Coordinate system of --near
+    #[arg(long, default_value = "wgs84", value_parser = vocab::<Crs>)]
+    pub crs: Crs,
+
+    #[arg(long, help = JSON_HELP)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct AlongArgs {
+    /// 路线文件 Route file: .gpx (track or route points) or .geojson (LineString), WGS-84
+    pub route: PathBuf,
+
+    /// 离路线的最大距离（米）Maximum distance from the route in metres
+    #[arg(long, value_name = "M", default_value_t = 2000.0, value_parser = parse_positive)]
+    pub within: f64,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    #[arg(long, help = JSON_HELP)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ShowArgs {
+    /// 站点 id Station id
+    pub id: String,
+    #[arg(long, help = JSON_HELP)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct LinkArgs {
+    /// 站点 id Station id
+    pub id: String,
+    /// 地图应用 Map app: amap, baidu, tencent, apple, google, geo
+    #[arg(long, value_parser = vocab::<App>)]
+    pub app: App,
+    /// 输出网页版链接（电脑上用）Print the web link instead of the app link (for desktops)
+    #[arg(long)]
+    pub web: bool,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// CSV 或 GeoJSON 文件 A CSV (UTF-8, header row) or GeoJSON FeatureCollection file
+    pub file: PathBuf,
+    /// 文件格式（默认按扩展名）Format (default: from the file extension)
+    #[arg(long, value_parser = parse_format)]
+    pub format: Option<waystation_catalog::exchange::Format>,
+    /// 文件中坐标的坐标系 Coordinate system of the file's lat/lon
+    #[arg(long, default_value = "wgs84", value_parser = vocab::<Crs>)]
+    pub crs: Crs,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// 格式（默认按输出文件扩展名，否则 csv）Format (default: from -o's extension, else csv)
+    #[arg(long, value_parser = parse_format)]
+    pub format: Option<waystation_catalog::exchange::Format>,
+    /// 输出文件（默认标准输出）Output file (default: standard output)
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct GenArgs {
+    /// 站点数量 Number of stations
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=5_000_000))]
+    pub count: u32,
+    /// 随机种子（相同种子生成相同数据）Seed: the same seed gives the same stations
+    #[arg(long, default_value_t = waystation_catalog::synthetic::DEFAULT_SEED)]
+    pub seed: u64,
+    /// 输出文件（默认标准输出）Output file (default: standard output)
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct JsonArg {
+    #[arg(long, help = JSON_HELP)]
+    pub json: bool,
+}
+
+const JSON_HELP: &str = "输出 JSON Print JSON instead of a table";
+
+fn service_help() -> String {
+    let list: Vec<String> = Service::ALL
+        .iter()
+        .map(|s| format!("  {:<16} {}", s.id(), s.label(waystation_catalog::Lang::Zh)))
+        .collect();
+    format!(
+        "需要的服务（全部满足），可重复或用逗号分隔 Required services, all of; repeat or comma-separate:\n{}",
+        list.join("\n")
+    )
+}
+
+fn vocab<T: FromStr<Err = UnknownId>>(s: &str) -> Result<T, String> {
+    s.parse().map_err(|e: UnknownId| e.to_string())
+}
+
+fn parse_latlon(s: &str) -> Result<LatLon, String> {
+    s.parse()
+        .map_err(|e: waystation_catalog::sphere::CoordError| e.to_string())
+}
+
+fn parse_positive(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a positive number")),
+    }
+}
+
+fn parse_heading(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=360.0).contains(&v) => Ok(v % 360.0),
+        _ => Err(format!(
+            "`{s}` is not a heading: use degrees from 0 to 360 (north 0, east 90)"
+        )),
+    }
+}
+
+fn parse_cone(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=180.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "`{s}` is not a cone half-width: use degrees from 0 to 180"
+        )),
+    }
+}
+
+fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
+    chrono::DateTime::parse_from_rfc3339(s).map_err(|e| {
+        format!("`{s}` is not an RFC 3339 time ({e}); example: 2026-11-28T20:00:00+08:00")
+    })
+}
+
+fn parse_format(s: &str) -> Result<waystation_catalog::exchange::Format, String> {
+    s.parse()
+}

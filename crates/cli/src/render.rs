@@ -1,0 +1,277 @@
+//! Human-readable output: result tables with double-width Chinese aligned, station details,
+//! and catalog facts, in Chinese or English.
+
+use std::io::{self, Write};
+
+use unicode_width::UnicodeWidthStr;
+use waystation_catalog::links::all_links;
+use waystation_catalog::sphere::compass;
+use waystation_catalog::{CatalogInfo, Hit, Lang, Source, Station, Status};
+
+/// Words that differ between the two languages.
+struct Words {
+    distance: &'static str,
+    direction: &'static str,
+    name: &'static str,
+    kind: &'static str,
+    state: &'static str,
+    services: &'static str,
+    along: &'static str,
+    off_route: &'static str,
+    open: &'static str,
+    closed: &'static str,
+    unknown: &'static str,
+    synthetic_mark: &'static str,
+    synthetic_note: &'static str,
+    none_found: &'static str,
+    trucks: &'static str,
+}
+
+fn words(lang: Lang) -> &'static Words {
+    const ZH: Words = Words {
+        distance: "距离",
+        direction: "方向",
+        name: "名称",
+        kind: "类型",
+        state: "营业",
+        services: "服务",
+        along: "沿途",
+        off_route: "偏离",
+        open: "营业中",
+        closed: "已打烊",
+        unknown: "时间未知",
+        synthetic_mark: "[示例数据]",
+        synthetic_note: "标有 [示例数据] 的站点是生成的示例，并非真实站点。",
+        none_found: "没有找到符合条件的站点。",
+        trucks: "货车位",
+    };
+    const EN: Words = Words {
+        distance: "Distance",
+        direction: "Dir",
+        name: "Name",
+        kind: "Kind",
+        state: "Now",
+        services: "Services",
+        along: "Along",
+        off_route: "Off route",
+        open: "open",
+        closed: "closed",
+        unknown: "hours unknown",
+        synthetic_mark: "[示例数据 synthetic]",
+        synthetic_note: "Stations marked [示例数据 synthetic] are generated examples, not real stations.",
+        none_found: "No station matches.",
+        trucks: "truck spaces",
+    };
+    match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    }
+}
+
+/// Pads to a display width (Chinese characters take two columns).
+fn pad(text: &str, width: usize) -> String {
+    let w = UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+pub fn km(m: f64) -> String {
+    if m < 10_000.0 {
+        format!("{:.1} km", m / 1000.0)
+    } else {
+        format!("{:.0} km", m / 1000.0)
+    }
+}
+
+fn state_text(station: &Station, open_now: Option<bool>, lang: Lang) -> String {
+    let w = words(lang);
+    if station.status != Status::Open {
+        return station.status.label(lang).to_string();
+    }
+    match open_now {
+        Some(true) => w.open.into(),
+        Some(false) => w.closed.into(),
+        None => w.unknown.into(),
+    }
+}
+
+fn name_text(station: &Station, lang: Lang) -> String {
+    if station.source == Source::Synthetic {
+        format!("{} {}", station.name, words(lang).synthetic_mark)
+    } else {
+        station.name.clone()
+    }
+}
+
+fn services_text(station: &Station, lang: Lang) -> String {
+    let mut parts: Vec<String> = station
+        .services
+        .iter()
+        .map(|s| s.label(lang).to_string())
+        .collect();
+    if let Some(n) = station.truck_spaces {
+        parts.push(format!("{} {n}", words(lang).trucks));
+    }
+    parts.join(if lang == Lang::Zh { "、" } else { ", " })
+}
+
+/// The result table of near/search/along.
+pub fn hits_table(out: &mut impl Write, hits: &[Hit], lang: Lang) -> io::Result<()> {
+    let w = words(lang);
+    if hits.is_empty() {
+        return writeln!(out, "{}", w.none_found);
+    }
+    let on_route = hits.iter().any(|h| h.along_m.is_some());
+    let mut header = vec!["#".to_string()];
+    if on_route {
+        header.extend([w.along.to_string(), w.off_route.to_string()]);
+    }
+    header.extend([w.distance, w.direction, w.name, w.kind, w.state, w.services].map(String::from));
+    let rows: Vec<Vec<String>> = hits
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let mut row = vec![(i + 1).to_string()];
+            if on_route {
+                row.push(h.along_m.map(km).unwrap_or_default());
+                row.push(h.offset_m.map(|m| format!("{m:.0} m")).unwrap_or_default());
+            }
+            row.push(h.distance_m.map(km).unwrap_or_else(|| "-".into()));
+            row.push(
+                h.bearing_deg
+                    .map_or_else(|| "-".into(), |b| compass(b, lang).to_string()),
+            );
+            row.push(name_text(&h.station, lang));
+            row.push(h.station.kind.label(lang).to_string());
+            row.push(state_text(&h.station, h.open_now, lang));
+            row.push(services_text(&h.station, lang));
+            row
+        })
+        .collect();
+    let columns = header.len();
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            std::iter::once(&header)
+                .chain(&rows)
+                .map(|r| UnicodeWidthStr::width(r[c].as_str()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in std::iter::once(&header).chain(&rows) {
+        let line: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                if c + 1 == columns {
+                    cell.clone()
+                } else {
+                    pad(cell, widths[c])
+                }
+            })
+            .collect();
+        writeln!(out, "{}", line.join("  ").trim_end())?;
+    }
+    if hits.iter().any(|h| h.station.source == Source::Synthetic) {
+        writeln!(out, "\n{}", w.synthetic_note)?;
+    }
+    Ok(())
+}
+
+/// A station's details with every navigation link.
+pub fn station_detail(
+    out: &mut impl Write,
+    s: &Station,
+    open_now: Option<bool>,
+    lang: Lang,
+) -> io::Result<()> {
+    let zh = lang == Lang::Zh;
+    let label = |zh_text: &'static str, en_text: &'static str| if zh { zh_text } else { en_text };
+    writeln!(out, "{}", name_text(s, lang))?;
+    let mut field = |k: &str, v: String| -> io::Result<()> {
+        if v.is_empty() {
+            Ok(())
+        } else {
+            writeln!(out, "  {}  {v}", pad(k, 10))
+        }
+    };
+    field(label("编号", "ID"), s.id.clone())?;
+    field(label("类型", "Kind"), s.kind.label(lang).to_string())?;
+    field(label("地址", "Address"), s.address.clone())?;
+    field(
+        label("位置", "Position"),
+        format!("{:.6}, {:.6} (WGS-84)", s.location.lat, s.location.lon),
+    )?;
+    let hours = s
+        .opening_hours
+        .clone()
+        .unwrap_or_else(|| words(lang).unknown.to_string());
+    field(
+        label("营业时间", "Hours"),
+        format!("{hours} ({})", state_text(s, open_now, lang)),
+    )?;
+    field(label("服务", "Services"), services_text(s, lang))?;
+    field(label("电话", "Phone"), s.phone.clone().unwrap_or_default())?;
+    field(
+        label("公告", "Notice"),
+        s.notice.clone().unwrap_or_default(),
+    )?;
+    field(label("来源", "Source"), s.source.label(lang).to_string())?;
+    field(
+        label("更新", "Updated"),
+        format!("{} (v{})", s.updated_at, s.version),
+    )?;
+    writeln!(out, "  {}", label("导航", "Navigate"))?;
+    for link in all_links(s.location, &s.name) {
+        let app = if zh {
+            link.app.label_zh().to_string()
+        } else {
+            link.app.id().to_string()
+        };
+        writeln!(out, "    {}  {}", pad(&app, 12), link.url)?;
+        if let Some(web) = link.web {
+            writeln!(out, "    {}  {web}", pad("", 12))?;
+        }
+    }
+    if s.source == Source::Synthetic {
+        writeln!(out, "\n{}", words(lang).synthetic_note)?;
+    }
+    Ok(())
+}
+
+pub fn catalog_info(out: &mut impl Write, info: &CatalogInfo, lang: Lang) -> io::Result<()> {
+    let zh = lang == Lang::Zh;
+    let label = |zh_text: &'static str, en_text: &'static str| if zh { zh_text } else { en_text };
+    writeln!(out, "{}  {}", pad(label("路径", "Path"), 14), info.path)?;
+    writeln!(
+        out,
+        "{}  {}",
+        pad(label("结构版本", "Schema version"), 14),
+        info.schema_version
+    )?;
+    writeln!(
+        out,
+        "{}  {:.1} MB",
+        pad(label("文件大小", "File size"), 14),
+        info.file_bytes as f64 / 1e6
+    )?;
+    writeln!(
+        out,
+        "{}  {}",
+        pad(label("站点总数", "Stations"), 14),
+        info.stations
+    )?;
+    for k in &info.per_kind {
+        writeln!(out, "  {}  {}", pad(k.kind.label(lang), 20), k.count)?;
+    }
+    writeln!(
+        out,
+        "{}  {} ({:.1}%)",
+        pad(label("示例数据", "Synthetic"), 14),
+        info.synthetic,
+        info.synthetic_share * 100.0
+    )?;
+    if let Some(t) = &info.last_updated {
+        writeln!(out, "{}  {t}", pad(label("最近更新", "Last updated"), 14))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,375 @@
+//! The `waystation` binary end to end: real processes on real catalog files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use unicode_width::UnicodeWidthStr;
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn catalog(&self) -> PathBuf {
+        self.path("catalog.sqlite")
+    }
+
+    /// Runs waystation with this environment's catalog and data directory.
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_waystation"))
+            .args(args)
+            .env("WAYSTATION_CATALOG", self.catalog())
+            .env("XDG_DATA_HOME", self.path("data"))
+            .env_remove("WAYSTATION_LANG")
+            .output()
+            .expect("run waystation")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "waystation {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 output")
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "waystation {args:?} should fail");
+        String::from_utf8(out.stderr).expect("utf-8 errors")
+    }
+
+    /// A catalog of `count` generated stations.
+    fn generated(&self, count: u32) {
+        let csv = self.path("gen.csv");
+        self.ok(&[
+            "gen",
+            "--count",
+            &count.to_string(),
+            "--seed",
+            "3",
+            "-o",
+            s(&csv),
+        ]);
+        self.ok(&["import", s(&csv)]);
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).expect("valid JSON")
+}
+
+#[test]
+fn gen_is_deterministic_and_labelled_synthetic() {
+    let env = Env::new();
+    let a = env.ok(&["gen", "--count", "50", "--seed", "9"]);
+    let b = env.ok(&["gen", "--count", "50", "--seed", "9"]);
+    assert_eq!(a, b);
+    let lines: Vec<&str> = a.lines().collect();
+    assert_eq!(lines.len(), 51);
+    assert!(lines[0].starts_with("id,kind,name,address,adcode,lat,lon,services"));
+    assert!(lines[1..].iter().all(|l| l.ends_with(",synthetic")));
+}
+
+#[test]
+fn near_json_has_the_promised_fields_in_distance_order() {
+    let env = Env::new();
+    env.generated(3000);
+    let out = json(&env.ok(&[
+        "near",
+        "22.54,114.06",
+        "-n",
+        "5",
+        "--service",
+        "toilet,rest",
+        "--json",
+    ]));
+    let hits = out.as_array().expect("array");
+    assert_eq!(hits.len(), 5);
+    for h in hits {
+        for field in [
+            "id",
+            "kind",
+            "name",
+            "lat",
+            "lon",
+            "distance_m",
+            "bearing_deg",
+            "services",
+            "opening_hours",
+            "open_now",
+            "status",
+            "source",
+        ] {
+            assert!(h.get(field).is_some(), "missing {field} in {h}");
+        }
+        let services: Vec<&str> = h["services"]
+            .as_array()
+            .expect("services")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(
+            services.contains(&"toilet") && services.contains(&"rest"),
+            "{services:?}"
+        );
+        assert_eq!(h["source"], "synthetic");
+    }
+    let d: Vec<f64> = hits
+        .iter()
+        .filter_map(|h| h["distance_m"].as_f64())
+        .collect();
+    assert!(d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
+}
+
+#[test]
+fn gcj02_input_is_converted_before_the_query() {
+    let env = Env::new();
+    env.generated(500);
+    let id = |v: &Value| v[0]["id"].as_str().map(str::to_string);
+    // The same physical place given in WGS-84 and in GCJ-02 finds the same nearest station.
+    let wgs = json(&env.ok(&["near", "22.543527,114.057939", "-n", "1", "--json"]));
+    let gcj = json(&env.ok(&[
+        "near",
+        "22.540810,114.063053",
+        "--crs",
+        "gcj02",
+        "-n",
+        "1",
+        "--json",
+    ]));
+    assert_eq!(id(&wgs), id(&gcj));
+    let (dw, dg) = (
+        wgs[0]["distance_m"].as_f64().unwrap_or(-1.0),
+        gcj[0]["distance_m"].as_f64().unwrap_or(-1.0),
+    );
+    assert!((dw - dg).abs() < 1.0, "{dw} vs {dg}");
+}
+
+#[test]
+fn bad_input_exits_non_zero_and_says_what_is_accepted() {
+    let env = Env::new();
+    env.generated(100);
+    assert!(
+        env.fails(&["near", "91,100"])
+            .contains("latitude 91 is out of range")
+    );
+    assert!(
+        env.fails(&["near", "22,114", "--service", "showr"])
+            .contains("accepted: parking")
+    );
+    assert!(
+        env.fails(&["near", "22,114", "--kind", "hotel"])
+            .contains("accepted: driver_home")
+    );
+    assert!(
+        env.fails(&["near", "22,114", "--heading", "400"])
+            .contains("0 to 360")
+    );
+    assert!(env.fails(&["near", "here"]).contains("expected LAT,LON"));
+    assert!(
+        env.fails(&["near", "22,114", "--open-at", "tomorrow"])
+            .contains("RFC 3339")
+    );
+    assert!(
+        env.fails(&["show", "nope"])
+            .contains("no station with id `nope`")
+    );
+    let route = env.path("broken.geojson");
+    std::fs::write(&route, r#"{"type":"LineString","coordinates":[[114,22.5]"#).expect("write");
+    assert!(env.fails(&["along", s(&route)]).contains("not valid JSON"));
+    let gpx = env.path("one.gpx");
+    std::fs::write(
+        &gpx,
+        r#"<gpx><trk><trkseg><trkpt lat="22.5" lon="114"/></trkseg></trk></gpx>"#,
+    )
+    .expect("write");
+    assert!(env.fails(&["along", s(&gpx)]).contains("at least 2 points"));
+    let missing = env.path("missing.sqlite");
+    let out = Command::new(env!("CARGO_BIN_EXE_waystation"))
+        .args(["--catalog", s(&missing), "near", "22,114"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no catalog at"));
+    assert!(!missing.exists(), "a query must not create a catalog");
+}
+
+#[test]
+fn a_failed_import_names_line_and_field_and_changes_nothing() {
+    let env = Env::new();
+    env.generated(200);
+    let before = env.ok(&["export"]);
+    let bad = env.path("bad.csv");
+    let mut text = std::fs::read_to_string(env.path("gen.csv")).expect("gen.csv");
+    // Change every row (so a partial import would show), and break row 151 (line 152).
+    text = text.replace(",synthetic", ",official");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[151] = lines[151].replace(",official", ",rumour");
+    std::fs::write(&bad, lines.join("\n")).expect("write");
+    let err = env.fails(&["import", s(&bad)]);
+    assert!(
+        err.contains("line 152, field `source`: unknown source `rumour`"),
+        "{err}"
+    );
+    assert!(err.contains("catalog is unchanged"), "{err}");
+    assert_eq!(env.ok(&["export"]), before);
+}
+
+#[test]
+fn export_import_round_trip_in_both_formats() {
+    let env = Env::new();
+    env.generated(300);
+    let csv = env.ok(&["export"]);
+    let geojson_path = env.path("all.geojson");
+    env.ok(&["export", "-o", s(&geojson_path)]);
+    let doc = json(&std::fs::read_to_string(&geojson_path).expect("geojson"));
+    assert_eq!(doc["features"].as_array().map(Vec::len), Some(300));
+
+    let other = Env::new();
+    other.ok(&["import", s(&geojson_path)]);
+    assert_eq!(other.ok(&["export"]), csv);
+    let report = other.ok(&["--lang", "en", "import", s(&geojson_path)]);
+    assert!(
+        report.contains("0 new, 0 updated, 300 unchanged"),
+        "{report}"
+    );
+}
+
+#[test]
+fn along_a_route_orders_by_distance_along_it() {
+    let env = Env::new();
+    env.generated(5000);
+    // Shenzhen westwards to Dongguan and Guangzhou, as GPX.
+    let gpx = env.path("route.gpx");
+    std::fs::write(
+        &gpx,
+        r#"<?xml version="1.0"?><gpx version="1.1" creator="test"><trk><trkseg>
+        <trkpt lat="22.54" lon="114.06"/><trkpt lat="22.75" lon="113.80"/><trkpt lat="23.13" lon="113.26"/>
+        </trkseg></trk></gpx>"#,
+    )
+    .expect("write");
+    let hits = json(&env.ok(&["along", s(&gpx), "--within", "3000", "--json"]));
+    let hits = hits.as_array().expect("array");
+    assert!(
+        hits.len() > 5,
+        "only {} stations along the route",
+        hits.len()
+    );
+    let along: Vec<f64> = hits.iter().filter_map(|h| h["along_m"].as_f64()).collect();
+    assert_eq!(along.len(), hits.len());
+    assert!(along.windows(2).all(|w| w[0] <= w[1]));
+    assert!(
+        hits.iter()
+            .all(|h| h["offset_m"].as_f64().is_some_and(|o| o <= 3000.0))
+    );
+}
+
+#[test]
+fn table_aligns_double_width_names_and_marks_synthetic() {
+    let env = Env::new();
+    env.generated(2000);
+    let table = env.ok(&["near", "22.54,114.06", "-n", "8"]);
+    let lines: Vec<&str> = table.lines().take(9).collect();
+    // Every row's kind column starts at the same display column as the header's.
+    let header_col =
+        UnicodeWidthStr::width(&lines[0][..lines[0].find("类型").expect("kind header")]);
+    for row in &lines[1..] {
+        // The kind column follows the name, which ends with the synthetic mark and padding.
+        let mark_end = row.find("[示例数据]").expect("synthetic mark") + "[示例数据]".len();
+        let kind_at = mark_end
+            + row[mark_end..]
+                .find(|c: char| c != ' ')
+                .expect("a kind after the name");
+        assert!(
+            ["司机之家", "暖蜂驿站", "爱心商户", "户外劳动者服务站"]
+                .iter()
+                .any(|k| row[kind_at..].starts_with(k)),
+            "{row}"
+        );
+        assert_eq!(UnicodeWidthStr::width(&row[..kind_at]), header_col, "{row}");
+    }
+    assert!(table.contains("并非真实站点"));
+}
+
+#[test]
+fn show_and_link_hand_off_with_converted_coordinates() {
+    let env = Env::new();
+    env.generated(100);
+    let first = json(&env.ok(&["near", "22.54,114.06", "-n", "1", "--json"]));
+    let id = first[0]["id"].as_str().expect("id").to_string();
+    let (lat, lon) = (
+        first[0]["lat"].as_f64().expect("lat"),
+        first[0]["lon"].as_f64().expect("lon"),
+    );
+    let geo = env.ok(&["link", &id, "--app", "geo"]);
+    assert!(
+        geo.starts_with(&format!("geo:{lat:.6},{lon:.6}?q=")),
+        "{geo}"
+    );
+    let amap = env.ok(&["link", &id, "--app", "amap"]);
+    assert!(amap.starts_with("amapuri://route/plan/?dlat="), "{amap}");
+    assert!(
+        !amap.contains(&format!("dlat={lat:.6}")),
+        "Amap must get GCJ-02, not WGS-84: {amap}"
+    );
+    let web = env.ok(&["link", &id, "--app", "amap", "--web"]);
+    assert!(
+        web.starts_with("https://uri.amap.com/navigation?to="),
+        "{web}"
+    );
+    let detail = json(&env.ok(&["show", &id, "--json"]));
+    assert_eq!(detail["links"].as_array().map(Vec::len), Some(6));
+    assert_eq!(detail["station"]["id"], id.as_str());
+    let text = env.ok(&["show", &id]);
+    assert!(
+        text.contains("高德地图") && text.contains("[示例数据]"),
+        "{text}"
+    );
+    assert!(
+        env.fails(&["link", &id, "--app", "waze"])
+            .contains("accepted: amap")
+    );
+}
+
+#[test]
+fn first_use_creates_the_default_catalog_from_the_built_in_seed() {
+    let env = Env::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_waystation"))
+        .args(["info", "--json"])
+        .env_remove("WAYSTATION_CATALOG")
+        .env("XDG_DATA_HOME", env.path("data"))
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let info = json(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(info["stations"], 30_000);
+    assert_eq!(info["synthetic_share"], 1.0);
+    assert!(
+        info["path"]
+            .as_str()
+            .is_some_and(|p| p.starts_with(s(&env.path("data"))))
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("示例数据"));
+}
