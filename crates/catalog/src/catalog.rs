@@ -72,7 +72,7 @@ impl Catalog {
     /// Opens an existing catalog (or creates an empty one) and builds its index.
     pub fn open(path: &Path) -> Result<Catalog> {
         let store = Store::open(path)?;
-        let index = SpatialIndex::load(store.conn())?;
+        let index = SpatialIndex::load(store.conn(), store.path())?;
         Ok(Catalog { store, index })
     }
 
@@ -115,6 +115,11 @@ impl Catalog {
         self.index.len()
     }
 
+    /// The spatial index, for callers that need keys and distances only (benchmarks, bulk work).
+    pub fn index(&self) -> &SpatialIndex {
+        &self.index
+    }
+
     pub fn is_empty(&self) -> bool {
         self.index.is_empty()
     }
@@ -151,7 +156,7 @@ impl Catalog {
         progress.end();
         // Small batches update the tree in place; big ones rebuild it, which is faster.
         if changed.len() > 10_000 || changed.len() > self.index.len() {
-            self.index = SpatialIndex::load(self.store.conn())?;
+            self.index = SpatialIndex::load(self.store.conn(), self.store.path())?;
         } else {
             for (pk, i) in changed {
                 self.index.upsert(pk, &stations[i]);

@@ -1,25 +1,52 @@
-//! The in-memory spatial index: an R*-tree (rstar) over stations' unit vectors on the sphere,
+//! The in-memory spatial index: R*-trees (rstar) over stations' unit vectors on the sphere,
 //! plus a compact summary of each station so filters run without touching SQLite.
 //!
 //! Why unit vectors: the chord between two points on the unit sphere grows strictly with their
 //! great-circle angle, so 3-D Euclidean nearest-neighbour order *is* great-circle order, at any
 //! latitude. A (lon, lat) tree would rank wrongly in Harbin, where a degree of longitude is short.
+//!
+//! Why several trees: filters are selective and skewed (warm_bee stations exist only in
+//! Shenzhen; one station in eleven has a shower). Walking one tree for "the nearest warm_bee
+//! station to Harbin" would visit the whole country. So stations are partitioned by kind (one
+//! tree each, every station in exactly one), and each rare service (offered by at most 15% of
+//! stations) also gets a tree of the stations offering it. A query walks whichever set of
+//! trees holds the fewest stations that could match, merged in distance order.
 
-use std::collections::HashMap;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::OnceLock;
 
-use rstar::RTree;
 use rstar::primitives::GeomWithData;
-use rusqlite::Connection;
+use rstar::{RStarInsertionStrategy, RTree, RTreeParams};
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
 
 use crate::error::Result;
 use crate::hours::{Hours, OpenState};
-use crate::model::{Kind, ServiceSet, Station, Status};
+use crate::model::{Kind, Service, ServiceSet, Station, Status};
+use crate::query::Filter;
 use crate::sphere::LatLon;
 use crate::store::parse_vocab;
 
 /// A tree point: the unit vector, carrying the station's primary key.
 pub type TreePoint = GeomWithData<[f64; 3], u32>;
+
+/// Wider nodes than rstar's default (6): a shallower tree that bulk-loads and searches faster
+/// for point data (measured in benches/nearest.rs).
+pub struct NodeParams;
+
+impl RTreeParams for NodeParams {
+    const MIN_SIZE: usize = 6;
+    const MAX_SIZE: usize = 16;
+    const REINSERTION_COUNT: usize = 2;
+    type DefaultInsertionStrategy = RStarInsertionStrategy;
+}
+
+pub type Tree = RTree<TreePoint, NodeParams>;
+
+/// A service gets its own tree when at most this share of stations offer it.
+const RARE_SERVICE_SHARE: f64 = 0.15;
 
 /// What filters need to know about a station, kept in memory.
 #[derive(Debug, Clone)]
@@ -31,6 +58,54 @@ pub struct Summary {
     pub services: ServiceSet,
     /// Index into the distinct-hours table.
     pub hours: Option<u32>,
+}
+
+/// Summaries (with their unit vectors) read from one range of primary keys; their `hours`
+/// indexes refer to `self.hours`.
+struct Scan {
+    rows: Vec<(i64, Summary, [f64; 3])>,
+    hours: Vec<Box<str>>,
+}
+
+impl Scan {
+    fn read(conn: &Connection, after_pk: i64, up_to_pk: i64) -> Result<Scan> {
+        let mut scan = Scan {
+            rows: Vec::new(),
+            hours: Vec::new(),
+        };
+        let mut local_hours: HashMap<Box<str>, u32> = HashMap::new();
+        let mut stmt = conn.prepare(
+            "SELECT pk, id, lat, lon, kind, status, services, opening_hours FROM stations
+             WHERE pk > ?1 AND pk <= ?2",
+        )?;
+        let mut rows = stmt.query([after_pk, up_to_pk])?;
+        while let Some(r) = rows.next()? {
+            let text = |i| r.get_ref(i).and_then(|v| Ok(v.as_str_or_null()?));
+            let hours = text(7)?.map(|t| match local_hours.get(t) {
+                Some(&i) => i,
+                None => {
+                    scan.hours.push(t.into());
+                    let i = scan.hours.len() as u32 - 1;
+                    local_hours.insert(t.into(), i);
+                    i
+                }
+            });
+            let summary = Summary {
+                id: text(1)?.unwrap_or_default().into(),
+                location: LatLon {
+                    lat: r.get(2)?,
+                    lon: r.get(3)?,
+                },
+                kind: parse_vocab(r, 4)?,
+                status: parse_vocab(r, 5)?,
+                services: ServiceSet::from_bits(r.get(6)?),
+                hours,
+            };
+            let unit = summary.location.unit_vector();
+            scan.rows.push((r.get(0)?, summary, unit));
+        }
+        Ok(scan)
+    }
 }
 
 /// Distinct opening-hours strings, each parsed once on first use (catalogs share a few dozen).
@@ -59,7 +134,10 @@ impl HoursTable {
 
 #[derive(Default)]
 pub struct SpatialIndex {
-    tree: RTree<TreePoint>,
+    /// One tree per kind, in `Kind::ALL` order; together they hold every station once.
+    by_kind: Vec<Tree>,
+    /// A tree per rare service (in `Service::ALL` order), None for common ones.
+    by_service: Vec<Option<Tree>>,
     /// Indexed by primary key; holes for deleted rows.
     summaries: Vec<Option<Summary>>,
     hours: HoursTable,
@@ -67,42 +145,79 @@ pub struct SpatialIndex {
 }
 
 impl SpatialIndex {
-    /// Reads every station's summary from the store and bulk-loads the tree.
-    pub fn load(conn: &Connection) -> Result<SpatialIndex> {
+    /// Reads every station's summary from the store and bulk-loads the trees.
+    ///
+    /// SQLite's per-row cost dominates opening a national catalog, so the scan is split into two
+    /// primary-key ranges read at once on two connections, and the kind and service trees are
+    /// bulk-loaded on two threads.
+    pub fn load(conn: &Connection, path: &Path) -> Result<SpatialIndex> {
+        let max_pk: i64 = conn.query_row("SELECT coalesce(max(pk), 0) FROM stations", [], |r| {
+            r.get(0)
+        })?;
+        let mid = max_pk / 2;
+        let (low, high) = std::thread::scope(|scope| {
+            let high = scope.spawn(|| -> Result<Scan> {
+                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let other = Connection::open_with_flags(path, flags)?;
+                other.busy_timeout(std::time::Duration::from_secs(3))?;
+                Scan::read(&other, mid, i64::MAX)
+            });
+            let low = Scan::read(conn, i64::MIN, mid);
+            let high = high.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (low, high)
+        });
         let mut index = SpatialIndex::default();
-        let mut points = Vec::new();
-        let mut stmt = conn.prepare(
-            "SELECT pk, id, lat, lon, kind, status, services, opening_hours FROM stations",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let pk: i64 = r.get(0)?;
-            let kind = parse_vocab(r, 4)?;
-            let status = parse_vocab(r, 5)?;
-            let hours = r
-                .get_ref(7)?
-                .as_str_or_null()
-                .map_err(rusqlite::Error::from)?
-                .map(|t| index.hours.intern(t));
-            let summary = Summary {
-                id: r
-                    .get_ref(1)?
-                    .as_str()
-                    .map_err(rusqlite::Error::from)?
-                    .into(),
-                location: LatLon {
-                    lat: r.get(2)?,
-                    lon: r.get(3)?,
-                },
-                kind,
-                status,
-                services: ServiceSet::from_bits(r.get(6)?),
-                hours,
-            };
-            points.push(TreePoint::new(summary.location.unit_vector(), pk as u32));
-            index.put_summary(pk, summary);
+        index.summaries.reserve(max_pk as usize + 1);
+        let mut units: Vec<(u32, [f64; 3])> = Vec::with_capacity(max_pk as usize);
+        for scan in [low?, high?] {
+            let hours: Vec<u32> = scan.hours.iter().map(|t| index.hours.intern(t)).collect();
+            for (pk, mut summary, unit) in scan.rows {
+                summary.hours = summary.hours.map(|local| hours[local as usize]);
+                index.put_summary(pk, summary);
+                units.push((pk as u32, unit));
+            }
         }
-        index.tree = RTree::bulk_load(points);
+        // Which services are rare is known only now; collect points for those trees alone.
+        let mut offering = [0usize; Service::ALL.len()];
+        for (_, s) in index.summaries() {
+            for service in s.services.iter() {
+                offering[service as usize] += 1;
+            }
+        }
+        let rare_limit = index.len as f64 * RARE_SERVICE_SHARE;
+        let rare: Vec<bool> = offering
+            .iter()
+            .map(|&n| n > 0 && n as f64 <= rare_limit)
+            .collect();
+        let mut kind_points: Vec<Vec<TreePoint>> = vec![Vec::new(); Kind::ALL.len()];
+        let mut service_points: Vec<Vec<TreePoint>> = vec![Vec::new(); Service::ALL.len()];
+        for (pk, unit) in units {
+            let Some(s) = index.summary(pk) else { continue };
+            let point = TreePoint::new(unit, pk);
+            kind_points[s.kind as usize].push(point);
+            for service in s.services.iter().filter(|sv| rare[*sv as usize]) {
+                service_points[service as usize].push(point);
+            }
+        }
+        let (by_kind, by_service) = std::thread::scope(|scope| {
+            let services = scope.spawn(move || {
+                service_points
+                    .into_iter()
+                    .zip(rare)
+                    .map(|(points, rare)| rare.then(|| Tree::bulk_load_with_params(points)))
+                    .collect::<Vec<_>>()
+            });
+            let kinds: Vec<Tree> = kind_points
+                .into_iter()
+                .map(Tree::bulk_load_with_params)
+                .collect();
+            let services = services
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (kinds, services)
+        });
+        index.by_kind = by_kind;
+        index.by_service = by_service;
         Ok(index)
     }
 
@@ -116,11 +231,34 @@ impl SpatialIndex {
         }
     }
 
-    /// Adds or replaces one station, keeping the tree in step with the store.
+    /// The trees a station belongs in: its kind's, and its rare services'.
+    fn trees_of_mut(
+        &mut self,
+        kind: Kind,
+        services: ServiceSet,
+    ) -> impl Iterator<Item = &mut Tree> {
+        let kind_tree = self.by_kind.get_mut(kind as usize);
+        let service_trees = self
+            .by_service
+            .iter_mut()
+            .enumerate()
+            .filter(move |(i, _)| services.bits() & (1 << i) != 0)
+            .filter_map(|(_, t)| t.as_mut());
+        kind_tree.into_iter().chain(service_trees)
+    }
+
+    /// Adds or replaces one station, keeping every tree in step with the store.
     pub fn upsert(&mut self, pk: i64, station: &Station) {
         if let Some(Some(old)) = self.summaries.get(pk as usize) {
             let old_point = TreePoint::new(old.location.unit_vector(), pk as u32);
-            self.tree.remove(&old_point);
+            let (kind, services) = (old.kind, old.services);
+            for tree in self.trees_of_mut(kind, services) {
+                tree.remove(&old_point);
+            }
+        }
+        let point = TreePoint::new(station.location.unit_vector(), pk as u32);
+        for tree in self.trees_of_mut(station.kind, station.services) {
+            tree.insert(point);
         }
         let hours = station
             .opening_hours
@@ -134,8 +272,6 @@ impl SpatialIndex {
             services: station.services,
             hours,
         };
-        self.tree
-            .insert(TreePoint::new(station.location.unit_vector(), pk as u32));
         self.put_summary(pk, summary);
     }
 
@@ -147,8 +283,24 @@ impl SpatialIndex {
         self.len == 0
     }
 
-    pub fn tree(&self) -> &RTree<TreePoint> {
-        &self.tree
+    /// The trees that together hold every station the filter could admit, choosing the
+    /// smallest such set: the allowed kinds' trees, or one rare required service's tree.
+    pub fn trees_for(&self, filter: &Filter) -> Vec<&Tree> {
+        let kind_trees: Vec<&Tree> = Kind::ALL
+            .iter()
+            .filter(|k| filter.kinds.allows(**k))
+            .filter_map(|k| self.by_kind.get(*k as usize))
+            .collect();
+        let kind_size: usize = kind_trees.iter().map(|t| t.size()).sum();
+        let rarest = filter
+            .services
+            .iter()
+            .filter_map(|s| self.by_service.get(s as usize)?.as_ref())
+            .min_by_key(|t| t.size());
+        match rarest {
+            Some(t) if t.size() < kind_size => vec![t],
+            _ => kind_trees,
+        }
     }
 
     pub fn summary(&self, pk: u32) -> Option<&Summary> {
@@ -173,5 +325,60 @@ impl SpatialIndex {
             Some(h) => h.state_at(china_local),
             None => OpenState::Unknown,
         }
+    }
+}
+
+/// Points of several trees in one ascending order of squared chord distance to `q`.
+pub fn nearest_merged<'a>(
+    trees: &[&'a Tree],
+    q: [f64; 3],
+) -> impl Iterator<Item = (&'a TreePoint, f64)> + use<'a> {
+    let mut sources: Vec<_> = trees
+        .iter()
+        .map(|t| t.nearest_neighbor_iter_with_distance_2(&q).peekable())
+        .collect();
+    let mut heads: BinaryHeap<Head> = BinaryHeap::new();
+    for (i, s) in sources.iter_mut().enumerate() {
+        if let Some(&(_, d2)) = s.peek() {
+            heads.push(Head { d2, source: i });
+        }
+    }
+    std::iter::from_fn(move || {
+        let Head { source, .. } = heads.pop()?;
+        let item = sources[source].next()?;
+        if let Some(&(_, d2)) = sources[source].peek() {
+            heads.push(Head { d2, source });
+        }
+        Some(item)
+    })
+}
+
+/// A min-heap entry: the next distance one source would yield.
+struct Head {
+    d2: f64,
+    source: usize,
+}
+
+impl PartialEq for Head {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Head {}
+
+impl PartialOrd for Head {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Head {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed: BinaryHeap is a max-heap, we want the smallest distance first.
+        other
+            .d2
+            .total_cmp(&self.d2)
+            .then_with(|| other.source.cmp(&self.source))
     }
 }

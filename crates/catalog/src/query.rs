@@ -8,7 +8,7 @@
 use chrono::NaiveDateTime;
 
 use crate::hours::OpenState;
-use crate::index::{SpatialIndex, Summary};
+use crate::index::{SpatialIndex, Summary, nearest_merged};
 use crate::model::{KindSet, ServiceSet, Status};
 use crate::sphere::{CHORD_SLACK, LatLon, bearing_difference, chord_for_distance};
 
@@ -100,7 +100,7 @@ pub fn nearest(index: &SpatialIndex, at: LatLon, k: usize, filter: &Filter) -> V
     let limit = filter.chord_limit();
     let mut found: Vec<Found> = Vec::with_capacity(k + 4);
     let mut bound = limit;
-    for (point, d2) in index.tree().nearest_neighbor_iter_with_distance_2(&q) {
+    for (point, d2) in nearest_merged(&index.trees_for(filter), q) {
         if d2.sqrt() > bound {
             break;
         }
@@ -130,9 +130,11 @@ pub fn nearest(index: &SpatialIndex, at: LatLon, k: usize, filter: &Filter) -> V
 pub fn within(index: &SpatialIndex, at: LatLon, radius_m: f64, filter: &Filter) -> Vec<Found> {
     let radius_m = filter.max_distance_m.map_or(radius_m, |m| m.min(radius_m));
     let chord = chord_for_distance(radius_m) + CHORD_SLACK;
+    let q = at.unit_vector();
     let mut found: Vec<Found> = index
-        .tree()
-        .locate_within_distance(at.unit_vector(), chord * chord)
+        .trees_for(filter)
+        .into_iter()
+        .flat_map(|t| t.locate_within_distance(q, chord * chord))
         .filter_map(|p| {
             let s = index.summary(p.data)?;
             let distance_m = at.distance_m(s.location);
@@ -223,9 +225,11 @@ fn mul_interval(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
 /// `limit` (a map shows the middle of the view first).
 pub fn in_box(index: &SpatialIndex, bbox: &BBox, limit: usize, filter: &Filter) -> Vec<Found> {
     let center = bbox.center();
+    let envelope = bbox.unit_envelope();
     let mut found: Vec<Found> = index
-        .tree()
-        .locate_in_envelope(&bbox.unit_envelope())
+        .trees_for(filter)
+        .into_iter()
+        .flat_map(|t| t.locate_in_envelope(&envelope))
         .filter_map(|p| {
             let s = index.summary(p.data)?;
             (bbox.contains(s.location) && filter.admits(index, s)).then(|| Found {

@@ -216,6 +216,7 @@ pub fn along(
 ) -> Vec<RouteFound> {
     let vectors: Vec<[f64; 3]> = route.points.iter().map(|p| p.unit_vector()).collect();
     let mut best: std::collections::HashMap<u32, RouteFound> = Default::default();
+    let trees = index.trees_for(filter);
     let mut start_m = 0.0;
     for w in vectors.windows(2) {
         let (a, b) = (w[0], w[1]);
@@ -223,7 +224,10 @@ pub fn along(
         // Any point within D of the arc is within seg/2 + D of the arc's midpoint.
         let mid = vec3::normalize([a[0] + b[0], a[1] + b[1], a[2] + b[2]]).unwrap_or(a);
         let reach = chord_for_distance(seg / 2.0 * EARTH_RADIUS_M + within_m) + CHORD_SLACK;
-        for p in index.tree().locate_within_distance(mid, reach * reach) {
+        for p in trees
+            .iter()
+            .flat_map(|t| t.locate_within_distance(mid, reach * reach))
+        {
             let Some(s) = index.summary(p.data) else {
                 continue;
             };

@@ -83,13 +83,35 @@ fn station(
     }
 }
 
+/// The services the random catalogs use, in bit order.
+const SIX_SERVICES: [Service; 6] = [
+    Service::Parking,
+    Service::TruckParking,
+    Service::Rest,
+    Service::Overnight,
+    Service::Shower,
+    Service::Laundry,
+];
+
+/// Six services: three common, three rare (so the index builds per-service trees for them).
+fn services() -> impl Strategy<Value = u32> {
+    let rare = prop::bool::weighted(0.12);
+    let common = prop::bool::weighted(0.7);
+    (common, common, common, rare, rare, rare).prop_map(|b| {
+        [b.0, b.1, b.2, b.3, b.4, b.5]
+            .iter()
+            .enumerate()
+            .fold(0, |acc, (i, on)| if *on { acc | (1 << i) } else { acc })
+    })
+}
+
 prop_compose! {
     /// Stations clustered around one of the places, some sharing exact positions (ties).
     fn stations()(
         centre in 0..PLACES.len(),
         spread in prop_oneof![Just(0.05), Just(0.5), Just(3.0)],
         raw in prop::collection::vec(
-            (-1.0..1.0f64, -1.0..1.0f64, 0..4usize, 0u32..(1 << 6), 0..3usize, 0..3usize, 0..4usize),
+            (-1.0..1.0f64, -1.0..1.0f64, 0..4usize, services(), 0..3usize, 0..3usize, 0..4usize),
             1..160,
         ),
     ) -> Vec<Station> {
@@ -121,7 +143,7 @@ prop_compose! {
 prop_compose! {
     fn filter()(
         kinds in prop::collection::vec(0..4usize, 0..3),
-        services in prop::sample::subsequence(vec![Service::Parking, Service::TruckParking, Service::Rest, Service::Overnight, Service::Shower, Service::Laundry], 0..3),
+        services in prop::sample::subsequence(SIX_SERVICES.to_vec(), 0..3),
         open_only in any::<bool>(),
         hour in 0..24u32,
         max_km in prop::option::of(1.0..400.0f64),
@@ -169,12 +191,24 @@ fn brute_force(stations: &[Station], at: LatLon, f: &Filter, radius_m: f64) -> V
     all
 }
 
-fn open_catalog(stations: &[Station]) -> (tempfile::TempDir, Catalog) {
+/// Imports the stations in two steps: most in one batch (the index is rebuilt), then the rest
+/// plus edits that move every fifth station and change its services (applied in place to the
+/// trees). `stations` is updated to the final state, for the oracle.
+fn open_catalog(stations: &mut [Station]) -> (tempfile::TempDir, Catalog) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
+    let split = (stations.len() * 2 / 3 + 1).min(stations.len());
     catalog
-        .import(stations.to_vec(), &mut Silent)
+        .import(stations[..split].to_vec(), &mut Silent)
         .expect("import");
+    let mut second: Vec<Station> = stations[split..].to_vec();
+    for s in stations[..split].iter_mut().step_by(5) {
+        s.location =
+            LatLon::new(s.location.lat * 0.999 + 0.01, s.location.lon + 0.003).expect("in range");
+        s.services = ServiceSet::from_bits(s.services.bits() ^ 0b101_010);
+        second.push(s.clone());
+    }
+    catalog.import(second, &mut Silent).expect("second import");
     (dir, catalog)
 }
 
@@ -193,13 +227,13 @@ proptest! {
 
     #[test]
     fn nearest_and_within_equal_brute_force(
-        stations in stations(),
+        mut stations in stations(),
         at in query_point(),
         f in filter(),
         k in 1..12usize,
         radius_km in 0.5..300.0f64,
     ) {
-        let (_dir, catalog) = open_catalog(&stations);
+        let (_dir, catalog) = open_catalog(&mut stations);
 
         let got: Vec<(String, f64)> = catalog.nearest(at, k, &f).expect("nearest")
             .into_iter().map(|h| (h.station.id, h.distance_m.expect("distance"))).collect();
@@ -214,18 +248,21 @@ proptest! {
 
     #[test]
     fn bbox_equals_brute_force(
-        stations in stations(),
+        mut stations in stations(),
         centre in 0..PLACES.len(),
         half in (0.01..2.0f64, 0.01..2.0f64),
+        wanted in prop::sample::subsequence(SIX_SERVICES.to_vec(), 0..3),
     ) {
-        let (_dir, catalog) = open_catalog(&stations);
+        let (_dir, catalog) = open_catalog(&mut stations);
         let (lat, lon) = PLACES[centre];
         let bbox = BBox { south: lat - half.0, north: lat + half.0, west: lon - half.1, east: lon + half.1 };
-        let f = Filter::any_at(NaiveDate::from_ymd_opt(2026, 1, 1).and_then(|d| d.and_hms_opt(12, 0, 0)).expect("valid"));
+        let mut f = Filter::any_at(NaiveDate::from_ymd_opt(2026, 1, 1).and_then(|d| d.and_hms_opt(12, 0, 0)).expect("valid"));
+        f.services = wanted.into_iter().collect();
         let mut got: Vec<String> = catalog.in_box(&bbox, usize::MAX, &f).expect("bbox")
             .into_iter().map(|h| h.station.id).collect();
         let mut want: Vec<String> = stations.iter()
             .filter(|s| (bbox.south..=bbox.north).contains(&s.location.lat) && (bbox.west..=bbox.east).contains(&s.location.lon))
+            .filter(|s| s.services.contains_all(f.services))
             .map(|s| s.id.clone()).collect();
         got.sort();
         want.sort();
@@ -234,16 +271,18 @@ proptest! {
 
     #[test]
     fn along_route_equals_brute_force(
-        stations in stations(),
+        mut stations in stations(),
         centre in 0..PLACES.len(),
         legs in prop::collection::vec((-1.5..1.5f64, -1.5..1.5f64), 2..6),
         within_km in 1.0..60.0f64,
+        wanted in prop::sample::subsequence(SIX_SERVICES.to_vec(), 0..3),
     ) {
-        let (_dir, catalog) = open_catalog(&stations);
+        let (_dir, catalog) = open_catalog(&mut stations);
         let (lat, lon) = PLACES[centre];
         let points: Vec<LatLon> = legs.iter().map(|(dy, dx)| LatLon::new(lat + dy, lon + dx).expect("in range")).collect();
         let route = Route::new(points.clone()).expect("route");
-        let f = Filter::any_at(NaiveDate::from_ymd_opt(2026, 1, 1).and_then(|d| d.and_hms_opt(12, 0, 0)).expect("valid"));
+        let mut f = Filter::any_at(NaiveDate::from_ymd_opt(2026, 1, 1).and_then(|d| d.and_hms_opt(12, 0, 0)).expect("valid"));
+        f.services = wanted.into_iter().collect();
         let within_m = within_km * 1000.0;
         let hits = catalog.along(&route, within_m, &f).expect("along");
 
@@ -261,6 +300,9 @@ proptest! {
                 start += haversine_m(w[0], w[1]);
             }
             let (off, along) = best.expect("route has segments");
+            if !s.services.contains_all(f.services) {
+                continue;
+            }
             // A station a centimetre from the limit may fall either side by float noise.
             if (off - within_m).abs() < 0.01 {
                 borderline.insert(s.id.clone());

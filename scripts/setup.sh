@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what building and testing Waystation needs on a fresh Debian machine, and nothing
+# that is already there: a C compiler (SQLite is compiled in), and Rust with rustfmt and clippy.
+set -euo pipefail
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing_debs=()
+command -v cc >/dev/null 2>&1 || missing_debs+=(build-essential)
+command -v curl >/dev/null 2>&1 || missing_debs+=(curl ca-certificates)
+if [ "${#missing_debs[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing_debs[*]}"
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing_debs[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: installing Rust (rustup, stable toolchain)"
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
+if command -v rustup >/dev/null 2>&1; then
+  for component in rustfmt clippy; do
+    rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
+  done
+fi
+cargo --version
