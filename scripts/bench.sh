@@ -31,7 +31,9 @@ python3 -c "import json,statistics;r=json.load(open('$work/near.json'))['results
 /usr/bin/time -f "resident memory (max RSS): %M KB" "$bin" "${query[@]}" >/dev/null
 
 echo "## first use: the built-in seed catalog"
-/usr/bin/time -f "seed + first query: %e s" env XDG_DATA_HOME="$work/data" -u WAYSTATION_CATALOG "$bin" near 22.543,114.058 -n 1 >/dev/null 2>&1
+/usr/bin/time -f "seed + first query: %e s" env -u WAYSTATION_CATALOG XDG_DATA_HOME="$work/data" \
+  "$bin" near 22.543,114.058 -n 1 >/dev/null 2>"$work/seed.err"
+tail -n 1 "$work/seed.err"
 seed="$work/data/waystation/catalog.sqlite"
 echo "seed catalog $(du -h "$seed" | cut -f1), gzip -9: $(gzip -9 -c "$seed" | wc -c | awk '{printf "%.1f MB", $1/1e6}')"
 echo "release binary $(du -h "$bin" | cut -f1) (the seed is generated from the embedded reference geography)"
