@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 use crate::error::{CatalogError, Result};
@@ -169,6 +170,17 @@ impl Catalog {
         self.store
             .station(id)?
             .ok_or_else(|| CatalogError::NotFound(id.to_string()))
+    }
+
+    /// One station with its open/closed state at China-local `time` (no query point).
+    pub fn detail(&self, id: &str, time: chrono::NaiveDateTime) -> Result<Hit> {
+        let pk: i64 = self
+            .store
+            .conn()
+            .query_row("SELECT pk FROM stations WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
+        self.hit(pk as u32, None, &Filter::any_at(time))
     }
 
     /// Calls `f` with every station, ordered by id, without holding them all in memory.

@@ -102,13 +102,9 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
         }
         Command::Show(args) => {
             let catalog = open(cli.catalog.as_deref(), false)?;
-            let station = catalog.station(&args.id)?;
-            let now = Filter::any_at(china_local(chrono::Utc::now()));
-            let open_now = catalog
-                .nearest(station.location, 1, &now)?
-                .into_iter()
-                .find(|h| h.station.id == station.id)
-                .and_then(|h| h.open_now);
+            let Hit {
+                station, open_now, ..
+            } = catalog.detail(&args.id, china_local(chrono::Utc::now()))?;
             if args.json {
                 let doc = json!({
                     "station": station,
