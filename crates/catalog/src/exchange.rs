@@ -18,7 +18,7 @@ use crate::sphere::LatLon;
 
 /// The CSV columns, in order. GeoJSON uses the same names as properties, with lat/lon in the
 /// Point geometry instead.
-pub const COLUMNS: [&str; 14] = [
+pub const COLUMNS: [&str; 15] = [
     "id",
     "kind",
     "name",
@@ -33,6 +33,7 @@ pub const COLUMNS: [&str; 14] = [
     "status",
     "notice",
     "source",
+    "free_truck_spaces",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -70,7 +71,7 @@ impl Format {
 /// One record's fields as text, before validation. Empty text means "not given".
 #[derive(Default)]
 struct RawRecord {
-    fields: [String; 14],
+    fields: [String; 15],
 }
 
 impl RawRecord {
@@ -182,20 +183,26 @@ fn validate(raw: &RawRecord, at: &Location, crs: Crs, now: &str) -> Result<Stati
             format!("`{p}` may contain only digits, spaces and + - ( ) , ; /"),
         ));
     }
-    let truck_spaces = match optional("truck_spaces") {
-        None => None,
-        Some(v) => Some(
-            v.parse::<u32>()
-                .ok()
-                .filter(|n| *n <= 100_000)
-                .ok_or_else(|| {
-                    fail(
-                        "truck_spaces",
-                        format!("`{v}` is not a whole number from 0 to 100000"),
-                    )
-                })?,
-        ),
+    let count = |field: &str| -> Result<Option<u32>, RecordError> {
+        optional(field)
+            .map(|v| {
+                v.parse::<u32>()
+                    .ok()
+                    .filter(|n| *n <= 100_000)
+                    .ok_or_else(|| fail(field, format!("`{v}` is not a whole number from 0 to 100000")))
+            })
+            .transpose()
     };
+    let free_truck_spaces = count("free_truck_spaces")?;
+    let truck_spaces = count("truck_spaces")?;
+    if let (Some(free), Some(capacity)) = (free_truck_spaces, truck_spaces)
+        && free > capacity
+    {
+        return Err(fail(
+            "free_truck_spaces",
+            format!("{free} free is more than the {capacity} truck spaces"),
+        ));
+    }
     let status = match optional("status") {
         None => crate::model::Status::Open,
         Some(s) => s.parse().map_err(|e| fail("status", format!("{e}")))?,
@@ -215,6 +222,7 @@ fn validate(raw: &RawRecord, at: &Location, crs: Crs, now: &str) -> Result<Stati
         opening_hours,
         phone,
         truck_spaces,
+        free_truck_spaces,
         status,
         notice,
         source,
@@ -466,6 +474,7 @@ impl<W: Write> CsvWriter<W> {
             s.status.id().to_string(),
             opt(&s.notice),
             s.source.id().to_string(),
+            s.free_truck_spaces.map(|n| n.to_string()).unwrap_or_default(),
         ])
     }
 
@@ -507,6 +516,7 @@ struct PropertiesOut<'a> {
     status: crate::model::Status,
     notice: &'a Option<String>,
     source: crate::model::Source,
+    free_truck_spaces: Option<u32>,
 }
 
 impl<W: Write> GeoJsonWriter<W> {
@@ -535,6 +545,7 @@ impl<W: Write> GeoJsonWriter<W> {
                 status: s.status,
                 notice: &s.notice,
                 source: s.source,
+                free_truck_spaces: s.free_truck_spaces,
             },
         };
         self.out

@@ -275,6 +275,18 @@ impl SpatialIndex {
         self.put_summary(pk, summary);
     }
 
+    /// Drops a deleted station from every tree it was in.
+    pub fn remove(&mut self, pk: i64) {
+        let Some(old) = self.summaries.get_mut(pk as usize).and_then(Option::take) else {
+            return;
+        };
+        self.len -= 1;
+        let point = TreePoint::new(old.location.unit_vector(), pk as u32);
+        for tree in self.trees_of_mut(old.kind, old.services) {
+            tree.remove(&point);
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }

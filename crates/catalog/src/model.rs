@@ -253,6 +253,8 @@ pub struct Station {
     pub phone: Option<String>,
     /// Truck parking capacity, where known.
     pub truck_spaces: Option<u32>,
+    /// Free truck spaces now, as the operator last reported.
+    pub free_truck_spaces: Option<u32>,
     pub status: Status,
     pub notice: Option<String>,
     pub source: Source,

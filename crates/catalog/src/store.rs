@@ -49,13 +49,55 @@ const MIGRATIONS: &[&str] = &[
             VALUES ('delete', old.pk, old.name, old.address);
         INSERT INTO station_text(rowid, name, address) VALUES (new.pk, new.name, new.address);
     END;",
+    // 2: the change feed (one live entry per station: the latest upsert or tombstone), key/value
+    //    facts (sync state, tombstone horizon), operator accounts, sessions, audit, offline outbox.
+    "ALTER TABLE stations ADD COLUMN free_truck_spaces INTEGER CHECK (free_truck_spaces >= 0);
+    CREATE TABLE catalog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        station_id TEXT NOT NULL UNIQUE,
+        op TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
+        at TEXT NOT NULL
+    );
+    CREATE TABLE users (
+        username TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('operator', 'admin')),
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE assignments (
+        username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+        station_id TEXT NOT NULL REFERENCES stations(id) ON DELETE CASCADE,
+        PRIMARY KEY (username, station_id)
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+        expires_at TEXT NOT NULL
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        station_id TEXT,
+        detail TEXT NOT NULL
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        server TEXT NOT NULL,
+        station_id TEXT NOT NULL,
+        base_version INTEGER NOT NULL,
+        patch TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// The columns of a full station row, in [`station_from_row`] order.
 pub const STATION_COLUMNS: &str = "id, kind, name, address, adcode, lat, lon, services, opening_hours, \
-     phone, truck_spaces, status, notice, source, version, updated_at";
+     phone, truck_spaces, status, notice, source, version, updated_at, free_truck_spaces";
 
 /// What an upsert did to the stored row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,21 +209,24 @@ impl Store {
 pub fn upsert(tx: &rusqlite::Transaction<'_>, s: &Station, now: &str) -> Result<Upserted> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO stations (id, kind, name, address, adcode, lat, lon, services, opening_hours,
-                phone, truck_spaces, status, notice, source, version, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 1, ?15)
+                phone, truck_spaces, status, notice, source, version, updated_at, free_truck_spaces)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 1, ?15, ?16)
          ON CONFLICT(id) DO UPDATE SET
             kind = excluded.kind, name = excluded.name, address = excluded.address,
             adcode = excluded.adcode, lat = excluded.lat, lon = excluded.lon,
             services = excluded.services, opening_hours = excluded.opening_hours,
             phone = excluded.phone, truck_spaces = excluded.truck_spaces, status = excluded.status,
             notice = excluded.notice, source = excluded.source,
+            free_truck_spaces = excluded.free_truck_spaces,
             version = stations.version + 1, updated_at = excluded.updated_at
          WHERE (stations.kind, stations.name, stations.address, stations.adcode, stations.lat,
                 stations.lon, stations.services, stations.opening_hours, stations.phone,
-                stations.truck_spaces, stations.status, stations.notice, stations.source)
+                stations.truck_spaces, stations.status, stations.notice, stations.source,
+                stations.free_truck_spaces)
             IS NOT (excluded.kind, excluded.name, excluded.address, excluded.adcode, excluded.lat,
                 excluded.lon, excluded.services, excluded.opening_hours, excluded.phone,
-                excluded.truck_spaces, excluded.status, excluded.notice, excluded.source)
+                excluded.truck_spaces, excluded.status, excluded.notice, excluded.source,
+                excluded.free_truck_spaces)
          RETURNING pk, version",
     )?;
     let outcome = stmt
@@ -202,15 +247,100 @@ pub fn upsert(tx: &rusqlite::Transaction<'_>, s: &Station, now: &str) -> Result<
                 s.notice,
                 s.source.id(),
                 now,
+                s.free_truck_spaces,
             ],
             |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
         )
         .optional()?;
-    Ok(match outcome {
+    let outcome = match outcome {
         None => Upserted::Unchanged,
         Some((pk, 1)) => Upserted::Inserted(pk),
         Some((pk, _)) => Upserted::Updated(pk),
-    })
+    };
+    if outcome != Upserted::Unchanged {
+        log_change(tx, &s.id, "upsert", now)?;
+    }
+    Ok(outcome)
+}
+
+/// Appends to the change feed: the station's previous entry is dropped (the feed carries
+/// state, not history) and a new one takes the next sequence number.
+pub fn log_change(tx: &rusqlite::Transaction<'_>, station_id: &str, op: &str, now: &str) -> Result<()> {
+    tx.prepare_cached("DELETE FROM changes WHERE station_id = ?1")?
+        .execute([station_id])?;
+    tx.prepare_cached("INSERT INTO changes (station_id, op, at) VALUES (?1, ?2, ?3)")?
+        .execute([station_id, op, now])?;
+    Ok(())
+}
+
+/// Deletes a station and logs a tombstone. Returns its primary key, or None if it did not exist.
+pub fn delete(tx: &rusqlite::Transaction<'_>, id: &str, now: &str) -> Result<Option<i64>> {
+    let pk: Option<i64> = tx
+        .prepare_cached("DELETE FROM stations WHERE id = ?1 RETURNING pk")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    if pk.is_some() {
+        log_change(tx, id, "delete", now)?;
+    }
+    Ok(pk)
+}
+
+/// Stores a station exactly as given, version and timestamp included (a copy of the server's
+/// row during sync), without logging a change. Returns its primary key.
+pub fn put_exact(tx: &rusqlite::Transaction<'_>, s: &Station) -> Result<i64> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO stations (id, kind, name, address, adcode, lat, lon, services, opening_hours,
+                phone, truck_spaces, status, notice, source, version, updated_at, free_truck_spaces)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+         ON CONFLICT(id) DO UPDATE SET
+            kind = excluded.kind, name = excluded.name, address = excluded.address,
+            adcode = excluded.adcode, lat = excluded.lat, lon = excluded.lon,
+            services = excluded.services, opening_hours = excluded.opening_hours,
+            phone = excluded.phone, truck_spaces = excluded.truck_spaces, status = excluded.status,
+            notice = excluded.notice, source = excluded.source,
+            free_truck_spaces = excluded.free_truck_spaces,
+            version = excluded.version, updated_at = excluded.updated_at
+         RETURNING pk",
+    )?;
+    Ok(stmt.query_row(
+        params![
+            s.id,
+            s.kind.id(),
+            s.name,
+            s.address,
+            s.adcode,
+            s.location.lat,
+            s.location.lon,
+            s.services.bits(),
+            s.opening_hours,
+            s.phone,
+            s.truck_spaces,
+            s.status.id(),
+            s.notice,
+            s.source.id(),
+            s.version,
+            s.updated_at,
+            s.free_truck_spaces,
+        ],
+        |r| r.get(0),
+    )?)
+}
+
+/// A key/value fact about the catalog (sync state and the like).
+pub fn meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM catalog_meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO catalog_meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([key, value])?;
+    Ok(())
 }
 
 /// Reads a row selected with [`STATION_COLUMNS`].
@@ -234,6 +364,7 @@ pub fn station_from_row(r: &Row<'_>) -> rusqlite::Result<Station> {
         source: parse_vocab(r, 13)?,
         version: r.get(14)?,
         updated_at: r.get(15)?,
+        free_truck_spaces: r.get(16)?,
     })
 }
 

@@ -234,6 +234,7 @@ impl Geography {
             opening_hours: hours_for(kind, rng).map(str::to_string),
             phone: Some(phone_for(place, rng)),
             truck_spaces: (kind == Kind::DriverHome).then(|| rng.random_range(3..=40) * 10),
+            free_truck_spaces: None,
             status,
             notice: rng
                 .random_bool(0.08)

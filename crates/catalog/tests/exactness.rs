@@ -75,6 +75,7 @@ fn station(
         opening_hours: hours.map(str::to_string),
         phone: None,
         truck_spaces: None,
+        free_truck_spaces: None,
         status,
         notice: None,
         source: Source::Synthetic,
