@@ -64,6 +64,22 @@ pub struct CatalogInfo {
     pub last_updated: Option<String>,
 }
 
+/// Appends to the audit log inside the caller's transaction.
+pub fn audit(
+    tx: &rusqlite::Transaction<'_>,
+    actor: &str,
+    action: &str,
+    station_id: Option<&str>,
+    detail: &str,
+    now: &str,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO audit (at, actor, action, station_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(rusqlite::params![now, actor, action, station_id, detail])?;
+    Ok(())
+}
+
 pub struct Catalog {
     store: Store,
     index: SpatialIndex,
@@ -164,6 +180,124 @@ impl Catalog {
             }
         }
         Ok(report)
+    }
+
+    /// Writes one station (insert or update by id) as `actor`, logging the change and an audit
+    /// record in the same transaction. Returns the stored station (with its new version).
+    pub fn save_station(
+        &mut self,
+        station: &Station,
+        actor: &str,
+        action: &str,
+    ) -> Result<Station> {
+        let now = crate::exchange::now_rfc3339();
+        let tx = self.store.conn_mut().transaction()?;
+        let outcome = store::upsert(&tx, station, &now)?;
+        let detail = serde_json::to_string(station).unwrap_or_default();
+        audit(&tx, actor, action, Some(&station.id), &detail, &now)?;
+        tx.commit()?;
+        if let Upserted::Inserted(pk) | Upserted::Updated(pk) = outcome {
+            self.index.upsert(pk, station);
+        }
+        self.station(&station.id)
+    }
+
+    /// Deletes a station as `actor`, leaving a tombstone in the change feed and an audit record.
+    pub fn delete_station(&mut self, id: &str, actor: &str) -> Result<()> {
+        let now = crate::exchange::now_rfc3339();
+        let tx = self.store.conn_mut().transaction()?;
+        let pk =
+            store::delete(&tx, id, &now)?.ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
+        audit(&tx, actor, "delete", Some(id), "{}", &now)?;
+        tx.commit()?;
+        self.index.remove(pk);
+        Ok(())
+    }
+
+    /// Applies a page of the server's change feed and records the new sequence, all in one
+    /// transaction: a client stopped half-way keeps the old state or the new, never half.
+    pub fn apply_changes(
+        &mut self,
+        page: &crate::feed::ChangePage,
+        facts: &[(&str, String)],
+    ) -> Result<()> {
+        let tx = self.store.conn_mut().transaction()?;
+        let mut written = Vec::new();
+        let mut deleted = Vec::new();
+        for change in &page.changes {
+            match &change.station {
+                Some(s) => written.push((store::put_exact(&tx, s)?, s)),
+                None => {
+                    if let Some(pk) = tx
+                        .prepare_cached("DELETE FROM stations WHERE id = ?1 RETURNING pk")?
+                        .query_row([&change.station_id], |r| r.get::<_, i64>(0))
+                        .optional()?
+                    {
+                        deleted.push(pk);
+                    }
+                }
+            }
+        }
+        for (key, value) in facts {
+            store::set_meta(&tx, key, value)?;
+        }
+        tx.commit()?;
+        for pk in deleted {
+            self.index.remove(pk);
+        }
+        for (pk, s) in written {
+            self.index.upsert(pk, s);
+        }
+        Ok(())
+    }
+
+    /// Replaces every station with a snapshot's (synthetic seed rows included) and records the
+    /// new facts, in one transaction.
+    pub fn replace_all(&mut self, stations: &[Station], facts: &[(&str, String)]) -> Result<()> {
+        let tx = self.store.conn_mut().transaction()?;
+        tx.execute("DELETE FROM stations", [])?;
+        for s in stations {
+            store::put_exact(&tx, s)?;
+        }
+        for (key, value) in facts {
+            store::set_meta(&tx, key, value)?;
+        }
+        tx.commit()?;
+        self.index = SpatialIndex::load(self.store.conn(), self.store.path())?;
+        Ok(())
+    }
+
+    /// A fact about this catalog (sync state and the like).
+    pub fn fact(&self, key: &str) -> Result<Option<String>> {
+        store::meta(self.store.conn(), key)
+    }
+
+    pub fn set_fact(&self, key: &str, value: &str) -> Result<()> {
+        store::set_meta(self.store.conn(), key, value)
+    }
+
+    /// The change feed after `since` (server side).
+    pub fn changes_since(
+        &self,
+        since: i64,
+        limit: usize,
+    ) -> Result<std::result::Result<crate::feed::ChangePage, crate::feed::Gone>> {
+        crate::feed::since(self.store.conn(), since, limit)
+    }
+
+    /// The newest change sequence number.
+    pub fn head_seq(&self) -> Result<i64> {
+        crate::feed::head(self.store.conn())
+    }
+
+    /// Forgets tombstones older than `cutoff` (RFC 3339).
+    pub fn purge_tombstones(&self, cutoff: &str) -> Result<usize> {
+        crate::feed::purge_tombstones(self.store.conn(), cutoff)
+    }
+
+    /// The SQLite connection, for the account and audit tables (crate::operators).
+    pub fn conn(&self) -> &rusqlite::Connection {
+        self.store.conn()
     }
 
     pub fn station(&self, id: &str) -> Result<Station> {

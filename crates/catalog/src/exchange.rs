@@ -189,7 +189,12 @@ fn validate(raw: &RawRecord, at: &Location, crs: Crs, now: &str) -> Result<Stati
                 v.parse::<u32>()
                     .ok()
                     .filter(|n| *n <= 100_000)
-                    .ok_or_else(|| fail(field, format!("`{v}` is not a whole number from 0 to 100000")))
+                    .ok_or_else(|| {
+                        fail(
+                            field,
+                            format!("`{v}` is not a whole number from 0 to 100000"),
+                        )
+                    })
             })
             .transpose()
     };
@@ -437,6 +442,87 @@ fn raw_from_feature(feature: &Value, at: &Location) -> Result<RawRecord, RecordE
     Ok(raw)
 }
 
+/// Why a JSON edit of a station is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldsError {
+    #[error("unknown field `{0}`; the fields are: {fields}", fields = COLUMNS.join(", "))]
+    Unknown(String),
+    #[error("field `{0}` may not be changed by you")]
+    NotAllowed(String),
+    #[error("{0}")]
+    Invalid(RecordError),
+}
+
+/// Builds a station from a flat JSON object of fields (`lat`/`lon` included), on top of `base`
+/// when editing. Each field must be known and `allowed`; the result is validated exactly as an
+/// import row is. `services` may be an array of ids; `null` clears a field.
+pub fn station_from_fields(
+    fields: &Map<String, Value>,
+    base: Option<&Station>,
+    allowed: impl Fn(&str) -> bool,
+) -> Result<Station, FieldsError> {
+    let mut raw = RawRecord::default();
+    if let Some(s) = base {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let count = |v: Option<u32>| v.map(|n| n.to_string()).unwrap_or_default();
+        for (column, value) in [
+            ("id", s.id.clone()),
+            ("kind", s.kind.id().to_string()),
+            ("name", s.name.clone()),
+            ("address", s.address.clone()),
+            ("adcode", s.adcode.clone()),
+            ("lat", s.location.lat.to_string()),
+            ("lon", s.location.lon.to_string()),
+            ("services", s.services.to_list()),
+            ("opening_hours", opt(&s.opening_hours)),
+            ("phone", opt(&s.phone)),
+            ("truck_spaces", count(s.truck_spaces)),
+            ("status", s.status.id().to_string()),
+            ("notice", opt(&s.notice)),
+            ("source", s.source.id().to_string()),
+            ("free_truck_spaces", count(s.free_truck_spaces)),
+        ] {
+            raw.set(column, value);
+        }
+    }
+    for (key, value) in fields {
+        if !COLUMNS.contains(&key.as_str()) {
+            return Err(FieldsError::Unknown(key.clone()));
+        }
+        if !allowed(key) || (base.is_some() && key == "id") {
+            return Err(FieldsError::NotAllowed(key.clone()));
+        }
+        let invalid = |problem: &str| {
+            FieldsError::Invalid(RecordError {
+                location: Location::File,
+                field: key.clone(),
+                problem: problem.into(),
+            })
+        };
+        let text = match (key.as_str(), value) {
+            ("services", Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .ok_or_else(|| invalid("must be an array of service ids"))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+                .join(";"),
+            (_, Value::Array(_) | Value::Object(_) | Value::Bool(_)) => {
+                return Err(invalid("must be a string or a number"));
+            }
+            (_, v) => scalar_text(v),
+        };
+        raw.set(key, text);
+    }
+    let mut station = validate(&raw, &Location::File, Crs::Wgs84, &now_rfc3339())
+        .map_err(FieldsError::Invalid)?;
+    if let Some(s) = base {
+        station.version = s.version;
+    }
+    Ok(station)
+}
+
 fn scalar_text(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
@@ -474,7 +560,9 @@ impl<W: Write> CsvWriter<W> {
             s.status.id().to_string(),
             opt(&s.notice),
             s.source.id().to_string(),
-            s.free_truck_spaces.map(|n| n.to_string()).unwrap_or_default(),
+            s.free_truck_spaces
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
         ])
     }
 

@@ -265,7 +265,12 @@ pub fn upsert(tx: &rusqlite::Transaction<'_>, s: &Station, now: &str) -> Result<
 
 /// Appends to the change feed: the station's previous entry is dropped (the feed carries
 /// state, not history) and a new one takes the next sequence number.
-pub fn log_change(tx: &rusqlite::Transaction<'_>, station_id: &str, op: &str, now: &str) -> Result<()> {
+pub fn log_change(
+    tx: &rusqlite::Transaction<'_>,
+    station_id: &str,
+    op: &str,
+    now: &str,
+) -> Result<()> {
     tx.prepare_cached("DELETE FROM changes WHERE station_id = ?1")?
         .execute([station_id])?;
     tx.prepare_cached("INSERT INTO changes (station_id, op, at) VALUES (?1, ?2, ?3)")?
@@ -345,26 +350,31 @@ pub fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
 
 /// Reads a row selected with [`STATION_COLUMNS`].
 pub fn station_from_row(r: &Row<'_>) -> rusqlite::Result<Station> {
+    station_from_row_at(r, 0)
+}
+
+/// Reads [`STATION_COLUMNS`] starting at column `at` of a wider row.
+pub fn station_from_row_at(r: &Row<'_>, at: usize) -> rusqlite::Result<Station> {
     Ok(Station {
-        id: r.get(0)?,
-        kind: parse_vocab(r, 1)?,
-        name: r.get(2)?,
-        address: r.get(3)?,
-        adcode: r.get(4)?,
+        id: r.get(at)?,
+        kind: parse_vocab(r, at + 1)?,
+        name: r.get(at + 2)?,
+        address: r.get(at + 3)?,
+        adcode: r.get(at + 4)?,
         location: LatLon {
-            lat: r.get(5)?,
-            lon: r.get(6)?,
+            lat: r.get(at + 5)?,
+            lon: r.get(at + 6)?,
         },
-        services: ServiceSet::from_bits(r.get(7)?),
-        opening_hours: r.get(8)?,
-        phone: r.get(9)?,
-        truck_spaces: r.get(10)?,
-        status: parse_vocab(r, 11)?,
-        notice: r.get(12)?,
-        source: parse_vocab(r, 13)?,
-        version: r.get(14)?,
-        updated_at: r.get(15)?,
-        free_truck_spaces: r.get(16)?,
+        services: ServiceSet::from_bits(r.get(at + 7)?),
+        opening_hours: r.get(at + 8)?,
+        phone: r.get(at + 9)?,
+        truck_spaces: r.get(at + 10)?,
+        status: parse_vocab(r, at + 11)?,
+        notice: r.get(at + 12)?,
+        source: parse_vocab(r, at + 13)?,
+        version: r.get(at + 14)?,
+        updated_at: r.get(at + 15)?,
+        free_truck_spaces: r.get(at + 16)?,
     })
 }
 

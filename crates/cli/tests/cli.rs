@@ -86,7 +86,11 @@ fn gen_is_deterministic_and_labelled_synthetic() {
     assert_eq!(lines.len(), 51);
     assert!(lines[0].starts_with("id,kind,name,address,adcode,lat,lon,services"));
     // `source` is the second-to-last column (free_truck_spaces, empty, is last).
-    assert!(lines[1..].iter().all(|l| l.rsplit(',').nth(1) == Some("synthetic")));
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.rsplit(',').nth(1) == Some("synthetic"))
+    );
 }
 
 #[test]
