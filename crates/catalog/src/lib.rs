@@ -19,6 +19,7 @@ pub mod route;
 pub mod snapshot;
 pub mod sphere;
 pub mod store;
+pub mod sync;
 pub mod synthetic;
 
 pub use catalog::{Catalog, CatalogInfo, Hit, ImportReport};

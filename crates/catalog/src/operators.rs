@@ -155,30 +155,35 @@ pub fn assigned_stations(conn: &Connection, name: &str) -> Result<Vec<String>> {
     Ok(ids)
 }
 
-/// The account if the password is right. A missing account costs the same hashing work as a
-/// wrong password, so timing does not tell which names exist.
-pub fn check_password(conn: &Connection, name: &str, password: &str) -> Result<Option<Principal>> {
+/// A user's stored credentials: (role, Argon2id hash). Read under the catalog lock; verify
+/// with [`verify_password`] outside it (hashing is slow by design).
+pub fn credentials(conn: &Connection, name: &str) -> Result<Option<(Role, String)>> {
     let row: Option<(String, String)> = conn
-        .query_row(
-            "SELECT role, password_hash FROM users WHERE username = ?1",
-            [name],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT role, password_hash FROM users WHERE username = ?1")?
+        .query_row([name], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let Some((role, stored)) = row else {
-        let _ = hash_password(password);
-        return Ok(None);
-    };
-    let Ok(parsed) = PasswordHash::new(&stored) else {
-        return Ok(None);
-    };
-    if Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_err()
-    {
-        return Ok(None);
+    Ok(row.and_then(|(role, hash)| role.parse().ok().map(|role| (role, hash))))
+}
+
+/// Whether `password` matches the stored hash. With no account, the same hashing work is done
+/// so timing does not tell which names exist.
+pub fn verify_password(stored: Option<&str>, password: &str) -> bool {
+    match stored.and_then(|s| PasswordHash::new(s).ok()) {
+        Some(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        None => {
+            let _ = hash_password(password);
+            false
+        }
     }
-    Ok(role.parse().ok().map(|role| Principal {
+}
+
+/// The account if the password is right.
+pub fn check_password(conn: &Connection, name: &str, password: &str) -> Result<Option<Principal>> {
+    let found = credentials(conn, name)?;
+    let ok = verify_password(found.as_ref().map(|(_, h)| h.as_str()), password);
+    Ok(found.filter(|_| ok).map(|(role, _)| Principal {
         username: name.to_string(),
         role,
     }))

@@ -62,6 +62,86 @@ pub enum Command {
     Gen(GenArgs),
     /// 目录信息 Catalog facts: counts per kind, schema version, path, synthetic share
     Info(JsonArg),
+    /// 启动公共目录服务器 Run the public catalog server over this catalog
+    Serve(ServeArgs),
+    /// 与目录服务器同步 Sync with a catalog server (first time: give its URL and public key)
+    Sync(SyncArgs),
+    /// 管理账户（在服务器的目录上）Manage accounts, on the server's catalog
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// 站点运营者：登录、修改自己的站点 Station operators: log in, edit your stations
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// 监听地址 Address to listen on
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
+    /// 删除记录保留天数；更旧的客户端需重新下载快照 Days tombstones are kept; older clients take a snapshot
+    #[arg(long, default_value_t = 30)]
+    pub tombstone_days: i64,
+}
+
+#[derive(Args)]
+pub struct SyncArgs {
+    /// 服务器地址（首次同步后会记住）Server URL (remembered after the first sync)
+    pub url: Option<String>,
+    /// 服务器公钥（`waystation serve` 会打印）The server's public key, as `waystation serve` printed it
+    #[arg(long)]
+    pub key: Option<String>,
+    #[arg(long, help = JSON_HELP)]
+    pub json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// 新建账户（密码从终端或标准输入读取）Create an account; the password is read from the terminal or stdin
+    AddUser {
+        name: String,
+        #[arg(long, value_parser = ["operator", "admin"])]
+        role: String,
+    },
+    /// 把站点分配给运营者 Let an operator edit a station
+    Assign { name: String, station_id: String },
+}
+
+#[derive(Subcommand)]
+pub enum OperatorCommand {
+    /// 登录服务器 Log in to a catalog server (the token is kept in the local catalog)
+    Login {
+        url: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// 修改站点（离线时进入待发送队列）Edit a station; offline, the edit waits for the next sync
+    Edit(EditArgs),
+}
+
+#[derive(Args)]
+pub struct EditArgs {
+    pub id: String,
+    /// 状态 Status: open, temporarily_closed, closed
+    #[arg(long, value_parser = vocab::<Status>)]
+    pub status: Option<Status>,
+    /// 服务：+shower 增加，-laundry 去掉 Services: +shower adds, -laundry removes
+    #[arg(long = "service", value_name = "+S|-S", allow_hyphen_values = true)]
+    pub services: Vec<String>,
+    /// 营业时间 Opening hours (OpenStreetMap syntax, e.g. "24/7")
+    #[arg(long)]
+    pub hours: Option<String>,
+    /// 公告（空字符串清除）Notice; an empty string clears it
+    #[arg(long)]
+    pub notice: Option<String>,
+    /// 电话 Phone
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// 现在空余的货车位 Free truck spaces now
+    #[arg(long)]
+    pub free_trucks: Option<u32>,
+    #[arg(long, help = JSON_HELP)]
+    pub json: bool,
 }
 
 /// Filters shared by the position queries.

@@ -3,6 +3,7 @@
 
 mod bars;
 mod cli;
+mod online;
 mod render;
 
 use std::fs::File;
@@ -184,6 +185,23 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
                     w.finish()?;
                 }
             }
+        }
+        Command::Serve(args) => {
+            // Open once here so the default catalog is seeded; the server opens its own handle.
+            let path = open(cli.catalog.as_deref(), true)?.path().to_path_buf();
+            online::serve(&path, &args)?;
+        }
+        Command::Sync(args) => {
+            let mut catalog = open(cli.catalog.as_deref(), false)?;
+            online::run_sync(&mut catalog, &args, &mut out, lang)?;
+        }
+        Command::Admin(command) => {
+            let catalog = open(cli.catalog.as_deref(), false)?;
+            online::admin(&catalog, &command, &mut out)?;
+        }
+        Command::Operator(command) => {
+            let mut catalog = open(cli.catalog.as_deref(), false)?;
+            online::operator(&mut catalog, &command, &mut out, lang)?;
         }
         Command::Info(args) => {
             let catalog = open(cli.catalog.as_deref(), false)?;

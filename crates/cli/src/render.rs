@@ -25,6 +25,7 @@ struct Words {
     synthetic_note: &'static str,
     none_found: &'static str,
     trucks: &'static str,
+    trucks_free: &'static str,
 }
 
 fn words(lang: Lang) -> &'static Words {
@@ -44,6 +45,7 @@ fn words(lang: Lang) -> &'static Words {
         synthetic_note: "标有 [示例数据] 的站点是生成的示例，并非真实站点。",
         none_found: "没有找到符合条件的站点。",
         trucks: "货车位",
+        trucks_free: "空余货车位",
     };
     const EN: Words = Words {
         distance: "Distance",
@@ -61,6 +63,7 @@ fn words(lang: Lang) -> &'static Words {
         synthetic_note: "Stations marked [示例数据 synthetic] are generated examples, not real stations.",
         none_found: "No station matches.",
         trucks: "truck spaces",
+        trucks_free: "free truck spaces",
     };
     match lang {
         Lang::Zh => &ZH,
@@ -108,8 +111,11 @@ fn services_text(station: &Station, lang: Lang) -> String {
         .iter()
         .map(|s| s.label(lang).to_string())
         .collect();
-    if let Some(n) = station.truck_spaces {
-        parts.push(format!("{} {n}", words(lang).trucks));
+    match (station.truck_spaces, station.free_truck_spaces) {
+        (Some(n), Some(free)) => parts.push(format!("{} {free}/{n}", words(lang).trucks_free)),
+        (Some(n), None) => parts.push(format!("{} {n}", words(lang).trucks)),
+        (None, Some(free)) => parts.push(format!("{} {free}", words(lang).trucks_free)),
+        (None, None) => {}
     }
     parts.join(if lang == Lang::Zh { "、" } else { ", " })
 }

@@ -1,0 +1,495 @@
+//! The sync client: pulls the public catalog's change feed (or a signed snapshot on first sync
+//! and after 410), pushes operator edits waiting in the outbox, and keeps the local catalog at
+//! a whole sequence whatever happens to the connection.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::header::{AUTHORIZATION, ETAG, IF_MATCH, IF_NONE_MATCH};
+use rusqlite::params;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::catalog::Catalog;
+use crate::error::CatalogError;
+use crate::exchange::now_rfc3339;
+use crate::feed::{Change, ChangeOp, ChangePage};
+use crate::model::Station;
+use crate::progress::Progress;
+use crate::snapshot::{
+    self, CREATED_HEADER, DIGEST_HEADER, Received, SEQ_HEADER, SIGNATURE_HEADER, SnapshotError,
+};
+
+const FACT_SERVER: &str = "sync.server";
+const FACT_KEY: &str = "sync.key";
+const FACT_SEQ: &str = "sync.seq";
+const FACT_ETAG: &str = "sync.etag";
+const FACT_TOKEN: &str = "operator.token";
+const FACT_USER: &str = "operator.username";
+
+const PAGE: usize = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(
+        "cannot reach {server}: {reason}. The local catalog is unchanged and keeps working offline."
+    )]
+    Unreachable { server: String, reason: String },
+    #[error("{server} answered {status}: {message}")]
+    Server {
+        server: String,
+        status: u16,
+        message: String,
+    },
+    #[error("no catalog server is known yet: run `waystation sync URL --key PUBLIC_KEY` once")]
+    NoServer,
+    #[error("no public key is pinned for {0}: pass --key with the key `waystation serve` printed")]
+    NoKey(String),
+    #[error("not logged in to {0}: run `waystation operator login {0}`")]
+    NotLoggedIn(String),
+    #[error(
+        "the server's change sequence went backwards (ours {local}, theirs {got}): refusing it"
+    )]
+    Backwards { local: i64, got: i64 },
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+/// An operator edit the server refused because the station changed meanwhile: both versions.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conflict {
+    pub station_id: String,
+    /// The fields this operator tried to set.
+    pub mine: Map<String, Value>,
+    /// The station as it is on the server now.
+    pub theirs: Station,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncReport {
+    pub server: String,
+    pub snapshot_taken: bool,
+    pub upserts: usize,
+    pub deletes: usize,
+    pub seq: i64,
+    /// The server said nothing changed (304).
+    pub up_to_date: bool,
+    /// Outbox edits the server accepted.
+    pub pushed: usize,
+    pub conflicts: Vec<Conflict>,
+}
+
+/// What became of an operator edit.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum EditOutcome {
+    Saved {
+        station: Station,
+    },
+    /// The server could not be reached; the edit waits in the outbox for the next sync.
+    Queued,
+    Conflict(Conflict),
+}
+
+struct Http {
+    client: Client,
+    server: String,
+}
+
+impl Http {
+    fn new(server: &str) -> Result<Http, SyncError> {
+        let client = Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(300))
+            .user_agent(concat!("waystation/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SyncError::Unreachable {
+                server: server.to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(Http {
+            client,
+            server: server.trim_end_matches('/').to_string(),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server)
+    }
+
+    fn unreachable(&self, e: reqwest::Error) -> SyncError {
+        let reason = if e.is_timeout() {
+            "the connection timed out".to_string()
+        } else if e.is_connect() {
+            "the connection was refused or the network is down".to_string()
+        } else if e.is_body() || e.is_decode() {
+            "the connection broke during the download".to_string()
+        } else {
+            e.to_string()
+        };
+        SyncError::Unreachable {
+            server: self.server.clone(),
+            reason,
+        }
+    }
+
+    fn send(&self, req: RequestBuilder) -> Result<Response, SyncError> {
+        req.send().map_err(|e| self.unreachable(e))
+    }
+
+    /// Turns a non-success answer into an error carrying the server's own message.
+    fn refused(&self, resp: Response) -> SyncError {
+        let status = resp.status().as_u16();
+        let message = resp
+            .json::<Value>()
+            .ok()
+            .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
+            .unwrap_or_else(|| "no details".into());
+        SyncError::Server {
+            server: self.server.clone(),
+            status,
+            message,
+        }
+    }
+}
+
+fn fact_i64(catalog: &Catalog, key: &str) -> Result<Option<i64>, SyncError> {
+    Ok(catalog.fact(key)?.and_then(|v| v.parse().ok()))
+}
+
+/// Brings the local catalog up to the server's, pushing waiting operator edits first. `server`
+/// and `key` are remembered; later syncs may omit them.
+pub fn sync(
+    catalog: &mut Catalog,
+    server: Option<&str>,
+    key: Option<&str>,
+    progress: &mut dyn Progress,
+) -> Result<SyncReport, SyncError> {
+    let known_server = catalog.fact(FACT_SERVER)?;
+    let server = server
+        .map(|s| s.trim_end_matches('/').to_string())
+        .or(known_server.clone())
+        .ok_or(SyncError::NoServer)?;
+    let same_server = known_server.as_deref() == Some(server.as_str());
+    let key = match key {
+        Some(k) => k.trim().to_string(),
+        None if same_server => catalog
+            .fact(FACT_KEY)?
+            .ok_or_else(|| SyncError::NoKey(server.clone()))?,
+        None => return Err(SyncError::NoKey(server)),
+    };
+    let same_source = same_server && catalog.fact(FACT_KEY)?.as_deref() == Some(key.as_str());
+    let http = Http::new(&server)?;
+    let mut report = SyncReport {
+        server: server.clone(),
+        ..SyncReport::default()
+    };
+    push_outbox(catalog, &http, &mut report)?;
+
+    // A new server or key starts from a snapshot; otherwise continue from our sequence.
+    let mut seq = if same_source {
+        fact_i64(catalog, FACT_SEQ)?
+    } else {
+        None
+    };
+    let mut etag = if same_source {
+        catalog.fact(FACT_ETAG)?
+    } else {
+        None
+    };
+    loop {
+        let Some(since) = seq else {
+            let at = take_snapshot(catalog, &http, &key, &mut report, progress)?;
+            seq = Some(at);
+            etag = None;
+            continue;
+        };
+        let mut req = http
+            .client
+            .get(http.url(&format!("/v1/changes?since={since}&limit={PAGE}")));
+        if let Some(tag) = &etag {
+            req = req.header(IF_NONE_MATCH, tag);
+        }
+        let resp = http.send(req)?;
+        match resp.status() {
+            StatusCode::NOT_MODIFIED => {
+                report.up_to_date = report.upserts + report.deletes == 0 && !report.snapshot_taken;
+                report.seq = since;
+                return Ok(report);
+            }
+            StatusCode::GONE => {
+                seq = None;
+                continue;
+            }
+            s if s.is_success() => {}
+            _ => return Err(http.refused(resp)),
+        }
+        let tag = resp
+            .headers()
+            .get(ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let page: ChangePage = resp.json().map_err(|e| http.unreachable(e))?;
+        if page.last_seq < since {
+            return Err(SyncError::Backwards {
+                local: since,
+                got: page.last_seq,
+            });
+        }
+        progress.begin("changes", page.changes.len() as u64);
+        let mut facts = vec![(FACT_SEQ, page.last_seq.to_string())];
+        facts.push((
+            FACT_ETAG,
+            if page.more {
+                String::new()
+            } else {
+                tag.clone().unwrap_or_default()
+            },
+        ));
+        catalog.apply_changes(&page, &facts)?;
+        progress.advance(page.changes.len() as u64);
+        progress.end();
+        for c in &page.changes {
+            match c.op {
+                ChangeOp::Upsert => report.upserts += 1,
+                ChangeOp::Delete => report.deletes += 1,
+            }
+        }
+        seq = Some(page.last_seq);
+        report.seq = page.last_seq;
+        if !page.more {
+            return Ok(report);
+        }
+        etag = None;
+    }
+}
+
+/// Downloads, verifies and applies the signed snapshot; returns its sequence.
+fn take_snapshot(
+    catalog: &mut Catalog,
+    http: &Http,
+    key: &str,
+    report: &mut SyncReport,
+    progress: &mut dyn Progress,
+) -> Result<i64, SyncError> {
+    let resp = http.send(http.client.get(http.url("/v1/snapshot")))?;
+    if !resp.status().is_success() {
+        return Err(http.refused(resp));
+    }
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let (seq, created, digest, signature) = (
+        header(SEQ_HEADER),
+        header(CREATED_HEADER),
+        header(DIGEST_HEADER),
+        header(SIGNATURE_HEADER),
+    );
+    progress.begin("snapshot", resp.content_length().unwrap_or(0));
+    let body = resp.bytes().map_err(|e| http.unreachable(e))?;
+    progress.advance(body.len() as u64);
+    progress.end();
+    // The sequence must not go backwards from what this catalog already holds from this server.
+    let local = if catalog.fact(FACT_SERVER)?.as_deref() == Some(http.server.as_str()) {
+        fact_i64(catalog, FACT_SEQ)?.unwrap_or(0)
+    } else {
+        0
+    };
+    let (seq, _created, stations) = snapshot::verify(
+        key,
+        local,
+        &Received {
+            seq: seq.as_deref(),
+            created_at: created.as_deref(),
+            digest: digest.as_deref(),
+            signature: signature.as_deref(),
+            body: &body,
+        },
+    )?;
+    catalog.replace_all(
+        &stations,
+        &[
+            (FACT_SERVER, http.server.clone()),
+            (FACT_KEY, key.to_string()),
+            (FACT_SEQ, seq.to_string()),
+            (FACT_ETAG, String::new()),
+        ],
+    )?;
+    report.snapshot_taken = true;
+    report.upserts += stations.len();
+    report.seq = seq;
+    Ok(seq)
+}
+
+/// Logs in as an operator (or admin) and remembers the token for edits and syncs.
+pub fn login(
+    catalog: &Catalog,
+    server: &str,
+    username: &str,
+    password: &str,
+) -> Result<String, SyncError> {
+    let http = Http::new(server)?;
+    let body = serde_json::json!({"username": username, "password": password});
+    let resp = http.send(http.client.post(http.url("/v1/login")).json(&body))?;
+    if !resp.status().is_success() {
+        return Err(http.refused(resp));
+    }
+    let v: Value = resp.json().map_err(|e| http.unreachable(e))?;
+    let token = v.get("token").and_then(Value::as_str).unwrap_or_default();
+    let expires = v
+        .get("expires_at")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    catalog.set_fact(FACT_TOKEN, token)?;
+    catalog.set_fact(FACT_USER, username)?;
+    catalog.set_fact("operator.server", &http.server)?;
+    Ok(expires)
+}
+
+fn operator_server(catalog: &Catalog) -> Result<(Http, String), SyncError> {
+    let server = catalog
+        .fact("operator.server")?
+        .or(catalog.fact(FACT_SERVER)?)
+        .ok_or(SyncError::NoServer)?;
+    let token = catalog
+        .fact(FACT_TOKEN)?
+        .ok_or_else(|| SyncError::NotLoggedIn(server.clone()))?;
+    Ok((Http::new(&server)?, token))
+}
+
+/// Sends one edit; Ok(None) when the server cannot be reached.
+fn send_edit(
+    http: &Http,
+    token: &str,
+    station_id: &str,
+    base_version: i64,
+    patch: &Map<String, Value>,
+) -> Result<Option<Result<Station, Station>>, SyncError> {
+    let req = http
+        .client
+        .patch(http.url(&format!("/v1/stations/{station_id}")))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .header(IF_MATCH, format!("\"{base_version}\""))
+        .json(patch);
+    let resp = match http.send(req) {
+        Ok(r) => r,
+        Err(SyncError::Unreachable { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    match resp.status() {
+        s if s.is_success() => Ok(Some(Ok(resp.json().map_err(|e| http.unreachable(e))?))),
+        StatusCode::PRECONDITION_FAILED => {
+            Ok(Some(Err(resp.json().map_err(|e| http.unreachable(e))?)))
+        }
+        StatusCode::UNAUTHORIZED => Err(SyncError::NotLoggedIn(http.server.clone())),
+        _ => Err(http.refused(resp)),
+    }
+}
+
+/// Stores the server's copy of a station locally, without touching the sync sequence.
+fn keep_locally(catalog: &mut Catalog, station: &Station) -> Result<(), SyncError> {
+    let page = ChangePage {
+        changes: vec![Change {
+            seq: 0,
+            op: ChangeOp::Upsert,
+            station_id: station.id.clone(),
+            station: Some(station.clone()),
+        }],
+        last_seq: 0,
+        more: false,
+    };
+    Ok(catalog.apply_changes(&page, &[])?)
+}
+
+/// An operator edit: sent now if the server answers, otherwise queued in the outbox. The edit
+/// carries the version this catalog holds, so a change made meanwhile on the server is
+/// reported as a conflict with both versions, never overwritten.
+pub fn edit(
+    catalog: &mut Catalog,
+    station_id: &str,
+    patch: Map<String, Value>,
+) -> Result<EditOutcome, SyncError> {
+    let base = catalog.station(station_id)?;
+    let (http, token) = operator_server(catalog)?;
+    match send_edit(&http, &token, station_id, base.version, &patch)? {
+        Some(Ok(saved)) => {
+            keep_locally(catalog, &saved)?;
+            Ok(EditOutcome::Saved { station: saved })
+        }
+        Some(Err(theirs)) => Ok(EditOutcome::Conflict(Conflict {
+            station_id: station_id.to_string(),
+            mine: patch,
+            theirs,
+        })),
+        None => {
+            catalog.conn().execute(
+                "INSERT INTO outbox (server, station_id, base_version, patch, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![http.server, station_id, base.version, Value::Object(patch).to_string(), now_rfc3339()],
+            ).map_err(CatalogError::from)?;
+            Ok(EditOutcome::Queued)
+        }
+    }
+}
+
+/// How many edits wait in the outbox.
+pub fn outbox_len(catalog: &Catalog) -> Result<usize, SyncError> {
+    let n: i64 = catalog
+        .conn()
+        .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+        .map_err(CatalogError::from)?;
+    Ok(n as usize)
+}
+
+/// Sends waiting edits in the order they were made; stops quietly if the server is unreachable.
+fn push_outbox(
+    catalog: &mut Catalog,
+    http: &Http,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let waiting: Vec<(i64, String, i64, String)> = {
+        let mut stmt = catalog
+            .conn()
+            .prepare("SELECT id, station_id, base_version, patch FROM outbox WHERE server = ?1 ORDER BY id")
+            .map_err(CatalogError::from)?;
+        stmt.query_map([&http.server], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(CatalogError::from)?
+    };
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let token = catalog
+        .fact(FACT_TOKEN)?
+        .ok_or_else(|| SyncError::NotLoggedIn(http.server.clone()))?;
+    for (row, station_id, base_version, patch) in waiting {
+        let patch: Map<String, Value> = serde_json::from_str(&patch).unwrap_or_default();
+        match send_edit(http, &token, &station_id, base_version, &patch)? {
+            None => {
+                return Err(SyncError::Unreachable {
+                    server: http.server.clone(),
+                    reason: "the connection was refused or the network is down".into(),
+                });
+            }
+            Some(Ok(_)) => report.pushed += 1,
+            Some(Err(theirs)) => report.conflicts.push(Conflict {
+                station_id,
+                mine: patch,
+                theirs,
+            }),
+        }
+        catalog
+            .conn()
+            .execute("DELETE FROM outbox WHERE id = ?1", [row])
+            .map_err(CatalogError::from)?;
+    }
+    Ok(())
+}

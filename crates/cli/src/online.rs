@@ -1,0 +1,274 @@
+//! The networked commands: `serve`, `sync`, `admin` and `operator`.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Map, Value, json};
+use waystation_catalog::operators::{self, Role};
+use waystation_catalog::sync::{self, EditOutcome, SyncReport};
+use waystation_catalog::{Catalog, Lang, Service, Station};
+use waystation_server::store::{CatalogStore, SqliteStore};
+
+use crate::bars::Bars;
+use crate::cli::{AdminCommand, EditArgs, OperatorCommand, ServeArgs, SyncArgs};
+
+pub fn serve(path: &std::path::Path, args: &ServeArgs) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(io::stderr)
+        .init();
+    let store = SqliteStore::open(path, args.tombstone_days).map_err(anyhow::Error::msg)?;
+    let public_key = CatalogStore::public_key(&store);
+    let stations = CatalogStore::info(&store)?.stations;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.addr))?;
+        let addr = listener.local_addr()?;
+        // One line a script (or a test) can read: where, and the key clients pin.
+        println!("listening on http://{addr} public_key={public_key}");
+        eprintln!("catalog {} ({stations} stations)", path.display());
+        io::stdout().flush()?;
+        waystation_server::serve(listener, Arc::new(store)).await?;
+        Ok(())
+    })
+}
+
+fn print_report(out: &mut impl Write, r: &SyncReport, json: bool, lang: Lang) -> Result<()> {
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(r)?)?;
+        return Ok(());
+    }
+    let zh = lang == Lang::Zh;
+    if r.up_to_date {
+        writeln!(
+            out,
+            "{} {} (seq {})",
+            if zh {
+                "已是最新"
+            } else {
+                "Up to date with"
+            },
+            r.server,
+            r.seq
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{} {} → seq {}: {} {}, {} {}{}",
+            if zh { "已同步" } else { "Synced with" },
+            r.server,
+            r.seq,
+            r.upserts,
+            if zh {
+                "个站点更新"
+            } else {
+                "stations updated"
+            },
+            r.deletes,
+            if zh { "个删除" } else { "deleted" },
+            if r.snapshot_taken {
+                if zh {
+                    "（完整快照）"
+                } else {
+                    " (full snapshot)"
+                }
+            } else {
+                ""
+            }
+        )?;
+    }
+    if r.pushed > 0 {
+        writeln!(
+            out,
+            "{} {}",
+            r.pushed,
+            if zh {
+                "条离线修改已提交"
+            } else {
+                "offline edits sent"
+            }
+        )?;
+    }
+    for c in &r.conflicts {
+        print_conflict(out, &c.station_id, &c.mine, &c.theirs, lang)?;
+    }
+    Ok(())
+}
+
+fn print_conflict(
+    out: &mut impl Write,
+    id: &str,
+    mine: &Map<String, Value>,
+    theirs: &Station,
+    lang: Lang,
+) -> Result<()> {
+    let zh = lang == Lang::Zh;
+    writeln!(
+        out,
+        "{} {id}",
+        if zh {
+            "冲突：站点已被他人修改，你的修改未保存"
+        } else {
+            "Conflict: someone changed the station first; your edit was not saved:"
+        }
+    )?;
+    writeln!(
+        out,
+        "  {}: {}",
+        if zh { "你的修改" } else { "yours" },
+        Value::Object(mine.clone())
+    )?;
+    writeln!(
+        out,
+        "  {} (v{}): {}",
+        if zh {
+            "服务器上的版本"
+        } else {
+            "on the server"
+        },
+        theirs.version,
+        serde_json::to_string(theirs)?
+    )?;
+    Ok(())
+}
+
+pub fn run_sync(
+    catalog: &mut Catalog,
+    args: &SyncArgs,
+    out: &mut impl Write,
+    lang: Lang,
+) -> Result<()> {
+    let report = sync::sync(
+        catalog,
+        args.url.as_deref(),
+        args.key.as_deref(),
+        &mut Bars::new(),
+    )?;
+    print_report(out, &report, args.json, lang)
+}
+
+/// A password from the terminal (not echoed) or the first line of standard input.
+fn read_password(prompt: &str) -> Result<String> {
+    let password = if io::stdin().is_terminal() {
+        rpassword::prompt_password(prompt)?
+    } else {
+        let mut line = String::new();
+        io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    };
+    if password.is_empty() {
+        bail!("no password given");
+    }
+    Ok(password)
+}
+
+pub fn admin(catalog: &Catalog, command: &AdminCommand, out: &mut impl Write) -> Result<()> {
+    match command {
+        AdminCommand::AddUser { name, role } => {
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            let password = read_password(&format!("password for {name}: "))?;
+            operators::add_user(catalog.conn(), name, role, &password)?;
+            writeln!(out, "已创建账户 user created: {name} ({})", role.id())?;
+        }
+        AdminCommand::Assign { name, station_id } => {
+            operators::assign(catalog.conn(), name, station_id)?;
+            writeln!(out, "{name} → {station_id}")?;
+        }
+    }
+    Ok(())
+}
+
+pub fn operator(
+    catalog: &mut Catalog,
+    command: &OperatorCommand,
+    out: &mut impl Write,
+    lang: Lang,
+) -> Result<()> {
+    match command {
+        OperatorCommand::Login { url, user } => {
+            let password = read_password(&format!("password for {user}: "))?;
+            let expires = sync::login(catalog, url, user, &password)?;
+            writeln!(out, "logged in 已登录 {user} @ {url} (until {expires})")?;
+        }
+        OperatorCommand::Edit(args) => edit(catalog, args, out, lang)?,
+    }
+    Ok(())
+}
+
+fn edit(catalog: &mut Catalog, args: &EditArgs, out: &mut impl Write, lang: Lang) -> Result<()> {
+    let mut patch = Map::new();
+    if let Some(s) = args.status {
+        patch.insert("status".into(), json!(s.id()));
+    }
+    if !args.services.is_empty() {
+        let mut services = catalog.station(&args.id)?.services;
+        for change in &args.services {
+            let (add, id) = match change.strip_prefix('-') {
+                Some(id) => (false, id),
+                None => (true, change.trim_start_matches('+')),
+            };
+            let service: Service = id.parse()?;
+            if add {
+                services.insert(service);
+            } else {
+                services.remove(service);
+            }
+        }
+        patch.insert(
+            "services".into(),
+            json!(services.iter().map(Service::id).collect::<Vec<_>>()),
+        );
+    }
+    for (field, value) in [
+        ("opening_hours", &args.hours),
+        ("notice", &args.notice),
+        ("phone", &args.phone),
+    ] {
+        if let Some(v) = value {
+            patch.insert(
+                field.into(),
+                if v.is_empty() { Value::Null } else { json!(v) },
+            );
+        }
+    }
+    if let Some(n) = args.free_trucks {
+        patch.insert("free_truck_spaces".into(), json!(n));
+    }
+    if patch.is_empty() {
+        bail!(
+            "nothing to change: give --status, --service, --hours, --notice, --phone or --free-trucks"
+        );
+    }
+    let outcome = sync::edit(catalog, &args.id, patch)?;
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&outcome)?)?;
+        return Ok(());
+    }
+    let zh = lang == Lang::Zh;
+    match outcome {
+        EditOutcome::Saved { station } => writeln!(
+            out,
+            "{} {} (v{})",
+            if zh { "已保存" } else { "Saved" },
+            station.id,
+            station.version
+        )?,
+        EditOutcome::Queued => writeln!(
+            out,
+            "{}",
+            if zh {
+                "服务器无法连接：修改已保存在待发送队列，下次同步时提交。"
+            } else {
+                "The server cannot be reached: the edit waits in the outbox and is sent by the next sync."
+            }
+        )?,
+        EditOutcome::Conflict(c) => print_conflict(out, &c.station_id, &c.mine, &c.theirs, lang)?,
+    }
+    Ok(())
+}

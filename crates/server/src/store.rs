@@ -1,0 +1,220 @@
+//! The narrow storage interface the handlers use, and its embedded implementation over one
+//! SQLite catalog file. A PostgreSQL store for national scale implements the same trait.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use waystation_catalog::catalog::CatalogInfo;
+use waystation_catalog::feed::{ChangePage, Gone};
+use waystation_catalog::operators::{self, AccountError, AuditEntry, Principal};
+use waystation_catalog::snapshot::{ServerKey, SignedSnapshot};
+use waystation_catalog::{BBox, Catalog, CatalogError, Filter, Hit, LatLon, Station};
+
+pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+/// A conditional write found the station at another version: here is the current one.
+pub struct Stale(pub Station);
+
+pub trait CatalogStore: Send + Sync + 'static {
+    fn nearest(&self, at: LatLon, k: usize, f: &Filter) -> Result<Vec<Hit>>;
+    fn within(&self, at: LatLon, radius_m: f64, f: &Filter) -> Result<Vec<Hit>>;
+    fn in_box(&self, bbox: &BBox, limit: usize, f: &Filter) -> Result<Vec<Hit>>;
+    fn search(
+        &self,
+        text: &str,
+        near: Option<LatLon>,
+        limit: usize,
+        f: &Filter,
+    ) -> Result<Vec<Hit>>;
+    fn station(&self, id: &str) -> Result<Station>;
+    fn info(&self) -> Result<CatalogInfo>;
+    fn head_seq(&self) -> Result<i64>;
+    fn changes(&self, since: i64, limit: usize) -> Result<std::result::Result<ChangePage, Gone>>;
+    /// The signed snapshot at the current sequence (built once per sequence).
+    fn snapshot(&self) -> Result<Arc<SignedSnapshot>>;
+    fn public_key(&self) -> String;
+
+    fn login(&self, username: &str, password: &str) -> Result<Option<(String, String)>>;
+    fn authenticate(&self, token: &str) -> Result<Option<Principal>>;
+    fn logout(&self, token: &str) -> Result<()>;
+    fn assigned(&self, username: &str) -> Result<Vec<String>>;
+    fn is_assigned(&self, username: &str, station_id: &str) -> Result<bool>;
+    fn assign(&self, username: &str, station_id: &str) -> Result<(), AccountError>;
+    fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>>;
+
+    /// Writes `station` if the stored one is still at `expected_version` (None: must not exist).
+    fn save_if(
+        &self,
+        station: &Station,
+        expected_version: Option<i64>,
+        actor: &str,
+        action: &str,
+    ) -> Result<std::result::Result<Station, Stale>>;
+    fn delete(&self, id: &str, actor: &str) -> Result<()>;
+}
+
+/// The embedded store: one SQLite catalog behind a mutex (queries take microseconds).
+pub struct SqliteStore {
+    catalog: Mutex<Catalog>,
+    key: ServerKey,
+    snapshot: Mutex<Option<Arc<SignedSnapshot>>>,
+    /// Tombstones older than this are forgotten (clients further behind get 410).
+    tombstone_days: i64,
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the catalog and its signing key `<catalog>.signing-key`.
+    pub fn open(path: &Path, tombstone_days: i64) -> std::result::Result<SqliteStore, String> {
+        let catalog = Catalog::open(path).map_err(|e| e.to_string())?;
+        let key_path = path.with_extension("signing-key");
+        let key = ServerKey::load_or_create(&key_path)
+            .map_err(|e| format!("{}: {e}", key_path.display()))?;
+        let store = SqliteStore {
+            catalog: Mutex::new(catalog),
+            key,
+            snapshot: Mutex::new(None),
+            tombstone_days,
+        };
+        store.purge().map_err(|e| e.to_string())?;
+        Ok(store)
+    }
+
+    fn catalog(&self) -> MutexGuard<'_, Catalog> {
+        // A panic while holding the lock cannot leave SQLite half-written (transactions), so
+        // the catalog stays usable.
+        self.catalog.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn purge(&self) -> Result<usize> {
+        let cutoff = (chrono::Utc::now() - chrono::Duration::days(self.tombstone_days))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        self.catalog().purge_tombstones(&cutoff)
+    }
+}
+
+impl CatalogStore for SqliteStore {
+    fn nearest(&self, at: LatLon, k: usize, f: &Filter) -> Result<Vec<Hit>> {
+        self.catalog().nearest(at, k, f)
+    }
+
+    fn within(&self, at: LatLon, radius_m: f64, f: &Filter) -> Result<Vec<Hit>> {
+        self.catalog().within(at, radius_m, f)
+    }
+
+    fn in_box(&self, bbox: &BBox, limit: usize, f: &Filter) -> Result<Vec<Hit>> {
+        self.catalog().in_box(bbox, limit, f)
+    }
+
+    fn search(
+        &self,
+        text: &str,
+        near: Option<LatLon>,
+        limit: usize,
+        f: &Filter,
+    ) -> Result<Vec<Hit>> {
+        self.catalog().search(text, near, limit, f)
+    }
+
+    fn station(&self, id: &str) -> Result<Station> {
+        self.catalog().station(id)
+    }
+
+    fn info(&self) -> Result<CatalogInfo> {
+        self.catalog().info()
+    }
+
+    fn head_seq(&self) -> Result<i64> {
+        self.catalog().head_seq()
+    }
+
+    fn changes(&self, since: i64, limit: usize) -> Result<std::result::Result<ChangePage, Gone>> {
+        self.catalog().changes_since(since, limit)
+    }
+
+    fn snapshot(&self) -> Result<Arc<SignedSnapshot>> {
+        let mut cached = self.snapshot.lock().unwrap_or_else(|p| p.into_inner());
+        let catalog = self.catalog();
+        let head = catalog.head_seq()?;
+        if let Some(s) = cached.as_ref().filter(|s| s.seq == head) {
+            return Ok(s.clone());
+        }
+        let mut stations = Vec::with_capacity(catalog.len());
+        catalog.for_each_station(|s| {
+            stations.push(s.clone());
+            Ok(())
+        })?;
+        drop(catalog);
+        let body = serde_json::to_vec(&stations).map_err(|e| CatalogError::Io(e.into()))?;
+        let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let signed = Arc::new(self.key.sign(head, &created, body));
+        *cached = Some(signed.clone());
+        Ok(signed)
+    }
+
+    fn public_key(&self) -> String {
+        self.key.public_hex()
+    }
+
+    fn login(&self, username: &str, password: &str) -> Result<Option<(String, String)>> {
+        // Hash checking is slow by design; do it without holding the catalog.
+        let found = operators::credentials(self.catalog().conn(), username)?;
+        if !operators::verify_password(found.as_ref().map(|(_, h)| h.as_str()), password) {
+            return Ok(None);
+        }
+        Ok(Some(operators::create_session(
+            self.catalog().conn(),
+            username,
+        )?))
+    }
+
+    fn authenticate(&self, token: &str) -> Result<Option<Principal>> {
+        operators::session(self.catalog().conn(), token)
+    }
+
+    fn logout(&self, token: &str) -> Result<()> {
+        operators::end_session(self.catalog().conn(), token)
+    }
+
+    fn assigned(&self, username: &str) -> Result<Vec<String>> {
+        operators::assigned_stations(self.catalog().conn(), username)
+    }
+
+    fn is_assigned(&self, username: &str, station_id: &str) -> Result<bool> {
+        operators::is_assigned(self.catalog().conn(), username, station_id)
+    }
+
+    fn assign(&self, username: &str, station_id: &str) -> Result<(), AccountError> {
+        operators::assign(self.catalog().conn(), username, station_id)
+    }
+
+    fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>> {
+        operators::audit_log(self.catalog().conn(), limit)
+    }
+
+    fn save_if(
+        &self,
+        station: &Station,
+        expected_version: Option<i64>,
+        actor: &str,
+        action: &str,
+    ) -> Result<std::result::Result<Station, Stale>> {
+        let mut catalog = self.catalog();
+        let current = match catalog.station(&station.id) {
+            Ok(s) => Some(s),
+            Err(CatalogError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        match (current, expected_version) {
+            (Some(cur), Some(v)) if cur.version == v => {}
+            (None, None) => {}
+            (Some(cur), _) => return Ok(Err(Stale(cur))),
+            (None, Some(_)) => return Err(CatalogError::NotFound(station.id.clone())),
+        }
+        catalog.save_station(station, actor, action).map(Ok)
+    }
+
+    fn delete(&self, id: &str, actor: &str) -> Result<()> {
+        self.catalog().delete_station(id, actor)?;
+        self.purge().map(|_| ())
+    }
+}
