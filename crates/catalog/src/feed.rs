@@ -117,17 +117,17 @@ pub fn since(
     }))
 }
 
-/// Forgets tombstones written before `cutoff` (RFC 3339) and moves the horizon past them.
+/// Forgets tombstones written at or before `cutoff` (RFC 3339) and moves the horizon past them.
 pub fn purge_tombstones(conn: &Connection, cutoff: &str) -> Result<usize> {
     let purged: Option<i64> = conn.query_row(
-        "SELECT max(seq) FROM changes WHERE op = 'delete' AND at < ?1",
+        "SELECT max(seq) FROM changes WHERE op = 'delete' AND at <= ?1",
         [cutoff],
         |r| r.get(0),
     )?;
     let Some(max) = purged else { return Ok(0) };
     let tx = conn.unchecked_transaction()?;
     let n = tx.execute(
-        "DELETE FROM changes WHERE op = 'delete' AND at < ?1",
+        "DELETE FROM changes WHERE op = 'delete' AND at <= ?1",
         [cutoff],
     )?;
     if max > horizon(&tx)? {

@@ -19,7 +19,9 @@ pub const SIGNATURE_HEADER: &str = "x-waystation-signature";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SnapshotError {
-    #[error("the public key `{0}` is not 64 hexadecimal characters (an Ed25519 key)")]
+    #[error(
+        "`{0}` is not an Ed25519 public key (64 hexadecimal characters, as `waystation serve` prints it)"
+    )]
     BadKey(String),
     #[error("the snapshot is missing its {0} header")]
     Missing(&'static str),

@@ -1,0 +1,907 @@
+//! The catalog server and sync end to end: a real `waystation serve` process on 127.0.0.1 (an
+//! ephemeral port), real client catalogs synced by the real `waystation sync`, and, where a
+//! fault must be injected, a small HTTP proxy in this file between them.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::blocking::Client;
+use reqwest::header::{AUTHORIZATION, ETAG, IF_MATCH, IF_NONE_MATCH};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_waystation");
+
+fn ws(catalog: &Path, args: &[&str]) -> Output {
+    ws_input(catalog, args, "")
+}
+
+fn ws_input(catalog: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .arg("--catalog")
+        .arg(catalog)
+        .args(args)
+        .env_remove("WAYSTATION_LANG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn waystation");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn ok(catalog: &Path, args: &[&str]) -> String {
+    let out = ws(catalog, args);
+    assert!(
+        out.status.success(),
+        "waystation {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn fails(catalog: &Path, args: &[&str]) -> String {
+    let out = ws(catalog, args);
+    assert!(!out.status.success(), "waystation {args:?} should fail");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn json_of(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// A running `waystation serve`, stopped on drop.
+struct Server {
+    child: Child,
+    url: String,
+    key: String,
+}
+
+impl Server {
+    fn start(catalog: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .arg("--catalog")
+            .arg(catalog)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("server banner");
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .expect("url in banner")
+            .to_string();
+        let key = line
+            .trim()
+            .rsplit("public_key=")
+            .next()
+            .expect("key")
+            .to_string();
+        Server { child, url, key }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A server catalog of generated stations with an admin (root) and two operators: ann runs
+/// syn-ws-000001, bob runs syn-ws-000002.
+struct World {
+    dir: tempfile::TempDir,
+    server_catalog: PathBuf,
+}
+
+impl World {
+    fn new(stations: u32) -> World {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let server_catalog = dir.path().join("server.sqlite");
+        let csv = dir.path().join("stations.csv");
+        ok(
+            &server_catalog,
+            &[
+                "gen",
+                "--count",
+                &stations.to_string(),
+                "--seed",
+                "11",
+                "-o",
+                csv.to_str().expect("path"),
+            ],
+        );
+        ok(&server_catalog, &["import", csv.to_str().expect("path")]);
+        for (user, role, password) in [
+            ("root", "admin", "root-pass-1"),
+            ("ann", "operator", "ann-pass-1"),
+            ("bob", "operator", "bob-pass-1"),
+        ] {
+            let out = ws_input(
+                &server_catalog,
+                &["admin", "add-user", user, "--role", role],
+                &format!("{password}\n"),
+            );
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        ok(
+            &server_catalog,
+            &["admin", "assign", "ann", "syn-ws-000001"],
+        );
+        ok(
+            &server_catalog,
+            &["admin", "assign", "bob", "syn-ws-000002"],
+        );
+        World {
+            dir,
+            server_catalog,
+        }
+    }
+
+    /// A client catalog that starts with a few local synthetic rows of its own.
+    fn client(&self, name: &str) -> PathBuf {
+        let path = self.dir.path().join(format!("{name}.sqlite"));
+        let csv = self.dir.path().join(format!("{name}.csv"));
+        ok(
+            &path,
+            &[
+                "gen",
+                "--count",
+                "20",
+                "--seed",
+                "99",
+                "-o",
+                csv.to_str().expect("path"),
+            ],
+        );
+        ok(&path, &["import", csv.to_str().expect("path")]);
+        path
+    }
+}
+
+fn http() -> Client {
+    Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+fn token(server: &Server, user: &str, password: &str) -> String {
+    let resp = http()
+        .post(format!("{}/v1/login", server.url))
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .expect("login");
+    assert_eq!(resp.status(), 200, "login {user}");
+    resp.json::<Value>().expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_string()
+}
+
+fn version(server: &Server, id: &str) -> String {
+    let resp = http()
+        .get(format!("{}/v1/stations/{id}", server.url))
+        .send()
+        .expect("get");
+    resp.headers()[ETAG].to_str().expect("etag").to_string()
+}
+
+fn export(catalog: &Path) -> String {
+    ok(catalog, &["export"])
+}
+
+fn fact(catalog: &Path, key: &str) -> Option<String> {
+    let conn = rusqlite::Connection::open(catalog).expect("open");
+    conn.query_row(
+        "SELECT value FROM catalog_meta WHERE key = ?1",
+        [key],
+        |r| r.get(0),
+    )
+    .ok()
+}
+
+fn integrity(catalog: &Path) -> String {
+    let conn = rusqlite::Connection::open(catalog).expect("open");
+    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("check")
+}
+
+fn station_count(catalog: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(catalog).expect("open");
+    conn.query_row("SELECT count(*) FROM stations", [], |r| r.get(0))
+        .expect("count")
+}
+
+#[test]
+fn edits_and_deletes_reach_other_clients_and_polls_are_cheap() {
+    let world = World::new(300);
+    let server = Server::start(&world.server_catalog, &[]);
+    let (ann, driver) = (world.client("ann"), world.client("driver"));
+    for c in [&ann, &driver] {
+        let report = json_of(&ok(
+            c,
+            &["sync", &server.url, "--key", &server.key, "--json"],
+        ));
+        assert_eq!(report["snapshot_taken"], true);
+        assert_eq!(
+            station_count(c),
+            300,
+            "the seed rows were replaced by the server's catalog"
+        );
+    }
+
+    // Before: at syn-ws-000001's own position, nothing with truck parking is there.
+    let s = json_of(&ok(&driver, &["show", "syn-ws-000001", "--json"]))["station"].clone();
+    let at = format!("{},{}", s["lat"], s["lon"]);
+    let nearest = |c: &Path| {
+        json_of(&ok(
+            c,
+            &[
+                "near",
+                &at,
+                "-n",
+                "1",
+                "--service",
+                "truck_parking",
+                "--json",
+            ],
+        ))
+    };
+    assert_ne!(nearest(&driver)[0]["id"], "syn-ws-000001");
+
+    let out = ws_input(
+        &ann,
+        &["operator", "login", &server.url, "--user", "ann"],
+        "ann-pass-1\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let edit = json_of(&ok(
+        &ann,
+        &[
+            "operator",
+            "edit",
+            "syn-ws-000001",
+            "--service",
+            "+truck_parking",
+            "--free-trucks",
+            "3",
+            "--json",
+        ],
+    ));
+    assert_eq!(edit["outcome"], "saved");
+
+    let report = json_of(&ok(&driver, &["sync", "--json"]));
+    assert_eq!(
+        (report["snapshot_taken"].clone(), report["upserts"].clone()),
+        (json!(false), json!(1))
+    );
+    let hit = nearest(&driver);
+    assert_eq!(hit[0]["id"], "syn-ws-000001");
+    assert_eq!(hit[0]["distance_m"], 0.0);
+    assert_eq!(hit[0]["free_truck_spaces"], 3);
+
+    // A delete reaches the client as a tombstone.
+    let root = token(&server, "root", "root-pass-1");
+    let resp = http()
+        .delete(format!("{}/v1/stations/syn-ws-000003", server.url))
+        .header(AUTHORIZATION, format!("Bearer {root}"))
+        .send()
+        .expect("delete");
+    assert_eq!(resp.status(), 204);
+    let report = json_of(&ok(&driver, &["sync", "--json"]));
+    assert_eq!(report["deletes"], 1);
+    assert!(fails(&driver, &["show", "syn-ws-000003"]).contains("no station"));
+
+    // An unchanged poll is a 304, to the client and on the wire.
+    let report = json_of(&ok(&driver, &["sync", "--json"]));
+    assert_eq!(report["up_to_date"], true);
+    let head = fact(&driver, "sync.seq").expect("seq");
+    let resp = http()
+        .get(format!("{}/v1/changes?since={head}", server.url))
+        .header(IF_NONE_MATCH, format!("\"{head}\""))
+        .send()
+        .expect("poll");
+    assert_eq!(resp.status(), 304);
+    assert_eq!(integrity(&driver), "ok");
+}
+
+#[test]
+fn a_client_behind_the_tombstone_window_gets_410_and_takes_a_snapshot() {
+    let world = World::new(100);
+    // Tombstones are forgotten at once: any client that has not seen a delete is "too old".
+    let server = Server::start(&world.server_catalog, &["--tombstone-days", "0"]);
+    let client = world.client("late");
+    ok(&client, &["sync", &server.url, "--key", &server.key]);
+    let root = token(&server, "root", "root-pass-1");
+    let resp = http()
+        .delete(format!("{}/v1/stations/syn-ws-000005", server.url))
+        .header(AUTHORIZATION, format!("Bearer {root}"))
+        .send()
+        .expect("delete");
+    assert_eq!(resp.status(), 204);
+    let since = fact(&client, "sync.seq").expect("seq");
+    let resp = http()
+        .get(format!("{}/v1/changes?since={since}", server.url))
+        .send()
+        .expect("poll");
+    assert_eq!(resp.status(), 410);
+    assert_eq!(resp.json::<Value>().expect("json")["code"], "gone");
+
+    let report = json_of(&ok(&client, &["sync", "--json"]));
+    assert_eq!(report["snapshot_taken"], true);
+    assert!(fails(&client, &["show", "syn-ws-000005"]).contains("no station"));
+    assert_eq!(station_count(&client), 99);
+}
+
+/// One write endpoint as one principal: the status it must get.
+fn matrix_call(server: &Server, who: Option<&str>, what: &str) -> u16 {
+    let c = http();
+    let auth = |r: reqwest::blocking::RequestBuilder| match who {
+        Some(t) => r.header(AUTHORIZATION, format!("Bearer {t}")),
+        None => r,
+    };
+    let url = |p: &str| format!("{}{p}", server.url);
+    let patch = |id: &str, body: Value| {
+        auth(c.patch(url(&format!("/v1/stations/{id}"))))
+            .header(IF_MATCH, version(server, id))
+            .json(&body)
+            .send()
+    };
+    let resp = match what {
+        "patch ann's" => patch("syn-ws-000001", json!({"notice": "热水维修中"})),
+        "patch bob's" => patch("syn-ws-000002", json!({"status": "temporarily_closed"})),
+        "rename ann's" => patch("syn-ws-000001", json!({"name": "改名"})),
+        "create" => auth(c.post(url("/v1/stations")))
+            .json(&json!({"id": format!("new-{}", who.map_or("anon", |t| &t[..6])), "kind": "warm_bee", "name": "新站",
+                          "adcode": "440305", "lat": 22.5, "lon": 113.9, "source": "official"}))
+            .send(),
+        "delete" => auth(c.delete(url("/v1/stations/syn-ws-000010"))).send(),
+        "assign" => auth(c.post(url("/v1/assignments")))
+            .json(&json!({"username": "bob", "station_id": "syn-ws-000001"}))
+            .send(),
+        "audit" => auth(c.get(url("/v1/audit"))).send(),
+        _ => unreachable!("unknown endpoint {what}"),
+    };
+    resp.expect("request").status().as_u16()
+}
+
+#[test]
+fn authorization_matrix() {
+    let world = World::new(50);
+    let server = Server::start(&world.server_catalog, &[]);
+    let ann = token(&server, "ann", "ann-pass-1");
+    let bob = token(&server, "bob", "bob-pass-1");
+    let root = token(&server, "root", "root-pass-1");
+    // (endpoint, anonymous, operator A = ann, operator B = bob, admin); admin goes last so
+    // its delete is the one that lands.
+    let expected: [(&str, [u16; 4]); 7] = [
+        ("patch ann's", [401, 200, 403, 200]),
+        ("patch bob's", [401, 403, 200, 200]),
+        ("rename ann's", [401, 403, 403, 200]),
+        ("create", [401, 403, 403, 201]),
+        ("delete", [401, 403, 403, 204]),
+        ("assign", [401, 403, 403, 204]),
+        ("audit", [401, 403, 403, 200]),
+    ];
+    for (what, want) in expected {
+        let got: Vec<u16> = [
+            None,
+            Some(ann.as_str()),
+            Some(bob.as_str()),
+            Some(root.as_str()),
+        ]
+        .into_iter()
+        .map(|who| matrix_call(&server, who, what))
+        .collect();
+        assert_eq!(got, want, "{what}: anonymous, ann, bob, admin");
+    }
+    // Exactly the allowed writes were audited, by whom.
+    let audit: Vec<Value> = http()
+        .get(format!("{}/v1/audit", server.url))
+        .header(AUTHORIZATION, format!("Bearer {root}"))
+        .send()
+        .expect("audit")
+        .json()
+        .expect("json");
+    let mut entries: Vec<(String, String)> = audit
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap_or("").into(),
+                e["action"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    entries.sort();
+    let want: Vec<(String, String)> = [
+        ("ann", "edit"),
+        ("bob", "edit"),
+        ("root", "create"),
+        ("root", "delete"),
+        ("root", "edit"),
+        ("root", "edit"),
+        ("root", "edit"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(entries, want);
+    // A stale If-Match gets 412 and the current station.
+    let resp = http()
+        .patch(format!("{}/v1/stations/syn-ws-000001", server.url))
+        .header(AUTHORIZATION, format!("Bearer {ann}"))
+        .header(IF_MATCH, "\"1\"")
+        .json(&json!({"notice": "late"}))
+        .send()
+        .expect("stale");
+    assert_eq!(resp.status(), 412);
+    assert_eq!(resp.json::<Value>().expect("json")["name"], "改名");
+    // Logging out ends the token.
+    let out = http()
+        .post(format!("{}/v1/logout", server.url))
+        .header(AUTHORIZATION, format!("Bearer {bob}"))
+        .send()
+        .expect("logout");
+    assert_eq!(out.status(), 204);
+    assert_eq!(matrix_call(&server, Some(&bob), "patch bob's"), 401);
+}
+
+#[test]
+fn bad_input_gets_its_4xx_and_changes_nothing() {
+    let world = World::new(30);
+    let server = Server::start(&world.server_catalog, &[]);
+    let root = token(&server, "root", "root-pass-1");
+    let before = version(&server, "syn-ws-000001");
+    let url = format!("{}/v1/stations/syn-ws-000001", server.url);
+    let send = |body: Vec<u8>, content_type: &str, auth: &str| {
+        http()
+            .patch(&url)
+            .header(AUTHORIZATION, auth)
+            .header(IF_MATCH, &before)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .expect("send")
+    };
+    let bearer = format!("Bearer {root}");
+    let cases: Vec<(Vec<u8>, &str, &str, u16)> = vec![
+        (b"{\"notice\": ".to_vec(), "application/json", &bearer, 400),
+        (b"[1,2,3]".to_vec(), "application/json", &bearer, 422),
+        (
+            b"notice=x".to_vec(),
+            "application/x-www-form-urlencoded",
+            &bearer,
+            415,
+        ),
+        (vec![b' '; 70 * 1024], "application/json", &bearer, 413),
+        (
+            br#"{"colour": "red"}"#.to_vec(),
+            "application/json",
+            &bearer,
+            400,
+        ),
+        (
+            br#"{"services": ["showr"]}"#.to_vec(),
+            "application/json",
+            &bearer,
+            422,
+        ),
+        (
+            br#"{"opening_hours": "sometimes"}"#.to_vec(),
+            "application/json",
+            &bearer,
+            422,
+        ),
+        (br#"{"lat": 95}"#.to_vec(), "application/json", &bearer, 422),
+        (
+            br#"{"notice": "x"}"#.to_vec(),
+            "application/json",
+            "Bearer 0000",
+            401,
+        ),
+        (
+            br#"{"notice": "x"}"#.to_vec(),
+            "application/json",
+            "Basic cm9vdDpyb290",
+            401,
+        ),
+    ];
+    for (body, content_type, auth, want) in cases {
+        let shown = String::from_utf8_lossy(&body[..body.len().min(40)]).into_owned();
+        let resp = send(body, content_type, auth);
+        assert_eq!(resp.status().as_u16(), want, "{shown}");
+        let err: Value = resp.json().expect("errors are JSON");
+        assert!(
+            err["code"].is_string() && err["message"].is_string(),
+            "{err}"
+        );
+    }
+    assert_eq!(version(&server, "syn-ws-000001"), before, "nothing changed");
+
+    // Hostile text is stored and returned as text; SQL stays data.
+    for text in [
+        "'); DROP TABLE stations; --",
+        "<img src=x onerror=alert(1)>",
+    ] {
+        let resp = http()
+            .patch(&url)
+            .header(AUTHORIZATION, &bearer)
+            .header(IF_MATCH, version(&server, "syn-ws-000001"))
+            .json(&json!({"notice": text}))
+            .send()
+            .expect("send");
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.json::<Value>().expect("json")["notice"], text);
+    }
+    let resp = http()
+        .get(format!(
+            "{}/v1/stations/near?lat=22.5&lon=114&k=3",
+            server.url
+        ))
+        .send()
+        .expect("near");
+    assert_eq!(
+        resp.json::<Vec<Value>>().expect("json").len(),
+        3,
+        "the stations table is still there"
+    );
+    let resp = http()
+        .get(format!(
+            "{}/v1/stations/near?lat=22.5&lon=114&colour=red",
+            server.url
+        ))
+        .send()
+        .expect("near");
+    assert_eq!(resp.status(), 400);
+    let resp = http()
+        .get(format!("{}/v1/nope", server.url))
+        .send()
+        .expect("404");
+    assert_eq!(resp.json::<Value>().expect("json")["code"], "not_found");
+}
+
+/// How the proxy treats the server's answers.
+#[derive(Clone)]
+enum Mode {
+    Pass,
+    /// Flip one byte in the middle of the snapshot body.
+    FlipSnapshot,
+    /// Send the response headers and half the body of matching paths, then hang up.
+    CutBody(&'static str),
+    /// Answer the change feed with 410 and the snapshot with this recorded one.
+    Replay(Vec<u8>),
+}
+
+/// An HTTP/1.1 proxy for one request per connection, in front of `upstream`. It asks the server
+/// for uncompressed answers so it can tamper with bodies, and records every snapshot it passes.
+struct Proxy {
+    url: String,
+    mode: Arc<Mutex<Mode>>,
+    recorded: Arc<Mutex<Option<Vec<u8>>>>,
+}
+
+impl Proxy {
+    fn start(upstream: &str) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let upstream = upstream.trim_start_matches("http://").to_string();
+        let mode = Arc::new(Mutex::new(Mode::Pass));
+        let recorded = Arc::new(Mutex::new(None));
+        let (m, r) = (mode.clone(), recorded.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let (m, r, up) = (m.clone(), r.clone(), upstream.clone());
+                std::thread::spawn(move || {
+                    let _ = serve_one(conn, &up, &m, &r);
+                });
+            }
+        });
+        Proxy {
+            url,
+            mode,
+            recorded,
+        }
+    }
+
+    fn set(&self, mode: Mode) {
+        *self.mode.lock().expect("mode") = mode;
+    }
+}
+
+fn read_head(stream: &mut TcpStream) -> std::io::Result<(String, Vec<u8>)> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte)? == 0 {
+            break;
+        }
+        buf.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&buf).into_owned();
+    let length = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body)?;
+    Ok((head, body))
+}
+
+fn serve_one(
+    mut client: TcpStream,
+    upstream: &str,
+    mode: &Mutex<Mode>,
+    recorded: &Mutex<Option<Vec<u8>>>,
+) -> std::io::Result<()> {
+    let (head, body) = read_head(&mut client)?;
+    let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let mode = mode.lock().expect("mode").clone();
+    if let Mode::Replay(old) = &mode {
+        if path.starts_with("/v1/changes") {
+            let body = br#"{"code":"gone","message":"take a snapshot"}"#;
+            write!(
+                client,
+                "HTTP/1.1 410 Gone\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            )?;
+            return client.write_all(body);
+        }
+        if path.starts_with("/v1/snapshot") {
+            return client.write_all(old);
+        }
+    }
+    // Forward with compression off and one request per connection.
+    let forwarded: String = head
+        .lines()
+        .filter(|l| !l.is_empty())
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            !l.starts_with("accept-encoding") && !l.starts_with("connection")
+        })
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    let mut server = TcpStream::connect(upstream)?;
+    write!(server, "{forwarded}connection: close\r\n\r\n")?;
+    server.write_all(&body)?;
+    let mut response = Vec::new();
+    server.read_to_end(&mut response)?;
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(response.len(), |i| i + 4);
+    if path.starts_with("/v1/snapshot") {
+        *recorded.lock().expect("recorded") = Some(response.clone());
+    }
+    match mode {
+        Mode::FlipSnapshot if path.starts_with("/v1/snapshot") => {
+            let middle = split + (response.len() - split) / 2;
+            response[middle] ^= 0x01;
+            client.write_all(&response)
+        }
+        Mode::CutBody(prefix) if path.starts_with(prefix) => {
+            let half = split + (response.len() - split) / 2;
+            client.write_all(&response[..half])?;
+            client.flush()?;
+            client.shutdown(std::net::Shutdown::Both)
+        }
+        _ => client.write_all(&response),
+    }
+}
+
+#[test]
+fn tampered_and_replayed_snapshots_are_refused_and_change_nothing() {
+    let world = World::new(200);
+    let server = Server::start(&world.server_catalog, &[]);
+    let proxy = Proxy::start(&server.url);
+    let client = world.client("careful");
+    let untouched = export(&client);
+
+    // A valid key, but not this server's.
+    let wrong_key = waystation_catalog::snapshot::ServerKey::load_or_create(
+        &world.dir.path().join("other.key"),
+    )
+    .expect("key")
+    .public_hex();
+    let err = fails(&client, &["sync", &server.url, "--key", &wrong_key]);
+    assert!(err.contains("does not verify with the pinned key"), "{err}");
+    assert_eq!(export(&client), untouched);
+
+    proxy.set(Mode::FlipSnapshot);
+    let err = fails(&client, &["sync", &proxy.url, "--key", &server.key]);
+    assert!(err.contains("does not match its signed digest"), "{err}");
+    assert_eq!(export(&client), untouched);
+
+    // A good sync records the snapshot at sequence N; the server moves on; the client follows.
+    proxy.set(Mode::Pass);
+    ok(&client, &["sync", &proxy.url, "--key", &server.key]);
+    let old_snapshot = proxy
+        .recorded
+        .lock()
+        .expect("recorded")
+        .clone()
+        .expect("a snapshot passed");
+    let root = token(&server, "root", "root-pass-1");
+    let resp = http()
+        .patch(format!("{}/v1/stations/syn-ws-000001", server.url))
+        .header(AUTHORIZATION, format!("Bearer {root}"))
+        .header(IF_MATCH, version(&server, "syn-ws-000001"))
+        .json(&json!({"notice": "newer"}))
+        .send()
+        .expect("edit");
+    assert_eq!(resp.status(), 200);
+    ok(&client, &["sync"]);
+    let synced = export(&client);
+    let seq = fact(&client, "sync.seq");
+
+    // Replaying the old (validly signed) snapshot is refused: the sequence would go backwards.
+    proxy.set(Mode::Replay(old_snapshot));
+    let err = fails(&client, &["sync"]);
+    assert!(err.contains("older than this catalog"), "{err}");
+    assert_eq!(export(&client), synced);
+    assert_eq!(fact(&client, "sync.seq"), seq);
+}
+
+#[test]
+fn cut_connections_and_killed_clients_leave_a_whole_sequence() {
+    let world = World::new(3000);
+    let server = Server::start(&world.server_catalog, &[]);
+    let proxy = Proxy::start(&server.url);
+
+    // A snapshot cut half-way.
+    let client = world.client("cut");
+    let untouched = export(&client);
+    proxy.set(Mode::CutBody("/v1/snapshot"));
+    let err = fails(&client, &["sync", &proxy.url, "--key", &server.key]);
+    assert!(
+        err.contains("cannot reach") && err.contains("unchanged"),
+        "{err}"
+    );
+    assert_eq!(export(&client), untouched);
+    assert_eq!(integrity(&client), "ok");
+
+    // A changes page cut half-way.
+    proxy.set(Mode::Pass);
+    ok(&client, &["sync", &proxy.url, "--key", &server.key]);
+    let before = (fact(&client, "sync.seq"), export(&client));
+    let root = token(&server, "root", "root-pass-1");
+    for i in 1..=20 {
+        let id = format!("syn-ws-{i:06}");
+        let resp = http()
+            .patch(format!("{}/v1/stations/{id}", server.url))
+            .header(AUTHORIZATION, format!("Bearer {root}"))
+            .header(IF_MATCH, version(&server, &id))
+            .json(&json!({"notice": format!("通知 {i}")}))
+            .send()
+            .expect("edit");
+        assert_eq!(resp.status(), 200);
+    }
+    proxy.set(Mode::CutBody("/v1/changes"));
+    let err = fails(&client, &["sync"]);
+    assert!(err.contains("cannot reach"), "{err}");
+    assert_eq!((fact(&client, "sync.seq"), export(&client)), before);
+    proxy.set(Mode::Pass);
+    let report = json_of(&ok(&client, &["sync", "--json"]));
+    assert_eq!(
+        report["upserts"], 20,
+        "the next sync resumes from the last whole sequence"
+    );
+
+    // Clients killed at different moments while applying a 3,000-station snapshot.
+    let server_count = 3000;
+    // A sweep of kill times around when this machine applies the snapshot (about 0.4-0.6 s),
+    // so some kills land inside the write; whichever moment they hit, the catalog must be whole.
+    for delay_ms in (0..16).map(|i| 300 + 25 * i) {
+        let victim = world.client(&format!("killed-{delay_ms}"));
+        let local_count = station_count(&victim);
+        let mut child = Command::new(BIN)
+            .arg("--catalog")
+            .arg(&victim)
+            .args(["sync", &server.url, "--key", &server.key])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn sync");
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(integrity(&victim), "ok", "killed after {delay_ms} ms");
+        let state = (fact(&victim, "sync.seq").is_some(), station_count(&victim));
+        eprintln!(
+            "killed after {delay_ms} ms: synced={} stations={}",
+            state.0, state.1
+        );
+        assert!(
+            state == (false, local_count) || state == (true, server_count),
+            "killed after {delay_ms} ms: half a sync ({state:?})"
+        );
+    }
+}
+
+#[test]
+fn openapi_health_request_ids_and_compression() {
+    let world = World::new(500);
+    let server = Server::start(&world.server_catalog, &[]);
+    let doc: Value = http()
+        .get(format!("{}/v1/openapi.json", server.url))
+        .send()
+        .expect("openapi")
+        .json()
+        .expect("json");
+    let paths = doc["paths"].as_object().expect("paths");
+    for p in [
+        "/v1/stations/near",
+        "/v1/changes",
+        "/v1/snapshot",
+        "/v1/login",
+        "/v1/stations/{id}",
+        "/v1/audit",
+    ] {
+        assert!(
+            paths.contains_key(p),
+            "{p} missing from the OpenAPI document"
+        );
+    }
+    let health = http()
+        .get(format!("{}/health", server.url))
+        .send()
+        .expect("health");
+    assert!(health.headers().contains_key("x-request-id"));
+    assert_eq!(health.json::<Value>().expect("json")["status"], "ok");
+    // Ask for gzip explicitly, without letting the client decode it.
+    let raw = Client::builder().no_gzip().build().expect("client");
+    for (encoding, want) in [("gzip", "gzip"), ("zstd", "zstd")] {
+        let resp = raw
+            .get(format!("{}/v1/snapshot", server.url))
+            .header("accept-encoding", encoding)
+            .send()
+            .expect("snapshot");
+        assert_eq!(
+            resp.headers()
+                .get("content-encoding")
+                .and_then(|v| v.to_str().ok()),
+            Some(want)
+        );
+    }
+    let info: Value = http()
+        .get(format!("{}/v1/catalog/info", server.url))
+        .send()
+        .expect("info")
+        .json()
+        .expect("json");
+    assert_eq!(info["stations"], 500);
+    assert_eq!(info["public_key"], server.key.as_str());
+    assert!(
+        info.get("path").is_none(),
+        "the server does not reveal its file paths"
+    );
+}
