@@ -68,10 +68,14 @@ struct Server {
 
 impl Server {
     fn start(catalog: &Path, extra: &[&str]) -> Server {
+        Server::start_at(catalog, "127.0.0.1:0", extra)
+    }
+
+    fn start_at(catalog: &Path, addr: &str, extra: &[&str]) -> Server {
         let mut child = Command::new(BIN)
             .arg("--catalog")
             .arg(catalog)
-            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(["serve", "--addr", addr])
             .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -903,5 +907,133 @@ fn openapi_health_request_ids_and_compression() {
     assert!(
         info.get("path").is_none(),
         "the server does not reveal its file paths"
+    );
+}
+
+#[test]
+fn offline_edits_wait_in_the_outbox_and_conflicts_show_both_versions() {
+    let world = World::new(50);
+    let server = Server::start(&world.server_catalog, &[]);
+    let port = server.url.rsplit(':').next().expect("port").to_string();
+    let ann = world.client("ann-offline");
+    ok(&ann, &["sync", &server.url, "--key", &server.key]);
+    let out = ws_input(
+        &ann,
+        &["operator", "login", &server.url, "--user", "ann"],
+        "ann-pass-1\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(server);
+
+    let queued = json_of(&ok(
+        &ann,
+        &[
+            "operator",
+            "edit",
+            "syn-ws-000001",
+            "--notice",
+            "离线时写的",
+            "--json",
+        ],
+    ));
+    assert_eq!(queued["outcome"], "queued");
+    assert!(fails(&ann, &["sync"]).contains("cannot reach"));
+
+    let server = Server::start_at(&world.server_catalog, &format!("127.0.0.1:{port}"), &[]);
+    let report = json_of(&ok(&ann, &["sync", "--json"]));
+    assert_eq!(report["pushed"], 1);
+    let on_server: Value = http()
+        .get(format!("{}/v1/stations/syn-ws-000001", server.url))
+        .send()
+        .expect("get")
+        .json()
+        .expect("json");
+    assert_eq!(on_server["notice"], "离线时写的");
+    drop(server);
+
+    // Offline again; meanwhile the admin changes the same station on the server.
+    let queued = json_of(&ok(
+        &ann,
+        &[
+            "operator",
+            "edit",
+            "syn-ws-000001",
+            "--status",
+            "closed",
+            "--json",
+        ],
+    ));
+    assert_eq!(queued["outcome"], "queued");
+    let server = Server::start_at(&world.server_catalog, &format!("127.0.0.1:{port}"), &[]);
+    let root = token(&server, "root", "root-pass-1");
+    let resp = http()
+        .patch(format!("{}/v1/stations/syn-ws-000001", server.url))
+        .header(AUTHORIZATION, format!("Bearer {root}"))
+        .header(IF_MATCH, version(&server, "syn-ws-000001"))
+        .json(&json!({"notice": "管理员改的"}))
+        .send()
+        .expect("edit");
+    assert_eq!(resp.status(), 200);
+    let report = json_of(&ok(&ann, &["sync", "--json"]));
+    let conflict = &report["conflicts"][0];
+    assert_eq!(conflict["station_id"], "syn-ws-000001");
+    assert_eq!(conflict["mine"]["status"], "closed");
+    assert_eq!(conflict["theirs"]["notice"], "管理员改的");
+    let after: Value = http()
+        .get(format!("{}/v1/stations/syn-ws-000001", server.url))
+        .send()
+        .expect("get")
+        .json()
+        .expect("json");
+    assert_eq!(
+        after["status"], "open",
+        "the conflicting edit did not overwrite the server's"
+    );
+    let text = String::from_utf8_lossy(&ws(&ann, &["sync"]).stdout).into_owned();
+    assert!(
+        !text.contains("冲突"),
+        "a reported conflict is not reported again: {text}"
+    );
+}
+
+#[test]
+fn failed_logins_are_rate_limited_per_account_and_per_address() {
+    let world = World::new(10);
+    let server = Server::start(&world.server_catalog, &[]);
+    let login = |user: &str, password: &str| {
+        http()
+            .post(format!("{}/v1/login", server.url))
+            .json(&json!({"username": user, "password": password}))
+            .send()
+            .expect("login")
+    };
+    for _ in 0..5 {
+        assert_eq!(login("ann", "wrong").status(), 401);
+    }
+    let blocked = login("ann", "ann-pass-1");
+    assert_eq!(
+        blocked.status(),
+        429,
+        "even the right password waits after five failures"
+    );
+    assert!(blocked.headers().contains_key("retry-after"));
+    assert_eq!(
+        login("bob", "bob-pass-1").status(),
+        200,
+        "other accounts are not blocked"
+    );
+    // From one address, failures across many names are limited too.
+    for i in 0..15 {
+        assert_eq!(login(&format!("guess{i}"), "wrong").status(), 401);
+    }
+    assert_eq!(login("nobody-yet", "wrong").status(), 429);
+    assert_eq!(
+        login("bob", "{\"").status(),
+        429,
+        "the address is blocked for every account once it has failed 20 times"
     );
 }
