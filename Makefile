@@ -23,3 +23,4 @@ test: setup
 
 bench: setup
 	scripts/bench.sh
+	scripts/bench-server.sh

@@ -2,6 +2,7 @@
 //! SQLite catalog file. A PostgreSQL store for national scale implements the same trait.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use waystation_catalog::catalog::CatalogInfo;
@@ -56,6 +57,9 @@ pub trait CatalogStore: Send + Sync + 'static {
 /// The embedded store: one SQLite catalog behind a mutex (queries take microseconds).
 pub struct SqliteStore {
     catalog: Mutex<Catalog>,
+    /// The feed's head sequence, kept in memory so an unchanged poll never waits for the lock.
+    /// This server is the catalog's only writer of stations while it runs.
+    head: AtomicI64,
     key: ServerKey,
     snapshot: Mutex<Option<Arc<SignedSnapshot>>>,
     /// Tombstones older than this are forgotten (clients further behind get 410).
@@ -69,8 +73,10 @@ impl SqliteStore {
         let key_path = path.with_extension("signing-key");
         let key = ServerKey::load_or_create(&key_path)
             .map_err(|e| format!("{}: {e}", key_path.display()))?;
+        let head = catalog.head_seq().map_err(|e| e.to_string())?;
         let store = SqliteStore {
             catalog: Mutex::new(catalog),
+            head: AtomicI64::new(head),
             key,
             snapshot: Mutex::new(None),
             tombstone_days,
@@ -124,7 +130,7 @@ impl CatalogStore for SqliteStore {
     }
 
     fn head_seq(&self) -> Result<i64> {
-        self.catalog().head_seq()
+        Ok(self.head.load(Ordering::Acquire))
     }
 
     fn changes(&self, since: i64, limit: usize) -> Result<std::result::Result<ChangePage, Gone>> {
@@ -210,11 +216,17 @@ impl CatalogStore for SqliteStore {
             (Some(cur), _) => return Ok(Err(Stale(cur))),
             (None, Some(_)) => return Err(CatalogError::NotFound(station.id.clone())),
         }
-        catalog.save_station(station, actor, action).map(Ok)
+        let saved = catalog.save_station(station, actor, action)?;
+        self.head.store(catalog.head_seq()?, Ordering::Release);
+        Ok(Ok(saved))
     }
 
     fn delete(&self, id: &str, actor: &str) -> Result<()> {
-        self.catalog().delete_station(id, actor)?;
+        {
+            let mut catalog = self.catalog();
+            catalog.delete_station(id, actor)?;
+            self.head.store(catalog.head_seq()?, Ordering::Release);
+        }
         self.purge().map(|_| ())
     }
 }
