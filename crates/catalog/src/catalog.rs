@@ -37,6 +37,46 @@ pub struct Hit {
     pub offset_m: Option<f64>,
 }
 
+/// A query's answer before its rows are read: which stations, from where, and their open
+/// state. The rows can be read on any connection to the catalog, which lets the server read
+/// them outside its lock, on a pool of readers.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    from: Option<LatLon>,
+    items: Vec<Pending>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    pk: u32,
+    open_now: Option<bool>,
+    along_m: Option<f64>,
+    offset_m: Option<f64>,
+}
+
+impl Answer {
+    /// Reads the stations' rows (in one statement). A station deleted since the query is left out.
+    pub fn read(self, conn: &rusqlite::Connection) -> Result<Vec<Hit>> {
+        let pks: Vec<i64> = self.items.iter().map(|p| p.pk as i64).collect();
+        let mut rows = store::stations_by_pk(conn, &pks)?;
+        let mut hits = Vec::with_capacity(self.items.len());
+        for p in self.items {
+            let Some(station) = rows.remove(&(p.pk as i64)) else {
+                continue;
+            };
+            hits.push(Hit {
+                distance_m: self.from.map(|f| f.distance_m(station.location)),
+                bearing_deg: self.from.map(|f| f.bearing_deg(station.location)),
+                open_now: p.open_now,
+                along_m: p.along_m,
+                offset_m: p.offset_m,
+                station,
+            });
+        }
+        Ok(hits)
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
@@ -314,7 +354,13 @@ impl Catalog {
             .query_row("SELECT pk FROM stations WHERE id = ?1", [id], |r| r.get(0))
             .optional()?
             .ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
-        self.hit(pk as u32, None, &Filter::any_at(time))
+        Answer {
+            from: None,
+            items: vec![self.pending(pk as u32, &Filter::any_at(time))],
+        }
+        .read(self.conn())?
+        .pop()
+        .ok_or_else(|| CatalogError::NotFound(id.to_string()))
     }
 
     /// Calls `f` with every station, ordered by id, without holding them all in memory.
@@ -330,12 +376,20 @@ impl Catalog {
 
     /// The `k` nearest stations to `at` that pass the filter.
     pub fn nearest(&self, at: LatLon, k: usize, filter: &Filter) -> Result<Vec<Hit>> {
-        self.hits_from(Some(at), query::nearest(&self.index, at, k, filter), filter)
+        self.nearest_answer(at, k, filter).read(self.conn())
+    }
+
+    pub fn nearest_answer(&self, at: LatLon, k: usize, filter: &Filter) -> Answer {
+        self.answer(Some(at), query::nearest(&self.index, at, k, filter), filter)
     }
 
     /// Every station within `radius_m` of `at` that passes the filter, nearest first.
     pub fn within(&self, at: LatLon, radius_m: f64, filter: &Filter) -> Result<Vec<Hit>> {
-        self.hits_from(
+        self.within_answer(at, radius_m, filter).read(self.conn())
+    }
+
+    pub fn within_answer(&self, at: LatLon, radius_m: f64, filter: &Filter) -> Answer {
+        self.answer(
             Some(at),
             query::within(&self.index, at, radius_m, filter),
             filter,
@@ -344,23 +398,30 @@ impl Catalog {
 
     /// Stations inside a map view, nearest its centre first, at most `limit`.
     pub fn in_box(&self, bbox: &BBox, limit: usize, filter: &Filter) -> Result<Vec<Hit>> {
+        self.in_box_answer(bbox, limit, filter).read(self.conn())
+    }
+
+    pub fn in_box_answer(&self, bbox: &BBox, limit: usize, filter: &Filter) -> Answer {
         let found = query::in_box(&self.index, bbox, limit, filter);
-        self.hits_from(Some(bbox.center()), found, filter)
+        self.answer(Some(bbox.center()), found, filter)
     }
 
     /// Stations within `within_m` of the route, in order along it; distances are from its start.
     pub fn along(&self, route: &Route, within_m: f64, filter: &Filter) -> Result<Vec<Hit>> {
         let found = route::along(&self.index, route, within_m, filter);
-        let start = route.start();
-        found
+        let items = found
             .into_iter()
-            .map(|f| {
-                let mut hit = self.hit(f.pk, Some(start), filter)?;
-                hit.along_m = Some(f.along_m);
-                hit.offset_m = Some(f.offset_m);
-                Ok(hit)
+            .map(|f| Pending {
+                along_m: Some(f.along_m),
+                offset_m: Some(f.offset_m),
+                ..self.pending(f.pk, filter)
             })
-            .collect()
+            .collect();
+        Answer {
+            from: Some(route.start()),
+            items,
+        }
+        .read(self.conn())
     }
 
     /// Name/address search (works for Chinese: trigram full-text search, substring match for
@@ -373,9 +434,23 @@ impl Catalog {
         limit: usize,
         filter: &Filter,
     ) -> Result<Vec<Hit>> {
+        self.search_answer(text, near, limit, filter)?
+            .read(self.conn())
+    }
+
+    pub fn search_answer(
+        &self,
+        text: &str,
+        near: Option<LatLon>,
+        limit: usize,
+        filter: &Filter,
+    ) -> Result<Answer> {
         let words: Vec<&str> = text.split_whitespace().collect();
         if words.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Answer {
+                from: near,
+                items: Vec::new(),
+            });
         }
         let (long, short): (Vec<&str>, Vec<&str>) =
             words.iter().partition(|w| w.chars().count() >= 3);
@@ -429,7 +504,7 @@ impl Catalog {
             query::sort_found(&self.index, &mut found);
             found.truncate(limit);
         }
-        self.hits_from(near, found, filter)
+        Ok(self.answer(near, found, filter))
     }
 
     pub fn info(&self) -> Result<CatalogInfo> {
@@ -470,31 +545,24 @@ impl Catalog {
         })
     }
 
-    fn hits_from(
-        &self,
-        from: Option<LatLon>,
-        found: Vec<Found>,
-        filter: &Filter,
-    ) -> Result<Vec<Hit>> {
-        found
+    fn answer(&self, from: Option<LatLon>, found: Vec<Found>, filter: &Filter) -> Answer {
+        let items = found
             .into_iter()
-            .map(|f| self.hit(f.pk, from, filter))
-            .collect()
+            .map(|f| self.pending(f.pk, filter))
+            .collect();
+        Answer { from, items }
     }
 
-    fn hit(&self, pk: u32, from: Option<LatLon>, filter: &Filter) -> Result<Hit> {
-        let station = self.store.station_by_pk(pk as i64)?;
+    fn pending(&self, pk: u32, filter: &Filter) -> Pending {
         let open_now = self
             .index
             .summary(pk)
             .and_then(|s| self.index.open_state(s, filter.time).as_option());
-        Ok(Hit {
-            distance_m: from.map(|p| p.distance_m(station.location)),
-            bearing_deg: from.map(|p| p.bearing_deg(station.location)),
+        Pending {
+            pk,
             open_now,
             along_m: None,
             offset_m: None,
-            station,
-        })
+        }
     }
 }

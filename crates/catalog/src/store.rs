@@ -194,14 +194,28 @@ impl Store {
             .query_row([id], station_from_row)
             .optional()?)
     }
+}
 
-    pub fn station_by_pk(&self, pk: i64) -> Result<Station> {
-        let sql = format!("SELECT {STATION_COLUMNS} FROM stations WHERE pk = ?1");
-        Ok(self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row([pk], station_from_row)?)
+/// Stations by primary key, on any connection to the catalog, in batches of up to 500 per
+/// statement (one statement costs far less than one per row).
+pub fn stations_by_pk(
+    conn: &Connection,
+    pks: &[i64],
+) -> Result<std::collections::HashMap<i64, Station>> {
+    let mut out = std::collections::HashMap::with_capacity(pks.len());
+    for chunk in pks.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let sql = format!("SELECT pk, {STATION_COLUMNS} FROM stations WHERE pk IN ({marks})");
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(chunk), |r| {
+            Ok((r.get::<_, i64>(0)?, station_from_row_at(r, 1)?))
+        })?;
+        for row in rows {
+            let (pk, station) = row?;
+            out.insert(pk, station);
+        }
     }
+    Ok(out)
 }
 
 /// Inserts or updates a station by id inside the caller's transaction. An update bumps the

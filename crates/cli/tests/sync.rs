@@ -299,6 +299,27 @@ fn edits_and_deletes_reach_other_clients_and_polls_are_cheap() {
         ],
     ));
     assert_eq!(edit["outcome"], "saved");
+    // The server's own queries see the edit at once (its index and its reader connections).
+    let (lat, lon) = (
+        s["lat"].as_f64().expect("lat"),
+        s["lon"].as_f64().expect("lon"),
+    );
+    let served: Vec<Value> = http()
+        .get(format!(
+            "{}/v1/stations/near?lat={lat}&lon={lon}&k=1&service=truck_parking",
+            server.url
+        ))
+        .send()
+        .expect("near")
+        .json()
+        .expect("json");
+    assert_eq!(
+        (
+            served[0]["id"].clone(),
+            served[0]["free_truck_spaces"].clone()
+        ),
+        (json!("syn-ws-000001"), json!(3))
+    );
 
     let report = json_of(&ok(&driver, &["sync", "--json"]));
     assert_eq!(

@@ -2,16 +2,20 @@
 //! SQLite catalog file. A PostgreSQL store for national scale implements the same trait.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use waystation_catalog::catalog::CatalogInfo;
+use rusqlite::{Connection, OpenFlags};
+use waystation_catalog::catalog::{Answer, CatalogInfo};
 use waystation_catalog::feed::{ChangePage, Gone};
 use waystation_catalog::operators::{self, AccountError, AuditEntry, Principal};
 use waystation_catalog::snapshot::{ServerKey, SignedSnapshot};
 use waystation_catalog::{BBox, Catalog, CatalogError, Filter, Hit, LatLon, Station};
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+/// Reader connections: a few more than cores, so a reader is rarely busy.
+const READERS: usize = 4;
 
 /// A conditional write found the station at another version: here is the current one.
 pub struct Stale(pub Station);
@@ -57,6 +61,10 @@ pub trait CatalogStore: Send + Sync + 'static {
 /// The embedded store: one SQLite catalog behind a mutex (queries take microseconds).
 pub struct SqliteStore {
     catalog: Mutex<Catalog>,
+    /// Read-only connections for reading result rows outside the catalog lock: the index
+    /// answers in microseconds, the rows take longer, and readers run in parallel.
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
     /// The feed's head sequence, kept in memory so an unchanged poll never waits for the lock.
     /// This server is the catalog's only writer of stations while it runs.
     head: AtomicI64,
@@ -74,8 +82,19 @@ impl SqliteStore {
         let key = ServerKey::load_or_create(&key_path)
             .map_err(|e| format!("{}: {e}", key_path.display()))?;
         let head = catalog.head_seq().map_err(|e| e.to_string())?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let conn = Connection::open_with_flags(path, flags)?;
+                conn.busy_timeout(std::time::Duration::from_secs(3))?;
+                Ok(Mutex::new(conn))
+            })
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         let store = SqliteStore {
             catalog: Mutex::new(catalog),
+            readers,
+            next_reader: AtomicUsize::new(0),
             head: AtomicI64::new(head),
             key,
             snapshot: Mutex::new(None),
@@ -91,6 +110,13 @@ impl SqliteStore {
         self.catalog.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Reads an answer's rows on the next reader connection.
+    fn read(&self, answer: Answer) -> Result<Vec<Hit>> {
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        let conn = self.readers[i].lock().unwrap_or_else(|p| p.into_inner());
+        answer.read(&conn)
+    }
+
     fn purge(&self) -> Result<usize> {
         let cutoff = (chrono::Utc::now() - chrono::Duration::days(self.tombstone_days))
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -100,15 +126,18 @@ impl SqliteStore {
 
 impl CatalogStore for SqliteStore {
     fn nearest(&self, at: LatLon, k: usize, f: &Filter) -> Result<Vec<Hit>> {
-        self.catalog().nearest(at, k, f)
+        let answer = self.catalog().nearest_answer(at, k, f);
+        self.read(answer)
     }
 
     fn within(&self, at: LatLon, radius_m: f64, f: &Filter) -> Result<Vec<Hit>> {
-        self.catalog().within(at, radius_m, f)
+        let answer = self.catalog().within_answer(at, radius_m, f);
+        self.read(answer)
     }
 
     fn in_box(&self, bbox: &BBox, limit: usize, f: &Filter) -> Result<Vec<Hit>> {
-        self.catalog().in_box(bbox, limit, f)
+        let answer = self.catalog().in_box_answer(bbox, limit, f);
+        self.read(answer)
     }
 
     fn search(
@@ -118,7 +147,8 @@ impl CatalogStore for SqliteStore {
         limit: usize,
         f: &Filter,
     ) -> Result<Vec<Hit>> {
-        self.catalog().search(text, near, limit, f)
+        let answer = self.catalog().search_answer(text, near, limit, f)?;
+        self.read(answer)
     }
 
     fn station(&self, id: &str) -> Result<Station> {
