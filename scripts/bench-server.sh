@@ -72,8 +72,10 @@ load() { # name, url, extra header
 }
 echo "## load on loopback: wrk -t2 -c64 -d10s (server and load generator share the 2 cores)"
 echo "near response: $(wc -c <"$work/near.json") bytes ($(wc -c <"$work/near.gz") gzip)"
-load "waystation near (k=10, shower + drinking water)" "$base$near_path" "Accept-Encoding: gzip"
-load "nginx static file of the same size" "http://127.0.0.1:$nginx_port/near.json" "Accept-Encoding: gzip"
+load "waystation near (k=10, shower + drinking water), gzip" "$base$near_path" "Accept-Encoding: gzip"
+load "waystation near, uncompressed" "$base$near_path"
+load "nginx static file of the same size, gzip" "http://127.0.0.1:$nginx_port/near.json" "Accept-Encoding: gzip"
+load "nginx static file, uncompressed" "http://127.0.0.1:$nginx_port/near.json"
 load "waystation unchanged changes poll (304)" "$base/v1/changes?since=$head" "If-None-Match: \"$head\""
 load "nginx unchanged static file (304)" "http://127.0.0.1:$nginx_port/near.json" "If-None-Match: $etag"
 

@@ -314,15 +314,37 @@ pub async fn changes(
 
 #[utoipa::path(get, path = "/v1/snapshot",
     responses((status = 200, description = "A JSON array of every station at a sequence; headers x-waystation-seq, -created-at, -digest (SHA-256) and -signature (Ed25519 over them)")))]
-pub async fn snapshot(State(app): Shared) -> Result<Response, ApiError> {
+pub async fn snapshot(State(app): Shared, request: HeaderMap) -> Result<Response, ApiError> {
     let store = app.store.clone();
-    let snap = tokio::task::spawn_blocking(move || store.snapshot())
+    let published = tokio::task::spawn_blocking(move || store.snapshot())
         .await
         .map_err(|e| {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
         })??;
+    let accepts = |encoding: &str| {
+        request
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|e| {
+                e.split(';')
+                    .next()
+                    .is_some_and(|name| name.trim() == encoding)
+            })
+    };
+    // Pre-compressed bodies carry their Content-Encoding, so the compression layer leaves them be.
+    let (encoding, body) = if accepts("zstd") {
+        (Some("zstd"), published.zstd.clone())
+    } else if accepts("gzip") {
+        (Some("gzip"), published.gzip.clone())
+    } else {
+        (None, published.signed.body.clone())
+    };
+    let snap = &published.signed;
     let h = |v: &str| HeaderValue::from_str(v).unwrap_or_else(|_| HeaderValue::from_static(""));
-    let headers = [
+    let mut headers = vec![
+        (header::VARY, HeaderValue::from_static("accept-encoding")),
         (
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
@@ -344,7 +366,14 @@ pub async fn snapshot(State(app): Shared) -> Result<Response, ApiError> {
             h(&snap.signature),
         ),
     ];
-    Ok((headers, snap.body.clone()).into_response())
+    if let Some(e) = encoding {
+        headers.push((header::CONTENT_ENCODING, HeaderValue::from_static(e)));
+    }
+    let mut response = body.into_response();
+    for (name, value) in headers {
+        response.headers_mut().insert(name, value);
+    }
+    Ok(response)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -17,6 +17,25 @@ pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 /// Reader connections: a few more than cores, so a reader is rarely busy.
 const READERS: usize = 4;
 
+/// A signed snapshot with its body compressed once, ahead of time, in each encoding clients ask
+/// for (compressing 100 MB per request would cost seconds of CPU each time).
+pub struct PublishedSnapshot {
+    pub signed: SignedSnapshot,
+    pub gzip: Vec<u8>,
+    pub zstd: Vec<u8>,
+}
+
+impl PublishedSnapshot {
+    fn new(signed: SignedSnapshot) -> std::io::Result<PublishedSnapshot> {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&signed.body)?;
+        let gzip = gz.finish()?;
+        let zstd = zstd::encode_all(signed.body.as_slice(), 9)?;
+        Ok(PublishedSnapshot { signed, gzip, zstd })
+    }
+}
+
 /// A conditional write found the station at another version: here is the current one.
 pub struct Stale(pub Station);
 
@@ -36,7 +55,7 @@ pub trait CatalogStore: Send + Sync + 'static {
     fn head_seq(&self) -> Result<i64>;
     fn changes(&self, since: i64, limit: usize) -> Result<std::result::Result<ChangePage, Gone>>;
     /// The signed snapshot at the current sequence (built once per sequence).
-    fn snapshot(&self) -> Result<Arc<SignedSnapshot>>;
+    fn snapshot(&self) -> Result<Arc<PublishedSnapshot>>;
     fn public_key(&self) -> String;
 
     fn login(&self, username: &str, password: &str) -> Result<Option<(String, String)>>;
@@ -69,7 +88,7 @@ pub struct SqliteStore {
     /// This server is the catalog's only writer of stations while it runs.
     head: AtomicI64,
     key: ServerKey,
-    snapshot: Mutex<Option<Arc<SignedSnapshot>>>,
+    snapshot: Mutex<Option<Arc<PublishedSnapshot>>>,
     /// Tombstones older than this are forgotten (clients further behind get 410).
     tombstone_days: i64,
 }
@@ -167,11 +186,11 @@ impl CatalogStore for SqliteStore {
         self.catalog().changes_since(since, limit)
     }
 
-    fn snapshot(&self) -> Result<Arc<SignedSnapshot>> {
+    fn snapshot(&self) -> Result<Arc<PublishedSnapshot>> {
         let mut cached = self.snapshot.lock().unwrap_or_else(|p| p.into_inner());
         let catalog = self.catalog();
         let head = catalog.head_seq()?;
-        if let Some(s) = cached.as_ref().filter(|s| s.seq == head) {
+        if let Some(s) = cached.as_ref().filter(|s| s.signed.seq == head) {
             return Ok(s.clone());
         }
         let mut stations = Vec::with_capacity(catalog.len());
@@ -182,9 +201,9 @@ impl CatalogStore for SqliteStore {
         drop(catalog);
         let body = serde_json::to_vec(&stations).map_err(|e| CatalogError::Io(e.into()))?;
         let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let signed = Arc::new(self.key.sign(head, &created, body));
-        *cached = Some(signed.clone());
-        Ok(signed)
+        let published = Arc::new(PublishedSnapshot::new(self.key.sign(head, &created, body))?);
+        *cached = Some(published.clone());
+        Ok(published)
     }
 
     fn public_key(&self) -> String {
