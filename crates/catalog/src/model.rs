@@ -48,6 +48,12 @@ macro_rules! vocabulary {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.id()) }
         }
 
+        impl rusqlite::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.id().into())
+            }
+        }
+
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.id()) }
         }
@@ -195,6 +201,12 @@ impl ServiceSet {
     /// The `;`-separated form, in vocabulary order.
     pub fn to_list(self) -> String {
         self.iter().map(Service::id).collect::<Vec<_>>().join(";")
+    }
+}
+
+impl rusqlite::ToSql for ServiceSet {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.0.into())
     }
 }
 

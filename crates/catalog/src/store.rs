@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, params};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, ToSql};
 
 use crate::error::{CatalogError, Result};
 use crate::model::{ServiceSet, Station};
@@ -224,7 +224,7 @@ pub fn upsert(tx: &rusqlite::Transaction<'_>, s: &Station, now: &str) -> Result<
     let mut stmt = tx.prepare_cached(
         "INSERT INTO stations (id, kind, name, address, adcode, lat, lon, services, opening_hours,
                 phone, truck_spaces, status, notice, source, version, updated_at, free_truck_spaces)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 1, ?15, ?16)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
          ON CONFLICT(id) DO UPDATE SET
             kind = excluded.kind, name = excluded.name, address = excluded.address,
             adcode = excluded.adcode, lat = excluded.lat, lon = excluded.lon,
@@ -244,27 +244,9 @@ pub fn upsert(tx: &rusqlite::Transaction<'_>, s: &Station, now: &str) -> Result<
          RETURNING pk, version",
     )?;
     let outcome = stmt
-        .query_row(
-            params![
-                s.id,
-                s.kind.id(),
-                s.name,
-                s.address,
-                s.adcode,
-                s.location.lat,
-                s.location.lon,
-                s.services.bits(),
-                s.opening_hours,
-                s.phone,
-                s.truck_spaces,
-                s.status.id(),
-                s.notice,
-                s.source.id(),
-                now,
-                s.free_truck_spaces,
-            ],
-            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
-        )
+        .query_row(station_values(s, &1, &now).as_slice(), |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })
         .optional()?;
     let outcome = match outcome {
         None => Upserted::Unchanged,
@@ -290,6 +272,33 @@ pub fn log_change(
     tx.prepare_cached("INSERT INTO changes (station_id, op, at) VALUES (?1, ?2, ?3)")?
         .execute([station_id, op, now])?;
     Ok(())
+}
+
+/// The 17 values of a station row in insert order, with the version and timestamp to store.
+fn station_values<'a>(
+    s: &'a Station,
+    version: &'a dyn ToSql,
+    updated_at: &'a dyn ToSql,
+) -> [&'a dyn ToSql; 17] {
+    [
+        &s.id,
+        &s.kind,
+        &s.name,
+        &s.address,
+        &s.adcode,
+        &s.location.lat,
+        &s.location.lon,
+        &s.services,
+        &s.opening_hours,
+        &s.phone,
+        &s.truck_spaces,
+        &s.status,
+        &s.notice,
+        &s.source,
+        version,
+        updated_at,
+        &s.free_truck_spaces,
+    ]
 }
 
 /// Deletes a station and logs a tombstone. Returns its primary key, or None if it did not exist.
@@ -322,25 +331,7 @@ pub fn put_exact(tx: &rusqlite::Transaction<'_>, s: &Station) -> Result<i64> {
          RETURNING pk",
     )?;
     Ok(stmt.query_row(
-        params![
-            s.id,
-            s.kind.id(),
-            s.name,
-            s.address,
-            s.adcode,
-            s.location.lat,
-            s.location.lon,
-            s.services.bits(),
-            s.opening_hours,
-            s.phone,
-            s.truck_spaces,
-            s.status.id(),
-            s.notice,
-            s.source.id(),
-            s.version,
-            s.updated_at,
-            s.free_truck_spaces,
-        ],
+        station_values(s, &s.version, &s.updated_at).as_slice(),
         |r| r.get(0),
     )?)
 }

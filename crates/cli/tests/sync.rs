@@ -204,6 +204,47 @@ fn token(server: &Server, user: &str, password: &str) -> String {
         .to_string()
 }
 
+/// PATCHes a station as `token`, based on the version the server holds now.
+fn patch_as(server: &Server, token: &str, id: &str, body: Value) -> reqwest::blocking::Response {
+    http()
+        .patch(format!("{}/v1/stations/{id}", server.url))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .header(IF_MATCH, version(server, id))
+        .json(&body)
+        .send()
+        .expect("patch")
+}
+
+fn delete_as(server: &Server, token: &str, id: &str) -> reqwest::blocking::Response {
+    http()
+        .delete(format!("{}/v1/stations/{id}", server.url))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .send()
+        .expect("delete")
+}
+
+/// `waystation operator login` on a client catalog, the password on stdin.
+fn operator_login(catalog: &Path, server: &Server, user: &str, password: &str) {
+    let out = ws_input(
+        catalog,
+        &["operator", "login", &server.url, "--user", user],
+        &format!("{password}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn get_station(server: &Server, id: &str) -> Value {
+    let resp = http()
+        .get(format!("{}/v1/stations/{id}", server.url))
+        .send()
+        .expect("get");
+    resp.json().expect("json")
+}
+
 fn version(server: &Server, id: &str) -> String {
     let resp = http()
         .get(format!("{}/v1/stations/{id}", server.url))
@@ -275,16 +316,7 @@ fn edits_and_deletes_reach_other_clients_and_polls_are_cheap() {
     };
     assert_ne!(nearest(&driver)[0]["id"], "syn-ws-000001");
 
-    let out = ws_input(
-        &ann,
-        &["operator", "login", &server.url, "--user", "ann"],
-        "ann-pass-1\n",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    operator_login(&ann, &server, "ann", "ann-pass-1");
     let edit = json_of(&ok(
         &ann,
         &[
@@ -333,11 +365,7 @@ fn edits_and_deletes_reach_other_clients_and_polls_are_cheap() {
 
     // A delete reaches the client as a tombstone.
     let root = token(&server, "root", "root-pass-1");
-    let resp = http()
-        .delete(format!("{}/v1/stations/syn-ws-000003", server.url))
-        .header(AUTHORIZATION, format!("Bearer {root}"))
-        .send()
-        .expect("delete");
+    let resp = delete_as(&server, &root, "syn-ws-000003");
     assert_eq!(resp.status(), 204);
     let report = json_of(&ok(&driver, &["sync", "--json"]));
     assert_eq!(report["deletes"], 1);
@@ -364,11 +392,7 @@ fn a_client_behind_the_tombstone_window_gets_410_and_takes_a_snapshot() {
     let client = world.client("late");
     ok(&client, &["sync", &server.url, "--key", &server.key]);
     let root = token(&server, "root", "root-pass-1");
-    let resp = http()
-        .delete(format!("{}/v1/stations/syn-ws-000005", server.url))
-        .header(AUTHORIZATION, format!("Bearer {root}"))
-        .send()
-        .expect("delete");
+    let resp = delete_as(&server, &root, "syn-ws-000005");
     assert_eq!(resp.status(), 204);
     let since = fact(&client, "sync.seq").expect("seq");
     let resp = http()
@@ -776,13 +800,7 @@ fn tampered_and_replayed_snapshots_are_refused_and_change_nothing() {
         .clone()
         .expect("a snapshot passed");
     let root = token(&server, "root", "root-pass-1");
-    let resp = http()
-        .patch(format!("{}/v1/stations/syn-ws-000001", server.url))
-        .header(AUTHORIZATION, format!("Bearer {root}"))
-        .header(IF_MATCH, version(&server, "syn-ws-000001"))
-        .json(&json!({"notice": "newer"}))
-        .send()
-        .expect("edit");
+    let resp = patch_as(&server, &root, "syn-ws-000001", json!({"notice": "newer"}));
     assert_eq!(resp.status(), 200);
     ok(&client, &["sync"]);
     let synced = export(&client);
@@ -821,13 +839,7 @@ fn cut_connections_and_killed_clients_leave_a_whole_sequence() {
     let root = token(&server, "root", "root-pass-1");
     for i in 1..=20 {
         let id = format!("syn-ws-{i:06}");
-        let resp = http()
-            .patch(format!("{}/v1/stations/{id}", server.url))
-            .header(AUTHORIZATION, format!("Bearer {root}"))
-            .header(IF_MATCH, version(&server, &id))
-            .json(&json!({"notice": format!("通知 {i}")}))
-            .send()
-            .expect("edit");
+        let resp = patch_as(&server, &root, &id, json!({"notice": format!("通知 {i}")}));
         assert_eq!(resp.status(), 200);
     }
     proxy.set(Mode::CutBody("/v1/changes"));
@@ -938,16 +950,7 @@ fn offline_edits_wait_in_the_outbox_and_conflicts_show_both_versions() {
     let port = server.url.rsplit(':').next().expect("port").to_string();
     let ann = world.client("ann-offline");
     ok(&ann, &["sync", &server.url, "--key", &server.key]);
-    let out = ws_input(
-        &ann,
-        &["operator", "login", &server.url, "--user", "ann"],
-        "ann-pass-1\n",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    operator_login(&ann, &server, "ann", "ann-pass-1");
     drop(server);
 
     let queued = json_of(&ok(
@@ -967,12 +970,7 @@ fn offline_edits_wait_in_the_outbox_and_conflicts_show_both_versions() {
     let server = Server::start_at(&world.server_catalog, &format!("127.0.0.1:{port}"), &[]);
     let report = json_of(&ok(&ann, &["sync", "--json"]));
     assert_eq!(report["pushed"], 1);
-    let on_server: Value = http()
-        .get(format!("{}/v1/stations/syn-ws-000001", server.url))
-        .send()
-        .expect("get")
-        .json()
-        .expect("json");
+    let on_server: Value = get_station(&server, "syn-ws-000001");
     assert_eq!(on_server["notice"], "离线时写的");
     drop(server);
 
@@ -991,25 +989,19 @@ fn offline_edits_wait_in_the_outbox_and_conflicts_show_both_versions() {
     assert_eq!(queued["outcome"], "queued");
     let server = Server::start_at(&world.server_catalog, &format!("127.0.0.1:{port}"), &[]);
     let root = token(&server, "root", "root-pass-1");
-    let resp = http()
-        .patch(format!("{}/v1/stations/syn-ws-000001", server.url))
-        .header(AUTHORIZATION, format!("Bearer {root}"))
-        .header(IF_MATCH, version(&server, "syn-ws-000001"))
-        .json(&json!({"notice": "管理员改的"}))
-        .send()
-        .expect("edit");
+    let resp = patch_as(
+        &server,
+        &root,
+        "syn-ws-000001",
+        json!({"notice": "管理员改的"}),
+    );
     assert_eq!(resp.status(), 200);
     let report = json_of(&ok(&ann, &["sync", "--json"]));
     let conflict = &report["conflicts"][0];
     assert_eq!(conflict["station_id"], "syn-ws-000001");
     assert_eq!(conflict["mine"]["status"], "closed");
     assert_eq!(conflict["theirs"]["notice"], "管理员改的");
-    let after: Value = http()
-        .get(format!("{}/v1/stations/syn-ws-000001", server.url))
-        .send()
-        .expect("get")
-        .json()
-        .expect("json");
+    let after: Value = get_station(&server, "syn-ws-000001");
     assert_eq!(
         after["status"], "open",
         "the conflicting edit did not overwrite the server's"
