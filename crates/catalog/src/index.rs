@@ -344,7 +344,11 @@ impl SpatialIndex {
 pub fn nearest_merged<'a>(
     trees: &[&'a Tree],
     q: [f64; 3],
-) -> impl Iterator<Item = (&'a TreePoint, f64)> + use<'a> {
+) -> Box<dyn Iterator<Item = (&'a TreePoint, f64)> + 'a> {
+    // One tree (the usual case with a rare service in the filter) needs no merging.
+    if let [tree] = trees {
+        return Box::new(tree.nearest_neighbor_iter_with_distance_2(&q));
+    }
     let mut sources: Vec<_> = trees
         .iter()
         .map(|t| t.nearest_neighbor_iter_with_distance_2(&q).peekable())
@@ -355,14 +359,14 @@ pub fn nearest_merged<'a>(
             heads.push(Head { d2, source: i });
         }
     }
-    std::iter::from_fn(move || {
+    Box::new(std::iter::from_fn(move || {
         let Head { source, .. } = heads.pop()?;
         let item = sources[source].next()?;
         if let Some(&(_, d2)) = sources[source].peek() {
             heads.push(Head { d2, source });
         }
         Some(item)
-    })
+    }))
 }
 
 /// A min-heap entry: the next distance one source would yield.
