@@ -19,7 +19,9 @@ run: build
 test: setup
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
-	cargo test --workspace --locked
+	mkdir -p target
+	set -o pipefail; cargo test --workspace --locked 2>&1 | tee target/test-output.log
+	@awk '/^test result:/ { passed += $$4; failed += $$6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' target/test-output.log
 
 bench: setup
 	scripts/bench.sh

@@ -13,7 +13,7 @@ use crate::progress::Progress;
 use crate::query::{self, BBox, Filter, Found};
 use crate::route::{self, Route};
 use crate::sphere::LatLon;
-use crate::store::{self, STATION_COLUMNS, Store, Upserted};
+use crate::store::{self, Store, Upserted};
 use crate::synthetic;
 
 /// How many stations the built-in default catalog has (all synthetic, nationwide, all kinds).
@@ -364,14 +364,8 @@ impl Catalog {
     }
 
     /// Calls `f` with every station, ordered by id, without holding them all in memory.
-    pub fn for_each_station(&self, mut f: impl FnMut(&Station) -> Result<()>) -> Result<()> {
-        let sql = format!("SELECT {STATION_COLUMNS} FROM stations ORDER BY id");
-        let mut stmt = self.store.conn().prepare(&sql)?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            f(&store::station_from_row(row)?)?;
-        }
-        Ok(())
+    pub fn for_each_station(&self, f: impl FnMut(&Station) -> Result<()>) -> Result<()> {
+        store::for_each_station(self.store.conn(), f)
     }
 
     /// The `k` nearest stations to `at` that pass the filter.

@@ -196,6 +196,20 @@ impl Store {
     }
 }
 
+/// Calls `f` with every station, ordered by id, on any connection to the catalog.
+pub fn for_each_station(
+    conn: &Connection,
+    mut f: impl FnMut(&Station) -> Result<()>,
+) -> Result<()> {
+    let sql = format!("SELECT {STATION_COLUMNS} FROM stations ORDER BY id");
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        f(&station_from_row(row)?)?;
+    }
+    Ok(())
+}
+
 /// Stations by primary key, on any connection to the catalog, in batches of up to 500 per
 /// statement (one statement costs far less than one per row).
 pub fn stations_by_pk(

@@ -628,6 +628,12 @@ fn bad_input_gets_its_4xx_and_changes_nothing() {
         .send()
         .expect("near");
     assert_eq!(resp.status(), 400);
+    let resp = http().put(&url).send().expect("405");
+    assert_eq!(resp.status(), 405);
+    assert_eq!(
+        resp.json::<Value>().expect("json")["code"],
+        "method_not_allowed"
+    );
     let resp = http()
         .get(format!("{}/v1/nope", server.url))
         .send()

@@ -110,6 +110,13 @@ pub fn router(store: Arc<dyn CatalogStore>) -> Router {
         .route("/v1/me", get(api::me))
         .route("/v1/assignments", post(api::assign))
         .route("/v1/audit", get(api::audit))
+        .method_not_allowed_fallback(|| async {
+            error::ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not take that method; see /v1/openapi.json",
+            )
+        })
         .fallback(|| async {
             error::ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,

@@ -129,11 +129,15 @@ impl SqliteStore {
         self.catalog.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Reads an answer's rows on the next reader connection.
-    fn read(&self, answer: Answer) -> Result<Vec<Hit>> {
+    /// The next reader connection, round robin.
+    fn reader(&self) -> MutexGuard<'_, Connection> {
         let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
-        let conn = self.readers[i].lock().unwrap_or_else(|p| p.into_inner());
-        answer.read(&conn)
+        self.readers[i].lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reads an answer's rows on a reader connection.
+    fn read(&self, answer: Answer) -> Result<Vec<Hit>> {
+        answer.read(&self.reader())
     }
 
     fn purge(&self) -> Result<usize> {
@@ -188,17 +192,24 @@ impl CatalogStore for SqliteStore {
 
     fn snapshot(&self) -> Result<Arc<PublishedSnapshot>> {
         let mut cached = self.snapshot.lock().unwrap_or_else(|p| p.into_inner());
-        let catalog = self.catalog();
-        let head = catalog.head_seq()?;
-        if let Some(s) = cached.as_ref().filter(|s| s.signed.seq == head) {
+        if let Some(s) = cached
+            .as_ref()
+            .filter(|s| s.signed.seq == self.head.load(Ordering::Acquire))
+        {
             return Ok(s.clone());
         }
-        let mut stations = Vec::with_capacity(catalog.len());
-        catalog.for_each_station(|s| {
+        // Read on a reader connection inside one read transaction, so the sequence and the
+        // stations agree and queries go on meanwhile.
+        let conn = self.reader();
+        let tx = conn.unchecked_transaction()?;
+        let head = waystation_catalog::feed::head(&tx)?;
+        let mut stations = Vec::new();
+        waystation_catalog::store::for_each_station(&tx, |s| {
             stations.push(s.clone());
             Ok(())
         })?;
-        drop(catalog);
+        tx.commit()?;
+        drop(conn);
         let body = serde_json::to_vec(&stations).map_err(|e| CatalogError::Io(e.into()))?;
         let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let published = Arc::new(PublishedSnapshot::new(self.key.sign(head, &created, body))?);
