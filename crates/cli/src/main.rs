@@ -192,8 +192,20 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
             online::serve(&path, &args)?;
         }
         Command::Sync(args) => {
-            let mut catalog = open(cli.catalog.as_deref(), false)?;
-            online::run_sync(&mut catalog, &args, &mut out, lang)?;
+            // Syncing into a new file is how a fresh catalog is fetched from a server; if that
+            // first sync fails, no empty file is left behind.
+            let new_file = cli.catalog.as_deref().filter(|p| !p.exists());
+            let mut catalog = open(cli.catalog.as_deref(), true)?;
+            let result = online::run_sync(&mut catalog, &args, &mut out, lang);
+            if let (Err(_), Some(path)) = (&result, new_file) {
+                drop(catalog);
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.as_os_str().to_owned();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            result?;
         }
         Command::Admin(command) => {
             let catalog = open(cli.catalog.as_deref(), false)?;

@@ -782,6 +782,20 @@ fn tampered_and_replayed_snapshots_are_refused_and_change_nothing() {
     let untouched = export(&client);
 
     // A valid key, but not this server's.
+    // A new catalog file fetched from the server; a failed first sync leaves no file behind.
+    let fresh = world.dir.path().join("fresh.sqlite");
+    let report = json_of(&ok(
+        &fresh,
+        &["sync", &server.url, "--key", &server.key, "--json"],
+    ));
+    assert_eq!(report["snapshot_taken"], true);
+    assert_eq!(station_count(&fresh), 200);
+    let never = world.dir.path().join("never.sqlite");
+    assert!(
+        fails(&never, &["sync", &proxy.url, "--key", "00"]).contains("not an Ed25519 public key")
+    );
+    assert!(!never.exists());
+
     let wrong_key = waystation_catalog::snapshot::ServerKey::load_or_create(
         &world.dir.path().join("other.key"),
     )

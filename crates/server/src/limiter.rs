@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 const PER_ACCOUNT: u32 = 5;
 const PER_ADDRESS: u32 = 20;
 const WINDOW: Duration = Duration::from_secs(15 * 60);
+const MAX_TRACKED: usize = 100_000;
 
 #[derive(Default)]
 pub struct LoginLimiter {
@@ -38,6 +39,10 @@ impl LoginLimiter {
 
     pub fn failed(&self, username: &str, addr: IpAddr) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        // Guessing many names must not grow memory without bound: forget expired windows.
+        if map.len() > MAX_TRACKED {
+            map.retain(|_, (_, since)| since.elapsed() <= WINDOW);
+        }
         for (key, _) in Self::keys(username, addr) {
             let entry = map.entry(key).or_insert((0, Instant::now()));
             if entry.1.elapsed() > WINDOW {
