@@ -19,7 +19,10 @@ use waystation_catalog::{Crs, Kind, LatLon, Service, Status};
         waystation near 30.60,114.30 --kind driver_home --heading 90 --within 50\n  \
         waystation search 南山 --near 22.54,113.93\n  \
         waystation along route.gpx --within 2000 --service truck_parking\n  \
-        waystation link syn-dh-000001 --app amap\n\n\
+        waystation link syn-dh-000001 --app amap\n  \
+        waystation --catalog server.sqlite serve --addr 0.0.0.0:8080\n  \
+        waystation sync http://SERVER:8080 --key PUBLIC_KEY\n  \
+        waystation operator edit STATION_ID --status temporarily_closed --service +shower\n\n\
         内置目录为生成的示例数据（示例数据），并非真实站点。\n\
         The built-in catalog is generated example data (示例数据), not real stations."
 )]
@@ -99,19 +102,28 @@ pub struct SyncArgs {
 pub enum AdminCommand {
     /// 新建账户（密码从终端或标准输入读取）Create an account; the password is read from the terminal or stdin
     AddUser {
+        /// 用户名 User name: 1-32 lowercase letters, digits, `.`, `_` or `-`
         name: String,
+        /// 角色 Role: operator (edits assigned stations) or admin (everything)
         #[arg(long, value_parser = ["operator", "admin"])]
         role: String,
     },
     /// 把站点分配给运营者 Let an operator edit a station
-    Assign { name: String, station_id: String },
+    Assign {
+        /// 运营者用户名 The operator's user name
+        name: String,
+        /// 站点 id Station id
+        station_id: String,
+    },
 }
 
 #[derive(Subcommand)]
 pub enum OperatorCommand {
     /// 登录服务器 Log in to a catalog server (the token is kept in the local catalog)
     Login {
+        /// 服务器地址 Server URL, e.g. http://127.0.0.1:8080
         url: String,
+        /// 用户名 User name
         #[arg(long)]
         user: String,
     },
@@ -121,6 +133,7 @@ pub enum OperatorCommand {
 
 #[derive(Args)]
 pub struct EditArgs {
+    /// 站点 id（须已分配给你）Station id (assigned to you)
     pub id: String,
     /// 状态 Status: open, temporarily_closed, closed
     #[arg(long, value_parser = vocab::<Status>)]
