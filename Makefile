@@ -5,7 +5,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 # What `make run` asks: the ten nearest stations to Shenzhen's civic centre.
 ARGS ?= near 22.543,114.058 -n 10
 
-.PHONY: setup run build test bench
+.PHONY: setup run build ui test bench
 
 setup:
 	@scripts/setup.sh
@@ -16,12 +16,21 @@ build: setup
 run: build
 	./target/release/waystation $(ARGS)
 
-test: setup
+# The web UI: installed from the lock file, type-checked and built into ui/dist.
+ui: setup
+	cd ui && npm ci --no-audit --no-fund && npm run build
+
+test: setup ui
+	cd ui && npm test
+	cd tests/e2e && npm ci --no-audit --no-fund
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	mkdir -p target
 	set -o pipefail; cargo test --workspace --locked 2>&1 | tee target/test-output.log
-	@awk '/^test result:/ { passed += $$4; failed += $$6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' target/test-output.log
+	set -o pipefail; cd tests/e2e && npm test 2>&1 | tee ../../target/e2e-output.log
+	@awk '/^test result:/ { passed += $$4; failed += $$6 } END { printf "cargo tests: %d passed, %d failed\n", passed, failed }' target/test-output.log
+	@awk '/^# pass/ { passed = $$3 } /^# fail/ { failed = $$3 } END { printf "browser tests: %d passed, %d failed\n", passed, failed }' target/e2e-output.log
+	@awk '/^test result:/ { p += $$4; f += $$6 } /^# pass/ { p += $$3 } /^# fail/ { f += $$3 } END { printf "tests: %d passed, %d failed\n", p, f }' target/test-output.log target/e2e-output.log
 
 bench: setup
 	scripts/bench.sh

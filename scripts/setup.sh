@@ -10,6 +10,11 @@ as_root() {
 missing_debs=()
 command -v cc >/dev/null 2>&1 || missing_debs+=(build-essential)
 command -v curl >/dev/null 2>&1 || missing_debs+=(curl ca-certificates)
+# The web UI is built with Node.js; its browser tests drive Debian's Chromium, with CJK fonts so
+# the screenshots show Chinese.
+command -v npm >/dev/null 2>&1 || missing_debs+=(nodejs npm)
+[ -x /usr/bin/chromium ] || missing_debs+=(chromium)
+[ -d /usr/share/fonts/opentype/noto ] || missing_debs+=(fonts-noto-cjk)
 if [ "${#missing_debs[@]}" -gt 0 ]; then
   echo "setup: installing ${missing_debs[*]}"
   as_root apt-get update -q

@@ -85,6 +85,9 @@ pub struct ServeArgs {
     /// 删除记录保留天数；更旧的客户端需重新下载快照 Days tombstones are kept; older clients take a snapshot
     #[arg(long, default_value_t = 30)]
     pub tombstone_days: i64,
+    /// 网页界面目录（`npm run build` 的输出）The built web UI to serve at / (default: ui/dist if it exists)
+    #[arg(long, env = "WAYSTATION_UI", value_name = "DIR")]
+    pub ui: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]

@@ -34,7 +34,13 @@ pub fn serve(path: &std::path::Path, args: &ServeArgs) -> Result<()> {
         println!("listening on http://{addr} public_key={public_key}");
         eprintln!("catalog {} ({stations} stations)", path.display());
         io::stdout().flush()?;
-        waystation_server::serve(listener, Arc::new(store)).await?;
+        let ui = args.ui.clone().or_else(|| {
+            Some(std::path::PathBuf::from("ui/dist")).filter(|d| d.join("index.html").exists())
+        });
+        if let Some(dir) = &ui {
+            eprintln!("web UI from {}", dir.display());
+        }
+        waystation_server::serve(listener, Arc::new(store), ui.as_deref()).await?;
         Ok(())
     })
 }

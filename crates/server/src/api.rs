@@ -254,6 +254,14 @@ pub async fn station(State(app): Shared, Path(id): Path<String>) -> Result<Respo
     Ok(with_etag(StatusCode::OK, &app.store.station(&id)?))
 }
 
+#[utoipa::path(get, path = "/v1/stations/{id}/links", params(("id" = String, Path, description = "Station id")),
+    responses((status = 200, description = "Navigation hand-off links for every map app, each with the coordinates that app expects"),
+              (status = 404, description = "No such station", body = crate::error::ErrorBody)))]
+pub async fn links(State(app): Shared, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let s = app.store.station(&id)?;
+    Ok(Json(waystation_catalog::links::all_links(s.location, &s.name)).into_response())
+}
+
 #[utoipa::path(get, path = "/v1/catalog/info",
     responses((status = 200, description = "Counts per kind, schema version, synthetic share, the change sequence and the public key")))]
 pub async fn info(State(app): Shared) -> Result<Response, ApiError> {

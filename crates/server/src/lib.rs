@@ -8,16 +8,19 @@ pub mod limiter;
 pub mod store;
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request};
+use axum::http::{HeaderName, HeaderValue, Request, header};
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -57,8 +60,9 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 )]
 pub struct ApiDoc;
 
-/// Every route, with compression, body limit, timeout, request ids and request logs.
-pub fn router(store: Arc<dyn CatalogStore>) -> Router {
+/// Every route, with compression, body limit, timeout, request ids and request logs. With `ui`,
+/// the built web UI is served from that directory at `/`.
+pub fn router(store: Arc<dyn CatalogStore>, ui: Option<&Path>) -> Router {
     let state = Arc::new(AppState {
         store,
         limiter: Default::default(),
@@ -103,6 +107,7 @@ pub fn router(store: Arc<dyn CatalogStore>) -> Router {
                 .patch(api::patch_station)
                 .delete(api::delete_station),
         )
+        .route("/v1/stations/{id}/links", get(api::links))
         .route("/v1/changes", get(api::changes))
         .route("/v1/snapshot", get(api::snapshot))
         .route("/v1/login", post(api::login))
@@ -117,23 +122,47 @@ pub fn router(store: Arc<dyn CatalogStore>) -> Router {
                 "this endpoint does not take that method; see /v1/openapi.json",
             )
         })
-        .fallback(|| async {
-            error::ApiError::new(
-                axum::http::StatusCode::NOT_FOUND,
-                "not_found",
-                "no such endpoint; see /v1/openapi.json",
-            )
-        })
+        .fallback_service(static_files(ui))
         .layer(layers)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .with_state(state)
+}
+
+/// Station text is untrusted: the UI renders it as text, and the browser is told to run only
+/// this origin's own scripts and styles.
+const CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+async fn not_found() -> error::ApiError {
+    error::ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "not_found",
+        "no such endpoint; see /v1/openapi.json",
+    )
+}
+
+/// The UI's files, or JSON 404s for anything that is neither a route nor a file.
+fn static_files(ui: Option<&Path>) -> Router {
+    match ui {
+        Some(dir) => Router::new()
+            .fallback_service(ServeDir::new(dir).not_found_service(axum::routing::any(not_found))),
+        None => Router::new().fallback(not_found),
+    }
 }
 
 /// Serves until the listener fails or the process is interrupted.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Arc<dyn CatalogStore>,
+    ui: Option<&Path>,
 ) -> std::io::Result<()> {
-    let app = router(store).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(store, ui).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
