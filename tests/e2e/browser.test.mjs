@@ -6,10 +6,11 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
-const root = resolve(import.meta.dirname, "../..");
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const bin = process.env.WAYSTATION_BIN ?? join(root, "target/debug/waystation");
 const artifacts = join(root, "tests/artifacts");
 const work = mkdtempSync(join(tmpdir(), "waystation-e2e-"));
