@@ -15,6 +15,11 @@ command -v curl >/dev/null 2>&1 || missing_debs+=(curl ca-certificates)
 command -v npm >/dev/null 2>&1 || missing_debs+=(nodejs npm)
 [ -x /usr/bin/chromium ] || missing_debs+=(chromium)
 [ -d /usr/share/fonts/opentype/noto ] || missing_debs+=(fonts-noto-cjk)
+# The Tauri 2 app shell (src-tauri) builds against WebKitGTK.
+command -v pkg-config >/dev/null 2>&1 || missing_debs+=(pkg-config)
+if ! pkg-config --exists webkit2gtk-4.1 2>/dev/null; then
+  missing_debs+=(libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev)
+fi
 if [ "${#missing_debs[@]}" -gt 0 ]; then
   echo "setup: installing ${missing_debs[*]}"
   as_root apt-get update -q

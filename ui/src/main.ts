@@ -3,7 +3,7 @@
 import "./style.css";
 import { compass, distance, openState, parsePosition } from "./format";
 import { APPS, KINDS, type Lang, SERVICES, label, t } from "./i18n";
-import { type Hit, HttpTransport, type Transport } from "./transport";
+import { type Hit, type Transport, pickTransport } from "./transport";
 
 const CHIP_SERVICES = ["shower", "toilet", "drinking_water", "food_heating", "phone_charging", "truck_parking", "overnight", "ebike_charging"];
 const STORE_KEY = "waystation.ui.v1";
@@ -26,7 +26,7 @@ function load(): Saved {
 }
 
 const state = load();
-const transport: Transport = new HttpTransport();
+const transport: Transport = pickTransport();
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HttpTransport, nearParams } from "./transport";
+import { HttpTransport, IpcTransport, nearParams, pickTransport } from "./transport";
 
 describe("nearParams", () => {
   it("sends only the filters that are set", () => {
@@ -35,5 +35,22 @@ describe("HttpTransport", () => {
     const tr = new HttpTransport("", answer(200, []) as typeof fetch);
     await tr.links("a/b?c");
     expect(calls[calls.length - 1]).toBe("/v1/stations/a%2Fb%3Fc/links");
+  });
+});
+
+describe("pickTransport", () => {
+  it("uses Tauri IPC inside the app window and HTTP in a browser", async () => {
+    const invoked: [string, unknown][] = [];
+    const tauri = {
+      invoke: async <T>(cmd: string, args?: Record<string, unknown>) => {
+        invoked.push([cmd, args]);
+        return [] as T;
+      },
+    };
+    const ipc = pickTransport({ __TAURI_INTERNALS__: tauri });
+    expect(ipc).toBeInstanceOf(IpcTransport);
+    await ipc.near({ lat: 1, lon: 2, k: 3, kinds: ["warm_bee"], services: [], openNow: true });
+    expect(invoked[0]).toEqual(["near", { lat: 1, lon: 2, k: 3, kinds: ["warm_bee"], services: [], openNow: true }]);
+    expect(pickTransport({})).toBeInstanceOf(HttpTransport);
   });
 });

@@ -1,5 +1,5 @@
-// How the UI reaches the catalog: HTTP against `waystation serve` in a browser. (The Tauri
-// window will add an IPC transport with the same interface.)
+// How the UI reaches the catalog: Tauri IPC inside the app window (the offline catalog on the
+// device), HTTP against `waystation serve` in a browser. Same interface either way.
 
 export interface Station {
   id: string;
@@ -77,4 +77,26 @@ export class HttpTransport implements Transport {
   links(id: string): Promise<NavLink[]> {
     return this.get<NavLink[]>(`/v1/stations/${encodeURIComponent(id)}/links`);
   }
+}
+
+/** What Tauri injects into its webview. */
+interface TauriInternals {
+  invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T>;
+}
+
+export class IpcTransport implements Transport {
+  constructor(private readonly tauri: TauriInternals) {}
+
+  near(q: NearQuery): Promise<Hit[]> {
+    return this.tauri.invoke<Hit[]>("near", { ...q });
+  }
+
+  links(id: string): Promise<NavLink[]> {
+    return this.tauri.invoke<NavLink[]>("links", { id });
+  }
+}
+
+/** IPC inside the Tauri window, HTTP everywhere else. */
+export function pickTransport(global: { __TAURI_INTERNALS__?: TauriInternals } = globalThis as never): Transport {
+  return global.__TAURI_INTERNALS__ ? new IpcTransport(global.__TAURI_INTERNALS__) : new HttpTransport();
 }
