@@ -232,21 +232,31 @@ pub fn stations_by_pk(
     Ok(out)
 }
 
+/// An insert of the 17 [`station_values`] that updates every field on a conflicting id; the
+/// caller adds how `version` and `updated_at` change and what the statement returns.
+macro_rules! insert_station {
+    ($rest:literal) => {
+        concat!(
+            "INSERT INTO stations (id, kind, name, address, adcode, lat, lon, services, opening_hours,
+                phone, truck_spaces, status, notice, source, version, updated_at, free_truck_spaces)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+             ON CONFLICT(id) DO UPDATE SET
+                kind = excluded.kind, name = excluded.name, address = excluded.address,
+                adcode = excluded.adcode, lat = excluded.lat, lon = excluded.lon,
+                services = excluded.services, opening_hours = excluded.opening_hours,
+                phone = excluded.phone, truck_spaces = excluded.truck_spaces, status = excluded.status,
+                notice = excluded.notice, source = excluded.source,
+                free_truck_spaces = excluded.free_truck_spaces, ",
+            $rest
+        )
+    };
+}
+
 /// Inserts or updates a station by id inside the caller's transaction. An update bumps the
 /// version only when something changed, so re-importing the same file is a no-op.
 pub fn upsert(tx: &rusqlite::Transaction<'_>, s: &Station, now: &str) -> Result<Upserted> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO stations (id, kind, name, address, adcode, lat, lon, services, opening_hours,
-                phone, truck_spaces, status, notice, source, version, updated_at, free_truck_spaces)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
-         ON CONFLICT(id) DO UPDATE SET
-            kind = excluded.kind, name = excluded.name, address = excluded.address,
-            adcode = excluded.adcode, lat = excluded.lat, lon = excluded.lon,
-            services = excluded.services, opening_hours = excluded.opening_hours,
-            phone = excluded.phone, truck_spaces = excluded.truck_spaces, status = excluded.status,
-            notice = excluded.notice, source = excluded.source,
-            free_truck_spaces = excluded.free_truck_spaces,
-            version = stations.version + 1, updated_at = excluded.updated_at
+    let mut stmt = tx.prepare_cached(insert_station!(
+        "version = stations.version + 1, updated_at = excluded.updated_at
          WHERE (stations.kind, stations.name, stations.address, stations.adcode, stations.lat,
                 stations.lon, stations.services, stations.opening_hours, stations.phone,
                 stations.truck_spaces, stations.status, stations.notice, stations.source,
@@ -255,8 +265,8 @@ pub fn upsert(tx: &rusqlite::Transaction<'_>, s: &Station, now: &str) -> Result<
                 excluded.lon, excluded.services, excluded.opening_hours, excluded.phone,
                 excluded.truck_spaces, excluded.status, excluded.notice, excluded.source,
                 excluded.free_truck_spaces)
-         RETURNING pk, version",
-    )?;
+         RETURNING pk, version"
+    ))?;
     let outcome = stmt
         .query_row(station_values(s, &1, &now).as_slice(), |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
@@ -330,20 +340,10 @@ pub fn delete(tx: &rusqlite::Transaction<'_>, id: &str, now: &str) -> Result<Opt
 /// Stores a station exactly as given, version and timestamp included (a copy of the server's
 /// row during sync), without logging a change. Returns its primary key.
 pub fn put_exact(tx: &rusqlite::Transaction<'_>, s: &Station) -> Result<i64> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO stations (id, kind, name, address, adcode, lat, lon, services, opening_hours,
-                phone, truck_spaces, status, notice, source, version, updated_at, free_truck_spaces)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
-         ON CONFLICT(id) DO UPDATE SET
-            kind = excluded.kind, name = excluded.name, address = excluded.address,
-            adcode = excluded.adcode, lat = excluded.lat, lon = excluded.lon,
-            services = excluded.services, opening_hours = excluded.opening_hours,
-            phone = excluded.phone, truck_spaces = excluded.truck_spaces, status = excluded.status,
-            notice = excluded.notice, source = excluded.source,
-            free_truck_spaces = excluded.free_truck_spaces,
-            version = excluded.version, updated_at = excluded.updated_at
-         RETURNING pk",
-    )?;
+    let mut stmt = tx.prepare_cached(insert_station!(
+        "version = excluded.version, updated_at = excluded.updated_at
+         RETURNING pk"
+    ))?;
     Ok(stmt.query_row(
         station_values(s, &s.version, &s.updated_at).as_slice(),
         |r| r.get(0),
