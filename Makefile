@@ -28,8 +28,12 @@ test: setup ui
 	mkdir -p target
 	set -o pipefail; cargo test --workspace --locked 2>&1 | tee target/test-output.log
 	set -o pipefail; cd tests/e2e && npm test 2>&1 | tee ../../target/e2e-output.log
+	cargo build -p waystation-app --locked
+	set -o pipefail; cd tests/e2e && xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+		env NO_AT_BRIDGE=1 npm run test:window 2>&1 | grep -v -e '^(/usr/libexec' -e '^\[[WE]\]' -e '^dbus-daemon' \
+		| tee -a ../../target/e2e-output.log
 	@awk '/^test result:/ { passed += $$4; failed += $$6 } END { printf "cargo tests: %d passed, %d failed\n", passed, failed }' target/test-output.log
-	@awk '/^# pass/ { passed = $$3 } /^# fail/ { failed = $$3 } END { printf "browser tests: %d passed, %d failed\n", passed, failed }' target/e2e-output.log
+	@awk '/^# pass/ { passed += $$3 } /^# fail/ { failed += $$3 } END { printf "browser and window tests: %d passed, %d failed\n", passed, failed }' target/e2e-output.log
 	@awk '/^test result:/ { p += $$4; f += $$6 } /^# pass/ { p += $$3 } /^# fail/ { f += $$3 } END { printf "tests: %d passed, %d failed\n", p, f }' target/test-output.log target/e2e-output.log
 
 bench: setup

@@ -17,6 +17,10 @@ command -v npm >/dev/null 2>&1 || missing_debs+=(nodejs npm)
 [ -d /usr/share/fonts/opentype/noto ] || missing_debs+=(fonts-noto-cjk)
 # The Tauri 2 app shell (src-tauri) builds against WebKitGTK.
 command -v pkg-config >/dev/null 2>&1 || missing_debs+=(pkg-config)
+# The real app window is tested under Xvfb through tauri-driver and WebKitWebDriver.
+[ -x /usr/bin/WebKitWebDriver ] || missing_debs+=(webkit2gtk-driver)
+command -v xvfb-run >/dev/null 2>&1 || missing_debs+=(xvfb xauth)
+command -v dbus-run-session >/dev/null 2>&1 || missing_debs+=(dbus)
 if ! pkg-config --exists webkit2gtk-4.1 2>/dev/null; then
   missing_debs+=(libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev)
 fi
@@ -39,4 +43,5 @@ if command -v rustup >/dev/null 2>&1; then
     rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
   done
 fi
+command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked
 cargo --version
