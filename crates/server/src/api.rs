@@ -233,6 +233,16 @@ pub async fn search(State(app): Shared, q: QueryResult) -> Result<Response, ApiE
     .into_response())
 }
 
+/// Runs slow store work (password hashing, building a snapshot) off the async workers.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> crate::store::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+        .map_err(ApiError::from)
+}
+
 fn etag(version: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\""))
         .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
@@ -324,11 +334,7 @@ pub async fn changes(
     responses((status = 200, description = "A JSON array of every station at a sequence; headers x-waystation-seq, -created-at, -digest (SHA-256) and -signature (Ed25519 over them)")))]
 pub async fn snapshot(State(app): Shared, request: HeaderMap) -> Result<Response, ApiError> {
     let store = app.store.clone();
-    let published = tokio::task::spawn_blocking(move || store.snapshot())
-        .await
-        .map_err(|e| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-        })??;
+    let published = blocking(move || store.snapshot()).await?;
     let accepts = |encoding: &str| {
         request
             .get_all(header::ACCEPT_ENCODING)
@@ -410,11 +416,7 @@ pub async fn login(
     }
     let store = app.store.clone();
     let (user, pass) = (body.username.clone(), body.password);
-    let session = tokio::task::spawn_blocking(move || store.login(&user, &pass))
-        .await
-        .map_err(|e| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-        })??;
+    let session = blocking(move || store.login(&user, &pass)).await?;
     match session {
         Some((token, expires_at)) => {
             app.limiter.succeeded(&body.username);
