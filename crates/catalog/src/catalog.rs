@@ -29,6 +29,9 @@ pub struct Hit {
     pub bearing_deg: Option<f64>,
     /// At the query's time: true, false, or null when the hours are unknown.
     pub open_now: Option<bool>,
+    /// China local time when `open_now` next flips ("closes at 20:00" / "opens at 08:00"),
+    /// when the hours tell within a week.
+    pub changes_at: Option<chrono::NaiveDateTime>,
     /// Route queries: metres along the route to the closest approach.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub along_m: Option<f64>,
@@ -50,6 +53,7 @@ pub struct Answer {
 struct Pending {
     pk: u32,
     open_now: Option<bool>,
+    changes_at: Option<chrono::NaiveDateTime>,
     along_m: Option<f64>,
     offset_m: Option<f64>,
 }
@@ -68,6 +72,7 @@ impl Answer {
                 distance_m: self.from.map(|f| f.distance_m(station.location)),
                 bearing_deg: self.from.map(|f| f.bearing_deg(station.location)),
                 open_now: p.open_now,
+                changes_at: p.changes_at,
                 along_m: p.along_m,
                 offset_m: p.offset_m,
                 station,
@@ -102,6 +107,17 @@ pub struct CatalogInfo {
     /// Share of stations that are generated examples, 0..1.
     pub synthetic_share: f64,
     pub last_updated: Option<String>,
+}
+
+/// Every station's position for the map, column by column (a third the size of GeoJSON):
+/// `kinds[i]` indexes `kind_ids`; coordinates are WGS-84 rounded to 1e-5° (about a metre).
+#[derive(Debug, Clone, Serialize)]
+pub struct MapPoints {
+    pub kind_ids: Vec<&'static str>,
+    pub ids: Vec<String>,
+    pub kinds: Vec<u8>,
+    pub lat: Vec<f64>,
+    pub lon: Vec<f64>,
 }
 
 /// Appends to the audit log inside the caller's transaction.
@@ -501,6 +517,27 @@ impl Catalog {
         Ok(self.answer(near, found, filter))
     }
 
+    /// Every station's id, kind and position, from memory (no rows read).
+    pub fn map_points(&self) -> MapPoints {
+        let round = |v: f64| (v * 1e5).round() / 1e5;
+        let mut points = MapPoints {
+            kind_ids: Kind::ALL.iter().map(|k| k.id()).collect(),
+            ids: Vec::with_capacity(self.len()),
+            kinds: Vec::with_capacity(self.len()),
+            lat: Vec::with_capacity(self.len()),
+            lon: Vec::with_capacity(self.len()),
+        };
+        for (_, s) in self.index.summaries() {
+            points.ids.push(s.id.to_string());
+            points
+                .kinds
+                .push(Kind::ALL.iter().position(|k| *k == s.kind).unwrap_or(0) as u8);
+            points.lat.push(round(s.location.lat));
+            points.lon.push(round(s.location.lon));
+        }
+        points
+    }
+
     pub fn info(&self) -> Result<CatalogInfo> {
         let conn = self.store.conn();
         let mut per_kind: Vec<KindCount> = Kind::ALL
@@ -548,13 +585,15 @@ impl Catalog {
     }
 
     fn pending(&self, pk: u32, filter: &Filter) -> Pending {
-        let open_now = self
-            .index
-            .summary(pk)
-            .and_then(|s| self.index.open_state(s, filter.time).as_option());
+        let summary = self.index.summary(pk);
+        let open_now = summary.and_then(|s| self.index.open_state(s, filter.time).as_option());
+        let changes_at = summary
+            .filter(|_| open_now.is_some())
+            .and_then(|s| self.index.next_change(s, filter.time));
         Pending {
             pk,
             open_now,
+            changes_at,
             along_m: None,
             offset_m: None,
         }

@@ -54,6 +54,9 @@ pub enum CatalogError {
     },
     #[error("import aborted, the catalog is unchanged: {0}")]
     Import(#[from] RecordError),
+    /// Input that breaks a rule; the message names the field and the rule.
+    #[error("{0}")]
+    Invalid(String),
     #[error("no station with id `{0}`")]
     NotFound(String),
     #[error("catalog database error: {0}")]

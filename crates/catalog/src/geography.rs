@@ -51,6 +51,55 @@ pub fn places() -> &'static [Place] {
     PLACES.get_or_init(|| parse(ADCODES_CSV))
 }
 
+/// A found place: where to put the driver when they type a city or district.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PlaceHit {
+    pub adcode: String,
+    pub name: String,
+    /// "广东省深圳市南山区".
+    pub full_name: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// Places whose name (or full name) contains `text`: exact names first, then names starting
+/// with it, then the rest; larger units before smaller ones, then by code.
+pub fn find_places(text: &str, limit: usize) -> Vec<PlaceHit> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let mut found: Vec<(u8, &Place)> = places()
+        .iter()
+        .filter_map(|p| {
+            let rank = if p.name == text {
+                0
+            } else if p.name.starts_with(text) {
+                1
+            } else if p.name.contains(text) {
+                2
+            } else if p.full_name().contains(text) {
+                3
+            } else {
+                return None;
+            };
+            Some((rank, p))
+        })
+        .collect();
+    found.sort_by_key(|(rank, p)| (*rank, p.level as u8, p.adcode.clone()));
+    found
+        .into_iter()
+        .take(limit)
+        .map(|(_, p)| PlaceHit {
+            adcode: p.adcode.clone(),
+            name: p.name.clone(),
+            full_name: p.full_name(),
+            lat: p.center.lat,
+            lon: p.center.lon,
+        })
+        .collect()
+}
+
 fn parse(csv: &str) -> Vec<Place> {
     // adcode (12 digits), name, longitude, latitude; rows without coordinates are containers
     // such as "市辖区" and carry only a name.
@@ -124,5 +173,19 @@ mod tests {
             .find(|p| p.adcode == "110101")
             .expect("Dongcheng");
         assert_eq!(dongcheng.full_name(), "北京市东城区");
+    }
+
+    #[test]
+    fn places_are_found_by_name_best_first() {
+        let hits = find_places("深圳", 5);
+        assert_eq!(hits[0].full_name, "广东省深圳市");
+        assert!((hits[0].lat - 22.55).abs() < 0.2 && (hits[0].lon - 114.06).abs() < 0.2);
+        // Districts named with the city's name come after the city itself.
+        let nanshan = find_places("南山区", 10);
+        assert!(nanshan.iter().any(|p| p.full_name == "广东省深圳市南山区"));
+        assert!(nanshan.iter().all(|p| p.name.contains("南山区")));
+        assert!(find_places("  ", 5).is_empty());
+        assert!(find_places("Atlantis", 5).is_empty());
+        assert_eq!(find_places("区", 3).len(), 3);
     }
 }

@@ -340,6 +340,23 @@ impl SpatialIndex {
     }
 }
 
+impl SpatialIndex {
+    /// When the open state next changes, within a week; None for a station not in `open`
+    /// status (its hours do not apply) or without usable hours.
+    pub fn next_change(
+        &self,
+        s: &Summary,
+        china_local: chrono::NaiveDateTime,
+    ) -> Option<chrono::NaiveDateTime> {
+        if s.status != Status::Open {
+            return None;
+        }
+        let h = s.hours.and_then(|i| self.hours.get(i))?;
+        h.next_change(china_local)
+            .filter(|at| *at - china_local <= chrono::TimeDelta::days(7))
+    }
+}
+
 /// Points of several trees in one ascending order of squared chord distance to `q`.
 pub fn nearest_merged<'a>(
     trees: &[&'a Tree],

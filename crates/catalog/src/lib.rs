@@ -15,6 +15,7 @@ pub mod model;
 pub mod operators;
 pub mod progress;
 pub mod query;
+pub mod reports;
 pub mod route;
 pub mod snapshot;
 pub mod sphere;
@@ -22,7 +23,7 @@ pub mod store;
 pub mod sync;
 pub mod synthetic;
 
-pub use catalog::{Catalog, CatalogInfo, Hit, ImportReport};
+pub use catalog::{Catalog, CatalogInfo, Hit, ImportReport, MapPoints};
 pub use crs::Crs;
 pub use error::{CatalogError, Location, RecordError};
 pub use model::{Kind, KindSet, Lang, Service, ServiceSet, Source, Station, Status};

@@ -71,6 +71,19 @@ impl Route {
     }
 }
 
+impl Route {
+    /// Reads route text whose format is not known from a file name: GPX if it starts with
+    /// `<`, GeoJSON otherwise (what the app gets from a picked file or a paste).
+    pub fn from_text(text: &str) -> Result<Route, String> {
+        let points = if text.trim_start().starts_with('<') {
+            parse_gpx(text)?
+        } else {
+            parse_geojson(text)?
+        };
+        Route::new(points)
+    }
+}
+
 /// Track points (`trkpt`) in document order, or route points (`rtept`) if there is no track.
 pub fn parse_gpx(text: &str) -> Result<Vec<LatLon>, String> {
     let doc = roxmltree::Document::parse(text).map_err(|e| format!("not valid GPX/XML: {e}"))?;
@@ -308,6 +321,20 @@ mod tests {
             "$.coordinates[1]: longitude and latitude must be numbers"
         );
         assert!(parse_geojson("{}").unwrap_err().contains("missing `type`"));
+    }
+
+    #[test]
+    fn route_text_is_read_by_its_first_character() {
+        let gpx = r#"  <gpx><trk><trkseg><trkpt lat="22.5" lon="114.0"/><trkpt lat="22.6" lon="114.1"/></trkseg></trk></gpx>"#;
+        assert_eq!(Route::from_text(gpx).unwrap().points().len(), 2);
+        let line = r#"{"type":"LineString","coordinates":[[114,22.5],[114.1,22.6]]}"#;
+        assert_eq!(Route::from_text(line).unwrap().start().lat, 22.5);
+        assert!(
+            Route::from_text(r#"{"type":"Point","coordinates":[1,2]}"#)
+                .unwrap_err()
+                .contains("at least 2 points")
+        );
+        assert!(Route::from_text("nonsense").is_err());
     }
 
     #[test]

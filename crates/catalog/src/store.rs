@@ -91,6 +91,22 @@ const MIGRATIONS: &[&str] = &[
         patch TEXT NOT NULL,
         created_at TEXT NOT NULL
     );",
+    // 3: problem reports: kept by the server, queued by the app until its next sync.
+    "CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        station_id TEXT NOT NULL,
+        problem TEXT NOT NULL CHECK (problem IN ('closed', 'wrong_place', 'service_missing')),
+        service TEXT,
+        note TEXT,
+        received_at TEXT NOT NULL
+    );
+    CREATE INDEX reports_by_station ON reports (station_id);
+    CREATE TABLE report_outbox (
+        id INTEGER PRIMARY KEY,
+        server TEXT NOT NULL,
+        report TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

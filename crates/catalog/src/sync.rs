@@ -17,6 +17,7 @@ use crate::exchange::now_rfc3339;
 use crate::feed::{Change, ChangeOp, ChangePage};
 use crate::model::Station;
 use crate::progress::Progress;
+use crate::reports::{self, Report};
 use crate::snapshot::{
     self, CREATED_HEADER, DIGEST_HEADER, Received, SEQ_HEADER, SIGNATURE_HEADER, SnapshotError,
 };
@@ -79,6 +80,8 @@ pub struct SyncReport {
     pub up_to_date: bool,
     /// Outbox edits the server accepted.
     pub pushed: usize,
+    /// Problem reports delivered.
+    pub reports_sent: usize,
     pub conflicts: Vec<Conflict>,
 }
 
@@ -188,6 +191,7 @@ pub fn sync(
         ..SyncReport::default()
     };
     push_outbox(catalog, &http, &mut report)?;
+    push_reports(catalog, &http, &mut report)?;
 
     // A new server or key starts from a snapshot; otherwise continue from our sequence.
     let mut seq = if same_source {
@@ -445,6 +449,29 @@ pub fn outbox_len(catalog: &Catalog) -> Result<usize, SyncError> {
         .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
         .map_err(CatalogError::from)?;
     Ok(n as usize)
+}
+
+/// Queues a problem report for the next sync with the known server (or the next one set).
+pub fn report_problem(catalog: &Catalog, report: &Report) -> Result<(), SyncError> {
+    let server = catalog.fact(FACT_SERVER)?.unwrap_or_default();
+    Ok(reports::queue(catalog, &server, report)?)
+}
+
+/// Sends waiting problem reports; a report the server refuses as invalid (the station was
+/// deleted meanwhile) is dropped rather than retried for ever.
+fn push_reports(catalog: &Catalog, http: &Http, report: &mut SyncReport) -> Result<(), SyncError> {
+    for (row, r) in reports::waiting(catalog, &http.server)? {
+        let req = http.client.post(http.url("/v1/reports")).json(&r);
+        let resp = http.send(req)?;
+        let status = resp.status();
+        if status.is_success() {
+            report.reports_sent += 1;
+        } else if !status.is_client_error() || status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(http.refused(resp));
+        }
+        reports::sent(catalog, row)?;
+    }
+    Ok(())
 }
 
 /// Sends waiting edits in the order they were made; stops quietly if the server is unreachable.

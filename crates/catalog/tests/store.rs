@@ -385,6 +385,72 @@ fn open_filter_uses_hours_status_and_treats_unknown_as_not_open() {
 }
 
 #[test]
+fn hits_say_when_a_station_next_opens_or_closes() {
+    let (_dir, mut catalog) = temp_catalog();
+    catalog
+        .import(read(&csv(&GOOD)).expect("valid"), &mut Silent)
+        .expect("import");
+    let at = LatLon::new(22.5, 113.9).expect("valid");
+    let when = |hits: &[waystation_catalog::Hit], id: &str| {
+        hits.iter()
+            .find(|h| h.station.id == id)
+            .map(|h| (h.open_now, h.changes_at.map(|t| t.to_string())))
+    };
+    let hits = catalog
+        .nearest(at, 10, &Filter::any_at(friday_noon()))
+        .expect("nearest");
+    // Mo-Fr 08:00-20:00 at Friday noon: open, closes at 20:00 the same day.
+    assert_eq!(
+        when(&hits, "a2"),
+        Some((Some(true), Some("2026-11-27 20:00:00".into())))
+    );
+    // 24/7 never changes; temporarily closed has no hours that apply.
+    assert_eq!(when(&hits, "a1"), Some((Some(true), None)));
+    assert_eq!(when(&hits, "a3"), Some((Some(false), None)));
+    // Saturday noon: closed until Monday 08:00.
+    let saturday = NaiveDate::from_ymd_opt(2026, 11, 28)
+        .and_then(|d| d.and_hms_opt(12, 0, 0))
+        .expect("valid");
+    let hits = catalog
+        .nearest(at, 10, &Filter::any_at(saturday))
+        .expect("nearest");
+    assert_eq!(
+        when(&hits, "a2"),
+        Some((Some(false), Some("2026-11-30 08:00:00".into())))
+    );
+}
+
+#[test]
+fn map_points_list_every_station_once() {
+    let (_dir, mut catalog) = temp_catalog();
+    catalog
+        .import(read(&csv(&GOOD)).expect("valid"), &mut Silent)
+        .expect("import");
+    let points = catalog.map_points();
+    let mut rows: Vec<(String, &str, f64, f64)> = (0..points.ids.len())
+        .map(|i| {
+            (
+                points.ids[i].clone(),
+                points.kind_ids[points.kinds[i] as usize],
+                points.lat[i],
+                points.lon[i],
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        rows,
+        [
+            ("a1".to_string(), "driver_home", 27.78, 112.95),
+            ("a2".to_string(), "warm_bee", 22.54, 113.95),
+            ("a3".to_string(), "worker_station", 22.52, 114.05),
+        ]
+    );
+    catalog.delete_station("a2", "test").expect("delete");
+    assert_eq!(catalog.map_points().ids.len(), 2);
+}
+
+#[test]
 fn seeds_the_default_catalog_once_from_the_built_in_synthetic_data() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("data").join("catalog.sqlite");

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use waystation_catalog::links::App;
 use waystation_catalog::model::UnknownId;
+use waystation_catalog::reports::Problem;
 use waystation_catalog::{Crs, Kind, LatLon, Service, Status};
 
 #[derive(Parser)]
@@ -67,6 +68,8 @@ pub enum Command {
     Info(JsonArg),
     /// 启动公共目录服务器 Run the public catalog server over this catalog
     Serve(ServeArgs),
+    /// 报告站点问题（下次同步时发送）Report a problem with a station; sent with the next sync
+    Report(ReportArgs),
     /// 与目录服务器同步 Sync with a catalog server (first time: give its URL and public key)
     Sync(SyncArgs),
     /// 管理账户（在服务器的目录上）Manage accounts, on the server's catalog
@@ -264,6 +267,27 @@ pub struct ShowArgs {
     pub id: String,
     #[arg(long, help = JSON_HELP)]
     pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// 站点 id Station id
+    pub id: String,
+    /// 问题 Problem: closed (已关门), wrong_place (位置不对), service_missing (没有某项服务)
+    #[arg(value_parser = problem)]
+    pub problem: Problem,
+    /// 缺少的服务（service_missing 时必填）The missing service (required with service_missing)
+    #[arg(long, value_parser = vocab::<Service>)]
+    pub service: Option<Service>,
+    /// 补充说明（最多 500 字）A note, at most 500 characters
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+fn problem(text: &str) -> Result<Problem, String> {
+    Problem::from_id(text).ok_or_else(|| {
+        format!("`{text}` is not a problem; accepted: closed, wrong_place, service_missing")
+    })
 }
 
 #[derive(Args)]

@@ -207,6 +207,25 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
             }
             result?;
         }
+        Command::Report(args) => {
+            let catalog = open(cli.catalog.as_deref(), true)?;
+            let report = waystation_catalog::reports::Report {
+                station_id: args.id,
+                problem: args.problem,
+                service: args.service,
+                note: args.note,
+            };
+            waystation_catalog::sync::report_problem(&catalog, &report)?;
+            writeln!(
+                out,
+                "{}",
+                if lang == Lang::Zh {
+                    "已记录，下次同步时发送。"
+                } else {
+                    "Recorded; it is sent with the next sync."
+                }
+            )?;
+        }
         Command::Admin(command) => {
             let catalog = open(cli.catalog.as_deref(), false)?;
             online::admin(&catalog, &command, &mut out)?;

@@ -101,6 +101,18 @@ fn print_report(out: &mut impl Write, r: &SyncReport, json: bool, lang: Lang) ->
             }
         )?;
     }
+    if r.reports_sent > 0 {
+        writeln!(
+            out,
+            "{} {}",
+            r.reports_sent,
+            if zh {
+                "条问题报告已发送"
+            } else {
+                "problem reports sent"
+            }
+        )?;
+    }
     for c in &r.conflicts {
         print_conflict(out, &c.station_id, &c.mine, &c.theirs, lang)?;
     }

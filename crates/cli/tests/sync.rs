@@ -1070,3 +1070,193 @@ fn failed_logins_are_rate_limited_per_account_and_per_address() {
         "the address is blocked for every account once it has failed 20 times"
     );
 }
+
+#[test]
+fn problem_reports_wait_for_the_next_sync_and_reach_the_admins() {
+    let world = World::new(100);
+    let server = Server::start(&world.server_catalog, &[]);
+    let driver = world.client("driver");
+    // Before any sync (no server known yet) a report is kept locally.
+    let said = ok(
+        &driver,
+        &["report", "syn-ws-000003", "closed", "--note", "门锁着 <b>"],
+    );
+    assert!(said.contains("下次同步"), "{said}");
+    let missing = fails(&driver, &["report", "syn-ws-000003", "service_missing"]);
+    assert!(missing.contains("`service`"), "{missing}");
+    let unknown = fails(&driver, &["report", "nope", "closed"]);
+    assert!(unknown.contains("no station with id `nope`"), "{unknown}");
+    let bad = fails(&driver, &["report", "syn-ws-000003", "smelly"]);
+    assert!(bad.contains("accepted: closed, wrong_place"), "{bad}");
+
+    let root = token(&server, "root", "root-pass-1");
+    let list = |who: Option<&str>| {
+        let mut req = http().get(format!("{}/v1/reports", server.url));
+        if let Some(t) = who {
+            req = req.header(AUTHORIZATION, format!("Bearer {t}"));
+        }
+        req.send().expect("reports")
+    };
+    assert_eq!(list(Some(&root)).json::<Value>().expect("json"), json!([]));
+
+    let synced = json_of(&ok(
+        &driver,
+        &["sync", &server.url, "--key", &server.key, "--json"],
+    ));
+    assert_eq!(synced["reports_sent"], 1);
+    let got: Value = list(Some(&root)).json().expect("json");
+    assert_eq!(got.as_array().map(Vec::len), Some(1), "{got}");
+    assert_eq!(got[0]["station_id"], "syn-ws-000003");
+    assert_eq!(got[0]["problem"], "closed");
+    assert_eq!(got[0]["note"], "门锁着 <b>");
+    // Sent once: the next sync sends nothing.
+    let again = json_of(&ok(&driver, &["sync", "--json"]));
+    assert_eq!(again["reports_sent"], 0);
+
+    // Only admins read reports.
+    assert_eq!(list(None).status(), 401);
+    let ann = token(&server, "ann", "ann-pass-1");
+    assert_eq!(list(Some(&ann)).status(), 403);
+
+    // The endpoint checks what a client controls.
+    let post = |body: Value| {
+        http()
+            .post(format!("{}/v1/reports", server.url))
+            .json(&body)
+            .send()
+            .expect("post")
+            .status()
+            .as_u16()
+    };
+    assert_eq!(
+        post(
+            json!({"station_id": "syn-ws-000004", "problem": "service_missing", "service": "shower"})
+        ),
+        202
+    );
+    assert_eq!(
+        post(json!({"station_id": "syn-ws-000004", "problem": "service_missing"})),
+        422
+    );
+    assert_eq!(
+        post(json!({"station_id": "nope", "problem": "closed"})),
+        404
+    );
+    assert_eq!(
+        post(json!({"station_id": "syn-ws-000004", "problem": "closed", "extra": 1})),
+        422
+    );
+    assert_eq!(
+        post(json!({"station_id": "syn-ws-000004", "problem": "closed", "note": "长".repeat(501)})),
+        422
+    );
+    let only: Value = http()
+        .get(format!("{}/v1/reports?station=syn-ws-000004", server.url))
+        .header(AUTHORIZATION, format!("Bearer {root}"))
+        .send()
+        .expect("reports")
+        .json()
+        .expect("json");
+    assert_eq!(only.as_array().map(Vec::len), Some(1));
+    assert_eq!(only[0]["service"], "shower");
+}
+
+#[test]
+fn map_points_places_and_routes_over_http() {
+    let world = World::new(400);
+    let server = Server::start(&world.server_catalog, &[]);
+    let resp = http()
+        .get(format!("{}/v1/stations/points", server.url))
+        .send()
+        .expect("points");
+    let tag = resp.headers()[ETAG].clone();
+    let points: Value = resp.json().expect("json");
+    let ids = points["ids"].as_array().expect("ids");
+    assert_eq!(ids.len(), 400);
+    assert_eq!(points["lat"].as_array().map(Vec::len), Some(400));
+    let first = ids
+        .iter()
+        .position(|i| i == "syn-ws-000001")
+        .expect("listed");
+    let station = get_station(&server, "syn-ws-000001");
+    let kind = &points["kind_ids"][points["kinds"][first].as_u64().expect("kind") as usize];
+    assert_eq!(kind, &station["kind"]);
+    assert!(
+        (points["lat"][first].as_f64().expect("lat") - station["lat"].as_f64().expect("lat")).abs()
+            < 1e-5
+    );
+    let unchanged = http()
+        .get(format!("{}/v1/stations/points", server.url))
+        .header(IF_NONE_MATCH, tag)
+        .send()
+        .expect("points again");
+    assert_eq!(unchanged.status(), 304);
+
+    let places: Value = http()
+        .get(format!("{}/v1/places?q=%E6%B7%B1%E5%9C%B3", server.url))
+        .send()
+        .expect("places")
+        .json()
+        .expect("json");
+    assert_eq!(places[0]["full_name"], "广东省深圳市");
+
+    // A route through syn-ws-000001, east-west: the HTTP answer equals the CLI's.
+    let (lat, lon) = (
+        station["lat"].as_f64().expect("lat"),
+        station["lon"].as_f64().expect("lon"),
+    );
+    let route =
+        json!({"type": "LineString", "coordinates": [[lon - 0.3, lat], [lon + 0.3, lat + 0.05]]});
+    let file = world.dir.path().join("route.geojson");
+    std::fs::write(&file, route.to_string()).expect("write route");
+    let hits: Value = http()
+        .post(format!("{}/v1/stations/along?within_km=20", server.url))
+        .body(route.to_string())
+        .send()
+        .expect("along")
+        .json()
+        .expect("json");
+    let http_ids: Vec<&str> = hits
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|h| h["id"].as_str())
+        .collect();
+    assert!(http_ids.contains(&"syn-ws-000001"), "{http_ids:?}");
+    let cli = json_of(&ok(
+        &world.server_catalog,
+        &[
+            "along",
+            file.to_str().expect("path"),
+            "--within",
+            "20000",
+            "--json",
+        ],
+    ));
+    let cli_ids: Vec<&str> = cli
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|h| h["id"].as_str())
+        .collect();
+    assert_eq!(http_ids, cli_ids);
+    let along: Vec<f64> = hits
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|h| h["along_m"].as_f64())
+        .collect();
+    assert!(along.windows(2).all(|w| w[0] <= w[1]), "{along:?}");
+
+    let bad = http()
+        .post(format!("{}/v1/stations/along", server.url))
+        .body("<gpx><trk><trkseg><trkpt lat=\"95\" lon=\"1\"/></trkseg></trk></gpx>")
+        .send()
+        .expect("bad route");
+    assert_eq!(bad.status(), 400);
+    let message = bad.json::<Value>().expect("json")["message"].to_string();
+    assert!(
+        message.contains("route: line 1") && message.contains("latitude 95"),
+        "{message}"
+    );
+}

@@ -233,6 +233,95 @@ pub async fn search(State(app): Shared, q: QueryResult) -> Result<Response, ApiE
     .into_response())
 }
 
+#[utoipa::path(post, path = "/v1/stations/along", params(Params),
+    request_body(content = String, description = "The route: GPX (trkpt/rtept) or GeoJSON (LineString, MultiLineString, Feature, FeatureCollection), WGS-84"),
+    responses((status = 200, description = "Stations within `within_km` (default 5) of the route, in order along it, each with along_m and offset_m"),
+              (status = 400, description = "A parameter or the route is invalid", body = crate::error::ErrorBody)))]
+pub async fn along(State(app): Shared, q: QueryResult, body: String) -> Result<Response, ApiError> {
+    let p = query(q)?;
+    let within_km = p.within_km.unwrap_or(5.0);
+    if !(within_km > 0.0 && within_km <= 50.0) {
+        return Err(ApiError::bad_request("`within_km` must be from 0 to 50"));
+    }
+    let route = waystation_catalog::Route::from_text(&body)
+        .map_err(|e| ApiError::bad_request(format!("route: {e}")))?;
+    let mut filter = p.filter()?;
+    // The distance limit is from the route, not from its start.
+    filter.max_distance_m = None;
+    let store = app.store.clone();
+    let hits = blocking(move || store.along(&route, within_km * 1000.0, &filter)).await?;
+    Ok(Json(hits).into_response())
+}
+
+#[utoipa::path(get, path = "/v1/stations/points",
+    responses((status = 200, description = "Every station's id, kind and WGS-84 position in columns (ids, kinds as indexes into kind_ids, lat, lon), for the map; ETag is the change sequence"),
+              (status = 304, description = "Unchanged since the ETag sent in If-None-Match")))]
+pub async fn points(State(app): Shared, headers: HeaderMap) -> Result<Response, ApiError> {
+    let tag = HeaderValue::from_str(&format!("\"p{}\"", app.store.head_seq()?))
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    if headers.get(header::IF_NONE_MATCH) == Some(&tag) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
+    }
+    let store = app.store.clone();
+    let points = blocking(move || store.map_points()).await?;
+    Ok(([(header::ETAG, tag)], Json(points)).into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceParams {
+    /// A province, city, district or county name (or part of one), e.g. 深圳 or 南山区.
+    q: String,
+    /// At most this many (default 10, at most 50).
+    limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/v1/places", params(PlaceParams),
+    responses((status = 200, description = "Administrative places matching q, best first, with WGS-84 centres")))]
+pub async fn places(
+    q: Result<Query<PlaceParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(p) = q?;
+    let limit = p.limit.unwrap_or(10).clamp(1, 50);
+    Ok(Json(waystation_catalog::geography::find_places(&p.q, limit)).into_response())
+}
+
+#[utoipa::path(post, path = "/v1/reports", request_body = inline(Object),
+    responses((status = 202, description = "The report is kept for the catalog's admins: {\"id\": N}"),
+              (status = 404, description = "No such station", body = crate::error::ErrorBody),
+              (status = 422, description = "A service_missing report without `service`, or a note over 500 characters", body = crate::error::ErrorBody)))]
+pub async fn report(
+    State(app): Shared,
+    ApiJson(r): ApiJson<waystation_catalog::reports::Report>,
+) -> Result<Response, ApiError> {
+    let store = app.store.clone();
+    let id = blocking(move || store.report(&r)).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({"id": id}))).into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReportParams {
+    /// Only reports about this station.
+    station: Option<String>,
+    /// At most this many, newest first (default 100, at most 1000).
+    limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/v1/reports", params(ReportParams),
+    responses((status = 200, description = "Problem reports, newest first"),
+              (status = 403, description = "Admins only", body = crate::error::ErrorBody)))]
+pub async fn reports(
+    State(app): Shared,
+    headers: HeaderMap,
+    q: Result<Query<ReportParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    admin(&app, &headers)?;
+    let Query(p) = q?;
+    let limit = p.limit.unwrap_or(100).clamp(1, 1000);
+    Ok(Json(app.store.reports(p.station.as_deref(), limit)?).into_response())
+}
+
 /// Runs slow store work (password hashing, building a snapshot) off the async workers.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> crate::store::Result<T> + Send + 'static,

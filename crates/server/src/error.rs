@@ -72,6 +72,7 @@ impl From<CatalogError> for ApiError {
                 "not_found",
                 format!("no station with id `{id}`"),
             ),
+            CatalogError::Invalid(message) => ApiError::invalid(message),
             other => {
                 // Details go to the log, not to the client.
                 tracing::error!(error = %other, "catalog error");

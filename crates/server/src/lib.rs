@@ -30,6 +30,8 @@ use crate::store::CatalogStore;
 
 /// Request bodies larger than this are refused (413): station edits are small.
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// Routes for "along my route" may be long GPX tracks.
+pub const ROUTE_BODY_LIMIT: usize = 4 * 1024 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -44,6 +46,9 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         api::within,
         api::bbox,
         api::search,
+        api::along,
+        api::points,
+        api::places,
         api::station,
         api::changes,
         api::snapshot,
@@ -54,7 +59,9 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         api::create_station,
         api::delete_station,
         api::assign,
-        api::audit
+        api::audit,
+        api::report,
+        api::reports
     ),
     components(schemas(error::ErrorBody, api::Login, api::Assignment))
 )]
@@ -100,6 +107,14 @@ pub fn router(store: Arc<dyn CatalogStore>, ui: Option<&Path>) -> Router {
         .route("/v1/stations/within", get(api::within))
         .route("/v1/stations/bbox", get(api::bbox))
         .route("/v1/stations/search", get(api::search))
+        .route(
+            "/v1/stations/along",
+            // A long drive's GPX track is larger than any other request body.
+            post(api::along).layer(DefaultBodyLimit::max(ROUTE_BODY_LIMIT)),
+        )
+        .route("/v1/stations/points", get(api::points))
+        .route("/v1/places", get(api::places))
+        .route("/v1/reports", post(api::report).get(api::reports))
         .route("/v1/stations", post(api::create_station))
         .route(
             "/v1/stations/{id}",

@@ -9,8 +9,11 @@ use rusqlite::{Connection, OpenFlags};
 use waystation_catalog::catalog::{Answer, CatalogInfo};
 use waystation_catalog::feed::{ChangePage, Gone};
 use waystation_catalog::operators::{self, AccountError, AuditEntry, Principal};
+use waystation_catalog::reports::{self, Report};
 use waystation_catalog::snapshot::{ServerKey, SignedSnapshot};
-use waystation_catalog::{BBox, Catalog, CatalogError, Filter, Hit, LatLon, Station};
+use waystation_catalog::{
+    BBox, Catalog, CatalogError, Filter, Hit, LatLon, MapPoints, Route, Station,
+};
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 
@@ -50,7 +53,10 @@ pub trait CatalogStore: Send + Sync + 'static {
         limit: usize,
         f: &Filter,
     ) -> Result<Vec<Hit>>;
+    fn along(&self, route: &Route, within_m: f64, f: &Filter) -> Result<Vec<Hit>>;
     fn station(&self, id: &str) -> Result<Station>;
+    /// Every station's id, kind and position, for the map.
+    fn map_points(&self) -> Result<MapPoints>;
     fn info(&self) -> Result<CatalogInfo>;
     fn head_seq(&self) -> Result<i64>;
     fn changes(&self, since: i64, limit: usize) -> Result<std::result::Result<ChangePage, Gone>>;
@@ -65,6 +71,9 @@ pub trait CatalogStore: Send + Sync + 'static {
     fn is_assigned(&self, username: &str, station_id: &str) -> Result<bool>;
     fn assign(&self, username: &str, station_id: &str) -> Result<(), AccountError>;
     fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>>;
+    /// Keeps a driver's problem report; returns its id.
+    fn report(&self, report: &Report) -> Result<i64>;
+    fn reports(&self, station_id: Option<&str>, limit: usize) -> Result<Vec<reports::Received>>;
 
     /// Writes `station` if the stored one is still at `expected_version` (None: must not exist).
     fn save_if(
@@ -174,8 +183,16 @@ impl CatalogStore for SqliteStore {
         self.read(answer)
     }
 
+    fn along(&self, route: &Route, within_m: f64, f: &Filter) -> Result<Vec<Hit>> {
+        self.catalog().along(route, within_m, f)
+    }
+
     fn station(&self, id: &str) -> Result<Station> {
         self.catalog().station(id)
+    }
+
+    fn map_points(&self) -> Result<MapPoints> {
+        Ok(self.catalog().map_points())
     }
 
     fn info(&self) -> Result<CatalogInfo> {
@@ -251,6 +268,14 @@ impl CatalogStore for SqliteStore {
 
     fn assign(&self, username: &str, station_id: &str) -> Result<(), AccountError> {
         operators::assign(self.catalog().conn(), username, station_id)
+    }
+
+    fn report(&self, report: &Report) -> Result<i64> {
+        reports::record(&self.catalog(), report)
+    }
+
+    fn reports(&self, station_id: Option<&str>, limit: usize) -> Result<Vec<reports::Received>> {
+        reports::list(&self.catalog(), station_id, limit)
     }
 
     fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>> {
