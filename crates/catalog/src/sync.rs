@@ -442,6 +442,127 @@ pub fn edit(
     }
 }
 
+/// The logged-in operator and the stations assigned to them, as this catalog holds them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Operator {
+    pub server: String,
+    pub username: String,
+    pub role: String,
+    pub stations: Vec<Station>,
+}
+
+/// Asks the server who the remembered token belongs to and which stations are theirs.
+pub fn whoami(catalog: &Catalog) -> Result<Operator, SyncError> {
+    let (http, token) = operator_server(catalog)?;
+    let resp = http.send(
+        http.client
+            .get(http.url("/v1/me"))
+            .header(AUTHORIZATION, format!("Bearer {token}")),
+    )?;
+    if resp.status() == StatusCode::UNAUTHORIZED {
+        return Err(SyncError::NotLoggedIn(http.server.clone()));
+    }
+    if !resp.status().is_success() {
+        return Err(http.refused(resp));
+    }
+    let me: Value = resp.json().map_err(|e| http.unreachable(e))?;
+    let text = |k: &str| me.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let mut stations = Vec::new();
+    for id in me
+        .get("stations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        // A station assigned since the last sync is not here yet; the next sync brings it.
+        if let Ok(s) = catalog.station(id) {
+            stations.push(s);
+        }
+    }
+    Ok(Operator {
+        server: http.server.clone(),
+        username: text("username"),
+        role: text("role"),
+        stations,
+    })
+}
+
+/// Forgets the operator token here and, if the server answers, there too.
+pub fn logout(catalog: &Catalog) -> Result<(), SyncError> {
+    if let Ok((http, token)) = operator_server(catalog) {
+        let _ = http.send(
+            http.client
+                .post(http.url("/v1/logout"))
+                .header(AUTHORIZATION, format!("Bearer {token}")),
+        );
+    }
+    catalog
+        .conn()
+        .execute(
+            "DELETE FROM catalog_meta WHERE key IN (?1, ?2)",
+            [FACT_TOKEN, FACT_USER],
+        )
+        .map_err(CatalogError::from)?;
+    Ok(())
+}
+
+/// An edit waiting in the outbox.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingEdit {
+    pub station_id: String,
+    pub patch: Map<String, Value>,
+    pub created_at: String,
+}
+
+/// Edits waiting in the outbox, oldest first.
+pub fn pending_edits(catalog: &Catalog) -> Result<Vec<PendingEdit>, SyncError> {
+    let mut stmt = catalog
+        .conn()
+        .prepare("SELECT station_id, patch, created_at FROM outbox ORDER BY id")
+        .map_err(CatalogError::from)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(CatalogError::from)?;
+    Ok(rows
+        .into_iter()
+        .map(|(station_id, patch, created_at)| PendingEdit {
+            station_id,
+            patch: serde_json::from_str(&patch).unwrap_or_default(),
+            created_at,
+        })
+        .collect())
+}
+
+/// The sync settings as the app shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncState {
+    pub server: Option<String>,
+    pub key: Option<String>,
+    pub seq: Option<i64>,
+    pub operator: Option<String>,
+    pub pending_edits: usize,
+    pub pending_reports: usize,
+}
+
+pub fn state(catalog: &Catalog) -> Result<SyncState, SyncError> {
+    Ok(SyncState {
+        server: catalog.fact(FACT_SERVER)?,
+        key: catalog.fact(FACT_KEY)?,
+        seq: fact_i64(catalog, FACT_SEQ)?,
+        operator: catalog.fact(FACT_USER)?,
+        pending_edits: outbox_len(catalog)?,
+        pending_reports: reports::waiting_count(catalog)?,
+    })
+}
+
 /// How many edits wait in the outbox.
 pub fn outbox_len(catalog: &Catalog) -> Result<usize, SyncError> {
     let n: i64 = catalog
