@@ -12,10 +12,11 @@ use waystation_catalog::catalog::{CatalogInfo, MapPoints};
 use waystation_catalog::geography::{PlaceHit, find_places};
 use waystation_catalog::hours::china_local;
 use waystation_catalog::links::{NavLink, all_links};
+use waystation_catalog::model::{Vocabulary, vocabulary};
 use waystation_catalog::progress::{Progress, Silent};
 use waystation_catalog::reports::Report;
 use waystation_catalog::sync::{self, EditOutcome, Operator, PendingEdit, SyncReport, SyncState};
-use waystation_catalog::{Ahead, Catalog, Filter, Hit, Kind, LatLon, Route, Service};
+use waystation_catalog::{Ahead, Catalog, Crs, Filter, Hit, Kind, LatLon, Route, Service};
 
 /// The catalog, shared by the commands (and by a sync running on a blocking thread).
 pub struct AppCatalog(pub Arc<Mutex<Catalog>>);
@@ -146,10 +147,27 @@ fn along(
         .map_err(|e| e.to_string())
 }
 
-/// Every station's position, for the map.
+fn datum(id: &str) -> Answer<Crs> {
+    id.parse()
+        .map_err(|e: waystation_catalog::model::UnknownId| e.to_string())
+}
+
+/// Every station's position for the map, in the datum of its tiles.
 #[tauri::command]
-fn points(state: State<'_, AppCatalog>) -> MapPoints {
-    catalog(&state).map_points()
+fn points(state: State<'_, AppCatalog>, crs: String) -> Answer<MapPoints> {
+    Ok(catalog(&state).map_points(datum(&crs)?))
+}
+
+/// A position typed or tapped in one datum, in another.
+#[tauri::command]
+fn convert(lat: f64, lon: f64, from: String, to: String) -> Answer<LatLon> {
+    Ok(datum(&to)?.from_wgs84(datum(&from)?.to_wgs84(point(lat, lon)?)))
+}
+
+/// The kinds, services, statuses and map apps with their labels.
+#[tauri::command]
+fn vocab() -> Vocabulary {
+    vocabulary()
 }
 
 /// Navigation hand-off links for a station.
@@ -290,6 +308,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         places,
         along,
         points,
+        convert,
+        vocab,
         links,
         info,
         report,
@@ -343,7 +363,10 @@ mod tests {
             let dir = tempfile::tempdir().expect("temp dir");
             let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
             catalog
-                .import(waystation_catalog::synthetic::generate(count, 1), &mut Silent)
+                .import(
+                    waystation_catalog::synthetic::generate(count, 1),
+                    &mut Silent,
+                )
                 .expect("import");
             let app = with_commands(mock_builder())
                 .manage(AppCatalog::new(catalog))
@@ -439,7 +462,8 @@ mod tests {
                 .to_string()
                 .contains("route: not valid GPX")
         );
-        let report = json!({"report": {"station_id": "syn-ws-000001", "problem": "service_missing"}});
+        let report =
+            json!({"report": {"station_id": "syn-ws-000001", "problem": "service_missing"}});
         assert!(
             app.invoke("report", report)
                 .expect_err("no service")
@@ -469,8 +493,28 @@ mod tests {
             .invoke("station", json!({"id": "syn-ws-000001"}))
             .expect("station");
         assert_eq!(one["id"], "syn-ws-000001");
-        let points = app.invoke("points", json!({})).expect("points");
+        let points = app
+            .invoke("points", json!({"crs": "wgs84"}))
+            .expect("points");
         assert_eq!(points["ids"].as_array().map(Vec::len), Some(300));
+        assert!(app.invoke("points", json!({"crs": "mars"})).is_err());
+        let gcj = app
+            .invoke(
+                "convert",
+                json!({"lat": 22.54, "lon": 114.06, "from": "wgs84", "to": "gcj02"}),
+            )
+            .expect("convert");
+        let back = app
+            .invoke(
+                "convert",
+                json!({"lat": gcj["lat"], "lon": gcj["lon"], "from": "gcj02", "to": "wgs84"}),
+            )
+            .expect("convert back");
+        assert!((gcj["lon"].as_f64().expect("lon") - 114.06).abs() > 0.003);
+        assert!((back["lon"].as_f64().expect("lon") - 114.06).abs() < 1e-6);
+        let vocab = app.invoke("vocab", json!({})).expect("vocab");
+        assert_eq!(vocab["services"][0]["id"], "parking");
+        assert_eq!(vocab["kinds"][0]["zh"], "司机之家");
         let places = app
             .invoke("places", json!({"text": "深圳"}))
             .expect("places");

@@ -110,7 +110,8 @@ pub struct CatalogInfo {
 }
 
 /// Every station's position for the map, column by column (a third the size of GeoJSON):
-/// `kinds[i]` indexes `kind_ids`; coordinates are WGS-84 rounded to 1e-5° (about a metre).
+/// `kinds[i]` indexes `kind_ids`; coordinates are in the asked datum (WGS-84 unless the map's
+/// tiles are GCJ-02), rounded to 1e-5° (about a metre).
 #[derive(Debug, Clone, Serialize)]
 pub struct MapPoints {
     pub kind_ids: Vec<&'static str>,
@@ -517,8 +518,8 @@ impl Catalog {
         Ok(self.answer(near, found, filter))
     }
 
-    /// Every station's id, kind and position, from memory (no rows read).
-    pub fn map_points(&self) -> MapPoints {
+    /// Every station's id, kind and position in `crs`, from memory (no rows read).
+    pub fn map_points(&self, crs: crate::Crs) -> MapPoints {
         let round = |v: f64| (v * 1e5).round() / 1e5;
         let mut points = MapPoints {
             kind_ids: Kind::ALL.iter().map(|k| k.id()).collect(),
@@ -532,8 +533,9 @@ impl Catalog {
             points
                 .kinds
                 .push(Kind::ALL.iter().position(|k| *k == s.kind).unwrap_or(0) as u8);
-            points.lat.push(round(s.location.lat));
-            points.lon.push(round(s.location.lon));
+            let p = crs.from_wgs84(s.location);
+            points.lat.push(round(p.lat));
+            points.lon.push(round(p.lon));
         }
         points
     }

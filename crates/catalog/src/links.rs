@@ -9,7 +9,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 
 use crate::crs::wgs84_to_gcj02;
-use crate::model::UnknownId;
+use crate::model::{Lang, UnknownId};
 use crate::sphere::LatLon;
 
 /// The name of this app as the map apps' `src`/`referer`/`sourceApplication` parameters want it.
@@ -54,14 +54,20 @@ impl App {
         }
     }
 
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            App::Amap => "高德地图",
-            App::Baidu => "百度地图",
-            App::Tencent => "腾讯地图",
-            App::Apple => "Apple 地图",
-            App::Google => "Google 地图",
-            App::Geo => "系统地图",
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (App::Amap, Lang::Zh) => "高德地图",
+            (App::Amap, Lang::En) => "Amap",
+            (App::Baidu, Lang::Zh) => "百度地图",
+            (App::Baidu, Lang::En) => "Baidu Maps",
+            (App::Tencent, Lang::Zh) => "腾讯地图",
+            (App::Tencent, Lang::En) => "Tencent Maps",
+            (App::Apple, Lang::Zh) => "Apple 地图",
+            (App::Apple, Lang::En) => "Apple Maps",
+            (App::Google, Lang::Zh) => "Google 地图",
+            (App::Google, Lang::En) => "Google Maps",
+            (App::Geo, Lang::Zh) => "系统地图",
+            (App::Geo, Lang::En) => "System map",
         }
     }
 }

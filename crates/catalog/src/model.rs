@@ -280,3 +280,43 @@ impl Station {
         self.source == Source::Synthetic
     }
 }
+
+/// One vocabulary entry with its labels, for interfaces that show them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Term {
+    pub id: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+/// Every kind, service and status with its labels: the one source of the words the app and
+/// the web UI show.
+#[derive(Debug, Clone, Serialize)]
+pub struct Vocabulary {
+    pub kinds: Vec<Term>,
+    pub services: Vec<Term>,
+    pub statuses: Vec<Term>,
+    pub apps: Vec<Term>,
+}
+
+macro_rules! terms {
+    ($t:ty) => {
+        <$t>::ALL
+            .iter()
+            .map(|v| Term {
+                id: v.id(),
+                zh: v.label(Lang::Zh),
+                en: v.label(Lang::En),
+            })
+            .collect()
+    };
+}
+
+pub fn vocabulary() -> Vocabulary {
+    Vocabulary {
+        kinds: terms!(Kind),
+        services: terms!(Service),
+        statuses: terms!(Status),
+        apps: terms!(crate::links::App),
+    }
+}

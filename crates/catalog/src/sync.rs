@@ -466,7 +466,12 @@ pub fn whoami(catalog: &Catalog) -> Result<Operator, SyncError> {
         return Err(http.refused(resp));
     }
     let me: Value = resp.json().map_err(|e| http.unreachable(e))?;
-    let text = |k: &str| me.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let text = |k: &str| {
+        me.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     let mut stations = Vec::new();
     for id in me
         .get("stations")

@@ -426,7 +426,7 @@ fn map_points_list_every_station_once() {
     catalog
         .import(read(&csv(&GOOD)).expect("valid"), &mut Silent)
         .expect("import");
-    let points = catalog.map_points();
+    let points = catalog.map_points(Crs::Wgs84);
     let mut rows: Vec<(String, &str, f64, f64)> = (0..points.ids.len())
         .map(|i| {
             (
@@ -446,8 +446,15 @@ fn map_points_list_every_station_once() {
             ("a3".to_string(), "worker_station", 22.52, 114.05),
         ]
     );
+    // For GCJ-02 tiles the points move by the offset (a few hundred metres in Shenzhen).
+    let gcj = catalog.map_points(Crs::Gcj02);
+    let i = gcj.ids.iter().position(|id| id == "a2").expect("a2");
+    let shift = LatLon::new(22.54, 113.95)
+        .expect("valid")
+        .distance_m(LatLon::new(gcj.lat[i], gcj.lon[i]).expect("valid"));
+    assert!((200.0..800.0).contains(&shift), "shift {shift}");
     catalog.delete_station("a2", "test").expect("delete");
-    assert_eq!(catalog.map_points().ids.len(), 2);
+    assert_eq!(catalog.map_points(Crs::Wgs84).ids.len(), 2);
 }
 
 #[test]

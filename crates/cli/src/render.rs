@@ -228,12 +228,7 @@ pub fn station_detail(
     )?;
     writeln!(out, "  {}", label("导航", "Navigate"))?;
     for link in all_links(s.location, &s.name) {
-        let app = if zh {
-            link.app.label_zh().to_string()
-        } else {
-            link.app.id().to_string()
-        };
-        writeln!(out, "    {}  {}", pad(&app, 12), link.url)?;
+        writeln!(out, "    {}  {}", pad(link.app.label(lang), 12), link.url)?;
         if let Some(web) = link.web {
             writeln!(out, "    {}  {web}", pad("", 12))?;
         }

@@ -1199,6 +1199,35 @@ fn map_points_places_and_routes_over_http() {
         .json()
         .expect("json");
     assert_eq!(places[0]["full_name"], "广东省深圳市");
+    let vocab: Value = http()
+        .get(format!("{}/v1/vocab", server.url))
+        .send()
+        .expect("vocab")
+        .json()
+        .expect("json");
+    assert_eq!(vocab["apps"][0]["en"], "Amap");
+    let gcj: Value = http()
+        .get(format!(
+            "{}/v1/convert?lat=22.54&lon=114.06&from=wgs84&to=gcj02",
+            server.url
+        ))
+        .send()
+        .expect("convert")
+        .json()
+        .expect("json");
+    assert!((gcj["lat"].as_f64().expect("lat") - 22.54).abs() > 0.001);
+    let gcj_points: Value = http()
+        .get(format!("{}/v1/stations/points?crs=gcj02", server.url))
+        .send()
+        .expect("points")
+        .json()
+        .expect("json");
+    assert_ne!(gcj_points["lat"][first], points["lat"][first]);
+    let bad = http()
+        .get(format!("{}/v1/stations/points?crs=mars", server.url))
+        .send()
+        .expect("points");
+    assert_eq!(bad.status(), 400);
 
     // A route through syn-ws-000001, east-west: the HTTP answer equals the CLI's.
     let (lat, lon) = (

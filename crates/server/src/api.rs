@@ -15,7 +15,7 @@ use waystation_catalog::exchange::{FieldsError, station_from_fields};
 use waystation_catalog::hours::china_local;
 use waystation_catalog::operators::{Principal, Role};
 use waystation_catalog::snapshot::{CREATED_HEADER, DIGEST_HEADER, SEQ_HEADER, SIGNATURE_HEADER};
-use waystation_catalog::{Ahead, BBox, Filter, Kind, LatLon, Service, Station, Status};
+use waystation_catalog::{Ahead, BBox, Crs, Filter, Kind, LatLon, Service, Station, Status};
 
 use crate::error::ApiError;
 use crate::limiter::LoginLimiter;
@@ -253,18 +253,66 @@ pub async fn along(State(app): Shared, q: QueryResult, body: String) -> Result<R
     Ok(Json(hits).into_response())
 }
 
-#[utoipa::path(get, path = "/v1/stations/points",
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CrsParams {
+    /// The datum of the map's tiles: wgs84 (default) or gcj02 (Amap/Tencent tiles).
+    crs: Option<String>,
+}
+
+fn crs(text: Option<&str>) -> Result<Crs, ApiError> {
+    text.unwrap_or("wgs84")
+        .parse()
+        .map_err(|e| ApiError::bad_request(format!("`crs`: {e}")))
+}
+
+#[utoipa::path(get, path = "/v1/stations/points", params(CrsParams),
     responses((status = 200, description = "Every station's id, kind and WGS-84 position in columns (ids, kinds as indexes into kind_ids, lat, lon), for the map; ETag is the change sequence"),
               (status = 304, description = "Unchanged since the ETag sent in If-None-Match")))]
-pub async fn points(State(app): Shared, headers: HeaderMap) -> Result<Response, ApiError> {
-    let tag = HeaderValue::from_str(&format!("\"p{}\"", app.store.head_seq()?))
+pub async fn points(
+    State(app): Shared,
+    headers: HeaderMap,
+    q: Result<Query<CrsParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(p) = q?;
+    let crs = crs(p.crs.as_deref())?;
+    let tag = HeaderValue::from_str(&format!("\"p{}-{}\"", app.store.head_seq()?, crs.id()))
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     if headers.get(header::IF_NONE_MATCH) == Some(&tag) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
     }
     let store = app.store.clone();
-    let points = blocking(move || store.map_points()).await?;
+    let points = blocking(move || store.map_points(crs)).await?;
     Ok(([(header::ETAG, tag)], Json(points)).into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ConvertParams {
+    lat: f64,
+    lon: f64,
+    /// wgs84, gcj02 or bd09.
+    from: String,
+    /// wgs84, gcj02 or bd09.
+    to: String,
+}
+
+#[utoipa::path(get, path = "/v1/convert", params(ConvertParams),
+    responses((status = 200, description = "The position in the other datum: {lat, lon}"),
+              (status = 400, description = "An unknown datum or a position out of range", body = crate::error::ErrorBody)))]
+pub async fn convert(
+    q: Result<Query<ConvertParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(p) = q?;
+    let at = LatLon::new(p.lat, p.lon).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let (from, to) = (crs(Some(&p.from))?, crs(Some(&p.to))?);
+    Ok(Json(to.from_wgs84(from.to_wgs84(at))).into_response())
+}
+
+#[utoipa::path(get, path = "/v1/vocab",
+    responses((status = 200, description = "Every kind, service, status and map app with its Chinese and English label")))]
+pub async fn vocab() -> Response {
+    Json(waystation_catalog::model::vocabulary()).into_response()
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -49,6 +49,8 @@ pub const ROUTE_BODY_LIMIT: usize = 4 * 1024 * 1024;
         api::along,
         api::points,
         api::places,
+        api::convert,
+        api::vocab,
         api::station,
         api::changes,
         api::snapshot,
@@ -114,6 +116,8 @@ pub fn router(store: Arc<dyn CatalogStore>, ui: Option<&Path>) -> Router {
         )
         .route("/v1/stations/points", get(api::points))
         .route("/v1/places", get(api::places))
+        .route("/v1/convert", get(api::convert))
+        .route("/v1/vocab", get(api::vocab))
         .route("/v1/reports", post(api::report).get(api::reports))
         .route("/v1/stations", post(api::create_station))
         .route(

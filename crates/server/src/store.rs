@@ -12,7 +12,7 @@ use waystation_catalog::operators::{self, AccountError, AuditEntry, Principal};
 use waystation_catalog::reports::{self, Report};
 use waystation_catalog::snapshot::{ServerKey, SignedSnapshot};
 use waystation_catalog::{
-    BBox, Catalog, CatalogError, Filter, Hit, LatLon, MapPoints, Route, Station,
+    BBox, Catalog, CatalogError, Crs, Filter, Hit, LatLon, MapPoints, Route, Station,
 };
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
@@ -56,7 +56,7 @@ pub trait CatalogStore: Send + Sync + 'static {
     fn along(&self, route: &Route, within_m: f64, f: &Filter) -> Result<Vec<Hit>>;
     fn station(&self, id: &str) -> Result<Station>;
     /// Every station's id, kind and position, for the map.
-    fn map_points(&self) -> Result<MapPoints>;
+    fn map_points(&self, crs: Crs) -> Result<MapPoints>;
     fn info(&self) -> Result<CatalogInfo>;
     fn head_seq(&self) -> Result<i64>;
     fn changes(&self, since: i64, limit: usize) -> Result<std::result::Result<ChangePage, Gone>>;
@@ -191,8 +191,8 @@ impl CatalogStore for SqliteStore {
         self.catalog().station(id)
     }
 
-    fn map_points(&self) -> Result<MapPoints> {
-        Ok(self.catalog().map_points())
+    fn map_points(&self, crs: Crs) -> Result<MapPoints> {
+        Ok(self.catalog().map_points(crs))
     }
 
     fn info(&self) -> Result<CatalogInfo> {
