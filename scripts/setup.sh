@@ -15,6 +15,7 @@ command -v curl >/dev/null 2>&1 || missing_debs+=(curl ca-certificates)
 command -v npm >/dev/null 2>&1 || missing_debs+=(nodejs npm)
 [ -x /usr/bin/chromium ] || missing_debs+=(chromium)
 [ -d /usr/share/fonts/opentype/noto ] || missing_debs+=(fonts-noto-cjk)
+[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing_debs+=(fonts-noto-color-emoji)
 # The Tauri 2 app shell (src-tauri) builds against WebKitGTK.
 command -v pkg-config >/dev/null 2>&1 || missing_debs+=(pkg-config)
 # The real app window is tested under Xvfb through tauri-driver and WebKitWebDriver.

@@ -40,6 +40,8 @@ before(async () => {
   );
   ws(["import", join(work, "hostile.csv")]);
   ws(["admin", "add-user", "root", "--role", "admin"], "root-pass-1\n");
+  ws(["admin", "add-user", "ann", "--role", "operator"], "ann-pass-1\n");
+  ws(["admin", "assign", "ann", "x1"]);
   server = spawn(bin, ["--catalog", catalog, "serve", "--addr", "127.0.0.1:0", "--ui", join(root, "ui/dist")], {
     stdio: ["ignore", "pipe", "ignore"],
     env: { ...process.env, RUST_LOG: "warn" },
@@ -54,7 +56,7 @@ before(async () => {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
 });
 
@@ -63,13 +65,17 @@ after(async () => {
   server?.kill();
 });
 
-async function adminPatch(id, body) {
+async function rootToken() {
   const login = await fetch(`${url}/v1/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ username: "root", password: "root-pass-1" }),
   });
-  const { token } = await login.json();
+  return (await login.json()).token;
+}
+
+async function adminPatch(id, body) {
+  const token = await rootToken();
   const current = await fetch(`${url}/v1/stations/${id}`);
   const resp = await fetch(`${url}/v1/stations/${id}`, {
     method: "PATCH",
@@ -79,39 +85,63 @@ async function adminPatch(id, body) {
   assert.equal(resp.status, 200);
 }
 
+
+async function setPosition(page, text, datum = "wgs84") {
+  await page.click("#where-button");
+  await page.fill("#coords", text);
+  await page.selectOption("#location .coords select", datum);
+  await page.click("#location .coords button[type=submit]");
+  await page.waitForSelector("#location[open]", { state: "detached" });
+}
+
+async function firstDistance(page) {
+  return page.locator(".station .distance").first().innerText();
+}
+
 for (const [name, viewport] of [
   ["phone", { width: 360, height: 740 }],
   ["laptop", { width: 1280, height: 800 }],
 ]) {
-  test(`nearby, filters, detail, navigation, language (${name} ${viewport.width}x${viewport.height})`, async () => {
+  test(`every screen (${name} ${viewport.width}x${viewport.height})`, async () => {
     const page = await browser.newPage({ viewport });
     let alerted = false;
     page.on("dialog", async (d) => {
       alerted = true;
       await d.dismiss();
     });
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
     const shot = (step) => page.screenshot({ path: join(artifacts, `${name}-${step}.png`), fullPage: false });
 
+    // Nearby: typed WGS-84 coordinates.
     await page.goto(url);
-    await page.fill("#pos", HERE);
-    await page.click("#where button[type=submit]");
+    await setPosition(page, HERE);
     await page.waitForSelector(".station");
     await shot("1-nearby");
-    assert.ok((await page.locator(".station").count()) > 5);
-    assert.match(await page.locator(".synthetic-note").innerText(), /示例数据/);
+    assert.ok(!(await page.locator("#synthetic-note").isHidden()));
+    assert.match(await page.locator("#synthetic-note").innerText(), /示例数据/);
 
     // The hostile name is the nearest station and shows as text, not as an image.
     const first = page.locator(".station").first();
     assert.equal(await first.locator(".name").innerText(), XSS);
-    assert.equal(await page.locator("img").count(), 0);
+    assert.equal(await page.locator(".station img, dialog img").count(), 0);
+    assert.equal(await firstDistance(page), "0 m 北");
+
+    // A long list stays short in the DOM (virtualized) and still reaches its end.
+    const total = Number(await first.getAttribute("aria-setsize"));
+    assert.equal(total, 200);
+    assert.ok((await page.locator(".station").count()) < 40, "only rows near the viewport exist");
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await page.locator('.station[aria-posinset="200"]').waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
 
     // Only stations with a shower after choosing the shower chip.
     await page.click('#services .chip[data-id="shower"]');
-    await page.waitForFunction(() => document.querySelector('#services .chip[data-id="shower"]')?.getAttribute("aria-pressed") === "true");
+    await page.locator('#services .chip[data-id="shower"][aria-pressed="true"]').waitFor();
     await page.waitForTimeout(300);
-    const services = await page.locator(".station .services").allInnerTexts();
-    assert.ok(services.length > 0);
-    for (const s of services) assert.match(s, /淋浴/);
+    const rows = await page.locator(".station .services").evaluateAll((els) => els.map((e) => [...e.children].map((c) => c.getAttribute("aria-label"))));
+    assert.ok(rows.length > 0);
+    for (const r of rows) assert.ok(r.includes("淋浴"), JSON.stringify(r));
     await shot("2-shower");
 
     // Detail with hand-off links: Amap gets GCJ-02 (shifted ~500 m from the WGS-84 position).
@@ -123,26 +153,105 @@ for (const [name, viewport] of [
     assert.ok(!href.includes("114.057939"), href);
     const geo = await page.locator('.navlink[data-app="geo"]').getAttribute("href");
     assert.ok(geo.startsWith("geo:22.543527,114.057939"), geo);
+    assert.match(await page.locator("#detail .hours").innerText(), /24\/7/);
     await shot("3-detail");
-    await page.click("dialog button");
+
+    // Report a problem: a missing shower, sent to the server.
+    await page.selectOption('#detail select[name="problem"]', "service_missing");
+    await page.fill("#detail textarea", `no hot water (${name})`);
+    await page.click('#detail .report button[type="submit"]');
+    await page.locator("#detail .report .result.ok").waitFor();
+    const reports = await (await fetch(`${url}/v1/reports?station=x1`, { headers: { authorization: `Bearer ${await rootToken()}` } })).json();
+    assert.ok(reports.some((r) => r.problem === "service_missing" && r.service === "shower" && r.note === `no hot water (${name})`));
+    await page.click("#detail .detail > button.primary");
 
     // An admin edit on the server shows on the next search.
     await adminPatch("x1", { notice: `通知 ${name}` });
-    await page.click("#where button[type=submit]");
+    await page.selectOption("#within", "20");
     await page.waitForTimeout(300);
     await page.locator(".station").first().click();
-    await page.locator(".notice").waitFor();
-    assert.equal(await page.locator(".notice").innerText(), `通知 ${name}`);
-    await page.click("dialog button");
+    await page.locator("#detail .notice").waitFor();
+    assert.equal(await page.locator("#detail .notice").innerText(), `公告: 通知 ${name}`);
+    await page.click("#detail .detail > button.primary");
+
+    // GCJ-02 coordinates (as copied from Amap) land on the same spot.
+    const gcj = await (await fetch(`${url}/v1/convert?lat=22.543527&lon=114.057939&from=wgs84&to=gcj02`)).json();
+    await setPosition(page, `${gcj.lat},${gcj.lon}`, "gcj02");
+    await page.waitForTimeout(300);
+    assert.equal(await firstDistance(page), "0 m 北");
+
+    // A place by name.
+    await page.click("#where-button");
+    await page.fill("#place-query", "深圳");
+    await page.click("#location form.row button[type=submit]");
+    await page.locator("#location .choice").first().click();
+    assert.match(await page.locator("#where-label").innerText(), /深圳/);
+    await shot("4-place");
+
+    // The map: every station, clustered, over the plain offline background with scale and north.
+    await page.click("#tab-map");
+    await page.waitForSelector("#map[data-render-ms]", { timeout: 20_000 });
+    assert.equal(await page.locator("#map").getAttribute("data-points"), "801");
+    assert.equal(await page.locator("#map canvas").count(), 1);
+    assert.ok((await page.locator(".maplibregl-ctrl-scale").count()) === 1);
+    assert.ok((await page.locator(".maplibregl-ctrl-compass").count()) === 1);
+    assert.match(await page.locator("#map-note").innerText(), /离线视图/);
+    await shot("5-map");
+
+    // Along a route: a GeoJSON line through the hostile station's spot.
+    await page.click("#tab-route");
+    const route = JSON.stringify({ type: "LineString", coordinates: [[113.9, 22.5], [114.2, 22.6]] });
+    await page.setInputFiles("#route-file", { name: "route.geojson", mimeType: "application/geo+json", buffer: Buffer.from(route) });
+    await page.locator("#route-list .station").first().waitFor();
+    assert.match(await page.locator("#route-list .station .distance").first().innerText(), /^沿途 \S+ k?m · 偏离 \S+ k?m$/);
+    // The shower chip chosen on the nearby screen applies here too.
+    const expected = await (await fetch(`${url}/v1/stations/along?within_km=5&service=shower`, { method: "POST", body: route })).json();
+    const shown = await page.locator("#route-list .station").evaluateAll((els) => els.map((e) => e.dataset.id));
+    assert.deepEqual(shown, expected.slice(0, shown.length).map((h) => h.id));
+    await shot("6-route");
+
+    // Settings: the catalog's facts; high contrast.
+    await page.click("#tab-settings");
+    await page.locator("#catalog-facts .facts").waitFor();
+    assert.match(await page.locator("#catalog-facts").innerText(), /801 个站点/);
+    await page.selectOption("#theme", "contrast");
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "contrast");
+    await shot("7-settings-contrast");
+    await page.selectOption("#theme", "auto");
+
+    // Operator mode: log in, change free truck spaces; then a conflict shows both versions.
+    await page.click("#tab-operator");
+    await page.fill("#operator-user", "ann");
+    await page.fill("#operator-password", "ann-pass-1");
+    await page.click("#operator .login button[type=submit]");
+    const form = page.locator('form.edit[data-id="x1"]');
+    await form.waitFor();
+    await form.locator('input[name="free_truck_spaces"]').fill(name === "phone" ? "5" : "6");
+    await form.locator("button[type=submit]").click();
+    await form.locator(".result.ok").waitFor();
+    const saved = await (await fetch(`${url}/v1/stations/x1`)).json();
+    assert.equal(saved.free_truck_spaces, name === "phone" ? 5 : 6);
+    await adminPatch("x1", { notice: `admin ${name}` });
+    await form.locator('textarea[name="notice"]').fill(`operator ${name}`);
+    await form.locator("button[type=submit]").click();
+    await form.locator("table.conflict").waitFor();
+    const conflict = await form.locator("table.conflict").innerText();
+    assert.ok(conflict.includes(`operator ${name}`) && conflict.includes(`admin ${name}`), conflict);
+    await shot("8-operator-conflict");
+    await page.click("#operator .row button");
 
     // English, and back.
     await page.click("#lang");
     assert.equal(await page.locator("h1").innerText(), "Waystation");
+    assert.equal(await page.locator("#tab-nearby").innerText(), "Nearby");
+    await page.click("#tab-nearby");
+    await page.waitForTimeout(300);
     assert.match(await page.locator("#status").innerText(), /stations/);
-    await shot("4-english");
+    await shot("9-english");
     await page.click("#lang");
     assert.equal(await page.locator("h1").innerText(), "歇脚");
     assert.equal(alerted, false, "no script from station text ran");
+    assert.deepEqual(errors, []);
     await page.close();
   });
 }

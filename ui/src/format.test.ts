@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compass, distance, openState, parsePosition } from "./format";
-import { KINDS, SERVICES, label, t } from "./i18n";
+import { bytes, chinaNow, compass, distance, freshness, openState, parsePosition, when } from "./format";
+import { Labels, t } from "./i18n";
 
 describe("distance", () => {
   it("reads in metres, then kilometres", () => {
@@ -29,6 +29,37 @@ describe("openState", () => {
     expect(openState({ status: "open", open_now: null }, "en").text).toBe("Hours unknown");
     expect(openState({ status: "temporarily_closed", open_now: true }, "zh").text).toBe("暂停服务");
   });
+
+  it("says when an open station closes and when a closed one opens", () => {
+    const now = "2026-11-27T12:00:00";
+    expect(openState({ status: "open", open_now: true, changes_at: "2026-11-27T20:00:00" }, "zh", now).text).toBe("营业中 · 20:00 打烊");
+    expect(openState({ status: "open", open_now: false, changes_at: "2026-11-28T08:00:00" }, "en", now).text).toBe(
+      "Closed · opens tomorrow 08:00",
+    );
+    // Friday noon to Monday morning: the weekday.
+    expect(when("2026-11-30T08:00:00", now, "zh")).toBe("周一 08:00");
+    expect(openState({ status: "closed", open_now: false, changes_at: "2026-11-28T08:00:00" }, "en", now).text).toBe("Closed for good");
+  });
+});
+
+describe("time", () => {
+  it("reads China time whatever the device's zone", () => {
+    expect(chinaNow(new Date("2026-11-27T20:30:00Z"))).toBe("2026-11-28T04:30:00");
+  });
+
+  it("says how fresh a listing is", () => {
+    const now = new Date("2026-11-28T12:00:00Z");
+    expect(freshness("2026-11-28T11:59:30Z", "en", now)).toBe("just now");
+    expect(freshness("2026-11-28T11:15:00Z", "zh", now)).toBe("45 分钟前");
+    expect(freshness("2026-11-28T02:00:00Z", "en", now)).toBe("10 h ago");
+    expect(freshness("2026-11-20T12:00:00Z", "zh", now)).toBe("8 天前");
+    expect(freshness("not a time", "en", now)).toBe("not a time");
+  });
+
+  it("sizes files", () => {
+    expect(bytes(900)).toBe("900 B");
+    expect(bytes(14 * 1024 * 1024)).toBe("14.0 MB");
+  });
 });
 
 describe("parsePosition", () => {
@@ -44,9 +75,15 @@ describe("i18n", () => {
   it("has every word in both languages and fills in numbers", () => {
     expect(t("found", "zh", { n: 3 })).toBe("找到 3 个站点");
     expect(t("found", "en", { n: 3 })).toBe("3 stations");
-    expect(label(KINDS, "warm_bee", "zh")).toBe("暖蜂驿站");
-    expect(label(SERVICES, "shower", "en")).toBe("Shower");
-    expect(label(SERVICES, "teleport", "en")).toBe("teleport");
-    expect(Object.keys(SERVICES)).toHaveLength(23);
+    const labels = new Labels({
+      kinds: [{ id: "warm_bee", zh: "暖蜂驿站", en: "Warm Bee courier station" }],
+      services: [{ id: "shower", zh: "淋浴", en: "Shower" }],
+      statuses: [],
+      apps: [],
+    });
+    expect(labels.of("warm_bee", "zh")).toBe("暖蜂驿站");
+    expect(labels.of("shower", "en")).toBe("Shower");
+    expect(labels.of("teleport", "en")).toBe("teleport");
+    expect(new Labels(null).of("shower", "zh")).toBe("shower");
   });
 });

@@ -1,4 +1,4 @@
-// How numbers and states read to a driver.
+// How numbers, times and states read to a driver.
 import { type Lang, t } from "./i18n";
 
 /** "850 m", "1.2 km", "35 km". */
@@ -22,15 +22,56 @@ export function compass(bearing: number, lang: Lang): string {
 export interface StationState {
   status: string;
   open_now: boolean | null;
+  changes_at?: string | null;
 }
 
-/** Open / closed / unknown, with the station's status first. */
-export function openState(s: StationState, lang: Lang): { text: string; tone: "open" | "closed" | "unknown" } {
+/** China local wall-clock time now, as "YYYY-MM-DDTHH:MM:SS" (the catalog's hours are in China time). */
+export function chinaNow(now: Date = new Date()): string {
+  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 19);
+}
+
+/** "20:00", "明天 08:00", "周一 08:00" for a China-local time relative to China-local `now`. */
+export function when(changesAt: string, now: string, lang: Lang): string {
+  const hm = changesAt.slice(11, 16);
+  const day = (s: string) => Date.UTC(+s.slice(0, 4), +s.slice(5, 7) - 1, +s.slice(8, 10)) / 86_400_000;
+  const days = day(changesAt) - day(now);
+  if (days <= 0) return hm;
+  if (days === 1) return `${t("tomorrow", lang)} ${hm}`;
+  const weekday = new Date(day(changesAt) * 86_400_000).getUTCDay();
+  const names = lang === "zh" ? ["周日", "周一", "周二", "周三", "周四", "周五", "周六"] : ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  return `${names[weekday]} ${hm}`;
+}
+
+/** Open / closed / unknown with when that changes; the station's status comes first. */
+export function openState(
+  s: StationState,
+  lang: Lang,
+  now: string = chinaNow(),
+): { text: string; tone: "open" | "closed" | "unknown" } {
   if (s.status === "temporarily_closed") return { text: t("temporarily_closed", lang), tone: "closed" };
   if (s.status === "closed") return { text: t("permanently_closed", lang), tone: "closed" };
-  if (s.open_now === true) return { text: t("open", lang), tone: "open" };
-  if (s.open_now === false) return { text: t("closed", lang), tone: "closed" };
+  const next = s.changes_at ? when(s.changes_at, now, lang) : null;
+  if (s.open_now === true) return { text: next ? `${t("open", lang)} · ${t("closesAt", lang, { t: next })}` : t("open", lang), tone: "open" };
+  if (s.open_now === false)
+    return { text: next ? `${t("closed", lang)} · ${t("opensAt", lang, { t: next })}` : t("closed", lang), tone: "closed" };
   return { text: t("unknown", lang), tone: "unknown" };
+}
+
+/** "3 天前" from an RFC 3339 time. */
+export function freshness(updatedAt: string, lang: Lang, now: Date = new Date()): string {
+  const minutes = Math.max(0, Math.floor((now.getTime() - Date.parse(updatedAt)) / 60_000));
+  if (!Number.isFinite(minutes)) return updatedAt;
+  if (minutes < 2) return t("justNow", lang);
+  if (minutes < 60) return t("minutesAgo", lang, { n: minutes });
+  if (minutes < 48 * 60) return t("hoursAgo", lang, { n: Math.floor(minutes / 60) });
+  return t("daysAgo", lang, { n: Math.floor(minutes / 1440) });
+}
+
+/** "14 MB". */
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
 /** Parses "lat,lon"; null when it is not a valid position. */

@@ -1,82 +1,139 @@
-// Chinese first, English switchable. Station kinds and services use the catalog's stable ids.
+// Chinese first, English switchable. The words of the interface live here; the labels of station
+// kinds, services, statuses and map apps come from the catalog (one vocabulary, in Rust).
+import type { Term, Vocabulary } from "./transport";
 
 export type Lang = "zh" | "en";
 
 const words = {
   title: ["歇脚", "Waystation"],
-  position: ["位置（纬度,经度）", "Position (lat,lon)"],
-  find: ["查找", "Find"],
+  tabNearby: ["附近", "Nearby"],
+  tabMap: ["地图", "Map"],
+  tabRoute: ["沿途", "Route"],
+  tabSettings: ["设置", "Settings"],
+  tabOperator: ["站长", "Operator"],
+  where: ["我的位置", "My position"],
+  noPosition: ["未设置位置", "No position set"],
+  useMyLocation: ["使用当前定位", "Use my location"],
+  locating: ["正在定位…", "Locating…"],
+  locateFailed: ["无法定位：{why}。请搜索地名或输入坐标。", "Cannot locate: {why}. Search a place or type coordinates."],
+  searchPlace: ["搜索城市、区县或站点", "Search a city, district or station"],
+  search: ["搜索", "Search"],
+  coordinates: ["坐标（纬度,经度）", "Coordinates (lat,lon)"],
+  datum: ["坐标系", "Datum"],
+  wgs84: ["WGS-84（GPS）", "WGS-84 (GPS)"],
+  gcj02: ["GCJ-02（高德/腾讯）", "GCJ-02 (Amap/Tencent)"],
+  setPosition: ["设为我的位置", "Set as my position"],
+  pickOnMap: ["在地图上点选", "Tap on the map"],
+  pickHint: ["点击地图选择位置", "Tap the map to choose a position"],
+  badPosition: ["请输入纬度,经度，例如 22.54,114.06", "Enter latitude,longitude, e.g. 22.54,114.06"],
   openNow: ["现在营业", "Open now"],
+  ahead: ["只看前方", "Ahead of me"],
+  aheadNeedsHeading: ["行驶中定位后可用", "Needs a heading (when moving)"],
+  withinAny: ["不限距离", "Any distance"],
+  withinKm: ["{n} 公里内", "Within {n} km"],
   open: ["营业中", "Open"],
   closed: ["已打烊", "Closed"],
   unknown: ["时间未知", "Hours unknown"],
   temporarily_closed: ["暂停服务", "Temporarily closed"],
   permanently_closed: ["已关闭", "Closed for good"],
+  closesAt: ["{t} 打烊", "closes {t}"],
+  opensAt: ["{t} 开门", "opens {t}"],
+  tomorrow: ["明天", "tomorrow"],
   synthetic: ["示例数据", "Synthetic example"],
   syntheticNote: ["标有“示例数据”的站点是生成的示例，并非真实站点。", "Stations marked “Synthetic example” are generated, not real."],
   none: ["没有找到符合条件的站点。", "No station matches."],
-  badPosition: ["请输入纬度,经度，例如 22.54,114.06", "Enter latitude,longitude, e.g. 22.54,114.06"],
-  offline: ["无法连接目录服务器。", "Cannot reach the catalog server."],
+  offline: ["无法连接目录。", "Cannot reach the catalog."],
   found: ["找到 {n} 个站点", "{n} stations"],
   navigate: ["导航", "Navigate"],
   close: ["关闭", "Close"],
   hours: ["营业时间", "Hours"],
+  today: ["今天", "Today"],
   phone: ["电话", "Phone"],
   services: ["服务", "Services"],
-  truckSpaces: ["货车位", "Truck spaces"],
+  notice: ["公告", "Notice"],
+  truckSpaces: ["空余货车位", "Free truck spaces"],
+  updated: ["更新于 {when}", "Updated {when}"],
+  justNow: ["刚刚", "just now"],
+  minutesAgo: ["{n} 分钟前", "{n} min ago"],
+  hoursAgo: ["{n} 小时前", "{n} h ago"],
+  daysAgo: ["{n} 天前", "{n} days ago"],
+  report: ["报告问题", "Report a problem"],
+  problem_closed: ["已关门/不营业", "It is closed"],
+  problem_wrong_place: ["位置不对", "Wrong place"],
+  problem_service_missing: ["没有某项服务", "A service is missing"],
+  whichService: ["缺少哪项服务", "Which service"],
+  note: ["补充说明（可选）", "Note (optional)"],
+  send: ["提交", "Send"],
+  reportQueued: ["已记录，下次同步时发送。", "Recorded; sent with the next sync."],
+  reportSent: ["已发送，谢谢！", "Sent, thank you!"],
+  mapNoTiles: ["离线视图：无底图，仅显示站点", "Offline view: no basemap, stations only"],
+  mapLoading: ["正在加载 {n} 个站点…", "Loading {n} stations…"],
+  mapFailed: ["地图无法显示：{why}", "The map cannot be shown: {why}"],
+  route: ["路线文件（GPX 或 GeoJSON）", "Route file (GPX or GeoJSON)"],
+  orDestination: ["或选择目的地（按直线）", "Or pick a destination (straight line)"],
+  routeWithin: ["离路线", "From the route"],
+  alongRoute: ["沿途 {along} · 偏离 {off}", "{along} along · {off} off"],
+  routeNone: ["请先选择路线文件或目的地。", "Choose a route file or a destination first."],
+  language: ["语言", "Language"],
+  theme: ["显示", "Display"],
+  themeAuto: ["跟随系统", "Follow system"],
+  themeLight: ["浅色", "Light"],
+  themeDark: ["深色", "Dark"],
+  themeContrast: ["高对比度", "High contrast"],
+  tiles: ["地图底图", "Basemap"],
+  tilesNone: ["无底图（离线）", "None (offline)"],
+  tilesTianditu: ["天地图（需密钥）", "Tianditu (needs a key)"],
+  tilesAmap: ["高德地图", "Amap"],
+  tilesCustom: ["自定义 URL", "Custom URL"],
+  tilesKey: ["密钥", "Key"],
+  tilesUrl: ["瓦片地址 {z}/{x}/{y}", "Tile URL {z}/{x}/{y}"],
+  catalog: ["离线目录", "Offline catalog"],
+  catalogFacts: ["{n} 个站点 · {size} · 最近更新 {when}", "{n} stations · {size} · last updated {when}"],
+  syntheticShare: ["其中示例数据 {p}%", "{p}% synthetic examples"],
+  server: ["目录服务器", "Catalog server"],
+  serverKey: ["服务器公钥", "Server public key"],
+  syncNow: ["立即同步", "Sync now"],
+  syncing: ["同步中…", "Syncing…"],
+  syncDone: ["已同步到 #{seq}：{n} 个更新，{d} 个删除", "Synced to #{seq}: {n} updated, {d} deleted"],
+  syncUpToDate: ["已是最新（#{seq}）", "Up to date (#{seq})"],
+  syncWaiting: ["待发送：{e} 个修改，{r} 个报告", "Waiting to send: {e} edits, {r} reports"],
+  syncServerOnly: ["此页面直接使用服务器上的目录，无需同步。", "This page uses the server's catalog directly; nothing to sync."],
+  username: ["用户名", "User name"],
+  password: ["密码", "Password"],
+  login: ["登录", "Log in"],
+  logout: ["退出登录", "Log out"],
+  myStations: ["我的站点", "My stations"],
+  noStations: ["还没有分配给你的站点。", "No stations are assigned to you yet."],
+  edit: ["修改", "Edit"],
+  status: ["状态", "Status"],
+  save: ["保存", "Save"],
+  saved: ["已保存。", "Saved."],
+  queued: ["暂时无法连接服务器，修改已保存在本机，下次同步时提交。", "The server cannot be reached; the edit waits on this device and is sent with the next sync."],
+  conflict: ["冲突：别人先修改了这个站点，你的修改未保存。", "Conflict: someone changed this station first; your edit was not saved."],
+  yours: ["你的修改", "Yours"],
+  theirs: ["服务器上的版本", "On the server"],
+  pendingEdits: ["等待提交的修改", "Edits waiting to be sent"],
 } as const;
 
 export type Word = keyof typeof words;
 
 export function t(word: Word, lang: Lang, vars: Record<string, string | number> = {}): string {
   const text: string = words[word][lang === "zh" ? 0 : 1];
-  return text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ""));
+  return text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`));
 }
 
-export const KINDS: Record<string, [string, string]> = {
-  driver_home: ["司机之家", "Truck-driver home"],
-  warm_bee: ["暖蜂驿站", "Warm Bee courier station"],
-  caring_merchant: ["爱心商户", "Caring merchant"],
-  worker_station: ["户外劳动者服务站", "Outdoor-worker station"],
-};
+/** Labels of the catalog's vocabulary; unknown ids (or before it loads) show as they are. */
+export class Labels {
+  private readonly byId = new Map<string, Term>();
 
-export const SERVICES: Record<string, [string, string]> = {
-  parking: ["停车", "Parking"],
-  truck_parking: ["货车停车位", "Truck parking"],
-  rest: ["休息", "Rest"],
-  overnight: ["过夜住宿", "Overnight stay"],
-  shower: ["淋浴", "Shower"],
-  laundry: ["洗衣", "Laundry"],
-  meals: ["平价餐", "Meals"],
-  food_heating: ["饭菜加热", "Food heating"],
-  kitchen: ["共享厨房", "Shared kitchen"],
-  drinking_water: ["饮水/热水", "Drinking water"],
-  toilet: ["如厕", "Toilet"],
-  phone_charging: ["手机充电", "Phone charging"],
-  ebike_charging: ["电动车充电/换电", "E-bike charging"],
-  cooling_heating: ["纳凉取暖", "Cooling & heating"],
-  wifi: ["无线网络", "Wi-Fi"],
-  first_aid: ["应急药箱/AED", "First aid / AED"],
-  rain_gear: ["雨具", "Rain gear"],
-  repair_tools: ["常用工具/打气", "Tools & air pump"],
-  vehicle_repair: ["车辆维修", "Vehicle repair"],
-  fuel: ["加油", "Fuel"],
-  store: ["便利店", "Convenience store"],
-  reading: ["读书阅览", "Reading"],
-  security: ["车货安保", "Vehicle & cargo security"],
-};
+  constructor(readonly vocab: Vocabulary | null) {
+    for (const table of [vocab?.kinds, vocab?.services, vocab?.statuses, vocab?.apps]) {
+      for (const term of table ?? []) this.byId.set(`${term.id}`, term);
+    }
+  }
 
-export const APPS: Record<string, [string, string]> = {
-  amap: ["高德地图", "Amap"],
-  baidu: ["百度地图", "Baidu Maps"],
-  tencent: ["腾讯地图", "Tencent Maps"],
-  apple: ["Apple 地图", "Apple Maps"],
-  google: ["Google 地图", "Google Maps"],
-  geo: ["系统地图", "System map"],
-};
-
-/** A label from one of the tables above; unknown ids are shown as they are. */
-export function label(table: Record<string, [string, string]>, id: string, lang: Lang): string {
-  const pair = table[id];
-  return pair ? pair[lang === "zh" ? 0 : 1] : id;
+  of(id: string, lang: Lang): string {
+    const term = this.byId.get(id);
+    return term ? term[lang] : id;
+  }
 }

@@ -1,49 +1,65 @@
-// The nearby screen: where am I, what do I need, what is nearest. Station text comes from
-// the network and is only ever set as text (never as HTML).
+// The app: five screens over one catalog (on the device in the app, on the server in a browser).
+// Station text comes from the network and is only ever set as text (never as HTML).
 import "./style.css";
-import { compass, distance, openState, parsePosition } from "./format";
-import { APPS, KINDS, type Lang, SERVICES, label, t } from "./i18n";
-import { type Hit, type Transport, pickTransport } from "./transport";
+import { renderAlong } from "./along";
+import type { Context, Screen } from "./context";
+import { showDetail } from "./detail";
+import { $, el } from "./dom";
+import { Labels, t } from "./i18n";
+import { StationList } from "./list";
+import { openLocation } from "./location";
+import type { StationMap } from "./map";
+import { renderOperator } from "./operator";
+import { applyTheme, renderSettings } from "./settings";
+import { load, save } from "./state";
+import { type Hit, pickTransport } from "./transport";
 
 const CHIP_SERVICES = ["shower", "toilet", "drinking_water", "food_heating", "phone_charging", "truck_parking", "overnight", "ebike_charging"];
-const STORE_KEY = "waystation.ui.v1";
+const WITHIN = [null, 5, 20, 50, 100];
+const SCREENS: Screen[] = ["nearby", "map", "route", "settings", "operator"];
+const TAB_WORDS = { nearby: "tabNearby", map: "tabMap", route: "tabRoute", settings: "tabSettings", operator: "tabOperator" } as const;
 
-interface Saved {
-  lang: Lang;
-  position: string;
-  kinds: string[];
-  services: string[];
-  openNow: boolean;
+let screen: Screen = "nearby";
+let map: StationMap | null = null;
+let mapTiles = "";
+
+const ctx: Context = {
+  settings: load(),
+  transport: pickTransport(),
+  labels: new Labels(null),
+  get lang() {
+    return this.settings.lang;
+  },
+  save() {
+    save(this.settings);
+  },
+  setPosition(lat, lon, label) {
+    this.settings.position = { lat, lon, label };
+    this.save();
+    renderWhere();
+    void map?.showMe(true);
+    if (screen === "nearby") void searchNearby();
+  },
+  showStation(hit) {
+    void showDetail(hit, ctx);
+  },
+  go(next) {
+    void show(next);
+  },
+};
+
+const nearbyList = new StationList($("list") as HTMLOListElement, ctx);
+const routeList = new StationList($("route-list") as HTMLOListElement, ctx);
+
+function renderWhere() {
+  const p = ctx.settings.position;
+  $("where-label").textContent = p ? p.label : t("noPosition", ctx.lang);
 }
 
-function load(): Saved {
-  const fallback: Saved = { lang: "zh", position: "22.543,114.058", kinds: [], services: [], openNow: false };
-  try {
-    return { ...fallback, ...(JSON.parse(localStorage.getItem(STORE_KEY) ?? "{}") as Partial<Saved>) };
-  } catch {
-    return fallback;
-  }
-}
-
-const state = load();
-const transport: Transport = pickTransport();
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function save() {
-  localStorage.setItem(STORE_KEY, JSON.stringify(state));
-}
-
-function chips(container: HTMLElement, table: Record<string, [string, string]>, ids: string[], chosen: string[]) {
+function chips(container: HTMLElement, ids: string[], chosen: string[]) {
   container.replaceChildren(
     ...ids.map((id) => {
-      const b = el("button", "chip", label(table, id, state.lang));
+      const b = el("button", "chip", ctx.labels.of(id, ctx.lang));
       b.type = "button";
       b.dataset.id = id;
       b.setAttribute("aria-pressed", String(chosen.includes(id)));
@@ -51,138 +67,143 @@ function chips(container: HTMLElement, table: Record<string, [string, string]>, 
         const i = chosen.indexOf(id);
         if (i >= 0) chosen.splice(i, 1);
         else chosen.push(id);
-        save();
-        render();
-        void search();
+        b.setAttribute("aria-pressed", String(chosen.includes(id)));
+        ctx.save();
+        void searchNearby();
       };
       return b;
     }),
   );
 }
 
-function translateStatic() {
-  document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
-  document.querySelectorAll<HTMLElement>("[data-i18n]").forEach((node) => {
-    node.textContent = t(node.dataset.i18n as Parameters<typeof t>[0], state.lang);
-  });
-  $("lang").textContent = state.lang === "zh" ? "EN" : "中文";
-}
-
-function render() {
-  translateStatic();
-  chips($("kinds"), KINDS, Object.keys(KINDS), state.kinds);
-  chips($("services"), SERVICES, CHIP_SERVICES, state.services);
-  ($("open-now") as HTMLInputElement).checked = state.openNow;
-  renderList(lastHits);
+function renderFilters() {
+  const s = ctx.settings;
+  chips($("kinds"), (ctx.labels.vocab?.kinds ?? []).map((k) => k.id), s.kinds);
+  chips($("services"), CHIP_SERVICES, s.services);
+  const open = $("open-now") as HTMLInputElement;
+  open.checked = s.openNow;
+  const ahead = $("ahead") as HTMLInputElement;
+  ahead.checked = s.ahead && s.heading !== null;
+  ahead.disabled = s.heading === null;
+  $("ahead-hint").hidden = s.heading !== null;
+  const within = $("within") as HTMLSelectElement;
+  within.replaceChildren(
+    ...WITHIN.map((n) => {
+      const o = el("option", undefined, n === null ? t("withinAny", ctx.lang) : t("withinKm", ctx.lang, { n }));
+      o.value = n === null ? "" : String(n);
+      return o;
+    }),
+  );
+  within.value = s.withinKm === null ? "" : String(s.withinKm);
 }
 
 let lastHits: Hit[] = [];
 
-function renderList(hits: Hit[]) {
-  const lang = state.lang;
-  $("status").textContent = hits.length ? t("found", lang, { n: hits.length }) : t("none", lang);
-  $("list").replaceChildren(
-    ...hits.map((h) => {
-      const li = el("li", "station");
-      li.tabIndex = 0;
-      li.dataset.id = h.id;
-      const top = el("div", "top");
-      top.append(el("span", `kind kind-${h.kind}`, label(KINDS, h.kind, lang)));
-      if (h.source === "synthetic") top.append(el("span", "synthetic", t("synthetic", lang)));
-      li.append(top, el("div", "name", h.name));
-      const meta = el("div", "meta");
-      const arrow = el("span", "arrow", "↑");
-      arrow.style.transform = `rotate(${h.bearing_deg ?? 0}deg)`;
-      meta.append(arrow, el("span", "distance", `${distance(h.distance_m ?? 0)} ${compass(h.bearing_deg ?? 0, lang)}`));
-      const open = openState(h, lang);
-      meta.append(el("span", `open ${open.tone}`, open.text));
-      if (h.free_truck_spaces !== null) meta.append(el("span", "trucks", `${t("truckSpaces", lang)} ${h.free_truck_spaces}`));
-      li.append(meta, el("div", "services", h.services.map((s) => label(SERVICES, s, lang)).join(" · ")));
-      li.onclick = () => void showDetail(h);
-      li.onkeydown = (e) => {
-        if (e.key === "Enter") void showDetail(h);
-      };
-      return li;
-    }),
-  );
-  const note = document.querySelector(".synthetic-note");
-  if (hits.some((h) => h.source === "synthetic")) {
-    const p = note ?? el("p", "synthetic-note");
-    p.textContent = t("syntheticNote", lang);
-    if (!note) $("list").after(p);
-  } else note?.remove();
-}
-
-async function showDetail(h: Hit) {
-  const lang = state.lang;
-  const dialog = $("detail") as HTMLDialogElement;
-  const body = el("div", "detail");
-  body.append(el("h2", "", h.name));
-  if (h.source === "synthetic") body.append(el("p", "synthetic", t("synthetic", lang)));
-  body.append(el("p", "address", h.address));
-  body.append(el("p", "", `${t("hours", lang)}: ${h.opening_hours ?? t("unknown", lang)} — ${openState(h, lang).text}`));
-  body.append(el("p", "", `${t("services", lang)}: ${h.services.map((s) => label(SERVICES, s, lang)).join("、")}`));
-  if (h.phone) {
-    const a = el("a", "", `${t("phone", lang)}: ${h.phone}`);
-    a.href = `tel:${h.phone.replace(/[^0-9+]/g, "")}`;
-    body.append(a);
-  }
-  if (h.notice) body.append(el("p", "notice", h.notice));
-  const nav = el("div", "nav");
-  nav.append(el("h3", "", t("navigate", lang)));
-  body.append(nav);
-  const close = el("button", "primary", t("close", lang));
-  close.type = "button";
-  close.onclick = () => dialog.close();
-  body.append(close);
-  dialog.replaceChildren(body);
-  dialog.showModal();
-  try {
-    for (const link of await transport.links(h.id)) {
-      const a = el("a", "navlink", label(APPS, link.app, state.lang));
-      a.href = link.web ?? link.url;
-      a.dataset.app = link.app;
-      a.rel = "noopener";
-      nav.append(a);
-    }
-  } catch {
-    nav.append(el("p", "error", t("offline", state.lang)));
-  }
-}
-
-async function search() {
-  const pos = parsePosition(state.position);
+async function searchNearby() {
+  const s = ctx.settings;
   const error = $("error");
-  error.hidden = pos !== null;
-  if (!pos) {
-    error.textContent = t("badPosition", state.lang);
+  error.hidden = true;
+  if (!s.position) {
+    $("status").textContent = t("noPosition", ctx.lang);
     return;
   }
   try {
-    lastHits = await transport.near({ ...pos, k: 20, kinds: state.kinds, services: state.services, openNow: state.openNow });
-    renderList(lastHits);
+    lastHits = await ctx.transport.near({
+      lat: s.position.lat,
+      lon: s.position.lon,
+      k: 200,
+      kinds: s.kinds,
+      services: s.services,
+      openNow: s.openNow,
+      withinKm: s.withinKm ?? undefined,
+      heading: s.ahead && s.heading !== null ? s.heading : undefined,
+    });
+    $("status").textContent = lastHits.length ? t("found", ctx.lang, { n: lastHits.length }) : t("none", ctx.lang);
+    nearbyList.show(lastHits);
+    $("synthetic-note").hidden = !lastHits.some((h) => h.source === "synthetic");
   } catch (e) {
     error.hidden = false;
-    error.textContent = `${t("offline", state.lang)} ${(e as Error).message}`;
+    error.textContent = `${t("offline", ctx.lang)} ${(e as Error).message}`;
   }
 }
 
-$("where").addEventListener("submit", (e) => {
-  e.preventDefault();
-  state.position = ($("pos") as HTMLInputElement).value;
-  save();
-  void search();
-});
+async function show(next: Screen) {
+  screen = next;
+  for (const s of SCREENS) {
+    $(`screen-${s}`).hidden = s !== next;
+    $(`tab-${s}`).setAttribute("aria-current", String(s === next));
+  }
+  document.body.dataset.screen = next;
+  if (next === "nearby") {
+    nearbyList.show(lastHits);
+    void searchNearby();
+  }
+  if (next === "map") {
+    const tiles = JSON.stringify([ctx.settings.tiles, ctx.settings.tilesKey, ctx.settings.tilesUrl, ctx.settings.tilesDatum]);
+    if (map && tiles !== mapTiles) {
+      map.remove();
+      map = null;
+    }
+    if (!map) {
+      mapTiles = tiles;
+      const { StationMap } = await import("./map");
+      map = new StationMap($("map"), $("map-note"), ctx);
+    }
+    map.resize();
+  }
+  if (next === "route") routeList.show([]);
+  if (next === "settings") renderSettings($("settings"), ctx, renderAll);
+  if (next === "operator") await renderOperator($("operator"), ctx);
+}
+
+function translateStatic() {
+  document.documentElement.lang = ctx.lang === "zh" ? "zh-CN" : "en";
+  document.querySelectorAll<HTMLElement>("[data-i18n]").forEach((node) => {
+    node.textContent = t(node.dataset.i18n as Parameters<typeof t>[0], ctx.lang);
+  });
+  $("lang").textContent = ctx.lang === "zh" ? "EN" : "中文";
+  for (const s of SCREENS) $(`tab-${s}`).textContent = t(TAB_WORDS[s], ctx.lang);
+}
+
+function renderAll() {
+  translateStatic();
+  renderWhere();
+  renderFilters();
+  renderAlong($("route"), routeList, ctx);
+  void show(screen);
+}
+
+function pickOnMap() {
+  void show("map").then(() => map?.ready.then(() => map?.startPicking()));
+}
+
+$("where-button").addEventListener("click", () => openLocation(ctx, pickOnMap));
 $("open-now").addEventListener("change", (e) => {
-  state.openNow = (e.target as HTMLInputElement).checked;
-  save();
-  void search();
+  ctx.settings.openNow = (e.target as HTMLInputElement).checked;
+  ctx.save();
+  void searchNearby();
+});
+$("ahead").addEventListener("change", (e) => {
+  ctx.settings.ahead = (e.target as HTMLInputElement).checked;
+  ctx.save();
+  void searchNearby();
+});
+$("within").addEventListener("change", (e) => {
+  const v = (e.target as HTMLSelectElement).value;
+  ctx.settings.withinKm = v === "" ? null : Number(v);
+  ctx.save();
+  void searchNearby();
 });
 $("lang").addEventListener("click", () => {
-  state.lang = state.lang === "zh" ? "en" : "zh";
-  save();
-  render();
+  ctx.settings.lang = ctx.lang === "zh" ? "en" : "zh";
+  ctx.save();
+  renderAll();
 });
-($("pos") as HTMLInputElement).value = state.position;
-render();
-void search();
+for (const s of SCREENS) $(`tab-${s}`).addEventListener("click", () => void show(s));
+
+applyTheme(ctx.settings.theme);
+ctx.transport
+  .vocab()
+  .then((v) => (ctx.labels = new Labels(v)))
+  .catch(() => undefined)
+  .finally(renderAll);

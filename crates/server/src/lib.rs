@@ -156,7 +156,11 @@ pub fn router(store: Arc<dyn CatalogStore>, ui: Option<&Path>) -> Router {
 
 /// Station text is untrusted: the UI renders it as text, and the browser is told to run only
 /// this origin's own scripts and styles.
-const CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+/// Scripts only from this server; the map's worker from a Blob URL; map tiles from HTTPS sources
+/// (fetched by the map as data, never run).
+const CSP: &str = "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src blob:; \
+     img-src 'self' data: blob: https:; connect-src 'self' https:; object-src 'none'; base-uri 'none'; \
+     frame-ancestors 'none'";
 
 async fn not_found() -> error::ApiError {
     error::ApiError::new(

@@ -1,0 +1,100 @@
+// Along my route: a GPX/GeoJSON file (or a straight line to a destination) and the stations
+// within N km of it, in the order the driver reaches them.
+import type { Context } from "./context";
+import { el, field, select } from "./dom";
+import { t } from "./i18n";
+import type { StationList } from "./list";
+
+/** A GeoJSON line from here to there, for "pick a destination" (no road routing offline). */
+export function straightLine(from: { lat: number; lon: number }, to: { lat: number; lon: number }): string {
+  return JSON.stringify({ type: "LineString", coordinates: [[from.lon, from.lat], [to.lon, to.lat]] });
+}
+
+export function renderAlong(root: HTMLElement, list: StationList, ctx: Context) {
+  const lang = ctx.lang;
+  const status = el("p", "status");
+  status.setAttribute("aria-live", "polite");
+  let route: string | null = null;
+  let routeName = "";
+
+  const run = async () => {
+    if (!route) {
+      status.textContent = t("routeNone", lang);
+      list.show([]);
+      return;
+    }
+    try {
+      const s = ctx.settings;
+      const hits = await ctx.transport.along(route, s.routeWithinKm, { kinds: s.kinds, services: s.services, openNow: s.openNow });
+      status.textContent = `${routeName}: ${hits.length ? t("found", lang, { n: hits.length }) : t("none", lang)}`;
+      list.show(hits);
+    } catch (e) {
+      status.className = "status error";
+      status.textContent = (e as Error).message;
+    }
+  };
+
+  const file = el("input");
+  file.type = "file";
+  file.id = "route-file";
+  file.accept = ".gpx,.geojson,.json,application/gpx+xml,application/geo+json";
+  file.onchange = async () => {
+    const f = file.files?.[0];
+    if (!f) return;
+    route = await f.text();
+    routeName = f.name;
+    status.className = "status";
+    await run();
+  };
+
+  const dest = el("input");
+  dest.type = "search";
+  dest.id = "destination";
+  dest.placeholder = t("searchPlace", lang);
+  const choices = el("ul", "choices");
+  const destForm = el("form", "row");
+  const go = el("button", "secondary", t("search", lang));
+  go.type = "submit";
+  destForm.append(dest, go);
+  destForm.onsubmit = async (e) => {
+    e.preventDefault();
+    const from = ctx.settings.position;
+    if (!from || !dest.value.trim()) return;
+    const places = await ctx.transport.places(dest.value.trim()).catch(() => []);
+    choices.replaceChildren(
+      ...places.slice(0, 6).map((p) => {
+        const li = el("li");
+        const b = el("button", "choice", `🏁 ${p.full_name}`);
+        b.type = "button";
+        b.onclick = () => {
+          route = straightLine(from, p);
+          routeName = `→ ${p.full_name}`;
+          choices.replaceChildren();
+          void run();
+        };
+        li.append(b);
+        return li;
+      }),
+    );
+  };
+
+  const within = select(
+    [1, 2, 5, 10, 20].map((n) => [String(n), t("withinKm", lang, { n })]),
+    String(ctx.settings.routeWithinKm),
+    (v) => {
+      ctx.settings.routeWithinKm = Number(v);
+      ctx.save();
+      void run();
+    },
+  );
+  within.id = "route-within";
+
+  root.replaceChildren(
+    field(t("route", lang), file),
+    field(t("orDestination", lang), destForm),
+    choices,
+    field(t("routeWithin", lang), within),
+    status,
+  );
+  list.show([]);
+}

@@ -1,0 +1,95 @@
+// A list of stations that stays smooth however long it is: only the rows near the viewport
+// exist in the DOM (fixed row height, absolutely placed).
+import type { Context } from "./context";
+import { el } from "./dom";
+import { compass, distance, freshness, openState } from "./format";
+import { icon } from "./icons";
+import { t } from "./i18n";
+import type { Hit } from "./transport";
+
+export const ROW_HEIGHT = 148;
+const OVERSCAN = 6;
+
+function row(h: Hit, ctx: Context): HTMLLIElement {
+  const lang = ctx.lang;
+  const li = el("li", "station");
+  li.tabIndex = 0;
+  li.dataset.id = h.id;
+  const top = el("div", "top");
+  top.append(el("span", `kind kind-${h.kind}`, ctx.labels.of(h.kind, lang)));
+  if (h.source === "synthetic") top.append(el("span", "synthetic", t("synthetic", lang)));
+  top.append(el("span", "fresh", t("updated", lang, { when: freshness(h.updated_at, lang) })));
+  li.append(top, el("div", "name", h.name));
+  const meta = el("div", "meta");
+  if (h.distance_m !== null && h.along_m === undefined) {
+    const arrow = el("span", "arrow", "↑");
+    arrow.style.transform = `rotate(${h.bearing_deg ?? 0}deg)`;
+    arrow.setAttribute("aria-hidden", "true");
+    meta.append(arrow, el("span", "distance", `${distance(h.distance_m)} ${compass(h.bearing_deg ?? 0, lang)}`));
+  }
+  if (h.along_m !== undefined && h.offset_m !== undefined) {
+    meta.append(el("span", "distance", t("alongRoute", lang, { along: distance(h.along_m), off: distance(h.offset_m) })));
+  }
+  const open = openState(h, lang);
+  meta.append(el("span", `open ${open.tone}`, open.text));
+  if (h.free_truck_spaces !== null) meta.append(el("span", "trucks", `🚛 ${t("truckSpaces", lang)} ${h.free_truck_spaces}`));
+  const services = el("div", "services");
+  for (const s of h.services) {
+    const i = el("span", "svc", icon(s));
+    i.title = ctx.labels.of(s, lang);
+    i.setAttribute("role", "img");
+    i.setAttribute("aria-label", i.title);
+    services.append(i);
+  }
+  li.append(meta, services);
+  li.onclick = () => ctx.showStation(h);
+  li.onkeydown = (e) => {
+    if (e.key === "Enter") ctx.showStation(h);
+  };
+  return li;
+}
+
+/** Shows `hits` in `list` (an <ol>), rendering only what is near the viewport. */
+export class StationList {
+  private hits: Hit[] = [];
+  private first = -1;
+  private last = -1;
+
+  constructor(
+    private readonly list: HTMLOListElement,
+    private readonly ctx: Context,
+  ) {
+    const update = () => this.paint(false);
+    window.addEventListener("scroll", update, { passive: true });
+    window.addEventListener("resize", update, { passive: true });
+  }
+
+  show(hits: Hit[]) {
+    this.hits = hits;
+    this.list.style.height = `${hits.length * ROW_HEIGHT}px`;
+    this.paint(true);
+  }
+
+  /** How many rows exist in the DOM (for tests of the virtualization). */
+  get rendered(): number {
+    return this.list.children.length;
+  }
+
+  private paint(force: boolean) {
+    if (this.list.offsetParent === null && !force) return;
+    const top = this.list.getBoundingClientRect().top;
+    const first = Math.max(0, Math.floor(-top / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(this.hits.length, Math.ceil((window.innerHeight - top) / ROW_HEIGHT) + OVERSCAN);
+    if (!force && first === this.first && last === this.last) return;
+    this.first = first;
+    this.last = last;
+    const rows = this.hits.slice(first, last).map((h, i) => {
+      const li = row(h, this.ctx);
+      li.style.top = `${(first + i) * ROW_HEIGHT}px`;
+      li.setAttribute("aria-posinset", String(first + i + 1));
+      li.setAttribute("aria-setsize", String(this.hits.length));
+      return li;
+    });
+    this.list.replaceChildren(...rows);
+  }
+}

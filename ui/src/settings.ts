@@ -1,0 +1,163 @@
+// Settings: language, display, basemap, and the offline catalog with its sync.
+import type { Context } from "./context";
+import { button, el, field, select } from "./dom";
+import { bytes, freshness } from "./format";
+import { type Lang, t } from "./i18n";
+import type { Theme, Tiles } from "./state";
+import type { Datum } from "./transport";
+
+export function applyTheme(theme: Theme) {
+  if (theme === "auto") delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+}
+
+async function catalogFacts(ctx: Context, into: HTMLElement) {
+  const lang = ctx.lang;
+  try {
+    const info = await ctx.transport.info();
+    into.replaceChildren(
+      el(
+        "p",
+        "facts",
+        t("catalogFacts", lang, {
+          n: info.stations.toLocaleString(lang === "zh" ? "zh-CN" : "en"),
+          size: info.file_bytes ? bytes(info.file_bytes) : "—",
+          when: info.last_updated ? freshness(info.last_updated, lang) : "—",
+        }),
+      ),
+    );
+    if (info.synthetic > 0) into.append(el("p", "synthetic", t("syntheticShare", lang, { p: Math.round(info.synthetic_share * 100) })));
+  } catch (e) {
+    into.replaceChildren(el("p", "error", (e as Error).message));
+  }
+}
+
+function syncSection(ctx: Context, facts: HTMLElement): HTMLElement {
+  const lang = ctx.lang;
+  const section = el("section", "card");
+  section.append(el("h2", "", t("server", lang)));
+  const syncing = ctx.transport.syncing;
+  if (!syncing) {
+    section.append(el("p", "muted", t("syncServerOnly", lang)));
+    return section;
+  }
+  const server = el("input");
+  server.id = "sync-server";
+  server.type = "url";
+  server.placeholder = "https://catalog.example.cn";
+  const key = el("input");
+  key.id = "sync-key";
+  key.autocomplete = "off";
+  const waiting = el("p", "muted");
+  const bar = el("progress");
+  bar.hidden = true;
+  const result = el("p", "result");
+  result.setAttribute("role", "status");
+  const refresh = async () => {
+    const s = await syncing.state();
+    if (!server.value) server.value = s.server ?? "";
+    if (!key.value) key.value = s.key ?? "";
+    waiting.textContent = t("syncWaiting", lang, { e: s.pending_edits, r: s.pending_reports });
+  };
+  const now = button(t("syncNow", lang), async () => {
+    now.disabled = true;
+    bar.hidden = false;
+    bar.removeAttribute("value");
+    result.className = "result";
+    result.textContent = t("syncing", lang);
+    try {
+      const r = await syncing.sync(server.value.trim() || null, key.value.trim() || null, (p) => {
+        if (p.total > 0) {
+          bar.max = p.total;
+          bar.value = p.done;
+        }
+      });
+      result.className = "result ok";
+      result.textContent = r.up_to_date
+        ? t("syncUpToDate", lang, { seq: r.seq })
+        : t("syncDone", lang, { seq: r.seq, n: r.upserts, d: r.deletes });
+      await catalogFacts(ctx, facts);
+    } catch (e) {
+      result.className = "result error";
+      result.textContent = (e as Error).message;
+    } finally {
+      now.disabled = false;
+      bar.hidden = true;
+      await refresh();
+    }
+  }, "primary");
+  now.id = "sync-now";
+  section.append(field(t("server", lang), server), field(t("serverKey", lang), key), now, bar, result, waiting);
+  void refresh();
+  return section;
+}
+
+export function renderSettings(root: HTMLElement, ctx: Context, rerender: () => void) {
+  const lang = ctx.lang;
+  const s = ctx.settings;
+  const general = el("section", "card");
+  const language = select([["zh", "中文"], ["en", "English"]], s.lang, (v) => {
+    s.lang = v as Lang;
+    ctx.save();
+    rerender();
+  });
+  language.id = "language";
+  const theme = select(
+    [["auto", t("themeAuto", lang)], ["light", t("themeLight", lang)], ["dark", t("themeDark", lang)], ["contrast", t("themeContrast", lang)]],
+    s.theme,
+    (v) => {
+      s.theme = v as Theme;
+      ctx.save();
+      applyTheme(s.theme);
+    },
+  );
+  theme.id = "theme";
+  general.append(field(t("language", lang), language), field(t("theme", lang), theme));
+
+  const tiles = el("section", "card");
+  const key = el("input");
+  key.value = s.tilesKey;
+  key.onchange = () => {
+    s.tilesKey = key.value.trim();
+    ctx.save();
+  };
+  const url = el("input");
+  url.type = "url";
+  url.placeholder = "https://…/{z}/{x}/{y}.png";
+  url.value = s.tilesUrl;
+  url.onchange = () => {
+    s.tilesUrl = url.value.trim();
+    ctx.save();
+  };
+  const datum = select([["wgs84", t("wgs84", lang)], ["gcj02", t("gcj02", lang)]], s.tilesDatum, (v) => {
+    s.tilesDatum = v as Datum;
+    ctx.save();
+  });
+  const keyField = field(t("tilesKey", lang), key);
+  const urlField = field(t("tilesUrl", lang), url);
+  const datumField = field(t("datum", lang), datum);
+  const showFields = () => {
+    keyField.hidden = s.tiles !== "tianditu";
+    urlField.hidden = datumField.hidden = s.tiles !== "custom";
+  };
+  const source = select(
+    [["none", t("tilesNone", lang)], ["tianditu", t("tilesTianditu", lang)], ["amap", t("tilesAmap", lang)], ["custom", t("tilesCustom", lang)]],
+    s.tiles,
+    (v) => {
+      s.tiles = v as Tiles;
+      ctx.save();
+      showFields();
+    },
+  );
+  source.id = "tiles";
+  showFields();
+  tiles.append(el("h2", "", t("tiles", lang)), field(t("tiles", lang), source), keyField, urlField, datumField);
+
+  const catalog = el("section", "card");
+  const facts = el("div", "catalog-facts");
+  facts.id = "catalog-facts";
+  catalog.append(el("h2", "", t("catalog", lang)), facts);
+  void catalogFacts(ctx, facts);
+
+  root.replaceChildren(general, tiles, catalog, syncSection(ctx, facts));
+}
