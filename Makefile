@@ -1,20 +1,32 @@
-# Waystation (歇脚). `make run` sets up and runs the CLI; `make test` sets up and runs every check.
+# Waystation (歇脚). `make run` sets up and opens the desktop app; `make test` sets up and runs every check.
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-# What `make run` asks: the ten nearest stations to Shenzhen's civic centre.
+# What `make cli` asks: the ten nearest stations to Shenzhen's civic centre.
 ARGS ?= near 22.543,114.058 -n 10
 
-.PHONY: setup run build ui test bench
+.PHONY: setup run app build cli serve ui test bench
 
 setup:
 	@scripts/setup.sh
 
+# The desktop app (release), with the built UI compiled in.
+app: setup ui
+	cargo build --release -p waystation-app
+
+run: app
+	./target/release/waystation-app
+
+# The `waystation` command.
 build: setup
 	cargo build --release -p waystation-cli
 
-run: build
+cli: build
 	./target/release/waystation $(ARGS)
+
+# The second way in: the same UI in a browser, over `waystation serve`.
+serve: build ui
+	./target/release/waystation serve --addr 127.0.0.1:8080 --ui ui/dist
 
 # The web UI: installed from the lock file, type-checked and built into ui/dist.
 ui: setup

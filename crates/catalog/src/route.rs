@@ -329,11 +329,10 @@ mod tests {
         assert_eq!(Route::from_text(gpx).unwrap().points().len(), 2);
         let line = r#"{"type":"LineString","coordinates":[[114,22.5],[114.1,22.6]]}"#;
         assert_eq!(Route::from_text(line).unwrap().start().lat, 22.5);
-        assert!(
-            Route::from_text(r#"{"type":"Point","coordinates":[1,2]}"#)
-                .unwrap_err()
-                .contains("at least 2 points")
-        );
+        let point = Route::from_text(r#"{"type":"Point","coordinates":[1,2]}"#).unwrap_err();
+        assert_eq!(point, "no LineString or MultiLineString found");
+        let one = Route::from_text(r#"{"type":"LineString","coordinates":[[1,2]]}"#).unwrap_err();
+        assert_eq!(one, "a route needs at least 2 points, found 1");
         assert!(Route::from_text("nonsense").is_err());
     }
 
