@@ -330,7 +330,12 @@ pub fn run() {
     with_commands(builder)
         .setup(|app| {
             let path = app.path().app_data_dir()?.join("catalog.sqlite");
-            let catalog = Catalog::open_or_seed(&path, &mut Silent)?;
+            // First launch: the catalog that ships with the app is copied into place.
+            let bundled = app
+                .path()
+                .resolve("catalog.sqlite", tauri::path::BaseDirectory::Resource)
+                .ok();
+            let catalog = Catalog::open_or_copy(&path, bundled.as_deref(), &mut Silent)?;
             app.manage(AppCatalog::new(catalog));
             Ok(())
         })

@@ -120,6 +120,8 @@ async function searchNearby() {
     });
     $("status").textContent = lastHits.length ? t("found", ctx.lang, { n: lastHits.length }) : t("none", ctx.lang);
     nearbyList.show(lastHits);
+    // When the first list appeared, in ms since the page started (read by the launch benchmark).
+    document.body.dataset.firstListMs ??= String(Math.round(performance.now()));
     $("synthetic-note").hidden = !lastHits.some((h) => h.source === "synthetic");
   } catch (e) {
     error.hidden = false;

@@ -121,6 +121,26 @@ pub struct MapPoints {
     pub lon: Vec<f64>,
 }
 
+/// Creates `path` by filling a temporary file beside it and renaming it into place, so an
+/// interrupted first run never leaves a half-made catalog behind.
+fn create_atomically(path: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("creating");
+    // A leftover from an interrupted run is incomplete by definition.
+    for leftover in [
+        tmp.clone(),
+        tmp.with_extension("creating-wal"),
+        tmp.with_extension("creating-shm"),
+    ] {
+        let _ = std::fs::remove_file(leftover);
+    }
+    fill(&tmp)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
 /// Appends to the audit log inside the caller's transaction.
 pub fn audit(
     tx: &rusqlite::Transaction<'_>,
@@ -151,34 +171,45 @@ impl Catalog {
     }
 
     /// Opens the catalog at `path`, first creating it from the built-in synthetic seed if the
-    /// file does not exist. Seeding writes a temporary file and renames it, so an interrupted
-    /// first run never leaves a half-filled catalog behind.
+    /// file does not exist.
     pub fn open_or_seed(path: &Path, progress: &mut dyn Progress) -> Result<Catalog> {
         if !path.exists() {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)?;
-            }
-            let tmp = path.with_extension("seeding");
-            // A leftover from an interrupted seed is incomplete by definition.
-            for leftover in [
-                tmp.clone(),
-                tmp.with_extension("seeding-wal"),
-                tmp.with_extension("seeding-shm"),
-            ] {
-                let _ = std::fs::remove_file(leftover);
-            }
-            {
-                let mut seeded = Catalog::open(&tmp)?;
-                let stations = synthetic::generate(DEFAULT_SEED_COUNT, synthetic::DEFAULT_SEED);
-                seeded.import(stations, progress)?;
-                seeded
-                    .store
-                    .conn()
-                    .pragma_update(None, "journal_mode", "DELETE")?;
-            }
-            std::fs::rename(&tmp, path)?;
+            Catalog::write_seed(path, progress)?;
         }
         Catalog::open(path)
+    }
+
+    /// Opens the catalog at `path`, first copying the catalog the app ships with (`bundled`)
+    /// there if the file does not exist; without a bundled file, seeds one as
+    /// [`Catalog::open_or_seed`] does. A bundled file of an older schema is brought forward
+    /// when it is opened.
+    pub fn open_or_copy(
+        path: &Path,
+        bundled: Option<&Path>,
+        progress: &mut dyn Progress,
+    ) -> Result<Catalog> {
+        match bundled.filter(|b| b.is_file()) {
+            Some(bundled) if !path.exists() => {
+                create_atomically(path, |tmp| Ok(std::fs::copy(bundled, tmp).map(drop)?))?;
+                Catalog::open(path)
+            }
+            _ => Catalog::open_or_seed(path, progress),
+        }
+    }
+
+    /// Writes the built-in synthetic seed catalog to `path` (a single self-contained file).
+    pub fn write_seed(path: &Path, progress: &mut dyn Progress) -> Result<()> {
+        create_atomically(path, |tmp| {
+            let mut seeded = Catalog::open(tmp)?;
+            let stations = synthetic::generate(DEFAULT_SEED_COUNT, synthetic::DEFAULT_SEED);
+            seeded.import(stations, progress)?;
+            // One file, no -wal beside it: it may be copied or shipped as it is.
+            seeded
+                .store
+                .conn()
+                .pragma_update(None, "journal_mode", "DELETE")?;
+            Ok(())
+        })
     }
 
     pub fn path(&self) -> &Path {

@@ -479,12 +479,52 @@ fn seeds_the_default_catalog_once_from_the_built_in_synthetic_data() {
         .find(|k| k.kind == Kind::WarmBee)
         .expect("warm bee");
     assert_eq!(wb.count, 150);
-    assert!(!path.with_extension("seeding").exists());
+    assert!(!path.with_extension("creating").exists());
     drop(catalog);
     // A second open keeps what is there.
     let again = Catalog::open_or_seed(&path, &mut Silent).expect("reopen");
     assert_eq!(
         again.station("syn-wb-000001").expect("station").source,
         Source::Synthetic
+    );
+}
+
+#[test]
+fn the_app_copies_its_bundled_catalog_on_first_launch_and_keeps_it_after() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bundled = dir.path().join("resources").join("catalog.sqlite");
+    {
+        let (_d, mut small) = temp_catalog();
+        small
+            .import(read(&csv(&GOOD)).expect("valid"), &mut Silent)
+            .expect("import");
+        std::fs::create_dir_all(bundled.parent().expect("dir")).expect("mkdir");
+        // What ships is one self-contained file.
+        small
+            .conn()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .expect("checkpoint");
+        std::fs::copy(small.path(), &bundled).expect("copy");
+    }
+    let data = dir.path().join("data").join("catalog.sqlite");
+    let mut first = Catalog::open_or_copy(&data, Some(&bundled), &mut Silent).expect("copy");
+    assert_eq!(
+        first.len(),
+        3,
+        "the bundled catalog, not the 30,000-station seed"
+    );
+    first.delete_station("a1", "test").expect("delete");
+    drop(first);
+    // Later launches open what is there; the bundled file is untouched.
+    let later = Catalog::open_or_copy(&data, Some(&bundled), &mut Silent).expect("reopen");
+    assert_eq!(later.len(), 2);
+    assert_eq!(Catalog::open(&bundled).expect("bundled").len(), 3);
+    // Without a bundled file (a plain `cargo run` of a build that has none) the seed is made.
+    let other = dir.path().join("other").join("catalog.sqlite");
+    let missing = dir.path().join("nothing-here.sqlite");
+    let seeded = Catalog::open_or_copy(&other, Some(&missing), &mut Silent).expect("seed");
+    assert_eq!(
+        seeded.len(),
+        waystation_catalog::catalog::DEFAULT_SEED_COUNT
     );
 }

@@ -1159,6 +1159,15 @@ fn problem_reports_wait_for_the_next_sync_and_reach_the_admins() {
         .expect("json");
     assert_eq!(only.as_array().map(Vec::len), Some(1));
     assert_eq!(only[0]["service"], "shower");
+
+    // Reports are anonymous, so one address may send only so many (30 per 15 minutes).
+    let statuses: Vec<u16> = (0..40)
+        .map(|_| post(json!({"station_id": "syn-ws-000005", "problem": "closed"})))
+        .collect();
+    let first_refused = statuses.iter().position(|s| *s == 429).expect("a limit");
+    assert!(statuses[..first_refused].iter().all(|s| *s == 202));
+    assert!(statuses[first_refused..].iter().all(|s| *s == 429));
+    assert!(first_refused < 30, "{statuses:?}");
 }
 
 #[test]

@@ -18,7 +18,7 @@ use waystation_catalog::snapshot::{CREATED_HEADER, DIGEST_HEADER, SEQ_HEADER, SI
 use waystation_catalog::{Ahead, BBox, Crs, Filter, Kind, LatLon, Service, Station, Status};
 
 use crate::error::ApiError;
-use crate::limiter::LoginLimiter;
+use crate::limiter::RateLimits;
 use crate::store::{CatalogStore, Stale};
 
 /// Fields an operator may change on the stations assigned to them.
@@ -33,7 +33,7 @@ pub const OPERATOR_FIELDS: [&str; 6] = [
 
 pub struct AppState {
     pub store: Arc<dyn CatalogStore>,
-    pub limiter: LoginLimiter,
+    pub limiter: RateLimits,
 }
 
 pub type Shared = State<Arc<AppState>>;
@@ -337,11 +337,21 @@ pub async fn places(
 #[utoipa::path(post, path = "/v1/reports", request_body = inline(Object),
     responses((status = 202, description = "The report is kept for the catalog's admins: {\"id\": N}"),
               (status = 404, description = "No such station", body = crate::error::ErrorBody),
-              (status = 422, description = "A service_missing report without `service`, or a note over 500 characters", body = crate::error::ErrorBody)))]
+              (status = 422, description = "A service_missing report without `service`, or a note over 500 characters", body = crate::error::ErrorBody),
+              (status = 429, description = "Too many reports from this address", body = crate::error::ErrorBody)))]
 pub async fn report(
     State(app): Shared,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiJson(r): ApiJson<waystation_catalog::reports::Report>,
 ) -> Result<Response, ApiError> {
+    if let Some(wait) = app.limiter.report(addr.ip()) {
+        return Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, HeaderValue::from(wait))],
+            Json(json!({"code": "too_many_reports", "message": format!("too many reports from this address; try again in {wait} s")})),
+        )
+            .into_response());
+    }
     let store = app.store.clone();
     let id = blocking(move || store.report(&r)).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"id": id}))).into_response())

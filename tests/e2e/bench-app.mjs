@@ -1,0 +1,145 @@
+// The app's figures for BENCHMARKS.md (run by scripts/bench-app.sh under Xvfb): launch to the first
+// list, memory with the map open against a minimal Tauri app measured the same way, and the map's
+// time to first render with a large catalog. Each app runs through tauri-driver + WebKitWebDriver.
+// Usage: node bench-app.mjs APP MINIMAL DATA_30K DATA_200K
+import { spawn } from "node:child_process";
+import { readFileSync, readdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const [app, minimal, data30k, data200k] = process.argv.slice(2);
+const port = 4446;
+const base = `http://127.0.0.1:${port}`;
+
+async function wd(method, path, body) {
+  const resp = await fetch(`${base}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await resp.json();
+  if (!resp.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json)}`);
+  return json.value;
+}
+
+async function until(fn, ms = 120_000, every = 10) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => null);
+    if (v) return v;
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** A WebDriver session on `binary` with its data under `dataHome`. */
+async function withApp(binary, dataHome, work) {
+  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(port + 1)], {
+    stdio: "ignore",
+    env: { ...process.env, XDG_DATA_HOME: dataHome, NO_AT_BRIDGE: "1" },
+  });
+  try {
+    await until(async () => (await fetch(`${base}/status`)).ok, 20_000, 50);
+    const t0 = performance.now();
+    const { sessionId } = await wd("POST", "/session", { capabilities: { alwaysMatch: { "tauri:options": { application: binary } } } });
+    try {
+      return await work(sessionId, t0);
+    } finally {
+      await wd("DELETE", `/session/${sessionId}`).catch(() => {});
+    }
+  } finally {
+    driver.kill();
+    await sleep(500);
+  }
+}
+
+const css = (value) => ({ using: "css selector", value });
+async function find(s, selector) {
+  const found = await wd("POST", `/session/${s}/elements`, css(selector));
+  return found.length ? Object.values(found[0])[0] : null;
+}
+async function attr(s, selector, name) {
+  const el = await find(s, selector);
+  return el ? wd("GET", `/session/${s}/element/${el}/attribute/${name}`) : null;
+}
+async function click(s, selector) {
+  await wd("POST", `/session/${s}/element/${await find(s, selector)}/click`, {});
+}
+
+/** Proportional set size (kB) of a process and all its descendants (the web processes). */
+function treePss(name) {
+  const procs = readdirSync("/proc").filter((p) => /^\d+$/.test(p));
+  const parent = new Map();
+  const comm = new Map();
+  for (const p of procs) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      parent.set(p, stat.slice(close + 2).split(" ")[1]);
+      comm.set(p, stat.slice(stat.indexOf("(") + 1, close));
+    } catch {}
+  }
+  const roots = procs.filter((p) => comm.get(p) === name.slice(0, 15));
+  const inTree = (p) => {
+    for (let q = p; q && q !== "1" && q !== "0"; q = parent.get(q)) if (roots.includes(q)) return true;
+    return false;
+  };
+  let kb = 0;
+  const members = [];
+  for (const p of procs.filter(inTree)) {
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, "utf8"));
+      kb += Number(m?.[1] ?? 0);
+      members.push(comm.get(p));
+    } catch {}
+  }
+  return { mb: Math.round(kb / 1024), members: members.join(", ") };
+}
+
+// 1. Launch to the first list, warm (the catalog exists) and first launch (seeded from scratch).
+const warm = [];
+const inPage = [];
+for (let i = 0; i < 5; i++) {
+  await withApp(app, data30k, async (s, t0) => {
+    await until(() => find(s, ".station"), 60_000, 5);
+    warm.push(Math.round(performance.now() - t0));
+    inPage.push(Number(await attr(s, "body", "data-first-list-ms")));
+  });
+}
+console.log(`launch to first list (warm, 30,000 stations): median ${median(warm)} ms over ${warm.length} [${warm.join(", ")}] (from the WebDriver session request; the page itself: median ${median(inPage)} ms from its start)`);
+const first = [];
+for (let i = 0; i < 3; i++) {
+  await withApp(app, mkdtempSync(join(tmpdir(), "ws-first-")), async (s, t0) => {
+    await until(() => find(s, ".station"), 60_000, 5);
+    first.push(Math.round(performance.now() - t0));
+  });
+}
+console.log(`launch to first list (first launch, seeding 30,000 stations): median ${median(first)} ms [${first.join(", ")}]`);
+
+// 2. Memory: the app with the map open, the app on its first screen, a minimal Tauri app.
+const memory = async (binary, data, setup) =>
+  withApp(binary, data, async (s) => {
+    await setup(s);
+    await sleep(3000);
+    return treePss(binary.split("/").pop());
+  });
+const withMap = await memory(app, data30k, async (s) => {
+  await until(() => find(s, ".station"));
+  await click(s, "#tab-map");
+  await until(() => attr(s, "#map", "data-render-ms"));
+});
+const nearby = await memory(app, data30k, (s) => until(() => find(s, ".station")));
+const anchor = await memory(minimal, data30k, () => sleep(2000));
+console.log(`memory (PSS of the process and its web processes): app with the map open ${withMap.mb} MB; app on the nearby list ${nearby.mb} MB; minimal Tauri app ${anchor.mb} MB (${anchor.members}); ratio map/minimal ${(withMap.mb / anchor.mb).toFixed(2)}`);
+
+// 3. The map with the large catalog: time to first render, then a zoom into a cluster.
+await withApp(app, data200k, async (s) => {
+  await until(() => find(s, ".station"));
+  await click(s, "#tab-map");
+  const ms = await until(() => attr(s, "#map", "data-render-ms"), 120_000, 20);
+  const points = await attr(s, "#map", "data-points");
+  console.log(`map first render with ${Number(points).toLocaleString("en")} stations: ${ms} ms (from opening the map screen: load MapLibre, read the points, cluster, draw)`);
+});
