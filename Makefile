@@ -10,12 +10,12 @@ ARGS ?= near 22.543,114.058 -n 10
 setup:
 	@scripts/setup.sh
 
-# The desktop app (release), with the built UI compiled in.
+# The desktop app (the size-first `app` profile), with the built UI compiled in.
 app: setup ui
-	cargo build --release -p waystation-app
+	cargo build --profile app -p waystation-app
 
 run: app
-	./target/release/waystation-app
+	./target/app/waystation-app
 
 # The `waystation` command.
 build: setup
@@ -51,3 +51,4 @@ test: setup ui
 bench: setup
 	scripts/bench.sh
 	scripts/bench-server.sh
+	scripts/bench-app.sh

@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 (cd ui && npm ci --no-audit --no-fund --silent && npm run build --silent >/dev/null)
-cargo build --release -q -p waystation-app -p waystation-cli
-cargo build --release -q -p waystation-app --example minimal
+cargo build --release -q -p waystation-cli
+cargo build --profile app -q -p waystation-app
+# The anchor: a minimal Tauri app built the same way.
+cargo build --profile app -q -p waystation-app --example minimal
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -20,9 +22,9 @@ main_js=$(ls ui/dist/assets/index-*.js); main_css=$(ls ui/dist/assets/index-*.cs
 map_js=$(ls ui/dist/assets/map-*.js); worker=$(ls ui/dist/assets/maplibre-gl-worker-*.mjs)
 echo "UI without the map library: $(( $(gz ui/dist/index.html) + $(gz "$main_js") + $(gz "$main_css") )) bytes gzipped (html + js + css)"
 echo "map chunk (MapLibre GL + map.ts): $(gz "$map_js") bytes gzipped; its worker $(gz "$worker") bytes gzipped"
-echo "release binary (stripped by the release profile): $(stat -c %s target/release/waystation-app) bytes"
-(cd src-tauri && npx --yes @tauri-apps/cli@2.12 build --bundles deb >"$work/deb.log" 2>&1) || { tail -20 "$work/deb.log"; exit 1; }
-deb=$(ls target/release/bundle/deb/*.deb)
+echo "app binary (profile app, stripped): $(stat -c %s target/app/waystation-app) bytes; minimal Tauri app: $(stat -c %s target/app/examples/minimal) bytes"
+(cd src-tauri && npx --yes @tauri-apps/cli@2.12 build --bundles deb -- --profile app >"$work/deb.log" 2>&1) || { tail -20 "$work/deb.log"; exit 1; }
+deb=$(ls target/app/bundle/deb/*.deb)
 echo ".deb bundle: $(stat -c %s "$deb") bytes ($(basename "$deb"))"
 
 echo "## catalogs"
@@ -35,5 +37,5 @@ cp "$work/cli/waystation/catalog.sqlite" "$work/d30k/org.waystation.app/catalog.
 echo "## app (under Xvfb, through tauri-driver)"
 (cd tests/e2e && npm ci --no-audit --no-fund --silent)
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- env NO_AT_BRIDGE=1 \
-  node tests/e2e/bench-app.mjs "$PWD/target/release/waystation-app" "$PWD/target/release/examples/minimal" \
+  node tests/e2e/bench-app.mjs "$PWD/target/app/waystation-app" "$PWD/target/app/examples/minimal" \
   "$work/d30k" "$work/d200k" 2> >(grep -v -e '^dbus-daemon' -e 'portal' -e 'atspi' -e '^$' -e 'WARNING' >&2)

@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { css, until, wd as webdriver } from "./webdriver.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const app = process.env.WAYSTATION_APP ?? join(root, "target/debug/waystation-app");
@@ -20,30 +21,7 @@ const base = `http://127.0.0.1:${port}`;
 let driver;
 let session;
 
-async function wd(method, path, body) {
-  const resp = await fetch(`${base}${path}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await resp.json();
-  if (!resp.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json)}`);
-  return json.value;
-}
-
-async function until(what, fn, ms = 60_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      if (Date.now() > end) throw e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const wd = (method, path, body) => webdriver(base, method, path, body);
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
@@ -65,8 +43,6 @@ after(async () => {
   if (session) await wd("DELETE", `/session/${session}`).catch(() => {});
   driver?.kill();
 });
-
-const css = (selector) => ({ using: "css selector", value: selector });
 
 async function element(selector) {
   return Object.values(await wd("POST", `/session/${session}/element`, css(selector)))[0];

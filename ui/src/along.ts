@@ -1,7 +1,7 @@
 // Along my route: a GPX/GeoJSON file (or a straight line to a destination) and the stations
 // within N km of it, in the order the driver reaches them.
 import type { Context } from "./context";
-import { el, field, select } from "./dom";
+import { el, field, searchBox, select } from "./dom";
 import { t } from "./i18n";
 import type { StationList } from "./list";
 
@@ -47,20 +47,11 @@ export function renderAlong(root: HTMLElement, list: StationList, ctx: Context) 
     await run();
   };
 
-  const dest = el("input");
-  dest.type = "search";
-  dest.id = "destination";
-  dest.placeholder = t("searchPlace", lang);
   const choices = el("ul", "choices");
-  const destForm = el("form", "row");
-  const go = el("button", "secondary", t("search", lang));
-  go.type = "submit";
-  destForm.append(dest, go);
-  destForm.onsubmit = async (e) => {
-    e.preventDefault();
+  const destForm = searchBox("destination", t("searchPlace", lang), t("search", lang), async (text) => {
     const from = ctx.settings.position;
-    if (!from || !dest.value.trim()) return;
-    const places = await ctx.transport.places(dest.value.trim()).catch(() => []);
+    if (!from) return;
+    const places = await ctx.transport.places(text).catch(() => []);
     choices.replaceChildren(
       ...places.slice(0, 6).map((p) => {
         const li = el("li");
@@ -76,7 +67,7 @@ export function renderAlong(root: HTMLElement, list: StationList, ctx: Context) 
         return li;
       }),
     );
-  };
+  });
 
   const within = select(
     [1, 2, 5, 10, 20].map((n) => [String(n), t("withinKm", lang, { n })]),

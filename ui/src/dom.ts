@@ -34,3 +34,21 @@ export function select(options: [string, string][], value: string, onChange: (v:
   s.onchange = () => onChange(s.value);
   return s;
 }
+
+/** A one-line search: a search box and its button; `onSearch` gets the trimmed, non-empty text. */
+export function searchBox(id: string, placeholder: string, buttonText: string, onSearch: (text: string) => void): HTMLFormElement {
+  const input = el("input");
+  input.type = "search";
+  input.id = id;
+  input.placeholder = placeholder;
+  const go = el("button", "secondary", buttonText);
+  go.type = "submit";
+  const form = el("form", "row");
+  form.append(input, go);
+  form.onsubmit = (e) => {
+    e.preventDefault();
+    const text = input.value.trim();
+    if (text) onSearch(text);
+  };
+  return form;
+}

@@ -1,7 +1,7 @@
 // Where am I: the device's position where it can tell, and always a manual way — a place or
 // station by name, a tap on the map, or typed coordinates in WGS-84 or GCJ-02.
 import type { Context } from "./context";
-import { $, button, el, field, select } from "./dom";
+import { $, button, el, field, searchBox, select } from "./dom";
 import { parsePosition } from "./format";
 import { t } from "./i18n";
 import type { Datum, TauriInternals } from "./transport";
@@ -59,19 +59,8 @@ export function openLocation(ctx: Context, onPickOnMap: () => void) {
   );
 
   // By name: places first, then stations.
-  const query = el("input");
-  query.type = "search";
-  query.id = "place-query";
-  query.placeholder = t("searchPlace", lang);
   const results = el("ul", "choices");
-  const searchForm = el("form", "row");
-  const go = el("button", "secondary", t("search", lang));
-  go.type = "submit";
-  searchForm.append(query, go);
-  searchForm.onsubmit = async (e) => {
-    e.preventDefault();
-    const text = query.value.trim();
-    if (!text) return;
+  const searchForm = searchBox("place-query", t("searchPlace", lang), t("search", lang), async (text) => {
     const [places, stations] = await Promise.all([
       ctx.transport.places(text).catch(() => []),
       ctx.transport.search(text, ctx.settings.position).catch(() => []),
@@ -91,7 +80,7 @@ export function openLocation(ctx: Context, onPickOnMap: () => void) {
       ...stations.slice(0, 8).map((s) => choose(`⛺ ${s.name}`, s.lat, s.lon)),
     );
     if (!results.children.length) results.append(el("li", "muted", t("none", lang)));
-  };
+  });
 
   // Typed coordinates, in the datum the driver copied them from.
   let datum: Datum = "wgs84";
