@@ -1,11 +1,12 @@
 // The real app window: the debug build of src-tauri under Xvfb, driven over WebDriver by
 // tauri-driver and WebKitWebDriver. It must start offline from the bundled seed catalog and show
 // the nearby list, then the map (MapLibre with its worker from a Blob URL in WebKitGTK) and the
-// settings; screenshots go to tests/artifacts/window-*.png.
+// settings; then it syncs with a real `waystation serve` on 127.0.0.1 and shows an operator's edit.
+// Screenshots go to tests/artifacts/window-*.png.
 // Run inside `xvfb-run dbus-run-session` with NO_AT_BRIDGE=1 (see the Makefile's test-window).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -15,16 +16,38 @@ import { css, until, wd as webdriver } from "./webdriver.mjs";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const app = process.env.WAYSTATION_APP ?? join(root, "target/debug/waystation-app");
 const driverBin = process.env.TAURI_DRIVER ?? "tauri-driver";
+const cli = process.env.WAYSTATION_BIN ?? join(root, "target/debug/waystation");
 const artifacts = join(root, "tests/artifacts");
 const port = 4444;
 const base = `http://127.0.0.1:${port}`;
 let driver;
 let session;
+let server;
+let catalogServer;
 
 const wd = (method, path, body) => webdriver(base, method, path, body);
 
+/** A catalog server of 300 generated stations with an operator, ann. */
+async function startServer(work) {
+  const catalog = join(work, "server.sqlite");
+  const ws = (args, input = "") => {
+    const r = spawnSync(cli, ["--catalog", catalog, ...args], { input, encoding: "utf8" });
+    assert.equal(r.status, 0, `waystation ${args.join(" ")}: ${r.stderr}`);
+  };
+  ws(["gen", "--count", "300", "--seed", "7", "-o", join(work, "gen.csv")]);
+  ws(["import", join(work, "gen.csv")]);
+  ws(["admin", "add-user", "ann", "--role", "operator"], "ann-pass-1\n");
+  server = spawn(cli, ["--catalog", catalog, "serve", "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, RUST_LOG: "warn" } });
+  const banner = await new Promise((ok, fail) => {
+    server.stdout.on("data", (chunk) => /listening on/.test(String(chunk)) && ok(String(chunk)));
+    server.on("exit", (code) => fail(new Error(`server exited ${code}`)));
+  });
+  return { url: /(http:\/\/\S+)/.exec(banner)[1], key: /public_key=(\S+)/.exec(banner)[1], catalog, ws };
+}
+
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
+  catalogServer = await startServer(mkdtempSync(join(tmpdir(), "waystation-window-server-")));
   // A fresh data directory: the app must create its catalog from the built-in seed, offline.
   const data = mkdtempSync(join(tmpdir(), "waystation-window-"));
   driver = spawn(driverBin, ["--port", String(port)], {
@@ -42,6 +65,7 @@ before(async () => {
 after(async () => {
   if (session) await wd("DELETE", `/session/${session}`).catch(() => {});
   driver?.kill();
+  server?.kill();
 });
 
 async function element(selector) {
@@ -90,4 +114,66 @@ test("settings show the offline catalog's size and the sync form", async () => {
   assert.match(facts, /30,000 个站点/);
   await element("#sync-now");
   await screenshot("settings");
+});
+
+async function type(selector, text) {
+  const el = await element(selector);
+  await wd("POST", `/session/${session}/element/${el}/clear`, {});
+  await wd("POST", `/session/${session}/element/${el}/value`, { text });
+}
+
+async function click(selector) {
+  await wd("POST", `/session/${session}/element/${await element(selector)}/click`, {});
+}
+
+async function syncNow() {
+  await click("#tab-settings");
+  await until("the sync form", () => element("#sync-now"));
+  await type("#sync-server", catalogServer.url);
+  await type("#sync-key", catalogServer.key);
+  await click("#sync-now");
+  return until("the sync result", async () => {
+    const text = await textOf("#settings .result");
+    return /已同步|已是最新/.test(text) ? text : null;
+  });
+}
+
+test("sync now replaces the bundled catalog with the server's, and an operator's edit shows up after the next sync", async () => {
+  const first = await syncNow();
+  assert.match(first, /已同步到 #\d+/);
+  assert.match(await until("new facts", async () => {
+    const t = await textOf("#catalog-facts .facts");
+    return /^300 个站点/.test(t) ? t : null;
+  }), /^300 个站点/);
+  await screenshot("synced");
+
+  // The operator of the station nearest the app's position edits its notice on the server.
+  const near = await (await fetch(`${catalogServer.url}/v1/stations/near?lat=22.543&lon=114.058&k=1`)).json();
+  const id = near[0].id;
+  catalogServer.ws(["admin", "assign", "ann", id]);
+  const login = await fetch(`${catalogServer.url}/v1/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "ann", password: "ann-pass-1" }),
+  });
+  const { token } = await login.json();
+  const etag = (await fetch(`${catalogServer.url}/v1/stations/${id}`)).headers.get("etag");
+  const patched = await fetch(`${catalogServer.url}/v1/stations/${id}`, {
+    method: "PATCH",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "if-match": etag },
+    body: JSON.stringify({ notice: "热水 24 小时（窗口测试）" }),
+  });
+  assert.equal(patched.status, 200);
+
+  assert.match(await syncNow(), /已同步到 #\d+：1 个更新/);
+  await click("#tab-nearby");
+  // The list is drawn from memory at once, then again when the fresh search answers: click once
+  // the row holds still.
+  await until("a click on the edited station", async () => {
+    await click(`.station[data-id="${id}"]`);
+    return true;
+  });
+  const notice = await until("the notice", () => textOf("#detail .notice"));
+  assert.equal(notice, "公告: 热水 24 小时（窗口测试）");
+  await screenshot("after-sync");
 });

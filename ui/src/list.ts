@@ -49,47 +49,48 @@ function row(h: Hit, ctx: Context): HTMLLIElement {
   return li;
 }
 
-/** Shows `hits` in `list` (an <ol>), rendering only what is near the viewport. */
+/** Shows `hits` in `list` (an <ol>), rendering only what is near the viewport. Rows that stay in
+ * range keep their element while scrolling; only rows entering or leaving the range change. */
 export class StationList {
   private hits: Hit[] = [];
-  private first = -1;
-  private last = -1;
+  private readonly rows = new Map<number, HTMLLIElement>();
 
   constructor(
     private readonly list: HTMLOListElement,
     private readonly ctx: Context,
   ) {
-    const update = () => this.paint(false);
+    const update = () => this.paint();
     window.addEventListener("scroll", update, { passive: true });
     window.addEventListener("resize", update, { passive: true });
   }
 
   show(hits: Hit[]) {
     this.hits = hits;
+    this.rows.clear();
+    this.list.replaceChildren();
     this.list.style.height = `${hits.length * ROW_HEIGHT}px`;
     this.paint(true);
   }
 
-  /** How many rows exist in the DOM (for tests of the virtualization). */
-  get rendered(): number {
-    return this.list.children.length;
-  }
-
-  private paint(force: boolean) {
+  private paint(force = false) {
     if (this.list.offsetParent === null && !force) return;
     const top = this.list.getBoundingClientRect().top;
     const first = Math.max(0, Math.floor(-top / ROW_HEIGHT) - OVERSCAN);
     const last = Math.min(this.hits.length, Math.ceil((window.innerHeight - top) / ROW_HEIGHT) + OVERSCAN);
-    if (!force && first === this.first && last === this.last) return;
-    this.first = first;
-    this.last = last;
-    const rows = this.hits.slice(first, last).map((h, i) => {
-      const li = row(h, this.ctx);
-      li.style.top = `${(first + i) * ROW_HEIGHT}px`;
-      li.setAttribute("aria-posinset", String(first + i + 1));
+    for (const [i, li] of this.rows) {
+      if (i < first || i >= last) {
+        li.remove();
+        this.rows.delete(i);
+      }
+    }
+    for (let i = first; i < last; i++) {
+      if (this.rows.has(i)) continue;
+      const li = row(this.hits[i], this.ctx);
+      li.style.top = `${i * ROW_HEIGHT}px`;
+      li.setAttribute("aria-posinset", String(i + 1));
       li.setAttribute("aria-setsize", String(this.hits.length));
-      return li;
-    });
-    this.list.replaceChildren(...rows);
+      this.rows.set(i, li);
+      this.list.append(li);
+    }
   }
 }

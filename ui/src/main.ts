@@ -130,6 +130,8 @@ async function searchNearby() {
 }
 
 async function show(next: Screen) {
+  // Another screen starts at its top (the last one's scroll position means nothing there).
+  if (next !== screen) window.scrollTo(0, 0);
   screen = next;
   for (const s of SCREENS) {
     $(`screen-${s}`).hidden = s !== next;
