@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { straightLine } from "./along";
+import { basemap } from "./basemap";
 import { patchOf } from "./operator";
+import { DEFAULTS } from "./state";
 import type { Station } from "./transport";
 
 describe("patchOf", () => {
@@ -23,6 +25,27 @@ describe("straightLine", () => {
         [114, 22.5],
         [113, 23],
       ],
+    });
+  });
+});
+
+describe("basemap", () => {
+  const base = { ...DEFAULTS };
+  it("is none unless a usable source is configured", () => {
+    expect(basemap(base)).toBeNull();
+    expect(basemap({ ...base, tiles: "tianditu", tilesKey: "" })).toBeNull();
+    expect(basemap({ ...base, tiles: "custom", tilesUrl: "http://insecure/{z}/{x}/{y}.png" })).toBeNull();
+  });
+
+  it("knows each source's datum, so stations can be shifted onto GCJ-02 tiles", () => {
+    expect(basemap({ ...base, tiles: "amap" })?.datum).toBe("gcj02");
+    const tdt = basemap({ ...base, tiles: "tianditu", tilesKey: "k&y" });
+    expect(tdt?.datum).toBe("wgs84");
+    expect(tdt?.tiles[0]).toContain("tk=k%26y");
+    expect(basemap({ ...base, tiles: "custom", tilesUrl: "https://t/{z}/{x}/{y}.png", tilesDatum: "gcj02" })).toEqual({
+      tiles: ["https://t/{z}/{x}/{y}.png"],
+      datum: "gcj02",
+      attribution: "",
     });
   });
 });
