@@ -14,7 +14,9 @@
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
+
+use chrono::{NaiveDateTime, TimeDelta};
 
 use rstar::primitives::GeomWithData;
 use rstar::{RStarInsertionStrategy, RTree, RTreeParams};
@@ -108,11 +110,16 @@ impl Scan {
     }
 }
 
-/// Distinct opening-hours strings, each parsed once on first use (catalogs share a few dozen).
+/// The last "next change" worked out for one hours entry: from `.0` the state holds until `.1`
+/// (None: no change within 8 days of `.0`).
+type KnownChange = Mutex<Option<(NaiveDateTime, Option<NaiveDateTime>)>>;
+
+/// Distinct opening-hours strings, each parsed once on first use (catalogs share a few dozen),
+/// with the last next-change answer, which stays true until that change comes.
 #[derive(Default)]
 struct HoursTable {
     by_text: HashMap<Box<str>, u32>,
-    entries: Vec<(Box<str>, OnceLock<Option<Hours>>)>,
+    entries: Vec<(Box<str>, OnceLock<Option<Hours>>, KnownChange)>,
 }
 
 impl HoursTable {
@@ -121,14 +128,39 @@ impl HoursTable {
             return i;
         }
         let i = self.entries.len() as u32;
-        self.entries.push((text.into(), OnceLock::new()));
+        self.entries
+            .push((text.into(), OnceLock::new(), Mutex::new(None)));
         self.by_text.insert(text.into(), i);
         i
     }
 
     fn get(&self, i: u32) -> Option<&Hours> {
-        let (text, parsed) = self.entries.get(i as usize)?;
+        let (text, parsed, _) = self.entries.get(i as usize)?;
         parsed.get_or_init(|| Hours::parse(text).ok()).as_ref()
+    }
+
+    /// When the state of entry `i` next changes after `t`, within a week. Working it out is far
+    /// slower than a query, and every station sharing these hours has the same answer until the
+    /// change comes, so the last answer is kept.
+    fn next_change(&self, i: u32, t: NaiveDateTime) -> Option<NaiveDateTime> {
+        let week = TimeDelta::days(7);
+        let hours = self.get(i)?;
+        let (_, _, known) = self.entries.get(i as usize)?;
+        let mut known = known.lock().unwrap_or_else(|p| p.into_inner());
+        match *known {
+            // The state holds from `from` until `until`, so from `t` too.
+            Some((from, Some(until))) if from <= t && t < until => {
+                return Some(until).filter(|u| *u - t <= week);
+            }
+            // No change within 8 days of `from`: none within a week of `t` either.
+            Some((from, None)) if from <= t && t - from < TimeDelta::days(1) => return None,
+            _ => {}
+        }
+        let next = hours
+            .next_change(t)
+            .filter(|at| *at - t <= TimeDelta::days(8));
+        *known = Some((t, next));
+        next.filter(|at| *at - t <= week)
     }
 }
 
@@ -351,9 +383,7 @@ impl SpatialIndex {
         if s.status != Status::Open {
             return None;
         }
-        let h = s.hours.and_then(|i| self.hours.get(i))?;
-        h.next_change(china_local)
-            .filter(|at| *at - china_local <= chrono::TimeDelta::days(7))
+        self.hours.next_change(s.hours?, china_local)
     }
 }
 

@@ -418,6 +418,37 @@ fn hits_say_when_a_station_next_opens_or_closes() {
         when(&hits, "a2"),
         Some((Some(false), Some("2026-11-30 08:00:00".into())))
     );
+    // Answers are remembered per hours until the change comes: going back in time, or past the
+    // remembered change, works them out again.
+    let friday = |h: u32, m: u32| {
+        NaiveDate::from_ymd_opt(2026, 11, 27)
+            .and_then(|d| d.and_hms_opt(h, m, 0))
+            .expect("valid")
+    };
+    for (t, want) in [
+        (
+            friday(19, 59),
+            (Some(true), Some("2026-11-27 20:00:00".to_string())),
+        ),
+        (
+            friday(12, 30),
+            (Some(true), Some("2026-11-27 20:00:00".to_string())),
+        ),
+        (
+            friday(20, 0),
+            (Some(false), Some("2026-11-30 08:00:00".to_string())),
+        ),
+        (
+            friday(7, 0),
+            (Some(false), Some("2026-11-27 08:00:00".to_string())),
+        ),
+    ] {
+        let hits = catalog
+            .nearest(at, 10, &Filter::any_at(t))
+            .expect("nearest");
+        assert_eq!(when(&hits, "a2"), Some(want), "at {t}");
+        assert_eq!(when(&hits, "a1"), Some((Some(true), None)), "24/7 at {t}");
+    }
 }
 
 #[test]
