@@ -26,7 +26,7 @@ function reportForm(h: Hit, ctx: Context): HTMLFormElement {
   const serviceField = field(t("whichService", lang), services);
   serviceField.hidden = true;
   const problems = select(
-    (["closed", "wrong_place", "service_missing"] as Problem[]).map((p) => [p, t(`problem_${p}`, lang)]),
+    (ctx.labels.vocab?.problems ?? []).map((p) => [p.id, p[lang]]),
     problem,
     (v) => {
       problem = v as Problem;

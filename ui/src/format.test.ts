@@ -78,9 +78,12 @@ describe("i18n", () => {
     const labels = new Labels({
       kinds: [{ id: "warm_bee", zh: "暖蜂驿站", en: "Warm Bee courier station" }],
       services: [{ id: "shower", zh: "淋浴", en: "Shower" }],
-      statuses: [],
+      statuses: [{ id: "closed", zh: "已关闭", en: "Closed for good" }],
+      problems: [{ id: "closed", zh: "已关门/不营业", en: "It is closed" }],
       apps: [],
     });
+    // Problem ids share words with statuses; the label of a status stays the status's.
+    expect(labels.of("closed", "zh")).toBe("已关闭");
     expect(labels.of("warm_bee", "zh")).toBe("暖蜂驿站");
     expect(labels.of("shower", "en")).toBe("Shower");
     expect(labels.of("teleport", "en")).toBe("teleport");

@@ -58,9 +58,6 @@ const words = {
   hoursAgo: ["{n} 小时前", "{n} h ago"],
   daysAgo: ["{n} 天前", "{n} days ago"],
   report: ["报告问题", "Report a problem"],
-  problem_closed: ["已关门/不营业", "It is closed"],
-  problem_wrong_place: ["位置不对", "Wrong place"],
-  problem_service_missing: ["没有某项服务", "A service is missing"],
   whichService: ["缺少哪项服务", "Which service"],
   note: ["补充说明（可选）", "Note (optional)"],
   send: ["提交", "Send"],
@@ -122,7 +119,8 @@ export function t(word: Word, lang: Lang, vars: Record<string, string | number> 
   return text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`));
 }
 
-/** Labels of the catalog's vocabulary; unknown ids (or before it loads) show as they are. */
+/** Labels of station kinds, services, statuses and map apps (ids unique across these tables);
+ * unknown ids (or before the vocabulary loads) show as they are. */
 export class Labels {
   private readonly byId = new Map<string, Term>();
 

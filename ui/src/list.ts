@@ -7,7 +7,8 @@ import { icon } from "./icons";
 import { t } from "./i18n";
 import type { Hit } from "./transport";
 
-export const ROW_HEIGHT = 148;
+// The height of `.station` in style.css.
+const ROW_HEIGHT = 148;
 const OVERSCAN = 6;
 
 function row(h: Hit, ctx: Context): HTMLLIElement {

@@ -47,6 +47,7 @@ export interface Vocabulary {
   kinds: Term[];
   services: Term[];
   statuses: Term[];
+  problems: Term[];
   apps: Term[];
 }
 

@@ -370,16 +370,10 @@ impl SpatialIndex {
             None => OpenState::Unknown,
         }
     }
-}
 
-impl SpatialIndex {
     /// When the open state next changes, within a week; None for a station not in `open`
     /// status (its hours do not apply) or without usable hours.
-    pub fn next_change(
-        &self,
-        s: &Summary,
-        china_local: chrono::NaiveDateTime,
-    ) -> Option<chrono::NaiveDateTime> {
+    pub fn next_change(&self, s: &Summary, china_local: NaiveDateTime) -> Option<NaiveDateTime> {
         if s.status != Status::Open {
             return None;
         }

@@ -142,6 +142,15 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// What a driver can report wrong with a listing (see `reports`).
+    Problem, "problem" {
+        Closed => "closed", "已关门/不营业", "It is closed";
+        WrongPlace => "wrong_place", "位置不对", "Wrong place";
+        ServiceMissing => "service_missing", "没有某项服务", "A service is missing";
+    }
+);
+
 /// A set of services, one bit per [`Service`] in declaration order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ServiceSet(u32);
@@ -296,6 +305,7 @@ pub struct Vocabulary {
     pub kinds: Vec<Term>,
     pub services: Vec<Term>,
     pub statuses: Vec<Term>,
+    pub problems: Vec<Term>,
     pub apps: Vec<Term>,
 }
 
@@ -317,6 +327,7 @@ pub fn vocabulary() -> Vocabulary {
         kinds: terms!(Kind),
         services: terms!(Service),
         statuses: terms!(Status),
+        problems: terms!(Problem),
         apps: terms!(crate::links::App),
     }
 }

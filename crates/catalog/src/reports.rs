@@ -8,22 +8,10 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::Catalog;
 use crate::error::{CatalogError, Result};
 use crate::exchange::now_rfc3339;
-use crate::model::Service;
+use crate::model::{Problem, Service};
 
 /// The longest note a report may carry, in characters.
 pub const MAX_NOTE_CHARS: usize = 500;
-
-/// What is wrong with a listing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Problem {
-    /// Closed although the listing says open.
-    Closed,
-    /// Not at the listed position.
-    WrongPlace,
-    /// A listed service is not offered (name it in `service`).
-    ServiceMissing,
-}
 
 /// One driver's report about one station.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,26 +32,6 @@ pub struct Received {
     #[serde(flatten)]
     pub report: Report,
     pub received_at: String,
-}
-
-impl Problem {
-    pub fn id(self) -> &'static str {
-        match self {
-            Problem::Closed => "closed",
-            Problem::WrongPlace => "wrong_place",
-            Problem::ServiceMissing => "service_missing",
-        }
-    }
-
-    pub fn from_id(id: &str) -> Option<Problem> {
-        [
-            Problem::Closed,
-            Problem::WrongPlace,
-            Problem::ServiceMissing,
-        ]
-        .into_iter()
-        .find(|p| p.id() == id)
-    }
 }
 
 impl Report {
@@ -144,7 +112,7 @@ pub fn record(catalog: &Catalog, report: &Report) -> Result<i64> {
         "INSERT INTO reports (station_id, problem, service, note, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             report.station_id,
-            report.problem.id(),
+            report.problem,
             report.service,
             report.note,
             now_rfc3339()
@@ -172,7 +140,8 @@ pub fn list(catalog: &Catalog, station_id: Option<&str>, limit: usize) -> Result
     let mut out = Vec::new();
     for row in rows {
         let (id, station_id, problem, service, note, received_at) = row?;
-        let Some(problem) = Problem::from_id(&problem) else {
+        // A problem this version does not know (written by a newer one) is left out.
+        let Ok(problem) = problem.parse() else {
             continue;
         };
         out.push(Received {

@@ -5,8 +5,7 @@ use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use waystation_catalog::links::App;
-use waystation_catalog::model::UnknownId;
-use waystation_catalog::reports::Problem;
+use waystation_catalog::model::{Problem, UnknownId};
 use waystation_catalog::{Crs, Kind, LatLon, Service, Status};
 
 #[derive(Parser)]
@@ -274,7 +273,7 @@ pub struct ReportArgs {
     /// 站点 id Station id
     pub id: String,
     /// 问题 Problem: closed (已关门), wrong_place (位置不对), service_missing (没有某项服务)
-    #[arg(value_parser = problem)]
+    #[arg(value_parser = vocab::<Problem>)]
     pub problem: Problem,
     /// 缺少的服务（service_missing 时必填）The missing service (required with service_missing)
     #[arg(long, value_parser = vocab::<Service>)]
@@ -282,12 +281,6 @@ pub struct ReportArgs {
     /// 补充说明（最多 500 字）A note, at most 500 characters
     #[arg(long)]
     pub note: Option<String>,
-}
-
-fn problem(text: &str) -> Result<Problem, String> {
-    Problem::from_id(text).ok_or_else(|| {
-        format!("`{text}` is not a problem; accepted: closed, wrong_place, service_missing")
-    })
 }
 
 #[derive(Args)]

@@ -345,12 +345,11 @@ pub async fn report(
     ApiJson(r): ApiJson<waystation_catalog::reports::Report>,
 ) -> Result<Response, ApiError> {
     if let Some(wait) = app.limiter.report(addr.ip()) {
-        return Ok((
-            StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, HeaderValue::from(wait))],
-            Json(json!({"code": "too_many_reports", "message": format!("too many reports from this address; try again in {wait} s")})),
-        )
-            .into_response());
+        return Ok(too_many(
+            wait,
+            "too_many_reports",
+            "too many reports from this address",
+        ));
     }
     let store = app.store.clone();
     let id = blocking(move || store.report(&r)).await?;
@@ -378,6 +377,16 @@ pub async fn reports(
     let Query(p) = q?;
     let limit = p.limit.unwrap_or(100).clamp(1, 1000);
     Ok(Json(app.store.reports(p.station.as_deref(), limit)?).into_response())
+}
+
+/// 429 with Retry-After: what was too many, and when to try again.
+fn too_many(wait: u64, code: &str, what: &str) -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, HeaderValue::from(wait))],
+        Json(json!({"code": code, "message": format!("{what}; try again in {wait} s")})),
+    )
+        .into_response()
 }
 
 /// Runs slow store work (password hashing, building a snapshot) off the async workers.
@@ -554,12 +563,11 @@ pub async fn login(
     ApiJson(body): ApiJson<Login>,
 ) -> Result<Response, ApiError> {
     if let Some(wait) = app.limiter.blocked_for(&body.username, addr.ip()) {
-        return Ok((
-            StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, HeaderValue::from(wait))],
-            Json(json!({"code": "too_many_attempts", "message": format!("too many failed logins; try again in {wait} s")})),
-        )
-            .into_response());
+        return Ok(too_many(
+            wait,
+            "too_many_attempts",
+            "too many failed logins",
+        ));
     }
     let store = app.store.clone();
     let (user, pass) = (body.username.clone(), body.password);
