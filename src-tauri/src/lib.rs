@@ -5,18 +5,21 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use serde::Deserialize;
+use chrono::Utc;
+use serde::Serialize;
 use serde_json::{Map, Value};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
-use waystation_catalog::catalog::{CatalogInfo, MapPoints};
+use waystation_catalog::catalog::CatalogInfo;
 use waystation_catalog::geography::{PlaceHit, find_places};
-use waystation_catalog::hours::china_local;
-use waystation_catalog::links::{NavLink, all_links};
 use waystation_catalog::model::{Vocabulary, vocabulary};
 use waystation_catalog::progress::{Progress, Silent};
 use waystation_catalog::reports::Report;
+use waystation_catalog::request::{
+    AlongRequest, ConvertRequest, DetailRequest, NearRequest, PlacesRequest, PointsRequest,
+    SearchRequest,
+};
 use waystation_catalog::sync::{self, EditOutcome, Operator, PendingEdit, SyncReport, SyncState};
-use waystation_catalog::{Ahead, Catalog, Crs, Filter, Hit, Kind, LatLon, Route, Service};
+use waystation_catalog::{Catalog, CatalogError, Detail, Hit, LatLon, MapPoints, Message, Query};
 
 /// The catalog, shared by the commands (and by a sync running on a blocking thread).
 pub struct AppCatalog(pub Arc<Mutex<Catalog>>);
@@ -27,8 +30,6 @@ impl AppCatalog {
     }
 }
 
-type Answer<T> = Result<T, String>;
-
 fn lock(catalog: &Mutex<Catalog>) -> MutexGuard<'_, Catalog> {
     catalog.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -37,131 +38,97 @@ fn catalog<'a>(state: &'a State<'_, AppCatalog>) -> MutexGuard<'a, Catalog> {
     lock(&state.0)
 }
 
-/// The filter chips, as the UI sends them.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Chips {
-    #[serde(default)]
-    kinds: Vec<String>,
-    #[serde(default)]
-    services: Vec<String>,
-    #[serde(default)]
-    open_now: bool,
-    within_km: Option<f64>,
-    /// Direction of travel, degrees: only stations ahead (within 45° either side).
-    heading: Option<f64>,
+/// What a command answers: its value, or the refusal the UI shows (`message_id` is the
+/// request layer's stable id, as in the HTTP API's error body).
+type Answer<T> = Result<T, AppError>;
+
+#[derive(Debug, Serialize)]
+pub struct AppError {
+    pub message_id: Option<&'static str>,
+    pub message: String,
 }
 
-impl Chips {
-    fn filter(&self) -> Answer<Filter> {
-        let mut filter = Filter::any_at(china_local(chrono::Utc::now()));
-        filter.kinds = self
-            .kinds
-            .iter()
-            .map(|k| k.parse::<Kind>())
-            .collect::<Result<_, _>>()
-            .map_err(|e| e.to_string())?;
-        filter.services = self
-            .services
-            .iter()
-            .map(|s| s.parse::<Service>())
-            .collect::<Result<_, _>>()
-            .map_err(|e| e.to_string())?;
-        filter.open_only = self.open_now;
-        filter.max_distance_m = self.within_km.map(|km| km * 1000.0);
-        filter.ahead = self.heading.map(|h| Ahead {
-            heading_deg: h.rem_euclid(360.0),
-            cone_deg: 45.0,
-        });
-        Ok(filter)
+impl From<Message> for AppError {
+    fn from(m: Message) -> AppError {
+        AppError {
+            message_id: Some(m.id()),
+            message: m.both(),
+        }
     }
 }
 
-fn point(lat: f64, lon: f64) -> Answer<LatLon> {
-    LatLon::new(lat, lon).map_err(|e| e.to_string())
+impl From<CatalogError> for AppError {
+    fn from(e: CatalogError) -> AppError {
+        match e {
+            CatalogError::Refused(m) => m.into(),
+            CatalogError::NotFound(id) => Message::NotFound { id }.into(),
+            other => AppError {
+                message_id: None,
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+impl From<sync::SyncError> for AppError {
+    fn from(e: sync::SyncError) -> AppError {
+        match e {
+            sync::SyncError::Catalog(e) => e.into(),
+            other => AppError {
+                message_id: None,
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+fn hits(state: &State<'_, AppCatalog>, query: Query) -> Answer<Vec<Hit>> {
+    Ok(catalog(state).hits(&query)?)
 }
 
 /// The nearest stations, as `GET /v1/stations/near` answers them.
 #[tauri::command]
-fn near(
-    state: State<'_, AppCatalog>,
-    lat: f64,
-    lon: f64,
-    k: usize,
-    chips: Chips,
-) -> Answer<Vec<Hit>> {
-    let at = point(lat, lon)?;
-    catalog(&state)
-        .nearest(at, k.clamp(1, 1000), &chips.filter()?)
-        .map_err(|e| e.to_string())
+fn near(state: State<'_, AppCatalog>, request: NearRequest) -> Answer<Vec<Hit>> {
+    hits(&state, Query::Near(request.check(Utc::now())?))
 }
 
-/// One station with its open state now (for a tap on the map).
+/// One station's detail (as `GET /v1/stations/{id}`): distance and direction from the
+/// request's position, open state, navigation links.
 #[tauri::command]
-fn station(state: State<'_, AppCatalog>, id: String) -> Answer<Hit> {
-    catalog(&state)
-        .detail(&id, china_local(chrono::Utc::now()))
-        .map_err(|e| e.to_string())
+fn station(state: State<'_, AppCatalog>, id: String, request: DetailRequest) -> Answer<Detail> {
+    let query = request.check(Utc::now())?;
+    Ok(catalog(&state).detail(&id, &query)?)
 }
 
-/// Stations by name or address, nearest first when a position is known.
+/// Stations by name or address, nearest first when a position is given.
 #[tauri::command]
-fn search(
-    state: State<'_, AppCatalog>,
-    text: String,
-    lat: Option<f64>,
-    lon: Option<f64>,
-) -> Answer<Vec<Hit>> {
-    let near = match (lat, lon) {
-        (Some(lat), Some(lon)) => Some(point(lat, lon)?),
-        _ => None,
-    };
-    let filter = Filter::any_at(china_local(chrono::Utc::now()));
-    catalog(&state)
-        .search(&text, near, 20, &filter)
-        .map_err(|e| e.to_string())
+fn search(state: State<'_, AppCatalog>, request: SearchRequest) -> Answer<Vec<Hit>> {
+    hits(&state, Query::Search(request.check(Utc::now())?))
 }
 
 /// Cities, districts and counties by name.
 #[tauri::command]
-fn places(text: String) -> Vec<PlaceHit> {
-    find_places(&text, 10)
+fn places(request: PlacesRequest) -> Answer<Vec<PlaceHit>> {
+    let (text, limit) = request.check()?;
+    Ok(find_places(&text, limit))
 }
 
-/// Stations within `within_km` of a route (GPX or GeoJSON text), in order along it.
+/// Stations near a route (GPX or GeoJSON text), in order along it.
 #[tauri::command]
-fn along(
-    state: State<'_, AppCatalog>,
-    route: String,
-    within_km: f64,
-    chips: Chips,
-) -> Answer<Vec<Hit>> {
-    if !(within_km > 0.0 && within_km <= 50.0) {
-        return Err("within_km must be from 0 to 50".into());
-    }
-    let route = Route::from_text(&route).map_err(|e| format!("route: {e}"))?;
-    let mut filter = chips.filter()?;
-    filter.max_distance_m = None;
-    catalog(&state)
-        .along(&route, within_km * 1000.0, &filter)
-        .map_err(|e| e.to_string())
-}
-
-fn datum(id: &str) -> Answer<Crs> {
-    id.parse()
-        .map_err(|e: waystation_catalog::model::UnknownId| e.to_string())
+fn along(state: State<'_, AppCatalog>, route: String, request: AlongRequest) -> Answer<Vec<Hit>> {
+    hits(&state, Query::Along(request.check(&route, Utc::now())?))
 }
 
 /// Every station's position for the map, in the datum of its tiles.
 #[tauri::command]
-fn points(state: State<'_, AppCatalog>, crs: String) -> Answer<MapPoints> {
-    Ok(catalog(&state).map_points(datum(&crs)?))
+fn points(state: State<'_, AppCatalog>, request: PointsRequest) -> Answer<MapPoints> {
+    Ok(catalog(&state).map_points(request.check()?))
 }
 
 /// A position typed or tapped in one datum, in another.
 #[tauri::command]
-fn convert(lat: f64, lon: f64, from: String, to: String) -> Answer<LatLon> {
-    Ok(datum(&to)?.from_wgs84(datum(&from)?.to_wgs84(point(lat, lon)?)))
+fn convert(request: ConvertRequest) -> Answer<LatLon> {
+    Ok(request.check()?)
 }
 
 /// The kinds, services, statuses and map apps with their labels.
@@ -170,29 +137,22 @@ fn vocab() -> Vocabulary {
     vocabulary()
 }
 
-/// Navigation hand-off links for a station.
-#[tauri::command]
-fn links(state: State<'_, AppCatalog>, id: String) -> Answer<Vec<NavLink>> {
-    let station = catalog(&state).station(&id).map_err(|e| e.to_string())?;
-    Ok(all_links(station.location, &station.name))
-}
-
 /// Counts, size, freshness and synthetic share of the local catalog.
 #[tauri::command]
 fn info(state: State<'_, AppCatalog>) -> Answer<CatalogInfo> {
-    catalog(&state).info().map_err(|e| e.to_string())
+    Ok(catalog(&state).info()?)
 }
 
 /// A problem report, kept until the next sync sends it.
 #[tauri::command]
 fn report(state: State<'_, AppCatalog>, report: Report) -> Answer<()> {
-    sync::report_problem(&catalog(&state), &report).map_err(|e| e.to_string())
+    Ok(sync::report_problem(&catalog(&state), &report)?)
 }
 
 /// Server, key, sequence and what waits to be sent.
 #[tauri::command]
 fn sync_state(state: State<'_, AppCatalog>) -> Answer<SyncState> {
-    sync::state(&catalog(&state)).map_err(|e| e.to_string())
+    Ok(sync::state(&catalog(&state))?)
 }
 
 /// Sends progress of a sync to the window as `sync-progress` events.
@@ -234,8 +194,11 @@ async fn blocking<T: Send + 'static>(
     let catalog = catalog.clone();
     tauri::async_runtime::spawn_blocking(move || work(&mut lock(&catalog)))
         .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())
+        .map_err(|e| AppError {
+            message_id: None,
+            message: e.to_string(),
+        })?
+        .map_err(AppError::from)
 }
 
 /// Syncs with the catalog server (the remembered one unless `server` and `key` are given).
@@ -296,7 +259,7 @@ async fn operator_edit(
 
 #[tauri::command]
 fn pending_edits(state: State<'_, AppCatalog>) -> Answer<Vec<PendingEdit>> {
-    sync::pending_edits(&catalog(&state)).map_err(|e| e.to_string())
+    Ok(sync::pending_edits(&catalog(&state))?)
 }
 
 /// The app's commands on a builder (the real runtime, or the mock one in tests).
@@ -310,7 +273,6 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         points,
         convert,
         vocab,
-        links,
         info,
         report,
         sync_state,
@@ -417,7 +379,7 @@ mod tests {
     #[test]
     fn near_answers_like_the_catalog() {
         let app = TestApp::new(300);
-        let args = json!({"lat": 22.54, "lon": 114.06, "k": 5, "chips": {"services": ["toilet"]}});
+        let args = json!({"request": {"lat": 22.54, "lon": 114.06, "k": 5, "service": "toilet"}});
         let hits = app.invoke("near", args).expect("near");
         let hits = hits.as_array().expect("array");
         assert_eq!(hits.len(), 5);
@@ -434,9 +396,9 @@ mod tests {
         }));
         // Within 1 km of a point far from any station: nothing; heading filters keep only
         // stations ahead.
-        let far = json!({"lat": 40.0, "lon": 90.0, "k": 5, "chips": {"withinKm": 1.0}});
+        let far = json!({"request": {"lat": 40.0, "lon": 90.0, "k": 5, "within": "1km"}});
         assert_eq!(app.invoke("near", far).expect("near"), json!([]));
-        let east = json!({"lat": 22.54, "lon": 114.06, "k": 10, "chips": {"heading": 90.0}});
+        let east = json!({"request": {"lat": 22.54, "lon": 114.06, "k": 10, "heading": 90.0}});
         let east = app.invoke("near", east).expect("near");
         for h in east.as_array().expect("array") {
             let b = h["bearing_deg"].as_f64().expect("bearing");
@@ -444,75 +406,67 @@ mod tests {
         }
     }
 
-    #[test]
-    fn bad_input_is_an_error_message_not_a_panic() {
-        let app = TestApp::new(50);
-        let bad = json!({"lat": 95.0, "lon": 114.06, "k": 5, "chips": {}});
-        let err = app.invoke("near", bad).expect_err("latitude 95");
-        assert!(
-            err.as_str().is_some_and(|m| m.contains("latitude 95")),
-            "{err}"
-        );
-        let bad = json!({"lat": 22.5, "lon": 114.06, "k": 5, "chips": {"services": ["showr"]}});
-        assert!(
-            app.invoke("near", bad)
-                .expect_err("unknown service")
-                .to_string()
-                .contains("accepted: parking")
-        );
-        let bad = json!({"route": "<gpx>", "withinKm": 5.0, "chips": {}});
-        assert!(
-            app.invoke("along", bad)
-                .expect_err("bad route")
-                .to_string()
-                .contains("route: not valid GPX")
-        );
-        let report =
-            json!({"report": {"station_id": "syn-ws-000001", "problem": "service_missing"}});
-        assert!(
-            app.invoke("report", report)
-                .expect_err("no service")
-                .to_string()
-                .contains("`service`")
-        );
+    /// The refusal's message id, as the UI reads it.
+    fn refused(answer: Result<Value, Value>) -> String {
+        let err = answer.expect_err("refused");
+        err["message_id"].as_str().unwrap_or("(none)").to_string()
     }
 
     #[test]
-    fn links_info_station_points_places_search() {
-        let app = TestApp::new(300);
-        let links = app
-            .invoke("links", json!({"id": "syn-ws-000001"}))
-            .expect("links");
-        assert_eq!(links.as_array().map(Vec::len), Some(6));
-        assert_eq!(links[0]["app"], "amap");
+    fn bad_input_is_a_message_with_its_id_not_a_panic() {
+        let app = TestApp::new(50);
+        let bad = json!({"request": {"lat": 95.0, "lon": 114.06, "k": 5}});
+        let err = app.invoke("near", bad).expect_err("latitude 95");
+        assert_eq!(err["message_id"], "out_of_range");
         assert!(
-            app.invoke("links", json!({"id": "nope"}))
-                .expect_err("missing")
-                .to_string()
-                .contains("no station")
+            err["message"].as_str().is_some_and(|m| m.contains("`lat`")),
+            "{err}"
         );
+        let bad = json!({"request": {"lat": 22.5, "lon": 114.06, "service": "showr"}});
+        assert_eq!(refused(app.invoke("near", bad)), "unknown_id");
+        let bad = json!({"route": "<gpx>", "request": {"within": 5.0}});
+        assert_eq!(refused(app.invoke("along", bad)), "bad_route");
+        let report =
+            json!({"report": {"station_id": "syn-ws-000001", "problem": "service_missing"}});
+        assert_eq!(refused(app.invoke("report", report)), "service_needed");
+        let missing = json!({"id": "nope", "request": {}});
+        assert_eq!(refused(app.invoke("station", missing)), "not_found");
+    }
+
+    #[test]
+    fn detail_info_points_places_search() {
+        let app = TestApp::new(300);
+        // The detail is the hit plus its links: distance and direction from the given position.
+        let one = app
+            .invoke(
+                "station",
+                json!({"id": "syn-ws-000001", "request": {"lat": 22.54, "lon": 114.06}}),
+            )
+            .expect("station");
+        assert_eq!(one["id"], "syn-ws-000001");
+        assert!(one["distance_m"].as_f64().is_some_and(|d| d > 0.0), "{one}");
+        assert!(one["bearing_deg"].as_f64().is_some());
+        assert_eq!(one["links"].as_array().map(Vec::len), Some(6));
+        assert_eq!(one["links"][0]["app"], "amap");
         let info = app.invoke("info", json!({})).expect("info");
         assert_eq!(info["stations"], 300);
         assert_eq!(info["synthetic_share"], 1.0);
-        let one = app
-            .invoke("station", json!({"id": "syn-ws-000001"}))
-            .expect("station");
-        assert_eq!(one["id"], "syn-ws-000001");
         let points = app
-            .invoke("points", json!({"crs": "wgs84"}))
+            .invoke("points", json!({"request": {"crs": "wgs84"}}))
             .expect("points");
         assert_eq!(points["ids"].as_array().map(Vec::len), Some(300));
-        assert!(app.invoke("points", json!({"crs": "mars"})).is_err());
+        let mars = json!({"request": {"crs": "mars"}});
+        assert_eq!(refused(app.invoke("points", mars)), "unknown_id");
         let gcj = app
             .invoke(
                 "convert",
-                json!({"lat": 22.54, "lon": 114.06, "from": "wgs84", "to": "gcj02"}),
+                json!({"request": {"lat": 22.54, "lon": 114.06, "from": "wgs84", "to": "gcj02"}}),
             )
             .expect("convert");
         let back = app
             .invoke(
                 "convert",
-                json!({"lat": gcj["lat"], "lon": gcj["lon"], "from": "gcj02", "to": "wgs84"}),
+                json!({"request": {"lat": gcj["lat"], "lon": gcj["lon"], "from": "gcj02", "to": "wgs84"}}),
             )
             .expect("convert back");
         assert!((gcj["lon"].as_f64().expect("lon") - 114.06).abs() > 0.003);
@@ -521,12 +475,12 @@ mod tests {
         assert_eq!(vocab["services"][0]["id"], "parking");
         assert_eq!(vocab["kinds"][0]["zh"], "司机之家");
         let places = app
-            .invoke("places", json!({"text": "深圳"}))
+            .invoke("places", json!({"request": {"q": "深圳"}}))
             .expect("places");
         assert_eq!(places[0]["full_name"], "广东省深圳市");
         let name = one["name"].as_str().expect("name").to_string();
         let found = app
-            .invoke("search", json!({"text": name, "lat": null, "lon": null}))
+            .invoke("search", json!({"request": {"q": name}}))
             .expect("search");
         assert!(ids(&found).contains(&"syn-ws-000001".to_string()));
     }
@@ -538,7 +492,7 @@ mod tests {
         let hits = app
             .invoke(
                 "along",
-                json!({"route": route.to_string(), "withinKm": 10.0, "chips": {}}),
+                json!({"route": route.to_string(), "request": {"within": 10}}),
             )
             .expect("along");
         let along: Vec<f64> = hits
@@ -627,7 +581,7 @@ mod tests {
             .expect("edit");
         assert_eq!(saved["outcome"], "saved");
         let local = app
-            .invoke("station", json!({"id": "syn-ws-000001"}))
+            .invoke("station", json!({"id": "syn-ws-000001", "request": {}}))
             .expect("station");
         assert_eq!(local["notice"], "热水 24 小时");
         assert_eq!(local["free_truck_spaces"], 7);

@@ -86,12 +86,57 @@ async function adminPatch(id, body) {
 }
 
 
+/** The number of the nearby query whose answer the list shows (0 before any). */
+async function listSeq(page) {
+  return Number((await page.locator("#list").getAttribute("data-seq")) ?? 0);
+}
+
+/** Does `action` and waits until the nearby list shows the answer to a query issued after it
+ * (the list's data-seq moves past its value before the action). */
+async function listAnswer(page, action) {
+  const before = await listSeq(page);
+  await action();
+  // (A selector, not waitForFunction: the page's CSP forbids the eval that needs.)
+  await page.waitForSelector(`#list[data-seq]:not([data-seq="${before}"])`, { state: "attached" });
+}
+
+/** Types coordinates into the position dialog and waits for the list from there. */
 async function setPosition(page, text, datum = "wgs84") {
-  await page.click("#where-button");
-  await page.fill("#coords", text);
-  await page.selectOption("#location .coords select", datum);
-  await page.click("#location .coords button[type=submit]");
-  await page.waitForSelector("#location[open]", { state: "detached" });
+  await listAnswer(page, async () => {
+    await page.click("#where-button");
+    await page.fill("#coords", text);
+    await page.selectOption("#location .coords select", datum);
+    await page.click("#location .coords button[type=submit]");
+    await page.waitForSelector("#location[open]", { state: "detached" });
+  });
+}
+
+/** The UI's way of writing a distance and a direction (ui/src/format.ts). */
+function distanceText(m) {
+  if (m < 1000) return `${Math.round(m)} m`;
+  if (m < 10_000) return `${(m / 1000).toFixed(1)} km`;
+  return `${Math.round(m / 1000)} km`;
+}
+function compassZh(bearing) {
+  return ["北", "东北", "东", "东南", "南", "西南", "西", "西北"][Math.floor((((bearing % 360) + 360) % 360 + 22.5) / 45) % 8];
+}
+
+/** The open detail shows the catalog's distance, direction and open state for `id` from `from`. */
+async function assertDetailFrom(page, id, from) {
+  await page.locator(`#detail[open] .detail[data-id="${id}"]`).waitFor();
+  const expected = await (await fetch(`${url}/v1/stations/${encodeURIComponent(id)}?lat=${from.lat}&lon=${from.lon}`)).json();
+  assert.equal(typeof expected.distance_m, "number", "the detail has a distance when asked from a position");
+  assert.equal(typeof expected.bearing_deg, "number", "and a direction");
+  assert.ok(Array.isArray(expected.links) && expected.links.length > 0, "and its navigation links");
+  const detail = page.locator("#detail .detail");
+  assert.equal(await detail.locator(".meta .distance").innerText(), `${distanceText(expected.distance_m)} ${compassZh(expected.bearing_deg)}`);
+  const turn = await detail.locator(".meta .arrow").evaluate((e) => e.style.transform);
+  assert.ok(Math.abs(Number(/rotate\(([-\d.e]+)deg\)/.exec(turn)[1]) - expected.bearing_deg) < 0.01, turn);
+  const tone = expected.status !== "open" ? "closed" : expected.open_now === true ? "open" : expected.open_now === false ? "closed" : "unknown";
+  const open = detail.locator(".meta .open");
+  assert.equal(await open.getAttribute("class"), `open ${tone}`);
+  assert.match(await open.innerText(), /营业中|已打烊|时间未知|暂停服务|已关闭/);
+  assert.equal(await detail.locator(".navlink").count(), expected.links.length);
 }
 
 async function firstDistance(page) {
@@ -113,8 +158,9 @@ for (const [name, viewport] of [
     page.on("pageerror", (e) => errors.push(String(e)));
     const shot = (step) => page.screenshot({ path: join(artifacts, `${name}-${step}.png`), fullPage: false });
 
-    // Nearby: typed WGS-84 coordinates.
+    // Nearby: typed WGS-84 coordinates (after the first list, from the default position).
     await page.goto(url);
+    await page.waitForSelector("#list[data-seq]", { state: "attached" });
     await setPosition(page, HERE);
     await page.waitForSelector(".station");
     await shot("1-nearby");
@@ -136,9 +182,8 @@ for (const [name, viewport] of [
     await page.evaluate(() => window.scrollTo(0, 0));
 
     // Only stations with a shower after choosing the shower chip.
-    await page.click('#services .chip[data-id="shower"]');
+    await listAnswer(page, () => page.click('#services .chip[data-id="shower"]'));
     await page.locator('#services .chip[data-id="shower"][aria-pressed="true"]').waitFor();
-    await page.waitForTimeout(300);
     const rows = await page.locator(".station .services").evaluateAll((els) => els.map((e) => [...e.children].map((c) => c.getAttribute("aria-label"))));
     assert.ok(rows.length > 0);
     for (const r of rows) assert.ok(r.includes("淋浴"), JSON.stringify(r));
@@ -154,6 +199,9 @@ for (const [name, viewport] of [
     const geo = await page.locator('.navlink[data-app="geo"]').getAttribute("href");
     assert.ok(geo.startsWith("geo:22.543527,114.057939"), geo);
     assert.match(await page.locator("#detail .hours").innerText(), /24\/7/);
+    // Opened from the list: distance, direction and open state from where I am.
+    assert.equal(await page.locator("#detail .meta .distance").innerText(), "0 m 北");
+    assert.equal(await page.locator("#detail .meta .open").innerText(), "营业中");
     await shot("3-detail");
 
     // Report a problem: a missing shower, sent to the server.
@@ -167,17 +215,22 @@ for (const [name, viewport] of [
 
     // An admin edit on the server shows on the next search.
     await adminPatch("x1", { notice: `通知 ${name}` });
-    await page.selectOption("#within", "20");
-    await page.waitForTimeout(300);
+    await listAnswer(page, () => page.selectOption("#within", "20"));
     await page.locator(".station").first().click();
     await page.locator("#detail .notice").waitFor();
     assert.equal(await page.locator("#detail .notice").innerText(), `公告: 通知 ${name}`);
     await page.click("#detail .detail > button.primary");
 
-    // GCJ-02 coordinates (as copied from Amap) land on the same spot.
+    // GCJ-02 coordinates (as copied from Amap) land on the same spot: from somewhere else first,
+    // so the list must really move back.
+    await setPosition(page, "22.6,114.1");
+    assert.equal(await page.locator("#where-label").innerText(), "22.6,114.1 (WGS-84)");
+    assert.notEqual(await firstDistance(page), "0 m 北");
     const gcj = await (await fetch(`${url}/v1/convert?lat=22.543527&lon=114.057939&from=wgs84&to=gcj02`)).json();
+    assert.ok(Math.abs(gcj.lon - 114.057939) > 0.003, "GCJ-02 is shifted from WGS-84");
     await setPosition(page, `${gcj.lat},${gcj.lon}`, "gcj02");
-    await page.waitForTimeout(300);
+    assert.equal(await page.locator("#where-label").innerText(), `${gcj.lat},${gcj.lon} (GCJ-02)`);
+    assert.equal(await page.locator(".station").first().getAttribute("data-id"), "x1");
     assert.equal(await firstDistance(page), "0 m 北");
 
     // A place by name.
@@ -205,7 +258,7 @@ for (const [name, viewport] of [
     await page.locator("#route-list .station").first().waitFor();
     assert.match(await page.locator("#route-list .station .distance").first().innerText(), /^沿途 \S+ k?m · 偏离 \S+ k?m$/);
     // The shower chip chosen on the nearby screen applies here too.
-    const expected = await (await fetch(`${url}/v1/stations/along?within_km=5&service=shower`, { method: "POST", body: route })).json();
+    const expected = await (await fetch(`${url}/v1/stations/along?within=5&service=shower`, { method: "POST", body: route })).json();
     const shown = await page.locator("#route-list .station").evaluateAll((els) => els.map((e) => e.dataset.id));
     assert.deepEqual(shown, expected.slice(0, shown.length).map((h) => h.id));
     await shot("6-route");
@@ -244,8 +297,7 @@ for (const [name, viewport] of [
     await page.click("#lang");
     assert.equal(await page.locator("h1").innerText(), "Waystation");
     assert.equal(await page.locator("#tab-nearby").innerText(), "Nearby");
-    await page.click("#tab-nearby");
-    await page.waitForTimeout(300);
+    await listAnswer(page, () => page.click("#tab-nearby"));
     assert.match(await page.locator("#status").innerText(), /stations/);
     await shot("9-english");
     await page.click("#lang");
@@ -255,3 +307,82 @@ for (const [name, viewport] of [
     await page.close();
   });
 }
+
+// Where the map draws a WGS-84 point, in CSS pixels from its centre (Web Mercator, 512 px tiles
+// as MapLibre counts zoom; the plain offline map is WGS-84 and unrotated).
+function mercatorOffset(from, to, zoom) {
+  const world = 512 * 2 ** zoom;
+  const x = (lon) => ((lon + 180) / 360) * world;
+  const y = (lat) => ((1 - Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360)) / Math.PI) / 2) * world;
+  return { dx: x(to.lon) - x(from.lon), dy: y(to.lat) - y(from.lat) };
+}
+
+test("a station opened from the map and from the search box shows distance, direction and open state", async () => {
+  // A dark-preferring system where the driver chose "light": the map must be light.
+  const page = await browser.newPage({ viewport: { width: 360, height: 740 }, colorScheme: "dark" });
+  let alerted = false;
+  page.on("dialog", async (d) => {
+    alerted = true;
+    await d.dismiss();
+  });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const shot = (step) => page.screenshot({ path: join(artifacts, `open-${step}.png`), fullPage: false });
+
+  await page.goto(url);
+  await page.waitForSelector("#list[data-seq]", { state: "attached" });
+  await page.click("#tab-settings");
+  await page.selectOption("#theme", "light");
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "light");
+  await page.click("#tab-nearby");
+
+  // Somewhere ~700 m south-west of x1.
+  const here = { lat: 22.539527, lon: 114.052939 };
+  await setPosition(page, `${here.lat},${here.lon}`);
+
+  // From the search box: a generated station near here, found by its name.
+  const near = await (await fetch(`${url}/v1/stations/near?lat=${here.lat}&lon=${here.lon}&k=5`)).json();
+  const other = near.find((h) => h.id !== "x1");
+  assert.ok(other, "a generated station near here");
+  await page.click("#where-button");
+  await page.fill("#place-query", other.name);
+  await page.click("#location form.row button[type=submit]");
+  const choice = page.locator(`#location .station-choice[data-id="${other.id}"]`);
+  await choice.waitFor();
+  await choice.locator("button.details").click();
+  await page.waitForSelector("#location[open]", { state: "detached" });
+  await assertDetailFrom(page, other.id, here);
+  assert.equal(await page.locator("#where-label").innerText(), `${here.lat},${here.lon} (WGS-84)`, "opening a station does not move me");
+  await shot("1-search-detail");
+  await page.click("#detail .detail > button.primary");
+
+  // From the map: zoom in past the clusters, then tap x1 where the map draws it.
+  await page.click("#tab-map");
+  await page.waitForSelector("#map[data-render-ms]", { timeout: 20_000 });
+  assert.equal(await page.locator("#map").getAttribute("data-look"), "light", "the chosen theme wins over the system's");
+  for (let zoom = 11; zoom <= 14; zoom++) {
+    await page.click(".maplibregl-ctrl-zoom-in");
+    await page.waitForSelector(`#map[data-zoom="${zoom}.00"]`, { timeout: 20_000 });
+  }
+  const [lat, lon] = (await page.locator("#map").getAttribute("data-center")).split(",").map(Number);
+  const { dx, dy } = mercatorOffset({ lat, lon }, { lat: 22.543527, lon: 114.057939 }, 14);
+  const box = await page.locator("#map canvas").boundingBox();
+  await page.mouse.click(box.x + box.width / 2 + dx, box.y + box.height / 2 + dy);
+  await assertDetailFrom(page, "x1", here);
+  assert.match(await page.locator("#detail .meta .distance").innerText(), /^\d+ m 东北$/);
+  assert.equal(await page.locator("#detail .meta .open").innerText(), "营业中");
+  assert.equal(await page.locator("#detail .detail h2").innerText(), XSS);
+  await shot("2-map-detail");
+  await page.click("#detail .detail > button.primary");
+
+  // "Follow system" follows the (dark) system, on the open map too.
+  await page.click("#tab-settings");
+  await page.selectOption("#theme", "auto");
+  await page.click("#tab-map");
+  assert.equal(await page.locator("#map").getAttribute("data-look"), "dark");
+  await shot("3-map-dark");
+
+  assert.equal(alerted, false, "no script from station text ran");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -4,6 +4,12 @@ import type { Context } from "./context";
 import { el, field, searchBox, select } from "./dom";
 import { t } from "./i18n";
 import type { StationList } from "./list";
+import { alongRequest } from "./nearby";
+import type { Settings } from "./state";
+
+/** The settings a route's answer depends on. */
+const ROUTE_INPUTS: (keyof Settings)[] = ["routeWithinKm", "kinds", "services", "openNow"];
+let unsubscribe: (() => void) | null = null;
 
 /** A GeoJSON line from here to there, for "pick a destination" (no road routing offline). */
 export function straightLine(from: { lat: number; lon: number }, to: { lat: number; lon: number }): string {
@@ -24,8 +30,8 @@ export function renderAlong(root: HTMLElement, list: StationList, ctx: Context) 
       return;
     }
     try {
-      const s = ctx.settings;
-      const hits = await ctx.transport.along(route, s.routeWithinKm, { kinds: s.kinds, services: s.services, openNow: s.openNow });
+      const hits = await ctx.transport.along(route, alongRequest(ctx.settings));
+      status.className = "status";
       status.textContent = `${routeName}: ${hits.length ? t("found", lang, { n: hits.length }) : t("none", lang)}`;
       list.show(hits);
     } catch (e) {
@@ -51,7 +57,7 @@ export function renderAlong(root: HTMLElement, list: StationList, ctx: Context) 
   const destForm = searchBox("destination", t("searchPlace", lang), t("search", lang), async (text) => {
     const from = ctx.settings.position;
     if (!from) return;
-    const places = await ctx.transport.places(text).catch(() => []);
+    const places = await ctx.transport.places({ q: text }).catch(() => []);
     choices.replaceChildren(
       ...places.slice(0, 6).map((p) => {
         const li = el("li");
@@ -72,12 +78,13 @@ export function renderAlong(root: HTMLElement, list: StationList, ctx: Context) 
   const within = select(
     [1, 2, 5, 10, 20].map((n) => [String(n), t("withinKm", lang, { n })]),
     String(ctx.settings.routeWithinKm),
-    (v) => {
-      ctx.settings.routeWithinKm = Number(v);
-      ctx.save();
-      void run();
-    },
+    (v) => ctx.update({ routeWithinKm: Number(v) }),
   );
+  // A new distance (or filter) asks again for the route on screen.
+  unsubscribe?.();
+  unsubscribe = ctx.subscribe((_, changed) => {
+    if (route && ROUTE_INPUTS.some((k) => changed.has(k))) void run();
+  });
   within.id = "route-within";
 
   root.replaceChildren(

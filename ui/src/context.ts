@@ -1,21 +1,29 @@
 // What every screen shares: the settings, the way to the catalog, the vocabulary's labels.
 import type { Labels, Lang } from "./i18n";
-import type { Settings } from "./state";
+import type { Listener, Settings } from "./state";
 import type { Hit, Transport } from "./transport";
 
 export interface Context {
-  settings: Settings;
+  /** Read only: changes go through `update`. */
+  readonly settings: Readonly<Settings>;
   transport: Transport;
   labels: Labels;
   readonly lang: Lang;
-  /** Remembers the settings. */
-  save(): void;
-  /** Moves "me" (WGS-84) and refreshes what depends on it. */
-  setPosition(lat: number, lon: number, label: string): void;
-  /** Opens a station's detail. */
-  showStation(hit: Hit): void;
+  /** Changes settings: saves them and tells every subscriber. */
+  update(patch: Partial<Settings>): void;
+  /** Calls `listener` after every change of the settings; returns how to stop. */
+  subscribe(listener: Listener): () => void;
+  /** Opens a station's detail (fetched fresh, measured from the driver's position); `known` is
+   * what the caller already has (shown if the catalog cannot be reached). */
+  showStation(id: string, known?: Hit): void;
   /** Switches to a screen. */
   go(screen: Screen): void;
 }
 
 export type Screen = "nearby" | "map" | "route" | "settings" | "operator";
+
+/** Where distances are measured from: the driver's position (WGS-84), when set. */
+export function fromHere(settings: Readonly<Settings>): { lat?: number; lon?: number } {
+  const p = settings.position;
+  return p ? { lat: p.lat, lon: p.lon } : {};
+}

@@ -1,10 +1,11 @@
 // A station's detail: where, when, what it offers, how to get there, and "report a problem".
-import type { Context } from "./context";
+import { type Context, fromHere } from "./context";
 import { $, button, el, field, select } from "./dom";
 import { distance, freshness, openState } from "./format";
 import { icon } from "./icons";
 import { t } from "./i18n";
-import type { Hit, NavLink, Problem } from "./transport";
+import { distanceAndDirection } from "./list";
+import type { Detail, Hit, NavLink, Problem, Service, Station } from "./transport";
 
 const PHONE_UA = /Android|iPhone|iPad/i;
 
@@ -13,13 +14,13 @@ export function linkTarget(link: NavLink, userAgent: string = navigator.userAgen
   return PHONE_UA.test(userAgent) || !link.web ? link.url : link.web;
 }
 
-function reportForm(h: Hit, ctx: Context): HTMLFormElement {
+function reportForm(h: Station, ctx: Context): HTMLFormElement {
   const lang = ctx.lang;
   const form = el("form", "report");
   form.append(el("h3", "", t("report", lang)));
   let problem: Problem = "closed";
   const services = select(
-    h.services.map((s) => [s, ctx.labels.of(s, lang)]),
+    h.services.map((s) => [s, ctx.labels.service(s, lang)]),
     h.services[0] ?? "",
     () => undefined,
   );
@@ -49,7 +50,7 @@ function reportForm(h: Hit, ctx: Context): HTMLFormElement {
       await ctx.transport.report({
         station_id: h.id,
         problem,
-        service: problem === "service_missing" ? services.value : undefined,
+        service: problem === "service_missing" ? (services.value as Service) : undefined,
         note: note.value.trim() || undefined,
       });
       result.className = "result ok";
@@ -63,55 +64,87 @@ function reportForm(h: Hit, ctx: Context): HTMLFormElement {
   return form;
 }
 
-export async function showDetail(h: Hit, ctx: Context) {
+function navLinks(d: Detail, ctx: Context): HTMLElement {
   const lang = ctx.lang;
-  const dialog = $("detail") as HTMLDialogElement;
-  const body = el("div", "detail");
-  const head = el("div", "top");
-  head.append(el("span", `kind kind-${h.kind}`, ctx.labels.of(h.kind, lang)));
-  if (h.source === "synthetic") head.append(el("span", "synthetic", t("synthetic", lang)));
-  body.append(head, el("h2", "", h.name));
-  body.append(el("p", "address", h.address));
-  if (h.distance_m !== null && h.along_m === undefined) body.append(el("p", "distance", distance(h.distance_m)));
-  const state = openState(h, lang);
-  const hours = el("p", "hours");
-  hours.append(
-    `${t("hours", lang)}: ${h.opening_hours ?? t("unknown", lang)} — ${t("today", lang)} `,
-    el("span", `open ${state.tone}`, state.text),
-  );
-  body.append(hours);
-  const services = el("ul", "service-list");
-  for (const s of h.services) services.append(el("li", "", `${icon(s)} ${ctx.labels.of(s, lang)}`));
-  body.append(el("h3", "", t("services", lang)), services);
-  if (h.free_truck_spaces !== null) body.append(el("p", "trucks", `🚛 ${t("truckSpaces", lang)}: ${h.free_truck_spaces}`));
-  if (h.phone) {
-    const a = el("a", "phone", `📞 ${t("phone", lang)}: ${h.phone}`);
-    a.href = `tel:${h.phone.replace(/[^0-9+]/g, "")}`;
-    body.append(a);
-  }
-  if (h.notice) body.append(el("p", "notice", `${t("notice", lang)}: ${h.notice}`));
-  body.append(el("p", "fresh", t("updated", lang, { when: freshness(h.updated_at, lang) })));
   const nav = el("div", "nav");
   nav.append(el("h3", "", t("navigate", lang)));
+  for (const link of d.links) {
+    const a = el("a", "navlink", ctx.labels.app(link.app, lang));
+    a.href = linkTarget(link);
+    a.dataset.app = link.app;
+    a.rel = "noopener";
+    a.target = "_blank";
+    a.onclick = (e) => {
+      e.preventDefault();
+      void ctx.transport.openUrl(a.href);
+    };
+    nav.append(a);
+  }
+  return nav;
+}
+
+function render(d: Detail, ctx: Context, known: Hit | undefined, failure: Error | null): HTMLElement {
+  const lang = ctx.lang;
+  const body = el("div", "detail");
+  body.dataset.id = d.id;
+  const head = el("div", "top");
+  head.append(el("span", `kind kind-${d.kind}`, ctx.labels.kind(d.kind, lang)));
+  if (d.source === "synthetic") head.append(el("span", "synthetic", t("synthetic", lang)));
+  body.append(head, el("h2", "", d.name));
+  body.append(el("p", "address", d.address));
+  // How far, which way and whether it is open: the first things a driver needs.
+  const state = openState(d, lang, (id, l) => ctx.labels.status(id, l));
+  const meta = el("p", "meta");
+  meta.append(...distanceAndDirection(d, lang));
+  if (known?.along_m !== undefined && known.offset_m !== undefined) {
+    meta.append(el("span", "along", t("alongRoute", lang, { along: distance(known.along_m), off: distance(known.offset_m) })));
+  }
+  meta.append(el("span", `open ${state.tone}`, state.text));
+  body.append(meta);
+  body.append(el("p", "hours", `${t("hours", lang)}: ${d.opening_hours ?? t("unknown", lang)}`));
+  const services = el("ul", "service-list");
+  for (const s of d.services) services.append(el("li", "", `${icon(s)} ${ctx.labels.service(s, lang)}`));
+  body.append(el("h3", "", t("services", lang)), services);
+  if (d.free_truck_spaces !== null) body.append(el("p", "trucks", `🚛 ${t("truckSpaces", lang)}: ${d.free_truck_spaces}`));
+  if (d.phone) {
+    const a = el("a", "phone", `📞 ${t("phone", lang)}: ${d.phone}`);
+    a.href = `tel:${d.phone.replace(/[^0-9+]/g, "")}`;
+    body.append(a);
+  }
+  if (d.notice) body.append(el("p", "notice", `${t("notice", lang)}: ${d.notice}`));
+  body.append(el("p", "fresh", t("updated", lang, { when: freshness(d.updated_at, lang) })));
+  const nav = navLinks(d, ctx);
+  if (failure) nav.append(el("p", "error", `${t("offline", lang)} ${failure.message}`));
   body.append(nav);
-  body.append(reportForm(h, ctx));
-  body.append(button(t("close", lang), () => dialog.close(), "primary"));
+  body.append(reportForm(d, ctx));
+  return body;
+}
+
+let opened = 0;
+
+/** Opens a station's detail, fetched fresh with its links and measured from the driver's
+ * position (when set). `known` (a list's hit) stands in when the catalog cannot be reached. If
+ * another station is opened meanwhile, this one is dropped. */
+export async function showDetail(id: string, ctx: Context, known?: Hit) {
+  const seq = ++opened;
+  const dialog = $("detail") as HTMLDialogElement;
+  let detail: Detail | null = null;
+  let failure: Error | null = null;
+  try {
+    detail = await ctx.transport.station(id, fromHere(ctx.settings));
+  } catch (e) {
+    failure = e as Error;
+  }
+  if (seq !== opened) return;
+  const close = button(t("close", ctx.lang), () => dialog.close(), "primary");
+  let body: HTMLElement;
+  if (detail || known) {
+    body = render(detail ?? { ...known!, links: [] }, ctx, known, failure);
+  } else {
+    body = el("div", "detail");
+    body.append(el("p", "error", `${t("offline", ctx.lang)} ${failure?.message ?? ""}`));
+  }
+  body.append(close);
   dialog.replaceChildren(body);
   if (!dialog.open) dialog.showModal();
-  try {
-    for (const link of await ctx.transport.links(h.id)) {
-      const a = el("a", "navlink", ctx.labels.of(link.app, lang));
-      a.href = linkTarget(link);
-      a.dataset.app = link.app;
-      a.rel = "noopener";
-      a.target = "_blank";
-      a.onclick = (e) => {
-        e.preventDefault();
-        void ctx.transport.openUrl(a.href);
-      };
-      nav.append(a);
-    }
-  } catch {
-    nav.append(el("p", "error", t("offline", lang)));
-  }
 }

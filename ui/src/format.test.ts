@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bytes, chinaNow, compass, distance, freshness, openState, parsePosition, when } from "./format";
-import { Labels, t } from "./i18n";
+import { Labels, type Lang, t } from "./i18n";
+import type { Vocabulary } from "./transport";
 
 describe("distance", () => {
   it("reads in metres, then kilometres", () => {
@@ -22,23 +23,40 @@ describe("compass", () => {
   });
 });
 
+const VOCAB: Vocabulary = {
+  kinds: [{ id: "warm_bee", zh: "暖蜂驿站", en: "Warm Bee courier station" }],
+  services: [{ id: "shower", zh: "淋浴", en: "Shower" }],
+  statuses: [
+    { id: "open", zh: "营业", en: "Open" },
+    { id: "temporarily_closed", zh: "暂停服务", en: "Temporarily closed" },
+    { id: "closed", zh: "已关闭", en: "Closed" },
+  ],
+  problems: [{ id: "closed", zh: "已关门/不营业", en: "It is closed" }],
+  apps: [{ id: "amap", zh: "高德地图", en: "Amap" }],
+  operator_fields: ["notice", "free_truck_spaces"],
+};
+const labels = new Labels(VOCAB);
+const status = (id: string, lang: Lang) => labels.status(id, lang);
+
 describe("openState", () => {
-  it("puts the station's status before its hours, and never calls unknown open", () => {
-    expect(openState({ status: "open", open_now: true }, "zh").text).toBe("营业中");
-    expect(openState({ status: "open", open_now: false }, "en").tone).toBe("closed");
-    expect(openState({ status: "open", open_now: null }, "en").text).toBe("Hours unknown");
-    expect(openState({ status: "temporarily_closed", open_now: true }, "zh").text).toBe("暂停服务");
+  it("puts the station's status (the catalog's label) before its hours, and never calls unknown open", () => {
+    expect(openState({ status: "open", open_now: true }, "zh", status).text).toBe("营业中");
+    expect(openState({ status: "open", open_now: false }, "en", status).tone).toBe("closed");
+    expect(openState({ status: "open", open_now: null }, "en", status).text).toBe("Hours unknown");
+    expect(openState({ status: "temporarily_closed", open_now: true }, "zh", status)).toEqual({ text: "暂停服务", tone: "closed" });
+    // Before the vocabulary loads the id shows as it is.
+    expect(openState({ status: "temporarily_closed", open_now: true }, "en", (id) => id).text).toBe("temporarily_closed");
   });
 
   it("says when an open station closes and when a closed one opens", () => {
     const now = "2026-11-27T12:00:00";
-    expect(openState({ status: "open", open_now: true, changes_at: "2026-11-27T20:00:00" }, "zh", now).text).toBe("营业中 · 20:00 打烊");
-    expect(openState({ status: "open", open_now: false, changes_at: "2026-11-28T08:00:00" }, "en", now).text).toBe(
+    expect(openState({ status: "open", open_now: true, changes_at: "2026-11-27T20:00:00" }, "zh", status, now).text).toBe("营业中 · 20:00 打烊");
+    expect(openState({ status: "open", open_now: false, changes_at: "2026-11-28T08:00:00" }, "en", status, now).text).toBe(
       "Closed · opens tomorrow 08:00",
     );
     // Friday noon to Monday morning: the weekday.
     expect(when("2026-11-30T08:00:00", now, "zh")).toBe("周一 08:00");
-    expect(openState({ status: "closed", open_now: false, changes_at: "2026-11-28T08:00:00" }, "en", now).text).toBe("Closed for good");
+    expect(openState({ status: "closed", open_now: false, changes_at: "2026-11-28T08:00:00" }, "en", status, now).text).toBe("Closed");
   });
 });
 
@@ -75,18 +93,24 @@ describe("i18n", () => {
   it("has every word in both languages and fills in numbers", () => {
     expect(t("found", "zh", { n: 3 })).toBe("找到 3 个站点");
     expect(t("found", "en", { n: 3 })).toBe("3 stations");
-    const labels = new Labels({
-      kinds: [{ id: "warm_bee", zh: "暖蜂驿站", en: "Warm Bee courier station" }],
-      services: [{ id: "shower", zh: "淋浴", en: "Shower" }],
-      statuses: [{ id: "closed", zh: "已关闭", en: "Closed for good" }],
-      problems: [{ id: "closed", zh: "已关门/不营业", en: "It is closed" }],
-      apps: [],
-    });
-    // Problem ids share words with statuses; the label of a status stays the status's.
-    expect(labels.of("closed", "zh")).toBe("已关闭");
-    expect(labels.of("warm_bee", "zh")).toBe("暖蜂驿站");
-    expect(labels.of("shower", "en")).toBe("Shower");
-    expect(labels.of("teleport", "en")).toBe("teleport");
-    expect(new Labels(null).of("shower", "zh")).toBe("shower");
+  });
+
+  it("labels kinds, services, statuses, problems and apps from the catalog's vocabulary", () => {
+    // Problem ids share words with statuses; each table keeps its own label.
+    expect(labels.status("closed", "zh")).toBe("已关闭");
+    expect(labels.problem("closed", "zh")).toBe("已关门/不营业");
+    expect(labels.kind("warm_bee", "zh")).toBe("暖蜂驿站");
+    expect(labels.service("shower", "en")).toBe("Shower");
+    expect(labels.app("amap", "zh")).toBe("高德地图");
+    expect(labels.service("teleport", "en")).toBe("teleport");
+    expect(labels.kind("shower", "en")).toBe("shower");
+    expect(new Labels(null).service("shower", "zh")).toBe("shower");
+    expect(labels.operatorFields).toEqual(["notice", "free_truck_spaces"]);
+    expect(new Labels(null).operatorFields).toEqual([]);
+  });
+
+  it("has no words of its own for the catalog's statuses", () => {
+    const words = ["temporarily_closed", "permanently_closed"];
+    for (const w of words) expect(() => t(w as never, "zh")).toThrow();
   });
 });

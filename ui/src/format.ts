@@ -42,14 +42,15 @@ export function when(changesAt: string, now: string, lang: Lang): string {
   return `${names[weekday]} ${hm}`;
 }
 
-/** Open / closed / unknown with when that changes; the station's status comes first. */
+/** Open / closed / unknown with when that changes; the station's status (labelled by the
+ * catalog's vocabulary) comes first. */
 export function openState(
   s: StationState,
   lang: Lang,
+  statusLabel: (id: string, lang: Lang) => string,
   now: string = chinaNow(),
 ): { text: string; tone: "open" | "closed" | "unknown" } {
-  if (s.status === "temporarily_closed") return { text: t("temporarily_closed", lang), tone: "closed" };
-  if (s.status === "closed") return { text: t("permanently_closed", lang), tone: "closed" };
+  if (s.status !== "open") return { text: statusLabel(s.status, lang), tone: "closed" };
   const next = s.changes_at ? when(s.changes_at, now, lang) : null;
   if (s.open_now === true) return { text: next ? `${t("open", lang)} · ${t("closesAt", lang, { t: next })}` : t("open", lang), tone: "open" };
   if (s.open_now === false)

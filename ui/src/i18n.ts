@@ -1,5 +1,6 @@
 // Chinese first, English switchable. The words of the interface live here; the labels of station
-// kinds, services, statuses and map apps come from the catalog (one vocabulary, in Rust).
+// kinds, services, statuses, problems and map apps come from the catalog (one vocabulary, in
+// Rust, fetched at start) and nowhere else.
 import type { Term, Vocabulary } from "./transport";
 
 export type Lang = "zh" | "en";
@@ -34,8 +35,6 @@ const words = {
   open: ["营业中", "Open"],
   closed: ["已打烊", "Closed"],
   unknown: ["时间未知", "Hours unknown"],
-  temporarily_closed: ["暂停服务", "Temporarily closed"],
-  permanently_closed: ["已关闭", "Closed for good"],
   closesAt: ["{t} 打烊", "closes {t}"],
   opensAt: ["{t} 开门", "opens {t}"],
   tomorrow: ["明天", "tomorrow"],
@@ -45,9 +44,9 @@ const words = {
   offline: ["无法连接目录。", "Cannot reach the catalog."],
   found: ["找到 {n} 个站点", "{n} stations"],
   navigate: ["导航", "Navigate"],
+  details: ["详情", "Details"],
   close: ["关闭", "Close"],
   hours: ["营业时间", "Hours"],
-  today: ["今天", "Today"],
   phone: ["电话", "Phone"],
   services: ["服务", "Services"],
   notice: ["公告", "Notice"],
@@ -119,19 +118,46 @@ export function t(word: Word, lang: Lang, vars: Record<string, string | number> 
   return text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`));
 }
 
-/** Labels of station kinds, services, statuses and map apps (ids unique across these tables);
- * unknown ids (or before the vocabulary loads) show as they are. */
+type Table = "kinds" | "services" | "statuses" | "problems" | "apps";
+
+/** The catalog's labels of station kinds, services, statuses, problems and map apps. Unknown ids
+ * (or any id before the vocabulary loads) show as they are. */
 export class Labels {
-  private readonly byId = new Map<string, Term>();
+  private readonly tables = new Map<Table, Map<string, Term>>();
 
   constructor(readonly vocab: Vocabulary | null) {
-    for (const table of [vocab?.kinds, vocab?.services, vocab?.statuses, vocab?.apps]) {
-      for (const term of table ?? []) this.byId.set(`${term.id}`, term);
+    for (const table of ["kinds", "services", "statuses", "problems", "apps"] as const) {
+      this.tables.set(table, new Map((vocab?.[table] ?? []).map((term) => [term.id, term])));
     }
   }
 
-  of(id: string, lang: Lang): string {
-    const term = this.byId.get(id);
+  private label(table: Table, id: string, lang: Lang): string {
+    const term = this.tables.get(table)?.get(id);
     return term ? term[lang] : id;
+  }
+
+  kind(id: string, lang: Lang): string {
+    return this.label("kinds", id, lang);
+  }
+
+  service(id: string, lang: Lang): string {
+    return this.label("services", id, lang);
+  }
+
+  status(id: string, lang: Lang): string {
+    return this.label("statuses", id, lang);
+  }
+
+  problem(id: string, lang: Lang): string {
+    return this.label("problems", id, lang);
+  }
+
+  app(id: string, lang: Lang): string {
+    return this.label("apps", id, lang);
+  }
+
+  /** The fields an operator may change, as the catalog enforces them (none before it loads). */
+  get operatorFields(): readonly string[] {
+    return this.vocab?.operator_fields ?? [];
   }
 }

@@ -4,12 +4,22 @@ import type { Context } from "./context";
 import { el } from "./dom";
 import { compass, distance, freshness, openState } from "./format";
 import { icon } from "./icons";
-import { t } from "./i18n";
+import { type Lang, t } from "./i18n";
 import type { Hit } from "./transport";
 
 // The height of `.station` in style.css.
 const ROW_HEIGHT = 148;
 const OVERSCAN = 6;
+
+/** How far and which way from the driver: an arrow turned to the bearing, then "1.2 km 东北".
+ * Nothing without a distance (no position) or for route hits (they say where along the route). */
+export function distanceAndDirection(h: Hit, lang: Lang): HTMLElement[] {
+  if (h.distance_m === null || h.along_m !== undefined) return [];
+  const arrow = el("span", "arrow", "↑");
+  arrow.style.transform = `rotate(${h.bearing_deg ?? 0}deg)`;
+  arrow.setAttribute("aria-hidden", "true");
+  return [arrow, el("span", "distance", `${distance(h.distance_m)} ${compass(h.bearing_deg ?? 0, lang)}`)];
+}
 
 function row(h: Hit, ctx: Context): HTMLLIElement {
   const lang = ctx.lang;
@@ -17,35 +27,30 @@ function row(h: Hit, ctx: Context): HTMLLIElement {
   li.tabIndex = 0;
   li.dataset.id = h.id;
   const top = el("div", "top");
-  top.append(el("span", `kind kind-${h.kind}`, ctx.labels.of(h.kind, lang)));
+  top.append(el("span", `kind kind-${h.kind}`, ctx.labels.kind(h.kind, lang)));
   if (h.source === "synthetic") top.append(el("span", "synthetic", t("synthetic", lang)));
   top.append(el("span", "fresh", t("updated", lang, { when: freshness(h.updated_at, lang) })));
   li.append(top, el("div", "name", h.name));
   const meta = el("div", "meta");
-  if (h.distance_m !== null && h.along_m === undefined) {
-    const arrow = el("span", "arrow", "↑");
-    arrow.style.transform = `rotate(${h.bearing_deg ?? 0}deg)`;
-    arrow.setAttribute("aria-hidden", "true");
-    meta.append(arrow, el("span", "distance", `${distance(h.distance_m)} ${compass(h.bearing_deg ?? 0, lang)}`));
-  }
+  meta.append(...distanceAndDirection(h, lang));
   if (h.along_m !== undefined && h.offset_m !== undefined) {
     meta.append(el("span", "distance", t("alongRoute", lang, { along: distance(h.along_m), off: distance(h.offset_m) })));
   }
-  const open = openState(h, lang);
+  const open = openState(h, lang, (id, l) => ctx.labels.status(id, l));
   meta.append(el("span", `open ${open.tone}`, open.text));
   if (h.free_truck_spaces !== null) meta.append(el("span", "trucks", `🚛 ${t("truckSpaces", lang)} ${h.free_truck_spaces}`));
   const services = el("div", "services");
   for (const s of h.services) {
     const i = el("span", "svc", icon(s));
-    i.title = ctx.labels.of(s, lang);
+    i.title = ctx.labels.service(s, lang);
     i.setAttribute("role", "img");
     i.setAttribute("aria-label", i.title);
     services.append(i);
   }
   li.append(meta, services);
-  li.onclick = () => ctx.showStation(h);
+  li.onclick = () => ctx.showStation(h.id, h);
   li.onkeydown = (e) => {
-    if (e.key === "Enter") ctx.showStation(h);
+    if (e.key === "Enter") ctx.showStation(h.id, h);
   };
   return li;
 }
@@ -65,8 +70,11 @@ export class StationList {
     window.addEventListener("resize", update, { passive: true });
   }
 
-  show(hits: Hit[]) {
+  /** `seq`: the number of the query these hits answer, kept as the list's data-seq (tests and
+   * tools wait for it). */
+  show(hits: Hit[], seq?: number) {
     this.hits = hits;
+    if (seq !== undefined) this.list.dataset.seq = String(seq);
     this.rows.clear();
     this.list.replaceChildren();
     this.list.style.height = `${hits.length * ROW_HEIGHT}px`;

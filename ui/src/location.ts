@@ -4,33 +4,10 @@ import type { Context } from "./context";
 import { $, button, el, field, searchBox, select } from "./dom";
 import { parsePosition } from "./format";
 import { t } from "./i18n";
-import type { Datum, TauriInternals } from "./transport";
+import type { Datum } from "./transport";
 
-interface Fix {
-  lat: number;
-  lon: number;
-  heading: number | null;
-}
-
-/** The geolocation plugin on phones (Tauri), otherwise the webview's own geolocation. */
-export async function locate(): Promise<Fix> {
-  const tauri = (globalThis as { __TAURI_INTERNALS__?: TauriInternals }).__TAURI_INTERNALS__;
-  if (tauri && /Android|iPhone|iPad/i.test(navigator.userAgent)) {
-    const p = await tauri.invoke<{ coords: { latitude: number; longitude: number; heading: number | null } }>(
-      "plugin:geolocation|get_current_position",
-      { options: { enableHighAccuracy: true, timeout: 10_000, maximumAge: 30_000 } },
-    );
-    return { lat: p.coords.latitude, lon: p.coords.longitude, heading: p.coords.heading };
-  }
-  if (!("geolocation" in navigator)) throw new Error("no geolocation in this webview");
-  return new Promise((resolve, reject) =>
-    navigator.geolocation.getCurrentPosition(
-      (p) => resolve({ lat: p.coords.latitude, lon: p.coords.longitude, heading: p.coords.heading }),
-      (e) => reject(new Error(e.message || `error ${e.code}`)),
-      { enableHighAccuracy: true, timeout: 10_000, maximumAge: 30_000 },
-    ),
-  );
-}
+/** How many stations a search by name asks for. */
+export const SEARCH_K = 20;
 
 export function openLocation(ctx: Context, onPickOnMap: () => void) {
   const lang = ctx.lang;
@@ -46,9 +23,11 @@ export function openLocation(ctx: Context, onPickOnMap: () => void) {
       message.className = "result";
       message.textContent = t("locating", lang);
       try {
-        const fix = await locate();
-        ctx.settings.heading = fix.heading !== null && Number.isFinite(fix.heading) ? fix.heading : null;
-        ctx.setPosition(fix.lat, fix.lon, `GPS ${fix.lat.toFixed(5)},${fix.lon.toFixed(5)}`);
+        const fix = await ctx.transport.locate();
+        ctx.update({
+          position: { lat: fix.lat, lon: fix.lon, label: `GPS ${fix.lat.toFixed(5)},${fix.lon.toFixed(5)}` },
+          heading: fix.heading ?? null,
+        });
         dialog.close();
       } catch (e) {
         message.className = "result error";
@@ -58,18 +37,19 @@ export function openLocation(ctx: Context, onPickOnMap: () => void) {
     "primary wide",
   );
 
-  // By name: places first, then stations.
+  // By name: places first, then stations (each also opens its detail).
   const results = el("ul", "choices");
   const searchForm = searchBox("place-query", t("searchPlace", lang), t("search", lang), async (text) => {
+    const here = ctx.settings.position;
     const [places, stations] = await Promise.all([
-      ctx.transport.places(text).catch(() => []),
-      ctx.transport.search(text, ctx.settings.position).catch(() => []),
+      ctx.transport.places({ q: text }).catch(() => []),
+      ctx.transport.search({ q: text, k: SEARCH_K, lat: here?.lat, lon: here?.lon }).catch(() => []),
     ]);
     const choose = (label: string, lat: number, lon: number) => {
       const li = el("li");
       li.append(
         button(label, () => {
-          ctx.setPosition(lat, lon, label);
+          ctx.update({ position: { lat, lon, label } });
           dialog.close();
         }, "choice"),
       );
@@ -77,7 +57,18 @@ export function openLocation(ctx: Context, onPickOnMap: () => void) {
     };
     results.replaceChildren(
       ...places.map((p) => choose(`🏙️ ${p.full_name}`, p.lat, p.lon)),
-      ...stations.slice(0, 8).map((s) => choose(`⛺ ${s.name}`, s.lat, s.lon)),
+      ...stations.slice(0, 8).map((s) => {
+        const li = choose(`⛺ ${s.name}`, s.lat, s.lon);
+        li.classList.add("station-choice");
+        li.dataset.id = s.id;
+        const more = button(`ℹ️ ${t("details", lang)}`, () => {
+          dialog.close();
+          ctx.showStation(s.id, s);
+        }, "secondary details");
+        more.setAttribute("aria-label", `${t("details", lang)}: ${s.name}`);
+        li.append(more);
+        return li;
+      }),
     );
     if (!results.children.length) results.append(el("li", "muted", t("none", lang)));
   });
@@ -104,9 +95,14 @@ export function openLocation(ctx: Context, onPickOnMap: () => void) {
       message.textContent = t("badPosition", lang);
       return;
     }
-    const wgs = datum === "wgs84" ? p : await ctx.transport.convert(p.lat, p.lon, datum, "wgs84");
-    ctx.setPosition(wgs.lat, wgs.lon, `${p.lat},${p.lon} (${datum === "wgs84" ? "WGS-84" : "GCJ-02"})`);
-    dialog.close();
+    try {
+      const wgs = datum === "wgs84" ? p : await ctx.transport.convert({ lat: p.lat, lon: p.lon, from: datum, to: "wgs84" });
+      ctx.update({ position: { lat: wgs.lat, lon: wgs.lon, label: `${p.lat},${p.lon} (${datum === "wgs84" ? "WGS-84" : "GCJ-02"})` } });
+      dialog.close();
+    } catch (err) {
+      message.className = "result error";
+      message.textContent = (err as Error).message;
+    }
   };
 
   const pick = button(`🗺️ ${t("pickOnMap", lang)}`, () => {

@@ -1,5 +1,7 @@
 // The app: five screens over one catalog (on the device in the app, on the server in a browser).
 // Station text comes from the network and is only ever set as text (never as HTML).
+// The settings live in one Store: every change goes through ctx.update, and what depends on a
+// setting follows it by subscription (below), not by each screen saving and redrawing by hand.
 import "./style.css";
 import { renderAlong } from "./along";
 import type { Context, Screen } from "./context";
@@ -9,39 +11,38 @@ import { Labels, t } from "./i18n";
 import { StationList } from "./list";
 import { openLocation } from "./location";
 import type { StationMap } from "./map";
+import { Nearby } from "./nearby";
 import { renderOperator } from "./operator";
 import { applyTheme, renderSettings } from "./settings";
-import { load, save } from "./state";
-import { type Hit, pickTransport } from "./transport";
+import { type Settings, Store } from "./state";
+import { pickTransport } from "./transport";
 
 const CHIP_SERVICES = ["shower", "toilet", "drinking_water", "food_heating", "phone_charging", "truck_parking", "overnight", "ebike_charging"];
 const WITHIN = [null, 5, 20, 50, 100];
 const SCREENS: Screen[] = ["nearby", "map", "route", "settings", "operator"];
 const TAB_WORDS = { nearby: "tabNearby", map: "tabMap", route: "tabRoute", settings: "tabSettings", operator: "tabOperator" } as const;
+/** The settings the nearby list's query is made of. */
+const NEARBY_INPUTS: (keyof Settings)[] = ["position", "heading", "kinds", "services", "openNow", "withinKm", "ahead"];
 
 let screen: Screen = "nearby";
 let map: StationMap | null = null;
 let mapTiles = "";
 
+const store = new Store();
+
 const ctx: Context = {
-  settings: load(),
+  get settings() {
+    return store.settings;
+  },
   transport: pickTransport(),
   labels: new Labels(null),
   get lang() {
-    return this.settings.lang;
+    return store.settings.lang;
   },
-  save() {
-    save(this.settings);
-  },
-  setPosition(lat, lon, label) {
-    this.settings.position = { lat, lon, label };
-    this.save();
-    renderWhere();
-    void map?.showMe(true);
-    if (screen === "nearby") void searchNearby();
-  },
-  showStation(hit) {
-    void showDetail(hit, ctx);
+  update: (patch) => store.update(patch),
+  subscribe: (listener) => store.subscribe(listener),
+  showStation(id, known) {
+    void showDetail(id, ctx, known);
   },
   go(next) {
     void show(next);
@@ -50,26 +51,26 @@ const ctx: Context = {
 
 const nearbyList = new StationList($("list") as HTMLOListElement, ctx);
 const routeList = new StationList($("route-list") as HTMLOListElement, ctx);
+const nearby = new Nearby(ctx, { list: nearbyList, status: $("status"), error: $("error"), syntheticNote: $("synthetic-note") });
 
 function renderWhere() {
   const p = ctx.settings.position;
   $("where-label").textContent = p ? p.label : t("noPosition", ctx.lang);
 }
 
-function chips(container: HTMLElement, ids: string[], chosen: string[]) {
+/** Toggle chips for `ids`; `key` is the setting (a list of ids) they choose. */
+function chips(container: HTMLElement, ids: string[], key: "kinds" | "services", label: (id: string) => string) {
   container.replaceChildren(
     ...ids.map((id) => {
-      const b = el("button", "chip", ctx.labels.of(id, ctx.lang));
+      const b = el("button", "chip", label(id));
       b.type = "button";
       b.dataset.id = id;
-      b.setAttribute("aria-pressed", String(chosen.includes(id)));
+      b.setAttribute("aria-pressed", String(ctx.settings[key].includes(id)));
       b.onclick = () => {
-        const i = chosen.indexOf(id);
-        if (i >= 0) chosen.splice(i, 1);
-        else chosen.push(id);
-        b.setAttribute("aria-pressed", String(chosen.includes(id)));
-        ctx.save();
-        void searchNearby();
+        const chosen = ctx.settings[key];
+        const next = chosen.includes(id) ? chosen.filter((c) => c !== id) : [...chosen, id];
+        b.setAttribute("aria-pressed", String(next.includes(id)));
+        ctx.update(key === "kinds" ? { kinds: next } : { services: next });
       };
       return b;
     }),
@@ -78,8 +79,9 @@ function chips(container: HTMLElement, ids: string[], chosen: string[]) {
 
 function renderFilters() {
   const s = ctx.settings;
-  chips($("kinds"), (ctx.labels.vocab?.kinds ?? []).map((k) => k.id), s.kinds);
-  chips($("services"), CHIP_SERVICES, s.services);
+  const lang = ctx.lang;
+  chips($("kinds"), (ctx.labels.vocab?.kinds ?? []).map((k) => k.id), "kinds", (id) => ctx.labels.kind(id, lang));
+  chips($("services"), CHIP_SERVICES, "services", (id) => ctx.labels.service(id, lang));
   const open = $("open-now") as HTMLInputElement;
   open.checked = s.openNow;
   const ahead = $("ahead") as HTMLInputElement;
@@ -89,44 +91,12 @@ function renderFilters() {
   const within = $("within") as HTMLSelectElement;
   within.replaceChildren(
     ...WITHIN.map((n) => {
-      const o = el("option", undefined, n === null ? t("withinAny", ctx.lang) : t("withinKm", ctx.lang, { n }));
+      const o = el("option", undefined, n === null ? t("withinAny", lang) : t("withinKm", lang, { n }));
       o.value = n === null ? "" : String(n);
       return o;
     }),
   );
   within.value = s.withinKm === null ? "" : String(s.withinKm);
-}
-
-let lastHits: Hit[] = [];
-
-async function searchNearby() {
-  const s = ctx.settings;
-  const error = $("error");
-  error.hidden = true;
-  if (!s.position) {
-    $("status").textContent = t("noPosition", ctx.lang);
-    return;
-  }
-  try {
-    lastHits = await ctx.transport.near({
-      lat: s.position.lat,
-      lon: s.position.lon,
-      k: 200,
-      kinds: s.kinds,
-      services: s.services,
-      openNow: s.openNow,
-      withinKm: s.withinKm ?? undefined,
-      heading: s.ahead && s.heading !== null ? s.heading : undefined,
-    });
-    $("status").textContent = lastHits.length ? t("found", ctx.lang, { n: lastHits.length }) : t("none", ctx.lang);
-    nearbyList.show(lastHits);
-    // When the first list appeared, in ms since the page started (read by the launch benchmark).
-    document.body.dataset.firstListMs ??= String(Math.round(performance.now()));
-    $("synthetic-note").hidden = !lastHits.some((h) => h.source === "synthetic");
-  } catch (e) {
-    error.hidden = false;
-    error.textContent = `${t("offline", ctx.lang)} ${(e as Error).message}`;
-  }
 }
 
 async function show(next: Screen) {
@@ -139,8 +109,8 @@ async function show(next: Screen) {
   }
   document.body.dataset.screen = next;
   if (next === "nearby") {
-    nearbyList.show(lastHits);
-    void searchNearby();
+    nearbyList.show(nearby.hits);
+    void nearby.search();
   }
   if (next === "map") {
     const tiles = JSON.stringify([ctx.settings.tiles, ctx.settings.tilesKey, ctx.settings.tilesUrl, ctx.settings.tilesDatum]);
@@ -156,7 +126,7 @@ async function show(next: Screen) {
     map.resize();
   }
   if (next === "route") routeList.show([]);
-  if (next === "settings") renderSettings($("settings"), ctx, renderAll);
+  if (next === "settings") renderSettings($("settings"), ctx);
   if (next === "operator") await renderOperator($("operator"), ctx);
 }
 
@@ -177,32 +147,38 @@ function renderAll() {
   void show(screen);
 }
 
+// What follows which setting.
+ctx.subscribe((s, changed) => {
+  if (changed.has("theme")) {
+    applyTheme(s.theme);
+    map?.applyTheme();
+  }
+  if (changed.has("position")) {
+    renderWhere();
+    void map?.showMe(true);
+  }
+  // A new language redraws every screen (and asks the nearby list again).
+  if (changed.has("lang")) renderAll();
+  else {
+    if (changed.has("heading")) renderFilters();
+    if (screen === "nearby" && NEARBY_INPUTS.some((k) => changed.has(k))) void nearby.search();
+  }
+});
+// "Follow system" follows the system while the app runs, too.
+globalThis.matchMedia?.("(prefers-color-scheme: dark)").addEventListener?.("change", () => map?.applyTheme());
+
 function pickOnMap() {
   void show("map").then(() => map?.ready.then(() => map?.startPicking()));
 }
 
 $("where-button").addEventListener("click", () => openLocation(ctx, pickOnMap));
-$("open-now").addEventListener("change", (e) => {
-  ctx.settings.openNow = (e.target as HTMLInputElement).checked;
-  ctx.save();
-  void searchNearby();
-});
-$("ahead").addEventListener("change", (e) => {
-  ctx.settings.ahead = (e.target as HTMLInputElement).checked;
-  ctx.save();
-  void searchNearby();
-});
+$("open-now").addEventListener("change", (e) => ctx.update({ openNow: (e.target as HTMLInputElement).checked }));
+$("ahead").addEventListener("change", (e) => ctx.update({ ahead: (e.target as HTMLInputElement).checked }));
 $("within").addEventListener("change", (e) => {
   const v = (e.target as HTMLSelectElement).value;
-  ctx.settings.withinKm = v === "" ? null : Number(v);
-  ctx.save();
-  void searchNearby();
+  ctx.update({ withinKm: v === "" ? null : Number(v) });
 });
-$("lang").addEventListener("click", () => {
-  ctx.settings.lang = ctx.lang === "zh" ? "en" : "zh";
-  ctx.save();
-  renderAll();
-});
+$("lang").addEventListener("click", () => ctx.update({ lang: ctx.lang === "zh" ? "en" : "zh" }));
 for (const s of SCREENS) $(`tab-${s}`).addEventListener("click", () => void show(s));
 
 applyTheme(ctx.settings.theme);

@@ -1,58 +1,18 @@
 // The map (MapLibre GL, loaded only when the map screen first opens): every station, clustered,
 // over the configured basemap — or over a plain background with scale and north when there
 // are no tiles (offline, or no approved source configured). Never a broken page.
+// The style is mapstyle.ts, what is drawn over it maplayers.ts, what taps do mapevents.ts; this
+// puts them together and keeps "me" and the theme up to date.
 import "maplibre-gl/dist/maplibre-gl.css";
-import type { StyleSpecification } from "@maplibre/maplibre-gl-style-spec";
-import type { Feature, FeatureCollection, Point } from "geojson";
-import {
-  type GeoJSONSource,
-  Map as MapLibre,
-  type MapGeoJSONFeature,
-  type MapLayerMouseEvent,
-  type MapMouseEvent,
-  Marker,
-  NavigationControl,
-  ScaleControl,
-  setWorkerUrl,
-} from "maplibre-gl";
+import { Map as MapLibre, NavigationControl, ScaleControl, setWorkerUrl } from "maplibre-gl";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
-import type { Context } from "./context";
-import { el } from "./dom";
-import { t } from "./i18n";
 import { type Basemap, basemap } from "./basemap";
-import type { MapPoints } from "./transport";
-
-const KIND_COLOURS: Record<string, string> = {
-  driver_home: "#0b5cad",
-  warm_bee: "#c77700",
-  caring_merchant: "#b3261e",
-  worker_station: "#137333",
-};
-
-export function style(base: Basemap | null, dark: boolean): StyleSpecification {
-  const spec: StyleSpecification = {
-    version: 8,
-    sources: {},
-    layers: [{ id: "background", type: "background", paint: { "background-color": dark ? "#1b1f24" : "#eef0ea" } }],
-  };
-  if (base) {
-    spec.sources.basemap = { type: "raster", tiles: base.tiles, tileSize: 256, maxzoom: 18, attribution: base.attribution };
-    spec.layers.push({ id: "basemap", type: "raster", source: "basemap" });
-  }
-  return spec;
-}
-
-export function pointsToGeoJSON(p: MapPoints): FeatureCollection<Point> {
-  const features: Feature<Point>[] = new Array(p.ids.length);
-  for (let i = 0; i < p.ids.length; i++) {
-    features[i] = {
-      type: "Feature",
-      geometry: { type: "Point", coordinates: [p.lon[i], p.lat[i]] },
-      properties: { id: p.ids[i], kind: p.kind_ids[p.kinds[i]] },
-    };
-  }
-  return { type: "FeatureCollection", features };
-}
+import type { Context } from "./context";
+import { t } from "./i18n";
+import { bindEvents } from "./mapevents";
+import { addMeLayer, addStationLayers, ClusterCounts, placeMe } from "./maplayers";
+import { BACKGROUND, type Look, mapLook, style, systemPrefersDark } from "./mapstyle";
+import type { Datum } from "./transport";
 
 /** MapLibre's worker from a Blob URL: works from tauri:// pages too (WebKitGTK on Linux). */
 async function useBlobWorker() {
@@ -60,10 +20,14 @@ async function useBlobWorker() {
   setWorkerUrl(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
 }
 
+function waitFor(map: MapLibre, event: "load" | "idle"): Promise<void> {
+  return new Promise((resolve) => map.once(event, () => resolve()));
+}
+
 export class StationMap {
   private map: MapLibre | null = null;
-  private base: Basemap | null = null;
-  private markers = new Map<number, Marker>();
+  private counts: ClusterCounts | null = null;
+  private readonly base: Basemap | null;
   private picking = false;
   readonly ready: Promise<void>;
 
@@ -72,133 +36,86 @@ export class StationMap {
     private readonly note: HTMLElement,
     private readonly ctx: Context,
   ) {
+    this.base = basemap(ctx.settings);
     this.ready = this.start().catch((e) => {
       this.note.textContent = t("mapFailed", ctx.lang, { why: (e as Error).message });
       this.note.className = "map-note error";
     });
   }
 
+  /** The datum of the tiles (stations and "me" are shown in it). */
+  private get datum(): Datum {
+    return this.base?.datum ?? "wgs84";
+  }
+
+  private look(): Look {
+    return mapLook(this.ctx.settings.theme, systemPrefersDark());
+  }
+
   private async start() {
     const started = performance.now();
     await useBlobWorker();
+    const map = this.create();
+    await waitFor(map, "load");
+    const points = await this.ctx.transport.points({ crs: this.datum });
+    this.note.textContent = this.base ? "" : t("mapNoTiles", this.ctx.lang);
+    addStationLayers(map, points);
+    addMeLayer(map);
+    const counts = (this.counts = new ClusterCounts(map));
+    bindEvents(map, {
+      station: (id) => {
+        if (!this.picking) this.ctx.showStation(id);
+      },
+      tap: (lat, lon) => {
+        if (this.picking) void this.pick(lat, lon);
+      },
+      render: () => counts.paint(),
+      settled: () => this.noteView(),
+    });
+    await this.showMe();
+    await waitFor(map, "idle");
+    this.container.dataset.points = String(points.ids.length);
+    this.container.dataset.renderMs = String(Math.round(performance.now() - started));
+  }
+
+  /** The map with its style, controls and the "no tiles" note. */
+  private create(): MapLibre {
     const s = this.ctx.settings;
-    this.base = basemap(s);
-    const dark = document.documentElement.dataset.theme === "dark" || matchMedia("(prefers-color-scheme: dark)").matches;
     const here = s.position ?? { lat: 35, lon: 105 };
+    const look = this.look();
     const map = new MapLibre({
       container: this.container,
-      style: style(this.base, dark),
+      style: style(this.base, look),
       center: [here.lon, here.lat],
       zoom: s.position ? 10 : 3.5,
       attributionControl: this.base ? { compact: true } : false,
       dragRotate: true,
     });
     this.map = map;
+    this.container.dataset.look = look;
     map.addControl(new NavigationControl({ showCompass: true, visualizePitch: false }), "top-right");
     map.addControl(new ScaleControl({ unit: "metric" }), "bottom-left");
     map.on("error", (e) => {
       // A tile that cannot load (offline) leaves the plain background; say so once.
       if (this.base && /tile|fetch|Failed/i.test(String(e.error?.message ?? ""))) this.note.textContent = t("mapNoTiles", this.ctx.lang);
     });
-    await new Promise<void>((resolve) => map.once("load", () => resolve()));
-    const points = await this.ctx.transport.points(this.base?.datum ?? "wgs84");
-    this.note.textContent = this.base ? "" : t("mapNoTiles", this.ctx.lang);
-    map.addSource("stations", { type: "geojson", data: pointsToGeoJSON(points), cluster: true, clusterRadius: 48, clusterMaxZoom: 13 });
-    map.addLayer({
-      id: "clusters",
-      type: "circle",
-      source: "stations",
-      filter: ["has", "point_count"],
-      paint: {
-        "circle-color": "#0b5cad",
-        "circle-opacity": 0.85,
-        "circle-stroke-color": "#fff",
-        "circle-stroke-width": 2,
-        "circle-radius": ["step", ["get", "point_count"], 16, 50, 22, 500, 28, 5000, 34],
-      },
-    });
-    map.addLayer({
-      id: "stations",
-      type: "circle",
-      source: "stations",
-      filter: ["!", ["has", "point_count"]],
-      paint: {
-        "circle-color": [
-          "match",
-          ["get", "kind"],
-          "driver_home",
-          KIND_COLOURS.driver_home,
-          "warm_bee",
-          KIND_COLOURS.warm_bee,
-          "caring_merchant",
-          KIND_COLOURS.caring_merchant,
-          "worker_station",
-          KIND_COLOURS.worker_station,
-          "#555",
-        ],
-        "circle-radius": 9,
-        "circle-stroke-color": "#fff",
-        "circle-stroke-width": 2,
-      },
-    });
-    map.addSource("me", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
-    map.addLayer({
-      id: "me",
-      type: "circle",
-      source: "me",
-      paint: { "circle-color": "#1a73e8", "circle-radius": 8, "circle-stroke-color": "#fff", "circle-stroke-width": 3 },
-    });
-    map.on("click", "clusters", (e: MapLayerMouseEvent) => void this.zoomInto(e.features?.[0]));
-    map.on("click", "stations", (e: MapLayerMouseEvent) => {
-      const id = e.features?.[0]?.properties?.id;
-      if (typeof id === "string" && !this.picking) void this.ctx.transport.station(id).then((h) => this.ctx.showStation(h));
-    });
-    map.on("click", (e: MapMouseEvent) => {
-      if (this.picking) void this.pick(e.lngLat.lat, e.lngLat.lng);
-    });
-    for (const layer of ["clusters", "stations"]) {
-      map.on("mouseenter", layer, () => (map.getCanvas().style.cursor = "pointer"));
-      map.on("mouseleave", layer, () => (map.getCanvas().style.cursor = ""));
-    }
-    map.on("render", () => this.paintCounts());
-    await this.showMe();
-    await new Promise<void>((resolve) => map.once("idle", () => resolve()));
-    const ms = Math.round(performance.now() - started);
-    this.container.dataset.points = String(points.ids.length);
-    this.container.dataset.renderMs = String(ms);
+    return map;
   }
 
-  private async zoomInto(f: MapGeoJSONFeature | undefined) {
-    if (!this.map || !f) return;
-    const source = this.map.getSource("stations") as GeoJSONSource;
-    const zoom = await source.getClusterExpansionZoom(f.properties.cluster_id as number);
-    const [lon, lat] = (f.geometry as Point).coordinates;
-    this.map.easeTo({ center: [lon, lat], zoom });
-  }
-
-  /** Cluster counts as HTML (the offline style has no glyphs to draw text with). */
-  private paintCounts() {
+  /** The settled view on the container (data-zoom, data-center: read by tests and tools). */
+  private noteView() {
     const map = this.map;
-    if (!map || !map.isSourceLoaded("stations")) return;
-    const seen = new Set<number>();
-    for (const f of map.querySourceFeatures("stations", { filter: ["has", "point_count"] })) {
-      const id = f.properties.cluster_id as number;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      let marker = this.markers.get(id);
-      if (!marker) {
-        const label = el("span", "cluster-count", String(f.properties.point_count_abbreviated));
-        const [lon, lat] = (f.geometry as Point).coordinates;
-        marker = new Marker({ element: label }).setLngLat([lon, lat]).addTo(map);
-        this.markers.set(id, marker);
-      }
-    }
-    for (const [id, marker] of this.markers) {
-      if (!seen.has(id)) {
-        marker.remove();
-        this.markers.delete(id);
-      }
-    }
+    if (!map) return;
+    const c = map.getCenter();
+    this.container.dataset.zoom = map.getZoom().toFixed(2);
+    this.container.dataset.center = `${c.lat.toFixed(6)},${c.lng.toFixed(6)}`;
+  }
+
+  /** Redraws the background for the display setting (after it, or the system's preference, changed). */
+  applyTheme() {
+    const look = this.look();
+    this.container.dataset.look = look;
+    if (this.map?.getLayer("background")) this.map.setPaintProperty("background", "background-color", BACKGROUND[look]);
   }
 
   /** Places "me" (WGS-84 in the settings) on the map, in the tiles' datum. */
@@ -206,13 +123,8 @@ export class StationMap {
     const map = this.map;
     const p = this.ctx.settings.position;
     if (!map || !p) return;
-    const datum = this.base?.datum ?? "wgs84";
-    const shown = datum === "wgs84" ? p : await this.ctx.transport.convert(p.lat, p.lon, "wgs84", datum);
-    (map.getSource("me") as GeoJSONSource | undefined)?.setData({
-      type: "Feature",
-      geometry: { type: "Point", coordinates: [shown.lon, shown.lat] },
-      properties: {},
-    });
+    const shown = this.datum === "wgs84" ? p : await this.ctx.transport.convert({ lat: p.lat, lon: p.lon, from: "wgs84", to: this.datum });
+    placeMe(map, shown.lon, shown.lat);
     if (recentre) map.easeTo({ center: [shown.lon, shown.lat], zoom: Math.max(map.getZoom(), 10) });
   }
 
@@ -227,9 +139,8 @@ export class StationMap {
     this.picking = false;
     this.note.className = "map-note";
     this.note.textContent = this.base ? "" : t("mapNoTiles", this.ctx.lang);
-    const datum = this.base?.datum ?? "wgs84";
-    const wgs = datum === "wgs84" ? { lat, lon } : await this.ctx.transport.convert(lat, lon, datum, "wgs84");
-    this.ctx.setPosition(wgs.lat, wgs.lon, `${wgs.lat.toFixed(5)},${wgs.lon.toFixed(5)}`);
+    const wgs = this.datum === "wgs84" ? { lat, lon } : await this.ctx.transport.convert({ lat, lon, from: this.datum, to: "wgs84" });
+    this.ctx.update({ position: { lat: wgs.lat, lon: wgs.lon, label: `${wgs.lat.toFixed(5)},${wgs.lon.toFixed(5)}` } });
   }
 
   resize() {
@@ -238,8 +149,8 @@ export class StationMap {
 
   /** Frees the map (before one with another basemap replaces it). */
   remove() {
-    for (const m of this.markers.values()) m.remove();
-    this.markers.clear();
+    this.counts?.clear();
+    this.counts = null;
     this.map?.remove();
     this.map = null;
   }

@@ -3,19 +3,103 @@
 // conflict shows both versions.
 import type { Context } from "./context";
 import { button, el, field, select } from "./dom";
-import { t } from "./i18n";
-import type { EditOutcome, Operator, Station } from "./transport";
+import { t, type Word } from "./i18n";
+import type { EditOutcome, Operator, Service, Station } from "./transport";
 
-/** The fields the form changed, as the operator API takes them (unchanged fields are left out). */
-export function patchOf(before: Station, form: Partial<Station>): Record<string, unknown> {
+/** The fields the form changed among those an operator may change (unchanged and other fields
+ * are left out), as the operator API takes them. */
+export function patchOf(before: Station, form: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
   const patch: Record<string, unknown> = {};
-  const keys = ["opening_hours", "services", "status", "notice", "phone", "free_truck_spaces"] as const;
-  for (const k of keys) {
+  const was = before as unknown as Record<string, unknown>;
+  for (const k of fields) {
     const now = form[k];
     if (now === undefined) continue;
-    if (JSON.stringify(now) !== JSON.stringify(before[k])) patch[k] = now;
+    if (JSON.stringify(now) !== JSON.stringify(was[k] ?? null)) patch[k] = now;
   }
   return patch;
+}
+
+/** One editable field: its control and how to read the value the API takes. */
+interface Editor {
+  control: HTMLElement;
+  /** False when the control carries its own legend (a fieldset). */
+  labelled: boolean;
+  read(): unknown;
+}
+
+const WORDS: Partial<Record<string, Word>> = {
+  opening_hours: "hours",
+  status: "status",
+  services: "services",
+  notice: "notice",
+  phone: "phone",
+  free_truck_spaces: "truckSpaces",
+};
+
+function text(value: string, tag: "input" | "textarea" = "input"): HTMLInputElement | HTMLTextAreaElement {
+  const input = el(tag);
+  input.value = value;
+  return input;
+}
+
+/** The control for `name`: the known fields get their own kind of control, any other field the
+ * catalog opens to operators gets a text box. */
+function editor(name: string, station: Station, ctx: Context): Editor {
+  const lang = ctx.lang;
+  const value = (station as unknown as Record<string, unknown>)[name];
+  const orNull = (v: string) => v.trim() || null;
+  switch (name) {
+    case "opening_hours": {
+      const input = text(station.opening_hours ?? "") as HTMLInputElement;
+      input.placeholder = "Mo-Su 08:00-22:00";
+      return { control: input, labelled: true, read: () => orNull(input.value) };
+    }
+    case "status": {
+      const statuses = select(
+        (ctx.labels.vocab?.statuses ?? []).map((s) => [s.id, s[lang]]),
+        station.status,
+        () => undefined,
+      );
+      return { control: statuses, labelled: true, read: () => statuses.value };
+    }
+    case "services": {
+      const box = el("fieldset", "service-boxes");
+      box.append(el("legend", "", t("services", lang)));
+      for (const s of ctx.labels.vocab?.services ?? []) {
+        const check = el("input");
+        check.type = "checkbox";
+        check.value = s.id;
+        check.checked = station.services.includes(s.id as Service);
+        const l = el("label", "check");
+        l.append(check, ` ${s[lang]}`);
+        box.append(l);
+      }
+      return { control: box, labelled: false, read: () => [...box.querySelectorAll<HTMLInputElement>("input:checked")].map((b) => b.value) };
+    }
+    case "notice": {
+      const area = text(station.notice ?? "", "textarea");
+      return { control: area, labelled: true, read: () => orNull(area.value) };
+    }
+    case "phone": {
+      const input = text(station.phone ?? "") as HTMLInputElement;
+      input.type = "tel";
+      return { control: input, labelled: true, read: () => orNull(input.value) };
+    }
+    case "free_truck_spaces": {
+      const input = text(station.free_truck_spaces === null ? "" : String(station.free_truck_spaces)) as HTMLInputElement;
+      input.type = "number";
+      input.min = "0";
+      return { control: input, labelled: true, read: () => (input.value === "" ? null : Number(input.value)) };
+    }
+    default: {
+      const input = text(value === null || value === undefined ? "" : String(value));
+      return {
+        control: input,
+        labelled: true,
+        read: () => (typeof value === "number" ? (input.value === "" ? null : Number(input.value)) : orNull(input.value)),
+      };
+    }
+  }
 }
 
 function showOutcome(out: EditOutcome, into: HTMLElement, ctx: Context) {
@@ -44,65 +128,28 @@ function editForm(station: Station, ctx: Context, done: () => void): HTMLFormEle
   const form = el("form", "edit card");
   form.dataset.id = station.id;
   form.append(el("h3", "", station.name));
-  const hours = el("input");
-  hours.name = "opening_hours";
-  hours.value = station.opening_hours ?? "";
-  hours.placeholder = "Mo-Su 08:00-22:00";
-  let status = station.status;
-  const statuses = select(
-    (ctx.labels.vocab?.statuses ?? []).map((s) => [s.id, s[lang]]),
-    station.status,
-    (v) => (status = v),
-  );
-  statuses.name = "status";
-  const services = el("fieldset", "service-boxes");
-  services.append(el("legend", "", t("services", lang)));
-  for (const s of ctx.labels.vocab?.services ?? []) {
-    const box = el("input");
-    box.type = "checkbox";
-    box.value = s.id;
-    box.checked = station.services.includes(s.id);
-    const l = el("label", "check");
-    l.append(box, ` ${s[lang]}`);
-    services.append(l);
+  // Exactly the fields the catalog lets an operator change, in its order.
+  const fields = ctx.labels.operatorFields;
+  const editors = new Map<string, Editor>();
+  for (const name of fields) {
+    const e = editor(name, station, ctx);
+    e.control.setAttribute("name", name);
+    editors.set(name, e);
+    const word = WORDS[name];
+    form.append(e.labelled ? field(word ? t(word, lang) : name, e.control) : e.control);
   }
-  const notice = el("textarea");
-  notice.name = "notice";
-  notice.value = station.notice ?? "";
-  const phone = el("input");
-  phone.name = "phone";
-  phone.type = "tel";
-  phone.value = station.phone ?? "";
-  const spaces = el("input");
-  spaces.name = "free_truck_spaces";
-  spaces.type = "number";
-  spaces.min = "0";
-  spaces.value = station.free_truck_spaces === null ? "" : String(station.free_truck_spaces);
   const result = el("div", "outcome");
   result.setAttribute("role", "status");
   const save = el("button", "primary", t("save", lang));
   save.type = "submit";
-  form.append(
-    field(t("hours", lang), hours),
-    field(t("status", lang), statuses),
-    services,
-    field(t("notice", lang), notice),
-    field(t("phone", lang), phone),
-    field(t("truckSpaces", lang), spaces),
-    save,
-    result,
-  );
+  save.disabled = !fields.length;
+  if (!fields.length) result.append(el("p", "result error", t("offline", lang)));
+  form.append(save, result);
   form.onsubmit = async (e) => {
     e.preventDefault();
-    const chosen = [...services.querySelectorAll<HTMLInputElement>("input:checked")].map((b) => b.value);
-    const patch = patchOf(station, {
-      opening_hours: hours.value.trim() || null,
-      status,
-      services: chosen,
-      notice: notice.value.trim() || null,
-      phone: phone.value.trim() || null,
-      free_truck_spaces: spaces.value === "" ? null : Number(spaces.value),
-    });
+    const values: Record<string, unknown> = {};
+    for (const [name, editor] of editors) values[name] = editor.read();
+    const patch = patchOf(station, values, fields);
     if (!Object.keys(patch).length) return;
     save.disabled = true;
     try {

@@ -2,18 +2,26 @@ import { describe, expect, it } from "vitest";
 import { straightLine } from "./along";
 import { basemap } from "./basemap";
 import { patchOf } from "./operator";
+import { applyTheme } from "./settings";
 import { DEFAULTS } from "./state";
 import type { Station } from "./transport";
 
 describe("patchOf", () => {
+  const fields = ["opening_hours", "services", "status", "notice", "phone", "free_truck_spaces"];
+  const before = { opening_hours: "24/7", services: ["shower"], status: "open", notice: null, phone: null, free_truck_spaces: 3, name: "A" } as unknown as Station;
+
   it("sends only what the operator changed", () => {
-    const before = { opening_hours: "24/7", services: ["shower"], status: "open", notice: null, phone: null, free_truck_spaces: 3 } as unknown as Station;
-    expect(patchOf(before, { opening_hours: "24/7", services: ["shower"], status: "open", notice: null, phone: null, free_truck_spaces: 3 })).toEqual({});
-    expect(patchOf(before, { services: ["shower", "toilet"], free_truck_spaces: 0, notice: "热水" })).toEqual({
+    expect(patchOf(before, { opening_hours: "24/7", services: ["shower"], status: "open", notice: null, phone: null, free_truck_spaces: 3 }, fields)).toEqual({});
+    expect(patchOf(before, { services: ["shower", "toilet"], free_truck_spaces: 0, notice: "热水" }, fields)).toEqual({
       services: ["shower", "toilet"],
       free_truck_spaces: 0,
       notice: "热水",
     });
+  });
+
+  it("sends only the fields the catalog opens to operators", () => {
+    expect(patchOf(before, { name: "B", notice: "热水" }, ["notice"])).toEqual({ notice: "热水" });
+    expect(patchOf(before, { name: "B", notice: "热水" }, [])).toEqual({});
   });
 });
 
@@ -47,5 +55,15 @@ describe("basemap", () => {
       datum: "gcj02",
       attribution: "",
     });
+  });
+});
+
+describe("applyTheme", () => {
+  it("marks the page with the chosen theme, and leaves 'follow system' to prefers-color-scheme", () => {
+    const root = { dataset: {} as DOMStringMap } as HTMLElement;
+    applyTheme("light", root);
+    expect(root.dataset.theme).toBe("light");
+    applyTheme("auto", root);
+    expect(root.dataset.theme).toBeUndefined();
   });
 });

@@ -6,9 +6,9 @@ import { type Lang, t } from "./i18n";
 import type { Theme, Tiles } from "./state";
 import type { Datum } from "./transport";
 
-export function applyTheme(theme: Theme) {
-  if (theme === "auto") delete document.documentElement.dataset.theme;
-  else document.documentElement.dataset.theme = theme;
+export function applyTheme(theme: Theme, root: HTMLElement = document.documentElement) {
+  if (theme === "auto") delete root.dataset.theme;
+  else root.dataset.theme = theme;
 }
 
 async function catalogFacts(ctx: Context, into: HTMLElement) {
@@ -92,24 +92,18 @@ function syncSection(ctx: Context, facts: HTMLElement): HTMLElement {
   return section;
 }
 
-export function renderSettings(root: HTMLElement, ctx: Context, rerender: () => void) {
+/** The settings screen. Choices go through ctx.update; what depends on them (the language of
+ * every screen, the theme of the page and the map) follows by subscription. */
+export function renderSettings(root: HTMLElement, ctx: Context) {
   const lang = ctx.lang;
   const s = ctx.settings;
   const general = el("section", "card");
-  const language = select([["zh", "中文"], ["en", "English"]], s.lang, (v) => {
-    s.lang = v as Lang;
-    ctx.save();
-    rerender();
-  });
+  const language = select([["zh", "中文"], ["en", "English"]], s.lang, (v) => ctx.update({ lang: v as Lang }));
   language.id = "language";
   const theme = select(
     [["auto", t("themeAuto", lang)], ["light", t("themeLight", lang)], ["dark", t("themeDark", lang)], ["contrast", t("themeContrast", lang)]],
     s.theme,
-    (v) => {
-      s.theme = v as Theme;
-      ctx.save();
-      applyTheme(s.theme);
-    },
+    (v) => ctx.update({ theme: v as Theme }),
   );
   theme.id = "theme";
   general.append(field(t("language", lang), language), field(t("theme", lang), theme));
@@ -117,35 +111,27 @@ export function renderSettings(root: HTMLElement, ctx: Context, rerender: () => 
   const tiles = el("section", "card");
   const key = el("input");
   key.value = s.tilesKey;
-  key.onchange = () => {
-    s.tilesKey = key.value.trim();
-    ctx.save();
-  };
+  key.onchange = () => ctx.update({ tilesKey: key.value.trim() });
   const url = el("input");
   url.type = "url";
   url.placeholder = "https://…/{z}/{x}/{y}.png";
   url.value = s.tilesUrl;
-  url.onchange = () => {
-    s.tilesUrl = url.value.trim();
-    ctx.save();
-  };
-  const datum = select([["wgs84", t("wgs84", lang)], ["gcj02", t("gcj02", lang)]], s.tilesDatum, (v) => {
-    s.tilesDatum = v as Datum;
-    ctx.save();
-  });
+  url.onchange = () => ctx.update({ tilesUrl: url.value.trim() });
+  const datum = select([["wgs84", t("wgs84", lang)], ["gcj02", t("gcj02", lang)]], s.tilesDatum, (v) =>
+    ctx.update({ tilesDatum: v as Datum }),
+  );
   const keyField = field(t("tilesKey", lang), key);
   const urlField = field(t("tilesUrl", lang), url);
   const datumField = field(t("datum", lang), datum);
   const showFields = () => {
-    keyField.hidden = s.tiles !== "tianditu";
-    urlField.hidden = datumField.hidden = s.tiles !== "custom";
+    keyField.hidden = ctx.settings.tiles !== "tianditu";
+    urlField.hidden = datumField.hidden = ctx.settings.tiles !== "custom";
   };
   const source = select(
     [["none", t("tilesNone", lang)], ["tianditu", t("tilesTianditu", lang)], ["amap", t("tilesAmap", lang)], ["custom", t("tilesCustom", lang)]],
     s.tiles,
     (v) => {
-      s.tiles = v as Tiles;
-      ctx.save();
+      ctx.update({ tiles: v as Tiles });
       showFields();
     },
   );

@@ -1,4 +1,5 @@
-// What the driver chose, remembered between launches (localStorage in the webview).
+// What the driver chose, remembered between launches (localStorage in the webview). Every
+// change goes through `update(patch)`: it saves and tells the subscribers what changed.
 import type { Lang } from "./i18n";
 import type { Datum } from "./transport";
 
@@ -43,6 +44,8 @@ export const DEFAULTS: Settings = {
   routeWithinKm: 5,
 };
 
+type Storage_ = Pick<Storage, "getItem" | "setItem">;
+
 export function load(storage: Pick<Storage, "getItem"> = localStorage): Settings {
   try {
     const saved = JSON.parse(storage.getItem(KEY) ?? "{}") as Partial<Settings>;
@@ -54,4 +57,45 @@ export function load(storage: Pick<Storage, "getItem"> = localStorage): Settings
 
 export function save(s: Settings, storage: Pick<Storage, "setItem"> = localStorage) {
   storage.setItem(KEY, JSON.stringify(s));
+}
+
+/** Told after each change: the new settings and which of them changed. */
+export type Listener = (settings: Readonly<Settings>, changed: ReadonlySet<keyof Settings>) => void;
+
+export class Store {
+  private current: Settings;
+  private readonly listeners = new Set<Listener>();
+
+  constructor(private readonly storage: Storage_ = localStorage) {
+    this.current = load(storage);
+  }
+
+  get settings(): Readonly<Settings> {
+    return this.current;
+  }
+
+  /** Changes some settings, saves them all and tells every subscriber (unless nothing changed). */
+  update(patch: Partial<Settings>) {
+    const changed = new Set<keyof Settings>();
+    for (const k of Object.keys(patch) as (keyof Settings)[]) {
+      if (patch[k] === undefined) continue;
+      if (JSON.stringify(patch[k]) !== JSON.stringify(this.current[k])) changed.add(k);
+    }
+    if (!changed.size) return;
+    const next = { ...this.current };
+    for (const k of changed) (next as Record<keyof Settings, unknown>)[k] = patch[k];
+    this.current = next;
+    try {
+      save(this.current, this.storage);
+    } catch {
+      // Storage full or forbidden (private mode): the change still applies for this session.
+    }
+    for (const listener of [...this.listeners]) listener(this.current, changed);
+  }
+
+  /** Calls `listener` after every change; returns how to stop. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
 }

@@ -1,14 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { HttpTransport, IpcTransport, nearParams, pickTransport } from "./transport";
+import { type Device, HttpTransport, IpcTransport, ipcError, pickTransport, RequestError, requestParams } from "./transport";
 
-const chips = { kinds: [], services: [], openNow: false };
-
-describe("nearParams", () => {
-  it("sends only the filters that are set", () => {
-    expect(nearParams({ lat: 22.5, lon: 114, k: 20, ...chips })).toBe("lat=22.5&lon=114&k=20");
+describe("requestParams", () => {
+  it("turns a request object into query parameters of the same names, leaving out unset fields", () => {
+    expect(requestParams({ lat: 22.5, lon: 114, k: 20 }).toString()).toBe("lat=22.5&lon=114&k=20");
     expect(
-      nearParams({ lat: 1, lon: 2, k: 5, kinds: ["warm_bee"], services: ["shower", "toilet"], openNow: true, withinKm: 20, heading: 90 }),
-    ).toBe("lat=1&lon=2&k=5&kind=warm_bee&service=shower%2Ctoilet&open_now=true&within_km=20&heading=90");
+      requestParams({
+        lat: 1,
+        lon: 2,
+        k: 5,
+        within: "20",
+        heading: 90,
+        kind: "warm_bee",
+        service: "shower,toilet",
+        open_now: true,
+        status: undefined,
+        open_at: null,
+      }).toString(),
+    ).toBe("lat=1&lon=2&k=5&within=20&heading=90&kind=warm_bee&service=shower%2Ctoilet&open_now=true");
+    expect(requestParams({}).toString()).toBe("");
+    // false and 0 are values, not "unset".
+    expect(requestParams({ open_now: false, heading: 0 }).toString()).toBe("open_now=false&heading=0");
+    expect(requestParams({ service: ["shower", "toilet"] }).get("service")).toBe("shower,toilet");
   });
 });
 
@@ -25,33 +38,81 @@ function fakeServer(status: number, body: unknown) {
   return { calls, fetcher: fetcher as typeof fetch, tokens, store };
 }
 
+/** A geolocation that answers with `coords` (or fails with `error`). */
+function fakeDevice(userAgent: string, coords: Partial<GeolocationCoordinates> | null, error = "denied"): Device {
+  const geolocation = {
+    getCurrentPosition(ok: PositionCallback, fail?: PositionErrorCallback | null) {
+      if (coords) ok({ coords, timestamp: 0 } as GeolocationPosition);
+      else fail?.({ code: 1, message: error } as GeolocationPositionError);
+    },
+  } as unknown as Geolocation;
+  return { userAgent, geolocation };
+}
+
 describe("HttpTransport", () => {
-  it("asks the near endpoint and returns its hits", async () => {
+  it("asks the near endpoint with the request's fields as parameters", async () => {
     const f = fakeServer(200, [{ id: "a" }]);
     const tr = new HttpTransport("http://x", f.fetcher, f.tokens);
-    const hits = await tr.near({ lat: 1, lon: 2, k: 3, ...chips });
+    const hits = await tr.near({ lat: 1, lon: 2, k: 3, within: "5", kind: "warm_bee,driver_home", open_now: true });
     expect(hits.map((h) => h.id)).toEqual(["a"]);
-    expect(f.calls[0].url).toBe("http://x/v1/stations/near?lat=1&lon=2&k=3");
+    expect(f.calls[0].url).toBe("http://x/v1/stations/near?lat=1&lon=2&k=3&within=5&kind=warm_bee%2Cdriver_home&open_now=true");
   });
 
-  it("turns the server's JSON error into an Error with its message", async () => {
-    const f = fakeServer(400, { code: "bad_request", message: "latitude 95 is out of range" });
+  it("searches with k as the request says", async () => {
+    const f = fakeServer(200, []);
+    await new HttpTransport("", f.fetcher, f.tokens).search({ q: "南山 司机之家", k: 20, lat: 22.5, lon: 114 });
+    expect(f.calls[0].url).toBe(`/v1/stations/search?q=${encodeURIComponent("南山 司机之家").replace(/%20/g, "+")}&k=20&lat=22.5&lon=114`);
+  });
+
+  it("turns the server's JSON error into a RequestError with its message and message id", async () => {
+    const f = fakeServer(400, { code: "bad_request", message: "纬度超出范围 — latitude 95 is out of range", message_id: "out_of_range" });
     const tr = new HttpTransport("", f.fetcher, f.tokens);
-    await expect(tr.near({ lat: 95, lon: 2, k: 3, ...chips })).rejects.toThrow("latitude 95");
+    const err = await tr.near({ lat: 95, lon: 2, k: 3 }).catch((e) => e);
+    expect(err).toBeInstanceOf(RequestError);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toContain("latitude 95");
+    expect(err.messageId).toBe("out_of_range");
+    expect(err.status).toBe(400);
   });
 
-  it("escapes station ids in paths", async () => {
-    const f = fakeServer(200, []);
-    await new HttpTransport("", f.fetcher, f.tokens).links("a/b?c");
-    expect(f.calls[0].url).toBe("/v1/stations/a%2Fb%3Fc/links");
+  it("has no message id when the error body has none (or is not JSON)", async () => {
+    const f = fakeServer(500, { code: "internal", message: "boom" });
+    const err = await new HttpTransport("", f.fetcher, f.tokens).info().catch((e) => e);
+    expect(err).toBeInstanceOf(RequestError);
+    expect(err.messageId).toBeNull();
+    const broken = async () => new Response("<html>", { status: 502 });
+    const err2 = await new HttpTransport("", broken as typeof fetch, f.tokens).vocab().catch((e) => e);
+    expect(err2.message).toBe("HTTP 502");
+    expect(err2.messageId).toBeNull();
   });
 
-  it("posts routes as text with the filters in the query, leaving out the nearby-only ones", async () => {
+  it("asks a station's detail from a position, escaping its id", async () => {
+    const f = fakeServer(200, { id: "a/b?c", links: [] });
+    const tr = new HttpTransport("", f.fetcher, f.tokens);
+    await tr.station("a/b?c", { lat: 22.5, lon: 114 });
+    await tr.station("x1");
+    expect(f.calls.map((c) => c.url)).toEqual(["/v1/stations/a%2Fb%3Fc?lat=22.5&lon=114", "/v1/stations/x1"]);
+  });
+
+  it("posts routes as text with the request in the query", async () => {
     const f = fakeServer(200, []);
-    await new HttpTransport("", f.fetcher, f.tokens).along("<gpx/>", 5, { ...chips, services: ["shower"], withinKm: 20, heading: 3 });
-    expect(f.calls[0].url).toBe("/v1/stations/along?within_km=5&service=shower");
+    await new HttpTransport("", f.fetcher, f.tokens).along("<gpx/>", { within: "5", service: "shower" });
+    expect(f.calls[0].url).toBe("/v1/stations/along?within=5&service=shower");
     expect(f.calls[0].init.method).toBe("POST");
     expect(f.calls[0].init.body).toBe("<gpx/>");
+  });
+
+  it("sends places, points and convert requests as parameters", async () => {
+    const f = fakeServer(200, {});
+    const tr = new HttpTransport("", f.fetcher, f.tokens);
+    await tr.places({ q: "深圳" });
+    await tr.points({ crs: "gcj02" });
+    await tr.convert({ lat: 22.5, lon: 114, from: "gcj02", to: "wgs84" });
+    expect(f.calls.map((c) => c.url)).toEqual([
+      `/v1/places?q=${encodeURIComponent("深圳")}`,
+      "/v1/stations/points?crs=gcj02",
+      "/v1/convert?lat=22.5&lon=114&from=gcj02&to=wgs84",
+    ]);
   });
 
   it("keeps the operator token for the session and sends edits with If-Match", async () => {
@@ -73,6 +134,16 @@ describe("HttpTransport", () => {
     const out = await new HttpTransport("", f.fetcher, f.tokens).edit({ id: "s1", version: 7 } as never, { notice: "mine" });
     expect(out).toEqual({ outcome: "conflict", station_id: "s1", mine: { notice: "mine" }, theirs: { id: "s1", version: 8, notice: "theirs" } });
   });
+
+  it("locates with the browser's geolocation", async () => {
+    const f = fakeServer(200, {});
+    const ok = new HttpTransport("", f.fetcher, f.tokens, () => fakeDevice("Firefox", { latitude: 22.5, longitude: 114, accuracy: 12, heading: NaN }));
+    expect(await ok.locate()).toEqual({ lat: 22.5, lon: 114, accuracy: 12, heading: null });
+    const denied = new HttpTransport("", f.fetcher, f.tokens, () => fakeDevice("Firefox", null, "User denied"));
+    await expect(denied.locate()).rejects.toThrow("User denied");
+    const none = new HttpTransport("", f.fetcher, f.tokens, () => ({ userAgent: "curl" }));
+    await expect(none.locate()).rejects.toThrow("no geolocation");
+  });
 });
 
 describe("IpcTransport", () => {
@@ -82,27 +153,66 @@ describe("IpcTransport", () => {
       invoke: async <T>(cmd: string, args?: Record<string, unknown>) => {
         invoked.push([cmd, args]);
         const a = answer(cmd);
-        if (a instanceof Error) throw a.message;
+        if (a instanceof Rejection) throw a.value;
         return a as T;
       },
     };
     return { invoked, tauri };
   };
+  class Rejection {
+    constructor(readonly value: unknown) {}
+  }
 
   it("uses Tauri IPC inside the app window and HTTP in a browser", async () => {
     const { invoked, tauri } = fakeTauri();
     const ipc = pickTransport({ __TAURI_INTERNALS__: tauri });
     expect(ipc).toBeInstanceOf(IpcTransport);
     expect(ipc.where).toBe("app");
-    await ipc.near({ lat: 1, lon: 2, k: 3, kinds: ["warm_bee"], services: [], openNow: true });
-    expect(invoked[0]).toEqual(["near", { lat: 1, lon: 2, k: 3, chips: { kinds: ["warm_bee"], services: [], openNow: true } }]);
+    await ipc.near({ lat: 1, lon: 2, k: 3, kind: "warm_bee", open_now: true, within: "5" });
+    expect(invoked[0]).toEqual(["near", { request: { lat: 1, lon: 2, k: 3, kind: "warm_bee", open_now: true, within: "5" } }]);
     expect(pickTransport({})).toBeInstanceOf(HttpTransport);
     expect(pickTransport({}).syncing).toBeNull();
   });
 
-  it("turns a command's error string into an Error", async () => {
-    const { tauri } = fakeTauri(() => new Error("latitude 95 is out of range"));
-    await expect(new IpcTransport(tauri).near({ lat: 95, lon: 0, k: 1, ...chips })).rejects.toThrow("latitude 95");
+  it("sends every query as its request object", async () => {
+    const { invoked, tauri } = fakeTauri(() => ({}));
+    const ipc = new IpcTransport(tauri);
+    await ipc.station("x1", { lat: 22.5, lon: 114 });
+    await ipc.search({ q: "南山", k: 20 });
+    await ipc.places({ q: "深圳" });
+    await ipc.along("<gpx/>", { within: "5", service: "shower" });
+    await ipc.points({ crs: "wgs84" });
+    await ipc.convert({ lat: 1, lon: 2, from: "gcj02", to: "wgs84" });
+    expect(invoked).toEqual([
+      ["station", { id: "x1", request: { lat: 22.5, lon: 114 } }],
+      ["search", { request: { q: "南山", k: 20 } }],
+      ["places", { request: { q: "深圳" } }],
+      ["along", { route: "<gpx/>", request: { within: "5", service: "shower" } }],
+      ["points", { request: { crs: "wgs84" } }],
+      ["convert", { request: { lat: 1, lon: 2, from: "gcj02", to: "wgs84" } }],
+    ]);
+  });
+
+  it("turns a refused command into a RequestError with its message id", async () => {
+    const refusal = { message_id: "out_of_range", message: "纬度超出范围 — latitude 95 is out of range" };
+    const { tauri } = fakeTauri(() => new Rejection(refusal));
+    const err = await new IpcTransport(tauri).near({ lat: 95, lon: 0, k: 1 }).catch((e) => e);
+    expect(err).toBeInstanceOf(RequestError);
+    expect(err.message).toContain("latitude 95");
+    expect(err.messageId).toBe("out_of_range");
+    expect(err.status).toBeUndefined();
+  });
+
+  it("tolerates a refusal without an id, and a plain string", async () => {
+    const { tauri } = fakeTauri(() => new Rejection({ message_id: null, message: "sync failed" }));
+    const err = await new IpcTransport(tauri).syncing.state().catch((e) => e);
+    expect(err).toBeInstanceOf(RequestError);
+    expect([err.message, err.messageId]).toEqual(["sync failed", null]);
+    const plain = fakeTauri(() => new Rejection("command near not found"));
+    const err2 = await new IpcTransport(plain.tauri).near({ lat: 1, lon: 1 }).catch((e) => e);
+    expect(err2).toBeInstanceOf(RequestError);
+    expect([err2.message, err2.messageId]).toEqual(["command near not found", null]);
+    expect(ipcError(new Error("x")).message).toBe("x");
   });
 
   it("hands links to the opener plugin and reports to the outbox", async () => {
@@ -114,5 +224,16 @@ describe("IpcTransport", () => {
       ["plugin:opener|open_url", { url: "amapuri://route/plan/?dlat=1" }],
       ["report", { report: { station_id: "s", problem: "closed" } }],
     ]);
+  });
+
+  it("locates with the geolocation plugin on phones and the webview's geolocation elsewhere", async () => {
+    const phone = fakeTauri(() => ({ coords: { latitude: 30.5, longitude: 104, accuracy: 8, heading: 90 } }));
+    const onPhone = new IpcTransport(phone.tauri, () => fakeDevice("Mozilla/5.0 (Linux; Android 14)", null));
+    expect(await onPhone.locate()).toEqual({ lat: 30.5, lon: 104, accuracy: 8, heading: 90 });
+    expect(phone.invoked[0][0]).toBe("plugin:geolocation|get_current_position");
+    const desk = fakeTauri();
+    const onDesk = new IpcTransport(desk.tauri, () => fakeDevice("Mozilla/5.0 (X11; Linux x86_64)", { latitude: 1, longitude: 2, accuracy: 30, heading: null }));
+    expect(await onDesk.locate()).toEqual({ lat: 1, lon: 2, accuracy: 30, heading: null });
+    expect(desk.invoked).toEqual([]);
   });
 });

@@ -1,71 +1,33 @@
 // How the UI reaches the catalog: Tauri IPC inside the app window (the offline catalog on the
 // device), HTTP against `waystation serve` in a browser. Same interface either way; what only
 // the app can do (sync, the offline outbox) is optional.
+//
+// The requests and answers are the Rust request layer's own types (generated into
+// ./generated/api.ts); only what that layer does not define (sync, operator sessions) is
+// written by hand here.
+import type {
+  AlongRequest,
+  ConvertRequest,
+  Detail,
+  DetailRequest,
+  Hit,
+  LatLon,
+  MapPoints,
+  MessageId,
+  NearRequest,
+  PlaceHit,
+  PlacesRequest,
+  PointsRequest,
+  Report,
+  SearchRequest,
+  Station,
+  Vocabulary,
+} from "./generated/api";
 
-export interface Station {
-  id: string;
-  kind: string;
-  name: string;
-  address: string;
-  lat: number;
-  lon: number;
-  services: string[];
-  opening_hours: string | null;
-  phone: string | null;
-  truck_spaces: number | null;
-  free_truck_spaces: number | null;
-  status: string;
-  notice: string | null;
-  source: string;
-  version: number;
-  updated_at: string;
-}
+export type * from "./generated/api";
 
-export interface Hit extends Station {
-  distance_m: number | null;
-  bearing_deg: number | null;
-  open_now: boolean | null;
-  /** China local time ("2026-11-28T20:00:00") when open_now next flips. */
-  changes_at: string | null;
-  along_m?: number;
-  offset_m?: number;
-}
-
-export interface NavLink {
-  app: string;
-  url: string;
-  web: string | null;
-}
-
-export interface Term {
-  id: string;
-  zh: string;
-  en: string;
-}
-
-export interface Vocabulary {
-  kinds: Term[];
-  services: Term[];
-  statuses: Term[];
-  problems: Term[];
-  apps: Term[];
-}
-
-export interface Place {
-  adcode: string;
-  name: string;
-  full_name: string;
-  lat: number;
-  lon: number;
-}
-
-export interface MapPoints {
-  kind_ids: string[];
-  ids: string[];
-  kinds: number[];
-  lat: number[];
-  lon: number[];
-}
+/** The datums the catalog converts between (the `crs`/`from`/`to` of the requests). */
+export type Datum = "wgs84" | "gcj02" | "bd09";
 
 export interface CatalogInfo {
   stations: number;
@@ -74,32 +36,6 @@ export interface CatalogInfo {
   file_bytes?: number;
   last_updated: string | null;
   seq?: number;
-}
-
-export type Datum = "wgs84" | "gcj02" | "bd09";
-
-/** The filter chips. */
-export interface Chips {
-  kinds: string[];
-  services: string[];
-  openNow: boolean;
-  withinKm?: number;
-  heading?: number;
-}
-
-export interface NearQuery extends Chips {
-  lat: number;
-  lon: number;
-  k: number;
-}
-
-export type Problem = "closed" | "wrong_place" | "service_missing";
-
-export interface Report {
-  station_id: string;
-  problem: Problem;
-  service?: string;
-  note?: string;
 }
 
 export interface Operator {
@@ -146,6 +82,30 @@ export interface PendingEdit {
   created_at: string;
 }
 
+/** Where the device is (WGS-84), as its location service tells. */
+export interface Fix {
+  lat: number;
+  lon: number;
+  /** Metres, where known. */
+  accuracy?: number;
+  /** Degrees clockwise from north while moving; null or absent otherwise. */
+  heading?: number | null;
+}
+
+/** A refused request: the catalog's message ("中文 — English") and, when the request layer
+ * refused it, the stable id of the rule (the same for HTTP and IPC). */
+export class RequestError extends Error {
+  constructor(
+    message: string,
+    readonly messageId: MessageId | null = null,
+    /** The HTTP status; undefined for IPC. */
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = "RequestError";
+  }
+}
+
 /** What only the app (with its own offline catalog) does. */
 export interface Syncing {
   state(): Promise<SyncState>;
@@ -156,16 +116,16 @@ export interface Syncing {
 export interface Transport {
   /** "app": the device's offline catalog; "server": the catalog server this page came from. */
   readonly where: "app" | "server";
-  near(q: NearQuery): Promise<Hit[]>;
-  station(id: string): Promise<Hit>;
-  search(text: string, at: { lat: number; lon: number } | null): Promise<Hit[]>;
-  places(text: string): Promise<Place[]>;
-  along(route: string, withinKm: number, chips: Chips): Promise<Hit[]>;
-  points(crs: Datum): Promise<MapPoints>;
-  links(id: string): Promise<NavLink[]>;
+  near(r: NearRequest): Promise<Hit[]>;
+  /** One station with its navigation links; distance and direction from r's lat/lon when given. */
+  station(id: string, r?: DetailRequest): Promise<Detail>;
+  search(r: SearchRequest): Promise<Hit[]>;
+  places(r: PlacesRequest): Promise<PlaceHit[]>;
+  along(route: string, r: AlongRequest): Promise<Hit[]>;
+  points(r: PointsRequest): Promise<MapPoints>;
   info(): Promise<CatalogInfo>;
   vocab(): Promise<Vocabulary>;
-  convert(lat: number, lon: number, from: Datum, to: Datum): Promise<{ lat: number; lon: number }>;
+  convert(r: ConvertRequest): Promise<LatLon>;
   /** App: queued for the next sync. Browser: sent now. */
   report(r: Report): Promise<void>;
   login(server: string, username: string, password: string): Promise<Operator>;
@@ -173,23 +133,53 @@ export interface Transport {
   logout(): Promise<void>;
   edit(station: Station, patch: Record<string, unknown>): Promise<EditOutcome>;
   openUrl(url: string): Promise<void>;
+  /** The device's position (rejects with the reason when it cannot tell). */
+  locate(): Promise<Fix>;
   syncing: Syncing | null;
 }
 
-function chipParams(p: URLSearchParams, c: Chips) {
-  if (c.kinds.length) p.set("kind", c.kinds.join(","));
-  if (c.services.length) p.set("service", c.services.join(","));
-  if (c.openNow) p.set("open_now", "true");
-  if (c.withinKm !== undefined) p.set("within_km", String(c.withinKm));
-  if (c.heading !== undefined) p.set("heading", String(c.heading));
+/** A request object as query parameters, same names; undefined and null fields are left out. */
+export function requestParams(r: object): URLSearchParams {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(r)) {
+    if (v === undefined || v === null) continue;
+    p.set(k, Array.isArray(v) ? v.join(",") : String(v));
+  }
+  return p;
 }
 
-/** The query string of a `near` request. */
-export function nearParams(q: NearQuery): string {
-  const p = new URLSearchParams({ lat: String(q.lat), lon: String(q.lon), k: String(q.k) });
-  chipParams(p, q);
-  return p.toString();
+/** `path?query` (just `path` when the request sets nothing). */
+function withQuery(path: string, r: object): string {
+  const q = requestParams(r).toString();
+  return q ? `${path}?${q}` : path;
 }
+
+/** What locating needs from the page: its user agent and (where there is one) geolocation. */
+export interface Device {
+  readonly userAgent: string;
+  readonly geolocation?: Geolocation;
+}
+
+const LOCATE_OPTIONS = { enableHighAccuracy: true, timeout: 10_000, maximumAge: 30_000 };
+
+function heading(h: number | null | undefined): number | null {
+  return h !== null && h !== undefined && Number.isFinite(h) ? h : null;
+}
+
+/** The webview's (or browser's) own geolocation. */
+function webLocate(device: Device): Promise<Fix> {
+  const geo = device.geolocation;
+  if (!geo) return Promise.reject(new Error("no geolocation in this webview"));
+  return new Promise((resolve, reject) =>
+    geo.getCurrentPosition(
+      (p) => resolve({ lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy, heading: heading(p.coords.heading) }),
+      (e) => reject(new Error(e.message || `error ${e.code}`)),
+      LOCATE_OPTIONS,
+    ),
+  );
+}
+
+const thisDevice = (): Device => globalThis.navigator ?? { userAgent: "" };
 
 const TOKEN_KEY = "waystation.operator.token";
 
@@ -201,6 +191,7 @@ export class HttpTransport implements Transport {
     private readonly base = "",
     private readonly fetcher: typeof fetch = (...args) => fetch(...args),
     private readonly tokens: Pick<Storage, "getItem" | "setItem" | "removeItem"> = globalThis.sessionStorage,
+    private readonly device: () => Device = thisDevice,
   ) {}
 
   private async call<T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
@@ -209,8 +200,12 @@ export class HttpTransport implements Transport {
     const token = this.tokens?.getItem(TOKEN_KEY);
     if (token) headers.set("authorization", `Bearer ${token}`);
     const resp = await this.fetcher(`${this.base}${path}`, { ...init, headers });
-    const body = (await resp.json().catch(() => ({}))) as T & { message?: string };
-    if (!resp.ok && resp.status !== 412) throw new Error(body.message ?? `HTTP ${resp.status}`);
+    const body = (await resp.json().catch(() => ({}))) as T & { message?: unknown; message_id?: unknown };
+    if (!resp.ok && resp.status !== 412) {
+      const message = typeof body.message === "string" ? body.message : `HTTP ${resp.status}`;
+      const id = typeof body.message_id === "string" ? (body.message_id as MessageId) : null;
+      throw new RequestError(message, id, resp.status);
+    }
     return { status: resp.status, body };
   }
 
@@ -218,39 +213,28 @@ export class HttpTransport implements Transport {
     return (await this.call<T>(path)).body;
   }
 
-  near(q: NearQuery): Promise<Hit[]> {
-    return this.get(`/v1/stations/near?${nearParams(q)}`);
+  near(r: NearRequest): Promise<Hit[]> {
+    return this.get(withQuery("/v1/stations/near", r));
   }
 
-  station(id: string): Promise<Hit> {
-    return this.get(`/v1/stations/${encodeURIComponent(id)}`);
+  station(id: string, r: DetailRequest = {}): Promise<Detail> {
+    return this.get(withQuery(`/v1/stations/${encodeURIComponent(id)}`, r));
   }
 
-  search(text: string, at: { lat: number; lon: number } | null): Promise<Hit[]> {
-    const p = new URLSearchParams({ q: text, k: "20" });
-    if (at) {
-      p.set("lat", String(at.lat));
-      p.set("lon", String(at.lon));
-    }
-    return this.get(`/v1/stations/search?${p}`);
+  search(r: SearchRequest): Promise<Hit[]> {
+    return this.get(withQuery("/v1/stations/search", r));
   }
 
-  places(text: string): Promise<Place[]> {
-    return this.get(`/v1/places?${new URLSearchParams({ q: text })}`);
+  places(r: PlacesRequest): Promise<PlaceHit[]> {
+    return this.get(withQuery("/v1/places", r));
   }
 
-  async along(route: string, withinKm: number, chips: Chips): Promise<Hit[]> {
-    const p = new URLSearchParams({ within_km: String(withinKm) });
-    chipParams(p, { ...chips, withinKm: undefined, heading: undefined });
-    return (await this.call<Hit[]>(`/v1/stations/along?${p}`, { method: "POST", body: route })).body;
+  async along(route: string, r: AlongRequest): Promise<Hit[]> {
+    return (await this.call<Hit[]>(withQuery("/v1/stations/along", r), { method: "POST", body: route })).body;
   }
 
-  points(crs: Datum): Promise<MapPoints> {
-    return this.get(`/v1/stations/points?crs=${crs}`);
-  }
-
-  links(id: string): Promise<NavLink[]> {
-    return this.get(`/v1/stations/${encodeURIComponent(id)}/links`);
+  points(r: PointsRequest): Promise<MapPoints> {
+    return this.get(withQuery("/v1/stations/points", r));
   }
 
   info(): Promise<CatalogInfo> {
@@ -261,8 +245,8 @@ export class HttpTransport implements Transport {
     return this.get("/v1/vocab");
   }
 
-  convert(lat: number, lon: number, from: Datum, to: Datum): Promise<{ lat: number; lon: number }> {
-    return this.get(`/v1/convert?${new URLSearchParams({ lat: String(lat), lon: String(lon), from, to })}`);
+  convert(r: ConvertRequest): Promise<LatLon> {
+    return this.get(withQuery("/v1/convert", r));
   }
 
   async report(r: Report): Promise<void> {
@@ -303,6 +287,10 @@ export class HttpTransport implements Transport {
   async openUrl(url: string): Promise<void> {
     globalThis.open?.(url, "_blank", "noopener");
   }
+
+  locate(): Promise<Fix> {
+    return webLocate(this.device());
+  }
 }
 
 /** What Tauri injects into its webview. */
@@ -311,16 +299,27 @@ export interface TauriInternals {
   transformCallback?(callback: (event: unknown) => void, once?: boolean): number;
 }
 
-/** Tauri IPC errors are the command's message string. */
-function ipcError(e: unknown): Error {
-  return e instanceof Error ? e : new Error(String(e));
+/** A refused command rejects with {message_id, message}; other failures may be plain strings. */
+export function ipcError(e: unknown): RequestError {
+  if (e instanceof RequestError) return e;
+  if (typeof e === "string") return new RequestError(e);
+  if (e && typeof e === "object" && "message" in e) {
+    const { message, message_id } = e as { message: unknown; message_id?: unknown };
+    return new RequestError(String(message), typeof message_id === "string" ? (message_id as MessageId) : null);
+  }
+  return new RequestError(String(e));
 }
+
+const PHONE = /Android|iPhone|iPad/i;
 
 export class IpcTransport implements Transport {
   readonly where = "app";
   readonly syncing: Syncing;
 
-  constructor(private readonly tauri: TauriInternals) {
+  constructor(
+    private readonly tauri: TauriInternals,
+    private readonly device: () => Device = thisDevice,
+  ) {
     this.syncing = {
       state: () => this.call<SyncState>("sync_state"),
       pendingEdits: () => this.call<PendingEdit[]>("pending_edits"),
@@ -353,33 +352,28 @@ export class IpcTransport implements Transport {
     };
   }
 
-  near(q: NearQuery): Promise<Hit[]> {
-    const { lat, lon, k, kinds, services, openNow, withinKm, heading } = q;
-    return this.call("near", { lat, lon, k, chips: { kinds, services, openNow, withinKm, heading } });
+  near(request: NearRequest): Promise<Hit[]> {
+    return this.call("near", { request });
   }
 
-  station(id: string): Promise<Hit> {
-    return this.call("station", { id });
+  station(id: string, request: DetailRequest = {}): Promise<Detail> {
+    return this.call("station", { id, request });
   }
 
-  search(text: string, at: { lat: number; lon: number } | null): Promise<Hit[]> {
-    return this.call("search", { text, lat: at?.lat ?? null, lon: at?.lon ?? null });
+  search(request: SearchRequest): Promise<Hit[]> {
+    return this.call("search", { request });
   }
 
-  places(text: string): Promise<Place[]> {
-    return this.call("places", { text });
+  places(request: PlacesRequest): Promise<PlaceHit[]> {
+    return this.call("places", { request });
   }
 
-  along(route: string, withinKm: number, chips: Chips): Promise<Hit[]> {
-    return this.call("along", { route, withinKm, chips: { kinds: chips.kinds, services: chips.services, openNow: chips.openNow } });
+  along(route: string, request: AlongRequest): Promise<Hit[]> {
+    return this.call("along", { route, request });
   }
 
-  points(crs: Datum): Promise<MapPoints> {
-    return this.call("points", { crs });
-  }
-
-  links(id: string): Promise<NavLink[]> {
-    return this.call("links", { id });
+  points(request: PointsRequest): Promise<MapPoints> {
+    return this.call("points", { request });
   }
 
   info(): Promise<CatalogInfo> {
@@ -390,8 +384,8 @@ export class IpcTransport implements Transport {
     return this.call("vocab");
   }
 
-  convert(lat: number, lon: number, from: Datum, to: Datum): Promise<{ lat: number; lon: number }> {
-    return this.call("convert", { lat, lon, from, to });
+  convert(request: ConvertRequest): Promise<LatLon> {
+    return this.call("convert", { request });
   }
 
   report(r: Report): Promise<void> {
@@ -416,6 +410,17 @@ export class IpcTransport implements Transport {
 
   openUrl(url: string): Promise<void> {
     return this.call("plugin:opener|open_url", { url });
+  }
+
+  /** The geolocation plugin on phones; on desktops the webview's own geolocation. */
+  async locate(): Promise<Fix> {
+    const device = this.device();
+    if (!PHONE.test(device.userAgent)) return webLocate(device);
+    const p = await this.call<{ coords: { latitude: number; longitude: number; accuracy?: number; heading?: number | null } }>(
+      "plugin:geolocation|get_current_position",
+      { options: LOCATE_OPTIONS },
+    );
+    return { lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy, heading: heading(p.coords.heading) };
   }
 }
 

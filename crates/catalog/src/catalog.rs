@@ -6,11 +6,13 @@ use std::path::Path;
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 
+use crate::answer::{Answer, Detail, Hit, MapPoints, Pending};
 use crate::error::{CatalogError, Result};
 use crate::index::SpatialIndex;
 use crate::model::{Kind, Source, Station};
 use crate::progress::Progress;
 use crate::query::{self, BBox, Filter, Found};
+use crate::request::{Along, DetailQuery, InBox, Near, Query, Search, Within};
 use crate::route::{self, Route};
 use crate::sphere::LatLon;
 use crate::store::{self, Store, Upserted};
@@ -18,69 +20,6 @@ use crate::synthetic;
 
 /// How many stations the built-in default catalog has (all synthetic, nationwide, all kinds).
 pub const DEFAULT_SEED_COUNT: usize = 30_000;
-
-/// A station in a query's answer, with where it is from the query point.
-#[derive(Debug, Clone, Serialize)]
-pub struct Hit {
-    #[serde(flatten)]
-    pub station: Station,
-    /// Great-circle metres from the query point (None for a text search without a point).
-    pub distance_m: Option<f64>,
-    pub bearing_deg: Option<f64>,
-    /// At the query's time: true, false, or null when the hours are unknown.
-    pub open_now: Option<bool>,
-    /// China local time when `open_now` next flips ("closes at 20:00" / "opens at 08:00"),
-    /// when the hours tell within a week.
-    pub changes_at: Option<chrono::NaiveDateTime>,
-    /// Route queries: metres along the route to the closest approach.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub along_m: Option<f64>,
-    /// Route queries: metres from the route.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub offset_m: Option<f64>,
-}
-
-/// A query's answer before its rows are read: which stations, from where, and their open
-/// state. The rows can be read on any connection to the catalog, which lets the server read
-/// them outside its lock, on a pool of readers.
-#[derive(Debug, Clone)]
-pub struct Answer {
-    from: Option<LatLon>,
-    items: Vec<Pending>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Pending {
-    pk: u32,
-    open_now: Option<bool>,
-    changes_at: Option<chrono::NaiveDateTime>,
-    along_m: Option<f64>,
-    offset_m: Option<f64>,
-}
-
-impl Answer {
-    /// Reads the stations' rows (in one statement). A station deleted since the query is left out.
-    pub fn read(self, conn: &rusqlite::Connection) -> Result<Vec<Hit>> {
-        let pks: Vec<i64> = self.items.iter().map(|p| p.pk as i64).collect();
-        let mut rows = store::stations_by_pk(conn, &pks)?;
-        let mut hits = Vec::with_capacity(self.items.len());
-        for p in self.items {
-            let Some(station) = rows.remove(&(p.pk as i64)) else {
-                continue;
-            };
-            hits.push(Hit {
-                distance_m: self.from.map(|f| f.distance_m(station.location)),
-                bearing_deg: self.from.map(|f| f.bearing_deg(station.location)),
-                open_now: p.open_now,
-                changes_at: p.changes_at,
-                along_m: p.along_m,
-                offset_m: p.offset_m,
-                station,
-            });
-        }
-        Ok(hits)
-    }
-}
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -107,18 +46,6 @@ pub struct CatalogInfo {
     /// Share of stations that are generated examples, 0..1.
     pub synthetic_share: f64,
     pub last_updated: Option<String>,
-}
-
-/// Every station's position for the map, column by column (a third the size of GeoJSON):
-/// `kinds[i]` indexes `kind_ids`; coordinates are in the asked datum (WGS-84 unless the map's
-/// tiles are GCJ-02), rounded to 1e-5° (about a metre).
-#[derive(Debug, Clone, Serialize)]
-pub struct MapPoints {
-    pub kind_ids: Vec<&'static str>,
-    pub ids: Vec<String>,
-    pub kinds: Vec<u8>,
-    pub lat: Vec<f64>,
-    pub lon: Vec<f64>,
 }
 
 /// Creates `path` by filling a temporary file beside it and renaming it into place, so an
@@ -394,8 +321,9 @@ impl Catalog {
             .ok_or_else(|| CatalogError::NotFound(id.to_string()))
     }
 
-    /// One station with its open/closed state at China-local `time` (no query point).
-    pub fn detail(&self, id: &str, time: chrono::NaiveDateTime) -> Result<Hit> {
+    /// One station's detail: its hit (distance and direction when the query has a position,
+    /// open state at its time) and its navigation links.
+    pub fn detail(&self, id: &str, q: &DetailQuery) -> Result<Detail> {
         let pk: i64 = self
             .store
             .conn()
@@ -403,11 +331,12 @@ impl Catalog {
             .optional()?
             .ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
         Answer {
-            from: None,
-            items: vec![self.pending(pk as u32, &Filter::any_at(time))],
+            from: q.from,
+            items: vec![self.pending(pk as u32, &Filter::any_at(q.time))],
         }
-        .read(self.conn())?
+        .read(self.store.conn())?
         .pop()
+        .map(Detail::new)
         .ok_or_else(|| CatalogError::NotFound(id.to_string()))
     }
 
@@ -422,7 +351,7 @@ impl Catalog {
     }
 
     pub fn nearest_answer(&self, at: LatLon, k: usize, filter: &Filter) -> Answer {
-        self.answer(Some(at), query::nearest(&self.index, at, k, filter), filter)
+        self.found_answer(Some(at), query::nearest(&self.index, at, k, filter), filter)
     }
 
     /// Every station within `radius_m` of `at` that passes the filter, nearest first.
@@ -431,7 +360,7 @@ impl Catalog {
     }
 
     pub fn within_answer(&self, at: LatLon, radius_m: f64, filter: &Filter) -> Answer {
-        self.answer(
+        self.found_answer(
             Some(at),
             query::within(&self.index, at, radius_m, filter),
             filter,
@@ -445,11 +374,15 @@ impl Catalog {
 
     pub fn in_box_answer(&self, bbox: &BBox, limit: usize, filter: &Filter) -> Answer {
         let found = query::in_box(&self.index, bbox, limit, filter);
-        self.answer(Some(bbox.center()), found, filter)
+        self.found_answer(Some(bbox.center()), found, filter)
     }
 
     /// Stations within `within_m` of the route, in order along it; distances are from its start.
     pub fn along(&self, route: &Route, within_m: f64, filter: &Filter) -> Result<Vec<Hit>> {
+        self.along_answer(route, within_m, filter).read(self.conn())
+    }
+
+    pub fn along_answer(&self, route: &Route, within_m: f64, filter: &Filter) -> Answer {
         let found = route::along(&self.index, route, within_m, filter);
         let items = found
             .into_iter()
@@ -463,7 +396,6 @@ impl Catalog {
             from: Some(route.start()),
             items,
         }
-        .read(self.conn())
     }
 
     /// Name/address search (works for Chinese: trigram full-text search, substring match for
@@ -546,7 +478,40 @@ impl Catalog {
             query::sort_found(&self.index, &mut found);
             found.truncate(limit);
         }
-        Ok(self.answer(near, found, filter))
+        Ok(self.found_answer(near, found, filter))
+    }
+
+    /// A checked query's answer (rows not yet read): the one entry point every face uses.
+    pub fn answer(&self, query: &Query) -> Result<Answer> {
+        Ok(match query {
+            Query::Near(Near { at, k, filter }) => self.nearest_answer(*at, *k, filter),
+            Query::Within(Within {
+                at,
+                radius_m,
+                filter,
+            }) => self.within_answer(*at, *radius_m, filter),
+            Query::InBox(InBox {
+                bbox,
+                limit,
+                filter,
+            }) => self.in_box_answer(bbox, *limit, filter),
+            Query::Search(Search {
+                text,
+                near,
+                k,
+                filter,
+            }) => self.search_answer(text, *near, *k, filter)?,
+            Query::Along(Along {
+                route,
+                within_m,
+                filter,
+            }) => self.along_answer(route, *within_m, filter),
+        })
+    }
+
+    /// A checked query's hits.
+    pub fn hits(&self, query: &Query) -> Result<Vec<Hit>> {
+        self.answer(query)?.read(self.store.conn())
     }
 
     /// Every station's id, kind and position in `crs`, from memory (no rows read).
@@ -609,7 +574,7 @@ impl Catalog {
         })
     }
 
-    fn answer(&self, from: Option<LatLon>, found: Vec<Found>, filter: &Filter) -> Answer {
+    fn found_answer(&self, from: Option<LatLon>, found: Vec<Found>, filter: &Filter) -> Answer {
         let items = found
             .into_iter()
             .map(|f| self.pending(f.pk, filter))

@@ -57,6 +57,9 @@ pub enum CatalogError {
     /// Input that breaks a rule; the message names the field and the rule.
     #[error("{0}")]
     Invalid(String),
+    /// A request refused by its check (crate::request), with the message's stable id.
+    #[error("{0}")]
+    Refused(#[from] crate::message::Message),
     #[error("no station with id `{0}`")]
     NotFound(String),
     #[error("catalog database error: {0}")]

@@ -52,7 +52,7 @@ pub fn places() -> &'static [Place] {
 }
 
 /// A found place: where to put the driver when they type a city or district.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct PlaceHit {
     pub adcode: String,
     pub name: String,

@@ -2,6 +2,7 @@
 //! offline SQLite catalog with an exact great-circle spatial index, queries, import/export,
 //! the synthetic seed catalog and hand-off links to navigation apps.
 
+pub mod answer;
 pub mod catalog;
 pub mod crs;
 pub mod error;
@@ -11,11 +12,13 @@ pub mod geography;
 pub mod hours;
 pub mod index;
 pub mod links;
+pub mod message;
 pub mod model;
 pub mod operators;
 pub mod progress;
 pub mod query;
 pub mod reports;
+pub mod request;
 pub mod route;
 pub mod snapshot;
 pub mod sphere;
@@ -23,10 +26,13 @@ pub mod store;
 pub mod sync;
 pub mod synthetic;
 
-pub use catalog::{Catalog, CatalogInfo, Hit, ImportReport, MapPoints};
+pub use answer::{Answer, Detail, Hit, MapPoints};
+pub use catalog::{Catalog, CatalogInfo, ImportReport};
 pub use crs::Crs;
 pub use error::{CatalogError, Location, RecordError};
+pub use message::Message;
 pub use model::{Kind, KindSet, Lang, Service, ServiceSet, Source, Station, Status};
 pub use query::{Ahead, BBox, Filter};
+pub use request::Query;
 pub use route::Route;
 pub use sphere::LatLon;

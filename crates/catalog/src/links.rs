@@ -22,7 +22,7 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum App {
     Amap,
@@ -94,7 +94,7 @@ impl fmt::Display for App {
 
 /// A navigation hand-off: `url` opens the app (on a phone), `web` is the browser fallback
 /// where the app publishes one (it also offers to open the app).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct NavLink {
     pub app: App,
     pub url: String,

@@ -11,7 +11,8 @@ use crate::sphere::LatLon;
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $id:literal, $zh:literal, $en:literal;)+ }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ts_rs::TS)]
+        #[ts(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
         impl $name {
@@ -258,7 +259,7 @@ impl FromIterator<Kind> for KindSet {
 }
 
 /// One service station as stored in the catalog. Coordinates are WGS-84.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Station {
     pub id: String,
     pub kind: Kind,
@@ -268,6 +269,7 @@ pub struct Station {
     pub adcode: String,
     #[serde(flatten)]
     pub location: LatLon,
+    #[ts(as = "Vec<Service>")]
     pub services: ServiceSet,
     /// OpenStreetMap opening_hours syntax, evaluated in China time. None means unknown.
     pub opening_hours: Option<String>,
@@ -291,7 +293,7 @@ impl Station {
 }
 
 /// One vocabulary entry with its labels, for interfaces that show them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Term {
     pub id: &'static str,
     pub zh: &'static str,
@@ -300,13 +302,15 @@ pub struct Term {
 
 /// Every kind, service and status with its labels: the one source of the words the app and
 /// the web UI show.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Vocabulary {
     pub kinds: Vec<Term>,
     pub services: Vec<Term>,
     pub statuses: Vec<Term>,
     pub problems: Vec<Term>,
     pub apps: Vec<Term>,
+    /// The fields an operator may change (the server enforces exactly these).
+    pub operator_fields: Vec<String>,
 }
 
 macro_rules! terms {
@@ -329,5 +333,9 @@ pub fn vocabulary() -> Vocabulary {
         statuses: terms!(Status),
         problems: terms!(Problem),
         apps: terms!(crate::links::App),
+        operator_fields: crate::request::OPERATOR_FIELDS
+            .iter()
+            .map(|f| f.to_string())
+            .collect(),
     }
 }

@@ -10,12 +10,10 @@ use crate::error::{CatalogError, Result};
 use crate::exchange::now_rfc3339;
 use crate::model::{Problem, Service};
 
-/// The longest note a report may carry, in characters.
-pub const MAX_NOTE_CHARS: usize = 500;
-
 /// One driver's report about one station.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
 pub struct Report {
     pub station_id: String,
     pub problem: Problem,
@@ -35,24 +33,11 @@ pub struct Received {
 }
 
 impl Report {
-    /// Checks what a user controls: the station exists, a missing service is named, the note
-    /// is short.
+    /// Checks what a user controls: the station exists, and the report passes
+    /// [`check_report`](crate::request::check_report).
     pub fn validate(&self, catalog: &Catalog) -> Result<()> {
         catalog.station(&self.station_id)?;
-        if self.problem == Problem::ServiceMissing && self.service.is_none() {
-            return Err(CatalogError::Invalid(
-                "a service_missing report must name the service in `service`".into(),
-            ));
-        }
-        if self
-            .note
-            .as_deref()
-            .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
-        {
-            return Err(CatalogError::Invalid(format!(
-                "the note is longer than {MAX_NOTE_CHARS} characters"
-            )));
-        }
+        crate::request::check_report(self)?;
         Ok(())
     }
 }

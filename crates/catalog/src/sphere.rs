@@ -13,7 +13,7 @@ use crate::model::Lang;
 pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 /// A WGS-84 position in degrees (unless a function says it takes another datum).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct LatLon {
     pub lat: f64,
     pub lon: f64,

@@ -6,7 +6,11 @@ use std::str::FromStr;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use waystation_catalog::links::App;
 use waystation_catalog::model::{Problem, UnknownId};
-use waystation_catalog::{Crs, Kind, LatLon, Service, Status};
+use waystation_catalog::request::fields::NumberText;
+use waystation_catalog::request::{
+    AlongRequest, DetailRequest, NearRequest, SearchRequest, limits,
+};
+use waystation_catalog::{Crs, Service, Status};
 
 #[derive(Parser)]
 #[command(
@@ -162,62 +166,106 @@ pub struct EditArgs {
     pub json: bool,
 }
 
-/// Filters shared by the position queries.
+/// Filters shared by the position queries (checked by the catalog's request layer, like the
+/// server's and the app's).
 #[derive(Args)]
 pub struct FilterArgs {
     /// 站点类型（任一）Station kind, any of: driver_home, warm_bee, caring_merchant, worker_station
-    #[arg(long = "kind", value_name = "KIND", value_parser = vocab::<Kind>, value_delimiter = ',')]
-    pub kinds: Vec<Kind>,
+    #[arg(long = "kind", value_name = "KIND", value_delimiter = ',')]
+    pub kinds: Vec<String>,
 
     /// 需要的服务（全部满足）Required service, all of (e.g. shower, toilet, truck_parking; see `--help`)
-    #[arg(long = "service", value_name = "SERVICE", value_parser = vocab::<Service>, value_delimiter = ',',
-          long_help = service_help())]
-    pub services: Vec<Service>,
+    #[arg(long = "service", value_name = "SERVICE", value_delimiter = ',', long_help = service_help())]
+    pub services: Vec<String>,
 
     /// 状态（任一）Status, any of: open, temporarily_closed, closed
-    #[arg(long = "status", value_name = "STATUS", value_parser = vocab::<Status>, value_delimiter = ',')]
-    pub statuses: Vec<Status>,
+    #[arg(long = "status", value_name = "STATUS", value_delimiter = ',')]
+    pub statuses: Vec<String>,
 
     /// 仅显示现在营业的站点（营业时间未知的不算）Only stations open now (unknown hours do not count)
     #[arg(long, conflicts_with = "open_at")]
     pub open_now: bool,
 
     /// 仅显示该时刻营业的站点 Only stations open at this time (RFC 3339, e.g. 2026-11-28T20:00:00+08:00)
-    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
-    pub open_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    #[arg(long, value_name = "RFC3339")]
+    pub open_at: Option<String>,
+}
+
+impl FilterArgs {
+    fn list(items: &[String]) -> Option<String> {
+        (!items.is_empty()).then(|| items.join(","))
+    }
+}
+
+/// The position of `near` and `search`, as typed.
+fn lat_lon(at: Option<Position>) -> (Option<f64>, Option<f64>) {
+    (at.map(|p| p.lat), at.map(|p| p.lon))
+}
+
+/// LAT,LON as two numbers; their ranges are checked by the request layer.
+#[derive(Clone, Copy, Debug)]
+pub struct Position {
+    pub lat: f64,
+    pub lon: f64,
 }
 
 #[derive(Args)]
 pub struct NearArgs {
     /// 位置 Position as LAT,LON in decimal degrees (e.g. 22.54,114.06)
-    #[arg(value_parser = parse_latlon, allow_hyphen_values = true)]
-    pub at: LatLon,
+    #[arg(value_parser = parse_position, allow_hyphen_values = true)]
+    pub at: Position,
 
-    /// 结果数量 Number of results
-    #[arg(short = 'n', long = "count", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub count: u32,
+    /// 结果数量 Number of results (1–1000)
+    #[arg(short = 'n', long = "count", default_value_t = limits::DEFAULT_RESULTS)]
+    pub count: usize,
 
     #[command(flatten)]
     pub filter: FilterArgs,
 
-    /// 最大距离（公里）Maximum distance in km
-    #[arg(long, value_name = "KM", value_parser = parse_positive)]
-    pub within: Option<f64>,
+    /// 最大距离（公里，或带单位：500m、2km）Maximum distance: km, or with a unit (500m, 2km)
+    #[arg(long, value_name = "KM", allow_hyphen_values = true)]
+    pub within: Option<String>,
 
-    /// 行驶方向（度，北=0，东=90），只显示前方站点 Heading in degrees (north 0, east 90): only stations ahead
-    #[arg(long, value_name = "DEG", value_parser = parse_heading)]
+    /// 行驶方向（度，0–360，北=0，东=90），只显示前方站点 Heading in degrees, 0–360 (north 0, east 90): only stations ahead
+    #[arg(long, value_name = "DEG", allow_hyphen_values = true)]
     pub heading: Option<f64>,
 
-    /// 前方范围：方向两侧各多少度 Half-width of the "ahead" cone in degrees
-    #[arg(long, value_name = "DEG", default_value_t = 45.0, requires = "heading", value_parser = parse_cone)]
-    pub cone: f64,
+    /// 前方范围：方向两侧各多少度（0–180，默认 45）Half-width of the "ahead" cone in degrees (0–180, default 45)
+    #[arg(
+        long,
+        value_name = "DEG",
+        requires = "heading",
+        allow_hyphen_values = true
+    )]
+    pub cone: Option<f64>,
 
     /// 输入坐标系 Coordinate system of the position: wgs84 (GPS), gcj02 (Amap/Tencent), bd09 (Baidu)
-    #[arg(long, default_value = "wgs84", value_parser = vocab::<Crs>)]
-    pub crs: Crs,
+    #[arg(long, default_value = "wgs84")]
+    pub crs: String,
 
     #[arg(long, help = JSON_HELP)]
     pub json: bool,
+}
+
+impl NearArgs {
+    pub fn request(&self) -> NearRequest {
+        let (lat, lon) = lat_lon(Some(self.at));
+        let f = &self.filter;
+        NearRequest {
+            lat,
+            lon,
+            crs: Some(self.crs.clone()),
+            k: Some(self.count),
+            within: self.within.as_deref().map(NumberText::from),
+            heading: self.heading,
+            cone: self.cone,
+            kind: FilterArgs::list(&f.kinds),
+            service: FilterArgs::list(&f.services),
+            status: FilterArgs::list(&f.statuses),
+            open_now: Some(f.open_now),
+            open_at: f.open_at.clone(),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -226,22 +274,41 @@ pub struct SearchArgs {
     pub text: String,
 
     /// 按与该位置的距离排序 Order by distance from LAT,LON
-    #[arg(long, value_name = "LAT,LON", value_parser = parse_latlon, allow_hyphen_values = true)]
-    pub near: Option<LatLon>,
+    #[arg(long, value_name = "LAT,LON", value_parser = parse_position, allow_hyphen_values = true)]
+    pub near: Option<Position>,
 
-    /// 结果数量 Number of results
-    #[arg(short = 'n', long = "count", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub count: u32,
+    /// 结果数量 Number of results (1–1000)
+    #[arg(short = 'n', long = "count", default_value_t = limits::DEFAULT_RESULTS)]
+    pub count: usize,
 
     #[command(flatten)]
     pub filter: FilterArgs,
 
     /// 输入坐标系 Coordinate system of --near
-    #[arg(long, default_value = "wgs84", value_parser = vocab::<Crs>)]
-    pub crs: Crs,
+    #[arg(long, default_value = "wgs84")]
+    pub crs: String,
 
     #[arg(long, help = JSON_HELP)]
     pub json: bool,
+}
+
+impl SearchArgs {
+    pub fn request(&self) -> SearchRequest {
+        let (lat, lon) = lat_lon(self.near);
+        let f = &self.filter;
+        SearchRequest {
+            q: Some(self.text.clone()),
+            lat,
+            lon,
+            crs: Some(self.crs.clone()),
+            k: Some(self.count),
+            kind: FilterArgs::list(&f.kinds),
+            service: FilterArgs::list(&f.services),
+            status: FilterArgs::list(&f.statuses),
+            open_now: Some(f.open_now),
+            open_at: f.open_at.clone(),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -249,9 +316,9 @@ pub struct AlongArgs {
     /// 路线文件 Route file: .gpx (track or route points) or .geojson (LineString), WGS-84
     pub route: PathBuf,
 
-    /// 离路线的最大距离（米）Maximum distance from the route in metres
-    #[arg(long, value_name = "M", default_value_t = 2000.0, value_parser = parse_positive)]
-    pub within: f64,
+    /// 离路线的最大距离（公里，或带单位：500m、2km；默认 2 公里）Maximum distance from the route: km, or with a unit (500m, 2km); default 2 km
+    #[arg(long, value_name = "KM", allow_hyphen_values = true)]
+    pub within: Option<String>,
 
     #[command(flatten)]
     pub filter: FilterArgs,
@@ -260,12 +327,43 @@ pub struct AlongArgs {
     pub json: bool,
 }
 
+impl AlongArgs {
+    pub fn request(&self) -> AlongRequest {
+        let f = &self.filter;
+        AlongRequest {
+            within: self.within.as_deref().map(NumberText::from),
+            kind: FilterArgs::list(&f.kinds),
+            service: FilterArgs::list(&f.services),
+            status: FilterArgs::list(&f.statuses),
+            open_now: Some(f.open_now),
+            open_at: f.open_at.clone(),
+        }
+    }
+}
+
 #[derive(Args)]
 pub struct ShowArgs {
     /// 站点 id Station id
     pub id: String,
+    /// 从该位置计算距离和方向 Distance and direction from LAT,LON
+    #[arg(long, value_name = "LAT,LON", value_parser = parse_position, allow_hyphen_values = true)]
+    pub near: Option<Position>,
+    /// 输入坐标系 Coordinate system of --near
+    #[arg(long, default_value = "wgs84")]
+    pub crs: String,
     #[arg(long, help = JSON_HELP)]
     pub json: bool,
+}
+
+impl ShowArgs {
+    pub fn request(&self) -> DetailRequest {
+        let (lat, lon) = lat_lon(self.near);
+        DetailRequest {
+            lat,
+            lon,
+            crs: Some(self.crs.clone()),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -353,39 +451,16 @@ fn vocab<T: FromStr<Err = UnknownId>>(s: &str) -> Result<T, String> {
     s.parse().map_err(|e: UnknownId| e.to_string())
 }
 
-fn parse_latlon(s: &str) -> Result<LatLon, String> {
-    s.parse()
-        .map_err(|e: waystation_catalog::sphere::CoordError| e.to_string())
-}
-
-fn parse_positive(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("`{s}` is not a positive number")),
-    }
-}
-
-fn parse_heading(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if (0.0..=360.0).contains(&v) => Ok(v % 360.0),
-        _ => Err(format!(
-            "`{s}` is not a heading: use degrees from 0 to 360 (north 0, east 90)"
-        )),
-    }
-}
-
-fn parse_cone(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if (0.0..=180.0).contains(&v) => Ok(v),
-        _ => Err(format!(
-            "`{s}` is not a cone half-width: use degrees from 0 to 180"
-        )),
-    }
-}
-
-fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
-    chrono::DateTime::parse_from_rfc3339(s).map_err(|e| {
-        format!("`{s}` is not an RFC 3339 time ({e}); example: 2026-11-28T20:00:00+08:00")
+fn parse_position(s: &str) -> Result<Position, String> {
+    let syntax = || {
+        format!(
+            "`{s}` 不是位置 is not a position: expected LAT,LON in decimal degrees, e.g. 22.54,114.06"
+        )
+    };
+    let (lat, lon) = s.split_once(',').ok_or_else(syntax)?;
+    Ok(Position {
+        lat: lat.trim().parse().map_err(|_| syntax())?,
+        lon: lon.trim().parse().map_err(|_| syntax())?,
     })
 }
 

@@ -12,16 +12,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use chrono::Utc;
 use clap::Parser;
-use serde_json::json;
 use waystation_catalog::exchange::{self, CsvWriter, Format, GeoJsonWriter};
-use waystation_catalog::hours::china_local;
-use waystation_catalog::links::{all_links, nav_link};
-use waystation_catalog::query::{Ahead, Filter};
-use waystation_catalog::{Catalog, Hit, Lang, Route};
+use waystation_catalog::links::nav_link;
+use waystation_catalog::{Catalog, CatalogError, Hit, Lang, Message, Query};
 
 use crate::bars::Bars;
-use crate::cli::{Cli, Command, FilterArgs, LangArg};
+use crate::cli::{
+    Cli, Command, ExportArgs, GenArgs, ImportArgs, LangArg, LinkArgs, ReportArgs, SyncArgs,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -33,14 +33,37 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let prefix = if lang == Lang::Zh {
-                "错误 error"
-            } else {
-                "error"
-            };
-            eprintln!("{prefix}: {e:#}");
+            eprintln!("{}", error_text(&e, lang));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A refused request shows its message id and its text in the chosen language (Chinese with
+/// English by default); other errors show their chain.
+fn error_text(e: &anyhow::Error, lang: Lang) -> String {
+    let prefix = match lang {
+        Lang::Zh => "错误 error",
+        Lang::En => "error",
+    };
+    let refused = e.chain().find_map(|c| {
+        c.downcast_ref::<Message>()
+            .cloned()
+            .or_else(|| match c.downcast_ref::<CatalogError>() {
+                Some(CatalogError::Refused(m)) => Some(m.clone()),
+                Some(CatalogError::NotFound(id)) => Some(Message::NotFound { id: id.clone() }),
+                _ => None,
+            })
+    });
+    match refused {
+        Some(m) => {
+            let text = match lang {
+                Lang::Zh => m.both(),
+                Lang::En => m.text(Lang::En),
+            };
+            format!("{prefix} [{}]: {text}", m.id())
+        }
+        None => format!("{prefix}: {e:#}"),
     }
 }
 
@@ -51,192 +74,67 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         .any(|io| io.kind() == io::ErrorKind::BrokenPipe)
 }
 
+/// One function per command; each writes to `out`.
 fn run(cli: Cli, lang: Lang) -> Result<()> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
+    let catalog = cli.catalog.as_deref();
     match cli.command {
-        Command::Gen(args) => {
-            let stations = waystation_catalog::synthetic::generate(args.count as usize, args.seed);
-            let sink = output(args.output.as_deref())?;
-            let mut w = CsvWriter::new(sink)?;
-            for s in &stations {
-                w.write(s)?;
-            }
-            w.finish()?;
-            if let Some(path) = args.output {
-                eprintln!(
-                    "{} → {} (示例数据 synthetic)",
-                    stations.len(),
-                    path.display()
-                );
-            }
-        }
+        Command::Gen(args) => gen_command(&args)?,
         Command::Near(args) => {
-            let catalog = open(cli.catalog.as_deref(), false)?;
-            let at = args.crs.to_wgs84(args.at);
-            let mut filter = filter(&args.filter);
-            filter.max_distance_m = args.within.map(|km| km * 1000.0);
-            filter.ahead = args.heading.map(|heading_deg| Ahead {
-                heading_deg,
-                cone_deg: args.cone,
-            });
-            let hits = catalog.nearest(at, args.count as usize, &filter)?;
-            print_hits(&mut out, &hits, args.json, lang)?;
-        }
-        Command::Search(args) => {
-            if args.text.trim().is_empty() {
-                bail!(
-                    "the search text is empty: give part of a name or address, e.g. 南山 or 司机之家"
-                );
-            }
-            let catalog = open(cli.catalog.as_deref(), false)?;
-            let near = args.near.map(|p| args.crs.to_wgs84(p));
-            let hits =
-                catalog.search(&args.text, near, args.count as usize, &filter(&args.filter))?;
-            print_hits(&mut out, &hits, args.json, lang)?;
-        }
-        Command::Along(args) => {
-            let route = Route::from_file(&args.route)?;
-            let catalog = open(cli.catalog.as_deref(), false)?;
-            let hits = catalog.along(&route, args.within, &filter(&args.filter))?;
-            print_hits(&mut out, &hits, args.json, lang)?;
-        }
-        Command::Show(args) => {
-            let catalog = open(cli.catalog.as_deref(), false)?;
-            let Hit {
-                station, open_now, ..
-            } = catalog.detail(&args.id, china_local(chrono::Utc::now()))?;
-            if args.json {
-                let doc = json!({
-                    "station": station,
-                    "open_now": open_now,
-                    "links": all_links(station.location, &station.name),
-                });
-                writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
-            } else {
-                render::station_detail(&mut out, &station, open_now, lang)?;
-            }
-        }
-        Command::Link(args) => {
-            let catalog = open(cli.catalog.as_deref(), false)?;
-            let station = catalog.station(&args.id)?;
-            let link = nav_link(args.app, station.location, &station.name);
-            let url = match (args.web, link.web) {
-                (false, _) => link.url,
-                (true, Some(web)) => web,
-                (true, None) => link.url, // Apple, Google and geo: one link serves both
-            };
-            writeln!(out, "{url}")?;
-        }
-        Command::Import(args) => {
-            let format = args.format.unwrap_or_else(|| Format::from_path(&args.file));
-            let file = File::open(&args.file)
-                .with_context(|| format!("cannot read {}", args.file.display()))?;
-            let total = file.metadata().map(|m| m.len()).unwrap_or(0);
-            let mut bars = Bars::new();
-            let input = BufReader::new(file);
-            let stations = match format {
-                Format::Csv => exchange::read_csv(input, total, args.crs, &mut bars),
-                Format::GeoJson => exchange::read_geojson(input, args.crs, &mut bars),
-            }
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: import aborted, the catalog is unchanged: {e}",
-                    args.file.display()
-                )
-            })?;
-            let mut catalog = open(cli.catalog.as_deref(), true)?;
-            let report = catalog.import(stations, &mut bars)?;
-            let msg = match lang {
-                Lang::Zh => format!(
-                    "导入完成：新增 {}，更新 {}，未变 {}（{}）",
-                    report.inserted,
-                    report.updated,
-                    report.unchanged,
-                    catalog.path().display()
-                ),
-                Lang::En => format!(
-                    "imported: {} new, {} updated, {} unchanged ({})",
-                    report.inserted,
-                    report.updated,
-                    report.unchanged,
-                    catalog.path().display()
-                ),
-            };
-            writeln!(out, "{msg}")?;
-        }
-        Command::Export(args) => {
-            let catalog = open(cli.catalog.as_deref(), false)?;
-            let format = args
-                .format
-                .or_else(|| args.output.as_deref().map(Format::from_path))
-                .unwrap_or_default();
-            let sink = output(args.output.as_deref())?;
-            match format {
-                Format::Csv => {
-                    let mut w = CsvWriter::new(sink)?;
-                    catalog
-                        .for_each_station(|s| w.write(s).map_err(|e| io::Error::other(e).into()))?;
-                    w.finish()?;
-                }
-                Format::GeoJson => {
-                    let mut w = GeoJsonWriter::new(sink)?;
-                    catalog.for_each_station(|s| Ok(w.write(s)?))?;
-                    w.finish()?;
-                }
-            }
-        }
-        Command::Serve(args) => {
-            // Open once here so the default catalog is seeded; the server opens its own handle.
-            let path = open(cli.catalog.as_deref(), true)?.path().to_path_buf();
-            online::serve(&path, &args)?;
-        }
-        Command::Sync(args) => {
-            // Syncing into a new file is how a fresh catalog is fetched from a server; if that
-            // first sync fails, no empty file is left behind.
-            let new_file = cli.catalog.as_deref().filter(|p| !p.exists());
-            let mut catalog = open(cli.catalog.as_deref(), true)?;
-            let result = online::run_sync(&mut catalog, &args, &mut out, lang);
-            if let (Err(_), Some(path)) = (&result, new_file) {
-                drop(catalog);
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut p = path.as_os_str().to_owned();
-                    p.push(suffix);
-                    let _ = std::fs::remove_file(p);
-                }
-            }
-            result?;
-        }
-        Command::Report(args) => {
-            let catalog = open(cli.catalog.as_deref(), true)?;
-            let report = waystation_catalog::reports::Report {
-                station_id: args.id,
-                problem: args.problem,
-                service: args.service,
-                note: args.note,
-            };
-            waystation_catalog::sync::report_problem(&catalog, &report)?;
-            writeln!(
-                out,
-                "{}",
-                if lang == Lang::Zh {
-                    "已记录，下次同步时发送。"
-                } else {
-                    "Recorded; it is sent with the next sync."
-                }
+            let query = Query::Near(args.request().check(Utc::now())?);
+            print_hits(
+                &mut out,
+                &open(catalog, false)?.hits(&query)?,
+                args.json,
+                lang,
             )?;
         }
-        Command::Admin(command) => {
-            let catalog = open(cli.catalog.as_deref(), false)?;
-            online::admin(&catalog, &command, &mut out)?;
+        Command::Search(args) => {
+            let query = Query::Search(args.request().check(Utc::now())?);
+            print_hits(
+                &mut out,
+                &open(catalog, false)?.hits(&query)?,
+                args.json,
+                lang,
+            )?;
         }
+        Command::Along(args) => {
+            let text = std::fs::read_to_string(&args.route)
+                .with_context(|| format!("cannot read {}", args.route.display()))?;
+            let query = Query::Along(args.request().check(&text, Utc::now())?);
+            print_hits(
+                &mut out,
+                &open(catalog, false)?.hits(&query)?,
+                args.json,
+                lang,
+            )?;
+        }
+        Command::Show(args) => {
+            let query = args.request().check(Utc::now())?;
+            let detail = open(catalog, false)?.detail(&args.id, &query)?;
+            if args.json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&detail)?)?;
+            } else {
+                render::station_detail(&mut out, &detail, lang)?;
+            }
+        }
+        Command::Link(args) => link_command(&open(catalog, false)?, &args, &mut out)?,
+        Command::Import(args) => import_command(catalog, &args, &mut out, lang)?,
+        Command::Export(args) => export_command(&open(catalog, false)?, &args)?,
+        Command::Serve(args) => {
+            // Open once here so the default catalog is seeded; the server opens its own handle.
+            let path = open(catalog, true)?.path().to_path_buf();
+            online::serve(&path, &args)?;
+        }
+        Command::Sync(args) => sync_command(catalog, &args, &mut out, lang)?,
+        Command::Report(args) => report_command(&open(catalog, true)?, args, &mut out, lang)?,
+        Command::Admin(command) => online::admin(&open(catalog, false)?, &command, &mut out)?,
         Command::Operator(command) => {
-            let mut catalog = open(cli.catalog.as_deref(), false)?;
-            online::operator(&mut catalog, &command, &mut out, lang)?;
+            online::operator(&mut open(catalog, false)?, &command, &mut out, lang)?
         }
         Command::Info(args) => {
-            let catalog = open(cli.catalog.as_deref(), false)?;
-            let info = catalog.info()?;
+            let info = open(catalog, false)?.info()?;
             if args.json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&info)?)?;
             } else {
@@ -248,15 +146,139 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
     Ok(())
 }
 
-/// The attribute filters, evaluated at the requested time or now (China time).
-fn filter(args: &FilterArgs) -> Filter {
-    let when = args.open_at.map_or_else(chrono::Utc::now, |t| t.to_utc());
-    let mut f = Filter::any_at(china_local(when));
-    f.kinds = args.kinds.iter().copied().collect();
-    f.services = args.services.iter().copied().collect();
-    f.statuses = args.statuses.clone();
-    f.open_only = args.open_now || args.open_at.is_some();
-    f
+fn gen_command(args: &GenArgs) -> Result<()> {
+    let stations = waystation_catalog::synthetic::generate(args.count as usize, args.seed);
+    let mut w = CsvWriter::new(output(args.output.as_deref())?)?;
+    for s in &stations {
+        w.write(s)?;
+    }
+    w.finish()?;
+    if let Some(path) = &args.output {
+        eprintln!(
+            "{} → {} (示例数据 synthetic)",
+            stations.len(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+fn link_command(catalog: &Catalog, args: &LinkArgs, out: &mut impl Write) -> Result<()> {
+    let station = catalog.station(&args.id)?;
+    let link = nav_link(args.app, station.location, &station.name);
+    let url = match (args.web, link.web) {
+        (false, _) => link.url,
+        (true, Some(web)) => web,
+        (true, None) => link.url, // Apple, Google and geo: one link serves both
+    };
+    writeln!(out, "{url}")?;
+    Ok(())
+}
+
+fn import_command(
+    catalog: Option<&Path>,
+    args: &ImportArgs,
+    out: &mut impl Write,
+    lang: Lang,
+) -> Result<()> {
+    let format = args.format.unwrap_or_else(|| Format::from_path(&args.file));
+    let file =
+        File::open(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut bars = Bars::new();
+    let input = BufReader::new(file);
+    let stations = match format {
+        Format::Csv => exchange::read_csv(input, total, args.crs, &mut bars),
+        Format::GeoJson => exchange::read_geojson(input, args.crs, &mut bars),
+    }
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "{}: import aborted, the catalog is unchanged: {e}",
+            args.file.display()
+        )
+    })?;
+    let mut catalog = open(catalog, true)?;
+    let report = catalog.import(stations, &mut bars)?;
+    let path = catalog.path().display();
+    let msg = match lang {
+        Lang::Zh => format!(
+            "导入完成：新增 {}，更新 {}，未变 {}（{path}）",
+            report.inserted, report.updated, report.unchanged
+        ),
+        Lang::En => format!(
+            "imported: {} new, {} updated, {} unchanged ({path})",
+            report.inserted, report.updated, report.unchanged
+        ),
+    };
+    writeln!(out, "{msg}")?;
+    Ok(())
+}
+
+fn export_command(catalog: &Catalog, args: &ExportArgs) -> Result<()> {
+    let format = args
+        .format
+        .or_else(|| args.output.as_deref().map(Format::from_path))
+        .unwrap_or_default();
+    let sink = output(args.output.as_deref())?;
+    match format {
+        Format::Csv => {
+            let mut w = CsvWriter::new(sink)?;
+            catalog.for_each_station(|s| w.write(s).map_err(|e| io::Error::other(e).into()))?;
+            w.finish()?;
+        }
+        Format::GeoJson => {
+            let mut w = GeoJsonWriter::new(sink)?;
+            catalog.for_each_station(|s| Ok(w.write(s)?))?;
+            w.finish()?;
+        }
+    }
+    Ok(())
+}
+
+fn sync_command(
+    catalog: Option<&Path>,
+    args: &SyncArgs,
+    out: &mut impl Write,
+    lang: Lang,
+) -> Result<()> {
+    // Syncing into a new file is how a fresh catalog is fetched from a server; if that first
+    // sync fails, no empty file is left behind.
+    let new_file = catalog.filter(|p| !p.exists());
+    let mut opened = open(catalog, true)?;
+    let result = online::run_sync(&mut opened, args, out, lang);
+    if let (Err(_), Some(path)) = (&result, new_file) {
+        drop(opened);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    }
+    result
+}
+
+fn report_command(
+    catalog: &Catalog,
+    args: ReportArgs,
+    out: &mut impl Write,
+    lang: Lang,
+) -> Result<()> {
+    let report = waystation_catalog::reports::Report {
+        station_id: args.id,
+        problem: args.problem,
+        service: args.service,
+        note: args.note,
+    };
+    waystation_catalog::sync::report_problem(catalog, &report)?;
+    writeln!(
+        out,
+        "{}",
+        match lang {
+            Lang::Zh => "已记录，下次同步时发送。",
+            Lang::En => "Recorded; it is sent with the next sync.",
+        }
+    )?;
+    Ok(())
 }
 
 fn print_hits(out: &mut impl Write, hits: &[Hit], json: bool, lang: Lang) -> Result<()> {

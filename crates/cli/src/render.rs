@@ -4,9 +4,8 @@
 use std::io::{self, Write};
 
 use unicode_width::UnicodeWidthStr;
-use waystation_catalog::links::all_links;
 use waystation_catalog::sphere::compass;
-use waystation_catalog::{CatalogInfo, Hit, Lang, Source, Station, Status};
+use waystation_catalog::{CatalogInfo, Detail, Hit, Lang, Source, Station, Status};
 
 /// Words that differ between the two languages.
 struct Words {
@@ -184,13 +183,9 @@ pub fn hits_table(out: &mut impl Write, hits: &[Hit], lang: Lang) -> io::Result<
 }
 
 /// A station's details with every navigation link.
-pub fn station_detail(
-    out: &mut impl Write,
-    s: &Station,
-    open_now: Option<bool>,
-    lang: Lang,
-) -> io::Result<()> {
+pub fn station_detail(out: &mut impl Write, detail: &Detail, lang: Lang) -> io::Result<()> {
     let zh = lang == Lang::Zh;
+    let (s, open_now) = (&detail.hit.station, detail.hit.open_now);
     let label = |zh_text: &'static str, en_text: &'static str| if zh { zh_text } else { en_text };
     writeln!(out, "{}", name_text(s, lang))?;
     let mut field = |k: &str, v: String| -> io::Result<()> {
@@ -207,6 +202,12 @@ pub fn station_detail(
         label("位置", "Position"),
         format!("{:.6}, {:.6} (WGS-84)", s.location.lat, s.location.lon),
     )?;
+    if let (Some(d), Some(b)) = (detail.hit.distance_m, detail.hit.bearing_deg) {
+        field(
+            label("距离", "Distance"),
+            format!("{} {}", km(d), compass(b, lang)),
+        )?;
+    }
     let hours = s
         .opening_hours
         .clone()
@@ -227,7 +228,7 @@ pub fn station_detail(
         format!("{} (v{})", s.updated_at, s.version),
     )?;
     writeln!(out, "  {}", label("导航", "Navigate"))?;
-    for link in all_links(s.location, &s.name) {
+    for link in detail.links.iter().cloned() {
         writeln!(out, "    {}  {}", pad(link.app.label(lang), 12), link.url)?;
         if let Some(web) = link.web {
             writeln!(out, "    {}  {web}", pad("", 12))?;

@@ -174,7 +174,7 @@ fn bad_input_exits_non_zero_and_says_what_is_accepted() {
     env.generated(100);
     assert!(
         env.fails(&["near", "91,100"])
-            .contains("latitude 91 is out of range")
+            .contains("[out_of_range]: `lat` 须在 -90 到 90 之间，收到 91 — `lat` must be from -90 to 90, not 91")
     );
     assert!(
         env.fails(&["near", "22,114", "--service", "showr"])
@@ -186,7 +186,7 @@ fn bad_input_exits_non_zero_and_says_what_is_accepted() {
     );
     assert!(
         env.fails(&["near", "22,114", "--heading", "400"])
-            .contains("0 to 360")
+            .contains("[out_of_range]")
     );
     assert!(env.fails(&["near", "here"]).contains("expected LAT,LON"));
     assert!(
@@ -271,7 +271,7 @@ fn along_a_route_orders_by_distance_along_it() {
         </trkseg></trk></gpx>"#,
     )
     .expect("write");
-    let hits = json(&env.ok(&["along", s(&gpx), "--within", "3000", "--json"]));
+    let hits = json(&env.ok(&["along", s(&gpx), "--within", "3000m", "--json"]));
     let hits = hits.as_array().expect("array");
     assert!(
         hits.len() > 5,
@@ -342,7 +342,13 @@ fn show_and_link_hand_off_with_converted_coordinates() {
     );
     let detail = json(&env.ok(&["show", &id, "--json"]));
     assert_eq!(detail["links"].as_array().map(Vec::len), Some(6));
-    assert_eq!(detail["station"]["id"], id.as_str());
+    assert_eq!(detail["id"], id.as_str());
+    assert!(detail.get("open_now").is_some() && detail["distance_m"].is_null());
+    let from = json(&env.ok(&["show", &id, "--near", "22.5,114.0", "--json"]));
+    assert!(
+        from["distance_m"].as_f64().is_some_and(|d| d > 0.0),
+        "{from}"
+    );
     let text = env.ok(&["show", &id]);
     assert!(
         text.contains("高德地图") && text.contains("[示例数据]"),

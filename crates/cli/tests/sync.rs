@@ -298,7 +298,7 @@ fn edits_and_deletes_reach_other_clients_and_polls_are_cheap() {
     }
 
     // Before: at syn-ws-000001's own position, nothing with truck parking is there.
-    let s = json_of(&ok(&driver, &["show", "syn-ws-000001", "--json"]))["station"].clone();
+    let s = json_of(&ok(&driver, &["show", "syn-ws-000001", "--json"]));
     let at = format!("{},{}", s["lat"], s["lon"]);
     let nearest = |c: &Path| {
         json_of(&ok(
@@ -1248,7 +1248,7 @@ fn map_points_places_and_routes_over_http() {
     let file = world.dir.path().join("route.geojson");
     std::fs::write(&file, route.to_string()).expect("write route");
     let hits: Value = http()
-        .post(format!("{}/v1/stations/along?within_km=20", server.url))
+        .post(format!("{}/v1/stations/along?within=20", server.url))
         .body(route.to_string())
         .send()
         .expect("along")
@@ -1267,7 +1267,7 @@ fn map_points_places_and_routes_over_http() {
             "along",
             file.to_str().expect("path"),
             "--within",
-            "20000",
+            "20km",
             "--json",
         ],
     ));
@@ -1294,7 +1294,7 @@ fn map_points_places_and_routes_over_http() {
     assert_eq!(bad.status(), 400);
     let message = bad.json::<Value>().expect("json")["message"].to_string();
     assert!(
-        message.contains("route: line 1") && message.contains("latitude 95"),
+        message.contains("line 1") && message.contains("latitude 95"),
         "{message}"
     );
 }

@@ -5,31 +5,23 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, FromRequest, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use utoipa::IntoParams;
-use waystation_catalog::exchange::{FieldsError, station_from_fields};
-use waystation_catalog::hours::china_local;
+use waystation_catalog::Station;
 use waystation_catalog::operators::{Principal, Role};
+use waystation_catalog::request::{
+    AlongRequest, BoxRequest, ChangesRequest, ConvertRequest, DetailRequest, Editor, ListRequest,
+    NearRequest, PlacesRequest, PointsRequest, SearchRequest, WithinRequest, check_patch,
+};
 use waystation_catalog::snapshot::{CREATED_HEADER, DIGEST_HEADER, SEQ_HEADER, SIGNATURE_HEADER};
-use waystation_catalog::{Ahead, BBox, Crs, Filter, Kind, LatLon, Service, Station, Status};
 
 use crate::error::ApiError;
 use crate::limiter::RateLimits;
 use crate::store::{CatalogStore, Stale};
-
-/// Fields an operator may change on the stations assigned to them.
-pub const OPERATOR_FIELDS: [&str; 6] = [
-    "opening_hours",
-    "services",
-    "status",
-    "notice",
-    "phone",
-    "free_truck_spaces",
-];
 
 pub struct AppState {
     pub store: Arc<dyn CatalogStore>,
@@ -49,235 +41,96 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
     }
 }
 
-/// Every query parameter the read API understands; each endpoint says which it needs.
-#[derive(Deserialize, IntoParams, Default)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct Params {
-    /// Latitude, WGS-84 decimal degrees.
-    lat: Option<f64>,
-    /// Longitude, WGS-84 decimal degrees.
-    lon: Option<f64>,
-    /// How many results (near, search; default 10, at most 1000).
-    k: Option<usize>,
-    /// Radius in metres (within).
-    radius_m: Option<f64>,
-    /// Bounding box (bbox).
-    south: Option<f64>,
-    west: Option<f64>,
-    north: Option<f64>,
-    east: Option<f64>,
-    /// At most this many (bbox; default 500, at most 5000).
-    limit: Option<usize>,
-    /// Search text (search).
-    q: Option<String>,
-    /// Kinds, any of, comma-separated.
-    kind: Option<String>,
-    /// Services, all of, comma-separated.
-    service: Option<String>,
-    /// Statuses, any of, comma-separated.
-    status: Option<String>,
-    /// Only stations open now.
-    open_now: Option<bool>,
-    /// Only stations open at this RFC 3339 time.
-    open_at: Option<String>,
-    /// Maximum distance in km (near).
-    within_km: Option<f64>,
-    /// Direction of travel in degrees (near): only stations ahead.
-    heading: Option<f64>,
-    /// Half-width of the "ahead" cone in degrees (default 45).
-    cone: Option<f64>,
-}
+/// A query string read into a request type (unknown fields refused); a string that does not
+/// parse is refused with the request layer's message (`unknown_field`, `bad_input`).
+pub struct ApiQuery<T>(pub T);
 
-fn list<T: std::str::FromStr>(field: &str, text: &Option<String>) -> Result<Vec<T>, ApiError>
-where
-    T::Err: std::fmt::Display,
-{
-    text.iter()
-        .flat_map(|t| t.split(','))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(|t| {
-            t.parse::<T>()
-                .map_err(|e| ApiError::bad_request(format!("`{field}`: {e}")))
-        })
-        .collect()
-}
-
-impl Params {
-    fn filter(&self) -> Result<Filter, ApiError> {
-        let when = match &self.open_at {
-            Some(t) => chrono::DateTime::parse_from_rfc3339(t)
-                .map_err(|e| {
-                    ApiError::bad_request(format!("`open_at`: `{t}` is not an RFC 3339 time ({e})"))
-                })?
-                .to_utc(),
-            None => chrono::Utc::now(),
-        };
-        let mut f = Filter::any_at(china_local(when));
-        f.kinds = list::<Kind>("kind", &self.kind)?.into_iter().collect();
-        f.services = list::<Service>("service", &self.service)?
-            .into_iter()
-            .collect();
-        f.statuses = list::<Status>("status", &self.status)?;
-        f.open_only = self.open_now.unwrap_or(false) || self.open_at.is_some();
-        f.max_distance_m = self.within_km.map(|km| km * 1000.0);
-        if let Some(h) = self.heading {
-            let cone = self.cone.unwrap_or(45.0);
-            if !(0.0..=360.0).contains(&h) || !(0.0..=180.0).contains(&cone) {
-                return Err(ApiError::bad_request(
-                    "`heading` must be 0-360 and `cone` 0-180 degrees",
-                ));
-            }
-            f.ahead = Some(Ahead {
-                heading_deg: h,
-                cone_deg: cone,
-            });
-        }
-        Ok(f)
-    }
-
-    fn point(&self) -> Result<LatLon, ApiError> {
-        let lat = self
-            .lat
-            .ok_or_else(|| ApiError::bad_request("`lat` is required"))?;
-        let lon = self
-            .lon
-            .ok_or_else(|| ApiError::bad_request("`lon` is required"))?;
-        LatLon::new(lat, lon).map_err(|e| ApiError::bad_request(e.to_string()))
-    }
-
-    fn optional_point(&self) -> Result<Option<LatLon>, ApiError> {
-        match (self.lat, self.lon) {
-            (None, None) => Ok(None),
-            _ => self.point().map(Some),
-        }
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or_default())
+            .map(ApiQuery)
+            .map_err(|e| waystation_catalog::Message::unreadable(&e.to_string()).into())
     }
 }
 
-fn query(
-    q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
-) -> Result<Params, ApiError> {
-    Ok(q?.0)
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
 }
 
-type QueryResult = Result<Query<Params>, axum::extract::rejection::QueryRejection>;
+/// Answers a checked query: the index under the store's lock, the rows on a reader.
+async fn hits(app: &AppState, query: Query_) -> Result<Response, ApiError> {
+    Ok(Json(app.store.hits(&query)?).into_response())
+}
 
-#[utoipa::path(get, path = "/v1/stations/near", params(Params),
-    responses((status = 200, description = "The k nearest stations passing the filter, nearest first, each with distance_m, bearing_deg and open_now"),
+type Query_ = waystation_catalog::Query;
+
+#[utoipa::path(get, path = "/v1/stations/near", params(NearRequest),
+    responses((status = 200, description = "The k nearest stations passing the filter, nearest first: hits with distance_m, bearing_deg, open_now and changes_at"),
+              (status = 400, description = "A parameter is missing or invalid; message_id names the rule", body = crate::error::ErrorBody)))]
+pub async fn near(
+    State(app): Shared,
+    ApiQuery(r): ApiQuery<NearRequest>,
+) -> Result<Response, ApiError> {
+    hits(&app, Query_::Near(r.check(now())?)).await
+}
+
+#[utoipa::path(get, path = "/v1/stations/within", params(WithinRequest),
+    responses((status = 200, description = "Every station within `radius` (km, or with a unit), nearest first"),
               (status = 400, description = "A parameter is missing or invalid", body = crate::error::ErrorBody)))]
-pub async fn near(State(app): Shared, q: QueryResult) -> Result<Response, ApiError> {
-    let p = query(q)?;
-    let k = p.k.unwrap_or(10);
-    if !(1..=1000).contains(&k) {
-        return Err(ApiError::bad_request("`k` must be from 1 to 1000"));
-    }
-    let hits = app.store.nearest(p.point()?, k, &p.filter()?)?;
-    Ok(Json(hits).into_response())
+pub async fn within(
+    State(app): Shared,
+    ApiQuery(r): ApiQuery<WithinRequest>,
+) -> Result<Response, ApiError> {
+    hits(&app, Query_::Within(r.check(now())?)).await
 }
 
-#[utoipa::path(get, path = "/v1/stations/within", params(Params),
-    responses((status = 200, description = "Every station within radius_m, nearest first"),
-              (status = 400, description = "A parameter is missing or invalid", body = crate::error::ErrorBody)))]
-pub async fn within(State(app): Shared, q: QueryResult) -> Result<Response, ApiError> {
-    let p = query(q)?;
-    let radius = p
-        .radius_m
-        .ok_or_else(|| ApiError::bad_request("`radius_m` is required"))?;
-    if !(radius > 0.0 && radius <= 500_000.0) {
-        return Err(ApiError::bad_request("`radius_m` must be from 0 to 500000"));
-    }
-    Ok(Json(app.store.within(p.point()?, radius, &p.filter()?)?).into_response())
-}
-
-#[utoipa::path(get, path = "/v1/stations/bbox", params(Params),
+#[utoipa::path(get, path = "/v1/stations/bbox", params(BoxRequest),
     responses((status = 200, description = "Stations inside the box, nearest its centre first"),
               (status = 400, description = "A parameter is missing or invalid", body = crate::error::ErrorBody)))]
-pub async fn bbox(State(app): Shared, q: QueryResult) -> Result<Response, ApiError> {
-    let p = query(q)?;
-    let side = |v: Option<f64>, name: &str| {
-        v.ok_or_else(|| ApiError::bad_request(format!("`{name}` is required")))
-    };
-    let b = BBox {
-        south: side(p.south, "south")?,
-        west: side(p.west, "west")?,
-        north: side(p.north, "north")?,
-        east: side(p.east, "east")?,
-    };
-    if b.south > b.north
-        || LatLon::new(b.south, b.west).is_err()
-        || LatLon::new(b.north, b.east).is_err()
-    {
-        return Err(ApiError::bad_request(
-            "the box must have south ≤ north, latitudes in ±90 and longitudes in ±180",
-        ));
-    }
-    let limit = p.limit.unwrap_or(500).min(5000);
-    Ok(Json(app.store.in_box(&b, limit, &p.filter()?)?).into_response())
+pub async fn bbox(
+    State(app): Shared,
+    ApiQuery(r): ApiQuery<BoxRequest>,
+) -> Result<Response, ApiError> {
+    hits(&app, Query_::InBox(r.check(now())?)).await
 }
 
-#[utoipa::path(get, path = "/v1/stations/search", params(Params),
-    responses((status = 200, description = "Stations whose name or address contain every word of q"),
+#[utoipa::path(get, path = "/v1/stations/search", params(SearchRequest),
+    responses((status = 200, description = "Stations whose name or address contain every word of q; nearest first with lat/lon"),
               (status = 400, description = "A parameter is missing or invalid", body = crate::error::ErrorBody)))]
-pub async fn search(State(app): Shared, q: QueryResult) -> Result<Response, ApiError> {
-    let p = query(q)?;
-    let text =
-        p.q.clone()
-            .filter(|t| !t.trim().is_empty())
-            .ok_or_else(|| ApiError::bad_request("`q` is required"))?;
-    let k = p.k.unwrap_or(10).clamp(1, 1000);
-    Ok(Json(
-        app.store
-            .search(&text, p.optional_point()?, k, &p.filter()?)?,
-    )
-    .into_response())
+pub async fn search(
+    State(app): Shared,
+    ApiQuery(r): ApiQuery<SearchRequest>,
+) -> Result<Response, ApiError> {
+    hits(&app, Query_::Search(r.check(now())?)).await
 }
 
-#[utoipa::path(post, path = "/v1/stations/along", params(Params),
+#[utoipa::path(post, path = "/v1/stations/along", params(AlongRequest),
     request_body(content = String, description = "The route: GPX (trkpt/rtept) or GeoJSON (LineString, MultiLineString, Feature, FeatureCollection), WGS-84"),
-    responses((status = 200, description = "Stations within `within_km` (default 5) of the route, in order along it, each with along_m and offset_m"),
+    responses((status = 200, description = "Stations within `within` (default 2 km) of the route, in order along it, each with along_m and offset_m"),
               (status = 400, description = "A parameter or the route is invalid", body = crate::error::ErrorBody)))]
-pub async fn along(State(app): Shared, q: QueryResult, body: String) -> Result<Response, ApiError> {
-    let p = query(q)?;
-    let within_km = p.within_km.unwrap_or(5.0);
-    if !(within_km > 0.0 && within_km <= 50.0) {
-        return Err(ApiError::bad_request("`within_km` must be from 0 to 50"));
-    }
-    let route = waystation_catalog::Route::from_text(&body)
-        .map_err(|e| ApiError::bad_request(format!("route: {e}")))?;
-    let mut filter = p.filter()?;
-    // The distance limit is from the route, not from its start.
-    filter.max_distance_m = None;
+pub async fn along(
+    State(app): Shared,
+    ApiQuery(r): ApiQuery<AlongRequest>,
+    body: String,
+) -> Result<Response, ApiError> {
+    let query = Query_::Along(r.check(&body, now())?);
     let store = app.store.clone();
-    let hits = blocking(move || store.along(&route, within_km * 1000.0, &filter)).await?;
+    let hits = blocking(move || store.hits(&query)).await?;
     Ok(Json(hits).into_response())
 }
 
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct CrsParams {
-    /// The datum of the map's tiles: wgs84 (default) or gcj02 (Amap/Tencent tiles).
-    crs: Option<String>,
-}
-
-fn crs(text: Option<&str>) -> Result<Crs, ApiError> {
-    text.unwrap_or("wgs84")
-        .parse()
-        .map_err(|e| ApiError::bad_request(format!("`crs`: {e}")))
-}
-
-#[utoipa::path(get, path = "/v1/stations/points", params(CrsParams),
-    responses((status = 200, description = "Every station's id, kind and WGS-84 position in columns (ids, kinds as indexes into kind_ids, lat, lon), for the map; ETag is the change sequence"),
+#[utoipa::path(get, path = "/v1/stations/points", params(PointsRequest),
+    responses((status = 200, description = "Every station's id, kind and position in columns (ids, kinds as indexes into kind_ids, lat, lon), for the map; ETag is the change sequence"),
               (status = 304, description = "Unchanged since the ETag sent in If-None-Match")))]
 pub async fn points(
     State(app): Shared,
     headers: HeaderMap,
-    q: Result<Query<CrsParams>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(r): ApiQuery<PointsRequest>,
 ) -> Result<Response, ApiError> {
-    let Query(p) = q?;
-    let crs = crs(p.crs.as_deref())?;
+    let crs = r.check()?;
     let tag = HeaderValue::from_str(&format!("\"p{}-{}\"", app.store.head_seq()?, crs.id()))
-        .map_err(|e| ApiError::invalid(e.to_string()))?;
+        .map_err(ApiError::internal)?;
     if headers.get(header::IF_NONE_MATCH) == Some(&tag) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
     }
@@ -286,27 +139,11 @@ pub async fn points(
     Ok(([(header::ETAG, tag)], Json(points)).into_response())
 }
 
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ConvertParams {
-    lat: f64,
-    lon: f64,
-    /// wgs84, gcj02 or bd09.
-    from: String,
-    /// wgs84, gcj02 or bd09.
-    to: String,
-}
-
-#[utoipa::path(get, path = "/v1/convert", params(ConvertParams),
+#[utoipa::path(get, path = "/v1/convert", params(ConvertRequest),
     responses((status = 200, description = "The position in the other datum: {lat, lon}"),
               (status = 400, description = "An unknown datum or a position out of range", body = crate::error::ErrorBody)))]
-pub async fn convert(
-    q: Result<Query<ConvertParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, ApiError> {
-    let Query(p) = q?;
-    let at = LatLon::new(p.lat, p.lon).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let (from, to) = (crs(Some(&p.from))?, crs(Some(&p.to))?);
-    Ok(Json(to.from_wgs84(from.to_wgs84(at))).into_response())
+pub async fn convert(ApiQuery(r): ApiQuery<ConvertRequest>) -> Result<Response, ApiError> {
+    Ok(Json(r.check()?).into_response())
 }
 
 #[utoipa::path(get, path = "/v1/vocab",
@@ -315,23 +152,11 @@ pub async fn vocab() -> Response {
     Json(waystation_catalog::model::vocabulary()).into_response()
 }
 
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct PlaceParams {
-    /// A province, city, district or county name (or part of one), e.g. 深圳 or 南山区.
-    q: String,
-    /// At most this many (default 10, at most 50).
-    limit: Option<usize>,
-}
-
-#[utoipa::path(get, path = "/v1/places", params(PlaceParams),
+#[utoipa::path(get, path = "/v1/places", params(PlacesRequest),
     responses((status = 200, description = "Administrative places matching q, best first, with WGS-84 centres")))]
-pub async fn places(
-    q: Result<Query<PlaceParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, ApiError> {
-    let Query(p) = q?;
-    let limit = p.limit.unwrap_or(10).clamp(1, 50);
-    Ok(Json(waystation_catalog::geography::find_places(&p.q, limit)).into_response())
+pub async fn places(ApiQuery(r): ApiQuery<PlacesRequest>) -> Result<Response, ApiError> {
+    let (text, limit) = r.check()?;
+    Ok(Json(waystation_catalog::geography::find_places(&text, limit)).into_response())
 }
 
 #[utoipa::path(post, path = "/v1/reports", request_body = inline(Object),
@@ -345,7 +170,7 @@ pub async fn report(
     ApiJson(r): ApiJson<waystation_catalog::reports::Report>,
 ) -> Result<Response, ApiError> {
     if let Some(wait) = app.limiter.report(addr.ip()) {
-        return Ok(too_many(
+        return Err(ApiError::too_many(
             wait,
             "too_many_reports",
             "too many reports from this address",
@@ -356,37 +181,16 @@ pub async fn report(
     Ok((StatusCode::ACCEPTED, Json(json!({"id": id}))).into_response())
 }
 
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ReportParams {
-    /// Only reports about this station.
-    station: Option<String>,
-    /// At most this many, newest first (default 100, at most 1000).
-    limit: Option<usize>,
-}
-
-#[utoipa::path(get, path = "/v1/reports", params(ReportParams),
+#[utoipa::path(get, path = "/v1/reports", params(ListRequest),
     responses((status = 200, description = "Problem reports, newest first"),
               (status = 403, description = "Admins only", body = crate::error::ErrorBody)))]
 pub async fn reports(
     State(app): Shared,
-    headers: HeaderMap,
-    q: Result<Query<ReportParams>, axum::extract::rejection::QueryRejection>,
+    _: Admin,
+    ApiQuery(r): ApiQuery<ListRequest>,
 ) -> Result<Response, ApiError> {
-    admin(&app, &headers)?;
-    let Query(p) = q?;
-    let limit = p.limit.unwrap_or(100).clamp(1, 1000);
-    Ok(Json(app.store.reports(p.station.as_deref(), limit)?).into_response())
-}
-
-/// 429 with Retry-After: what was too many, and when to try again.
-fn too_many(wait: u64, code: &str, what: &str) -> Response {
-    (
-        StatusCode::TOO_MANY_REQUESTS,
-        [(header::RETRY_AFTER, HeaderValue::from(wait))],
-        Json(json!({"code": code, "message": format!("{what}; try again in {wait} s")})),
-    )
-        .into_response()
+    let (station, limit) = r.check()?;
+    Ok(Json(app.store.reports(station, limit)?).into_response())
 }
 
 /// Runs slow store work (password hashing, building a snapshot) off the async workers.
@@ -413,11 +217,17 @@ fn with_etag(status: StatusCode, station: &Station) -> Response {
         .into_response()
 }
 
-#[utoipa::path(get, path = "/v1/stations/{id}", params(("id" = String, Path, description = "Station id")),
-    responses((status = 200, description = "The station, with its version as the ETag"),
+#[utoipa::path(get, path = "/v1/stations/{id}", params(("id" = String, Path, description = "Station id"), DetailRequest),
+    responses((status = 200, description = "The station's detail: its hit (distance_m and bearing_deg from lat/lon when given, open_now, changes_at) and its navigation links; ETag is its version"),
               (status = 404, description = "No such station", body = crate::error::ErrorBody)))]
-pub async fn station(State(app): Shared, Path(id): Path<String>) -> Result<Response, ApiError> {
-    Ok(with_etag(StatusCode::OK, &app.store.station(&id)?))
+pub async fn station(
+    State(app): Shared,
+    Path(id): Path<String>,
+    ApiQuery(r): ApiQuery<DetailRequest>,
+) -> Result<Response, ApiError> {
+    let detail = app.store.detail(&id, &r.check(now())?)?;
+    let tag = etag(detail.hit.station.version);
+    Ok(([(header::ETAG, tag)], Json(detail)).into_response())
 }
 
 #[utoipa::path(get, path = "/v1/stations/{id}/links", params(("id" = String, Path, description = "Station id")),
@@ -446,34 +256,23 @@ pub async fn health(State(app): Shared) -> Result<Response, ApiError> {
     Ok(Json(json!({"status": "ok", "seq": app.store.head_seq()?})).into_response())
 }
 
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ChangeParams {
-    /// The last sequence the client has applied (0 for none).
-    since: i64,
-    /// Page size (default 1000, at most 10000).
-    limit: Option<usize>,
-}
-
-#[utoipa::path(get, path = "/v1/changes", params(ChangeParams),
+#[utoipa::path(get, path = "/v1/changes", params(ChangesRequest),
     responses((status = 200, description = "{changes: [{seq, op, station_id, station}], last_seq, more}; ETag is the head sequence"),
               (status = 304, description = "Nothing new since the ETag sent in If-None-Match"),
               (status = 410, description = "Behind the tombstone retention window: take GET /v1/snapshot", body = crate::error::ErrorBody)))]
 pub async fn changes(
     State(app): Shared,
     headers: HeaderMap,
-    q: Result<Query<ChangeParams>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(r): ApiQuery<ChangesRequest>,
 ) -> Result<Response, ApiError> {
-    let Query(p) = q?;
-    let limit = p.limit.unwrap_or(1000).clamp(1, 10_000);
+    let (since, limit) = r.check()?;
     let head = app.store.head_seq()?;
     let tag = etag(head);
     let unchanged = headers.get(header::IF_NONE_MATCH).is_some_and(|v| v == tag);
-    if unchanged && p.since >= head {
+    if unchanged && since >= head {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
     }
-    match app.store.changes(p.since, limit)? {
+    match app.store.changes(since, limit)? {
         Ok(page) => Ok(([(header::ETAG, tag)], Json(page)).into_response()),
         Err(gone) => Err(ApiError::new(
             StatusCode::GONE,
@@ -563,7 +362,7 @@ pub async fn login(
     ApiJson(body): ApiJson<Login>,
 ) -> Result<Response, ApiError> {
     if let Some(wait) = app.limiter.blocked_for(&body.username, addr.ip()) {
-        return Ok(too_many(
+        return Err(ApiError::too_many(
             wait,
             "too_many_attempts",
             "too many failed logins",
@@ -597,46 +396,56 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-fn principal(app: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
-    let token = bearer(headers).ok_or_else(ApiError::unauthorized)?;
-    app.store
-        .authenticate(token)?
-        .ok_or_else(ApiError::unauthorized)
+/// Whoever a valid `Authorization: Bearer` token belongs to (401 otherwise).
+pub struct Session {
+    pub who: Principal,
+    token: String,
 }
 
-fn admin(app: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
-    let who = principal(app, headers)?;
-    if who.role != Role::Admin {
-        return Err(ApiError::forbidden("only an admin may do this"));
+impl FromRequestParts<Arc<AppState>> for Session {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<AppState>) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        let who = app
+            .store
+            .authenticate(token)?
+            .ok_or_else(ApiError::unauthorized)?;
+        Ok(Session {
+            who,
+            token: token.to_string(),
+        })
     }
-    Ok(who)
+}
+
+/// A session whose role is admin (403 otherwise).
+pub struct Admin(pub Principal);
+
+impl FromRequestParts<Arc<AppState>> for Admin {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<AppState>) -> Result<Self, ApiError> {
+        let Session { who, .. } = Session::from_request_parts(parts, app).await?;
+        if who.role != Role::Admin {
+            return Err(ApiError::forbidden(
+                "只有管理员可以这样做 — only an admin may do this",
+            ));
+        }
+        Ok(Admin(who))
+    }
 }
 
 #[utoipa::path(post, path = "/v1/logout", responses((status = 204, description = "The token no longer works")))]
-pub async fn logout(State(app): Shared, headers: HeaderMap) -> Result<Response, ApiError> {
-    principal(&app, &headers)?;
-    if let Some(token) = bearer(&headers) {
-        app.store.logout(token)?;
-    }
+pub async fn logout(State(app): Shared, session: Session) -> Result<Response, ApiError> {
+    app.store.logout(&session.token)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[utoipa::path(get, path = "/v1/me", responses((status = 200, description = "Who the token belongs to, and the stations assigned to them")))]
-pub async fn me(State(app): Shared, headers: HeaderMap) -> Result<Response, ApiError> {
-    let who = principal(&app, &headers)?;
+pub async fn me(State(app): Shared, Session { who, .. }: Session) -> Result<Response, ApiError> {
     let stations = app.store.assigned(&who.username)?;
     Ok(
         Json(json!({"username": who.username, "role": who.role, "stations": stations}))
             .into_response(),
     )
-}
-
-fn fields_error(e: FieldsError) -> ApiError {
-    match e {
-        FieldsError::Unknown(_) => ApiError::bad_request(e.to_string()),
-        FieldsError::NotAllowed(_) => ApiError::forbidden(e.to_string()),
-        FieldsError::Invalid(r) => ApiError::invalid(format!("field `{}`: {}", r.field, r.problem)),
-    }
 }
 
 fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
@@ -666,22 +475,22 @@ fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
 pub async fn patch_station(
     State(app): Shared,
     Path(id): Path<String>,
+    Session { who, .. }: Session,
     headers: HeaderMap,
     ApiJson(fields): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
-    let who = principal(&app, &headers)?;
     let current = app.store.station(&id)?;
-    if who.role == Role::Operator && !app.store.is_assigned(&who.username, &id)? {
+    let editor = match who.role {
+        Role::Admin => Editor::Admin,
+        Role::Operator => Editor::Operator,
+    };
+    if editor == Editor::Operator && !app.store.is_assigned(&who.username, &id)? {
         return Err(ApiError::forbidden(format!(
-            "station `{id}` is not assigned to you"
+            "站点 `{id}` 未分配给你 — station `{id}` is not assigned to you"
         )));
     }
     let expected = if_match(&headers)?;
-    let role = who.role;
-    let edited = station_from_fields(&fields, Some(&current), |f| {
-        role == Role::Admin || OPERATOR_FIELDS.contains(&f)
-    })
-    .map_err(fields_error)?;
+    let edited = check_patch(&fields, Some(&current), editor)?;
     match app
         .store
         .save_if(&edited, Some(expected), &who.username, "edit")?
@@ -698,11 +507,10 @@ pub async fn patch_station(
               (status = 422, description = "A field's value is invalid", body = crate::error::ErrorBody)))]
 pub async fn create_station(
     State(app): Shared,
-    headers: HeaderMap,
+    Admin(who): Admin,
     ApiJson(fields): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
-    let who = admin(&app, &headers)?;
-    let station = station_from_fields(&fields, None, |_| true).map_err(fields_error)?;
+    let station = check_patch(&fields, None, Editor::Admin)?;
     match app.store.save_if(&station, None, &who.username, "create")? {
         Ok(saved) => Ok(with_etag(StatusCode::CREATED, &saved)),
         Err(Stale(existing)) => Ok(with_etag(StatusCode::CONFLICT, &existing)),
@@ -716,9 +524,8 @@ pub async fn create_station(
 pub async fn delete_station(
     State(app): Shared,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    Admin(who): Admin,
 ) -> Result<Response, ApiError> {
-    let who = admin(&app, &headers)?;
     app.store.delete(&id, &who.username)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -736,10 +543,9 @@ pub struct Assignment {
               (status = 422, description = "No such user or station", body = crate::error::ErrorBody)))]
 pub async fn assign(
     State(app): Shared,
-    headers: HeaderMap,
+    Admin(who): Admin,
     ApiJson(body): ApiJson<Assignment>,
 ) -> Result<Response, ApiError> {
-    let who = admin(&app, &headers)?;
     app.store
         .assign(&body.username, &body.station_id)
         .map_err(|e| ApiError::invalid(e.to_string()))?;
@@ -747,23 +553,14 @@ pub async fn assign(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AuditParams {
-    /// Newest first; default 100, at most 1000.
-    limit: Option<usize>,
-}
-
-#[utoipa::path(get, path = "/v1/audit", params(AuditParams),
+#[utoipa::path(get, path = "/v1/audit", params(ListRequest),
     responses((status = 200, description = "Who wrote what, when; newest first"),
               (status = 403, description = "Admins only", body = crate::error::ErrorBody)))]
 pub async fn audit(
     State(app): Shared,
-    headers: HeaderMap,
-    q: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
+    _: Admin,
+    ApiQuery(r): ApiQuery<ListRequest>,
 ) -> Result<Response, ApiError> {
-    admin(&app, &headers)?;
-    let Query(p) = q?;
-    Ok(Json(app.store.audit(p.limit.unwrap_or(100).clamp(1, 1000))?).into_response())
+    let (_, limit) = r.check()?;
+    Ok(Json(app.store.audit(limit)?).into_response())
 }

@@ -1,24 +1,33 @@
-//! API errors: JSON `{code, message}` with the right status, never a stack trace.
+//! API errors: JSON `{code, message, message_id}` with the right status (and Retry-After when
+//! the client should wait), never a stack trace.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use waystation_catalog::CatalogError;
+use waystation_catalog::{CatalogError, Message};
 
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// The stable id of a refused request's message (crate::message in the catalog).
+    pub message_id: Option<&'static str>,
+    /// Seconds the client should wait before trying again (429, 503).
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// A stable machine-readable code, e.g. `not_found`, `invalid`, `conflict`.
+    /// A stable machine-readable class, e.g. `not_found`, `bad_request`, `invalid`, `conflict`.
     pub code: String,
+    /// 中文 — English.
     pub message: String,
+    /// For a refused request: which rule, e.g. `out_of_range`, `unknown_id`, `bad_distance`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
 }
 
 impl ApiError {
@@ -27,6 +36,8 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            message_id: None,
+            retry_after: None,
         }
     }
 
@@ -42,12 +53,33 @@ impl ApiError {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
-            "log in first: send `Authorization: Bearer <token>` from POST /v1/login",
+            "请先登录 — log in first: send `Authorization: Bearer <token>` from POST /v1/login",
         )
     }
 
     pub fn forbidden(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// 429: what was too many, and when to try again.
+    pub fn too_many(wait_s: u64, code: &'static str, what: &str) -> ApiError {
+        ApiError {
+            retry_after: Some(wait_s),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                code,
+                format!("{what}; try again in {wait_s} s"),
+            )
+        }
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> ApiError {
+        tracing::error!(error = %detail, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务器无法回答，请重试 — the catalog could not answer; try again",
+        )
     }
 }
 
@@ -59,49 +91,60 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             code: self.code.to_string(),
             message: self.message,
+            message_id: self.message_id.map(str::to_string),
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(wait) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        }
+        response
+    }
+}
+
+impl From<Message> for ApiError {
+    fn from(m: Message) -> ApiError {
+        let (status, code) = match m.id() {
+            "not_found" => (StatusCode::NOT_FOUND, "not_found"),
+            "not_editable" => (StatusCode::FORBIDDEN, "forbidden"),
+            "bad_field" | "too_long" | "service_needed" => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+            }
+            _ => (StatusCode::BAD_REQUEST, "bad_request"),
+        };
+        ApiError {
+            message_id: Some(m.id()),
+            ..ApiError::new(status, code, m.both())
+        }
     }
 }
 
 impl From<CatalogError> for ApiError {
     fn from(e: CatalogError) -> ApiError {
         match e {
-            CatalogError::NotFound(id) => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("no station with id `{id}`"),
-            ),
+            CatalogError::NotFound(id) => Message::NotFound { id }.into(),
+            CatalogError::Refused(m) => m.into(),
             CatalogError::Invalid(message) => ApiError::invalid(message),
-            other => {
-                // Details go to the log, not to the client.
-                tracing::error!(error = %other, "catalog error");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "the catalog could not answer; try again",
-                )
-            }
+            // Details go to the log, not to the client.
+            other => ApiError::internal(other),
         }
-    }
-}
-
-impl From<QueryRejection> for ApiError {
-    fn from(e: QueryRejection) -> ApiError {
-        ApiError::bad_request(e.body_text())
     }
 }
 
 impl From<JsonRejection> for ApiError {
     fn from(e: JsonRejection) -> ApiError {
         let status = e.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            "too_large"
-        } else if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-            "unsupported_media_type"
-        } else {
-            "bad_request"
-        };
-        ApiError::new(status, code, e.body_text())
+        match status {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(status, "too_large", e.body_text()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                ApiError::new(status, "unsupported_media_type", e.body_text())
+            }
+            // Malformed JSON, a wrong type or an unknown field: the request layer's words.
+            _ => ApiError {
+                status,
+                ..Message::unreadable(&e.body_text()).into()
+            },
+        }
     }
 }

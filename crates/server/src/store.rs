@@ -6,13 +6,14 @@ use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OpenFlags};
-use waystation_catalog::catalog::{Answer, CatalogInfo};
+use waystation_catalog::catalog::CatalogInfo;
 use waystation_catalog::feed::{ChangePage, Gone};
 use waystation_catalog::operators::{self, AccountError, AuditEntry, Principal};
 use waystation_catalog::reports::{self, Report};
+use waystation_catalog::request::DetailQuery;
 use waystation_catalog::snapshot::{ServerKey, SignedSnapshot};
 use waystation_catalog::{
-    BBox, Catalog, CatalogError, Crs, Filter, Hit, LatLon, MapPoints, Route, Station,
+    Answer, Catalog, CatalogError, Crs, Detail, Hit, MapPoints, Query, Station,
 };
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
@@ -43,17 +44,10 @@ impl PublishedSnapshot {
 pub struct Stale(pub Station);
 
 pub trait CatalogStore: Send + Sync + 'static {
-    fn nearest(&self, at: LatLon, k: usize, f: &Filter) -> Result<Vec<Hit>>;
-    fn within(&self, at: LatLon, radius_m: f64, f: &Filter) -> Result<Vec<Hit>>;
-    fn in_box(&self, bbox: &BBox, limit: usize, f: &Filter) -> Result<Vec<Hit>>;
-    fn search(
-        &self,
-        text: &str,
-        near: Option<LatLon>,
-        limit: usize,
-        f: &Filter,
-    ) -> Result<Vec<Hit>>;
-    fn along(&self, route: &Route, within_m: f64, f: &Filter) -> Result<Vec<Hit>>;
+    /// A checked query's hits (crate::request).
+    fn hits(&self, query: &Query) -> Result<Vec<Hit>>;
+    /// One station's detail: its hit and navigation links.
+    fn detail(&self, id: &str, query: &DetailQuery) -> Result<Detail>;
     fn station(&self, id: &str) -> Result<Station>;
     /// Every station's id, kind and position, for the map.
     fn map_points(&self, crs: Crs) -> Result<MapPoints>;
@@ -157,34 +151,14 @@ impl SqliteStore {
 }
 
 impl CatalogStore for SqliteStore {
-    fn nearest(&self, at: LatLon, k: usize, f: &Filter) -> Result<Vec<Hit>> {
-        let answer = self.catalog().nearest_answer(at, k, f);
+    fn hits(&self, query: &Query) -> Result<Vec<Hit>> {
+        // The index answers under the lock; the rows are read outside it.
+        let answer = self.catalog().answer(query)?;
         self.read(answer)
     }
 
-    fn within(&self, at: LatLon, radius_m: f64, f: &Filter) -> Result<Vec<Hit>> {
-        let answer = self.catalog().within_answer(at, radius_m, f);
-        self.read(answer)
-    }
-
-    fn in_box(&self, bbox: &BBox, limit: usize, f: &Filter) -> Result<Vec<Hit>> {
-        let answer = self.catalog().in_box_answer(bbox, limit, f);
-        self.read(answer)
-    }
-
-    fn search(
-        &self,
-        text: &str,
-        near: Option<LatLon>,
-        limit: usize,
-        f: &Filter,
-    ) -> Result<Vec<Hit>> {
-        let answer = self.catalog().search_answer(text, near, limit, f)?;
-        self.read(answer)
-    }
-
-    fn along(&self, route: &Route, within_m: f64, f: &Filter) -> Result<Vec<Hit>> {
-        self.catalog().along(route, within_m, f)
+    fn detail(&self, id: &str, query: &DetailQuery) -> Result<Detail> {
+        self.catalog().detail(id, query)
     }
 
     fn station(&self, id: &str) -> Result<Station> {

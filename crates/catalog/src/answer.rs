@@ -1,0 +1,106 @@
+//! The one answer shape: a hit (station, distance and direction when a position is known,
+//! open state and its next change) is the same in HTTP, IPC and `--json`; a detail is a hit
+//! plus its navigation links. Queries produce an [`Answer`] first (keys and open states, from
+//! memory) and read the rows after, on any connection.
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::links::NavLink;
+use crate::model::Station;
+use crate::sphere::LatLon;
+use crate::store;
+
+/// A station in a query's answer, with where it is from the query point.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct Hit {
+    #[serde(flatten)]
+    pub station: Station,
+    /// Great-circle metres from the query point (null without one, e.g. a plain text search).
+    pub distance_m: Option<f64>,
+    /// Initial bearing from the query point, degrees clockwise from north.
+    pub bearing_deg: Option<f64>,
+    /// At the query's time: true, false, or null when the hours are unknown.
+    pub open_now: Option<bool>,
+    /// China local time ("2026-11-28T20:00:00") when `open_now` next flips, when the hours
+    /// tell within a week.
+    #[ts(as = "Option<String>")]
+    pub changes_at: Option<chrono::NaiveDateTime>,
+    /// Route queries: metres along the route to the closest approach.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub along_m: Option<f64>,
+    /// Route queries: metres from the route.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub offset_m: Option<f64>,
+}
+
+/// A station's detail: its hit and every navigation hand-off link.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct Detail {
+    #[serde(flatten)]
+    pub hit: Hit,
+    pub links: Vec<NavLink>,
+}
+
+impl Detail {
+    pub fn new(hit: Hit) -> Detail {
+        let links = crate::links::all_links(hit.station.location, &hit.station.name);
+        Detail { hit, links }
+    }
+}
+
+/// A query's answer before its rows are read: which stations, from where, and their open
+/// state. The rows can be read on any connection to the catalog, which lets the server read
+/// them outside its lock, on a pool of readers.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub(crate) from: Option<LatLon>,
+    pub(crate) items: Vec<Pending>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pending {
+    pub pk: u32,
+    pub open_now: Option<bool>,
+    pub changes_at: Option<chrono::NaiveDateTime>,
+    pub along_m: Option<f64>,
+    pub offset_m: Option<f64>,
+}
+
+impl Answer {
+    /// Reads the stations' rows (in one statement). A station deleted since the query is left out.
+    pub fn read(self, conn: &rusqlite::Connection) -> Result<Vec<Hit>> {
+        let pks: Vec<i64> = self.items.iter().map(|p| p.pk as i64).collect();
+        let mut rows = store::stations_by_pk(conn, &pks)?;
+        let mut hits = Vec::with_capacity(self.items.len());
+        for p in self.items {
+            let Some(station) = rows.remove(&(p.pk as i64)) else {
+                continue;
+            };
+            hits.push(Hit {
+                distance_m: self.from.map(|f| f.distance_m(station.location)),
+                bearing_deg: self.from.map(|f| f.bearing_deg(station.location)),
+                open_now: p.open_now,
+                changes_at: p.changes_at,
+                along_m: p.along_m,
+                offset_m: p.offset_m,
+                station,
+            });
+        }
+        Ok(hits)
+    }
+}
+
+/// Every station's position for the map, column by column (a third the size of GeoJSON):
+/// `kinds[i]` indexes `kind_ids`; coordinates are in the asked datum (WGS-84 unless the map's
+/// tiles are GCJ-02), rounded to 1e-5° (about a metre).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct MapPoints {
+    pub kind_ids: Vec<&'static str>,
+    pub ids: Vec<String>,
+    pub kinds: Vec<u8>,
+    pub lat: Vec<f64>,
+    pub lon: Vec<f64>,
+}

@@ -1,0 +1,63 @@
+//! Every limit and default of a request, named once. The README lists them; the server, the
+//! CLI and the app all enforce exactly these.
+
+/// Nearest and search: how many results by default, and at most.
+pub const DEFAULT_RESULTS: usize = 10;
+pub const MAX_RESULTS: usize = 1000;
+
+/// Within a radius: the largest radius, in km.
+pub const MAX_RADIUS_KM: f64 = 500.0;
+
+/// Map view (bounding box): how many stations by default, and at most.
+pub const DEFAULT_BOX_RESULTS: usize = 500;
+pub const MAX_BOX_RESULTS: usize = 5000;
+
+/// Along a route: how far from the route, by default and at most, in km.
+pub const DEFAULT_ALONG_KM: f64 = 2.0;
+pub const MAX_ALONG_KM: f64 = 50.0;
+
+/// "Ahead of me": the half-width of the cone around the heading, by default and at most.
+pub const DEFAULT_CONE_DEG: f64 = 45.0;
+pub const MAX_CONE_DEG: f64 = 180.0;
+
+/// Place search (cities, districts, counties): results by default and at most.
+pub const DEFAULT_PLACES: usize = 10;
+pub const MAX_PLACES: usize = 50;
+
+/// Change feed: stations per page, by default and at most.
+pub const DEFAULT_CHANGES: usize = 1000;
+pub const MAX_CHANGES: usize = 10_000;
+
+/// Admin lists (audit log, reports): entries by default and at most.
+pub const DEFAULT_LIST: usize = 100;
+pub const MAX_LIST: usize = 1000;
+
+/// A problem report's note, in characters.
+pub const MAX_NOTE_CHARS: usize = 500;
+
+/// Every limit as (name, value, unit): for `waystation limits`-style documentation and the
+/// README's table, which a test keeps in step with these constants.
+pub fn table() -> Vec<(&'static str, String, &'static str)> {
+    vec![
+        ("DEFAULT_RESULTS", DEFAULT_RESULTS.to_string(), "results"),
+        ("MAX_RESULTS", MAX_RESULTS.to_string(), "results"),
+        ("MAX_RADIUS_KM", MAX_RADIUS_KM.to_string(), "km"),
+        (
+            "DEFAULT_BOX_RESULTS",
+            DEFAULT_BOX_RESULTS.to_string(),
+            "results",
+        ),
+        ("MAX_BOX_RESULTS", MAX_BOX_RESULTS.to_string(), "results"),
+        ("DEFAULT_ALONG_KM", DEFAULT_ALONG_KM.to_string(), "km"),
+        ("MAX_ALONG_KM", MAX_ALONG_KM.to_string(), "km"),
+        ("DEFAULT_CONE_DEG", DEFAULT_CONE_DEG.to_string(), "degrees"),
+        ("MAX_CONE_DEG", MAX_CONE_DEG.to_string(), "degrees"),
+        ("DEFAULT_PLACES", DEFAULT_PLACES.to_string(), "places"),
+        ("MAX_PLACES", MAX_PLACES.to_string(), "places"),
+        ("DEFAULT_CHANGES", DEFAULT_CHANGES.to_string(), "changes"),
+        ("MAX_CHANGES", MAX_CHANGES.to_string(), "changes"),
+        ("DEFAULT_LIST", DEFAULT_LIST.to_string(), "entries"),
+        ("MAX_LIST", MAX_LIST.to_string(), "entries"),
+        ("MAX_NOTE_CHARS", MAX_NOTE_CHARS.to_string(), "characters"),
+    ]
+}

@@ -1,0 +1,555 @@
+//! The query requests as every face receives them (HTTP query strings, the app's IPC
+//! arguments, the CLI's options), and the one check that turns each into a query the
+//! catalog runs. Lists are comma-separated ids; distances are kilometres unless a unit says
+//! otherwise (`500m`, `2km`, `2.5`); positions are WGS-84 unless `crs` says otherwise.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::fields::{self, NumberText};
+use super::limits::*;
+use crate::crs::Crs;
+use crate::hours::china_local;
+use crate::message::Message;
+use crate::model::{Kind, Service, Status};
+use crate::query::{Ahead, BBox, Filter};
+use crate::route::Route;
+use crate::sphere::LatLon;
+
+/// Defines a request struct whose fields end with the shared attribute filter (kind,
+/// service, status, open_now, open_at), and its `filter()` check. Flattening a shared struct
+/// instead would lose `deny_unknown_fields` and numbers in query strings.
+macro_rules! filtered_request {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident : $ty:ty,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, ts_rs::TS)]
+        #[serde(deny_unknown_fields)]
+        #[ts(optional_fields)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+        #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $ty,)*
+            /// Kinds, any of, comma-separated (driver_home, warm_bee, caring_merchant, worker_station).
+            pub kind: Option<String>,
+            /// Services, all of, comma-separated (e.g. shower,toilet).
+            pub service: Option<String>,
+            /// Statuses, any of, comma-separated (open, temporarily_closed, closed).
+            pub status: Option<String>,
+            /// Only stations known to be open now (unknown hours do not count).
+            pub open_now: Option<bool>,
+            /// Only stations open at this RFC 3339 time; open states are given for this time.
+            pub open_at: Option<String>,
+        }
+
+        impl $name {
+            /// The attribute filter, evaluated at `open_at` or `now`.
+            pub fn filter(&self, now: DateTime<Utc>) -> Result<Filter, Message> {
+                attribute_filter(
+                    self.kind.as_deref(),
+                    self.service.as_deref(),
+                    self.status.as_deref(),
+                    self.open_now.unwrap_or(false),
+                    self.open_at.as_deref(),
+                    now,
+                )
+            }
+        }
+    };
+}
+
+fn attribute_filter(
+    kind: Option<&str>,
+    service: Option<&str>,
+    status: Option<&str>,
+    open_now: bool,
+    open_at: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Filter, Message> {
+    let when = open_at.map(|t| fields::time("open_at", t)).transpose()?;
+    let mut f = Filter::any_at(china_local(when.unwrap_or(now)));
+    f.kinds = fields::ids::<Kind>("kind", kind)?.into_iter().collect();
+    f.services = fields::ids::<Service>("service", service)?
+        .into_iter()
+        .collect();
+    f.statuses = fields::ids::<Status>("status", status)?;
+    f.open_only = open_now || when.is_some();
+    Ok(f)
+}
+
+/// A checked query, ready to run on a catalog ([`crate::Catalog::answer`]).
+#[derive(Debug, Clone)]
+pub enum Query {
+    Near(Near),
+    Within(Within),
+    InBox(InBox),
+    Search(Search),
+    Along(Along),
+}
+
+/// "Ahead of me": a heading in 0–360 (north 0, east 90) and a cone half-width in 0–180.
+fn ahead(heading: Option<f64>, cone: Option<f64>) -> Result<Option<Ahead>, Message> {
+    let Some(h) = heading else {
+        return match cone {
+            Some(_) => Err(Message::Required { field: "heading" }),
+            None => Ok(None),
+        };
+    };
+    let heading_deg = fields::number("heading", h, 0.0, 360.0)? % 360.0;
+    let cone_deg = fields::number("cone", cone.unwrap_or(DEFAULT_CONE_DEG), 0.0, MAX_CONE_DEG)?;
+    Ok(Some(Ahead {
+        heading_deg,
+        cone_deg,
+    }))
+}
+
+filtered_request! {
+    /// The nearest stations to a position.
+    pub struct NearRequest {
+        /// Latitude in decimal degrees.
+        pub lat: Option<f64>,
+        /// Longitude in decimal degrees.
+        pub lon: Option<f64>,
+        /// The datum of lat/lon: wgs84 (GPS, default), gcj02 (Amap, Tencent), bd09 (Baidu).
+        pub crs: Option<String>,
+        /// How many results (default 10, at most 1000).
+        pub k: Option<usize>,
+        /// Only stations within this distance: km, or with a unit (500m, 2km).
+        #[ts(optional, type = "string | number")]
+        #[cfg_attr(feature = "openapi", param(value_type = Option<String>))]
+        pub within: Option<NumberText>,
+        /// Direction of travel in degrees, 0–360 (north 0, east 90): only stations ahead.
+        pub heading: Option<f64>,
+        /// Half-width of the "ahead" cone in degrees, 0–180 (default 45).
+        pub cone: Option<f64>,
+    }
+}
+
+/// A checked nearest query.
+#[derive(Debug, Clone)]
+pub struct Near {
+    pub at: LatLon,
+    pub k: usize,
+    pub filter: Filter,
+}
+
+impl NearRequest {
+    pub fn check(&self, now: DateTime<Utc>) -> Result<Near, Message> {
+        let crs = fields::crs("crs", self.crs.as_deref())?;
+        let at = fields::position(self.lat, self.lon, crs)?;
+        let k = fields::count("k", self.k, DEFAULT_RESULTS, MAX_RESULTS)?;
+        let mut filter = self.filter(now)?;
+        filter.max_distance_m = self
+            .within
+            .as_ref()
+            .map(|w| fields::distance("within", w.as_str(), f64::INFINITY))
+            .transpose()?;
+        filter.ahead = ahead(self.heading, self.cone)?;
+        Ok(Near { at, k, filter })
+    }
+}
+
+filtered_request! {
+    /// Every station within a radius of a position.
+    pub struct WithinRequest {
+        /// Latitude in decimal degrees.
+        pub lat: Option<f64>,
+        /// Longitude in decimal degrees.
+        pub lon: Option<f64>,
+        /// The datum of lat/lon: wgs84 (default), gcj02, bd09.
+        pub crs: Option<String>,
+        /// The radius: km, or with a unit (500m, 2km); at most 500 km.
+        #[ts(optional, type = "string | number")]
+        #[cfg_attr(feature = "openapi", param(value_type = Option<String>))]
+        pub radius: Option<NumberText>,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Within {
+    pub at: LatLon,
+    pub radius_m: f64,
+    pub filter: Filter,
+}
+
+impl WithinRequest {
+    pub fn check(&self, now: DateTime<Utc>) -> Result<Within, Message> {
+        let crs = fields::crs("crs", self.crs.as_deref())?;
+        let at = fields::position(self.lat, self.lon, crs)?;
+        let radius = fields::required("radius", self.radius.as_ref())?;
+        let radius_m = fields::distance("radius", radius.as_str(), MAX_RADIUS_KM)?;
+        Ok(Within {
+            at,
+            radius_m,
+            filter: self.filter(now)?,
+        })
+    }
+}
+
+filtered_request! {
+    /// Stations inside a map view (WGS-84 box; west > east crosses the antimeridian).
+    pub struct BoxRequest {
+        pub south: Option<f64>,
+        pub west: Option<f64>,
+        pub north: Option<f64>,
+        pub east: Option<f64>,
+        /// At most this many, nearest the box's centre first (default 500, at most 5000).
+        pub limit: Option<usize>,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct InBox {
+    pub bbox: BBox,
+    pub limit: usize,
+    pub filter: Filter,
+}
+
+impl BoxRequest {
+    pub fn check(&self, now: DateTime<Utc>) -> Result<InBox, Message> {
+        let lat = |field, v| fields::number(field, fields::required(field, v)?, -90.0, 90.0);
+        let lon = |field, v| fields::number(field, fields::required(field, v)?, -180.0, 180.0);
+        let bbox = BBox {
+            south: lat("south", self.south)?,
+            west: lon("west", self.west)?,
+            north: lat("north", self.north)?,
+            east: lon("east", self.east)?,
+        };
+        if bbox.south > bbox.north {
+            return Err(Message::BadBox {});
+        }
+        let limit = fields::count("limit", self.limit, DEFAULT_BOX_RESULTS, MAX_BOX_RESULTS)?;
+        Ok(InBox {
+            bbox,
+            limit,
+            filter: self.filter(now)?,
+        })
+    }
+}
+
+filtered_request! {
+    /// Stations by name or address; nearest first when a position is given.
+    pub struct SearchRequest {
+        /// The words to find (all must match), e.g. 南山 司机之家.
+        pub q: Option<String>,
+        /// Latitude: order by distance from here.
+        pub lat: Option<f64>,
+        /// Longitude: order by distance from here.
+        pub lon: Option<f64>,
+        /// The datum of lat/lon: wgs84 (default), gcj02, bd09.
+        pub crs: Option<String>,
+        /// How many results (default 10, at most 1000).
+        pub k: Option<usize>,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Search {
+    pub text: String,
+    pub near: Option<LatLon>,
+    pub k: usize,
+    pub filter: Filter,
+}
+
+impl SearchRequest {
+    pub fn check(&self, now: DateTime<Utc>) -> Result<Search, Message> {
+        let text = fields::required("q", self.q.as_deref())?.trim();
+        if text.is_empty() {
+            return Err(Message::EmptyText { field: "q" });
+        }
+        let crs = fields::crs("crs", self.crs.as_deref())?;
+        Ok(Search {
+            text: text.to_string(),
+            near: fields::optional_position(self.lat, self.lon, crs)?,
+            k: fields::count("k", self.k, DEFAULT_RESULTS, MAX_RESULTS)?,
+            filter: self.filter(now)?,
+        })
+    }
+}
+
+filtered_request! {
+    /// Stations along a route (the route itself travels beside the request: a request body,
+    /// a file, or an IPC argument).
+    pub struct AlongRequest {
+        /// How far from the route: km, or with a unit (500m, 2km); default 2 km, at most 50 km.
+        #[ts(optional, type = "string | number")]
+        #[cfg_attr(feature = "openapi", param(value_type = Option<String>))]
+        pub within: Option<NumberText>,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Along {
+    pub route: Route,
+    pub within_m: f64,
+    pub filter: Filter,
+}
+
+impl AlongRequest {
+    /// `route` is GPX or GeoJSON text.
+    pub fn check(&self, route: &str, now: DateTime<Utc>) -> Result<Along, Message> {
+        let within_m = match &self.within {
+            Some(w) => fields::distance("within", w.as_str(), MAX_ALONG_KM)?,
+            None => DEFAULT_ALONG_KM * 1000.0,
+        };
+        let filter = self.filter(now)?;
+        let route = Route::from_text(route).map_err(|problem| Message::BadRoute { problem })?;
+        Ok(Along {
+            route,
+            within_m,
+            filter,
+        })
+    }
+}
+
+/// One station's detail; with a position, its distance and direction from there.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct DetailRequest {
+    /// Latitude of where the distance is measured from.
+    pub lat: Option<f64>,
+    /// Longitude of where the distance is measured from.
+    pub lon: Option<f64>,
+    /// The datum of lat/lon: wgs84 (default), gcj02, bd09.
+    pub crs: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct DetailQuery {
+    pub from: Option<LatLon>,
+    pub time: chrono::NaiveDateTime,
+}
+
+impl DetailRequest {
+    pub fn check(&self, now: DateTime<Utc>) -> Result<DetailQuery, Message> {
+        let crs = fields::crs("crs", self.crs.as_deref())?;
+        Ok(DetailQuery {
+            from: fields::optional_position(self.lat, self.lon, crs)?,
+            time: china_local(now),
+        })
+    }
+}
+
+/// Every station's position for the map.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct PointsRequest {
+    /// The datum of the map's tiles: wgs84 (default) or gcj02 (Amap/Tencent tiles).
+    pub crs: Option<String>,
+}
+
+impl PointsRequest {
+    pub fn check(&self) -> Result<Crs, Message> {
+        fields::crs("crs", self.crs.as_deref())
+    }
+}
+
+/// Provinces, cities, districts and counties by name.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct PlacesRequest {
+    /// A name or part of one, e.g. 深圳 or 南山区.
+    pub q: Option<String>,
+    /// At most this many (default 10, at most 50).
+    pub limit: Option<usize>,
+}
+
+impl PlacesRequest {
+    /// The text (may be empty: no places) and the limit.
+    pub fn check(&self) -> Result<(String, usize), Message> {
+        let limit = fields::count("limit", self.limit, DEFAULT_PLACES, MAX_PLACES)?;
+        Ok((self.q.clone().unwrap_or_default(), limit))
+    }
+}
+
+/// A position from one datum to another.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ConvertRequest {
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// wgs84, gcj02 or bd09.
+    pub from: Option<String>,
+    /// wgs84, gcj02 or bd09.
+    pub to: Option<String>,
+}
+
+impl ConvertRequest {
+    /// The position in `to`.
+    pub fn check(&self) -> Result<LatLon, Message> {
+        let from: Crs = fields::id("from", fields::required("from", self.from.as_deref())?)?;
+        let to: Crs = fields::id("to", fields::required("to", self.to.as_deref())?)?;
+        let at = fields::position(self.lat, self.lon, from)?;
+        Ok(to.from_wgs84(at))
+    }
+}
+
+/// A page of the change feed.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ChangesRequest {
+    /// The last sequence the client has applied (0 for none).
+    pub since: Option<i64>,
+    /// Page size (default 1000, at most 10000).
+    pub limit: Option<usize>,
+}
+
+impl ChangesRequest {
+    pub fn check(&self) -> Result<(i64, usize), Message> {
+        let since = fields::required("since", self.since)?;
+        if since < 0 {
+            return Err(Message::OutOfRange {
+                field: "since",
+                given: since.to_string(),
+                min: "0".into(),
+                max: i64::MAX.to_string(),
+            });
+        }
+        Ok((
+            since,
+            fields::count("limit", self.limit, DEFAULT_CHANGES, MAX_CHANGES)?,
+        ))
+    }
+}
+
+/// An admin list (audit log, problem reports), newest first.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ListRequest {
+    /// Only entries about this station.
+    pub station: Option<String>,
+    /// At most this many (default 100, at most 1000).
+    pub limit: Option<usize>,
+}
+
+impl ListRequest {
+    pub fn check(&self) -> Result<(Option<&str>, usize), Message> {
+        Ok((
+            self.station.as_deref(),
+            fields::count("limit", self.limit, DEFAULT_LIST, MAX_LIST)?,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-29T04:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    fn near(json: serde_json::Value) -> Result<Near, Message> {
+        serde_json::from_value::<NearRequest>(json)
+            .expect("well-formed")
+            .check(now())
+    }
+
+    #[test]
+    fn one_check_owns_each_limit() {
+        let ok = near(serde_json::json!({"lat": 22.5, "lon": 114.0})).unwrap();
+        assert_eq!(ok.k, DEFAULT_RESULTS);
+        assert!(ok.filter.ahead.is_none() && ok.filter.max_distance_m.is_none());
+        let id = |v| near(v).unwrap_err().id();
+        assert_eq!(id(serde_json::json!({"lat": 22.5})), "required");
+        assert_eq!(id(serde_json::json!({"lat": 91, "lon": 0})), "out_of_range");
+        assert_eq!(
+            id(serde_json::json!({"lat": 1, "lon": 0, "k": 0})),
+            "out_of_range"
+        );
+        assert_eq!(
+            id(serde_json::json!({"lat": 1, "lon": 0, "k": 1001})),
+            "out_of_range"
+        );
+        assert_eq!(
+            id(serde_json::json!({"lat": 1, "lon": 0, "heading": 361})),
+            "out_of_range"
+        );
+        assert_eq!(
+            id(serde_json::json!({"lat": 1, "lon": 0, "cone": 30})),
+            "required"
+        );
+        assert_eq!(
+            id(serde_json::json!({"lat": 1, "lon": 0, "within": "far"})),
+            "bad_distance"
+        );
+        assert_eq!(
+            id(serde_json::json!({"lat": 1, "lon": 0, "service": "spa"})),
+            "unknown_id"
+        );
+        assert_eq!(
+            id(serde_json::json!({"lat": 1, "lon": 0, "crs": "utm"})),
+            "unknown_id"
+        );
+        assert_eq!(
+            id(serde_json::json!({"lat": 1, "lon": 0, "open_at": "tonight"})),
+            "bad_time"
+        );
+    }
+
+    #[test]
+    fn distances_are_km_with_units_and_headings_wrap_at_360() {
+        let q = near(serde_json::json!({"lat": 1, "lon": 0, "within": "500m", "heading": 360}))
+            .unwrap();
+        assert_eq!(q.filter.max_distance_m, Some(500.0));
+        assert_eq!(
+            q.filter.ahead.map(|a| (a.heading_deg, a.cone_deg)),
+            Some((0.0, 45.0))
+        );
+        let q = near(serde_json::json!({"lat": 1, "lon": 0, "within": 2.5})).unwrap();
+        assert_eq!(q.filter.max_distance_m, Some(2500.0));
+    }
+
+    #[test]
+    fn query_strings_and_json_give_the_same_request() {
+        let from_query: NearRequest =
+            serde_urlencoded::from_str("lat=22.5&lon=114&k=5&within=2km&service=shower,toilet")
+                .unwrap();
+        let from_json: NearRequest = serde_json::from_value(serde_json::json!({
+            "lat": 22.5, "lon": 114.0, "k": 5, "within": "2km", "service": "shower,toilet"
+        }))
+        .unwrap();
+        assert_eq!(from_query, from_json);
+        let plain: NearRequest = serde_urlencoded::from_str("lat=1&lon=2&within=2.5").unwrap();
+        assert_eq!(plain.within, Some(NumberText::from("2.5")));
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        assert!(
+            serde_json::from_value::<NearRequest>(serde_json::json!({"lat": 1, "radius_m": 5}))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_box_needs_south_below_north() {
+        let b = BoxRequest {
+            south: Some(30.0),
+            west: Some(110.0),
+            north: Some(20.0),
+            east: Some(120.0),
+            ..Default::default()
+        };
+        assert_eq!(b.check(now()).unwrap_err().id(), "bad_box");
+    }
+}

@@ -1,0 +1,397 @@
+// Generated from the Rust types by crates/catalog/tests/typescript.rs; do not edit.
+// UPDATE_TYPES=1 cargo test -p waystation-catalog --test typescript rewrites it.
+
+export type Kind = "driver_home" | "warm_bee" | "caring_merchant" | "worker_station";
+
+export type Service = "parking" | "truck_parking" | "rest" | "overnight" | "shower" | "laundry" | "meals" | "food_heating" | "kitchen" | "drinking_water" | "toilet" | "phone_charging" | "ebike_charging" | "cooling_heating" | "wifi" | "first_aid" | "rain_gear" | "repair_tools" | "vehicle_repair" | "fuel" | "store" | "reading" | "security";
+
+export type Status = "open" | "temporarily_closed" | "closed";
+
+export type Source = "official" | "operator" | "synthetic";
+
+export type Problem = "closed" | "wrong_place" | "service_missing";
+
+export type App = "amap" | "baidu" | "tencent" | "apple" | "google" | "geo";
+
+export type LatLon = { lat: number, lon: number, };
+
+export type Station = { id: string, kind: Kind, name: string, address: string, 
+/**
+ * The 6-digit county-level administrative code.
+ */
+adcode: string, services: Array<Service>, 
+/**
+ * OpenStreetMap opening_hours syntax, evaluated in China time. None means unknown.
+ */
+opening_hours: string | null, phone: string | null, 
+/**
+ * Truck parking capacity, where known.
+ */
+truck_spaces: number | null, 
+/**
+ * Free truck spaces now, as the operator last reported.
+ */
+free_truck_spaces: number | null, status: Status, notice: string | null, source: Source, version: number, 
+/**
+ * RFC 3339, UTC.
+ */
+updated_at: string, lat: number, lon: number, };
+
+export type Hit = { 
+/**
+ * Great-circle metres from the query point (null without one, e.g. a plain text search).
+ */
+distance_m: number | null, 
+/**
+ * Initial bearing from the query point, degrees clockwise from north.
+ */
+bearing_deg: number | null, 
+/**
+ * At the query's time: true, false, or null when the hours are unknown.
+ */
+open_now: boolean | null, 
+/**
+ * China local time ("2026-11-28T20:00:00") when `open_now` next flips, when the hours
+ * tell within a week.
+ */
+changes_at: string | null, 
+/**
+ * Route queries: metres along the route to the closest approach.
+ */
+along_m?: number, 
+/**
+ * Route queries: metres from the route.
+ */
+offset_m?: number, id: string, kind: Kind, name: string, address: string, 
+/**
+ * The 6-digit county-level administrative code.
+ */
+adcode: string, services: Array<Service>, 
+/**
+ * OpenStreetMap opening_hours syntax, evaluated in China time. None means unknown.
+ */
+opening_hours: string | null, phone: string | null, 
+/**
+ * Truck parking capacity, where known.
+ */
+truck_spaces: number | null, 
+/**
+ * Free truck spaces now, as the operator last reported.
+ */
+free_truck_spaces: number | null, status: Status, notice: string | null, source: Source, version: number, 
+/**
+ * RFC 3339, UTC.
+ */
+updated_at: string, lat: number, lon: number, };
+
+export type NavLink = { app: App, url: string, web: string | null, };
+
+export type Detail = { links: Array<NavLink>, 
+/**
+ * Great-circle metres from the query point (null without one, e.g. a plain text search).
+ */
+distance_m: number | null, 
+/**
+ * Initial bearing from the query point, degrees clockwise from north.
+ */
+bearing_deg: number | null, 
+/**
+ * At the query's time: true, false, or null when the hours are unknown.
+ */
+open_now: boolean | null, 
+/**
+ * China local time ("2026-11-28T20:00:00") when `open_now` next flips, when the hours
+ * tell within a week.
+ */
+changes_at: string | null, 
+/**
+ * Route queries: metres along the route to the closest approach.
+ */
+along_m?: number, 
+/**
+ * Route queries: metres from the route.
+ */
+offset_m?: number, id: string, kind: Kind, name: string, address: string, 
+/**
+ * The 6-digit county-level administrative code.
+ */
+adcode: string, services: Array<Service>, 
+/**
+ * OpenStreetMap opening_hours syntax, evaluated in China time. None means unknown.
+ */
+opening_hours: string | null, phone: string | null, 
+/**
+ * Truck parking capacity, where known.
+ */
+truck_spaces: number | null, 
+/**
+ * Free truck spaces now, as the operator last reported.
+ */
+free_truck_spaces: number | null, status: Status, notice: string | null, source: Source, version: number, 
+/**
+ * RFC 3339, UTC.
+ */
+updated_at: string, lat: number, lon: number, };
+
+export type MapPoints = { kind_ids: Array<string>, ids: Array<string>, kinds: Array<number>, lat: Array<number>, lon: Array<number>, };
+
+export type PlaceHit = { adcode: string, name: string, 
+/**
+ * "广东省深圳市南山区".
+ */
+full_name: string, lat: number, lon: number, };
+
+export type Term = { id: string, zh: string, en: string, };
+
+export type Vocabulary = { kinds: Array<Term>, services: Array<Term>, statuses: Array<Term>, problems: Array<Term>, apps: Array<Term>, 
+/**
+ * The fields an operator may change (the server enforces exactly these).
+ */
+operator_fields: Array<string>, };
+
+export type Report = { station_id: string, problem: Problem, service?: Service, note?: string, };
+
+export type NearRequest = { 
+/**
+ * Latitude in decimal degrees.
+ */
+lat?: number, 
+/**
+ * Longitude in decimal degrees.
+ */
+lon?: number, 
+/**
+ * The datum of lat/lon: wgs84 (GPS, default), gcj02 (Amap, Tencent), bd09 (Baidu).
+ */
+crs?: string, 
+/**
+ * How many results (default 10, at most 1000).
+ */
+k?: number, 
+/**
+ * Only stations within this distance: km, or with a unit (500m, 2km).
+ */
+within?: string | number, 
+/**
+ * Direction of travel in degrees, 0–360 (north 0, east 90): only stations ahead.
+ */
+heading?: number, 
+/**
+ * Half-width of the "ahead" cone in degrees, 0–180 (default 45).
+ */
+cone?: number, 
+/**
+ * Kinds, any of, comma-separated (driver_home, warm_bee, caring_merchant, worker_station).
+ */
+kind?: string, 
+/**
+ * Services, all of, comma-separated (e.g. shower,toilet).
+ */
+service?: string, 
+/**
+ * Statuses, any of, comma-separated (open, temporarily_closed, closed).
+ */
+status?: string, 
+/**
+ * Only stations known to be open now (unknown hours do not count).
+ */
+open_now?: boolean, 
+/**
+ * Only stations open at this RFC 3339 time; open states are given for this time.
+ */
+open_at?: string, };
+
+export type WithinRequest = { 
+/**
+ * Latitude in decimal degrees.
+ */
+lat?: number, 
+/**
+ * Longitude in decimal degrees.
+ */
+lon?: number, 
+/**
+ * The datum of lat/lon: wgs84 (default), gcj02, bd09.
+ */
+crs?: string, 
+/**
+ * The radius: km, or with a unit (500m, 2km); at most 500 km.
+ */
+radius?: string | number, 
+/**
+ * Kinds, any of, comma-separated (driver_home, warm_bee, caring_merchant, worker_station).
+ */
+kind?: string, 
+/**
+ * Services, all of, comma-separated (e.g. shower,toilet).
+ */
+service?: string, 
+/**
+ * Statuses, any of, comma-separated (open, temporarily_closed, closed).
+ */
+status?: string, 
+/**
+ * Only stations known to be open now (unknown hours do not count).
+ */
+open_now?: boolean, 
+/**
+ * Only stations open at this RFC 3339 time; open states are given for this time.
+ */
+open_at?: string, };
+
+export type BoxRequest = { south?: number, west?: number, north?: number, east?: number, 
+/**
+ * At most this many, nearest the box's centre first (default 500, at most 5000).
+ */
+limit?: number, 
+/**
+ * Kinds, any of, comma-separated (driver_home, warm_bee, caring_merchant, worker_station).
+ */
+kind?: string, 
+/**
+ * Services, all of, comma-separated (e.g. shower,toilet).
+ */
+service?: string, 
+/**
+ * Statuses, any of, comma-separated (open, temporarily_closed, closed).
+ */
+status?: string, 
+/**
+ * Only stations known to be open now (unknown hours do not count).
+ */
+open_now?: boolean, 
+/**
+ * Only stations open at this RFC 3339 time; open states are given for this time.
+ */
+open_at?: string, };
+
+export type SearchRequest = { 
+/**
+ * The words to find (all must match), e.g. 南山 司机之家.
+ */
+q?: string, 
+/**
+ * Latitude: order by distance from here.
+ */
+lat?: number, 
+/**
+ * Longitude: order by distance from here.
+ */
+lon?: number, 
+/**
+ * The datum of lat/lon: wgs84 (default), gcj02, bd09.
+ */
+crs?: string, 
+/**
+ * How many results (default 10, at most 1000).
+ */
+k?: number, 
+/**
+ * Kinds, any of, comma-separated (driver_home, warm_bee, caring_merchant, worker_station).
+ */
+kind?: string, 
+/**
+ * Services, all of, comma-separated (e.g. shower,toilet).
+ */
+service?: string, 
+/**
+ * Statuses, any of, comma-separated (open, temporarily_closed, closed).
+ */
+status?: string, 
+/**
+ * Only stations known to be open now (unknown hours do not count).
+ */
+open_now?: boolean, 
+/**
+ * Only stations open at this RFC 3339 time; open states are given for this time.
+ */
+open_at?: string, };
+
+export type AlongRequest = { 
+/**
+ * How far from the route: km, or with a unit (500m, 2km); default 2 km, at most 50 km.
+ */
+within?: string | number, 
+/**
+ * Kinds, any of, comma-separated (driver_home, warm_bee, caring_merchant, worker_station).
+ */
+kind?: string, 
+/**
+ * Services, all of, comma-separated (e.g. shower,toilet).
+ */
+service?: string, 
+/**
+ * Statuses, any of, comma-separated (open, temporarily_closed, closed).
+ */
+status?: string, 
+/**
+ * Only stations known to be open now (unknown hours do not count).
+ */
+open_now?: boolean, 
+/**
+ * Only stations open at this RFC 3339 time; open states are given for this time.
+ */
+open_at?: string, };
+
+export type DetailRequest = { 
+/**
+ * Latitude of where the distance is measured from.
+ */
+lat?: number, 
+/**
+ * Longitude of where the distance is measured from.
+ */
+lon?: number, 
+/**
+ * The datum of lat/lon: wgs84 (default), gcj02, bd09.
+ */
+crs?: string, };
+
+export type PointsRequest = { 
+/**
+ * The datum of the map's tiles: wgs84 (default) or gcj02 (Amap/Tencent tiles).
+ */
+crs?: string, };
+
+export type PlacesRequest = { 
+/**
+ * A name or part of one, e.g. 深圳 or 南山区.
+ */
+q?: string, 
+/**
+ * At most this many (default 10, at most 50).
+ */
+limit?: number, };
+
+export type ConvertRequest = { lat?: number, lon?: number, 
+/**
+ * wgs84, gcj02 or bd09.
+ */
+from?: string, 
+/**
+ * wgs84, gcj02 or bd09.
+ */
+to?: string, };
+
+export type ChangesRequest = { 
+/**
+ * The last sequence the client has applied (0 for none).
+ */
+since?: number, 
+/**
+ * Page size (default 1000, at most 10000).
+ */
+limit?: number, };
+
+export type ListRequest = { 
+/**
+ * Only entries about this station.
+ */
+station?: string, 
+/**
+ * At most this many (default 100, at most 1000).
+ */
+limit?: number, };
+
+/** The stable ids of refused requests' messages. */
+export type MessageId = "required" | "not_finite" | "out_of_range" | "unknown_id" | "bad_distance" | "bad_time" | "bad_position" | "empty_text" | "bad_box" | "bad_route" | "too_long" | "bad_field" | "unknown_field" | "not_editable" | "service_needed" | "bad_input" | "not_found";
