@@ -5,31 +5,52 @@
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 
-use waystation_catalog::Catalog;
 use waystation_catalog::progress::Silent;
 
 const SEED: &str = "gen/seed/catalog.sqlite";
 const STAMP: &str = "gen/seed/catalog.stamp";
-/// What the seed is made from: the generator, the geography and the schema.
-const INPUTS: [&str; 4] = [
-    "../crates/catalog/src/synthetic.rs",
-    "../crates/catalog/src/store.rs",
-    "../crates/catalog/src/model.rs",
-    "../assets/reference/adcodes.csv",
+/// What the seed is made from: the generator, the catalog core (schema, model, import) and
+/// the reference geography. Any change to a file under these makes the seed again.
+const INPUTS: [&str; 3] = [
+    "../crates/synthetic/src",
+    "../crates/catalog/src",
+    "../assets/reference",
 ];
+
+/// Every file under `dir`, in a fixed order.
+fn files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            out.extend(files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
 
 fn main() {
     let mut hasher = DefaultHasher::new();
     for input in INPUTS {
+        // Cargo watches a directory's files recursively.
         println!("cargo:rerun-if-changed={input}");
-        std::fs::read(input)
-            .unwrap_or_else(|e| panic!("{input}: {e}"))
-            .hash(&mut hasher);
+        for file in files(Path::new(input)) {
+            file.hash(&mut hasher);
+            std::fs::read(&file)
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+                .hash(&mut hasher);
+        }
     }
     let stamp = format!("{:016x}", hasher.finish());
     let current = std::fs::read_to_string(STAMP).unwrap_or_default();
     if current.trim() != stamp || !Path::new(SEED).is_file() {
-        Catalog::write_seed(Path::new(SEED), &mut Silent)
+        waystation_synthetic::write_seed(Path::new(SEED), &mut Silent)
             .unwrap_or_else(|e| panic!("building the bundled catalog {SEED}: {e}"));
         std::fs::write(STAMP, &stamp).unwrap_or_else(|e| panic!("{STAMP}: {e}"));
     }

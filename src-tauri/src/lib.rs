@@ -18,8 +18,8 @@ use waystation_catalog::request::{
     AlongRequest, ConvertRequest, DetailRequest, NearRequest, PlacesRequest, PointsRequest,
     SearchRequest,
 };
-use waystation_catalog::sync::{self, EditOutcome, Operator, PendingEdit, SyncReport, SyncState};
 use waystation_catalog::{Catalog, CatalogError, Detail, Hit, LatLon, MapPoints, Message, Query};
+use waystation_sync::{self as sync, EditOutcome, Operator, PendingEdit, SyncReport, SyncState};
 
 /// The catalog, shared by the commands (and by a sync running on a blocking thread).
 pub struct AppCatalog(pub Arc<Mutex<Catalog>>);
@@ -297,7 +297,8 @@ pub fn run() {
                 .path()
                 .resolve("catalog.sqlite", tauri::path::BaseDirectory::Resource)
                 .ok();
-            let catalog = Catalog::open_or_copy(&path, bundled.as_deref(), &mut Silent)?;
+            let catalog =
+                waystation_synthetic::open_or_copy(&path, bundled.as_deref(), &mut Silent)?;
             app.manage(AppCatalog::new(catalog));
             Ok(())
         })
@@ -316,7 +317,8 @@ mod tests {
     use tauri::test::{INVOKE_KEY, MockRuntime, mock_builder, mock_context, noop_assets};
     use tauri::webview::InvokeRequest;
     use tauri::{App, WebviewWindow};
-    use waystation_catalog::operators::{self, Role};
+    use waystation_catalog::store::accounts::Role;
+    use waystation_server::accounts;
 
     /// A mock-runtime app with a real catalog file of `count` generated stations.
     struct TestApp {
@@ -330,10 +332,7 @@ mod tests {
             let dir = tempfile::tempdir().expect("temp dir");
             let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
             catalog
-                .import(
-                    waystation_catalog::synthetic::generate(count, 1),
-                    &mut Silent,
-                )
+                .import(waystation_synthetic::generate(count, 1), &mut Silent)
                 .expect("import");
             let app = with_commands(mock_builder())
                 .manage(AppCatalog::new(catalog))
@@ -517,10 +516,10 @@ mod tests {
         let path = dir.path().join("server.sqlite");
         {
             let mut c = Catalog::open(&path).expect("open");
-            c.import(waystation_catalog::synthetic::generate(100, 1), &mut Silent)
+            c.import(waystation_synthetic::generate(100, 1), &mut Silent)
                 .expect("import");
-            operators::add_user(c.conn(), "ann", Role::Operator, "ann-pass-1").expect("user");
-            operators::assign(c.conn(), "ann", "syn-ws-000001").expect("assign");
+            accounts::add_user(&c, "ann", Role::Operator, "ann-pass-1").expect("user");
+            accounts::assign(&c, "ann", "syn-ws-000001").expect("assign");
         }
         let store = waystation_server::store::SqliteStore::open(&path, 30).expect("store");
         let key = waystation_server::store::CatalogStore::public_key(&store);

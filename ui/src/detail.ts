@@ -7,11 +7,15 @@ import { t } from "./i18n";
 import { distanceAndDirection } from "./list";
 import type { Detail, Hit, NavLink, Problem, Service, Station } from "./transport";
 
-const PHONE_UA = /Android|iPhone|iPad/i;
+const IOS_UA = /iPhone|iPad/i;
+const ANDROID_UA = /Android/i;
 
 /** On a phone the map app's own scheme opens it; on a desktop its web page is the way. */
 export function linkTarget(link: NavLink, userAgent: string = navigator.userAgent): string {
-  return PHONE_UA.test(userAgent) || !link.web ? link.url : link.web;
+  // iOS registers its own schemes (Amap: iosamap://); Android the app link; desktops the web page.
+  if (IOS_UA.test(userAgent)) return link.ios ?? link.url;
+  if (ANDROID_UA.test(userAgent) || !link.web) return link.url;
+  return link.web;
 }
 
 function reportForm(h: Station, ctx: Context): HTMLFormElement {

@@ -4,7 +4,8 @@ import { basemap } from "./basemap";
 import { patchOf } from "./operator";
 import { applyTheme } from "./settings";
 import { DEFAULTS } from "./state";
-import type { Station } from "./transport";
+import { linkTarget } from "./detail";
+import type { NavLink, Station } from "./transport";
 
 describe("patchOf", () => {
   const fields = ["opening_hours", "services", "status", "notice", "phone", "free_truck_spaces"];
@@ -65,5 +66,26 @@ describe("applyTheme", () => {
     expect(root.dataset.theme).toBe("light");
     applyTheme("auto", root);
     expect(root.dataset.theme).toBeUndefined();
+  });
+});
+
+describe("linkTarget", () => {
+  const amap: NavLink = {
+    app: "amap",
+    url: "amapuri://route/plan/?dlat=1",
+    ios: "iosamap://path?dlat=1",
+    web: "https://uri.amap.com/navigation?to=1",
+  };
+  const apple: NavLink = { app: "apple", url: "https://maps.apple.com/?daddr=1", ios: null, web: null };
+
+  it("opens each platform's own way in", () => {
+    const iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)";
+    const android = "Mozilla/5.0 (Linux; Android 14; Pixel 8)";
+    const desktop = "Mozilla/5.0 (X11; Linux x86_64)";
+    expect(linkTarget(amap, iphone)).toBe(amap.ios);
+    expect(linkTarget(amap, android)).toBe(amap.url);
+    expect(linkTarget(amap, desktop)).toBe(amap.web);
+    expect(linkTarget(apple, iphone)).toBe(apple.url);
+    expect(linkTarget(apple, desktop)).toBe(apple.url);
   });
 });

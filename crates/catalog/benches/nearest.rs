@@ -32,7 +32,7 @@ fn stations() -> usize {
 /// A catalog file with the generated stations and, beside them, SQLite's R*Tree over the same rows.
 fn build(path: &Path) -> Catalog {
     let mut catalog = Catalog::open(path).expect("open");
-    let generated = waystation_catalog::synthetic::generate(stations(), 1);
+    let generated = waystation_synthetic::generate(stations(), 1);
     catalog.import(generated, &mut Silent).expect("import");
     let conn = Connection::open(path).expect("second connection");
     conn.execute_batch(

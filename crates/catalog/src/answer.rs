@@ -71,7 +71,7 @@ pub(crate) struct Pending {
 
 impl Answer {
     /// Reads the stations' rows (in one statement). A station deleted since the query is left out.
-    pub fn read(self, conn: &rusqlite::Connection) -> Result<Vec<Hit>> {
+    pub(crate) fn read(self, conn: &rusqlite::Connection) -> Result<Vec<Hit>> {
         let pks: Vec<i64> = self.items.iter().map(|p| p.pk as i64).collect();
         let mut rows = store::stations_by_pk(conn, &pks)?;
         let mut hits = Vec::with_capacity(self.items.len());

@@ -15,11 +15,12 @@ use crate::query::{self, BBox, Filter, Found};
 use crate::request::{Along, DetailQuery, InBox, Near, Query, Search, Within};
 use crate::route::{self, Route};
 use crate::sphere::LatLon;
+use crate::store::accounts::Accounts;
+use crate::store::audit::AuditEntry;
+use crate::store::outbox::Outbox;
+use crate::store::readers::Readers;
+use crate::store::reports::Reports;
 use crate::store::{self, Store, Upserted};
-use crate::synthetic;
-
-/// How many stations the built-in default catalog has (all synthetic, nationwide, all kinds).
-pub const DEFAULT_SEED_COUNT: usize = 30_000;
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -68,22 +69,6 @@ fn create_atomically(path: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Res
     Ok(())
 }
 
-/// Appends to the audit log inside the caller's transaction.
-pub fn audit(
-    tx: &rusqlite::Transaction<'_>,
-    actor: &str,
-    action: &str,
-    station_id: Option<&str>,
-    detail: &str,
-    now: &str,
-) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO audit (at, actor, action, station_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(rusqlite::params![now, actor, action, station_id, detail])?;
-    Ok(())
-}
-
 pub struct Catalog {
     store: Store,
     index: SpatialIndex,
@@ -97,46 +82,20 @@ impl Catalog {
         Ok(Catalog { store, index })
     }
 
-    /// Opens the catalog at `path`, first creating it from the built-in synthetic seed if the
-    /// file does not exist.
-    pub fn open_or_seed(path: &Path, progress: &mut dyn Progress) -> Result<Catalog> {
-        if !path.exists() {
-            Catalog::write_seed(path, progress)?;
-        }
-        Catalog::open(path)
+    /// Creates the catalog file at `path` by filling a temporary file beside it (`fill` gets
+    /// its path) and renaming it into place, so an interrupted first run never leaves a
+    /// half-made catalog behind.
+    pub fn create(path: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+        create_atomically(path, fill)
     }
 
-    /// Opens the catalog at `path`, first copying the catalog the app ships with (`bundled`)
-    /// there if the file does not exist; without a bundled file, seeds one as
-    /// [`Catalog::open_or_seed`] does. A bundled file of an older schema is brought forward
-    /// when it is opened.
-    pub fn open_or_copy(
-        path: &Path,
-        bundled: Option<&Path>,
-        progress: &mut dyn Progress,
-    ) -> Result<Catalog> {
-        match bundled.filter(|b| b.is_file()) {
-            Some(bundled) if !path.exists() => {
-                create_atomically(path, |tmp| Ok(std::fs::copy(bundled, tmp).map(drop)?))?;
-                Catalog::open(path)
-            }
-            _ => Catalog::open_or_seed(path, progress),
-        }
-    }
-
-    /// Writes the built-in synthetic seed catalog to `path` (a single self-contained file).
-    pub fn write_seed(path: &Path, progress: &mut dyn Progress) -> Result<()> {
-        create_atomically(path, |tmp| {
-            let mut seeded = Catalog::open(tmp)?;
-            let stations = synthetic::generate(DEFAULT_SEED_COUNT, synthetic::DEFAULT_SEED);
-            seeded.import(stations, progress)?;
-            // One file, no -wal beside it: it may be copied or shipped as it is.
-            seeded
-                .store
-                .conn()
-                .pragma_update(None, "journal_mode", "DELETE")?;
-            Ok(())
-        })
+    /// Leaves the file self-contained (no -wal beside it), so it may be copied or shipped as
+    /// it is.
+    pub fn close_as_single_file(self) -> Result<()> {
+        self.store
+            .conn()
+            .pragma_update(None, "journal_mode", "DELETE")?;
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -209,7 +168,7 @@ impl Catalog {
         let tx = self.store.conn_mut().transaction()?;
         let outcome = store::upsert(&tx, station, &now)?;
         let detail = serde_json::to_string(station).unwrap_or_default();
-        audit(&tx, actor, action, Some(&station.id), &detail, &now)?;
+        store::audit::record(&tx, actor, action, Some(&station.id), &detail, &now)?;
         tx.commit()?;
         if let Upserted::Inserted(pk) | Upserted::Updated(pk) = outcome {
             self.index.upsert(pk, station);
@@ -223,7 +182,7 @@ impl Catalog {
         let tx = self.store.conn_mut().transaction()?;
         let pk =
             store::delete(&tx, id, &now)?.ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
-        audit(&tx, actor, "delete", Some(id), "{}", &now)?;
+        store::audit::record(&tx, actor, "delete", Some(id), "{}", &now)?;
         tx.commit()?;
         self.index.remove(pk);
         Ok(())
@@ -310,9 +269,38 @@ impl Catalog {
         crate::feed::purge_tombstones(self.store.conn(), cutoff)
     }
 
-    /// The SQLite connection, for the account and audit tables (crate::operators).
-    pub fn conn(&self) -> &rusqlite::Connection {
-        self.store.conn()
+    /// Forgets facts (a logged-out operator's token, say).
+    pub fn forget_facts(&self, keys: &[&str]) -> Result<()> {
+        for key in keys {
+            store::forget_meta(self.store.conn(), key)?;
+        }
+        Ok(())
+    }
+
+    /// The account tables (rows only; the server hashes and checks passwords).
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts(self.store.conn())
+    }
+
+    /// The client's outboxes of edits and problem reports.
+    pub fn outbox(&self) -> Outbox<'_> {
+        Outbox(self.store.conn())
+    }
+
+    /// The problem reports the server has received.
+    pub fn received_reports(&self) -> Reports<'_> {
+        Reports(self.store.conn())
+    }
+
+    /// The newest `limit` audit records, newest first.
+    pub fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>> {
+        store::audit::newest(self.store.conn(), limit)
+    }
+
+    /// `count` read-only connections to this catalog's file, for reading rows in parallel
+    /// with queries and writes.
+    pub fn readers(&self, count: usize) -> Result<Readers> {
+        Readers::open(self.path(), count)
     }
 
     pub fn station(&self, id: &str) -> Result<Station> {
@@ -347,7 +335,7 @@ impl Catalog {
 
     /// The `k` nearest stations to `at` that pass the filter.
     pub fn nearest(&self, at: LatLon, k: usize, filter: &Filter) -> Result<Vec<Hit>> {
-        self.nearest_answer(at, k, filter).read(self.conn())
+        self.nearest_answer(at, k, filter).read(self.store.conn())
     }
 
     pub fn nearest_answer(&self, at: LatLon, k: usize, filter: &Filter) -> Answer {
@@ -356,7 +344,8 @@ impl Catalog {
 
     /// Every station within `radius_m` of `at` that passes the filter, nearest first.
     pub fn within(&self, at: LatLon, radius_m: f64, filter: &Filter) -> Result<Vec<Hit>> {
-        self.within_answer(at, radius_m, filter).read(self.conn())
+        self.within_answer(at, radius_m, filter)
+            .read(self.store.conn())
     }
 
     pub fn within_answer(&self, at: LatLon, radius_m: f64, filter: &Filter) -> Answer {
@@ -369,7 +358,8 @@ impl Catalog {
 
     /// Stations inside a map view, nearest its centre first, at most `limit`.
     pub fn in_box(&self, bbox: &BBox, limit: usize, filter: &Filter) -> Result<Vec<Hit>> {
-        self.in_box_answer(bbox, limit, filter).read(self.conn())
+        self.in_box_answer(bbox, limit, filter)
+            .read(self.store.conn())
     }
 
     pub fn in_box_answer(&self, bbox: &BBox, limit: usize, filter: &Filter) -> Answer {
@@ -379,7 +369,8 @@ impl Catalog {
 
     /// Stations within `within_m` of the route, in order along it; distances are from its start.
     pub fn along(&self, route: &Route, within_m: f64, filter: &Filter) -> Result<Vec<Hit>> {
-        self.along_answer(route, within_m, filter).read(self.conn())
+        self.along_answer(route, within_m, filter)
+            .read(self.store.conn())
     }
 
     pub fn along_answer(&self, route: &Route, within_m: f64, filter: &Filter) -> Answer {
@@ -409,7 +400,7 @@ impl Catalog {
         filter: &Filter,
     ) -> Result<Vec<Hit>> {
         self.search_answer(text, near, limit, filter)?
-            .read(self.conn())
+            .read(self.store.conn())
     }
 
     pub fn search_answer(

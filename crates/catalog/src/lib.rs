@@ -1,6 +1,7 @@
-//! Waystation's domain: service stations for truck drivers, couriers and outdoor workers, an
-//! offline SQLite catalog with an exact great-circle spatial index, queries, import/export,
-//! the synthetic seed catalog and hand-off links to navigation apps.
+//! Waystation's core: service stations for truck drivers, couriers and outdoor workers, an
+//! offline SQLite catalog with an exact great-circle spatial index, the one request layer,
+//! queries, import/export and hand-off links to navigation apps. It knows nothing of HTTP,
+//! passwords, signing keys or terminals: the sync client, the server and the CLI do.
 
 pub mod answer;
 pub mod catalog;
@@ -14,7 +15,6 @@ pub mod index;
 pub mod links;
 pub mod message;
 pub mod model;
-pub mod operators;
 pub mod progress;
 pub mod query;
 pub mod reports;
@@ -23,13 +23,11 @@ pub mod route;
 pub mod snapshot;
 pub mod sphere;
 pub mod store;
-pub mod sync;
-pub mod synthetic;
 
 pub use answer::{Answer, Detail, Hit, MapPoints};
 pub use catalog::{Catalog, CatalogInfo, ImportReport};
 pub use crs::Crs;
-pub use error::{CatalogError, Location, RecordError};
+pub use error::{CatalogError, Location, RecordError, Result};
 pub use message::Message;
 pub use model::{Kind, KindSet, Lang, Service, ServiceSet, Source, Station, Status};
 pub use query::{Ahead, BBox, Filter};

@@ -1,6 +1,12 @@
-//! Hand-off to navigation apps. Each app gets coordinates in the datum it expects (GCJ-02 for
-//! Amap, Tencent and Baidu with `coord_type=gcj02`; WGS-84 for Apple, Google and `geo:`), with
-//! the station name percent-encoded. Parameter names follow each app's published URI API.
+//! Hand-off to navigation apps, each link built as that app documents it (sources per app in
+//! [`nav_link`]). Every app gets the coordinates in the datum its map is drawn in: GCJ-02 for
+//! Amap, Tencent, Baidu (declared with `coord_type=gcj02`) and Google (its road map of mainland
+//! China is GCJ-02); WGS-84 for Apple and `geo:` (RFC 5870's default). The station name is
+//! percent-encoded, so its spaces, `&`, `|`, `#`, `,` and Chinese characters stay inside their
+//! parameter. Outside the GCJ-02 zone the two datums coincide.
+//!
+//! The opener's allow-list (`src-tauri/capabilities/default.json`) names exactly the schemes
+//! and hosts these links use; `tests/links.rs` checks both ways.
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,8 +18,26 @@ use crate::crs::wgs84_to_gcj02;
 use crate::model::{Lang, UnknownId};
 use crate::sphere::LatLon;
 
-/// The name of this app as the map apps' `src`/`referer`/`sourceApplication` parameters want it.
+/// This app's name, where a map app asks for the caller's name: Amap's `sourceApplication`
+/// and `src`, Tencent's web `referer` ("调用来源,一般为您的应用名称").
 const SOURCE: &str = "waystation";
+
+/// Baidu's `src` in its app links. Baidu's Android and iOS URI documents both give the format
+/// `andr.companyName.appName` ("必选 … 不传此参数,不保证服务").
+const BAIDU_SRC_APP: &str = "andr.waystation.waystation";
+
+/// Baidu's `src` in its web links: `webapp.companyName.appName` (Baidu's web URI document).
+const BAIDU_SRC_WEB: &str = "webapp.waystation.waystation";
+
+/// Tencent's `referer` in `qqmap://` links. Tencent's app URI document marks it 必填 and says
+/// "请填写开发者key": a developer key from the Tencent location-service console
+/// (lbs.qq.com), not a free-form name. Waystation has no registered key yet, so unless one is
+/// given at build time (`WAYSTATION_TENCENT_KEY=…`) this is the app's name, which Tencent's
+/// web URI document accepts for its `referer` but the app document does not promise to.
+pub const TENCENT_KEY: &str = match option_env!("WAYSTATION_TENCENT_KEY") {
+    Some(key) => key,
+    None => SOURCE,
+};
 
 /// RFC 3986 unreserved characters stay; everything else is percent-encoded.
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -92,12 +116,16 @@ impl fmt::Display for App {
     }
 }
 
-/// A navigation hand-off: `url` opens the app (on a phone), `web` is the browser fallback
-/// where the app publishes one (it also offers to open the app).
+/// A navigation hand-off. `url` opens the app on Android (and on iOS too unless `ios` is
+/// set); `ios` is the iOS link where the app registers a different scheme there (Amap:
+/// `iosamap://`); `web` is the browser page where the app publishes one (for desktops; it
+/// offers to open the app on a phone). Apple's and Google's links are https and serve every
+/// platform, so they have neither; `geo:` is Android's system chooser.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct NavLink {
     pub app: App,
     pub url: String,
+    pub ios: Option<String>,
     pub web: Option<String>,
 }
 
@@ -107,47 +135,101 @@ fn deg(x: f64) -> String {
 }
 
 /// Driving directions to `to` (WGS-84) named `name`, for one app.
+///
+/// What each app documents, and what is sent:
+/// - Amap, Android (lbs.amap.com/api/amap-mobile/guide/android/route):
+///   `amapuri://route/plan/?sourceApplication=&dlat=&dlon=&dname=&dev=0&t=0`; `dev=0` says the
+///   coordinates are already GCJ-02, `t=0` is driving, `sourceApplication` "请务必填写".
+///   iOS (…/guide/ios/route, …/guide/ios/ios-uri-information: "高德地图注册 scheme:iosamap"):
+///   `iosamap://path?` with the same parameters. Web (lbs.amap.com/api/uri-api/guide/travel/route):
+///   `https://uri.amap.com/navigation?to=lon,lat,name&mode=car&callnative=1&src=`, longitude
+///   first, GCJ-02 (the URI API's default coordinate system).
+/// - Baidu, Android and iOS (lbsyun.baidu.com URI docs, "andriod" and "ios"):
+///   `baidumap://map/direction?destination=name:…|latlng:lat,lng&coord_type=gcj02&mode=driving&src=`;
+///   without `coord_type` Baidu reads BD-09, without `origin` it starts at the user's position.
+///   Web: the documented `api.map.baidu.com/direction` makes `origin` 必选 everywhere, and a
+///   station's links carry no user position (they are the same for every viewer and cached
+///   with the station), so the web link is the documented marker page instead,
+///   `api.map.baidu.com/marker?location=lat,lng&title=&content=&output=html&coord_type=gcj02&src=`,
+///   whose required parameters are all known; its page offers the route from there.
+/// - Tencent, Android and iOS (lbs.qq.com/webApi/uriV1/uriGuide/uriMobileRoute):
+///   `qqmap://map/routeplan?type=drive&fromcoord=CurrentLocation&to=&tocoord=lat,lng&referer=`;
+///   `fromcoord` and `referer` are 必填 (see [`TENCENT_KEY`]). Web (…/uriWebRoute):
+///   `apis.map.qq.com/uri/v1/routeplan?type=drive&to=&tocoord=lat,lng&coord_type=2&referer=`,
+///   `coord_type=2` being Tencent's own (GCJ-02) coordinates.
+/// - Apple (developer.apple.com Map Links): `https://maps.apple.com/?daddr=lat,lng&dirflg=d`;
+///   "map URLs do not start with a 'maps' scheme identifier" but are http(s) links. Apple
+///   documents no datum; WGS-84 is sent, as DESIGN.md §4 has it (not verified in China).
+/// - Google (developers.google.com/maps/documentation/urls/get-started#directions-action):
+///   `https://www.google.com/maps/dir/?api=1&destination=lat%2Clng&travelmode=driving`; `api=1`
+///   is required and the comma "must" be encoded as `%2C`. Google documents no datum, but its
+///   road map of mainland China is drawn from Chinese (GCJ-02) data, and a route ends on that
+///   map's roads, so the destination is sent in GCJ-02 (WGS-84 would land 100–700 m off).
+/// - `geo:` (RFC 5870): `geo:lat,lon` in WGS-84, the default CRS; `?q=lat,lon(name)` is the
+///   label form of Google's Android geo intents.
 pub fn nav_link(app: App, to: LatLon, name: &str) -> NavLink {
     let name = utf8_percent_encode(name, COMPONENT).to_string();
     let gcj = wgs84_to_gcj02(to);
     let (glat, glon) = (deg(gcj.lat), deg(gcj.lon));
     let (wlat, wlon) = (deg(to.lat), deg(to.lon));
-    let (url, web) = match app {
-        App::Amap => (
-            format!("amapuri://route/plan/?dlat={glat}&dlon={glon}&dname={name}&dev=0&t=0"),
-            Some(format!(
-                "https://uri.amap.com/navigation?to={glon},{glat},{name}&mode=car&callnative=1&src={SOURCE}"
-            )),
-        ),
-        App::Baidu => (
-            format!(
-                "baidumap://map/direction?destination=latlng:{glat},{glon}|name:{name}&coord_type=gcj02&mode=driving&src={SOURCE}"
+    match app {
+        App::Amap => {
+            let query = format!(
+                "sourceApplication={SOURCE}&dlat={glat}&dlon={glon}&dname={name}&dev=0&t=0"
+            );
+            NavLink {
+                app,
+                url: format!("amapuri://route/plan/?{query}"),
+                ios: Some(format!("iosamap://path?{query}")),
+                web: Some(format!(
+                    "https://uri.amap.com/navigation?to={glon},{glat},{name}&mode=car&callnative=1&src={SOURCE}"
+                )),
+            }
+        }
+        App::Baidu => NavLink {
+            app,
+            url: format!(
+                "baidumap://map/direction?destination=name:{name}|latlng:{glat},{glon}&coord_type=gcj02&mode=driving&src={BAIDU_SRC_APP}"
             ),
-            Some(format!(
-                "https://api.map.baidu.com/direction?destination=latlng:{glat},{glon}|name:{name}&coord_type=gcj02&mode=driving&output=html&src={SOURCE}"
+            ios: None,
+            web: Some(format!(
+                "https://api.map.baidu.com/marker?location={glat},{glon}&title={name}&content={name}&output=html&coord_type=gcj02&src={BAIDU_SRC_WEB}"
             )),
-        ),
-        App::Tencent => (
-            format!(
-                "qqmap://map/routeplan?type=drive&to={name}&tocoord={glat},{glon}&referer={SOURCE}"
+        },
+        App::Tencent => {
+            let key = utf8_percent_encode(TENCENT_KEY, COMPONENT);
+            NavLink {
+                app,
+                url: format!(
+                    "qqmap://map/routeplan?type=drive&fromcoord=CurrentLocation&to={name}&tocoord={glat},{glon}&referer={key}"
+                ),
+                ios: None,
+                web: Some(format!(
+                    "https://apis.map.qq.com/uri/v1/routeplan?type=drive&to={name}&tocoord={glat},{glon}&coord_type=2&referer={SOURCE}"
+                )),
+            }
+        }
+        App::Apple => NavLink {
+            app,
+            url: format!("https://maps.apple.com/?daddr={wlat},{wlon}&dirflg=d"),
+            ios: None,
+            web: None,
+        },
+        App::Google => NavLink {
+            app,
+            url: format!(
+                "https://www.google.com/maps/dir/?api=1&destination={glat}%2C{glon}&travelmode=driving"
             ),
-            Some(format!(
-                "https://apis.map.qq.com/uri/v1/routeplan?type=drive&to={name}&tocoord={glat},{glon}&referer={SOURCE}"
-            )),
-        ),
-        App::Apple => (
-            format!("https://maps.apple.com/?daddr={wlat},{wlon}&dirflg=d"),
-            None,
-        ),
-        App::Google => (
-            format!(
-                "https://www.google.com/maps/dir/?api=1&destination={wlat},{wlon}&travelmode=driving"
-            ),
-            None,
-        ),
-        App::Geo => (format!("geo:{wlat},{wlon}?q={wlat},{wlon}({name})"), None),
-    };
-    NavLink { app, url, web }
+            ios: None,
+            web: None,
+        },
+        App::Geo => NavLink {
+            app,
+            url: format!("geo:{wlat},{wlon}?q={wlat},{wlon}({name})"),
+            ios: None,
+            web: None,
+        },
+    }
 }
 
 /// Links for every app, in display order.
@@ -158,70 +240,36 @@ pub fn all_links(to: LatLon, name: &str) -> Vec<NavLink> {
         .collect()
 }
 
+// The links themselves are checked against each app's documentation, table-driven, in
+// tests/links.rs (with the opener's allow-list).
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    // Shenzhen Civic Centre, WGS-84; its GCJ-02 position (22.540810, 114.063053) was checked
-    // against the independent `eviltransform` package in crs.rs.
-    const TO: LatLon = LatLon {
-        lat: 22.543527,
-        lon: 114.057939,
-    };
-    const NAME: &str = "福田 驿站&1";
-    const ENCODED: &str = "%E7%A6%8F%E7%94%B0%20%E9%A9%BF%E7%AB%99%261";
-
     #[test]
-    fn exact_links_per_app() {
-        let link = |app| nav_link(app, TO, NAME);
-        assert_eq!(
-            link(App::Amap).url,
-            format!(
-                "amapuri://route/plan/?dlat=22.540810&dlon=114.063053&dname={ENCODED}&dev=0&t=0"
-            )
-        );
-        assert_eq!(
-            link(App::Amap).web.unwrap(),
-            format!(
-                "https://uri.amap.com/navigation?to=114.063053,22.540810,{ENCODED}&mode=car&callnative=1&src=waystation"
-            )
-        );
-        assert_eq!(
-            link(App::Baidu).url,
-            format!(
-                "baidumap://map/direction?destination=latlng:22.540810,114.063053|name:{ENCODED}&coord_type=gcj02&mode=driving&src=waystation"
-            )
-        );
-        assert_eq!(
-            link(App::Tencent).url,
-            format!(
-                "qqmap://map/routeplan?type=drive&to={ENCODED}&tocoord=22.540810,114.063053&referer=waystation"
-            )
-        );
-        assert_eq!(
-            link(App::Apple).url,
-            "https://maps.apple.com/?daddr=22.543527,114.057939&dirflg=d"
-        );
-        assert_eq!(
-            link(App::Google).url,
-            "https://www.google.com/maps/dir/?api=1&destination=22.543527,114.057939&travelmode=driving"
-        );
-        assert_eq!(
-            link(App::Geo).url,
-            format!("geo:22.543527,114.057939?q=22.543527,114.057939({ENCODED})")
-        );
+    fn outside_the_offset_zone_every_app_gets_the_same_coordinates() {
+        let tashkent = LatLon {
+            lat: 41.311081,
+            lon: 69.240562,
+        };
+        for link in all_links(tashkent, "x") {
+            for url in [Some(&link.url), link.ios.as_ref(), link.web.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                assert!(url.contains("41.311081"), "{url}");
+                assert!(url.contains("69.240562"), "{url}");
+            }
+        }
     }
 
     #[test]
-    fn outside_china_every_app_gets_the_same_coordinates() {
-        let tokyo = LatLon {
-            lat: 35.68,
-            lon: 139.76,
-        };
+    fn the_tencent_key_is_a_url_safe_token() {
+        assert!(!TENCENT_KEY.is_empty());
         assert!(
-            nav_link(App::Amap, tokyo, "x")
-                .url
-                .contains("dlat=35.680000&dlon=139.760000")
+            TENCENT_KEY
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         );
     }
 

@@ -10,7 +10,7 @@ use waystation_catalog::error::{CatalogError, Location};
 use waystation_catalog::exchange::{CsvWriter, GeoJsonWriter, read_csv, read_geojson};
 use waystation_catalog::progress::Silent;
 use waystation_catalog::query::Filter;
-use waystation_catalog::{Catalog, Crs, Kind, LatLon, Service, Source, Station, Status};
+use waystation_catalog::{Catalog, Crs, LatLon, Service, Station, Status};
 
 const HEADER: &str = "id,kind,name,address,adcode,lat,lon,services,opening_hours,phone,truck_spaces,status,notice,source\n";
 
@@ -486,76 +486,4 @@ fn map_points_list_every_station_once() {
     assert!((200.0..800.0).contains(&shift), "shift {shift}");
     catalog.delete_station("a2", "test").expect("delete");
     assert_eq!(catalog.map_points(Crs::Wgs84).ids.len(), 2);
-}
-
-#[test]
-fn seeds_the_default_catalog_once_from_the_built_in_synthetic_data() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("data").join("catalog.sqlite");
-    let catalog = Catalog::open_or_seed(&path, &mut Silent).expect("seed");
-    let info = catalog.info().expect("info");
-    assert_eq!(
-        info.stations,
-        waystation_catalog::catalog::DEFAULT_SEED_COUNT
-    );
-    assert_eq!(info.synthetic_share, 1.0);
-    assert!(
-        info.per_kind.iter().all(|k| k.count > 0),
-        "{:?}",
-        info.per_kind
-    );
-    let wb = info
-        .per_kind
-        .iter()
-        .find(|k| k.kind == Kind::WarmBee)
-        .expect("warm bee");
-    assert_eq!(wb.count, 150);
-    assert!(!path.with_extension("creating").exists());
-    drop(catalog);
-    // A second open keeps what is there.
-    let again = Catalog::open_or_seed(&path, &mut Silent).expect("reopen");
-    assert_eq!(
-        again.station("syn-wb-000001").expect("station").source,
-        Source::Synthetic
-    );
-}
-
-#[test]
-fn the_app_copies_its_bundled_catalog_on_first_launch_and_keeps_it_after() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let bundled = dir.path().join("resources").join("catalog.sqlite");
-    {
-        let (_d, mut small) = temp_catalog();
-        small
-            .import(read(&csv(&GOOD)).expect("valid"), &mut Silent)
-            .expect("import");
-        std::fs::create_dir_all(bundled.parent().expect("dir")).expect("mkdir");
-        // What ships is one self-contained file.
-        small
-            .conn()
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
-            .expect("checkpoint");
-        std::fs::copy(small.path(), &bundled).expect("copy");
-    }
-    let data = dir.path().join("data").join("catalog.sqlite");
-    let mut first = Catalog::open_or_copy(&data, Some(&bundled), &mut Silent).expect("copy");
-    assert_eq!(
-        first.len(),
-        3,
-        "the bundled catalog, not the 30,000-station seed"
-    );
-    first.delete_station("a1", "test").expect("delete");
-    drop(first);
-    // Later launches open what is there; the bundled file is untouched.
-    let later = Catalog::open_or_copy(&data, Some(&bundled), &mut Silent).expect("reopen");
-    assert_eq!(later.len(), 2);
-    assert_eq!(Catalog::open(&bundled).expect("bundled").len(), 3);
-    // Without a bundled file (a plain `cargo run` of a build that has none) the seed is made.
-    let other = dir.path().join("other").join("catalog.sqlite");
-    let missing = dir.path().join("nothing-here.sqlite");
-    let seeded = Catalog::open_or_copy(&other, Some(&missing), &mut Silent).expect("seed");
-    assert_eq!(
-        seeded.len(),
-        waystation_catalog::catalog::DEFAULT_SEED_COUNT
-    );
 }

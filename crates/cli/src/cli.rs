@@ -421,7 +421,7 @@ pub struct GenArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=5_000_000))]
     pub count: u32,
     /// 随机种子（相同种子生成相同数据）Seed: the same seed gives the same stations
-    #[arg(long, default_value_t = waystation_catalog::synthetic::DEFAULT_SEED)]
+    #[arg(long, default_value_t = waystation_synthetic::DEFAULT_SEED)]
     pub seed: u64,
     /// 输出文件（默认标准输出）Output file (default: standard output)
     #[arg(short = 'o', long, value_name = "FILE")]

@@ -147,7 +147,7 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
 }
 
 fn gen_command(args: &GenArgs) -> Result<()> {
-    let stations = waystation_catalog::synthetic::generate(args.count as usize, args.seed);
+    let stations = waystation_synthetic::generate(args.count as usize, args.seed);
     let mut w = CsvWriter::new(output(args.output.as_deref())?)?;
     for s in &stations {
         w.write(s)?;
@@ -269,7 +269,7 @@ fn report_command(
         service: args.service,
         note: args.note,
     };
-    waystation_catalog::sync::report_problem(catalog, &report)?;
+    waystation_sync::report_problem(catalog, &report)?;
     writeln!(
         out,
         "{}",
@@ -322,7 +322,7 @@ fn open(explicit: Option<&Path>, creating: bool) -> Result<Catalog> {
                     path.display()
                 );
             }
-            Ok(Catalog::open_or_seed(&path, &mut Bars::new())?)
+            Ok(waystation_synthetic::open_or_seed(&path, &mut Bars::new())?)
         }
     }
 }

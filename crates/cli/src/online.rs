@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
-use waystation_catalog::operators::{self, Role};
-use waystation_catalog::sync::{self, EditOutcome, SyncReport};
+use waystation_catalog::store::accounts::Role;
 use waystation_catalog::{Catalog, Lang, Service, Station};
+use waystation_server::accounts;
 use waystation_server::store::{CatalogStore, SqliteStore};
+use waystation_sync::{self as sync, EditOutcome, SyncReport};
 
 use crate::bars::Bars;
 use crate::cli::{AdminCommand, EditArgs, OperatorCommand, ServeArgs, SyncArgs};
@@ -191,11 +192,11 @@ pub fn admin(catalog: &Catalog, command: &AdminCommand, out: &mut impl Write) ->
         AdminCommand::AddUser { name, role } => {
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
             let password = read_password(&format!("password for {name}: "))?;
-            operators::add_user(catalog.conn(), name, role, &password)?;
+            accounts::add_user(catalog, name, role, &password)?;
             writeln!(out, "已创建账户 user created: {name} ({})", role.id())?;
         }
         AdminCommand::Assign { name, station_id } => {
-            operators::assign(catalog.conn(), name, station_id)?;
+            accounts::assign(catalog, name, station_id)?;
             writeln!(out, "{name} → {station_id}")?;
         }
     }

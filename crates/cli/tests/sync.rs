@@ -796,11 +796,10 @@ fn tampered_and_replayed_snapshots_are_refused_and_change_nothing() {
     );
     assert!(!never.exists());
 
-    let wrong_key = waystation_catalog::snapshot::ServerKey::load_or_create(
-        &world.dir.path().join("other.key"),
-    )
-    .expect("key")
-    .public_hex();
+    let wrong_key =
+        waystation_server::signing::ServerKey::load_or_create(&world.dir.path().join("other.key"))
+            .expect("key")
+            .public_hex();
     let err = fails(&client, &["sync", &server.url, "--key", &wrong_key]);
     assert!(err.contains("does not verify with the pinned key"), "{err}");
     assert_eq!(export(&client), untouched);

@@ -12,12 +12,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use waystation_catalog::Station;
-use waystation_catalog::operators::{Principal, Role};
 use waystation_catalog::request::{
     AlongRequest, BoxRequest, ChangesRequest, ConvertRequest, DetailRequest, Editor, ListRequest,
     NearRequest, PlacesRequest, PointsRequest, SearchRequest, WithinRequest, check_patch,
 };
 use waystation_catalog::snapshot::{CREATED_HEADER, DIGEST_HEADER, SEQ_HEADER, SIGNATURE_HEADER};
+use waystation_catalog::store::accounts::{Principal, Role};
 
 use crate::error::ApiError;
 use crate::limiter::RateLimits;

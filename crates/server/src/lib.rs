@@ -2,9 +2,11 @@
 //! API, the change feed and signed snapshots, and the operator/admin API. Started by
 //! `waystation serve`.
 
+pub mod accounts;
 pub mod api;
 pub mod error;
 pub mod limiter;
+pub mod signing;
 pub mod store;
 
 use std::net::SocketAddr;

@@ -2,19 +2,21 @@
 //! SQLite catalog file. A PostgreSQL store for national scale implements the same trait.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use rusqlite::{Connection, OpenFlags};
 use waystation_catalog::catalog::CatalogInfo;
 use waystation_catalog::feed::{ChangePage, Gone};
-use waystation_catalog::operators::{self, AccountError, AuditEntry, Principal};
-use waystation_catalog::reports::{self, Report};
+use waystation_catalog::reports::{Received, Report};
 use waystation_catalog::request::DetailQuery;
-use waystation_catalog::snapshot::{ServerKey, SignedSnapshot};
-use waystation_catalog::{
-    Answer, Catalog, CatalogError, Crs, Detail, Hit, MapPoints, Query, Station,
-};
+use waystation_catalog::snapshot::SignedSnapshot;
+use waystation_catalog::store::accounts::Principal;
+use waystation_catalog::store::audit::AuditEntry;
+use waystation_catalog::store::readers::Readers;
+
+use crate::accounts::{self, AccountError};
+use crate::signing::ServerKey;
+use waystation_catalog::{Catalog, CatalogError, Crs, Detail, Hit, MapPoints, Query, Station};
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 
@@ -67,7 +69,7 @@ pub trait CatalogStore: Send + Sync + 'static {
     fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>>;
     /// Keeps a driver's problem report; returns its id.
     fn report(&self, report: &Report) -> Result<i64>;
-    fn reports(&self, station_id: Option<&str>, limit: usize) -> Result<Vec<reports::Received>>;
+    fn reports(&self, station_id: Option<&str>, limit: usize) -> Result<Vec<Received>>;
 
     /// Writes `station` if the stored one is still at `expected_version` (None: must not exist).
     fn save_if(
@@ -85,8 +87,7 @@ pub struct SqliteStore {
     catalog: Mutex<Catalog>,
     /// Read-only connections for reading result rows outside the catalog lock: the index
     /// answers in microseconds, the rows take longer, and readers run in parallel.
-    readers: Vec<Mutex<Connection>>,
-    next_reader: AtomicUsize,
+    readers: Readers,
     /// The feed's head sequence, kept in memory so an unchanged poll never waits for the lock.
     /// This server is the catalog's only writer of stations while it runs.
     head: AtomicI64,
@@ -104,19 +105,10 @@ impl SqliteStore {
         let key = ServerKey::load_or_create(&key_path)
             .map_err(|e| format!("{}: {e}", key_path.display()))?;
         let head = catalog.head_seq().map_err(|e| e.to_string())?;
-        let readers = (0..READERS)
-            .map(|_| {
-                let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                let conn = Connection::open_with_flags(path, flags)?;
-                conn.busy_timeout(std::time::Duration::from_secs(3))?;
-                Ok(Mutex::new(conn))
-            })
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let readers = catalog.readers(READERS).map_err(|e| e.to_string())?;
         let store = SqliteStore {
             catalog: Mutex::new(catalog),
             readers,
-            next_reader: AtomicUsize::new(0),
             head: AtomicI64::new(head),
             key,
             snapshot: Mutex::new(None),
@@ -132,17 +124,6 @@ impl SqliteStore {
         self.catalog.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The next reader connection, round robin.
-    fn reader(&self) -> MutexGuard<'_, Connection> {
-        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
-        self.readers[i].lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Reads an answer's rows on a reader connection.
-    fn read(&self, answer: Answer) -> Result<Vec<Hit>> {
-        answer.read(&self.reader())
-    }
-
     fn purge(&self) -> Result<usize> {
         let cutoff = (chrono::Utc::now() - chrono::Duration::days(self.tombstone_days))
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -154,7 +135,7 @@ impl CatalogStore for SqliteStore {
     fn hits(&self, query: &Query) -> Result<Vec<Hit>> {
         // The index answers under the lock; the rows are read outside it.
         let answer = self.catalog().answer(query)?;
-        self.read(answer)
+        self.readers.read(answer)
     }
 
     fn detail(&self, id: &str, query: &DetailQuery) -> Result<Detail> {
@@ -191,16 +172,7 @@ impl CatalogStore for SqliteStore {
         }
         // Read on a reader connection inside one read transaction, so the sequence and the
         // stations agree and queries go on meanwhile.
-        let conn = self.reader();
-        let tx = conn.unchecked_transaction()?;
-        let head = waystation_catalog::feed::head(&tx)?;
-        let mut stations = Vec::new();
-        waystation_catalog::store::for_each_station(&tx, |s| {
-            stations.push(s.clone());
-            Ok(())
-        })?;
-        tx.commit()?;
-        drop(conn);
+        let (head, stations) = self.readers.all_stations()?;
         let body = serde_json::to_vec(&stations).map_err(|e| CatalogError::Io(e.into()))?;
         let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let published = Arc::new(PublishedSnapshot::new(self.key.sign(head, &created, body))?);
@@ -213,47 +185,48 @@ impl CatalogStore for SqliteStore {
     }
 
     fn login(&self, username: &str, password: &str) -> Result<Option<(String, String)>> {
+        let found = self.catalog().accounts().credentials(username)?;
         // Hash checking is slow by design; do it without holding the catalog.
-        let found = operators::credentials(self.catalog().conn(), username)?;
-        if !operators::verify_password(found.as_ref().map(|(_, h)| h.as_str()), password) {
+        if !accounts::verify_password(found.as_ref().map(|(_, h)| h.as_str()), password) {
             return Ok(None);
         }
-        Ok(Some(operators::create_session(
-            self.catalog().conn(),
-            username,
-        )?))
+        Ok(Some(accounts::create_session(&self.catalog(), username)?))
     }
 
     fn authenticate(&self, token: &str) -> Result<Option<Principal>> {
-        operators::session(self.catalog().conn(), token)
+        accounts::session(&self.catalog(), token)
     }
 
     fn logout(&self, token: &str) -> Result<()> {
-        operators::end_session(self.catalog().conn(), token)
+        accounts::end_session(&self.catalog(), token)
     }
 
     fn assigned(&self, username: &str) -> Result<Vec<String>> {
-        operators::assigned_stations(self.catalog().conn(), username)
+        self.catalog().accounts().assigned_stations(username)
     }
 
     fn is_assigned(&self, username: &str, station_id: &str) -> Result<bool> {
-        operators::is_assigned(self.catalog().conn(), username, station_id)
+        self.catalog().accounts().is_assigned(username, station_id)
     }
 
     fn assign(&self, username: &str, station_id: &str) -> Result<(), AccountError> {
-        operators::assign(self.catalog().conn(), username, station_id)
+        accounts::assign(&self.catalog(), username, station_id)
     }
 
     fn report(&self, report: &Report) -> Result<i64> {
-        reports::record(&self.catalog(), report)
+        let catalog = self.catalog();
+        report.validate(&catalog)?;
+        catalog
+            .received_reports()
+            .record(report, &waystation_catalog::exchange::now_rfc3339())
     }
 
-    fn reports(&self, station_id: Option<&str>, limit: usize) -> Result<Vec<reports::Received>> {
-        reports::list(&self.catalog(), station_id, limit)
+    fn reports(&self, station_id: Option<&str>, limit: usize) -> Result<Vec<Received>> {
+        self.catalog().received_reports().newest(station_id, limit)
     }
 
     fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>> {
-        operators::audit_log(self.catalog().conn(), limit)
+        self.catalog().audit_log(limit)
     }
 
     fn save_if(

@@ -84,7 +84,7 @@ free_truck_spaces: number | null, status: Status, notice: string | null, source:
  */
 updated_at: string, lat: number, lon: number, };
 
-export type NavLink = { app: App, url: string, web: string | null, };
+export type NavLink = { app: App, url: string, ios: string | null, web: string | null, };
 
 export type Detail = { links: Array<NavLink>, 
 /**

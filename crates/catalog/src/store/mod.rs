@@ -1,5 +1,11 @@
 //! The SQLite file: schema and migrations, opening with clear errors, and station rows.
 
+pub mod accounts;
+pub mod audit;
+pub mod outbox;
+pub mod readers;
+pub mod reports;
+
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, ToSql};
@@ -147,11 +153,11 @@ impl Store {
         &self.path
     }
 
-    pub fn conn(&self) -> &Connection {
+    pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
 
-    pub fn conn_mut(&mut self) -> &mut Connection {
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
     }
 
@@ -372,6 +378,11 @@ pub fn meta(conn: &Connection, key: &str) -> Result<Option<String>> {
         .prepare_cached("SELECT value FROM catalog_meta WHERE key = ?1")?
         .query_row([key], |r| r.get(0))
         .optional()?)
+}
+
+pub fn forget_meta(conn: &Connection, key: &str) -> Result<()> {
+    conn.execute("DELETE FROM catalog_meta WHERE key = ?1", [key])?;
+    Ok(())
 }
 
 pub fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {

@@ -14,9 +14,13 @@ use rand::distr::weighted::WeightedIndex;
 use rand::prelude::*;
 use rand_chacha::ChaCha8Rng;
 
-use crate::geography::{Level, Place, places};
-use crate::model::{Kind, Service, ServiceSet, Source, Station, Status};
-use crate::sphere::LatLon;
+use waystation_catalog::geography::{Level, Place, places};
+use waystation_catalog::model::{Kind, Service, ServiceSet, Source, Station, Status};
+use waystation_catalog::sphere::LatLon;
+
+mod seed;
+
+pub use seed::{DEFAULT_SEED_COUNT, open_or_copy, open_or_seed, write_seed};
 
 /// Share of each kind in a generated catalog, from the public programme sizes: about 1,000+
 /// driver homes, up to 1,000 warm-bee stations, 2,102 caring merchants (Shenzhen) against

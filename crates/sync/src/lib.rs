@@ -7,20 +7,20 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header::{AUTHORIZATION, ETAG, IF_MATCH, IF_NONE_MATCH};
-use rusqlite::params;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use waystation_catalog::exchange::now_rfc3339;
+use waystation_catalog::feed::{Change, ChangeOp, ChangePage};
+use waystation_catalog::progress::Progress;
+use waystation_catalog::reports::Report;
+use waystation_catalog::snapshot::{CREATED_HEADER, DIGEST_HEADER, SEQ_HEADER, SIGNATURE_HEADER};
+use waystation_catalog::{Catalog, CatalogError, Station};
 
-use crate::catalog::Catalog;
-use crate::error::CatalogError;
-use crate::exchange::now_rfc3339;
-use crate::feed::{Change, ChangeOp, ChangePage};
-use crate::model::Station;
-use crate::progress::Progress;
-use crate::reports::{self, Report};
-use crate::snapshot::{
-    self, CREATED_HEADER, DIGEST_HEADER, Received, SEQ_HEADER, SIGNATURE_HEADER, SnapshotError,
-};
+pub use waystation_catalog::store::outbox::PendingEdit;
+
+pub mod verify;
+
+use crate::verify::{Received, SnapshotError};
 
 const FACT_SERVER: &str = "sync.server";
 const FACT_KEY: &str = "sync.key";
@@ -305,7 +305,7 @@ fn take_snapshot(
     } else {
         0
     };
-    let (seq, _created, stations) = snapshot::verify(
+    let (seq, _created, stations) = verify::verify(
         key,
         local,
         &Received {
@@ -433,10 +433,13 @@ pub fn edit(
             theirs,
         })),
         None => {
-            catalog.conn().execute(
-                "INSERT INTO outbox (server, station_id, base_version, patch, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![http.server, station_id, base.version, Value::Object(patch).to_string(), now_rfc3339()],
-            ).map_err(CatalogError::from)?;
+            catalog.outbox().push_edit(
+                &http.server,
+                station_id,
+                base.version,
+                &patch,
+                &now_rfc3339(),
+            )?;
             Ok(EditOutcome::Queued)
         }
     }
@@ -502,48 +505,13 @@ pub fn logout(catalog: &Catalog) -> Result<(), SyncError> {
                 .header(AUTHORIZATION, format!("Bearer {token}")),
         );
     }
-    catalog
-        .conn()
-        .execute(
-            "DELETE FROM catalog_meta WHERE key IN (?1, ?2)",
-            [FACT_TOKEN, FACT_USER],
-        )
-        .map_err(CatalogError::from)?;
+    catalog.forget_facts(&[FACT_TOKEN, FACT_USER])?;
     Ok(())
-}
-
-/// An edit waiting in the outbox.
-#[derive(Debug, Clone, Serialize)]
-pub struct PendingEdit {
-    pub station_id: String,
-    pub patch: Map<String, Value>,
-    pub created_at: String,
 }
 
 /// Edits waiting in the outbox, oldest first.
 pub fn pending_edits(catalog: &Catalog) -> Result<Vec<PendingEdit>, SyncError> {
-    let mut stmt = catalog
-        .conn()
-        .prepare("SELECT station_id, patch, created_at FROM outbox ORDER BY id")
-        .map_err(CatalogError::from)?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })
-        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-        .map_err(CatalogError::from)?;
-    Ok(rows
-        .into_iter()
-        .map(|(station_id, patch, created_at)| PendingEdit {
-            station_id,
-            patch: serde_json::from_str(&patch).unwrap_or_default(),
-            created_at,
-        })
-        .collect())
+    Ok(catalog.outbox().edits(None)?)
 }
 
 /// The sync settings as the app shows them.
@@ -563,30 +531,24 @@ pub fn state(catalog: &Catalog) -> Result<SyncState, SyncError> {
         key: catalog.fact(FACT_KEY)?,
         seq: fact_i64(catalog, FACT_SEQ)?,
         operator: catalog.fact(FACT_USER)?,
-        pending_edits: outbox_len(catalog)?,
-        pending_reports: reports::waiting_count(catalog)?,
+        pending_edits: catalog.outbox().edit_count()?,
+        pending_reports: catalog.outbox().report_count()?,
     })
-}
-
-/// How many edits wait in the outbox.
-pub fn outbox_len(catalog: &Catalog) -> Result<usize, SyncError> {
-    let n: i64 = catalog
-        .conn()
-        .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
-        .map_err(CatalogError::from)?;
-    Ok(n as usize)
 }
 
 /// Queues a problem report for the next sync with the known server (or the next one set).
 pub fn report_problem(catalog: &Catalog, report: &Report) -> Result<(), SyncError> {
+    report.validate(catalog)?;
     let server = catalog.fact(FACT_SERVER)?.unwrap_or_default();
-    Ok(reports::queue(catalog, &server, report)?)
+    Ok(catalog
+        .outbox()
+        .push_report(&server, report, &now_rfc3339())?)
 }
 
 /// Sends waiting problem reports; a report the server refuses as invalid (the station was
 /// deleted meanwhile) is dropped rather than retried for ever.
 fn push_reports(catalog: &Catalog, http: &Http, report: &mut SyncReport) -> Result<(), SyncError> {
-    for (row, r) in reports::waiting(catalog, &http.server)? {
+    for (row, r) in catalog.outbox().reports(&http.server)? {
         let req = http.client.post(http.url("/v1/reports")).json(&r);
         let resp = http.send(req)?;
         let status = resp.status();
@@ -595,7 +557,7 @@ fn push_reports(catalog: &Catalog, http: &Http, report: &mut SyncReport) -> Resu
         } else if !status.is_client_error() || status == StatusCode::TOO_MANY_REQUESTS {
             return Err(http.refused(resp));
         }
-        reports::sent(catalog, row)?;
+        catalog.outbox().report_sent(row)?;
     }
     Ok(())
 }
@@ -606,25 +568,21 @@ fn push_outbox(
     http: &Http,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
-    let waiting: Vec<(i64, String, i64, String)> = {
-        let mut stmt = catalog
-            .conn()
-            .prepare("SELECT id, station_id, base_version, patch FROM outbox WHERE server = ?1 ORDER BY id")
-            .map_err(CatalogError::from)?;
-        stmt.query_map([&http.server], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(CatalogError::from)?
-    };
+    let waiting = catalog.outbox().edits(Some(&http.server))?;
     if waiting.is_empty() {
         return Ok(());
     }
     let token = catalog
         .fact(FACT_TOKEN)?
         .ok_or_else(|| SyncError::NotLoggedIn(http.server.clone()))?;
-    for (row, station_id, base_version, patch) in waiting {
-        let patch: Map<String, Value> = serde_json::from_str(&patch).unwrap_or_default();
+    for PendingEdit {
+        row,
+        station_id,
+        base_version,
+        patch,
+        ..
+    } in waiting
+    {
         match send_edit(http, &token, &station_id, base_version, &patch)? {
             None => {
                 return Err(SyncError::Unreachable {
@@ -639,10 +597,7 @@ fn push_outbox(
                 theirs,
             }),
         }
-        catalog
-            .conn()
-            .execute("DELETE FROM outbox WHERE id = ?1", [row])
-            .map_err(CatalogError::from)?;
+        catalog.outbox().edit_sent(row)?;
     }
     Ok(())
 }

@@ -1,0 +1,125 @@
+//! The client's outboxes: operator edits and problem reports made without a connection, kept
+//! until a sync sends them.
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::Result;
+use crate::reports::Report;
+
+/// An edit waiting in the outbox.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingEdit {
+    /// The outbox row, to remove it once sent.
+    #[serde(skip)]
+    pub row: i64,
+    pub station_id: String,
+    /// The version of the station the edit was made on (sent as If-Match).
+    #[serde(skip)]
+    pub base_version: i64,
+    pub patch: Map<String, Value>,
+    pub created_at: String,
+}
+
+/// The outboxes of one catalog file.
+pub struct Outbox<'a>(pub(crate) &'a Connection);
+
+impl Outbox<'_> {
+    pub fn push_edit(
+        &self,
+        server: &str,
+        station_id: &str,
+        base_version: i64,
+        patch: &Map<String, Value>,
+        now: &str,
+    ) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO outbox (server, station_id, base_version, patch, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![server, station_id, base_version, Value::Object(patch.clone()).to_string(), now],
+        )?;
+        Ok(())
+    }
+
+    /// Edits waiting for `server` (every server when None), oldest first.
+    pub fn edits(&self, server: Option<&str>) -> Result<Vec<PendingEdit>> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT id, station_id, base_version, patch, created_at FROM outbox
+             WHERE ?1 IS NULL OR server = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([server], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut edits = Vec::new();
+        for row in rows {
+            let (row, station_id, base_version, patch, created_at) = row?;
+            edits.push(PendingEdit {
+                row,
+                station_id,
+                base_version,
+                patch: serde_json::from_str(&patch).unwrap_or_default(),
+                created_at,
+            });
+        }
+        Ok(edits)
+    }
+
+    pub fn edit_sent(&self, row: i64) -> Result<()> {
+        self.0.execute("DELETE FROM outbox WHERE id = ?1", [row])?;
+        Ok(())
+    }
+
+    pub fn edit_count(&self) -> Result<usize> {
+        let n: i64 = self
+            .0
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
+        Ok(n as usize)
+    }
+
+    /// Keeps a report until a sync sends it to `server` (empty: whichever server comes next).
+    pub fn push_report(&self, server: &str, report: &Report, now: &str) -> Result<()> {
+        let text = serde_json::to_string(report)
+            .map_err(|e| crate::error::CatalogError::Invalid(e.to_string()))?;
+        self.0.execute(
+            "INSERT INTO report_outbox (server, report, created_at) VALUES (?1, ?2, ?3)",
+            params![server, text, now],
+        )?;
+        Ok(())
+    }
+
+    /// Reports waiting for `server`, oldest first, with their outbox rows.
+    pub fn reports(&self, server: &str) -> Result<Vec<(i64, Report)>> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT id, report FROM report_outbox WHERE server IN (?1, '') ORDER BY id",
+        )?;
+        let rows = stmt.query_map([server], |r| Ok((r.get(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, text) = row?;
+            // A row this version cannot read (written by a newer one) stays for it.
+            if let Ok(report) = serde_json::from_str(&text) {
+                out.push((id, report));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn report_sent(&self, row: i64) -> Result<()> {
+        self.0
+            .execute("DELETE FROM report_outbox WHERE id = ?1", [row])?;
+        Ok(())
+    }
+
+    pub fn report_count(&self) -> Result<usize> {
+        let n: i64 = self
+            .0
+            .query_row("SELECT count(*) FROM report_outbox", [], |r| r.get(0))?;
+        Ok(n as usize)
+    }
+}

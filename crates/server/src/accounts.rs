@@ -1,0 +1,180 @@
+//! Operator and admin accounts, the server's side: Argon2id password hashes, random session
+//! tokens stored as their SHA-256 with an expiry, and the rules for names and passwords. The
+//! rows live in the catalog file (waystation_catalog::store::accounts).
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::{Duration, SecondsFormat, Utc};
+use sha2::{Digest, Sha256};
+use waystation_catalog::store::accounts::{Principal, Role};
+use waystation_catalog::{Catalog, CatalogError};
+
+/// How long a login lasts.
+pub const SESSION_HOURS: i64 = 12;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("user name `{0}` is not valid: use 1-32 lowercase letters, digits, `.`, `_` or `-`")]
+    BadName(String),
+    #[error("the password is too short: use at least 8 characters")]
+    ShortPassword,
+    #[error("user `{0}` already exists")]
+    Exists(String),
+    #[error("no user `{0}`")]
+    NoUser(String),
+    #[error("no station with id `{0}`")]
+    NoStation(String),
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn valid_name(name: &str) -> bool {
+    (1..=32).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+}
+
+fn hash_password(password: &str) -> Result<String, AccountError> {
+    let mut salt = [0u8; 16];
+    rand::Rng::fill(&mut rand::rng(), &mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AccountError::Hash(e.to_string()))?;
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| AccountError::Hash(e.to_string()))?
+        .to_string())
+}
+
+pub fn add_user(
+    catalog: &Catalog,
+    name: &str,
+    role: Role,
+    password: &str,
+) -> Result<(), AccountError> {
+    if !valid_name(name) {
+        return Err(AccountError::BadName(name.to_string()));
+    }
+    if password.chars().count() < 8 {
+        return Err(AccountError::ShortPassword);
+    }
+    let hash = hash_password(password)?;
+    if !catalog.accounts().add(name, role, &hash, &now())? {
+        return Err(AccountError::Exists(name.to_string()));
+    }
+    Ok(())
+}
+
+pub fn assign(catalog: &Catalog, name: &str, station_id: &str) -> Result<(), AccountError> {
+    if !catalog.accounts().exists(name)? {
+        return Err(AccountError::NoUser(name.to_string()));
+    }
+    match catalog.station(station_id) {
+        Err(CatalogError::NotFound(_)) => {
+            return Err(AccountError::NoStation(station_id.to_string()));
+        }
+        other => other?,
+    };
+    Ok(catalog.accounts().assign(name, station_id)?)
+}
+
+/// Whether `password` matches the stored hash. With no account, the same hashing work is done
+/// so timing does not tell which names exist. Slow by design: call it outside any lock.
+pub fn verify_password(stored: Option<&str>, password: &str) -> bool {
+    match stored.and_then(|s| PasswordHash::new(s).ok()) {
+        Some(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        None => {
+            let _ = hash_password(password);
+            false
+        }
+    }
+}
+
+fn token_hash(token: &str) -> String {
+    waystation_catalog::snapshot::to_hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Starts a session: a random 256-bit bearer token (only its hash is stored) and its expiry.
+pub fn create_session(catalog: &Catalog, name: &str) -> Result<(String, String), CatalogError> {
+    let mut bytes = [0u8; 32];
+    rand::Rng::fill(&mut rand::rng(), &mut bytes);
+    let token = waystation_catalog::snapshot::to_hex(&bytes);
+    let expires =
+        (Utc::now() + Duration::hours(SESSION_HOURS)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    catalog
+        .accounts()
+        .start_session(&token_hash(&token), name, &expires, &now())?;
+    Ok((token, expires))
+}
+
+/// The account behind a live token.
+pub fn session(catalog: &Catalog, token: &str) -> Result<Option<Principal>, CatalogError> {
+    catalog.accounts().session(&token_hash(token), &now())
+}
+
+pub fn end_session(catalog: &Catalog, token: &str) -> Result<(), CatalogError> {
+    catalog.accounts().end_session(&token_hash(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_sessions_and_passwords() {
+        let dir = tempfile::tempdir().expect("dir");
+        let catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
+        add_user(&catalog, "ann", Role::Operator, "correct horse").expect("add");
+        assert!(matches!(
+            add_user(&catalog, "ann", Role::Admin, "another one"),
+            Err(AccountError::Exists(_))
+        ));
+        assert!(matches!(
+            add_user(&catalog, "Bad Name", Role::Admin, "long enough"),
+            Err(AccountError::BadName(_))
+        ));
+        assert!(matches!(
+            add_user(&catalog, "bob", Role::Admin, "short"),
+            Err(AccountError::ShortPassword)
+        ));
+        let (role, stored) = catalog
+            .accounts()
+            .credentials("ann")
+            .expect("read")
+            .expect("ann");
+        assert_eq!(role, Role::Operator);
+        assert!(stored.starts_with("$argon2id$"), "{stored}");
+        assert!(!verify_password(Some(&stored), "wrong horse"));
+        assert!(!verify_password(None, "correct horse"));
+        assert!(verify_password(Some(&stored), "correct horse"));
+        let (token, _) = create_session(&catalog, "ann").expect("session");
+        assert_eq!(token.len(), 64);
+        let who = Principal {
+            username: "ann".into(),
+            role: Role::Operator,
+        };
+        assert_eq!(session(&catalog, &token).expect("lookup"), Some(who));
+        assert_eq!(
+            catalog.accounts().session(&token, &now()).expect("lookup"),
+            None,
+            "tokens are stored hashed: the token itself finds nothing"
+        );
+        end_session(&catalog, &token).expect("logout");
+        assert_eq!(session(&catalog, &token).expect("lookup"), None);
+        assert!(matches!(
+            assign(&catalog, "ann", "nope"),
+            Err(AccountError::NoStation(_))
+        ));
+        assert!(matches!(
+            assign(&catalog, "nobody", "nope"),
+            Err(AccountError::NoUser(_))
+        ));
+    }
+}

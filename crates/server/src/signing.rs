@@ -1,0 +1,103 @@
+//! The server's signing key: kept beside the catalog (`<catalog>.signing-key`, hex, mode
+//! 0600), it signs each snapshot's statement (waystation_catalog::snapshot).
+
+use std::path::Path;
+
+use ed25519_dalek::{Signer, SigningKey};
+use sha2::{Digest, Sha256};
+use waystation_catalog::snapshot::{SignedSnapshot, from_hex, statement, to_hex};
+
+pub struct ServerKey(SigningKey);
+
+impl ServerKey {
+    /// Reads the key file, or creates it with a fresh random key.
+    pub fn load_or_create(path: &Path) -> std::io::Result<ServerKey> {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            let bytes = from_hex::<32>(text.trim()).ok_or_else(|| {
+                std::io::Error::other(format!("{}: not a Waystation signing key", path.display()))
+            })?;
+            return Ok(ServerKey(SigningKey::from_bytes(&bytes)));
+        }
+        let mut seed = [0u8; 32];
+        rand::Rng::fill(&mut rand::rng(), &mut seed);
+        let key = ServerKey(SigningKey::from_bytes(&seed));
+        write_private(path, &to_hex(&seed))?;
+        Ok(key)
+    }
+
+    /// The public key clients pin, as 64 hex characters.
+    pub fn public_hex(&self) -> String {
+        to_hex(self.0.verifying_key().as_bytes())
+    }
+
+    /// Signs a snapshot body taken at `seq`.
+    pub fn sign(&self, seq: i64, created_at: &str, body: Vec<u8>) -> SignedSnapshot {
+        let digest = to_hex(&Sha256::digest(&body));
+        let signed = self.0.sign(statement(seq, created_at, &digest).as_bytes());
+        SignedSnapshot {
+            seq,
+            created_at: created_at.to_string(),
+            digest,
+            signature: to_hex(&signed.to_bytes()),
+            body,
+        }
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+
+    #[test]
+    fn the_key_file_is_reused_and_signs_the_statement() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("k");
+        let key = ServerKey::load_or_create(&path).expect("key");
+        let again = ServerKey::load_or_create(&path).expect("key");
+        assert_eq!(
+            key.public_hex(),
+            again.public_hex(),
+            "the key file is reused"
+        );
+        let snap = key.sign(7, "2026-11-28T00:00:00Z", b"[]".to_vec());
+        assert_eq!(snap.digest, to_hex(&Sha256::digest(b"[]")));
+        let public = VerifyingKey::from_bytes(&from_hex::<32>(&key.public_hex()).expect("hex"))
+            .expect("public key");
+        let signature = Signature::from_bytes(&from_hex::<64>(&snap.signature).expect("hex"));
+        let signed = statement(7, "2026-11-28T00:00:00Z", &snap.digest);
+        assert!(public.verify(signed.as_bytes(), &signature).is_ok());
+        let other = statement(8, "2026-11-28T00:00:00Z", &snap.digest);
+        assert!(public.verify(other.as_bytes(), &signature).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_key_file_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("dir");
+        ServerKey::load_or_create(&dir.path().join("k")).expect("key");
+        let mode = std::fs::metadata(dir.path().join("k"))
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
