@@ -8,7 +8,7 @@ use waystation_catalog::links::App;
 use waystation_catalog::model::{Problem, UnknownId};
 use waystation_catalog::request::fields::NumberText;
 use waystation_catalog::request::{
-    AlongRequest, DetailRequest, NearRequest, SearchRequest, limits,
+    AlongRequest, DetailRequest, FilterFields, NearRequest, SearchRequest, limits,
 };
 use waystation_catalog::{Crs, Service, Status};
 
@@ -192,8 +192,16 @@ pub struct FilterArgs {
 }
 
 impl FilterArgs {
-    fn list(items: &[String]) -> Option<String> {
-        (!items.is_empty()).then(|| items.join(","))
+    /// The filter as the request layer takes it (lists comma-separated).
+    fn fields(&self) -> FilterFields {
+        let list = |items: &[String]| (!items.is_empty()).then(|| items.join(","));
+        FilterFields {
+            kind: list(&self.kinds),
+            service: list(&self.services),
+            status: list(&self.statuses),
+            open_now: Some(self.open_now),
+            open_at: self.open_at.clone(),
+        }
     }
 }
 
@@ -250,7 +258,6 @@ pub struct NearArgs {
 impl NearArgs {
     pub fn request(&self) -> NearRequest {
         let (lat, lon) = lat_lon(Some(self.at));
-        let f = &self.filter;
         NearRequest {
             lat,
             lon,
@@ -259,12 +266,9 @@ impl NearArgs {
             within: self.within.as_deref().map(NumberText::from),
             heading: self.heading,
             cone: self.cone,
-            kind: FilterArgs::list(&f.kinds),
-            service: FilterArgs::list(&f.services),
-            status: FilterArgs::list(&f.statuses),
-            open_now: Some(f.open_now),
-            open_at: f.open_at.clone(),
+            ..Default::default()
         }
+        .with_filter(self.filter.fields())
     }
 }
 
@@ -295,19 +299,15 @@ pub struct SearchArgs {
 impl SearchArgs {
     pub fn request(&self) -> SearchRequest {
         let (lat, lon) = lat_lon(self.near);
-        let f = &self.filter;
         SearchRequest {
             q: Some(self.text.clone()),
             lat,
             lon,
             crs: Some(self.crs.clone()),
             k: Some(self.count),
-            kind: FilterArgs::list(&f.kinds),
-            service: FilterArgs::list(&f.services),
-            status: FilterArgs::list(&f.statuses),
-            open_now: Some(f.open_now),
-            open_at: f.open_at.clone(),
+            ..Default::default()
         }
+        .with_filter(self.filter.fields())
     }
 }
 
@@ -329,15 +329,11 @@ pub struct AlongArgs {
 
 impl AlongArgs {
     pub fn request(&self) -> AlongRequest {
-        let f = &self.filter;
         AlongRequest {
             within: self.within.as_deref().map(NumberText::from),
-            kind: FilterArgs::list(&f.kinds),
-            service: FilterArgs::list(&f.services),
-            status: FilterArgs::list(&f.statuses),
-            open_now: Some(f.open_now),
-            open_at: f.open_at.clone(),
+            ..Default::default()
         }
+        .with_filter(self.filter.fields())
     }
 }
 

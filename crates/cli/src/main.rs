@@ -83,32 +83,17 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
         Command::Gen(args) => gen_command(&args)?,
         Command::Near(args) => {
             let query = Query::Near(args.request().check(Utc::now())?);
-            print_hits(
-                &mut out,
-                &open(catalog, false)?.hits(&query)?,
-                args.json,
-                lang,
-            )?;
+            answer(&mut out, catalog, &query, args.json, lang)?;
         }
         Command::Search(args) => {
             let query = Query::Search(args.request().check(Utc::now())?);
-            print_hits(
-                &mut out,
-                &open(catalog, false)?.hits(&query)?,
-                args.json,
-                lang,
-            )?;
+            answer(&mut out, catalog, &query, args.json, lang)?;
         }
         Command::Along(args) => {
             let text = std::fs::read_to_string(&args.route)
                 .with_context(|| format!("cannot read {}", args.route.display()))?;
             let query = Query::Along(args.request().check(&text, Utc::now())?);
-            print_hits(
-                &mut out,
-                &open(catalog, false)?.hits(&query)?,
-                args.json,
-                lang,
-            )?;
+            answer(&mut out, catalog, &query, args.json, lang)?;
         }
         Command::Show(args) => {
             let query = args.request().check(Utc::now())?;
@@ -279,6 +264,17 @@ fn report_command(
         }
     )?;
     Ok(())
+}
+
+/// Runs a checked query on the user's catalog and prints its hits.
+fn answer(
+    out: &mut impl Write,
+    catalog: Option<&Path>,
+    query: &Query,
+    json: bool,
+    lang: Lang,
+) -> Result<()> {
+    print_hits(out, &open(catalog, false)?.hits(query)?, json, lang)
 }
 
 fn print_hits(out: &mut impl Write, hits: &[Hit], json: bool, lang: Lang) -> Result<()> {

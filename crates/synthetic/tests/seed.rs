@@ -44,7 +44,11 @@ fn the_seed_is_one_self_contained_file() {
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .collect();
     beside.sort();
-    assert_eq!(beside, ["seed.sqlite"], "no -wal, -shm or leftover beside it");
+    assert_eq!(
+        beside,
+        ["seed.sqlite"],
+        "no -wal, -shm or leftover beside it"
+    );
 }
 
 #[test]

@@ -42,6 +42,18 @@ macro_rules! filtered_request {
         }
 
         impl $name {
+            /// This request with the shared attribute filter set from `f`.
+            pub fn with_filter(self, f: FilterFields) -> Self {
+                $name {
+                    kind: f.kind,
+                    service: f.service,
+                    status: f.status,
+                    open_now: f.open_now,
+                    open_at: f.open_at,
+                    ..self
+                }
+            }
+
             /// The attribute filter, evaluated at `open_at` or `now`.
             pub fn filter(&self, now: DateTime<Utc>) -> Result<Filter, Message> {
                 attribute_filter(
@@ -55,6 +67,16 @@ macro_rules! filtered_request {
             }
         }
     };
+}
+
+/// The shared attribute filter's fields, as a face collects them before it builds a request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FilterFields {
+    pub kind: Option<String>,
+    pub service: Option<String>,
+    pub status: Option<String>,
+    pub open_now: Option<bool>,
+    pub open_at: Option<String>,
 }
 
 fn attribute_filter(
