@@ -432,6 +432,40 @@ mod tests {
         assert_eq!(refused(app.invoke("station", missing)), "not_found");
     }
 
+    /// The same bad input as the HTTP API's and the CLI's tests (tests/requests/refusals.json)
+    /// is refused with the same message id over IPC. The app has no within or bbox command.
+    #[test]
+    fn ipc_refuses_bad_input_with_the_same_message_ids_as_http_and_the_cli() {
+        let app = TestApp::new(50);
+        let table: Vec<Value> =
+            serde_json::from_str(include_str!("../../tests/requests/refusals.json"))
+                .expect("refusals.json");
+        let line = r#"{"type":"LineString","coordinates":[[113.9,22.5],[114.2,22.6]]}"#;
+        let mut checked = 0;
+        for case in &table {
+            let request = case["fields"].clone();
+            let (cmd, args) = match case["request"].as_str().expect("request") {
+                "detail" => ("station", json!({"id": case["id"], "request": request})),
+                "along" => {
+                    let route = match case["route"].as_str() {
+                        Some("line") => line,
+                        other => other.expect("route"),
+                    };
+                    ("along", json!({"route": route, "request": request}))
+                }
+                "within" | "bbox" => continue,
+                other => (other, json!({"request": request})),
+            };
+            assert_eq!(
+                refused(app.invoke(cmd, args.clone())),
+                case["message_id"].as_str().expect("id"),
+                "{cmd} {args}"
+            );
+            checked += 1;
+        }
+        assert!(checked >= 25, "only {checked} cases reached the app");
+    }
+
     #[test]
     fn detail_info_points_places_search() {
         let app = TestApp::new(300);

@@ -386,3 +386,71 @@ fn first_use_creates_the_default_catalog_from_the_built_in_seed() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("示例数据"));
 }
+
+/// The CLI's arguments for one case of tests/requests/refusals.json, or None for a request
+/// type the CLI has no command for (within, bbox, places, points, convert).
+fn cli_args(env: &Env, case: &Value) -> Option<Vec<String>> {
+    let fields = case["fields"].as_object().expect("fields");
+    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    let position = |lat: &str, lon: &str| match (fields.get(lat), fields.get(lon)) {
+        (Some(a), Some(b)) => Some(format!("{},{}", text(a), text(b))),
+        _ => None,
+    };
+    let mut args: Vec<String> = match case["request"].as_str().expect("request") {
+        "near" => vec!["near".into(), position("lat", "lon").expect("position")],
+        "search" => vec!["search".into(), text(&fields["q"])],
+        "detail" => vec!["show".into(), text(&case["id"])],
+        "along" => {
+            let file = env.path("route.geojson");
+            let route = match case["route"].as_str().expect("route") {
+                "line" => r#"{"type":"LineString","coordinates":[[113.9,22.5],[114.2,22.6]]}"#,
+                other => other,
+            };
+            std::fs::write(&file, route).expect("write route");
+            vec!["along".into(), s(&file).to_string()]
+        }
+        _ => return None,
+    };
+    let at = position("lat", "lon").filter(|_| case["request"] != "near");
+    if let Some(at) = at {
+        args.extend(["--near".into(), at]);
+    }
+    for (field, value) in fields {
+        let flag = match field.as_str() {
+            "lat" | "lon" | "q" => continue,
+            "k" => "--count",
+            "open_at" => "--open-at",
+            other => other,
+        };
+        let flag = if flag.starts_with("--") {
+            flag.to_string()
+        } else {
+            format!("--{flag}")
+        };
+        args.extend([flag, text(value)]);
+    }
+    Some(args)
+}
+
+/// The same bad input as the HTTP API's and the app's tests is refused with the same message
+/// id, shown as `[id]` in the CLI's error.
+#[test]
+fn the_cli_refuses_bad_input_with_the_same_message_ids_as_http_and_ipc() {
+    let env = Env::new();
+    env.generated(50);
+    let table: Vec<Value> =
+        serde_json::from_str(include_str!("../../../tests/requests/refusals.json"))
+            .expect("refusals.json");
+    let mut checked = 0;
+    for case in &table {
+        let Some(args) = cli_args(&env, case) else {
+            continue;
+        };
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let error = env.fails(&args);
+        let id = case["message_id"].as_str().expect("id");
+        assert!(error.contains(&format!("[{id}]")), "{args:?}: {error}");
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} cases reached the CLI");
+}

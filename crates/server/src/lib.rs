@@ -17,7 +17,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Request, header};
-use axum::routing::{get, post};
+use axum::routing::get;
 use tower::ServiceBuilder;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -26,6 +26,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::api::AppState;
 use crate::store::CatalogStore;
@@ -35,41 +37,58 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// Routes for "along my route" may be long GPX tracks.
 pub const ROUTE_BODY_LIMIT: usize = 4 * 1024 * 1024;
 
+/// The document's title and description; the paths come from the routes themselves
+/// ([`routes`]), so a route cannot be served without being documented.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Waystation catalog API",
-        description = "歇脚 Waystation: service stations for truck drivers, couriers and outdoor workers. Stations marked source=synthetic are generated examples (示例数据)."
-    ),
-    paths(
-        api::health,
-        api::info,
-        api::near,
-        api::within,
-        api::bbox,
-        api::search,
-        api::along,
-        api::points,
-        api::places,
-        api::convert,
-        api::vocab,
-        api::station,
-        api::changes,
-        api::snapshot,
-        api::login,
-        api::logout,
-        api::me,
-        api::patch_station,
-        api::create_station,
-        api::delete_station,
-        api::assign,
-        api::audit,
-        api::report,
-        api::reports
+        description = "歇脚 Waystation: service stations for truck drivers, couriers and outdoor workers. Stations marked source=synthetic are generated examples (示例数据). Errors are {code, message, message_id}; distances a person types are km, or with a unit (500m, 2km); answers carry metres."
     ),
     components(schemas(error::ErrorBody, api::Login, api::Assignment))
 )]
 pub struct ApiDoc;
+
+/// Every API route, each registered together with its OpenAPI entry.
+pub fn routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(api::health))
+        .routes(routes!(api::info))
+        .routes(routes!(api::near))
+        .routes(routes!(api::within))
+        .routes(routes!(api::bbox))
+        .routes(routes!(api::search))
+        .routes(routes!(api::points))
+        .routes(routes!(api::places))
+        .routes(routes!(api::convert))
+        .routes(routes!(api::vocab))
+        .routes(routes!(api::report, api::reports))
+        .routes(routes!(api::create_station))
+        .routes(routes!(
+            api::station,
+            api::patch_station,
+            api::delete_station
+        ))
+        .routes(routes!(api::links))
+        .routes(routes!(api::changes))
+        .routes(routes!(api::snapshot))
+        .routes(routes!(api::login))
+        .routes(routes!(api::logout))
+        .routes(routes!(api::me))
+        .routes(routes!(api::assign))
+        .routes(routes!(api::audit))
+        // A long drive's GPX track is larger than any other request body.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(api::along))
+                .layer(DefaultBodyLimit::max(ROUTE_BODY_LIMIT)),
+        )
+}
+
+/// The OpenAPI document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().into_openapi()
+}
 
 /// Every route, with compression, body limit, timeout, request ids and request logs. With `ui`,
 /// the built web UI is served from that directory at `/`.
@@ -100,60 +119,33 @@ pub fn router(store: Arc<dyn CatalogStore>, ui: Option<&Path>) -> Router {
         // Fastest: API answers are small and CPU is what limits requests per second.
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
-    Router::new()
-        .route("/health", get(api::health))
-        .route(
-            "/v1/openapi.json",
-            get(|| async { axum::Json(ApiDoc::openapi()) }),
+    let (api, doc) = routes().split_for_parts();
+    let doc = Arc::new(doc);
+    api.route(
+        "/v1/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { axum::Json(doc.as_ref().clone()) }
+        }),
+    )
+    .method_not_allowed_fallback(|| async {
+        error::ApiError::new(
+            axum::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this endpoint does not take that method; see /v1/openapi.json",
         )
-        .route("/v1/catalog/info", get(api::info))
-        .route("/v1/stations/near", get(api::near))
-        .route("/v1/stations/within", get(api::within))
-        .route("/v1/stations/bbox", get(api::bbox))
-        .route("/v1/stations/search", get(api::search))
-        .route(
-            "/v1/stations/along",
-            // A long drive's GPX track is larger than any other request body.
-            post(api::along).layer(DefaultBodyLimit::max(ROUTE_BODY_LIMIT)),
-        )
-        .route("/v1/stations/points", get(api::points))
-        .route("/v1/places", get(api::places))
-        .route("/v1/convert", get(api::convert))
-        .route("/v1/vocab", get(api::vocab))
-        .route("/v1/reports", post(api::report).get(api::reports))
-        .route("/v1/stations", post(api::create_station))
-        .route(
-            "/v1/stations/{id}",
-            get(api::station)
-                .patch(api::patch_station)
-                .delete(api::delete_station),
-        )
-        .route("/v1/stations/{id}/links", get(api::links))
-        .route("/v1/changes", get(api::changes))
-        .route("/v1/snapshot", get(api::snapshot))
-        .route("/v1/login", post(api::login))
-        .route("/v1/logout", post(api::logout))
-        .route("/v1/me", get(api::me))
-        .route("/v1/assignments", post(api::assign))
-        .route("/v1/audit", get(api::audit))
-        .method_not_allowed_fallback(|| async {
-            error::ApiError::new(
-                axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "this endpoint does not take that method; see /v1/openapi.json",
-            )
-        })
-        .fallback_service(static_files(ui))
-        .layer(layers)
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .with_state(state)
+    })
+    .fallback_service(static_files(ui))
+    .layer(layers)
+    .layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    ))
+    .layer(SetResponseHeaderLayer::if_not_present(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
+    .with_state(state)
 }
 
 /// Station text is untrusted: the UI renders it as text, and the browser is told to run only
