@@ -11,13 +11,13 @@ use serde_json::{Map, Value};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use waystation_catalog::catalog::CatalogInfo;
 use waystation_catalog::geography::{PlaceHit, find_places};
-use waystation_catalog::model::{Vocabulary, vocabulary};
 use waystation_catalog::progress::{Progress, Silent};
 use waystation_catalog::reports::Report;
 use waystation_catalog::request::{
     AlongRequest, ConvertRequest, DetailRequest, NearRequest, PlacesRequest, PointsRequest,
     SearchRequest,
 };
+use waystation_catalog::vocabulary::{Vocabulary, vocabulary};
 use waystation_catalog::{Catalog, CatalogError, Detail, Hit, LatLon, MapPoints, Message, Query};
 use waystation_sync::{self as sync, EditOutcome, Operator, PendingEdit, SyncReport, SyncState};
 

@@ -12,13 +12,13 @@ use crate::index::SpatialIndex;
 use crate::model::{Kind, Source, Station};
 use crate::progress::Progress;
 use crate::query::{self, BBox, Filter, Found};
+use crate::readers::Readers;
 use crate::request::{Along, DetailQuery, InBox, Near, Query, Search, Within};
 use crate::route::{self, Route};
 use crate::sphere::LatLon;
 use crate::store::accounts::Accounts;
 use crate::store::audit::AuditEntry;
 use crate::store::outbox::Outbox;
-use crate::store::readers::Readers;
 use crate::store::reports::Reports;
 use crate::store::{self, Store, Upserted};
 
@@ -285,6 +285,14 @@ impl Catalog {
     /// The client's outboxes of edits and problem reports.
     pub fn outbox(&self) -> Outbox<'_> {
         Outbox(self.store.conn())
+    }
+
+    /// Checks a driver's report before it is queued or kept: the station exists, and the
+    /// report passes [`check_report`](crate::request::check_report).
+    pub fn check_report(&self, report: &crate::reports::Report) -> Result<()> {
+        self.station(&report.station_id)?;
+        crate::request::check_report(report)?;
+        Ok(())
     }
 
     /// The problem reports the server has received.

@@ -8,7 +8,7 @@ use std::f64::consts::PI;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::model::UnknownId;
+use crate::lang::UnknownId;
 use crate::sphere::LatLon;
 
 /// A coordinate reference system a position can be given in.

@@ -26,8 +26,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::Result;
 use crate::hours::{Hours, OpenState};
-use crate::model::{Kind, Service, ServiceSet, Station, Status};
-use crate::query::Filter;
+use crate::model::{Kind, KindSet, Service, ServiceSet, Station, Status};
 use crate::sphere::LatLon;
 use crate::store::parse_vocab;
 
@@ -327,17 +326,17 @@ impl SpatialIndex {
         self.len == 0
     }
 
-    /// The trees that together hold every station the filter could admit, choosing the
-    /// smallest such set: the allowed kinds' trees, or one rare required service's tree.
-    pub fn trees_for(&self, filter: &Filter) -> Vec<&Tree> {
+    /// The trees that together hold every station of the allowed `kinds` offering every one
+    /// of `services`, choosing the smallest such set: the kinds' trees, or one rare required
+    /// service's tree.
+    pub fn trees_for(&self, kinds: KindSet, services: ServiceSet) -> Vec<&Tree> {
         let kind_trees: Vec<&Tree> = Kind::ALL
             .iter()
-            .filter(|k| filter.kinds.allows(**k))
+            .filter(|k| kinds.allows(**k))
             .filter_map(|k| self.by_kind.get(*k as usize))
             .collect();
         let kind_size: usize = kind_trees.iter().map(|t| t.size()).sum();
-        let rarest = filter
-            .services
+        let rarest = services
             .iter()
             .filter_map(|s| self.by_service.get(s as usize)?.as_ref())
             .min_by_key(|t| t.size());

@@ -15,7 +15,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 
 use crate::crs::wgs84_to_gcj02;
-use crate::model::{Lang, UnknownId};
+use crate::lang::{Lang, UnknownId};
 use crate::sphere::LatLon;
 
 /// This app's name, where a map app asks for the caller's name: Amap's `sourceApplication`

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::model::Lang;
+use crate::lang::Lang;
 
 /// Defines the table: variant, its fields, stable id, Chinese text, English text. The texts
 /// are format strings over the fields.

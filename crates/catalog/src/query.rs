@@ -49,6 +49,11 @@ impl Filter {
         }
     }
 
+    /// The trees of the index that can hold a match.
+    pub fn trees<'a>(&self, index: &'a SpatialIndex) -> Vec<&'a crate::index::Tree> {
+        index.trees_for(self.kinds, self.services)
+    }
+
     /// The attribute part of the filter (everything but distance and direction).
     pub fn admits(&self, index: &SpatialIndex, s: &Summary) -> bool {
         self.kinds.allows(s.kind)
@@ -100,7 +105,7 @@ pub fn nearest(index: &SpatialIndex, at: LatLon, k: usize, filter: &Filter) -> V
     let limit = filter.chord_limit();
     let mut found: Vec<Found> = Vec::with_capacity(k + 4);
     let mut bound = limit;
-    for (point, d2) in nearest_merged(&index.trees_for(filter), q) {
+    for (point, d2) in nearest_merged(&filter.trees(index), q) {
         if d2.sqrt() > bound {
             break;
         }
@@ -131,8 +136,8 @@ pub fn within(index: &SpatialIndex, at: LatLon, radius_m: f64, filter: &Filter) 
     let radius_m = filter.max_distance_m.map_or(radius_m, |m| m.min(radius_m));
     let chord = chord_for_distance(radius_m) + CHORD_SLACK;
     let q = at.unit_vector();
-    let mut found: Vec<Found> = index
-        .trees_for(filter)
+    let mut found: Vec<Found> = filter
+        .trees(index)
         .into_iter()
         .flat_map(|t| t.locate_within_distance(q, chord * chord))
         .filter_map(|p| {
@@ -226,8 +231,8 @@ fn mul_interval(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
 pub fn in_box(index: &SpatialIndex, bbox: &BBox, limit: usize, filter: &Filter) -> Vec<Found> {
     let center = bbox.center();
     let envelope = bbox.unit_envelope();
-    let mut found: Vec<Found> = index
-        .trees_for(filter)
+    let mut found: Vec<Found> = filter
+        .trees(index)
         .into_iter()
         .flat_map(|t| t.locate_in_envelope(&envelope))
         .filter_map(|p| {

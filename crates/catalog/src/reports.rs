@@ -4,8 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::Catalog;
-use crate::error::Result;
 use crate::model::{Problem, Service};
 
 /// One driver's report about one station.
@@ -28,14 +26,4 @@ pub struct Received {
     #[serde(flatten)]
     pub report: Report,
     pub received_at: String,
-}
-
-impl Report {
-    /// Checks what a user controls: the station exists, and the report passes
-    /// [`check_report`](crate::request::check_report).
-    pub fn validate(&self, catalog: &Catalog) -> Result<()> {
-        catalog.station(&self.station_id)?;
-        crate::request::check_report(self)?;
-        Ok(())
-    }
 }

@@ -229,7 +229,7 @@ pub fn along(
 ) -> Vec<RouteFound> {
     let vectors: Vec<[f64; 3]> = route.points.iter().map(|p| p.unit_vector()).collect();
     let mut best: std::collections::HashMap<u32, RouteFound> = Default::default();
-    let trees = index.trees_for(filter);
+    let trees = filter.trees(index);
     let mut start_m = 0.0;
     for w in vectors.windows(2) {
         let (a, b) = (w[0], w[1]);

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use geo::{Bearing, Destination, Distance, Haversine, InterpolatePoint, Point};
 use serde::{Deserialize, Serialize};
 
-use crate::model::Lang;
+use crate::lang::Lang;
 
 /// Mean Earth radius (IUGG R1 / GRS80), the radius every distance in Waystation uses.
 pub const EARTH_RADIUS_M: f64 = 6_371_008.8;

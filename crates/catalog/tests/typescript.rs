@@ -9,12 +9,13 @@ use ts_rs::{Config, TS};
 use waystation_catalog::answer::{Detail, Hit, MapPoints};
 use waystation_catalog::geography::PlaceHit;
 use waystation_catalog::links::{App, NavLink};
-use waystation_catalog::model::{Kind, Problem, Service, Source, Status, Term, Vocabulary};
+use waystation_catalog::model::{Kind, Problem, Service, Source, Status};
 use waystation_catalog::reports::Report;
 use waystation_catalog::request::{
     AlongRequest, BoxRequest, ChangesRequest, ConvertRequest, DetailRequest, ListRequest,
     NearRequest, PlacesRequest, PointsRequest, SearchRequest, WithinRequest,
 };
+use waystation_catalog::vocabulary::{Term, Vocabulary};
 use waystation_catalog::{LatLon, Message, Station};
 
 fn declarations() -> String {

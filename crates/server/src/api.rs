@@ -149,7 +149,7 @@ pub async fn convert(ApiQuery(r): ApiQuery<ConvertRequest>) -> Result<Response, 
 #[utoipa::path(get, path = "/v1/vocab",
     responses((status = 200, description = "Every kind, service, status and map app with its Chinese and English label")))]
 pub async fn vocab() -> Response {
-    Json(waystation_catalog::model::vocabulary()).into_response()
+    Json(waystation_catalog::vocabulary::vocabulary()).into_response()
 }
 
 #[utoipa::path(get, path = "/v1/places", params(PlacesRequest),

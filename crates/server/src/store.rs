@@ -7,12 +7,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use waystation_catalog::catalog::CatalogInfo;
 use waystation_catalog::feed::{ChangePage, Gone};
+use waystation_catalog::readers::Readers;
 use waystation_catalog::reports::{Received, Report};
 use waystation_catalog::request::DetailQuery;
 use waystation_catalog::snapshot::SignedSnapshot;
 use waystation_catalog::store::accounts::Principal;
 use waystation_catalog::store::audit::AuditEntry;
-use waystation_catalog::store::readers::Readers;
 
 use crate::accounts::{self, AccountError};
 use crate::signing::ServerKey;
@@ -215,7 +215,7 @@ impl CatalogStore for SqliteStore {
 
     fn report(&self, report: &Report) -> Result<i64> {
         let catalog = self.catalog();
-        report.validate(&catalog)?;
+        catalog.check_report(report)?;
         catalog
             .received_reports()
             .record(report, &waystation_catalog::exchange::now_rfc3339())

@@ -538,7 +538,7 @@ pub fn state(catalog: &Catalog) -> Result<SyncState, SyncError> {
 
 /// Queues a problem report for the next sync with the known server (or the next one set).
 pub fn report_problem(catalog: &Catalog, report: &Report) -> Result<(), SyncError> {
-    report.validate(catalog)?;
+    catalog.check_report(report)?;
     let server = catalog.fact(FACT_SERVER)?.unwrap_or_default();
     Ok(catalog
         .outbox()

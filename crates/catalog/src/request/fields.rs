@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::crs::Crs;
+use crate::lang::UnknownId;
 use crate::message::Message;
-use crate::model::UnknownId;
 use crate::sphere::LatLon;
 
 /// A value a person types that may arrive as a JSON number or as text (query strings carry

@@ -3,7 +3,6 @@
 pub mod accounts;
 pub mod audit;
 pub mod outbox;
-pub mod readers;
 pub mod reports;
 
 use std::path::{Path, PathBuf};

@@ -50,7 +50,7 @@ impl Readers {
         let tx = conn.unchecked_transaction()?;
         let head = crate::feed::head(&tx)?;
         let mut stations = Vec::new();
-        super::for_each_station(&tx, |s| {
+        crate::store::for_each_station(&tx, |s| {
             stations.push(s.clone());
             Ok(())
         })?;
