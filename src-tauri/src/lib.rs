@@ -556,7 +556,8 @@ mod tests {
             accounts::assign(&c, "ann", "syn-ws-000001").expect("assign");
         }
         let store = waystation_server::store::SqliteStore::open(&path, 30).expect("store");
-        let key = waystation_server::store::CatalogStore::public_key(&store);
+        let signing = waystation_server::signing::ServerKey::beside(&path).expect("key");
+        let key = signing.public_hex();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
@@ -564,7 +565,7 @@ mod tests {
             let rt = tokio::runtime::Runtime::new().expect("runtime");
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                let _ = waystation_server::serve(listener, Arc::new(store), None).await;
+                let _ = waystation_server::serve(listener, Arc::new(store), signing, None).await;
             });
         });
         (dir, url, key)

@@ -13,8 +13,9 @@ use waystation_sync::{self as sync, EditOutcome, SyncReport};
 
 use crate::bars::Bars;
 use crate::cli::{AdminCommand, EditArgs, OperatorCommand, ServeArgs, SyncArgs};
+use crate::messages::Msg;
 
-pub fn serve(path: &std::path::Path, args: &ServeArgs) -> Result<()> {
+pub fn serve(path: &std::path::Path, args: &ServeArgs, lang: Lang) -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -23,25 +24,34 @@ pub fn serve(path: &std::path::Path, args: &ServeArgs) -> Result<()> {
         .with_writer(io::stderr)
         .init();
     let store = SqliteStore::open(path, args.tombstone_days).map_err(anyhow::Error::msg)?;
-    let public_key = CatalogStore::public_key(&store);
+    let key = waystation_server::signing::ServerKey::beside(path)?;
+    let public_key = key.public_hex();
     let stations = CatalogStore::info(&store)?.stations;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
-            .with_context(|| format!("cannot listen on {}", args.addr))?;
+            .with_context(|| Msg::CannotListen { addr: args.addr }.text(lang))?;
         let addr = listener.local_addr()?;
-        // One line a script (or a test) can read: where, and the key clients pin.
+        // One line a script (or a test) can read: where, and the key clients pin. It stays the
+        // same in every language.
         println!("listening on http://{addr} public_key={public_key}");
-        eprintln!("catalog {} ({stations} stations)", path.display());
+        eprintln!(
+            "{}",
+            Msg::Serving {
+                path: path.display(),
+                stations
+            }
+            .text(lang)
+        );
         io::stdout().flush()?;
         let ui = args.ui.clone().or_else(|| {
             Some(std::path::PathBuf::from("ui/dist")).filter(|d| d.join("index.html").exists())
         });
         if let Some(dir) = &ui {
-            eprintln!("web UI from {}", dir.display());
+            eprintln!("{}", Msg::WebUi { dir: dir.display() }.text(lang));
         }
-        waystation_server::serve(listener, Arc::new(store), ui.as_deref()).await?;
+        waystation_server::serve(listener, Arc::new(store), key, ui.as_deref()).await?;
         Ok(())
     })
 }
@@ -172,9 +182,10 @@ pub fn run_sync(
     print_report(out, &report, args.json, lang)
 }
 
-/// A password from the terminal (not echoed) or the first line of standard input.
-fn read_password(prompt: &str) -> Result<String> {
+/// `name`'s password from the terminal (not echoed) or the first line of standard input.
+fn read_password(name: &str, lang: Lang) -> Result<String> {
     let password = if io::stdin().is_terminal() {
+        let prompt = format!("{}: ", Msg::PasswordFor { name }.text(lang));
         rpassword::prompt_password(prompt)?
     } else {
         let mut line = String::new();
@@ -182,16 +193,21 @@ fn read_password(prompt: &str) -> Result<String> {
         line.trim_end_matches(['\r', '\n']).to_string()
     };
     if password.is_empty() {
-        bail!("no password given");
+        bail!(Msg::NoPassword {}.text(lang));
     }
     Ok(password)
 }
 
-pub fn admin(catalog: &Catalog, command: &AdminCommand, out: &mut impl Write) -> Result<()> {
+pub fn admin(
+    catalog: &Catalog,
+    command: &AdminCommand,
+    out: &mut impl Write,
+    lang: Lang,
+) -> Result<()> {
     match command {
         AdminCommand::AddUser { name, role } => {
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
-            let password = read_password(&format!("password for {name}: "))?;
+            let password = read_password(name, lang)?;
             accounts::add_user(catalog, name, role, &password)?;
             writeln!(out, "已创建账户 user created: {name} ({})", role.id())?;
         }
@@ -211,7 +227,7 @@ pub fn operator(
 ) -> Result<()> {
     match command {
         OperatorCommand::Login { url, user } => {
-            let password = read_password(&format!("password for {user}: "))?;
+            let password = read_password(user, lang)?;
             let expires = sync::login(catalog, url, user, &password)?;
             writeln!(out, "logged in 已登录 {user} @ {url} (until {expires})")?;
         }
@@ -260,9 +276,7 @@ fn edit(catalog: &mut Catalog, args: &EditArgs, out: &mut impl Write, lang: Lang
         patch.insert("free_truck_spaces".into(), json!(n));
     }
     if patch.is_empty() {
-        bail!(
-            "nothing to change: give --status, --service, --hours, --notice, --phone or --free-trucks"
-        );
+        bail!(Msg::NothingToChange {}.text(lang));
     }
     let outcome = sync::edit(catalog, &args.id, patch)?;
     if args.json {

@@ -1025,7 +1025,7 @@ fn offline_edits_wait_in_the_outbox_and_conflicts_show_both_versions() {
         after["status"], "open",
         "the conflicting edit did not overwrite the server's"
     );
-    let text = String::from_utf8_lossy(&ws(&ann, &["sync"]).stdout).into_owned();
+    let text = ok(&ann, &["sync"]);
     assert!(
         !text.contains("冲突"),
         "a reported conflict is not reported again: {text}"

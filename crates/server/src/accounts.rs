@@ -6,7 +6,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{Duration, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
-use waystation_catalog::store::accounts::{Principal, Role};
+use waystation_catalog::store::accounts::Role;
 use waystation_catalog::{Catalog, CatalogError};
 
 /// How long a login lasts.
@@ -30,7 +30,8 @@ pub enum AccountError {
     Catalog(#[from] CatalogError),
 }
 
-fn now() -> String {
+/// Now, as the account tables store times.
+pub fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
@@ -97,35 +98,35 @@ pub fn verify_password(stored: Option<&str>, password: &str) -> bool {
     }
 }
 
-fn token_hash(token: &str) -> String {
+/// What is stored of a session token: its SHA-256, so a stolen table opens no session.
+pub fn token_hash(token: &str) -> String {
     waystation_catalog::snapshot::to_hex(&Sha256::digest(token.as_bytes()))
 }
 
-/// Starts a session: a random 256-bit bearer token (only its hash is stored) and its expiry.
-pub fn create_session(catalog: &Catalog, name: &str) -> Result<(String, String), CatalogError> {
+/// A new session: a random 256-bit bearer token for the client, its hash for the store, and
+/// its expiry.
+pub struct NewSession {
+    pub token: String,
+    pub token_hash: String,
+    pub expires_at: String,
+}
+
+pub fn new_session() -> NewSession {
     let mut bytes = [0u8; 32];
     rand::Rng::fill(&mut rand::rng(), &mut bytes);
     let token = waystation_catalog::snapshot::to_hex(&bytes);
-    let expires =
-        (Utc::now() + Duration::hours(SESSION_HOURS)).to_rfc3339_opts(SecondsFormat::Secs, true);
-    catalog
-        .accounts()
-        .start_session(&token_hash(&token), name, &expires, &now())?;
-    Ok((token, expires))
-}
-
-/// The account behind a live token.
-pub fn session(catalog: &Catalog, token: &str) -> Result<Option<Principal>, CatalogError> {
-    catalog.accounts().session(&token_hash(token), &now())
-}
-
-pub fn end_session(catalog: &Catalog, token: &str) -> Result<(), CatalogError> {
-    catalog.accounts().end_session(&token_hash(token))
+    NewSession {
+        token_hash: token_hash(&token),
+        token,
+        expires_at: (Utc::now() + Duration::hours(SESSION_HOURS))
+            .to_rfc3339_opts(SecondsFormat::Secs, true),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use waystation_catalog::store::accounts::Principal;
 
     #[test]
     fn accounts_sessions_and_passwords() {
@@ -154,20 +155,29 @@ mod tests {
         assert!(!verify_password(Some(&stored), "wrong horse"));
         assert!(!verify_password(None, "correct horse"));
         assert!(verify_password(Some(&stored), "correct horse"));
-        let (token, _) = create_session(&catalog, "ann").expect("session");
-        assert_eq!(token.len(), 64);
+        let new = new_session();
+        assert_eq!(new.token.len(), 64);
+        assert_ne!(new.token, new_session().token, "random tokens");
+        let rows = catalog.accounts();
+        rows.start_session(&new.token_hash, "ann", &new.expires_at, &now())
+            .expect("session");
         let who = Principal {
             username: "ann".into(),
             role: Role::Operator,
         };
-        assert_eq!(session(&catalog, &token).expect("lookup"), Some(who));
+        let lookup = |token: &str| rows.session(&token_hash(token), &now()).expect("lookup");
+        assert_eq!(lookup(&new.token), Some(who));
         assert_eq!(
-            catalog.accounts().session(&token, &now()).expect("lookup"),
+            rows.session(&new.token, &now()).expect("lookup"),
             None,
             "tokens are stored hashed: the token itself finds nothing"
         );
-        end_session(&catalog, &token).expect("logout");
-        assert_eq!(session(&catalog, &token).expect("lookup"), None);
+        rows.end_session(&new.token_hash).expect("logout");
+        assert_eq!(lookup(&new.token), None);
+        let expired = new_session();
+        rows.start_session(&expired.token_hash, "ann", "2000-01-01T00:00:00Z", &now())
+            .expect("session");
+        assert_eq!(lookup(&expired.token), None, "an expired session opens nothing");
         assert!(matches!(
             assign(&catalog, "ann", "nope"),
             Err(AccountError::NoStation(_))

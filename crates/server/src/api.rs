@@ -19,12 +19,15 @@ use waystation_catalog::request::{
 use waystation_catalog::snapshot::{CREATED_HEADER, DIGEST_HEADER, SEQ_HEADER, SIGNATURE_HEADER};
 use waystation_catalog::store::accounts::{Principal, Role};
 
+use crate::accounts;
 use crate::error::ApiError;
+use crate::snapshots::Publisher;
 use crate::limiter::RateLimits;
 use crate::store::{CatalogStore, Stale};
 
 pub struct AppState {
     pub store: Arc<dyn CatalogStore>,
+    pub publisher: Publisher,
     pub limiter: RateLimits,
 }
 
@@ -246,7 +249,7 @@ pub async fn info(State(app): Shared) -> Result<Response, ApiError> {
     if let Some(o) = v.as_object_mut() {
         o.remove("path");
         o.insert("seq".into(), json!(app.store.head_seq()?));
-        o.insert("public_key".into(), json!(app.store.public_key()));
+        o.insert("public_key".into(), json!(app.publisher.public_key()));
     }
     Ok(Json(v).into_response())
 }
@@ -288,8 +291,8 @@ pub async fn changes(
 #[utoipa::path(get, path = "/v1/snapshot",
     responses((status = 200, description = "A JSON array of every station at a sequence; headers x-waystation-seq, -created-at, -digest (SHA-256) and -signature (Ed25519 over them)")))]
 pub async fn snapshot(State(app): Shared, request: HeaderMap) -> Result<Response, ApiError> {
-    let store = app.store.clone();
-    let published = blocking(move || store.snapshot()).await?;
+    let state = app.clone();
+    let published = blocking(move || state.publisher.current(state.store.as_ref())).await?;
     let accepts = |encoding: &str| {
         request
             .get_all(header::ACCEPT_ENCODING)
@@ -368,23 +371,29 @@ pub async fn login(
             "too many failed logins",
         ));
     }
-    let store = app.store.clone();
-    let (user, pass) = (body.username.clone(), body.password);
-    let session = blocking(move || store.login(&user, &pass)).await?;
-    match session {
-        Some((token, expires_at)) => {
-            app.limiter.succeeded(&body.username);
-            Ok(Json(json!({"token": token, "expires_at": expires_at})).into_response())
-        }
-        None => {
-            app.limiter.failed(&body.username, addr.ip());
-            Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "wrong user name or password",
-            ))
-        }
+    let found = app.store.credentials(&body.username)?;
+    let password = body.password;
+    // Slow by design (Argon2id), so off the async workers.
+    let right = blocking(move || {
+        Ok(accounts::verify_password(
+            found.as_ref().map(|(_, hash)| hash.as_str()),
+            &password,
+        ))
+    })
+    .await?;
+    if !right {
+        app.limiter.failed(&body.username, addr.ip());
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "用户名或密码错误 — wrong user name or password",
+        ));
     }
+    app.limiter.succeeded(&body.username);
+    let session = accounts::new_session();
+    app.store
+        .start_session(&session.token_hash, &body.username, &session.expires_at)?;
+    Ok(Json(json!({"token": session.token, "expires_at": session.expires_at})).into_response())
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -399,21 +408,19 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// Whoever a valid `Authorization: Bearer` token belongs to (401 otherwise).
 pub struct Session {
     pub who: Principal,
-    token: String,
+    token_hash: String,
 }
 
 impl FromRequestParts<Arc<AppState>> for Session {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, app: &Arc<AppState>) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        let token_hash = accounts::token_hash(token);
         let who = app
             .store
-            .authenticate(token)?
+            .session(&token_hash)?
             .ok_or_else(ApiError::unauthorized)?;
-        Ok(Session {
-            who,
-            token: token.to_string(),
-        })
+        Ok(Session { who, token_hash })
     }
 }
 
@@ -435,7 +442,7 @@ impl FromRequestParts<Arc<AppState>> for Admin {
 
 #[utoipa::path(post, path = "/v1/logout", responses((status = 204, description = "The token no longer works")))]
 pub async fn logout(State(app): Shared, session: Session) -> Result<Response, ApiError> {
-    app.store.logout(&session.token)?;
+    app.store.end_session(&session.token_hash)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -7,6 +7,7 @@ pub mod api;
 pub mod error;
 pub mod limiter;
 pub mod signing;
+pub mod snapshots;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -30,6 +31,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::AppState;
+use crate::signing::ServerKey;
+use crate::snapshots::Publisher;
 use crate::store::CatalogStore;
 
 /// Request bodies larger than this are refused (413): station edits are small.
@@ -92,9 +95,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// Every route, with compression, body limit, timeout, request ids and request logs. With `ui`,
 /// the built web UI is served from that directory at `/`.
-pub fn router(store: Arc<dyn CatalogStore>, ui: Option<&Path>) -> Router {
+/// `key` signs the snapshots clients verify.
+pub fn router(store: Arc<dyn CatalogStore>, key: ServerKey, ui: Option<&Path>) -> Router {
     let state = Arc::new(AppState {
         store,
+        publisher: Publisher::new(key),
         limiter: Default::default(),
     });
     let request_id = HeaderName::from_static("x-request-id");
@@ -177,9 +182,10 @@ fn static_files(ui: Option<&Path>) -> Router {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Arc<dyn CatalogStore>,
+    key: ServerKey,
     ui: Option<&Path>,
 ) -> std::io::Result<()> {
-    let app = router(store, ui).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(store, key, ui).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

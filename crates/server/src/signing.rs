@@ -25,6 +25,13 @@ impl ServerKey {
         Ok(key)
     }
 
+    /// The key file beside a catalog: `<catalog>.signing-key`.
+    pub fn beside(catalog: &Path) -> std::io::Result<ServerKey> {
+        let path = catalog.with_extension("signing-key");
+        ServerKey::load_or_create(&path)
+            .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))
+    }
+
     /// The public key clients pin, as 64 hex characters.
     pub fn public_hex(&self) -> String {
         to_hex(self.0.verifying_key().as_bytes())

@@ -3,44 +3,23 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 use waystation_catalog::catalog::CatalogInfo;
 use waystation_catalog::feed::{ChangePage, Gone};
 use waystation_catalog::readers::Readers;
 use waystation_catalog::reports::{Received, Report};
 use waystation_catalog::request::DetailQuery;
-use waystation_catalog::snapshot::SignedSnapshot;
-use waystation_catalog::store::accounts::Principal;
+use waystation_catalog::store::accounts::{Principal, Role};
 use waystation_catalog::store::audit::AuditEntry;
 
 use crate::accounts::{self, AccountError};
-use crate::signing::ServerKey;
 use waystation_catalog::{Catalog, CatalogError, Crs, Detail, Hit, MapPoints, Query, Station};
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 
 /// Reader connections: a few more than cores, so a reader is rarely busy.
 const READERS: usize = 4;
-
-/// A signed snapshot with its body compressed once, ahead of time, in each encoding clients ask
-/// for (compressing 100 MB per request would cost seconds of CPU each time).
-pub struct PublishedSnapshot {
-    pub signed: SignedSnapshot,
-    pub gzip: Vec<u8>,
-    pub zstd: Vec<u8>,
-}
-
-impl PublishedSnapshot {
-    fn new(signed: SignedSnapshot) -> std::io::Result<PublishedSnapshot> {
-        use std::io::Write;
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        gz.write_all(&signed.body)?;
-        let gzip = gz.finish()?;
-        let zstd = zstd::encode_all(signed.body.as_slice(), 9)?;
-        Ok(PublishedSnapshot { signed, gzip, zstd })
-    }
-}
 
 /// A conditional write found the station at another version: here is the current one.
 pub struct Stale(pub Station);
@@ -56,13 +35,16 @@ pub trait CatalogStore: Send + Sync + 'static {
     fn info(&self) -> Result<CatalogInfo>;
     fn head_seq(&self) -> Result<i64>;
     fn changes(&self, since: i64, limit: usize) -> Result<std::result::Result<ChangePage, Gone>>;
-    /// The signed snapshot at the current sequence (built once per sequence).
-    fn snapshot(&self) -> Result<Arc<PublishedSnapshot>>;
-    fn public_key(&self) -> String;
+    /// Every station and the head sequence they are at, read consistently (for snapshots).
+    fn all_stations(&self) -> Result<(i64, Vec<Station>)>;
 
-    fn login(&self, username: &str, password: &str) -> Result<Option<(String, String)>>;
-    fn authenticate(&self, token: &str) -> Result<Option<Principal>>;
-    fn logout(&self, token: &str) -> Result<()>;
+    /// A user's role and password hash (checking the password is the caller's: crate::accounts).
+    fn credentials(&self, username: &str) -> Result<Option<(Role, String)>>;
+    /// Stores a session by its token's hash.
+    fn start_session(&self, token_hash: &str, username: &str, expires_at: &str) -> Result<()>;
+    /// The account behind a live session.
+    fn session(&self, token_hash: &str) -> Result<Option<Principal>>;
+    fn end_session(&self, token_hash: &str) -> Result<()>;
     fn assigned(&self, username: &str) -> Result<Vec<String>>;
     fn is_assigned(&self, username: &str, station_id: &str) -> Result<bool>;
     fn assign(&self, username: &str, station_id: &str) -> Result<(), AccountError>;
@@ -91,27 +73,20 @@ pub struct SqliteStore {
     /// The feed's head sequence, kept in memory so an unchanged poll never waits for the lock.
     /// This server is the catalog's only writer of stations while it runs.
     head: AtomicI64,
-    key: ServerKey,
-    snapshot: Mutex<Option<Arc<PublishedSnapshot>>>,
     /// Tombstones older than this are forgotten (clients further behind get 410).
     tombstone_days: i64,
 }
 
 impl SqliteStore {
-    /// Opens (or creates) the catalog and its signing key `<catalog>.signing-key`.
+    /// Opens the catalog for serving.
     pub fn open(path: &Path, tombstone_days: i64) -> std::result::Result<SqliteStore, String> {
         let catalog = Catalog::open(path).map_err(|e| e.to_string())?;
-        let key_path = path.with_extension("signing-key");
-        let key = ServerKey::load_or_create(&key_path)
-            .map_err(|e| format!("{}: {e}", key_path.display()))?;
         let head = catalog.head_seq().map_err(|e| e.to_string())?;
         let readers = catalog.readers(READERS).map_err(|e| e.to_string())?;
         let store = SqliteStore {
             catalog: Mutex::new(catalog),
             readers,
             head: AtomicI64::new(head),
-            key,
-            snapshot: Mutex::new(None),
             tombstone_days,
         };
         store.purge().map_err(|e| e.to_string())?;
@@ -162,43 +137,30 @@ impl CatalogStore for SqliteStore {
         self.catalog().changes_since(since, limit)
     }
 
-    fn snapshot(&self) -> Result<Arc<PublishedSnapshot>> {
-        let mut cached = self.snapshot.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(s) = cached
-            .as_ref()
-            .filter(|s| s.signed.seq == self.head.load(Ordering::Acquire))
-        {
-            return Ok(s.clone());
-        }
-        // Read on a reader connection inside one read transaction, so the sequence and the
+    fn all_stations(&self) -> Result<(i64, Vec<Station>)> {
+        // On a reader connection inside one read transaction, so the sequence and the
         // stations agree and queries go on meanwhile.
-        let (head, stations) = self.readers.all_stations()?;
-        let body = serde_json::to_vec(&stations).map_err(|e| CatalogError::Io(e.into()))?;
-        let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let published = Arc::new(PublishedSnapshot::new(self.key.sign(head, &created, body))?);
-        *cached = Some(published.clone());
-        Ok(published)
+        self.readers.all_stations()
     }
 
-    fn public_key(&self) -> String {
-        self.key.public_hex()
+    fn credentials(&self, username: &str) -> Result<Option<(Role, String)>> {
+        self.catalog().accounts().credentials(username)
     }
 
-    fn login(&self, username: &str, password: &str) -> Result<Option<(String, String)>> {
-        let found = self.catalog().accounts().credentials(username)?;
-        // Hash checking is slow by design; do it without holding the catalog.
-        if !accounts::verify_password(found.as_ref().map(|(_, h)| h.as_str()), password) {
-            return Ok(None);
-        }
-        Ok(Some(accounts::create_session(&self.catalog(), username)?))
+    fn start_session(&self, token_hash: &str, username: &str, expires_at: &str) -> Result<()> {
+        self.catalog()
+            .accounts()
+            .start_session(token_hash, username, expires_at, &accounts::now())
     }
 
-    fn authenticate(&self, token: &str) -> Result<Option<Principal>> {
-        accounts::session(&self.catalog(), token)
+    fn session(&self, token_hash: &str) -> Result<Option<Principal>> {
+        self.catalog()
+            .accounts()
+            .session(token_hash, &accounts::now())
     }
 
-    fn logout(&self, token: &str) -> Result<()> {
-        accounts::end_session(&self.catalog(), token)
+    fn end_session(&self, token_hash: &str) -> Result<()> {
+        self.catalog().accounts().end_session(token_hash)
     }
 
     fn assigned(&self, username: &str) -> Result<Vec<String>> {

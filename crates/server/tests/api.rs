@@ -13,6 +13,9 @@ use serde_json::Value;
 use tower::ServiceExt;
 use waystation_catalog::Catalog;
 use waystation_catalog::progress::Silent;
+use waystation_catalog::store::accounts::Role;
+use waystation_server::accounts;
+use waystation_server::signing::ServerKey;
 use waystation_server::store::SqliteStore;
 
 struct Api {
@@ -28,20 +31,39 @@ impl Api {
             .expect("open")
             .import(waystation_synthetic::generate(200, 3), &mut Silent)
             .expect("import");
+        {
+            let catalog = Catalog::open(&path).expect("open");
+            accounts::add_user(&catalog, "ann", Role::Operator, "ann-pass-1").expect("ann");
+            accounts::assign(&catalog, "ann", "syn-ws-000001").expect("assign");
+            accounts::add_user(&catalog, "root", Role::Admin, "root-pass-1").expect("root");
+        }
         let store = SqliteStore::open(&path, 30).expect("store");
+        let key = ServerKey::beside(&path).expect("key");
         Api {
             _dir: dir,
-            router: waystation_server::router(Arc::new(store), None),
+            router: waystation_server::router(Arc::new(store), key, None),
         }
     }
 
     async fn call(&self, method: Method, uri: &str, body: &str) -> (StatusCode, Value) {
+        self.call_as(None, method, uri, body).await
+    }
+
+    async fn call_as(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        uri: &str,
+        body: &str,
+    ) -> (StatusCode, Value) {
         let mut req = Request::builder()
             .method(method)
             .uri(uri)
-            .header("content-type", "application/json")
-            .body(Body::from(body.to_string()))
-            .expect("request");
+            .header("content-type", "application/json");
+        if let Some(token) = token {
+            req = req.header("authorization", format!("Bearer {token}"));
+        }
+        let mut req = req.body(Body::from(body.to_string())).expect("request");
         let peer: SocketAddr = "127.0.0.1:9".parse().expect("addr");
         req.extensions_mut().insert(ConnectInfo(peer));
         let resp = self.router.clone().oneshot(req).await.expect("answer");
@@ -260,4 +282,35 @@ async fn only_the_route_endpoint_takes_long_bodies() {
     assert_eq!(status, StatusCode::OK);
     let (status, answer) = api.call(Method::POST, "/v1/reports", &route).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+}
+
+#[tokio::test]
+async fn sessions_and_roles_come_from_the_extractors() {
+    let api = Api::new();
+    let login = |user: &str, password: &str| {
+        format!(r#"{{"username": "{user}", "password": "{password}"}}"#)
+    };
+    let (status, answer) = api.call(Method::POST, "/v1/login", &login("ann", "wrong-pass")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+    let (status, answer) = api.call(Method::POST, "/v1/login", &login("ann", "ann-pass-1")).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let ann = answer["token"].as_str().expect("token").to_string();
+    let (status, me) = api.call_as(Some(&ann), Method::GET, "/v1/me", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["username"], "ann");
+    assert_eq!(me["stations"], serde_json::json!(["syn-ws-000001"]));
+    // An operator is not an admin; no token is not a session.
+    let (status, _) = api.call_as(Some(&ann), Method::GET, "/v1/audit", "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = api.call(Method::GET, "/v1/audit", "").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (_, answer) = api.call(Method::POST, "/v1/login", &login("root", "root-pass-1")).await;
+    let root = answer["token"].as_str().expect("token").to_string();
+    let (status, audit) = api.call_as(Some(&root), Method::GET, "/v1/audit?limit=5", "").await;
+    assert_eq!(status, StatusCode::OK, "{audit}");
+    // Logging out ends the session.
+    let (status, _) = api.call_as(Some(&ann), Method::POST, "/v1/logout", "").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = api.call_as(Some(&ann), Method::GET, "/v1/me", "").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
