@@ -177,7 +177,11 @@ mod tests {
         let expired = new_session();
         rows.start_session(&expired.token_hash, "ann", "2000-01-01T00:00:00Z", &now())
             .expect("session");
-        assert_eq!(lookup(&expired.token), None, "an expired session opens nothing");
+        assert_eq!(
+            lookup(&expired.token),
+            None,
+            "an expired session opens nothing"
+        );
         assert!(matches!(
             assign(&catalog, "ann", "nope"),
             Err(AccountError::NoStation(_))

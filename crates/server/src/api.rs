@@ -21,8 +21,8 @@ use waystation_catalog::store::accounts::{Principal, Role};
 
 use crate::accounts;
 use crate::error::ApiError;
-use crate::snapshots::Publisher;
 use crate::limiter::RateLimits;
+use crate::snapshots::Publisher;
 use crate::store::{CatalogStore, Stale};
 
 pub struct AppState {

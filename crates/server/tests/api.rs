@@ -290,9 +290,13 @@ async fn sessions_and_roles_come_from_the_extractors() {
     let login = |user: &str, password: &str| {
         format!(r#"{{"username": "{user}", "password": "{password}"}}"#)
     };
-    let (status, answer) = api.call(Method::POST, "/v1/login", &login("ann", "wrong-pass")).await;
+    let (status, answer) = api
+        .call(Method::POST, "/v1/login", &login("ann", "wrong-pass"))
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
-    let (status, answer) = api.call(Method::POST, "/v1/login", &login("ann", "ann-pass-1")).await;
+    let (status, answer) = api
+        .call(Method::POST, "/v1/login", &login("ann", "ann-pass-1"))
+        .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let ann = answer["token"].as_str().expect("token").to_string();
     let (status, me) = api.call_as(Some(&ann), Method::GET, "/v1/me", "").await;
@@ -304,12 +308,18 @@ async fn sessions_and_roles_come_from_the_extractors() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = api.call(Method::GET, "/v1/audit", "").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (_, answer) = api.call(Method::POST, "/v1/login", &login("root", "root-pass-1")).await;
+    let (_, answer) = api
+        .call(Method::POST, "/v1/login", &login("root", "root-pass-1"))
+        .await;
     let root = answer["token"].as_str().expect("token").to_string();
-    let (status, audit) = api.call_as(Some(&root), Method::GET, "/v1/audit?limit=5", "").await;
+    let (status, audit) = api
+        .call_as(Some(&root), Method::GET, "/v1/audit?limit=5", "")
+        .await;
     assert_eq!(status, StatusCode::OK, "{audit}");
     // Logging out ends the session.
-    let (status, _) = api.call_as(Some(&ann), Method::POST, "/v1/logout", "").await;
+    let (status, _) = api
+        .call_as(Some(&ann), Method::POST, "/v1/logout", "")
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = api.call_as(Some(&ann), Method::GET, "/v1/me", "").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
