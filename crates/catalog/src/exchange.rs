@@ -93,136 +93,31 @@ impl RawRecord {
     }
 }
 
-/// Validates one record into a station; `crs` is the datum its lat/lon are given in.
+/// Validates one record into a station; `crs` is the datum its lat/lon are given in. The checks
+/// run in this fixed order and the first problem stops the record, so a record with several
+/// problems is always reported by the same one.
 fn validate(raw: &RawRecord, at: &Location, crs: Crs, now: &str) -> Result<Station, RecordError> {
-    let fail = |field: &str, problem: String| RecordError {
-        location: at.clone(),
-        field: field.to_string(),
-        problem,
-    };
-    let required = |field: &str| -> Result<&str, RecordError> {
-        let v = raw.get(field);
-        if v.is_empty() {
-            Err(fail(field, "is required but empty".into()))
-        } else {
-            Ok(v)
-        }
-    };
-    let optional = |field: &str| -> Option<String> {
-        let v = raw.get(field);
-        (!v.is_empty()).then(|| v.to_string())
-    };
-    let text =
-        |field: &str, max: usize, value: Option<String>| -> Result<Option<String>, RecordError> {
-            match value {
-                Some(v) if v.chars().count() > max => {
-                    Err(fail(field, format!("is longer than {max} characters")))
-                }
-                Some(v) if v.chars().any(char::is_control) => {
-                    Err(fail(field, "contains control characters".into()))
-                }
-                other => Ok(other),
-            }
-        };
-    let vocab = |field: &str| -> Result<String, RecordError> { Ok(required(field)?.to_string()) };
-
-    let id = required("id")?;
-    if id.len() > 64
-        || !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
-    {
-        return Err(fail(
-            "id",
-            format!(
-                "`{id}` is not a valid id: use 1-64 ASCII letters, digits, `-`, `_`, `.` or `:`"
-            ),
-        ));
-    }
-    let kind = vocab("kind")?
-        .parse()
-        .map_err(|e| fail("kind", format!("{e}")))?;
-    let name = text("name", 200, Some(required("name")?.to_string()))?.unwrap_or_default();
-    let address = text("address", 300, optional("address"))?.unwrap_or_default();
-    let adcode = required("adcode")?;
-    if adcode.len() != 6 || !adcode.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(fail(
-            "adcode",
-            format!("`{adcode}` is not a 6-digit county code"),
-        ));
-    }
-    let number = |field: &str| -> Result<f64, RecordError> {
-        let v = required(field)?;
-        v.parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite())
-            .ok_or_else(|| fail(field, format!("`{v}` is not a number in decimal degrees")))
-    };
-    let (lat, lon) = (number("lat")?, number("lon")?);
-    let given = LatLon::new(lat, lon).map_err(|e| {
-        let field = if matches!(e, crate::sphere::CoordError::Longitude(_)) {
-            "lon"
-        } else {
-            "lat"
-        };
-        fail(field, e.to_string())
-    })?;
-    let services =
-        ServiceSet::parse_list(raw.get("services")).map_err(|e| fail("services", e.to_string()))?;
-    let opening_hours = optional("opening_hours");
-    if let Some(h) = &opening_hours {
-        Hours::parse(h).map_err(|e| fail("opening_hours", e.to_string()))?;
-    }
-    let phone = text("phone", 40, optional("phone"))?;
-    if let Some(p) = phone.as_ref().filter(|p| {
-        !p.chars()
-            .all(|c| c.is_ascii_digit() || "+-() ,;/".contains(c))
-    }) {
-        return Err(fail(
-            "phone",
-            format!("`{p}` may contain only digits, spaces and + - ( ) , ; /"),
-        ));
-    }
-    let count = |field: &str| -> Result<Option<u32>, RecordError> {
-        optional(field)
-            .map(|v| {
-                v.parse::<u32>()
-                    .ok()
-                    .filter(|n| *n <= 100_000)
-                    .ok_or_else(|| {
-                        fail(
-                            field,
-                            format!("`{v}` is not a whole number from 0 to 100000"),
-                        )
-                    })
-            })
-            .transpose()
-    };
-    let free_truck_spaces = count("free_truck_spaces")?;
-    let truck_spaces = count("truck_spaces")?;
-    if let (Some(free), Some(capacity)) = (free_truck_spaces, truck_spaces)
-        && free > capacity
-    {
-        return Err(fail(
-            "free_truck_spaces",
-            format!("{free} free is more than the {capacity} truck spaces"),
-        ));
-    }
-    let status = match optional("status") {
-        None => crate::model::Status::Open,
-        Some(s) => s.parse().map_err(|e| fail("status", format!("{e}")))?,
-    };
-    let notice = text("notice", 500, optional("notice"))?;
-    let source = vocab("source")?
-        .parse()
-        .map_err(|e| fail("source", format!("{e}")))?;
+    let fields = Fields { raw, at };
+    let id = fields.id()?;
+    let kind = fields.kind()?;
+    let name = fields.name()?;
+    let address = fields.address()?;
+    let adcode = fields.adcode()?;
+    let location = fields.location(crs)?;
+    let services = fields.services()?;
+    let opening_hours = fields.opening_hours()?;
+    let phone = fields.phone()?;
+    let (truck_spaces, free_truck_spaces) = fields.truck_spaces()?;
+    let status = fields.status()?;
+    let notice = fields.notice()?;
+    let source = fields.source()?;
     Ok(Station {
-        id: id.to_string(),
+        id,
         kind,
         name,
         address,
-        adcode: adcode.to_string(),
-        location: crs.to_wgs84(given),
+        adcode,
+        location,
         services,
         opening_hours,
         phone,
@@ -234,6 +129,209 @@ fn validate(raw: &RawRecord, at: &Location, crs: Crs, now: &str) -> Result<Stati
         version: 1,
         updated_at: now.to_string(),
     })
+}
+
+/// One record's fields under validation together with where the record is, so that every
+/// check reports its problem the same way: location, field, problem.
+struct Fields<'a> {
+    raw: &'a RawRecord,
+    at: &'a Location,
+}
+
+/// The shared rules: required or optional, bounded free text, vocabulary ids, numbers.
+impl<'a> Fields<'a> {
+    fn fail(&self, field: &str, problem: String) -> RecordError {
+        RecordError {
+            location: self.at.clone(),
+            field: field.to_string(),
+            problem,
+        }
+    }
+
+    fn required(&self, field: &str) -> Result<&'a str, RecordError> {
+        let v = self.raw.get(field);
+        if v.is_empty() {
+            Err(self.fail(field, "is required but empty".into()))
+        } else {
+            Ok(v)
+        }
+    }
+
+    /// Empty text means "not given".
+    fn optional(&self, field: &str) -> Option<String> {
+        let v = self.raw.get(field);
+        (!v.is_empty()).then(|| v.to_string())
+    }
+
+    /// Free text: bounded in length, and no control characters.
+    fn text(
+        &self,
+        field: &str,
+        max: usize,
+        value: Option<String>,
+    ) -> Result<Option<String>, RecordError> {
+        match value {
+            Some(v) if v.chars().count() > max => {
+                Err(self.fail(field, format!("is longer than {max} characters")))
+            }
+            Some(v) if v.chars().any(char::is_control) => {
+                Err(self.fail(field, "contains control characters".into()))
+            }
+            other => Ok(other),
+        }
+    }
+
+    /// A vocabulary id; the parse error already lists the accepted ids.
+    fn vocab<T>(&self, field: &str, value: &str) -> Result<T, RecordError>
+    where
+        T: FromStr,
+        T::Err: std::fmt::Display,
+    {
+        value.parse().map_err(|e| self.fail(field, format!("{e}")))
+    }
+
+    fn degrees(&self, field: &str) -> Result<f64, RecordError> {
+        let v = self.required(field)?;
+        v.parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| self.fail(field, format!("`{v}` is not a number in decimal degrees")))
+    }
+
+    /// A count of spaces: a whole number up to 100000, or not given.
+    fn count(&self, field: &str) -> Result<Option<u32>, RecordError> {
+        self.optional(field)
+            .map(|v| {
+                v.parse::<u32>()
+                    .ok()
+                    .filter(|n| *n <= 100_000)
+                    .ok_or_else(|| {
+                        self.fail(
+                            field,
+                            format!("`{v}` is not a whole number from 0 to 100000"),
+                        )
+                    })
+            })
+            .transpose()
+    }
+}
+
+/// One check per field (or group of fields that are only valid together).
+impl Fields<'_> {
+    /// Ids go unescaped into URLs (`/v1/stations/{id}`), hence the small alphabet.
+    fn id(&self) -> Result<String, RecordError> {
+        let id = self.required("id")?;
+        if id.len() > 64
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+        {
+            return Err(self.fail(
+                "id",
+                format!(
+                    "`{id}` is not a valid id: use 1-64 ASCII letters, digits, `-`, `_`, `.` or `:`"
+                ),
+            ));
+        }
+        Ok(id.to_string())
+    }
+
+    fn kind(&self) -> Result<crate::model::Kind, RecordError> {
+        self.vocab("kind", self.required("kind")?)
+    }
+
+    fn name(&self) -> Result<String, RecordError> {
+        let name = self.required("name")?.to_string();
+        Ok(self.text("name", 200, Some(name))?.unwrap_or_default())
+    }
+
+    fn address(&self) -> Result<String, RecordError> {
+        Ok(self
+            .text("address", 300, self.optional("address"))?
+            .unwrap_or_default())
+    }
+
+    fn adcode(&self) -> Result<String, RecordError> {
+        let adcode = self.required("adcode")?;
+        if adcode.len() != 6 || !adcode.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(self.fail("adcode", format!("`{adcode}` is not a 6-digit county code")));
+        }
+        Ok(adcode.to_string())
+    }
+
+    /// lat and lon are checked together (the range error names the one out of range), then
+    /// moved from the file's datum to WGS-84, the only one the catalog stores.
+    fn location(&self, crs: Crs) -> Result<LatLon, RecordError> {
+        let (lat, lon) = (self.degrees("lat")?, self.degrees("lon")?);
+        let given = LatLon::new(lat, lon).map_err(|e| {
+            let field = if matches!(e, crate::sphere::CoordError::Longitude(_)) {
+                "lon"
+            } else {
+                "lat"
+            };
+            self.fail(field, e.to_string())
+        })?;
+        Ok(crs.to_wgs84(given))
+    }
+
+    fn services(&self) -> Result<ServiceSet, RecordError> {
+        ServiceSet::parse_list(self.raw.get("services"))
+            .map_err(|e| self.fail("services", e.to_string()))
+    }
+
+    /// Kept as written once it is known to parse.
+    fn opening_hours(&self) -> Result<Option<String>, RecordError> {
+        let opening_hours = self.optional("opening_hours");
+        if let Some(h) = &opening_hours {
+            Hours::parse(h).map_err(|e| self.fail("opening_hours", e.to_string()))?;
+        }
+        Ok(opening_hours)
+    }
+
+    fn phone(&self) -> Result<Option<String>, RecordError> {
+        let phone = self.text("phone", 40, self.optional("phone"))?;
+        if let Some(p) = phone.as_ref().filter(|p| {
+            !p.chars()
+                .all(|c| c.is_ascii_digit() || "+-() ,;/".contains(c))
+        }) {
+            return Err(self.fail(
+                "phone",
+                format!("`{p}` may contain only digits, spaces and + - ( ) , ; /"),
+            ));
+        }
+        Ok(phone)
+    }
+
+    /// (truck_spaces, free_truck_spaces): free spaces cannot outnumber the spaces there are.
+    fn truck_spaces(&self) -> Result<(Option<u32>, Option<u32>), RecordError> {
+        let free = self.count("free_truck_spaces")?;
+        let capacity = self.count("truck_spaces")?;
+        if let (Some(free), Some(capacity)) = (free, capacity)
+            && free > capacity
+        {
+            return Err(self.fail(
+                "free_truck_spaces",
+                format!("{free} free is more than the {capacity} truck spaces"),
+            ));
+        }
+        Ok((capacity, free))
+    }
+
+    /// A station whose status is not given is open.
+    fn status(&self) -> Result<crate::model::Status, RecordError> {
+        match self.optional("status") {
+            None => Ok(crate::model::Status::Open),
+            Some(s) => self.vocab("status", &s),
+        }
+    }
+
+    fn notice(&self) -> Result<Option<String>, RecordError> {
+        self.text("notice", 500, self.optional("notice"))
+    }
+
+    fn source(&self) -> Result<crate::model::Source, RecordError> {
+        self.vocab("source", self.required("source")?)
+    }
 }
 
 /// Rejects a second record with an id already seen in the same file.

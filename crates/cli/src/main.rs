@@ -3,6 +3,7 @@
 
 mod bars;
 mod cli;
+mod messages;
 mod online;
 mod render;
 
@@ -22,6 +23,7 @@ use crate::bars::Bars;
 use crate::cli::{
     Cli, Command, ExportArgs, GenArgs, ImportArgs, LangArg, LinkArgs, ReportArgs, SyncArgs,
 };
+use crate::messages::Msg;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -40,12 +42,10 @@ fn main() -> ExitCode {
 }
 
 /// A refused request shows its message id and its text in the chosen language (Chinese with
-/// English by default); other errors show their chain.
+/// English by default); other errors show their chain, in which the CLI's own messages are
+/// already in that language (see `messages`).
 fn error_text(e: &anyhow::Error, lang: Lang) -> String {
-    let prefix = match lang {
-        Lang::Zh => "错误 error",
-        Lang::En => "error",
-    };
+    let prefix = messages::error_label(lang);
     let refused = e.chain().find_map(|c| {
         c.downcast_ref::<Message>()
             .cloned()
@@ -80,7 +80,7 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
     let mut out = BufWriter::new(stdout.lock());
     let catalog = cli.catalog.as_deref();
     match cli.command {
-        Command::Gen(args) => gen_command(&args)?,
+        Command::Gen(args) => gen_command(&args, lang)?,
         Command::Near(args) => {
             let query = Query::Near(args.request().check(Utc::now())?);
             answer(&mut out, catalog, &query, args.json, lang)?;
@@ -90,36 +90,42 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
             answer(&mut out, catalog, &query, args.json, lang)?;
         }
         Command::Along(args) => {
-            let text = std::fs::read_to_string(&args.route)
-                .with_context(|| format!("cannot read {}", args.route.display()))?;
+            let text = std::fs::read_to_string(&args.route).with_context(|| {
+                Msg::CannotRead {
+                    path: args.route.display(),
+                }
+                .text(lang)
+            })?;
             let query = Query::Along(args.request().check(&text, Utc::now())?);
             answer(&mut out, catalog, &query, args.json, lang)?;
         }
         Command::Show(args) => {
             let query = args.request().check(Utc::now())?;
-            let detail = open(catalog, false)?.detail(&args.id, &query)?;
+            let detail = open(catalog, false, lang)?.detail(&args.id, &query)?;
             if args.json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&detail)?)?;
             } else {
                 render::station_detail(&mut out, &detail, lang)?;
             }
         }
-        Command::Link(args) => link_command(&open(catalog, false)?, &args, &mut out)?,
+        Command::Link(args) => link_command(&open(catalog, false, lang)?, &args, &mut out)?,
         Command::Import(args) => import_command(catalog, &args, &mut out, lang)?,
-        Command::Export(args) => export_command(&open(catalog, false)?, &args)?,
+        Command::Export(args) => export_command(&open(catalog, false, lang)?, &args, lang)?,
         Command::Serve(args) => {
             // Open once here so the default catalog is seeded; the server opens its own handle.
-            let path = open(catalog, true)?.path().to_path_buf();
-            online::serve(&path, &args)?;
+            let path = open(catalog, true, lang)?.path().to_path_buf();
+            online::serve(&path, &args, lang)?;
         }
         Command::Sync(args) => sync_command(catalog, &args, &mut out, lang)?,
-        Command::Report(args) => report_command(&open(catalog, true)?, args, &mut out, lang)?,
-        Command::Admin(command) => online::admin(&open(catalog, false)?, &command, &mut out)?,
+        Command::Report(args) => report_command(&open(catalog, true, lang)?, args, &mut out, lang)?,
+        Command::Admin(command) => {
+            online::admin(&open(catalog, false, lang)?, &command, &mut out, lang)?
+        }
         Command::Operator(command) => {
-            online::operator(&mut open(catalog, false)?, &command, &mut out, lang)?
+            online::operator(&mut open(catalog, false, lang)?, &command, &mut out, lang)?
         }
         Command::Info(args) => {
-            let info = open(catalog, false)?.info()?;
+            let info = open(catalog, false, lang)?.info()?;
             if args.json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&info)?)?;
             } else {
@@ -131,9 +137,9 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
     Ok(())
 }
 
-fn gen_command(args: &GenArgs) -> Result<()> {
+fn gen_command(args: &GenArgs, lang: Lang) -> Result<()> {
     let stations = waystation_synthetic::generate(args.count as usize, args.seed);
-    let mut w = CsvWriter::new(output(args.output.as_deref())?)?;
+    let mut w = CsvWriter::new(output(args.output.as_deref(), lang)?)?;
     for s in &stations {
         w.write(s)?;
     }
@@ -167,8 +173,12 @@ fn import_command(
     lang: Lang,
 ) -> Result<()> {
     let format = args.format.unwrap_or_else(|| Format::from_path(&args.file));
-    let file =
-        File::open(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let file = File::open(&args.file).with_context(|| {
+        Msg::CannotRead {
+            path: args.file.display(),
+        }
+        .text(lang)
+    })?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut bars = Bars::new();
     let input = BufReader::new(file);
@@ -177,12 +187,14 @@ fn import_command(
         Format::GeoJson => exchange::read_geojson(input, args.crs, &mut bars),
     }
     .map_err(|e| {
-        anyhow::anyhow!(
-            "{}: import aborted, the catalog is unchanged: {e}",
-            args.file.display()
+        anyhow::Error::new(e).context(
+            Msg::ImportAborted {
+                file: args.file.display(),
+            }
+            .text(lang),
         )
     })?;
-    let mut catalog = open(catalog, true)?;
+    let mut catalog = open(catalog, true, lang)?;
     let report = catalog.import(stations, &mut bars)?;
     let path = catalog.path().display();
     let msg = match lang {
@@ -199,12 +211,12 @@ fn import_command(
     Ok(())
 }
 
-fn export_command(catalog: &Catalog, args: &ExportArgs) -> Result<()> {
+fn export_command(catalog: &Catalog, args: &ExportArgs, lang: Lang) -> Result<()> {
     let format = args
         .format
         .or_else(|| args.output.as_deref().map(Format::from_path))
         .unwrap_or_default();
-    let sink = output(args.output.as_deref())?;
+    let sink = output(args.output.as_deref(), lang)?;
     match format {
         Format::Csv => {
             let mut w = CsvWriter::new(sink)?;
@@ -229,7 +241,7 @@ fn sync_command(
     // Syncing into a new file is how a fresh catalog is fetched from a server; if that first
     // sync fails, no empty file is left behind.
     let new_file = catalog.filter(|p| !p.exists());
-    let mut opened = open(catalog, true)?;
+    let mut opened = open(catalog, true, lang)?;
     let result = online::run_sync(&mut opened, args, out, lang);
     if let (Err(_), Some(path)) = (&result, new_file) {
         drop(opened);
@@ -274,7 +286,7 @@ fn answer(
     json: bool,
     lang: Lang,
 ) -> Result<()> {
-    print_hits(out, &open(catalog, false)?.hits(query)?, json, lang)
+    print_hits(out, &open(catalog, false, lang)?.hits(query)?, json, lang)
 }
 
 fn print_hits(out: &mut impl Write, hits: &[Hit], json: bool, lang: Lang) -> Result<()> {
@@ -287,35 +299,41 @@ fn print_hits(out: &mut impl Write, hits: &[Hit], json: bool, lang: Lang) -> Res
     Ok(())
 }
 
-fn output(path: Option<&Path>) -> Result<Box<dyn Write>> {
+fn output(path: Option<&Path>, lang: Lang) -> Result<Box<dyn Write>> {
     Ok(match path {
-        Some(p) => Box::new(BufWriter::new(
-            File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
-        )),
+        Some(p) => {
+            Box::new(BufWriter::new(File::create(p).with_context(|| {
+                Msg::CannotWrite { path: p.display() }.text(lang)
+            })?))
+        }
         None => Box::new(BufWriter::new(io::stdout())),
     })
 }
 
 /// The user's catalog: the default one is created from the built-in seed on first use; an
 /// explicitly named one must exist unless we are importing into it.
-fn open(explicit: Option<&Path>, creating: bool) -> Result<Catalog> {
+fn open(explicit: Option<&Path>, creating: bool, lang: Lang) -> Result<Catalog> {
     match explicit {
         Some(path) => {
             if !creating && !path.exists() {
                 bail!(
-                    "no catalog at {}; create one with `waystation import FILE --catalog {}`, or omit --catalog to use the built-in one",
-                    path.display(),
-                    path.display()
+                    Msg::NoCatalog {
+                        path: path.display()
+                    }
+                    .text(lang)
                 );
             }
             Ok(Catalog::open(path)?)
         }
         None => {
-            let path = default_catalog_path()?;
+            let path = default_catalog_path(lang)?;
             if !path.exists() {
                 eprintln!(
-                    "首次使用：正在创建内置示例目录 First use: creating the built-in catalog of synthetic example stations (示例数据) at {}",
-                    path.display()
+                    "{}",
+                    Msg::FirstUse {
+                        path: path.display()
+                    }
+                    .text(lang)
                 );
             }
             Ok(waystation_synthetic::open_or_seed(&path, &mut Bars::new())?)
@@ -323,8 +341,8 @@ fn open(explicit: Option<&Path>, creating: bool) -> Result<Catalog> {
     }
 }
 
-fn default_catalog_path() -> Result<PathBuf> {
+fn default_catalog_path(lang: Lang) -> Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("org", "Waystation", "waystation")
-        .context("cannot find a home directory for the catalog; pass --catalog PATH")?;
+        .with_context(|| Msg::NoHome {}.text(lang))?;
     Ok(dirs.data_dir().join("catalog.sqlite"))
 }

@@ -171,6 +171,36 @@ pub fn sync(
     key: Option<&str>,
     progress: &mut dyn Progress,
 ) -> Result<SyncReport, SyncError> {
+    let source = choose_source(catalog, server, key)?;
+    let http = Http::new(&source.server)?;
+    let mut report = SyncReport {
+        server: source.server.clone(),
+        ..SyncReport::default()
+    };
+    // Pushed before the pull: an accepted edit is not stored here by the push, the pull that
+    // follows brings the server's saved version of it.
+    push_outbox(catalog, &http, &mut report)?;
+    push_reports(catalog, &http, &mut report)?;
+    let from = resume_point(catalog, &source)?;
+    pull_changes(catalog, &http, &source.key, from, &mut report, progress)?;
+    Ok(report)
+}
+
+/// The server a sync pulls from and the public key its snapshots must be signed with.
+struct Source {
+    server: String,
+    key: String,
+    /// Same server and key as the last sync, so its sequence and ETag still apply here.
+    known: bool,
+}
+
+/// The server and key given, or else the remembered ones. A remembered key is only used with
+/// the server it was pinned for: another server's snapshots are signed with another key.
+fn choose_source(
+    catalog: &Catalog,
+    server: Option<&str>,
+    key: Option<&str>,
+) -> Result<Source, SyncError> {
     let known_server = catalog.fact(FACT_SERVER)?;
     let server = server
         .map(|s| s.trim_end_matches('/').to_string())
@@ -184,91 +214,150 @@ pub fn sync(
             .ok_or_else(|| SyncError::NoKey(server.clone()))?,
         None => return Err(SyncError::NoKey(server)),
     };
-    let same_source = same_server && catalog.fact(FACT_KEY)?.as_deref() == Some(key.as_str());
-    let http = Http::new(&server)?;
-    let mut report = SyncReport {
-        server: server.clone(),
-        ..SyncReport::default()
-    };
-    push_outbox(catalog, &http, &mut report)?;
-    push_reports(catalog, &http, &mut report)?;
+    let known = same_server && catalog.fact(FACT_KEY)?.as_deref() == Some(key.as_str());
+    Ok(Source { server, key, known })
+}
 
-    // A new server or key starts from a snapshot; otherwise continue from our sequence.
-    let mut seq = if same_source {
-        fact_i64(catalog, FACT_SEQ)?
-    } else {
-        None
-    };
-    let mut etag = if same_source {
-        catalog.fact(FACT_ETAG)?
-    } else {
-        None
-    };
+/// How far along the source's change feed this catalog is.
+struct Position {
+    /// None: nothing usable from this source yet, so the next step is a snapshot.
+    seq: Option<i64>,
+    /// Sent as If-None-Match so that an unchanged feed answers 304 without a body.
+    etag: Option<String>,
+}
+
+/// Continues where the last sync from the same source stopped; a new server or key starts from
+/// a snapshot, since our sequence belongs to another feed.
+fn resume_point(catalog: &Catalog, source: &Source) -> Result<Position, SyncError> {
+    if !source.known {
+        return Ok(Position {
+            seq: None,
+            etag: None,
+        });
+    }
+    Ok(Position {
+        seq: fact_i64(catalog, FACT_SEQ)?,
+        etag: catalog.fact(FACT_ETAG)?,
+    })
+}
+
+/// Follows the change feed page by page to its end, taking a snapshot first when there is no
+/// sequence to continue from or the server no longer keeps the changes since ours (410).
+fn pull_changes(
+    catalog: &mut Catalog,
+    http: &Http,
+    key: &str,
+    mut at: Position,
+    report: &mut SyncReport,
+    progress: &mut dyn Progress,
+) -> Result<(), SyncError> {
     loop {
-        let Some(since) = seq else {
-            let at = take_snapshot(catalog, &http, &key, &mut report, progress)?;
-            seq = Some(at);
-            etag = None;
+        let Some(since) = at.seq else {
+            let seq = take_snapshot(catalog, http, key, report, progress)?;
+            at = Position {
+                seq: Some(seq),
+                etag: None,
+            };
             continue;
         };
-        let mut req = http
-            .client
-            .get(http.url(&format!("/v1/changes?since={since}&limit={PAGE}")));
-        if let Some(tag) = &etag {
-            req = req.header(IF_NONE_MATCH, tag);
-        }
-        let resp = http.send(req)?;
-        match resp.status() {
-            StatusCode::NOT_MODIFIED => {
+        match fetch_page(http, since, at.etag.as_deref())? {
+            Feed::Unchanged => {
                 report.up_to_date = report.upserts + report.deletes == 0 && !report.snapshot_taken;
                 report.seq = since;
-                return Ok(report);
+                return Ok(());
             }
-            StatusCode::GONE => {
-                seq = None;
-                continue;
-            }
-            s if s.is_success() => {}
-            _ => return Err(http.refused(resp)),
-        }
-        let tag = resp
-            .headers()
-            .get(ETAG)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let page: ChangePage = resp.json().map_err(|e| http.unreachable(e))?;
-        if page.last_seq < since {
-            return Err(SyncError::Backwards {
-                local: since,
-                got: page.last_seq,
-            });
-        }
-        progress.begin("changes", page.changes.len() as u64);
-        let mut facts = vec![(FACT_SEQ, page.last_seq.to_string())];
-        facts.push((
-            FACT_ETAG,
-            if page.more {
-                String::new()
-            } else {
-                tag.clone().unwrap_or_default()
-            },
-        ));
-        catalog.apply_changes(&page, &facts)?;
-        progress.advance(page.changes.len() as u64);
-        progress.end();
-        for c in &page.changes {
-            match c.op {
-                ChangeOp::Upsert => report.upserts += 1,
-                ChangeOp::Delete => report.deletes += 1,
+            Feed::Gone => at.seq = None,
+            Feed::Page { page, etag } => {
+                apply_page(catalog, &page, etag, report, progress)?;
+                if !page.more {
+                    return Ok(());
+                }
+                // The ETag names the head, which the next page is not yet at: no If-None-Match.
+                at = Position {
+                    seq: Some(page.last_seq),
+                    etag: None,
+                };
             }
         }
-        seq = Some(page.last_seq);
-        report.seq = page.last_seq;
-        if !page.more {
-            return Ok(report);
-        }
-        etag = None;
     }
+}
+
+/// The server's answer to one request for the changes after a sequence.
+enum Feed {
+    /// Nothing new since the ETag sent (304).
+    Unchanged,
+    /// The server no longer keeps the changes that far back (410); only a snapshot catches up.
+    Gone,
+    /// A page of changes, with the ETag naming the server's head sequence.
+    Page {
+        page: ChangePage,
+        etag: Option<String>,
+    },
+}
+
+/// Asks for the page of changes after `since`.
+fn fetch_page(http: &Http, since: i64, etag: Option<&str>) -> Result<Feed, SyncError> {
+    let mut req = http
+        .client
+        .get(http.url(&format!("/v1/changes?since={since}&limit={PAGE}")));
+    if let Some(tag) = etag {
+        req = req.header(IF_NONE_MATCH, tag);
+    }
+    let resp = http.send(req)?;
+    match resp.status() {
+        StatusCode::NOT_MODIFIED => return Ok(Feed::Unchanged),
+        StatusCode::GONE => return Ok(Feed::Gone),
+        s if s.is_success() => {}
+        _ => return Err(http.refused(resp)),
+    }
+    let etag = resp
+        .headers()
+        .get(ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let page: ChangePage = resp.json().map_err(|e| http.unreachable(e))?;
+    // Refused before anything is applied: a page behind our sequence would roll this catalog
+    // back.
+    if page.last_seq < since {
+        return Err(SyncError::Backwards {
+            local: since,
+            got: page.last_seq,
+        });
+    }
+    Ok(Feed::Page { page, etag })
+}
+
+/// Applies one page and records its sequence in the same transaction, so an interrupted sync
+/// leaves the catalog at a whole sequence. The ETag names the server's head, so it is kept
+/// only with the feed's last page: kept earlier, the next sync would be told 304 (nothing
+/// new) while changes are still missing.
+fn apply_page(
+    catalog: &mut Catalog,
+    page: &ChangePage,
+    etag: Option<String>,
+    report: &mut SyncReport,
+    progress: &mut dyn Progress,
+) -> Result<(), SyncError> {
+    progress.begin("changes", page.changes.len() as u64);
+    let etag = if page.more {
+        String::new()
+    } else {
+        etag.unwrap_or_default()
+    };
+    catalog.apply_changes(
+        page,
+        &[(FACT_SEQ, page.last_seq.to_string()), (FACT_ETAG, etag)],
+    )?;
+    progress.advance(page.changes.len() as u64);
+    progress.end();
+    for c in &page.changes {
+        match c.op {
+            ChangeOp::Upsert => report.upserts += 1,
+            ChangeOp::Delete => report.deletes += 1,
+        }
+    }
+    report.seq = page.last_seq;
+    Ok(())
 }
 
 /// Downloads, verifies and applies the signed snapshot; returns its sequence.
