@@ -227,16 +227,25 @@ impl Catalog {
 
     /// Replaces every station with a snapshot's (synthetic seed rows included) and records the
     /// new facts, in one transaction.
-    pub fn replace_all(&mut self, stations: &[Station], facts: &[(&str, String)]) -> Result<()> {
+    /// Progress reports every row written, inside the transaction: "applying".
+    pub fn replace_all(
+        &mut self,
+        stations: &[Station],
+        facts: &[(&str, String)],
+        progress: &mut dyn Progress,
+    ) -> Result<()> {
+        progress.begin("applying", stations.len() as u64);
         let tx = self.store.conn_mut().transaction()?;
         tx.execute("DELETE FROM stations", [])?;
         for s in stations {
             store::put_exact(&tx, s)?;
+            progress.advance(1);
         }
         for (key, value) in facts {
             store::set_meta(&tx, key, value)?;
         }
         tx.commit()?;
+        progress.end();
         self.index = SpatialIndex::load(self.store.conn(), self.store.path())?;
         Ok(())
     }

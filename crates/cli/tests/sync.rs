@@ -872,34 +872,43 @@ fn cut_connections_and_killed_clients_leave_a_whole_sequence() {
         "the next sync resumes from the last whole sequence"
     );
 
-    // Clients killed at different moments while applying a 3,000-station snapshot.
+    // Clients killed at known points of taking a 3,000-station snapshot: the client stops
+    // there (WAYSTATION_PAUSE_AT, see crates/cli/src/bars.rs), says so, and is killed.
     let server_count = 3000;
-    // A sweep of kill times around when this machine applies the snapshot (about 0.4-0.6 s),
-    // so some kills land inside the write; whichever moment they hit, the catalog must be whole.
-    for delay_ms in (0..16).map(|i| 300 + 25 * i) {
-        let victim = world.client(&format!("killed-{delay_ms}"));
+    let points = [
+        ("snapshot:1", false),    // downloaded, nothing written yet
+        ("applying:1", false),    // the first row written inside the transaction
+        ("applying:1500", false), // half the rows written
+        ("applying:3000", false), // every row written, not yet committed
+        ("applying:end", true),   // committed
+    ];
+    for (point, applied) in points {
+        let victim = world.client(&format!("killed-{}", point.replace(':', "-")));
         let local_count = station_count(&victim);
         let mut child = Command::new(BIN)
             .arg("--catalog")
             .arg(&victim)
             .args(["sync", &server.url, "--key", &server.key])
+            .env("WAYSTATION_PAUSE_AT", point)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("spawn sync");
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        let _ = child.kill();
+        let stderr = child.stderr.take().expect("stderr");
+        let paused = std::io::BufRead::lines(std::io::BufReader::new(stderr))
+            .map_while(Result::ok)
+            .any(|line| line == format!("paused at {point}"));
+        assert!(paused, "the sync never reached {point}");
+        child.kill().expect("kill");
         let _ = child.wait();
-        assert_eq!(integrity(&victim), "ok", "killed after {delay_ms} ms");
+        assert_eq!(integrity(&victim), "ok", "killed at {point}");
         let state = (fact(&victim, "sync.seq").is_some(), station_count(&victim));
-        eprintln!(
-            "killed after {delay_ms} ms: synced={} stations={}",
-            state.0, state.1
-        );
-        assert!(
-            state == (false, local_count) || state == (true, server_count),
-            "killed after {delay_ms} ms: half a sync ({state:?})"
-        );
+        let expected = if applied {
+            (true, server_count)
+        } else {
+            (false, local_count)
+        };
+        assert_eq!(state, expected, "killed at {point}: (synced, stations)");
     }
 }
 

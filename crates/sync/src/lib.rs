@@ -413,6 +413,7 @@ fn take_snapshot(
             (FACT_SEQ, seq.to_string()),
             (FACT_ETAG, String::new()),
         ],
+        progress,
     )?;
     report.snapshot_taken = true;
     report.upserts += stations.len();
