@@ -143,20 +143,27 @@ async function firstDistance(page) {
   return page.locator(".station .distance").first().innerText();
 }
 
+/** A page whose script errors and dialogs (an injected alert) are recorded, and a way to save
+ * screenshots named after the test. `alerted()` tells whether any dialog opened. */
+async function watchedPage(options, name) {
+  const page = await browser.newPage(options);
+  let dialogs = 0;
+  page.on("dialog", async (d) => {
+    dialogs += 1;
+    await d.dismiss();
+  });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const shot = (step) => page.screenshot({ path: join(artifacts, `${name}-${step}.png`), fullPage: false });
+  return { page, errors, alerted: () => dialogs > 0, shot };
+}
+
 for (const [name, viewport] of [
   ["phone", { width: 360, height: 740 }],
   ["laptop", { width: 1280, height: 800 }],
 ]) {
   test(`every screen (${name} ${viewport.width}x${viewport.height})`, async () => {
-    const page = await browser.newPage({ viewport });
-    let alerted = false;
-    page.on("dialog", async (d) => {
-      alerted = true;
-      await d.dismiss();
-    });
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    const shot = (step) => page.screenshot({ path: join(artifacts, `${name}-${step}.png`), fullPage: false });
+    const { page, errors, alerted, shot } = await watchedPage({ viewport }, name);
 
     // Nearby: typed WGS-84 coordinates (after the first list, from the default position).
     await page.goto(url);
@@ -302,7 +309,7 @@ for (const [name, viewport] of [
     await shot("9-english");
     await page.click("#lang");
     assert.equal(await page.locator("h1").innerText(), "歇脚");
-    assert.equal(alerted, false, "no script from station text ran");
+    assert.equal(alerted(), false, "no script from station text ran");
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -319,15 +326,10 @@ function mercatorOffset(from, to, zoom) {
 
 test("a station opened from the map and from the search box shows distance, direction and open state", async () => {
   // A dark-preferring system where the driver chose "light": the map must be light.
-  const page = await browser.newPage({ viewport: { width: 360, height: 740 }, colorScheme: "dark" });
-  let alerted = false;
-  page.on("dialog", async (d) => {
-    alerted = true;
-    await d.dismiss();
-  });
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  const shot = (step) => page.screenshot({ path: join(artifacts, `open-${step}.png`), fullPage: false });
+  const { page, errors, alerted, shot } = await watchedPage(
+    { viewport: { width: 360, height: 740 }, colorScheme: "dark" },
+    "open",
+  );
 
   await page.goto(url);
   await page.waitForSelector("#list[data-seq]", { state: "attached" });
@@ -382,7 +384,7 @@ test("a station opened from the map and from the search box shows distance, dire
   assert.equal(await page.locator("#map").getAttribute("data-look"), "dark");
   await shot("3-map-dark");
 
-  assert.equal(alerted, false, "no script from station text ran");
+  assert.equal(alerted(), false, "no script from station text ran");
   assert.deepEqual(errors, []);
   await page.close();
 });
