@@ -619,11 +619,25 @@ mod tests {
             .expect("station");
         assert_eq!(local["notice"], "热水 24 小时");
         assert_eq!(local["free_truck_spaces"], 7);
-        let refused = app.invoke(
+        let not_mine = app.invoke(
             "operator_edit",
             json!({"id": "syn-ws-000002", "patch": {"notice": "not mine"}}),
         );
-        assert!(refused.is_err(), "{refused:?}");
+        assert!(not_mine.is_err(), "{not_mine:?}");
+        // Operators change only the operator fields (the one list the server enforces); the
+        // app refuses others at once, with the server's message id, and queues nothing.
+        let name = app.invoke(
+            "operator_edit",
+            json!({"id": "syn-ws-000001", "patch": {"name": "改名"}}),
+        );
+        assert_eq!(refused(name), "not_editable");
+        let hours = app.invoke(
+            "operator_edit",
+            json!({"id": "syn-ws-000001", "patch": {"opening_hours": "sometimes"}}),
+        );
+        assert_eq!(refused(hours), "bad_field");
+        let state = app.invoke("sync_state", json!({})).expect("state");
+        assert_eq!(state["pending_edits"], 0);
         app.invoke("operator_logout", json!({})).expect("logout");
         assert!(app.invoke("operator_me", json!({})).is_err());
     }

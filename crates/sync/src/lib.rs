@@ -13,6 +13,7 @@ use waystation_catalog::exchange::now_rfc3339;
 use waystation_catalog::feed::{Change, ChangeOp, ChangePage};
 use waystation_catalog::progress::Progress;
 use waystation_catalog::reports::Report;
+use waystation_catalog::request::{Editor, check_patch};
 use waystation_catalog::snapshot::{CREATED_HEADER, DIGEST_HEADER, SEQ_HEADER, SIGNATURE_HEADER};
 use waystation_catalog::{Catalog, CatalogError, Station};
 
@@ -511,6 +512,9 @@ pub fn edit(
     patch: Map<String, Value>,
 ) -> Result<EditOutcome, SyncError> {
     let base = catalog.station(station_id)?;
+    // The same check the server makes, so a bad edit is refused at once, even offline, rather
+    // than queued to fail later: only the operator fields, each valid.
+    check_patch(&patch, Some(&base), Editor::Operator).map_err(CatalogError::from)?;
     let (http, token) = operator_server(catalog)?;
     match send_edit(&http, &token, station_id, base.version, &patch)? {
         Some(Ok(saved)) => {
