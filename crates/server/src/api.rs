@@ -11,13 +11,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use waystation_catalog::Station;
+use waystation_catalog::geography::{PlaceHit, find_places};
 use waystation_catalog::request::{
     AlongRequest, BoxRequest, ChangesRequest, ConvertRequest, DetailRequest, Editor, ListRequest,
     NearRequest, PlacesRequest, PointsRequest, SearchRequest, WithinRequest, check_patch,
 };
 use waystation_catalog::snapshot::{CREATED_HEADER, DIGEST_HEADER, SEQ_HEADER, SIGNATURE_HEADER};
 use waystation_catalog::store::accounts::{Principal, Role};
+use waystation_catalog::vocabulary::{Vocabulary, vocabulary};
+use waystation_catalog::{Hit, LatLon, Station};
 
 use crate::accounts;
 use crate::error::ApiError;
@@ -62,8 +64,8 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 }
 
 /// Answers a checked query: the index under the store's lock, the rows on a reader.
-async fn hits(app: &AppState, query: Query_) -> Result<Response, ApiError> {
-    Ok(Json(app.store.hits(&query)?).into_response())
+async fn hits(app: &AppState, query: Query_) -> Result<Json<Vec<Hit>>, ApiError> {
+    Ok(Json(app.store.hits(&query)?))
 }
 
 type Query_ = waystation_catalog::Query;
@@ -74,7 +76,7 @@ type Query_ = waystation_catalog::Query;
 pub async fn near(
     State(app): Shared,
     ApiQuery(r): ApiQuery<NearRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Vec<Hit>>, ApiError> {
     hits(&app, Query_::Near(r.check(now())?)).await
 }
 
@@ -84,7 +86,7 @@ pub async fn near(
 pub async fn within(
     State(app): Shared,
     ApiQuery(r): ApiQuery<WithinRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Vec<Hit>>, ApiError> {
     hits(&app, Query_::Within(r.check(now())?)).await
 }
 
@@ -94,7 +96,7 @@ pub async fn within(
 pub async fn bbox(
     State(app): Shared,
     ApiQuery(r): ApiQuery<BoxRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Vec<Hit>>, ApiError> {
     hits(&app, Query_::InBox(r.check(now())?)).await
 }
 
@@ -104,7 +106,7 @@ pub async fn bbox(
 pub async fn search(
     State(app): Shared,
     ApiQuery(r): ApiQuery<SearchRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Vec<Hit>>, ApiError> {
     hits(&app, Query_::Search(r.check(now())?)).await
 }
 
@@ -116,11 +118,10 @@ pub async fn along(
     State(app): Shared,
     ApiQuery(r): ApiQuery<AlongRequest>,
     body: String,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Vec<Hit>>, ApiError> {
     let query = Query_::Along(r.check(&body, now())?);
     let store = app.store.clone();
-    let hits = blocking(move || store.hits(&query)).await?;
-    Ok(Json(hits).into_response())
+    Ok(Json(blocking(move || store.hits(&query)).await?))
 }
 
 #[utoipa::path(get, path = "/v1/stations/points", params(PointsRequest),
@@ -145,21 +146,21 @@ pub async fn points(
 #[utoipa::path(get, path = "/v1/convert", params(ConvertRequest),
     responses((status = 200, description = "The position in the other datum: {lat, lon}"),
               (status = 400, description = "An unknown datum or a position out of range", body = crate::error::ErrorBody)))]
-pub async fn convert(ApiQuery(r): ApiQuery<ConvertRequest>) -> Result<Response, ApiError> {
-    Ok(Json(r.check()?).into_response())
+pub async fn convert(ApiQuery(r): ApiQuery<ConvertRequest>) -> Result<Json<LatLon>, ApiError> {
+    Ok(Json(r.check()?))
 }
 
 #[utoipa::path(get, path = "/v1/vocab",
     responses((status = 200, description = "Every kind, service, status and map app with its Chinese and English label")))]
-pub async fn vocab() -> Response {
-    Json(waystation_catalog::vocabulary::vocabulary()).into_response()
+pub async fn vocab() -> Json<Vocabulary> {
+    Json(vocabulary())
 }
 
 #[utoipa::path(get, path = "/v1/places", params(PlacesRequest),
     responses((status = 200, description = "Administrative places matching q, best first, with WGS-84 centres")))]
-pub async fn places(ApiQuery(r): ApiQuery<PlacesRequest>) -> Result<Response, ApiError> {
+pub async fn places(ApiQuery(r): ApiQuery<PlacesRequest>) -> Result<Json<Vec<PlaceHit>>, ApiError> {
     let (text, limit) = r.check()?;
-    Ok(Json(waystation_catalog::geography::find_places(&text, limit)).into_response())
+    Ok(Json(find_places(&text, limit)))
 }
 
 #[utoipa::path(post, path = "/v1/reports", request_body = inline(Object),
