@@ -3,18 +3,17 @@
 // screen go to tests/artifacts/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { startCatalogServer } from "./catalog-server.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const bin = process.env.WAYSTATION_BIN ?? join(root, "target/debug/waystation");
 const artifacts = join(root, "tests/artifacts");
 const work = mkdtempSync(join(tmpdir(), "waystation-e2e-"));
-const catalog = join(work, "server.sqlite");
 const XSS = "<img src=x onerror=alert(1)>";
 // Shenzhen civic centre, WGS-84; the hostile station sits exactly here so it is the nearest.
 const HERE = "22.543527,114.057939";
@@ -23,36 +22,27 @@ let server;
 let url;
 let browser;
 
-function ws(args, input = "") {
-  const r = spawnSync(bin, ["--catalog", catalog, ...args], { input, encoding: "utf8" });
-  assert.equal(r.status, 0, `waystation ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
-
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
-  ws(["gen", "--count", "800", "--seed", "4", "-o", join(work, "gen.csv")]);
-  ws(["import", join(work, "gen.csv")]);
-  writeFileSync(
-    join(work, "hostile.csv"),
-    "id,kind,name,address,adcode,lat,lon,services,opening_hours,phone,truck_spaces,status,notice,source\n" +
-      `x1,warm_bee,"${XSS}",福田区,440304,22.543527,114.057939,shower;toilet;drinking_water,24/7,,,open,,operator\n`,
-  );
-  ws(["import", join(work, "hostile.csv")]);
-  ws(["admin", "add-user", "root", "--role", "admin"], "root-pass-1\n");
-  ws(["admin", "add-user", "ann", "--role", "operator"], "ann-pass-1\n");
-  ws(["admin", "assign", "ann", "x1"]);
-  server = spawn(bin, ["--catalog", catalog, "serve", "--addr", "127.0.0.1:0", "--ui", join(root, "ui/dist")], {
-    stdio: ["ignore", "pipe", "ignore"],
-    env: { ...process.env, RUST_LOG: "warn" },
+  server = await startCatalogServer({
+    bin,
+    work,
+    count: 800,
+    seed: 4,
+    ui: join(root, "ui/dist"),
+    prepare: (ws) => {
+      writeFileSync(
+        join(work, "hostile.csv"),
+        "id,kind,name,address,adcode,lat,lon,services,opening_hours,phone,truck_spaces,status,notice,source\n" +
+          `x1,warm_bee,"${XSS}",福田区,440304,22.543527,114.057939,shower;toilet;drinking_water,24/7,,,open,,operator\n`,
+      );
+      ws(["import", join(work, "hostile.csv")]);
+      ws(["admin", "add-user", "root", "--role", "admin"], "root-pass-1\n");
+      ws(["admin", "add-user", "ann", "--role", "operator"], "ann-pass-1\n");
+      ws(["admin", "assign", "ann", "x1"]);
+    },
   });
-  url = await new Promise((ok, fail) => {
-    server.stdout.on("data", (chunk) => {
-      const m = /listening on (http:\/\/\S+)/.exec(String(chunk));
-      if (m) ok(m[1]);
-    });
-    server.on("exit", (code) => fail(new Error(`server exited ${code}`)));
-  });
+  url = server.url;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
@@ -62,7 +52,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.kill();
+  server?.stop();
 });
 
 async function rootToken() {

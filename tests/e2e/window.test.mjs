@@ -6,11 +6,12 @@
 // Run inside `xvfb-run dbus-run-session` with NO_AT_BRIDGE=1 (see the Makefile's test-window).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startCatalogServer } from "./catalog-server.mjs";
 import { css, until, wd as webdriver } from "./webdriver.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -22,27 +23,19 @@ const port = 4444;
 const base = `http://127.0.0.1:${port}`;
 let driver;
 let session;
-let server;
 let catalogServer;
 
 const wd = (method, path, body) => webdriver(base, method, path, body);
 
 /** A catalog server of 300 generated stations with an operator, ann. */
-async function startServer(work) {
-  const catalog = join(work, "server.sqlite");
-  const ws = (args, input = "") => {
-    const r = spawnSync(cli, ["--catalog", catalog, ...args], { input, encoding: "utf8" });
-    assert.equal(r.status, 0, `waystation ${args.join(" ")}: ${r.stderr}`);
-  };
-  ws(["gen", "--count", "300", "--seed", "7", "-o", join(work, "gen.csv")]);
-  ws(["import", join(work, "gen.csv")]);
-  ws(["admin", "add-user", "ann", "--role", "operator"], "ann-pass-1\n");
-  server = spawn(cli, ["--catalog", catalog, "serve", "--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, RUST_LOG: "warn" } });
-  const banner = await new Promise((ok, fail) => {
-    server.stdout.on("data", (chunk) => /listening on/.test(String(chunk)) && ok(String(chunk)));
-    server.on("exit", (code) => fail(new Error(`server exited ${code}`)));
+function startServer(work) {
+  return startCatalogServer({
+    bin: cli,
+    work,
+    count: 300,
+    seed: 7,
+    prepare: (ws) => ws(["admin", "add-user", "ann", "--role", "operator"], "ann-pass-1\n"),
   });
-  return { url: /(http:\/\/\S+)/.exec(banner)[1], key: /public_key=(\S+)/.exec(banner)[1], catalog, ws };
 }
 
 before(async () => {
@@ -65,7 +58,7 @@ before(async () => {
 after(async () => {
   if (session) await wd("DELETE", `/session/${session}`).catch(() => {});
   driver?.kill();
-  server?.kill();
+  catalogServer?.stop();
 });
 
 async function element(selector) {
