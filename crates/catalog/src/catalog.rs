@@ -3,13 +3,12 @@
 
 use std::path::Path;
 
-use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 use crate::answer::{Answer, Detail, Hit, MapPoints, Pending};
 use crate::error::{CatalogError, Result};
 use crate::index::SpatialIndex;
-use crate::model::{Kind, Source, Station};
+use crate::model::{Kind, Station};
 use crate::progress::Progress;
 use crate::query::{self, BBox, Filter, Found};
 use crate::readers::Readers;
@@ -202,11 +201,7 @@ impl Catalog {
             match &change.station {
                 Some(s) => written.push((store::put_exact(&tx, s)?, s)),
                 None => {
-                    if let Some(pk) = tx
-                        .prepare_cached("DELETE FROM stations WHERE id = ?1 RETURNING pk")?
-                        .query_row([&change.station_id], |r| r.get::<_, i64>(0))
-                        .optional()?
-                    {
+                    if let Some(pk) = store::remove_synced(&tx, &change.station_id)? {
                         deleted.push(pk);
                     }
                 }
@@ -236,7 +231,7 @@ impl Catalog {
     ) -> Result<()> {
         progress.begin("applying", stations.len() as u64);
         let tx = self.store.conn_mut().transaction()?;
-        tx.execute("DELETE FROM stations", [])?;
+        store::remove_all(&tx)?;
         for s in stations {
             store::put_exact(&tx, s)?;
             progress.advance(1);
@@ -329,11 +324,7 @@ impl Catalog {
     /// One station's detail: its hit (distance and direction when the query has a position,
     /// open state at its time) and its navigation links.
     pub fn detail(&self, id: &str, q: &DetailQuery) -> Result<Detail> {
-        let pk: i64 = self
-            .store
-            .conn()
-            .query_row("SELECT pk FROM stations WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?
+        let pk = store::pk_of(self.store.conn(), id)?
             .ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
         Answer {
             from: q.from,
@@ -434,54 +425,19 @@ impl Catalog {
                 items: Vec::new(),
             });
         }
-        let (long, short): (Vec<&str>, Vec<&str>) =
-            words.iter().partition(|w| w.chars().count() >= 3);
-        let mut sql = String::from("SELECT s.pk FROM stations s");
-        let mut args: Vec<String> = Vec::new();
-        if !long.is_empty() {
-            sql.push_str(" JOIN station_text t ON t.rowid = s.pk AND station_text MATCH ?");
-            // Each word as a quoted phrase, all required.
-            args.push(
-                long.iter()
-                    .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-                    .collect::<Vec<_>>()
-                    .join(" AND "),
-            );
-        }
-        sql.push_str(" WHERE 1");
-        for w in &short {
-            sql.push_str(" AND (s.name LIKE ? ESCAPE '\\' OR s.address LIKE ? ESCAPE '\\')");
-            let pattern = format!(
-                "%{}%",
-                w.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
-            args.push(pattern.clone());
-            args.push(pattern);
-        }
-        sql.push_str(if long.is_empty() {
-            " ORDER BY length(s.name), s.id"
-        } else {
-            " ORDER BY t.rank, s.id"
-        });
-        let mut stmt = self.store.conn().prepare(&sql)?;
-        let pks = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))?;
         let mut found = Vec::new();
-        for pk in pks {
-            let pk = pk? as u32;
+        store::search::matching(self.store.conn(), &words, |pk| {
+            let pk = pk as u32;
             let Some(s) = self.index.summary(pk) else {
-                continue;
+                return true;
             };
-            if !filter.admits(&self.index, s) {
-                continue;
+            if filter.admits(&self.index, s) {
+                let distance_m = near.map_or(0.0, |p| p.distance_m(s.location));
+                found.push(Found { pk, distance_m });
             }
-            let distance_m = near.map_or(0.0, |p| p.distance_m(s.location));
-            found.push(Found { pk, distance_m });
-            if near.is_none() && found.len() == limit {
-                break;
-            }
-        }
+            // Without a position the best matches come first: stop at the limit.
+            near.is_some() || found.len() < limit
+        })?;
         if near.is_some() {
             query::sort_found(&self.index, &mut found);
             found.truncate(limit);
@@ -545,34 +501,27 @@ impl Catalog {
     }
 
     pub fn info(&self) -> Result<CatalogInfo> {
-        let conn = self.store.conn();
-        let mut per_kind: Vec<KindCount> = Kind::ALL
+        let counts = store::counts(self.store.conn())?;
+        let per_kind: Vec<KindCount> = Kind::ALL
             .iter()
-            .map(|&kind| KindCount { kind, count: 0 })
+            .map(|&kind| KindCount {
+                kind,
+                count: counts
+                    .per_kind
+                    .iter()
+                    .find(|(id, _)| id == kind.id())
+                    .map_or(0, |(_, n)| *n),
+            })
             .collect();
-        let mut stmt = conn.prepare("SELECT kind, count(*) FROM stations GROUP BY kind")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-        for row in rows {
-            let (kind, n) = row?;
-            if let Some(k) = per_kind.iter_mut().find(|k| k.kind.id() == kind) {
-                k.count = n as usize;
-            }
-        }
         let stations: usize = per_kind.iter().map(|k| k.count).sum();
-        let synthetic: i64 = conn.query_row(
-            "SELECT count(*) FROM stations WHERE source = ?1",
-            [Source::Synthetic.id()],
-            |r| r.get(0),
-        )?;
-        let last_updated: Option<String> =
-            conn.query_row("SELECT max(updated_at) FROM stations", [], |r| r.get(0))?;
+        let (synthetic, last_updated) = (counts.synthetic, counts.last_updated);
         Ok(CatalogInfo {
             path: self.path().display().to_string(),
             schema_version: self.store.schema_version()?,
             file_bytes: std::fs::metadata(self.path()).map(|m| m.len()).unwrap_or(0),
             stations,
             per_kind,
-            synthetic: synthetic as usize,
+            synthetic,
             synthetic_share: if stations == 0 {
                 0.0
             } else {

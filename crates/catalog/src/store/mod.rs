@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod outbox;
 pub mod reports;
+pub mod search;
 
 use std::path::{Path, PathBuf};
 
@@ -377,6 +378,56 @@ pub fn meta(conn: &Connection, key: &str) -> Result<Option<String>> {
         .prepare_cached("SELECT value FROM catalog_meta WHERE key = ?1")?
         .query_row([key], |r| r.get(0))
         .optional()?)
+}
+
+/// A station's primary key.
+pub fn pk_of(conn: &Connection, id: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT pk FROM stations WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Removes a station row as a synced tombstone says (no feed entry: the server's feed is
+/// where it came from); its primary key if it was there.
+pub fn remove_synced(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<Option<i64>> {
+    Ok(tx
+        .prepare_cached("DELETE FROM stations WHERE id = ?1 RETURNING pk")?
+        .query_row([id], |r| r.get::<_, i64>(0))
+        .optional()?)
+}
+
+/// Removes every station row (a snapshot replaces them all).
+pub fn remove_all(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    tx.execute("DELETE FROM stations", [])?;
+    Ok(())
+}
+
+/// What `info` counts: stations per kind id, synthetic ones, the newest update.
+pub struct Counts {
+    pub per_kind: Vec<(String, usize)>,
+    pub synthetic: usize,
+    pub last_updated: Option<String>,
+}
+
+pub fn counts(conn: &Connection) -> Result<Counts> {
+    let mut stmt = conn.prepare_cached("SELECT kind, count(*) FROM stations GROUP BY kind")?;
+    let per_kind = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let synthetic: i64 = conn.query_row(
+        "SELECT count(*) FROM stations WHERE source = ?1",
+        [crate::model::Source::Synthetic.id()],
+        |r| r.get(0),
+    )?;
+    let last_updated = conn.query_row("SELECT max(updated_at) FROM stations", [], |r| r.get(0))?;
+    Ok(Counts {
+        per_kind,
+        synthetic: synthetic as usize,
+        last_updated,
+    })
 }
 
 pub fn forget_meta(conn: &Connection, key: &str) -> Result<()> {
