@@ -387,11 +387,11 @@ pub fn nearest_merged<'a>(
 ) -> Box<dyn Iterator<Item = (&'a TreePoint, f64)> + 'a> {
     // One tree (the usual case with a rare service in the filter) needs no merging.
     if let [tree] = trees {
-        return Box::new(tree.nearest_neighbor_iter_with_distance_2(&q));
+        return Box::new(tree.nearest_neighbor_iter_with_distance_2(q));
     }
     let mut sources: Vec<_> = trees
         .iter()
-        .map(|t| t.nearest_neighbor_iter_with_distance_2(&q).peekable())
+        .map(|t| t.nearest_neighbor_iter_with_distance_2(q).peekable())
         .collect();
     let mut heads: BinaryHeap<Head> = BinaryHeap::new();
     for (i, s) in sources.iter_mut().enumerate() {

@@ -234,7 +234,7 @@ pub fn in_box(index: &SpatialIndex, bbox: &BBox, limit: usize, filter: &Filter) 
     let mut found: Vec<Found> = filter
         .trees(index)
         .into_iter()
-        .flat_map(|t| t.locate_in_envelope(&envelope))
+        .flat_map(|t| t.locate_in_envelope(envelope))
         .filter_map(|p| {
             let s = index.summary(p.data)?;
             (bbox.contains(s.location) && filter.admits(index, s)).then(|| Found {
