@@ -185,7 +185,7 @@ impl World {
 }
 
 fn http() -> Client {
-    Client::builder()
+    waystation_sync::client_builder()
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client")
@@ -943,7 +943,10 @@ fn openapi_health_request_ids_and_compression() {
     assert!(health.headers().contains_key("x-request-id"));
     assert_eq!(health.json::<Value>().expect("json")["status"], "ok");
     // Ask for gzip explicitly, without letting the client decode it.
-    let raw = Client::builder().no_gzip().build().expect("client");
+    let raw = waystation_sync::client_builder()
+        .no_gzip()
+        .build()
+        .expect("client");
     for (encoding, want) in [("gzip", "gzip"), ("zstd", "zstd")] {
         let resp = raw
             .get(format!("{}/v1/snapshot", server.url))

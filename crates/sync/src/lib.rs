@@ -2,10 +2,11 @@
 //! and after 410), pushes operator edits waiting in the outbox, and keeps the local catalog at
 //! a whole sequence whatever happens to the connection.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::blocking::{Client, ClientBuilder, RequestBuilder, Response};
 use reqwest::header::{AUTHORIZATION, ETAG, IF_MATCH, IF_NONE_MATCH};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -103,9 +104,33 @@ struct Http {
     server: String,
 }
 
+/// The TLS that reqwest 0.12's `rustls-tls` set up, kept across reqwest 0.13 (whose default is
+/// aws-lc with the platform's verifier): the ring provider and the Mozilla roots compiled in, so
+/// a server is trusted alike on every platform and Android needs no JNI set-up for it.
+fn tls_config() -> rustls::ClientConfig {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring's provider offers the default TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    // reqwest sets ALPN only on configs it builds; without HTTP/2 it offers HTTP/1.1 alone.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config
+}
+
+/// A client builder with tls_config given. Every reqwest client in the workspace starts here:
+/// with `rustls-no-provider` one built without a TLS config panics, even for plain HTTP.
+pub fn client_builder() -> ClientBuilder {
+    Client::builder().tls_backend_preconfigured(tls_config())
+}
+
 impl Http {
     fn new(server: &str) -> Result<Http, SyncError> {
-        let client = Client::builder()
+        let client = client_builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(300))
             .user_agent(concat!("waystation/", env!("CARGO_PKG_VERSION")))
@@ -694,4 +719,18 @@ fn push_outbox(
         catalog.outbox().edit_sent(row)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_take_the_tls_config() {
+        // reqwest takes a config only from its own rustls, and a client it cannot give TLS to
+        // fails to build (or panics) even for plain HTTP: this catches rustls and reqwest
+        // drifting apart.
+        client_builder().build().expect("client");
+        Http::new("https://example.invalid").expect("sync client");
+    }
 }
