@@ -2,8 +2,7 @@
 //! tokens stored as their SHA-256 with an expiry, and the rules for names and passwords. The
 //! rows live in the catalog file (waystation_catalog::store::accounts).
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use chrono::{Duration, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 use waystation_catalog::store::accounts::Role;
@@ -43,11 +42,12 @@ fn valid_name(name: &str) -> bool {
 }
 
 fn hash_password(password: &str) -> Result<String, AccountError> {
+    // argon2 takes the salt's raw bytes and writes them into the PHC string itself, so the
+    // workspace's rand makes them and argon2 needs no random source of its own.
     let mut salt = [0u8; 16];
     rand::Rng::fill(&mut rand::rng(), &mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(|e| AccountError::Hash(e.to_string()))?;
     Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
+        .hash_password_with_salt(password.as_bytes(), &salt)
         .map_err(|e| AccountError::Hash(e.to_string()))?
         .to_string())
 }
@@ -127,6 +127,24 @@ pub fn new_session() -> NewSession {
 mod tests {
     use super::*;
     use waystation_catalog::store::accounts::Principal;
+
+    /// "correct horse" hashed by argon2 0.5.3 with Argon2::default() and the salt
+    /// b"waystation-salt!": what the accounts table holds from before argon2 0.6.
+    const HASH_FROM_ARGON2_0_5: &str = "$argon2id$v=19$m=19456,t=2,p=1$d2F5c3RhdGlvbi1zYWx0IQ$zCNRjXo0GfCARiz9wisgchNLTqKoR9Urt24NLqeqO8o";
+
+    #[test]
+    fn stored_hashes_outlive_argon2_updates() {
+        assert!(verify_password(Some(HASH_FROM_ARGON2_0_5), "correct horse"));
+        assert!(!verify_password(
+            Some(HASH_FROM_ARGON2_0_5),
+            "correct horsE"
+        ));
+        // The same password and salt hash to the same string: same parameters, same encoding.
+        let again = Argon2::default()
+            .hash_password_with_salt(b"correct horse", b"waystation-salt!")
+            .expect("hash");
+        assert_eq!(again.to_string(), HASH_FROM_ARGON2_0_5);
+    }
 
     #[test]
     fn accounts_sessions_and_passwords() {
