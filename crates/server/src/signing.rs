@@ -95,6 +95,30 @@ mod tests {
         assert!(public.verify(other.as_bytes(), &signature).is_err());
     }
 
+    #[test]
+    fn key_files_and_signatures_outlive_ed25519_updates() {
+        // A key file holding the seed 00 01 .. 1f, and its public key and signature as
+        // ed25519-dalek 2.2 made them: Ed25519 is deterministic, so both must come out the same.
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("k");
+        std::fs::write(
+            &path,
+            "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n",
+        )
+        .expect("write");
+        let key = ServerKey::load_or_create(&path).expect("key");
+        assert_eq!(
+            key.public_hex(),
+            "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8"
+        );
+        let snap = key.sign(7, "2026-11-28T00:00:00Z", b"[]".to_vec());
+        assert_eq!(
+            snap.signature,
+            "a2cf23600b910de11f3de6190060007df2a913d2c2ea2270901d011e1f786dcb\
+             c7e0ac14772956b96a90706884c087cdc063888b6d55dfa51bd6d687fb3f4b0b"
+        );
+    }
+
     #[cfg(unix)]
     #[test]
     fn the_key_file_is_private() {

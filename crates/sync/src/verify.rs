@@ -132,6 +132,25 @@ mod tests {
     }
 
     #[test]
+    fn snapshots_signed_before_ed25519_updates_still_verify() {
+        // A public key and a snapshot signature made by ed25519-dalek 2.2 (the seed 00 01 .. 1f,
+        // sequence 7, body `[]`): a pinned key and a served snapshot from before still check.
+        let digest = to_hex(&Sha256::digest(b"[]"));
+        let old = Received {
+            seq: Some("7"),
+            created_at: Some("2026-11-28T00:00:00Z"),
+            digest: Some(&digest),
+            signature: Some(
+                "a2cf23600b910de11f3de6190060007df2a913d2c2ea2270901d011e1f786dcb\
+                 c7e0ac14772956b96a90706884c087cdc063888b6d55dfa51bd6d687fb3f4b0b",
+            ),
+            body: b"[]",
+        };
+        let public = "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8";
+        assert_eq!(verify(public, 0, &old).expect("valid").0, 7);
+    }
+
+    #[test]
     fn verifies_and_rejects_tampering_wrong_key_and_replay() {
         let snap = signed(1, 7, b"[]");
         assert_eq!(
