@@ -19,7 +19,7 @@ use waystation_catalog::request::{
 use waystation_catalog::snapshot::{CREATED_HEADER, DIGEST_HEADER, SEQ_HEADER, SIGNATURE_HEADER};
 use waystation_catalog::store::accounts::{Principal, Role};
 use waystation_catalog::vocabulary::{Vocabulary, vocabulary};
-use waystation_catalog::{Hit, LatLon, Station};
+use waystation_catalog::{Hit, LatLon, Query as CheckedQuery, Station};
 
 use crate::accounts;
 use crate::error::ApiError;
@@ -64,11 +64,9 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 }
 
 /// Answers a checked query: the index under the store's lock, the rows on a reader.
-async fn hits(app: &AppState, query: Query_) -> Result<Json<Vec<Hit>>, ApiError> {
+async fn hits(app: &AppState, query: CheckedQuery) -> Result<Json<Vec<Hit>>, ApiError> {
     Ok(Json(app.store.hits(&query)?))
 }
-
-type Query_ = waystation_catalog::Query;
 
 #[utoipa::path(get, path = "/v1/stations/near", params(NearRequest),
     responses((status = 200, description = "The k nearest stations passing the filter, nearest first: hits with distance_m, bearing_deg, open_now and changes_at"),
@@ -77,7 +75,7 @@ pub async fn near(
     State(app): Shared,
     ApiQuery(r): ApiQuery<NearRequest>,
 ) -> Result<Json<Vec<Hit>>, ApiError> {
-    hits(&app, Query_::Near(r.check(now())?)).await
+    hits(&app, CheckedQuery::Near(r.check(now())?)).await
 }
 
 #[utoipa::path(get, path = "/v1/stations/within", params(WithinRequest),
@@ -87,7 +85,7 @@ pub async fn within(
     State(app): Shared,
     ApiQuery(r): ApiQuery<WithinRequest>,
 ) -> Result<Json<Vec<Hit>>, ApiError> {
-    hits(&app, Query_::Within(r.check(now())?)).await
+    hits(&app, CheckedQuery::Within(r.check(now())?)).await
 }
 
 #[utoipa::path(get, path = "/v1/stations/bbox", params(BoxRequest),
@@ -97,7 +95,7 @@ pub async fn bbox(
     State(app): Shared,
     ApiQuery(r): ApiQuery<BoxRequest>,
 ) -> Result<Json<Vec<Hit>>, ApiError> {
-    hits(&app, Query_::InBox(r.check(now())?)).await
+    hits(&app, CheckedQuery::InBox(r.check(now())?)).await
 }
 
 #[utoipa::path(get, path = "/v1/stations/search", params(SearchRequest),
@@ -107,7 +105,7 @@ pub async fn search(
     State(app): Shared,
     ApiQuery(r): ApiQuery<SearchRequest>,
 ) -> Result<Json<Vec<Hit>>, ApiError> {
-    hits(&app, Query_::Search(r.check(now())?)).await
+    hits(&app, CheckedQuery::Search(r.check(now())?)).await
 }
 
 #[utoipa::path(post, path = "/v1/stations/along", params(AlongRequest),
@@ -119,7 +117,7 @@ pub async fn along(
     ApiQuery(r): ApiQuery<AlongRequest>,
     body: String,
 ) -> Result<Json<Vec<Hit>>, ApiError> {
-    let query = Query_::Along(r.check(&body, now())?);
+    let query = CheckedQuery::Along(r.check(&body, now())?);
     let store = app.store.clone();
     Ok(Json(blocking(move || store.hits(&query)).await?))
 }

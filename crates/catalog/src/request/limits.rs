@@ -5,6 +5,10 @@
 pub const DEFAULT_RESULTS: usize = 10;
 pub const MAX_RESULTS: usize = 1000;
 
+/// Nearest within a distance: no two points on Earth are farther apart than half its
+/// circumference, so a larger limit means nothing (and the refusal can name a real bound).
+pub const MAX_DISTANCE_KM: f64 = 20_016.0;
+
 /// Within a radius: the largest radius, in km.
 pub const MAX_RADIUS_KM: f64 = 500.0;
 
@@ -41,6 +45,7 @@ pub fn table() -> Vec<(&'static str, String, &'static str)> {
     vec![
         ("DEFAULT_RESULTS", DEFAULT_RESULTS.to_string(), "results"),
         ("MAX_RESULTS", MAX_RESULTS.to_string(), "results"),
+        ("MAX_DISTANCE_KM", MAX_DISTANCE_KM.to_string(), "km"),
         ("MAX_RADIUS_KM", MAX_RADIUS_KM.to_string(), "km"),
         (
             "DEFAULT_BOX_RESULTS",

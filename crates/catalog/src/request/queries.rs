@@ -163,7 +163,7 @@ impl NearRequest {
         filter.max_distance_m = self
             .within
             .as_ref()
-            .map(|w| fields::distance("within", w.as_str(), f64::INFINITY))
+            .map(|w| fields::distance("within", w.as_str(), MAX_DISTANCE_KM))
             .transpose()?;
         filter.ahead = ahead(self.heading, self.cone)?;
         Ok(Near { at, k, filter })
@@ -513,6 +513,11 @@ mod tests {
         assert_eq!(
             id(serde_json::json!({"lat": 1, "lon": 0, "within": "far"})),
             "bad_distance"
+        );
+        let negative = near(serde_json::json!({"lat": 1, "lon": 0, "within": "-2km"})).unwrap_err();
+        assert!(
+            negative.both().contains("20016 km"),
+            "a real bound: {negative}"
         );
         assert_eq!(
             id(serde_json::json!({"lat": 1, "lon": 0, "service": "spa"})),
