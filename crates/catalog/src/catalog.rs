@@ -260,17 +260,17 @@ impl Catalog {
         since: i64,
         limit: usize,
     ) -> Result<std::result::Result<crate::feed::ChangePage, crate::feed::Gone>> {
-        crate::feed::since(self.store.conn(), since, limit)
+        crate::store::feed::since(self.store.conn(), since, limit)
     }
 
     /// The newest change sequence number.
     pub fn head_seq(&self) -> Result<i64> {
-        crate::feed::head(self.store.conn())
+        crate::store::feed::head(self.store.conn())
     }
 
     /// Forgets tombstones older than `cutoff` (RFC 3339).
     pub fn purge_tombstones(&self, cutoff: &str) -> Result<usize> {
-        crate::feed::purge_tombstones(self.store.conn(), cutoff)
+        crate::store::feed::purge_tombstones(self.store.conn(), cutoff)
     }
 
     /// Forgets facts (a logged-out operator's token, say).

@@ -22,13 +22,13 @@ use rstar::primitives::GeomWithData;
 use rstar::{RStarInsertionStrategy, RTree, RTreeParams};
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
 use crate::error::Result;
 use crate::hours::{Hours, OpenState};
 use crate::model::{Kind, KindSet, Service, ServiceSet, Station, Status};
 use crate::sphere::LatLon;
-use crate::store::parse_vocab;
+use crate::store::summaries;
 
 /// A tree point: the unit vector, carrying the station's primary key.
 pub type TreePoint = GeomWithData<[f64; 3], u32>;
@@ -75,14 +75,8 @@ impl Scan {
             hours: Vec::new(),
         };
         let mut local_hours: HashMap<Box<str>, u32> = HashMap::new();
-        let mut stmt = conn.prepare(
-            "SELECT pk, id, lat, lon, kind, status, services, opening_hours FROM stations
-             WHERE pk > ?1 AND pk <= ?2",
-        )?;
-        let mut rows = stmt.query([after_pk, up_to_pk])?;
-        while let Some(r) = rows.next()? {
-            let text = |i| r.get_ref(i).and_then(|v| Ok(v.as_str_or_null()?));
-            let hours = text(7)?.map(|t| match local_hours.get(t) {
+        summaries::scan(conn, after_pk, up_to_pk, |row| {
+            let hours = row.hours.map(|t| match local_hours.get(t) {
                 Some(&i) => i,
                 None => {
                     scan.hours.push(t.into());
@@ -92,19 +86,16 @@ impl Scan {
                 }
             });
             let summary = Summary {
-                id: text(1)?.unwrap_or_default().into(),
-                location: LatLon {
-                    lat: r.get(2)?,
-                    lon: r.get(3)?,
-                },
-                kind: parse_vocab(r, 4)?,
-                status: parse_vocab(r, 5)?,
-                services: ServiceSet::from_bits(r.get(6)?),
+                id: row.id.into(),
+                location: row.location,
+                kind: row.kind,
+                status: row.status,
+                services: row.services,
                 hours,
             };
             let unit = summary.location.unit_vector();
-            scan.rows.push((r.get(0)?, summary, unit));
-        }
+            scan.rows.push((row.pk, summary, unit));
+        })?;
         Ok(scan)
     }
 }
@@ -182,16 +173,11 @@ impl SpatialIndex {
     /// primary-key ranges read at once on two connections, and the kind and service trees are
     /// bulk-loaded on two threads.
     pub fn load(conn: &Connection, path: &Path) -> Result<SpatialIndex> {
-        let max_pk: i64 = conn.query_row("SELECT coalesce(max(pk), 0) FROM stations", [], |r| {
-            r.get(0)
-        })?;
+        let max_pk = summaries::max_pk(conn)?;
         let mid = max_pk / 2;
         let (low, high) = std::thread::scope(|scope| {
             let high = scope.spawn(|| -> Result<Scan> {
-                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                let other = Connection::open_with_flags(path, flags)?;
-                other.busy_timeout(std::time::Duration::from_secs(3))?;
-                Scan::read(&other, mid, i64::MAX)
+                Scan::read(&summaries::second_connection(path)?, mid, i64::MAX)
             });
             let low = Scan::read(conn, i64::MIN, mid);
             let high = high.join().unwrap_or_else(|p| std::panic::resume_unwind(p));

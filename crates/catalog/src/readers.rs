@@ -48,7 +48,7 @@ impl Readers {
     pub fn all_stations(&self) -> Result<(i64, Vec<Station>)> {
         let conn = self.reader();
         let tx = conn.unchecked_transaction()?;
-        let head = crate::feed::head(&tx)?;
+        let head = crate::store::feed::head(&tx)?;
         let mut stations = Vec::new();
         crate::store::for_each_station(&tx, |s| {
             stations.push(s.clone());

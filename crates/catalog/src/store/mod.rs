@@ -2,9 +2,11 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod feed;
 pub mod outbox;
 pub mod reports;
 pub mod search;
+pub mod summaries;
 
 use std::path::{Path, PathBuf};
 

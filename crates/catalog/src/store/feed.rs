@@ -1,0 +1,102 @@
+//! The change feed's SQL: its head, its tombstone horizon, a page after a sequence, and
+//! forgetting old tombstones.
+
+use rusqlite::Connection;
+
+use crate::error::Result;
+use crate::feed::{Change, ChangeOp, ChangePage, Gone};
+use crate::store::{self, STATION_COLUMNS};
+
+/// The highest sequence whose tombstone may have been forgotten.
+const HORIZON_KEY: &str = "feed.tombstone_horizon";
+
+/// The newest sequence number handed out (0 for a catalog never written).
+pub fn head(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .query_row(
+            "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)",
+            [],
+            |r| r.get(0),
+        )
+        .or_else(|_| Ok::<i64, rusqlite::Error>(0))?)
+}
+
+pub fn horizon(conn: &Connection) -> Result<i64> {
+    Ok(store::meta(conn, HORIZON_KEY)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+/// Up to `limit` changes after `since`, in sequence order.
+pub fn since(
+    conn: &Connection,
+    since: i64,
+    limit: usize,
+) -> Result<std::result::Result<ChangePage, Gone>> {
+    let horizon = horizon(conn)?;
+    if since < horizon {
+        return Ok(Err(Gone { horizon }));
+    }
+    let columns: String = STATION_COLUMNS
+        .split(',')
+        .map(|c| format!("s.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT c.seq, c.op, c.station_id, s.pk, {columns} FROM changes c
+         LEFT JOIN stations s ON s.id = c.station_id
+         WHERE c.seq > ?1 ORDER BY c.seq LIMIT ?2"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(rusqlite::params![since, limit as i64 + 1])?;
+    let mut changes = Vec::new();
+    while let Some(r) = rows.next()? {
+        let op = match r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)? {
+            "delete" => ChangeOp::Delete,
+            _ => ChangeOp::Upsert,
+        };
+        let has_row = r.get::<_, Option<i64>>(3)?.is_some();
+        let station = if op == ChangeOp::Upsert && has_row {
+            Some(store::station_from_row_at(r, 4)?)
+        } else {
+            None
+        };
+        changes.push(Change {
+            seq: r.get(0)?,
+            op,
+            station_id: r.get(2)?,
+            station,
+        });
+    }
+    let more = changes.len() > limit;
+    changes.truncate(limit);
+    let last_seq = match changes.last() {
+        Some(c) if more => c.seq,
+        _ => head(conn)?.max(since),
+    };
+    Ok(Ok(ChangePage {
+        changes,
+        last_seq,
+        more,
+    }))
+}
+
+/// Forgets tombstones written at or before `cutoff` (RFC 3339) and moves the horizon past them.
+pub fn purge_tombstones(conn: &Connection, cutoff: &str) -> Result<usize> {
+    let purged: Option<i64> = conn.query_row(
+        "SELECT max(seq) FROM changes WHERE op = 'delete' AND at <= ?1",
+        [cutoff],
+        |r| r.get(0),
+    )?;
+    let Some(max) = purged else { return Ok(0) };
+    let tx = conn.unchecked_transaction()?;
+    let n = tx.execute(
+        "DELETE FROM changes WHERE op = 'delete' AND at <= ?1",
+        [cutoff],
+    )?;
+    if max > horizon(&tx)? {
+        store::set_meta(&tx, HORIZON_KEY, &max.to_string())?;
+    }
+    tx.commit()?;
+    Ok(n)
+}

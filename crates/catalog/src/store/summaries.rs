@@ -1,0 +1,68 @@
+//! The index loader's scan: the few columns a filter needs, for a range of primary keys.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::Result;
+use crate::model::{Kind, ServiceSet, Status};
+use crate::sphere::LatLon;
+use crate::store::parse_vocab;
+
+/// One station as the index sees it; text borrowed from the row being read.
+pub struct SummaryRow<'a> {
+    pub pk: i64,
+    pub id: &'a str,
+    pub location: LatLon,
+    pub kind: Kind,
+    pub status: Status,
+    pub services: ServiceSet,
+    pub hours: Option<&'a str>,
+}
+
+/// The highest primary key in use (0 for an empty catalog), to split the scan in two.
+pub fn max_pk(conn: &Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT coalesce(max(pk), 0) FROM stations", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// Another connection to the same file, so the two halves of the scan read at once.
+pub fn second_connection(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(3))?;
+    Ok(conn)
+}
+
+/// Calls `each` for every station with `after_pk < pk <= up_to_pk`.
+pub fn scan(
+    conn: &Connection,
+    after_pk: i64,
+    up_to_pk: i64,
+    mut each: impl FnMut(SummaryRow<'_>),
+) -> Result<()> {
+    let mut stmt = conn.prepare(
+        "SELECT pk, id, lat, lon, kind, status, services, opening_hours FROM stations
+         WHERE pk > ?1 AND pk <= ?2",
+    )?;
+    let mut rows = stmt.query([after_pk, up_to_pk])?;
+    while let Some(r) = rows.next()? {
+        let text = |i| r.get_ref(i).and_then(|v| Ok(v.as_str_or_null()?));
+        each(SummaryRow {
+            pk: r.get(0)?,
+            id: text(1)?.unwrap_or_default(),
+            location: LatLon {
+                lat: r.get(2)?,
+                lon: r.get(3)?,
+            },
+            kind: parse_vocab(r, 4)?,
+            status: parse_vocab(r, 5)?,
+            services: ServiceSet::from_bits(r.get(6)?),
+            hours: text(7)?,
+        });
+    }
+    Ok(())
+}
