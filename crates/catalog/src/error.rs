@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::lang::Bilingual;
+
 /// Where in an input file a problem is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
@@ -20,6 +22,16 @@ impl fmt::Display for Location {
             Location::Line(n) => write!(f, "line {n}"),
             Location::Feature(i) => write!(f, "feature {i}"),
             Location::File => f.write_str("file"),
+        }
+    }
+}
+
+impl Location {
+    fn zh(&self) -> String {
+        match self {
+            Location::Line(n) => format!("第 {n} 行"),
+            Location::Feature(i) => format!("第 {i} 个要素（feature）"),
+            Location::File => "文件".to_string(),
         }
     }
 }
@@ -54,11 +66,8 @@ pub enum CatalogError {
     },
     #[error("import aborted, the catalog is unchanged: {0}")]
     Import(#[from] RecordError),
-    /// Input that breaks a rule; the message names the field and the rule.
-    #[error("{0}")]
-    Invalid(String),
     /// A request refused by its check (crate::request), with the message's stable id.
-    #[error("{0}")]
+    #[error("{}", .0.text(crate::Lang::En))]
     Refused(#[from] crate::message::Message),
     #[error("no station with id `{0}`")]
     NotFound(String),
@@ -69,3 +78,48 @@ pub enum CatalogError {
 }
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+impl Bilingual for RecordError {
+    /// The problem itself stays as the validator wrote it (English).
+    fn zh(&self) -> String {
+        format!(
+            "{}，字段 `{}`：{}",
+            self.location.zh(),
+            self.field,
+            self.problem
+        )
+    }
+}
+
+impl Bilingual for CatalogError {
+    fn zh(&self) -> String {
+        match self {
+            CatalogError::NotADatabase { path } => format!(
+                "{}：不是 SQLite 数据库；请给出歇脚目录文件（.sqlite）的路径",
+                path.display()
+            ),
+            CatalogError::NotACatalog { path } => {
+                format!("{}：是 SQLite 数据库，但不是歇脚目录", path.display())
+            }
+            CatalogError::TooNew {
+                path,
+                found,
+                supported,
+            } => format!(
+                "{}：目录结构版本 {found} 比本程序支持的 {supported} 新；请更新 waystation",
+                path.display()
+            ),
+            CatalogError::Locked { path } => {
+                format!("{}：目录正被另一个程序占用；请关闭它后重试", path.display())
+            }
+            CatalogError::Open { path, source } => {
+                format!("{}：无法打开目录：{source}", path.display())
+            }
+            CatalogError::Import(record) => format!("导入已中止，目录未改变：{}", record.zh()),
+            CatalogError::Refused(message) => message.text(crate::Lang::Zh),
+            CatalogError::NotFound(id) => format!("没有 id 为 `{id}` 的站点"),
+            CatalogError::Sqlite(e) => format!("目录数据库出错：{e}"),
+            CatalogError::Io(e) => format!("读写出错：{e}"),
+        }
+    }
+}

@@ -71,6 +71,20 @@ pub enum Lang {
     En,
 }
 
+/// An error a person reads: English is its `Display`, Chinese is `zh`, and `text` puts them
+/// together the way every message is shown (Chinese first, English after; English only on
+/// request).
+pub trait Bilingual: std::fmt::Display {
+    fn zh(&self) -> String;
+
+    fn text(&self, lang: Lang) -> String {
+        match lang {
+            Lang::Zh => format!("{} — {self}", self.zh()),
+            Lang::En => self.to_string(),
+        }
+    }
+}
+
 /// An id that is not in a vocabulary; says what was given and what is accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {what} `{given}` (accepted: {accepted})")]

@@ -31,6 +31,7 @@ pub use answer::{Answer, Detail, Hit, MapPoints};
 pub use catalog::{Catalog, CatalogInfo, ImportReport};
 pub use crs::Crs;
 pub use error::{CatalogError, Location, RecordError, Result};
+pub use lang::Bilingual;
 pub use message::Message;
 pub use model::{Kind, KindSet, Lang, Service, ServiceSet, Source, Station, Status};
 pub use query::{Ahead, BBox, Filter};

@@ -17,7 +17,7 @@ use chrono::Utc;
 use clap::Parser;
 use waystation_catalog::exchange::{self, CsvWriter, Format, GeoJsonWriter};
 use waystation_catalog::links::nav_link;
-use waystation_catalog::{Catalog, CatalogError, Hit, Lang, Message, Query};
+use waystation_catalog::{Bilingual, Catalog, CatalogError, Hit, Lang, Message, Query};
 
 use crate::bars::Bars;
 use crate::cli::{
@@ -55,16 +55,37 @@ fn error_text(e: &anyhow::Error, lang: Lang) -> String {
                 _ => None,
             })
     });
-    match refused {
-        Some(m) => {
-            let text = match lang {
-                Lang::Zh => m.both(),
-                Lang::En => m.text(Lang::En),
-            };
-            format!("{prefix} [{}]: {text}", m.id())
-        }
-        None => format!("{prefix}: {e:#}"),
+    if let Some(m) = refused {
+        let text = match lang {
+            Lang::Zh => m.both(),
+            Lang::En => m.text(Lang::En),
+        };
+        return format!("{prefix} [{}]: {text}", m.id());
     }
+    // The context the CLI added (already in both languages), then the first error that can
+    // say itself in both; its own causes are part of its text.
+    let mut parts = Vec::new();
+    for cause in e.chain() {
+        if let Some(text) = bilingual(cause, lang) {
+            parts.push(text);
+            break;
+        }
+        parts.push(cause.to_string());
+    }
+    format!("{prefix}: {}", parts.join(": "))
+}
+
+fn bilingual(cause: &(dyn std::error::Error + 'static), lang: Lang) -> Option<String> {
+    if let Some(e) = cause.downcast_ref::<CatalogError>() {
+        return Some(e.text(lang));
+    }
+    if let Some(e) = cause.downcast_ref::<waystation_sync::SyncError>() {
+        return Some(e.text(lang));
+    }
+    if let Some(e) = cause.downcast_ref::<waystation_catalog::RecordError>() {
+        return Some(e.text(lang));
+    }
+    None
 }
 
 /// `waystation near ... | head` closing the pipe early is not an error.

@@ -234,7 +234,28 @@ fn a_failed_import_names_line_and_field_and_changes_nothing() {
         "{err}"
     );
     assert!(err.contains("catalog is unchanged"), "{err}");
+    // Chinese first, then English; English only with --lang en.
+    assert!(err.contains("第 152 行，字段 `source`"), "{err}");
+    assert!(err.contains("目录未改变"), "{err}");
+    let english = env.fails(&["--lang", "en", "import", s(&bad)]);
+    assert!(english.contains("line 152, field `source`"), "{english}");
+    assert!(!english.contains("第 152 行"), "{english}");
     assert_eq!(env.ok(&["export"]), before);
+}
+
+#[test]
+fn errors_that_are_not_refusals_are_in_both_languages_too() {
+    let env = Env::new();
+    let not_a_catalog = env.path("notes.sqlite");
+    std::fs::write(&not_a_catalog, "shopping list\n".repeat(100)).expect("write");
+    let args = ["--catalog", s(&not_a_catalog), "near", "30.6,114.3"];
+    let both = env.fails(&args);
+    let zh = both.find("不是 SQLite 数据库").expect("Chinese text");
+    let en = both.find("not a SQLite database").expect("English text");
+    assert!(zh < en, "Chinese comes first: {both}");
+    let english = env.fails(&[&["--lang", "en"][..], &args[..]].concat());
+    assert!(english.contains("not a SQLite database"), "{english}");
+    assert!(!english.contains("数据库"), "{english}");
 }
 
 #[test]

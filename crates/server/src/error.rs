@@ -125,7 +125,6 @@ impl From<CatalogError> for ApiError {
         match e {
             CatalogError::NotFound(id) => Message::NotFound { id }.into(),
             CatalogError::Refused(m) => m.into(),
-            CatalogError::Invalid(message) => ApiError::invalid(message),
             // Details go to the log, not to the client.
             other => ApiError::internal(other),
         }

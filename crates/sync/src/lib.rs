@@ -16,7 +16,7 @@ use waystation_catalog::progress::Progress;
 use waystation_catalog::reports::Report;
 use waystation_catalog::request::{Editor, check_patch};
 use waystation_catalog::snapshot::{CREATED_HEADER, DIGEST_HEADER, SEQ_HEADER, SIGNATURE_HEADER};
-use waystation_catalog::{Catalog, CatalogError, Station};
+use waystation_catalog::{Bilingual, Catalog, CatalogError, Station};
 
 pub use waystation_catalog::store::outbox::PendingEdit;
 
@@ -59,6 +59,35 @@ pub enum SyncError {
     Snapshot(#[from] SnapshotError),
     #[error(transparent)]
     Catalog(#[from] CatalogError),
+}
+
+impl Bilingual for SyncError {
+    fn zh(&self) -> String {
+        match self {
+            SyncError::Unreachable { server, reason } => {
+                format!("无法连接 {server}：{reason}。本地目录未改变，离线照常可用。")
+            }
+            SyncError::Server {
+                server,
+                status,
+                message,
+            } => format!("{server} 回答 {status}：{message}"),
+            SyncError::NoServer => {
+                "还不知道目录服务器：请先运行一次 `waystation sync URL --key 公钥`".to_string()
+            }
+            SyncError::NoKey(server) => {
+                format!("{server} 没有固定的公钥：请用 --key 给出 `waystation serve` 打印的公钥")
+            }
+            SyncError::NotLoggedIn(server) => {
+                format!("尚未登录 {server}：请运行 `waystation operator login {server}`")
+            }
+            SyncError::Backwards { local, got } => {
+                format!("服务器的变更序号倒退了（本地 {local}，对方 {got}）：拒绝接受")
+            }
+            SyncError::Snapshot(e) => e.zh(),
+            SyncError::Catalog(e) => e.zh(),
+        }
+    }
 }
 
 /// An operator edit the server refused because the station changed meanwhile: both versions.

@@ -4,10 +4,10 @@
 
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use sha2::{Digest, Sha256};
-use waystation_catalog::Station;
 use waystation_catalog::snapshot::{
     CREATED_HEADER, DIGEST_HEADER, SEQ_HEADER, SIGNATURE_HEADER, from_hex, statement, to_hex,
 };
+use waystation_catalog::{Bilingual, Station};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SnapshotError {
@@ -27,6 +27,23 @@ pub enum SnapshotError {
     Backwards { local: i64, got: i64 },
     #[error("the snapshot body is not a list of stations: {0}")]
     Body(String),
+}
+
+impl Bilingual for SnapshotError {
+    fn zh(&self) -> String {
+        match self {
+            SnapshotError::BadKey(key) => format!(
+                "`{key}` 不是 Ed25519 公钥（64 个十六进制字符，即 `waystation serve` 打印的那个）"
+            ),
+            SnapshotError::Missing(header) => format!("快照缺少 {header} 头"),
+            SnapshotError::BadSignature => "快照签名与固定的公钥不符：拒绝接受".to_string(),
+            SnapshotError::DigestMismatch => "快照内容与签名的摘要不符：拒绝接受".to_string(),
+            SnapshotError::Backwards { local, got } => {
+                format!("快照序号 {got} 比本目录的 {local} 旧：拒绝重放")
+            }
+            SnapshotError::Body(problem) => format!("快照内容不是站点列表：{problem}"),
+        }
+    }
 }
 
 /// The facts a client received beside a snapshot body.

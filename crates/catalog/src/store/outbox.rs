@@ -84,8 +84,8 @@ impl Outbox<'_> {
 
     /// Keeps a report until a sync sends it to `server` (empty: whichever server comes next).
     pub fn push_report(&self, server: &str, report: &Report, now: &str) -> Result<()> {
-        let text = serde_json::to_string(report)
-            .map_err(|e| crate::error::CatalogError::Invalid(e.to_string()))?;
+        // A report is plain strings and numbers: writing it as JSON cannot fail in practice.
+        let text = serde_json::to_string(report).map_err(std::io::Error::from)?;
         self.0.execute(
             "INSERT INTO report_outbox (server, report, created_at) VALUES (?1, ?2, ?3)",
             params![server, text, now],
