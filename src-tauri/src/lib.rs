@@ -317,8 +317,7 @@ mod tests {
     use tauri::test::{INVOKE_KEY, MockRuntime, mock_builder, mock_context, noop_assets};
     use tauri::webview::InvokeRequest;
     use tauri::{App, WebviewWindow};
-    use waystation_catalog::store::accounts::Role;
-    use waystation_server::accounts;
+    use waystation_server::testing::{self, TestServer};
 
     /// A mock-runtime app with a real catalog file of `count` generated stations.
     struct TestApp {
@@ -544,36 +543,11 @@ mod tests {
         );
     }
 
-    /// A real catalog server on 127.0.0.1 with an operator who runs syn-ws-000001.
-    fn real_server() -> (tempfile::TempDir, String, String) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("server.sqlite");
-        {
-            let mut c = Catalog::open(&path).expect("open");
-            c.import(waystation_synthetic::generate(100, 1), &mut Silent)
-                .expect("import");
-            accounts::add_user(&c, "ann", Role::Operator, "ann-pass-1").expect("user");
-            accounts::assign(&c, "ann", "syn-ws-000001").expect("assign");
-        }
-        let store = waystation_server::store::SqliteStore::open(&path, 30).expect("store");
-        let signing = waystation_server::signing::ServerKey::beside(&path).expect("key");
-        let key = signing.public_hex();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().expect("runtime");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                let _ = waystation_server::serve(listener, Arc::new(store), signing, None).await;
-            });
-        });
-        (dir, url, key)
-    }
-
     #[test]
     fn sync_reports_and_operator_edits_against_a_real_server() {
-        let (_server_dir, url, key) = real_server();
+        // A real catalog server on 127.0.0.1, where ann runs syn-ws-000001.
+        let server = TestServer::seeded().spawn();
+        let (url, key) = (server.url.as_str(), server.public_key());
         let app = TestApp::new(20);
         let state = app.invoke("sync_state", json!({})).expect("state");
         assert_eq!(state["server"], Value::Null);
@@ -591,11 +565,11 @@ mod tests {
         assert_eq!(synced["reports_sent"], 1);
         assert_eq!(
             app.invoke("info", json!({})).expect("info")["stations"],
-            100
+            testing::STATIONS
         );
         let state = app.invoke("sync_state", json!({})).expect("state");
         assert_eq!(state["pending_reports"], 0);
-        assert_eq!(state["key"], key.as_str());
+        assert_eq!(state["key"], key);
 
         let wrong = json!({"server": url, "username": "ann", "password": "nope-nope"});
         assert!(app.invoke("operator_login", wrong).is_err());

@@ -9,6 +9,9 @@ pub mod limiter;
 pub mod signing;
 pub mod snapshots;
 pub mod store;
+/// The shared test fixture: a seeded catalog served in-process or on 127.0.0.1.
+#[cfg(feature = "test-support")]
+pub mod testing;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -2,79 +2,9 @@
 //! every route is documented, and every request type refuses bad input with the message id
 //! that the app's IPC and the CLI give for the same input (tests/requests/refusals.json).
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-
-use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::{Method, Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::{Method, StatusCode};
 use serde_json::Value;
-use tower::ServiceExt;
-use waystation_catalog::Catalog;
-use waystation_catalog::progress::Silent;
-use waystation_catalog::store::accounts::Role;
-use waystation_server::accounts;
-use waystation_server::signing::ServerKey;
-use waystation_server::store::SqliteStore;
-
-struct Api {
-    _dir: tempfile::TempDir,
-    router: axum::Router,
-}
-
-impl Api {
-    fn new() -> Api {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("server.sqlite");
-        Catalog::open(&path)
-            .expect("open")
-            .import(waystation_synthetic::generate(200, 3), &mut Silent)
-            .expect("import");
-        {
-            let catalog = Catalog::open(&path).expect("open");
-            accounts::add_user(&catalog, "ann", Role::Operator, "ann-pass-1").expect("ann");
-            accounts::assign(&catalog, "ann", "syn-ws-000001").expect("assign");
-            accounts::add_user(&catalog, "root", Role::Admin, "root-pass-1").expect("root");
-        }
-        let store = SqliteStore::open(&path, 30).expect("store");
-        let key = ServerKey::beside(&path).expect("key");
-        Api {
-            _dir: dir,
-            router: waystation_server::router(Arc::new(store), key, None),
-        }
-    }
-
-    async fn call(&self, method: Method, uri: &str, body: &str) -> (StatusCode, Value) {
-        self.call_as(None, method, uri, body).await
-    }
-
-    async fn call_as(
-        &self,
-        token: Option<&str>,
-        method: Method,
-        uri: &str,
-        body: &str,
-    ) -> (StatusCode, Value) {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header("content-type", "application/json");
-        if let Some(token) = token {
-            req = req.header("authorization", format!("Bearer {token}"));
-        }
-        let mut req = req.body(Body::from(body.to_string())).expect("request");
-        let peer: SocketAddr = "127.0.0.1:9".parse().expect("addr");
-        req.extensions_mut().insert(ConnectInfo(peer));
-        let resp = self.router.clone().oneshot(req).await.expect("answer");
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
-}
+use waystation_server::testing::TestServer;
 
 /// The route the refusal table's `"route": "line"` stands for: through Shenzhen.
 fn route_text(route: &str) -> String {
@@ -101,7 +31,8 @@ fn query_string(fields: &Value) -> String {
 
 #[tokio::test]
 async fn every_request_type_refuses_bad_input_with_its_message_id() {
-    let api = Api::new();
+    let server = TestServer::seeded();
+    let api = server.api();
     let table: Vec<Value> =
         serde_json::from_str(include_str!("../../../tests/requests/refusals.json"))
             .expect("refusals.json");
@@ -142,7 +73,8 @@ async fn every_request_type_refuses_bad_input_with_its_message_id() {
 
 #[tokio::test]
 async fn unknown_and_unreadable_parameters_are_named() {
-    let api = Api::new();
+    let server = TestServer::seeded();
+    let api = server.api();
     let (status, answer) = api
         .call(
             Method::GET,
@@ -174,7 +106,8 @@ async fn unknown_and_unreadable_parameters_are_named() {
 
 #[tokio::test]
 async fn the_detail_is_the_hit_plus_its_links() {
-    let api = Api::new();
+    let server = TestServer::seeded();
+    let api = server.api();
     let (status, near) = api
         .call(
             Method::GET,
@@ -213,7 +146,8 @@ async fn the_detail_is_the_hit_plus_its_links() {
 
 #[tokio::test]
 async fn every_route_is_in_the_openapi_document() {
-    let api = Api::new();
+    let server = TestServer::seeded();
+    let api = server.api();
     let (status, doc) = api.call(Method::GET, "/v1/openapi.json", "").await;
     assert_eq!(status, StatusCode::OK);
     let paths = doc["paths"].as_object().expect("paths");
@@ -266,7 +200,8 @@ async fn every_route_is_in_the_openapi_document() {
 
 #[tokio::test]
 async fn only_the_route_endpoint_takes_long_bodies() {
-    let api = Api::new();
+    let server = TestServer::seeded();
+    let api = server.api();
     // A 1 MB GeoJSON line (a long drive) is read; the same size elsewhere is 413.
     let coords: Vec<String> = (0..40_000)
         .map(|i| format!("[{:.5},{:.5}]", 113.9 + i as f64 * 1e-5, 22.5))
@@ -286,7 +221,8 @@ async fn only_the_route_endpoint_takes_long_bodies() {
 
 #[tokio::test]
 async fn sessions_and_roles_come_from_the_extractors() {
-    let api = Api::new();
+    let server = TestServer::seeded();
+    let api = server.api();
     let login = |user: &str, password: &str| {
         format!(r#"{{"username": "{user}", "password": "{password}"}}"#)
     };

@@ -1,0 +1,173 @@
+//! What the HTTP layer adds to the handlers (the OpenAPI document, health, request ids,
+//! compression, no file paths in answers) and the map's endpoints (points with their ETag,
+//! places, vocabulary, datum conversion, stations along a route). In-process over the shared
+//! fixture; the CLI's answer along the same route is compared in crates/cli/tests/sync.rs.
+
+use std::io::Read;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use axum::response::Response;
+use serde_json::json;
+use waystation_server::testing::{self, Api, STATIONS, TestServer};
+
+async fn get(api: &Api, uri: &str, headers: &[(&str, &str)]) -> Response {
+    let mut req = Request::get(uri);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    api.send(req.body(Body::empty()).expect("request")).await
+}
+
+/// The body of `uri` as the client asked for it in `encoding`, checked to be sent that way and
+/// decoded.
+async fn decoded(api: &Api, uri: &str, encoding: &str) -> Vec<u8> {
+    let resp = get(api, uri, &[("accept-encoding", encoding)]).await;
+    assert_eq!(resp.status(), StatusCode::OK, "{uri}");
+    let sent = resp
+        .headers()
+        .get("content-encoding")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    assert_eq!(sent.as_deref(), Some(encoding), "{uri}");
+    let bytes = testing::bytes(resp).await;
+    if encoding == "zstd" {
+        return zstd::decode_all(&bytes[..]).expect("zstd");
+    }
+    let mut body = Vec::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_end(&mut body)
+        .expect("gzip");
+    body
+}
+
+#[tokio::test]
+async fn openapi_health_request_ids_and_compression() {
+    let server = TestServer::seeded();
+    let api = server.api();
+    let (status, doc) = api.call(Method::GET, "/v1/openapi.json", "").await;
+    assert_eq!(status, StatusCode::OK);
+    let paths = doc["paths"].as_object().expect("paths");
+    for p in [
+        "/v1/stations/near",
+        "/v1/changes",
+        "/v1/snapshot",
+        "/v1/login",
+        "/v1/stations/{id}",
+        "/v1/audit",
+    ] {
+        assert!(
+            paths.contains_key(p),
+            "{p} missing from the OpenAPI document"
+        );
+    }
+    // Every answer has a request id: a new one, or the one the client sent.
+    let health = get(&api, "/health", &[]).await;
+    assert!(health.headers().contains_key("x-request-id"));
+    assert_eq!(testing::json(health).await["status"], "ok");
+    let traced = get(&api, "/health", &[("x-request-id", "trace-me-42")]).await;
+    assert_eq!(traced.headers()["x-request-id"], "trace-me-42");
+    // The encoding asked for is the one sent, and decodes to the plain body: the snapshot is
+    // compressed ahead of time, other answers by the compression layer.
+    for uri in ["/v1/snapshot", "/v1/stations/points"] {
+        let plain = testing::bytes(get(&api, uri, &[]).await).await;
+        for encoding in ["gzip", "zstd"] {
+            assert!(
+                decoded(&api, uri, encoding).await == plain,
+                "{uri} {encoding}"
+            );
+        }
+    }
+    let (_, info) = api.call(Method::GET, "/v1/catalog/info", "").await;
+    assert_eq!(info["stations"], STATIONS);
+    assert_eq!(info["public_key"], server.public_key());
+    assert!(
+        info.get("path").is_none(),
+        "the server does not reveal its file paths"
+    );
+}
+
+#[tokio::test]
+async fn map_points_places_and_routes_over_http() {
+    let server = TestServer::seeded();
+    let api = server.api();
+    let resp = get(&api, "/v1/stations/points", &[]).await;
+    let tag = resp.headers()["etag"].to_str().expect("etag").to_string();
+    let points = testing::json(resp).await;
+    let ids = points["ids"].as_array().expect("ids");
+    assert_eq!(ids.len(), STATIONS);
+    assert_eq!(points["lat"].as_array().map(Vec::len), Some(STATIONS));
+    let first = ids
+        .iter()
+        .position(|i| i == "syn-ws-000001")
+        .expect("listed");
+    let (_, station) = api
+        .call(Method::GET, "/v1/stations/syn-ws-000001", "")
+        .await;
+    let kind = &points["kind_ids"][points["kinds"][first].as_u64().expect("kind") as usize];
+    assert_eq!(kind, &station["kind"]);
+    assert!(
+        (points["lat"][first].as_f64().expect("lat") - station["lat"].as_f64().expect("lat")).abs()
+            < 1e-5
+    );
+    let unchanged = get(&api, "/v1/stations/points", &[("if-none-match", &tag)]).await;
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+
+    let (_, places) = api
+        .call(Method::GET, "/v1/places?q=%E6%B7%B1%E5%9C%B3", "")
+        .await;
+    assert_eq!(places[0]["full_name"], "广东省深圳市");
+    let (_, vocab) = api.call(Method::GET, "/v1/vocab", "").await;
+    assert_eq!(vocab["apps"][0]["en"], "Amap");
+    let (_, gcj) = api
+        .call(
+            Method::GET,
+            "/v1/convert?lat=22.54&lon=114.06&from=wgs84&to=gcj02",
+            "",
+        )
+        .await;
+    assert!((gcj["lat"].as_f64().expect("lat") - 22.54).abs() > 0.001);
+    let (_, gcj_points) = api
+        .call(Method::GET, "/v1/stations/points?crs=gcj02", "")
+        .await;
+    assert_ne!(gcj_points["lat"][first], points["lat"][first]);
+    let (status, _) = api
+        .call(Method::GET, "/v1/stations/points?crs=mars", "")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // A route through syn-ws-000001, east-west: it is found, and hits come in route order.
+    let (lat, lon) = (
+        station["lat"].as_f64().expect("lat"),
+        station["lon"].as_f64().expect("lon"),
+    );
+    let route =
+        json!({"type": "LineString", "coordinates": [[lon - 0.3, lat], [lon + 0.3, lat + 0.05]]});
+    let (status, hits) = api
+        .call(
+            Method::POST,
+            "/v1/stations/along?within=20",
+            &route.to_string(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{hits}");
+    let hits = hits.as_array().expect("array");
+    let ids: Vec<&str> = hits.iter().filter_map(|h| h["id"].as_str()).collect();
+    assert!(ids.contains(&"syn-ws-000001"), "{ids:?}");
+    let along: Vec<f64> = hits.iter().filter_map(|h| h["along_m"].as_f64()).collect();
+    assert_eq!(
+        along.len(),
+        hits.len(),
+        "every hit is placed along the route"
+    );
+    assert!(along.windows(2).all(|w| w[0] <= w[1]), "{along:?}");
+
+    let gpx = "<gpx><trk><trkseg><trkpt lat=\"95\" lon=\"1\"/></trkseg></trk></gpx>";
+    let (status, bad) = api.call(Method::POST, "/v1/stations/along", gpx).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let message = bad["message"].to_string();
+    assert!(
+        message.contains("line 1") && message.contains("latitude 95"),
+        "{message}"
+    );
+}
