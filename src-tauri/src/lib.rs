@@ -18,7 +18,9 @@ use waystation_catalog::request::{
     SearchRequest,
 };
 use waystation_catalog::vocabulary::{Vocabulary, vocabulary};
-use waystation_catalog::{Catalog, CatalogError, Detail, Hit, LatLon, MapPoints, Message, Query};
+use waystation_catalog::{
+    Bilingual, Catalog, CatalogError, Detail, Hit, Lang, LatLon, MapPoints, Message, Query,
+};
 use waystation_sync::{self as sync, EditOutcome, Operator, PendingEdit, SyncReport, SyncState};
 
 /// The catalog, shared by the commands (and by a sync running on a blocking thread).
@@ -64,7 +66,7 @@ impl From<CatalogError> for AppError {
             CatalogError::NotFound(id) => Message::NotFound { id }.into(),
             other => AppError {
                 message_id: None,
-                message: other.to_string(),
+                message: other.text(Lang::Zh),
             },
         }
     }
@@ -76,7 +78,7 @@ impl From<sync::SyncError> for AppError {
             sync::SyncError::Catalog(e) => e.into(),
             other => AppError {
                 message_id: None,
-                message: other.to_string(),
+                message: other.text(Lang::Zh),
             },
         }
     }
