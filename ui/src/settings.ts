@@ -57,7 +57,11 @@ function syncSection(ctx: Context, facts: HTMLElement): HTMLElement {
     const s = await syncing.state();
     if (!server.value) server.value = s.server ?? "";
     if (!key.value) key.value = s.key ?? "";
-    waiting.textContent = t("syncWaiting", lang, { e: s.pending_edits, r: s.pending_reports });
+    const waitingText = t("syncWaiting", lang, { e: s.pending_edits, r: s.pending_reports });
+    const asOf = s.current_as_of
+      ? ` · ${t("syncCurrentAsOf", lang, { t: new Date(s.current_as_of).toLocaleString(lang === "zh" ? "zh-CN" : "en") })}`
+      : "";
+    waiting.textContent = waitingText + asOf;
   };
   const now = button(t("syncNow", lang), async () => {
     now.disabled = true;

@@ -56,6 +56,8 @@ export interface SyncState {
   operator: string | null;
   pending_edits: number;
   pending_reports: number;
+  /** When the server signed the head this catalog is at (RFC 3339). */
+  current_as_of: string | null;
 }
 
 export interface SyncReport {

@@ -22,7 +22,7 @@ pub mod readers;
 pub mod reports;
 pub mod request;
 pub mod route;
-pub mod snapshot;
+pub mod signed;
 pub mod sphere;
 pub mod store;
 pub mod vocabulary;

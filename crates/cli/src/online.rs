@@ -100,6 +100,14 @@ fn print_report(out: &mut impl Write, r: &SyncReport, json: bool, lang: Lang) ->
             }
         )?;
     }
+    if let Some(at) = &r.current_as_of {
+        let label = if zh {
+            "目录截至服务器签名时间"
+        } else {
+            "Catalog current as of the server's signed head at"
+        };
+        writeln!(out, "{label} {at}")?;
+    }
     if r.pushed > 0 {
         writeln!(
             out,
@@ -227,6 +235,8 @@ pub fn operator(
 ) -> Result<()> {
     match command {
         OperatorCommand::Login { url, user } => {
+            // Refused before a password is typed for a server it would travel to in clear.
+            sync::check_transport(url)?;
             let password = read_password(user, lang)?;
             let expires = sync::login(catalog, url, user, &password)?;
             writeln!(out, "logged in 已登录 {user} @ {url} (until {expires})")?;

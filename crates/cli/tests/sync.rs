@@ -415,14 +415,39 @@ enum Mode {
     CutBody(&'static str),
     /// Answer the change feed with 410 and the snapshot with this recorded one.
     Replay(Vec<u8>),
+    /// Answer the change feed with 410 (take a snapshot) every time.
+    AlwaysGone,
+    /// Answer the change feed with this recorded answer.
+    ReplayChanges(Vec<u8>),
+    /// In answers to paths starting with `.0`, keep the headers (the signed head too) but send
+    /// `.1` bytes of zeros as the body, gzipped (about a thousandth of that on the wire).
+    GzipBomb(&'static str, usize),
+    /// In answers to paths starting with `.0`, replace the text `.1` by `.2` (headers and body).
+    Rewrite(&'static str, String, String),
 }
 
 /// An HTTP/1.1 proxy for one request per connection, in front of `upstream`. It asks the server
-/// for uncompressed answers so it can tamper with bodies, and records every snapshot it passes.
+/// for uncompressed answers so it can tamper with bodies, and records the last snapshot and
+/// the last change feed answer it passes.
 struct Proxy {
     url: String,
     mode: Arc<Mutex<Mode>>,
-    recorded: Arc<Mutex<Option<Vec<u8>>>>,
+    recorded: Arc<Recorded>,
+}
+
+#[derive(Default)]
+struct Recorded {
+    snapshot: Mutex<Option<Vec<u8>>>,
+    changes: Mutex<Option<Vec<u8>>>,
+}
+
+impl Recorded {
+    fn take(slot: &Mutex<Option<Vec<u8>>>) -> Vec<u8> {
+        slot.lock()
+            .expect("recorded")
+            .clone()
+            .expect("an answer passed")
+    }
 }
 
 impl Proxy {
@@ -431,7 +456,7 @@ impl Proxy {
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let upstream = upstream.trim_start_matches("http://").to_string();
         let mode = Arc::new(Mutex::new(Mode::Pass));
-        let recorded = Arc::new(Mutex::new(None));
+        let recorded = Arc::new(Recorded::default());
         let (m, r) = (mode.clone(), recorded.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
@@ -480,24 +505,30 @@ fn serve_one(
     mut client: TcpStream,
     upstream: &str,
     mode: &Mutex<Mode>,
-    recorded: &Mutex<Option<Vec<u8>>>,
+    recorded: &Recorded,
 ) -> std::io::Result<()> {
     let (head, body) = read_head(&mut client)?;
     let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
     let mode = mode.lock().expect("mode").clone();
-    if let Mode::Replay(old) = &mode {
-        if path.starts_with("/v1/changes") {
-            let body = br#"{"code":"gone","message":"take a snapshot"}"#;
-            write!(
-                client,
-                "HTTP/1.1 410 Gone\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                body.len()
-            )?;
-            return client.write_all(body);
-        }
-        if path.starts_with("/v1/snapshot") {
-            return client.write_all(old);
-        }
+    let gone = matches!(mode, Mode::Replay(_) | Mode::AlwaysGone);
+    if gone && path.starts_with("/v1/changes") {
+        let body = br#"{"code":"gone","message":"take a snapshot"}"#;
+        write!(
+            client,
+            "HTTP/1.1 410 Gone\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        )?;
+        return client.write_all(body);
+    }
+    if let Mode::Replay(old) = &mode
+        && path.starts_with("/v1/snapshot")
+    {
+        return client.write_all(old);
+    }
+    if let Mode::ReplayChanges(old) = &mode
+        && path.starts_with("/v1/changes")
+    {
+        return client.write_all(old);
     }
     // Forward with compression off and one request per connection.
     let forwarded: String = head
@@ -519,13 +550,50 @@ fn serve_one(
         .position(|w| w == b"\r\n\r\n")
         .map_or(response.len(), |i| i + 4);
     if path.starts_with("/v1/snapshot") {
-        *recorded.lock().expect("recorded") = Some(response.clone());
+        *recorded.snapshot.lock().expect("recorded") = Some(response.clone());
+    }
+    if path.starts_with("/v1/changes") {
+        *recorded.changes.lock().expect("recorded") = Some(response.clone());
     }
     match mode {
         Mode::FlipSnapshot if path.starts_with("/v1/snapshot") => {
             let middle = split + (response.len() - split) / 2;
             response[middle] ^= 0x01;
             client.write_all(&response)
+        }
+        Mode::GzipBomb(prefix, size) if path.starts_with(prefix) => {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            let zeros = vec![0u8; 1 << 20];
+            for _ in 0..size / zeros.len() {
+                gz.write_all(&zeros)?;
+            }
+            let bomb = gz.finish()?;
+            let head: String = String::from_utf8_lossy(&response[..split])
+                .lines()
+                .filter(|l| !l.is_empty() && !l.to_ascii_lowercase().starts_with("content-length:"))
+                .map(|l| format!("{l}\r\n"))
+                .collect();
+            write!(
+                client,
+                "{head}content-encoding: gzip\r\ncontent-length: {}\r\n\r\n",
+                bomb.len()
+            )?;
+            client.write_all(&bomb)
+        }
+        Mode::Rewrite(prefix, from, to) if path.starts_with(prefix) => {
+            let head = String::from_utf8_lossy(&response[..split]).replace(&from, &to);
+            let body = String::from_utf8_lossy(&response[split..]).replace(&from, &to);
+            let head: String = head
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(
+                    |l| match l.to_ascii_lowercase().starts_with("content-length:") {
+                        true => format!("content-length: {}\r\n", body.len()),
+                        false => format!("{l}\r\n"),
+                    },
+                )
+                .collect();
+            write!(client, "{head}\r\n{body}")
         }
         Mode::CutBody(prefix) if path.starts_with(prefix) => {
             let half = split + (response.len() - split) / 2;
@@ -576,12 +644,7 @@ fn tampered_and_replayed_snapshots_are_refused_and_change_nothing() {
     // A good sync records the snapshot at sequence N; the server moves on; the client follows.
     proxy.set(Mode::Pass);
     ok(&client, &["sync", &proxy.url, "--key", &server.key]);
-    let old_snapshot = proxy
-        .recorded
-        .lock()
-        .expect("recorded")
-        .clone()
-        .expect("a snapshot passed");
+    let old_snapshot = Recorded::take(&proxy.recorded.snapshot);
     let root = token(&server, "root", "root-pass-1");
     let resp = patch_as(&server, &root, "syn-ws-000001", json!({"notice": "newer"}));
     assert_eq!(resp.status(), 200);
@@ -589,12 +652,142 @@ fn tampered_and_replayed_snapshots_are_refused_and_change_nothing() {
     let synced = export(&client);
     let seq = fact(&client, "sync.seq");
 
-    // Replaying the old (validly signed) snapshot is refused: the sequence would go backwards.
+    // Replaying the old (validly signed) snapshot is refused: it comes with an older head
+    // than the one taken since, and its sequence would go backwards.
     proxy.set(Mode::Replay(old_snapshot));
     let err = fails(&client, &["sync"]);
-    assert!(err.contains("older than this catalog"), "{err}");
+    assert!(err.contains("refusing a replay"), "{err}");
     assert_eq!(export(&client), synced);
     assert_eq!(fact(&client, "sync.seq"), seq);
+}
+
+/// Waits until the clock's second has passed `t` (heads are signed to the second), so the
+/// next head the server signs is strictly newer.
+fn after_second_of(t: &str) {
+    let t = chrono::DateTime::parse_from_rfc3339(t).expect("time");
+    while chrono::Utc::now().timestamp() <= t.timestamp() {
+        std::thread::yield_now();
+    }
+}
+
+fn held_head_time(catalog: &Path) -> String {
+    let head = fact(catalog, "sync.head").expect("a head is held");
+    head.split(' ').nth(1).expect("issued_at").to_string()
+}
+
+#[test]
+fn tampered_forged_and_replayed_change_pages_are_refused_and_change_nothing() {
+    let world = World::new(200);
+    let server = Server::start(&world.server_catalog, &[]);
+    let proxy = Proxy::start(&server.url);
+    let client = world.client("careful");
+    ok(&client, &["sync", &proxy.url, "--key", &server.key]);
+    let old_feed = Recorded::take(&proxy.recorded.changes);
+    let (before, seq) = (export(&client), fact(&client, "sync.seq").expect("seq"));
+
+    // The server moves on: one station gets a notice, under a strictly newer head.
+    after_second_of(&held_head_time(&client));
+    let root = token(&server, "root", "root-pass-1");
+    let resp = patch_as(
+        &server,
+        &root,
+        "syn-ws-000001",
+        json!({"notice": "genuine"}),
+    );
+    assert_eq!(resp.status(), 200);
+    let next = (seq.parse::<i64>().expect("seq") + 1).to_string();
+
+    let refused = |mode: Mode, expected: &str| {
+        proxy.set(mode);
+        let err = fails(&client, &["sync"]);
+        assert!(err.contains(expected), "{err}");
+        assert_eq!(
+            export(&client),
+            before,
+            "nothing of a refused page is applied"
+        );
+        assert_eq!(fact(&client, "sync.seq"), Some(seq.clone()));
+    };
+    // A station changed on the way (same length, so only the signature can tell).
+    refused(
+        Mode::Rewrite("/v1/changes", "genuine".into(), "scammer".into()),
+        "change page's signature does not verify",
+    );
+    // A last_seq far in the future, to freeze the client: the page's signature covers it.
+    refused(
+        Mode::Rewrite(
+            "/v1/changes",
+            format!("\"last_seq\":{next}"),
+            "\"last_seq\":9223372036854775807".into(),
+        ),
+        "change page's signature does not verify",
+    );
+    // A page with no signed head at all.
+    refused(
+        Mode::Rewrite("/v1/changes", "x-waystation-head".into(), "x-other".into()),
+        "missing its x-waystation-head header",
+    );
+    proxy.set(Mode::Pass);
+    let report = json_of(&ok(&client, &["sync", "--json"]));
+    assert_eq!(report["upserts"], 1);
+    assert!(export(&client).contains("genuine"));
+    let synced = (export(&client), fact(&client, "sync.seq"));
+
+    // The old feed answer (validly signed, from before the change) played back: its head is
+    // older than the one now held, so it is refused rather than believed.
+    proxy.set(Mode::ReplayChanges(old_feed));
+    let err = fails(&client, &["sync"]);
+    assert!(err.contains("refusing a replay"), "{err}");
+    assert_eq!((export(&client), fact(&client, "sync.seq")), synced);
+}
+
+#[test]
+fn a_gzip_bomb_stops_at_the_size_cap_and_changes_nothing() {
+    let world = World::new(50);
+    let server = Server::start(&world.server_catalog, &[]);
+    let proxy = Proxy::start(&server.url);
+    let client = world.client("bombed");
+    let before = export(&client);
+    // 600 MB once decompressed: more than a snapshot may be.
+    proxy.set(Mode::GzipBomb("/v1/snapshot", 600 << 20));
+    let err = fails(&client, &["sync", &proxy.url, "--key", &server.key]);
+    assert!(err.contains("snapshot larger than"), "{err}");
+    assert_eq!(export(&client), before);
+    // A change page has a far smaller cap.
+    proxy.set(Mode::Pass);
+    ok(&client, &["sync", &proxy.url, "--key", &server.key]);
+    let synced = (export(&client), fact(&client, "sync.seq"));
+    let root = token(&server, "root", "root-pass-1");
+    let resp = patch_as(&server, &root, "syn-ws-000001", json!({"notice": "after"}));
+    assert_eq!(resp.status(), 200);
+    proxy.set(Mode::GzipBomb("/v1/changes", 100 << 20));
+    let err = fails(&client, &["sync"]);
+    assert!(err.contains("change page larger than"), "{err}");
+    assert_eq!((export(&client), fact(&client, "sync.seq")), synced);
+    // A feed that answers "take a snapshot" after every snapshot: the sync stops.
+    proxy.set(Mode::AlwaysGone);
+    let err = fails(&client, &["sync"]);
+    assert!(err.contains("than one sync takes (2)"), "{err}");
+    assert_eq!(station_count(&client), 50, "a whole snapshot is kept");
+}
+
+#[test]
+fn plain_http_is_refused_for_any_server_but_this_device() {
+    let world = World::new(10);
+    let client = world.client("plain");
+    let key = "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8";
+    for url in ["http://catalog.example.com", "http://192.168.1.5:8080"] {
+        let err = fails(&client, &["sync", url, "--key", key]);
+        assert!(
+            err.contains("must be reached over https://"),
+            "{url}: {err}"
+        );
+        let err = fails(&client, &["operator", "login", url, "--user", "ann"]);
+        assert!(
+            err.contains("must be reached over https://"),
+            "{url}: {err}"
+        );
+    }
 }
 
 #[test]

@@ -100,7 +100,7 @@ pub fn verify_password(stored: Option<&str>, password: &str) -> bool {
 
 /// What is stored of a session token: its SHA-256, so a stolen table opens no session.
 pub fn token_hash(token: &str) -> String {
-    waystation_catalog::snapshot::to_hex(&Sha256::digest(token.as_bytes()))
+    waystation_catalog::signed::to_hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// A new session: a random 256-bit bearer token for the client, its hash for the store, and
@@ -114,7 +114,7 @@ pub struct NewSession {
 pub fn new_session() -> NewSession {
     let mut bytes = [0u8; 32];
     rand::Rng::fill(&mut rand::rng(), &mut bytes);
-    let token = waystation_catalog::snapshot::to_hex(&bytes);
+    let token = waystation_catalog::signed::to_hex(&bytes);
     NewSession {
         token_hash: token_hash(&token),
         token,

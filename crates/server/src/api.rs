@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -16,7 +16,9 @@ use waystation_catalog::request::{
     AlongRequest, BoxRequest, ChangesRequest, ConvertRequest, DetailRequest, Editor, ListRequest,
     NearRequest, PlacesRequest, PointsRequest, SearchRequest, WithinRequest, check_patch,
 };
-use waystation_catalog::snapshot::{CREATED_HEADER, DIGEST_HEADER, SEQ_HEADER, SIGNATURE_HEADER};
+use waystation_catalog::signed::{
+    CREATED_HEADER, DIGEST_HEADER, HEAD_HEADER, PAGE_SIGNATURE_HEADER, SEQ_HEADER, SIGNATURE_HEADER,
+};
 use waystation_catalog::store::accounts::{Principal, Role};
 use waystation_catalog::vocabulary::{Vocabulary, vocabulary};
 use waystation_catalog::{Hit, LatLon, Query as CheckedQuery, Station};
@@ -258,9 +260,31 @@ pub async fn health(State(app): Shared) -> Result<Response, ApiError> {
     Ok(Json(json!({"status": "ok", "seq": app.store.head_seq()?})).into_response())
 }
 
+#[utoipa::path(get, path = "/v1/head",
+    responses((status = 200, description = "The signed head: {seq, issued_at, expires_at, signature, public_key}; the same head rides on every /v1/changes and /v1/snapshot answer in x-waystation-head")))]
+pub async fn head(State(app): Shared) -> Result<Response, ApiError> {
+    let head = app.publisher.head(app.store.head_seq()?);
+    let body = json!({
+        "seq": head.seq,
+        "issued_at": head.issued_at,
+        "expires_at": head.expires_at,
+        "signature": head.signature,
+        "public_key": app.publisher.public_key(),
+    });
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
+}
+
+/// The signed head for a sequence the answer has reached (at least `seq`), as a header.
+fn head_header(app: &AppState, seq: i64) -> Result<(HeaderName, HeaderValue), ApiError> {
+    let head = app.publisher.head(app.store.head_seq()?.max(seq));
+    let value = HeaderValue::from_str(&head.header_value())
+        .map_err(|e| ApiError::internal(format!("head header: {e}")))?;
+    Ok((HeaderName::from_static(HEAD_HEADER), value))
+}
+
 #[utoipa::path(get, path = "/v1/changes", params(ChangesRequest),
-    responses((status = 200, description = "{changes: [{seq, op, station_id, station}], last_seq, more}; ETag is the head sequence"),
-              (status = 304, description = "Nothing new since the ETag sent in If-None-Match"),
+    responses((status = 200, description = "{changes: [{seq, op, station_id, station}], last_seq, more}; ETag is the head sequence; x-waystation-page-signature signs since, last_seq, more and the body's SHA-256; x-waystation-head is the signed head"),
+              (status = 304, description = "Nothing new since the ETag sent in If-None-Match (with the signed head, so a client can tell a quiet feed from a frozen one)"),
               (status = 410, description = "Behind the tombstone retention window: take GET /v1/snapshot", body = crate::error::ErrorBody)))]
 pub async fn changes(
     State(app): Shared,
@@ -272,19 +296,38 @@ pub async fn changes(
     let tag = etag(head);
     let unchanged = headers.get(header::IF_NONE_MATCH).is_some_and(|v| v == tag);
     if unchanged && since >= head {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
+        let signed = head_header(&app, head)?;
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag), signed]).into_response());
     }
-    match app.store.changes(since, limit)? {
-        Ok(page) => Ok(([(header::ETAG, tag)], Json(page)).into_response()),
-        Err(gone) => Err(ApiError::new(
-            StatusCode::GONE,
-            "gone",
-            format!(
-                "changes before sequence {} are no longer kept; take a snapshot: GET /v1/snapshot",
-                gone.horizon
-            ),
-        )),
-    }
+    let page = match app.store.changes(since, limit)? {
+        Ok(page) => page,
+        Err(gone) => {
+            return Err(ApiError::new(
+                StatusCode::GONE,
+                "gone",
+                format!(
+                    "changes before sequence {} are no longer kept; take a snapshot: GET /v1/snapshot",
+                    gone.horizon
+                ),
+            ));
+        }
+    };
+    let body = serde_json::to_vec(&page).map_err(|e| ApiError::internal(e.to_string()))?;
+    let signature = app
+        .publisher
+        .sign_page(since, page.last_seq, page.more, &body);
+    let signature = HeaderValue::from_str(&signature)
+        .map_err(|e| ApiError::internal(format!("page signature: {e}")))?;
+    let headers = [
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        ),
+        (header::ETAG, tag),
+        (HeaderName::from_static(PAGE_SIGNATURE_HEADER), signature),
+        head_header(&app, page.last_seq)?,
+    ];
+    Ok((headers, body).into_response())
 }
 
 #[utoipa::path(get, path = "/v1/snapshot",
@@ -337,6 +380,7 @@ pub async fn snapshot(State(app): Shared, request: HeaderMap) -> Result<Response
             h(&snap.signature),
         ),
     ];
+    headers.push(head_header(&app, snap.seq)?);
     if let Some(e) = encoding {
         headers.push((header::CONTENT_ENCODING, HeaderValue::from_static(e)));
     }

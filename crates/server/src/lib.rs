@@ -76,6 +76,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
             api::delete_station
         ))
         .routes(routes!(api::links))
+        .routes(routes!(api::head))
         .routes(routes!(api::changes))
         .routes(routes!(api::snapshot))
         .routes(routes!(api::login))

@@ -1,11 +1,13 @@
 //! The server's signing key: kept beside the catalog (`<catalog>.signing-key`, hex, mode
-//! 0600), it signs each snapshot's statement (waystation_catalog::snapshot).
+//! 0600), it signs snapshots, change pages and the head (waystation_catalog::signed).
 
 use std::path::Path;
 
 use ed25519_dalek::{Signer, SigningKey};
 use sha2::{Digest, Sha256};
-use waystation_catalog::snapshot::{SignedSnapshot, from_hex, statement, to_hex};
+use waystation_catalog::signed::{
+    SignedHead, SignedSnapshot, from_hex, head_statement, page_statement, statement, to_hex,
+};
 
 pub struct ServerKey(SigningKey);
 
@@ -47,6 +49,26 @@ impl ServerKey {
             digest,
             signature: to_hex(&signed.to_bytes()),
             body,
+        }
+    }
+
+    /// Signs a change page: the request's `since`, the page's `last_seq` and `more`, and the
+    /// body exactly as it will be sent.
+    pub fn sign_page(&self, since: i64, last_seq: i64, more: bool, body: &[u8]) -> String {
+        let digest = to_hex(&Sha256::digest(body));
+        let text = page_statement(since, last_seq, more, &digest, &self.public_hex());
+        to_hex(&self.0.sign(text.as_bytes()).to_bytes())
+    }
+
+    /// Signs the head: `seq` is the newest sequence, believable from `issued_at` until
+    /// `expires_at` (both RFC 3339, UTC).
+    pub fn sign_head(&self, seq: i64, issued_at: &str, expires_at: &str) -> SignedHead {
+        let text = head_statement(seq, issued_at, expires_at);
+        SignedHead {
+            seq,
+            issued_at: issued_at.to_string(),
+            expires_at: expires_at.to_string(),
+            signature: to_hex(&self.0.sign(text.as_bytes()).to_bytes()),
         }
     }
 }

@@ -1,11 +1,15 @@
-//! Publishing signed snapshots: built once per sequence from the store's stations, signed
-//! with the server's key and compressed once in each encoding clients ask for (compressing
-//! 100 MB per request would cost seconds of CPU each time).
+//! Publishing what clients verify: signed snapshots, built once per sequence from the store's
+//! stations, signed with the server's key and compressed once in each encoding clients ask for
+//! (compressing 100 MB per request would cost seconds of CPU each time); and the signed head,
+//! signed again only when the sequence moves or it is a minute old (a signature per poll would
+//! cost more than the poll).
 
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+
 use waystation_catalog::CatalogError;
-use waystation_catalog::snapshot::SignedSnapshot;
+use waystation_catalog::signed::{SignedHead, SignedSnapshot};
 
 use crate::signing::ServerKey;
 use crate::store::{CatalogStore, Result};
@@ -28,10 +32,19 @@ impl PublishedSnapshot {
     }
 }
 
-/// The signing key and the snapshot of the newest sequence.
+/// How long a client may believe a head: an attacker who replays old answers can hide new
+/// changes from a client for at most this long before it says its catalog may be stale.
+pub const HEAD_LIFETIME: TimeDelta = TimeDelta::hours(1);
+
+/// A head is signed again when it is this old, so every head a client sees has most of its
+/// lifetime left.
+const HEAD_RESIGN: TimeDelta = TimeDelta::minutes(1);
+
+/// The signing key, the snapshot of the newest sequence and the newest signed head.
 pub struct Publisher {
     key: ServerKey,
     current: Mutex<Option<Arc<PublishedSnapshot>>>,
+    head: Mutex<Option<(DateTime<Utc>, SignedHead)>>,
 }
 
 impl Publisher {
@@ -39,7 +52,31 @@ impl Publisher {
         Publisher {
             key,
             current: Mutex::new(None),
+            head: Mutex::new(None),
         }
+    }
+
+    /// The signed head for sequence `seq`, from the cache while it is fresh.
+    pub fn head(&self, seq: i64) -> SignedHead {
+        let now = Utc::now();
+        let mut cached = self.head.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((issued, head)) = cached.as_ref()
+            && head.seq == seq
+            && now - *issued < HEAD_RESIGN
+        {
+            return head.clone();
+        }
+        let text = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let head = self
+            .key
+            .sign_head(seq, &text(now), &text(now + HEAD_LIFETIME));
+        *cached = Some((now, head.clone()));
+        head
+    }
+
+    /// Signs a change page's body as it will be sent.
+    pub fn sign_page(&self, since: i64, last_seq: i64, more: bool, body: &[u8]) -> String {
+        self.key.sign_page(since, last_seq, more, body)
     }
 
     /// The public key clients pin.

@@ -2,36 +2,58 @@
 //! and after 410), pushes operator edits waiting in the outbox, and keeps the local catalog at
 //! a whole sequence whatever happens to the connection.
 
+use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, ClientBuilder, RequestBuilder, Response};
 use reqwest::header::{AUTHORIZATION, ETAG, IF_MATCH, IF_NONE_MATCH};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use waystation_catalog::exchange::now_rfc3339;
 use waystation_catalog::feed::{Change, ChangeOp, ChangePage};
 use waystation_catalog::progress::Progress;
 use waystation_catalog::reports::Report;
 use waystation_catalog::request::{Editor, check_patch};
-use waystation_catalog::snapshot::{CREATED_HEADER, DIGEST_HEADER, SEQ_HEADER, SIGNATURE_HEADER};
+use waystation_catalog::signed::{
+    CREATED_HEADER, DIGEST_HEADER, HEAD_HEADER, PAGE_SIGNATURE_HEADER, SEQ_HEADER,
+    SIGNATURE_HEADER, SignedHead,
+};
 use waystation_catalog::{Bilingual, Catalog, CatalogError, Station};
 
 pub use waystation_catalog::store::outbox::PendingEdit;
 
 pub mod verify;
 
-use crate::verify::{Received, SnapshotError};
+use crate::verify::{Head, Held, Received, TrustError};
 
 const FACT_SERVER: &str = "sync.server";
 const FACT_KEY: &str = "sync.key";
 const FACT_SEQ: &str = "sync.seq";
 const FACT_ETAG: &str = "sync.etag";
+/// The last signed head taken from the server (its header value): a later head must not be
+/// older, and its time is what "current as of" means.
+const FACT_HEAD: &str = "sync.head";
 const FACT_TOKEN: &str = "operator.token";
 const FACT_USER: &str = "operator.username";
 
 const PAGE: usize = 1000;
+
+/// What one sync reads at most, so a hostile or broken server cannot exhaust the device: the
+/// bytes of one change page (a page of 1000 stations is about 1 MB) and of a snapshot (a
+/// national catalog of 200,000 is about 120 MB), after decompression; other answers (errors,
+/// logins, edits) are small.
+pub const PAGE_BYTES_MAX: u64 = 32 << 20;
+pub const SNAPSHOT_BYTES_MAX: u64 = 512 << 20;
+pub const ANSWER_BYTES_MAX: u64 = 1 << 20;
+/// Pages and snapshots one sync takes at most: every page must advance, so this bounds a
+/// feed of ten million changes; a server that answers 410 again after a snapshot is broken.
+pub const PAGES_MAX: usize = 10_000;
+pub const SNAPSHOTS_MAX: usize = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -55,8 +77,26 @@ pub enum SyncError {
         "the server's change sequence went backwards (ours {local}, theirs {got}): refusing it"
     )]
     Backwards { local: i64, got: i64 },
+    #[error(
+        "refusing {server}: a catalog server that is not on this device must be reached over https:// (passwords, tokens and stations would travel in clear)"
+    )]
+    Insecure { server: String },
+    #[error("{server} sent a {what} larger than {limit} bytes: refusing it")]
+    TooLarge {
+        server: String,
+        what: &'static str,
+        limit: u64,
+    },
+    #[error(
+        "{server} kept sending more ({what}) than one sync takes ({limit}): stopping; what was applied is kept"
+    )]
+    Endless {
+        server: String,
+        what: &'static str,
+        limit: usize,
+    },
     #[error(transparent)]
-    Snapshot(#[from] SnapshotError),
+    Untrusted(#[from] TrustError),
     #[error(transparent)]
     Catalog(#[from] CatalogError),
 }
@@ -84,9 +124,38 @@ impl Bilingual for SyncError {
             SyncError::Backwards { local, got } => {
                 format!("服务器的变更序号倒退了（本地 {local}，对方 {got}）：拒绝接受")
             }
-            SyncError::Snapshot(e) => e.zh(),
+            SyncError::Insecure { server } => format!(
+                "拒绝连接 {server}：不在本机的目录服务器必须用 https:// 访问（否则密码、令牌和站点信息明文传输）"
+            ),
+            SyncError::TooLarge {
+                server,
+                what,
+                limit,
+            } => {
+                format!(
+                    "{server} 发来的{}超过 {limit} 字节：拒绝接受",
+                    zh_part(what)
+                )
+            }
+            SyncError::Endless {
+                server,
+                what,
+                limit,
+            } => format!(
+                "{server} 发来的{}超过一次同步的上限（{limit}）：已停止；已应用的部分保留",
+                zh_part(what)
+            ),
+            SyncError::Untrusted(e) => e.zh(),
             SyncError::Catalog(e) => e.zh(),
         }
+    }
+}
+
+fn zh_part(what: &str) -> &'static str {
+    match what {
+        "snapshot" | "snapshots" => "快照",
+        "change page" | "change pages" => "变更页",
+        _ => "回答",
     }
 }
 
@@ -114,6 +183,9 @@ pub struct SyncReport {
     /// Problem reports delivered.
     pub reports_sent: usize,
     pub conflicts: Vec<Conflict>,
+    /// When the server signed the head this catalog is now at (RFC 3339): the catalog is
+    /// current as of then.
+    pub current_as_of: Option<String>,
 }
 
 /// What became of an operator edit.
@@ -157,8 +229,33 @@ pub fn client_builder() -> ClientBuilder {
     Client::builder().tls_backend_preconfigured(tls_config())
 }
 
+/// Plain HTTP only to this device (tests, a server run locally); anything else over TLS.
+pub fn check_transport(server: &str) -> Result<(), SyncError> {
+    let insecure = || SyncError::Insecure {
+        server: server.to_string(),
+    };
+    let url = reqwest::Url::parse(server).map_err(|e| SyncError::Unreachable {
+        server: server.to_string(),
+        reason: format!("not a URL: {e}"),
+    })?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let host = url.host_str().unwrap_or_default();
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let loopback = host.eq_ignore_ascii_case("localhost")
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if loopback { Ok(()) } else { Err(insecure()) }
+        }
+        _ => Err(insecure()),
+    }
+}
+
 impl Http {
     fn new(server: &str) -> Result<Http, SyncError> {
+        check_transport(server)?;
         let client = client_builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(300))
@@ -198,11 +295,54 @@ impl Http {
         req.send().map_err(|e| self.unreachable(e))
     }
 
+    /// Reads an answer's body, decompressed, refusing it past `limit` bytes (before reading
+    /// when the server announces its length, while reading otherwise: a gzip bomb stops at the
+    /// limit).
+    fn body(&self, resp: Response, limit: u64, what: &'static str) -> Result<Vec<u8>, SyncError> {
+        let too_large = || SyncError::TooLarge {
+            server: self.server.clone(),
+            what,
+            limit,
+        };
+        if resp.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        resp.take(limit + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| SyncError::Unreachable {
+                server: self.server.clone(),
+                reason: format!("the connection broke during the download ({e})"),
+            })?;
+        if body.len() as u64 > limit {
+            return Err(too_large());
+        }
+        Ok(body)
+    }
+
+    fn endless(&self, what: &'static str, limit: usize) -> SyncError {
+        SyncError::Endless {
+            server: self.server.clone(),
+            what,
+            limit,
+        }
+    }
+
+    /// A small JSON answer (a login, a station, an error).
+    fn json<T: DeserializeOwned>(&self, resp: Response) -> Result<T, SyncError> {
+        let body = self.body(resp, ANSWER_BYTES_MAX, "answer")?;
+        serde_json::from_slice(&body).map_err(|e| SyncError::Server {
+            server: self.server.clone(),
+            status: 200,
+            message: format!("an answer that is not the expected JSON: {e}"),
+        })
+    }
+
     /// Turns a non-success answer into an error carrying the server's own message.
     fn refused(&self, resp: Response) -> SyncError {
         let status = resp.status().as_u16();
-        let message = resp
-            .json::<Value>()
+        let message = self
+            .json::<Value>(resp)
             .ok()
             .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
             .unwrap_or_else(|| "no details".into());
@@ -237,7 +377,7 @@ pub fn sync(
     push_outbox(catalog, &http, &mut report)?;
     push_reports(catalog, &http, &mut report)?;
     let from = resume_point(catalog, &source)?;
-    pull_changes(catalog, &http, &source.key, from, &mut report, progress)?;
+    pull_changes(catalog, &http, &source, from, &mut report, progress)?;
     Ok(report)
 }
 
@@ -296,38 +436,79 @@ fn resume_point(catalog: &Catalog, source: &Source) -> Result<Position, SyncErro
     })
 }
 
-/// Follows the change feed page by page to its end, taking a snapshot first when there is no
-/// sequence to continue from or the server no longer keeps the changes since ours (410).
+/// What this catalog holds from the source: its sequence and the last head it took (nothing
+/// when the source is new: its feed is another one).
+fn held(catalog: &Catalog, source: &Source) -> Result<Held, SyncError> {
+    if !source.known {
+        return Ok(Held {
+            seq: 0,
+            head_issued_at: None,
+        });
+    }
+    let head = catalog
+        .fact(FACT_HEAD)?
+        .and_then(|text| SignedHead::parse(&text))
+        .and_then(|h| DateTime::parse_from_rfc3339(&h.issued_at).ok())
+        .map(|t| t.with_timezone(&Utc));
+    Ok(Held {
+        seq: fact_i64(catalog, FACT_SEQ)?.unwrap_or(0),
+        head_issued_at: head,
+    })
+}
+
+/// Follows the change feed page by page to the signed head, taking a snapshot first when there
+/// is no sequence to continue from or the server no longer keeps the changes since ours (410).
+/// Bounded: at most PAGES_MAX answers and SNAPSHOTS_MAX snapshots.
 fn pull_changes(
     catalog: &mut Catalog,
     http: &Http,
-    key: &str,
+    source: &Source,
     mut at: Position,
     report: &mut SyncReport,
     progress: &mut dyn Progress,
 ) -> Result<(), SyncError> {
-    loop {
+    let mut snapshots = 0..SNAPSHOTS_MAX;
+    for _ in 0..PAGES_MAX {
         let Some(since) = at.seq else {
-            let seq = take_snapshot(catalog, http, key, report, progress)?;
+            if snapshots.next().is_none() {
+                return Err(http.endless("snapshots", SNAPSHOTS_MAX));
+            }
+            let seq = take_snapshot(catalog, http, source, report, progress)?;
             at = Position {
                 seq: Some(seq),
                 etag: None,
             };
             continue;
         };
-        match fetch_page(http, since, at.etag.as_deref())? {
-            Feed::Unchanged => {
+        let held = Held {
+            seq: since,
+            ..held(catalog, source)?
+        };
+        match fetch_page(http, &source.key, since, at.etag.as_deref(), held)? {
+            // The ETag matched but the signed head is further on: ask again for the page.
+            Feed::Unchanged(head) if head.seq > since => at.etag = None,
+            Feed::Unchanged(head) => {
+                catalog.set_fact(FACT_HEAD, &head.signed.header_value())?;
                 report.up_to_date = report.upserts + report.deletes == 0 && !report.snapshot_taken;
                 report.seq = since;
+                report.current_as_of = Some(head.signed.issued_at);
                 return Ok(());
             }
             Feed::Gone => at.seq = None,
-            Feed::Page { page, etag } => {
-                apply_page(catalog, &page, etag, report, progress)?;
-                if !page.more {
+            Feed::Page { page, etag, head } => {
+                let done = !page.more && page.last_seq == head.seq;
+                apply_page(
+                    catalog,
+                    &page,
+                    done.then_some(etag).flatten(),
+                    &head,
+                    report,
+                    progress,
+                )?;
+                if done {
                     return Ok(());
                 }
-                // The ETag names the head, which the next page is not yet at: no If-None-Match.
+                // More pages, or the feed moved on while this one was read.
                 at = Position {
                     seq: Some(page.last_seq),
                     etag: None,
@@ -335,23 +516,38 @@ fn pull_changes(
             }
         }
     }
+    Err(http.endless("change pages", PAGES_MAX))
 }
 
 /// The server's answer to one request for the changes after a sequence.
 enum Feed {
-    /// Nothing new since the ETag sent (304).
-    Unchanged,
+    /// Nothing new since the ETag sent (304), with the signed head saying so.
+    Unchanged(Head),
     /// The server no longer keeps the changes that far back (410); only a snapshot catches up.
     Gone,
-    /// A page of changes, with the ETag naming the server's head sequence.
+    /// A verified page of changes, with the ETag naming the server's head sequence.
     Page {
         page: ChangePage,
         etag: Option<String>,
+        head: Head,
     },
 }
 
-/// Asks for the page of changes after `since`.
-fn fetch_page(http: &Http, since: i64, etag: Option<&str>) -> Result<Feed, SyncError> {
+fn header(resp: &Response, name: &str) -> Option<String> {
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// Asks for the page of changes after `since` and verifies the answer before returning it.
+fn fetch_page(
+    http: &Http,
+    key: &str,
+    since: i64,
+    etag: Option<&str>,
+    held: Held,
+) -> Result<Feed, SyncError> {
     let mut req = http
         .client
         .get(http.url(&format!("/v1/changes?since={since}&limit={PAGE}")));
@@ -359,49 +555,44 @@ fn fetch_page(http: &Http, since: i64, etag: Option<&str>) -> Result<Feed, SyncE
         req = req.header(IF_NONE_MATCH, tag);
     }
     let resp = http.send(req)?;
-    match resp.status() {
-        StatusCode::NOT_MODIFIED => return Ok(Feed::Unchanged),
-        StatusCode::GONE => return Ok(Feed::Gone),
-        s if s.is_success() => {}
-        _ => return Err(http.refused(resp)),
+    let status = resp.status();
+    if status == StatusCode::GONE {
+        return Ok(Feed::Gone);
     }
-    let etag = resp
-        .headers()
-        .get(ETAG)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let page: ChangePage = resp.json().map_err(|e| http.unreachable(e))?;
-    // Refused before anything is applied: a page behind our sequence would roll this catalog
-    // back.
-    if page.last_seq < since {
-        return Err(SyncError::Backwards {
-            local: since,
-            got: page.last_seq,
-        });
+    if status != StatusCode::NOT_MODIFIED && !status.is_success() {
+        return Err(http.refused(resp));
     }
-    Ok(Feed::Page { page, etag })
+    let head = verify::verify_head(key, header(&resp, HEAD_HEADER).as_deref(), held, Utc::now())?;
+    if status == StatusCode::NOT_MODIFIED {
+        return Ok(Feed::Unchanged(head));
+    }
+    let etag = header(&resp, ETAG.as_str());
+    let signature = header(&resp, PAGE_SIGNATURE_HEADER);
+    let body = http.body(resp, PAGE_BYTES_MAX, "change page")?;
+    let page = verify::verify_page(key, since, &head, &body, signature.as_deref())?;
+    Ok(Feed::Page { page, etag, head })
 }
 
-/// Applies one page and records its sequence in the same transaction, so an interrupted sync
-/// leaves the catalog at a whole sequence. The ETag names the server's head, so it is kept
-/// only with the feed's last page: kept earlier, the next sync would be told 304 (nothing
-/// new) while changes are still missing.
+/// Applies one page and records its sequence and head in the same transaction, so an
+/// interrupted sync leaves the catalog at a whole sequence. The ETag names the server's head,
+/// so it is kept only when the page reaches it: kept earlier, the next sync would be told 304
+/// (nothing new) while changes are still missing.
 fn apply_page(
     catalog: &mut Catalog,
     page: &ChangePage,
     etag: Option<String>,
+    head: &Head,
     report: &mut SyncReport,
     progress: &mut dyn Progress,
 ) -> Result<(), SyncError> {
     progress.begin("changes", page.changes.len() as u64);
-    let etag = if page.more {
-        String::new()
-    } else {
-        etag.unwrap_or_default()
-    };
     catalog.apply_changes(
         page,
-        &[(FACT_SEQ, page.last_seq.to_string()), (FACT_ETAG, etag)],
+        &[
+            (FACT_SEQ, page.last_seq.to_string()),
+            (FACT_ETAG, etag.unwrap_or_default()),
+            (FACT_HEAD, head.signed.header_value()),
+        ],
     )?;
     progress.advance(page.changes.len() as u64);
     progress.end();
@@ -412,6 +603,7 @@ fn apply_page(
         }
     }
     report.seq = page.last_seq;
+    report.current_as_of = Some(head.signed.issued_at.clone());
     Ok(())
 }
 
@@ -419,7 +611,7 @@ fn apply_page(
 fn take_snapshot(
     catalog: &mut Catalog,
     http: &Http,
-    key: &str,
+    source: &Source,
     report: &mut SyncReport,
     progress: &mut dyn Progress,
 ) -> Result<i64, SyncError> {
@@ -427,31 +619,29 @@ fn take_snapshot(
     if !resp.status().is_success() {
         return Err(http.refused(resp));
     }
-    let header = |name: &str| {
-        resp.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
+    // Nothing behind what this catalog already holds from this source: not the head, not
+    // the snapshot's sequence.
+    let held = held(catalog, source)?;
+    let head = verify::verify_head(
+        &source.key,
+        header(&resp, HEAD_HEADER).as_deref(),
+        held,
+        Utc::now(),
+    )?;
     let (seq, created, digest, signature) = (
-        header(SEQ_HEADER),
-        header(CREATED_HEADER),
-        header(DIGEST_HEADER),
-        header(SIGNATURE_HEADER),
+        header(&resp, SEQ_HEADER),
+        header(&resp, CREATED_HEADER),
+        header(&resp, DIGEST_HEADER),
+        header(&resp, SIGNATURE_HEADER),
     );
     progress.begin("snapshot", resp.content_length().unwrap_or(0));
-    let body = resp.bytes().map_err(|e| http.unreachable(e))?;
+    let body = http.body(resp, SNAPSHOT_BYTES_MAX, "snapshot")?;
     progress.advance(body.len() as u64);
     progress.end();
-    // The sequence must not go backwards from what this catalog already holds from this server.
-    let local = if catalog.fact(FACT_SERVER)?.as_deref() == Some(http.server.as_str()) {
-        fact_i64(catalog, FACT_SEQ)?.unwrap_or(0)
-    } else {
-        0
-    };
     let (seq, _created, stations) = verify::verify(
-        key,
-        local,
+        &source.key,
+        held.seq,
+        head.seq,
         &Received {
             seq: seq.as_deref(),
             created_at: created.as_deref(),
@@ -464,15 +654,17 @@ fn take_snapshot(
         &stations,
         &[
             (FACT_SERVER, http.server.clone()),
-            (FACT_KEY, key.to_string()),
+            (FACT_KEY, source.key.clone()),
             (FACT_SEQ, seq.to_string()),
             (FACT_ETAG, String::new()),
+            (FACT_HEAD, head.signed.header_value()),
         ],
         progress,
     )?;
     report.snapshot_taken = true;
     report.upserts += stations.len();
     report.seq = seq;
+    report.current_as_of = Some(head.signed.issued_at);
     Ok(seq)
 }
 
@@ -489,7 +681,7 @@ pub fn login(
     if !resp.status().is_success() {
         return Err(http.refused(resp));
     }
-    let v: Value = resp.json().map_err(|e| http.unreachable(e))?;
+    let v: Value = http.json(resp)?;
     let token = v.get("token").and_then(Value::as_str).unwrap_or_default();
     let expires = v
         .get("expires_at")
@@ -533,10 +725,8 @@ fn send_edit(
         Err(e) => return Err(e),
     };
     match resp.status() {
-        s if s.is_success() => Ok(Some(Ok(resp.json().map_err(|e| http.unreachable(e))?))),
-        StatusCode::PRECONDITION_FAILED => {
-            Ok(Some(Err(resp.json().map_err(|e| http.unreachable(e))?)))
-        }
+        s if s.is_success() => Ok(Some(Ok(http.json(resp)?))),
+        StatusCode::PRECONDITION_FAILED => Ok(Some(Err(http.json(resp)?))),
         StatusCode::UNAUTHORIZED => Err(SyncError::NotLoggedIn(http.server.clone())),
         _ => Err(http.refused(resp)),
     }
@@ -616,7 +806,7 @@ pub fn whoami(catalog: &Catalog) -> Result<Operator, SyncError> {
     if !resp.status().is_success() {
         return Err(http.refused(resp));
     }
-    let me: Value = resp.json().map_err(|e| http.unreachable(e))?;
+    let me: Value = http.json(resp)?;
     let text = |k: &str| {
         me.get(k)
             .and_then(Value::as_str)
@@ -671,10 +861,17 @@ pub struct SyncState {
     pub operator: Option<String>,
     pub pending_edits: usize,
     pub pending_reports: usize,
+    /// When the server signed the head this catalog is at (RFC 3339): current as of then.
+    pub current_as_of: Option<String>,
 }
 
 pub fn state(catalog: &Catalog) -> Result<SyncState, SyncError> {
+    let current_as_of = catalog
+        .fact(FACT_HEAD)?
+        .and_then(|text| SignedHead::parse(&text))
+        .map(|head| head.issued_at);
     Ok(SyncState {
+        current_as_of,
         server: catalog.fact(FACT_SERVER)?,
         key: catalog.fact(FACT_KEY)?,
         seq: fact_i64(catalog, FACT_SEQ)?,
@@ -761,5 +958,28 @@ mod tests {
         // drifting apart.
         client_builder().build().expect("client");
         Http::new("https://example.invalid").expect("sync client");
+    }
+
+    #[test]
+    fn plain_http_only_to_this_device() {
+        for ok in [
+            "https://catalog.example.com",
+            "http://127.0.0.1:8080",
+            "http://localhost:3000",
+            "http://[::1]:8080",
+        ] {
+            assert!(check_transport(ok).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://catalog.example.com",
+            "http://192.168.1.5",
+            "http://127.0.0.1.example.com",
+            "ftp://127.0.0.1",
+        ] {
+            assert!(
+                matches!(check_transport(refused), Err(SyncError::Insecure { .. })),
+                "{refused}"
+            );
+        }
     }
 }

@@ -1,49 +1,244 @@
-//! Checking a received snapshot before anything of it is applied: the pinned key's signature
-//! over the statement (waystation_catalog::snapshot), the body against its signed digest, and
-//! a sequence that never goes backwards (a replayed old snapshot).
+//! Checking what the server sent before anything of it is applied, against the pinned key:
+//! the signed head (the newest sequence and how long that may be believed), each change page
+//! (its since, last_seq, more and body digest), and snapshots (the statement and the body's
+//! digest) — the statements are waystation_catalog::signed. Besides signatures: a head older
+//! than one already held, a sequence that goes backwards, a page beyond the head or one that
+//! does not advance are refused.
 
+use chrono::{DateTime, TimeDelta, Utc};
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use sha2::{Digest, Sha256};
-use waystation_catalog::snapshot::{
-    CREATED_HEADER, DIGEST_HEADER, SEQ_HEADER, SIGNATURE_HEADER, from_hex, statement, to_hex,
+use waystation_catalog::feed::ChangePage;
+use waystation_catalog::signed::{
+    CREATED_HEADER, DIGEST_HEADER, HEAD_HEADER, PAGE_SIGNATURE_HEADER, SEQ_HEADER,
+    SIGNATURE_HEADER, SignedHead, from_hex, page_statement, statement, to_hex,
 };
 use waystation_catalog::{Bilingual, Station};
 
+/// Clocks disagree: a head is believed this long past its expiry by the device's clock.
+const CLOCK_LEEWAY: TimeDelta = TimeDelta::minutes(5);
+
+/// Why something the server sent is not applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SnapshotError {
+pub enum TrustError {
     #[error(
         "`{0}` is not an Ed25519 public key (64 hexadecimal characters, as `waystation serve` prints it)"
     )]
     BadKey(String),
-    #[error("the snapshot is missing its {0} header")]
+    #[error("the answer is missing its {0} header: refusing it")]
     Missing(&'static str),
-    #[error("the snapshot's signature does not verify with the pinned key: refusing it")]
-    BadSignature,
+    #[error("the {0}'s signature does not verify with the pinned key: refusing it")]
+    BadSignature(&'static str),
     #[error("the snapshot's content does not match its signed digest: refusing it")]
     DigestMismatch,
     #[error(
-        "the snapshot is at sequence {got}, older than this catalog's {local}: refusing a replay"
+        "the {what} is at sequence {got}, older than this catalog's {local}: refusing a replay"
     )]
-    Backwards { local: i64, got: i64 },
-    #[error("the snapshot body is not a list of stations: {0}")]
-    Body(String),
+    Backwards {
+        what: &'static str,
+        local: i64,
+        got: i64,
+    },
+    #[error(
+        "the server's signed head expired at {expires_at} (this device's clock says {now}): old answers are being replayed or the server is stuck; the catalog may be stale since {since}"
+    )]
+    Expired {
+        expires_at: String,
+        now: String,
+        /// When the newest head this client took was issued ("its first sync" if none).
+        since: String,
+    },
+    #[error(
+        "the server's signed head was issued at {got}, before the one already held ({held}): refusing a replay"
+    )]
+    OlderHead { held: String, got: String },
+    #[error(
+        "a change page reaches sequence {last_seq}, beyond the signed head {head}: refusing it"
+    )]
+    BeyondHead { last_seq: i64, head: i64 },
+    #[error("a change page after {since} says more follow but does not advance: refusing it")]
+    NoProgress { since: i64 },
+    #[error("the {0} is not what it should be: {1}")]
+    Body(&'static str, String),
 }
 
-impl Bilingual for SnapshotError {
+impl Bilingual for TrustError {
     fn zh(&self) -> String {
         match self {
-            SnapshotError::BadKey(key) => format!(
+            TrustError::BadKey(key) => format!(
                 "`{key}` 不是 Ed25519 公钥（64 个十六进制字符，即 `waystation serve` 打印的那个）"
             ),
-            SnapshotError::Missing(header) => format!("快照缺少 {header} 头"),
-            SnapshotError::BadSignature => "快照签名与固定的公钥不符：拒绝接受".to_string(),
-            SnapshotError::DigestMismatch => "快照内容与签名的摘要不符：拒绝接受".to_string(),
-            SnapshotError::Backwards { local, got } => {
-                format!("快照序号 {got} 比本目录的 {local} 旧：拒绝重放")
+            TrustError::Missing(header) => format!("回答缺少 {header} 头：拒绝接受"),
+            TrustError::BadSignature(what) => {
+                format!("{} 的签名与固定的公钥不符：拒绝接受", zh_what(what))
             }
-            SnapshotError::Body(problem) => format!("快照内容不是站点列表：{problem}"),
+            TrustError::DigestMismatch => "快照内容与签名的摘要不符：拒绝接受".to_string(),
+            TrustError::Backwards { what, local, got } => {
+                format!(
+                    "{} 的序号 {got} 比本目录的 {local} 旧：拒绝重放",
+                    zh_what(what)
+                )
+            }
+            TrustError::Expired {
+                expires_at,
+                now,
+                since,
+            } => format!(
+                "服务器签名的最新序号已于 {expires_at} 过期（本机时间 {now}）：可能有人重放旧回答或服务器停滞；目录可能自 {since} 起已过时"
+            ),
+            TrustError::OlderHead { held, got } => {
+                format!("服务器签名的最新序号签发于 {got}，早于已持有的 {held}：拒绝重放")
+            }
+            TrustError::BeyondHead { last_seq, head } => {
+                format!("变更页到达序号 {last_seq}，超出签名的最新序号 {head}：拒绝接受")
+            }
+            TrustError::NoProgress { since } => {
+                format!("序号 {since} 之后的变更页说还有更多，却没有前进：拒绝接受")
+            }
+            TrustError::Body(what, problem) => format!("{} 内容有误：{problem}", zh_what(what)),
         }
     }
+}
+
+fn zh_what(what: &str) -> &'static str {
+    match what {
+        "snapshot" => "快照",
+        "change page" => "变更页",
+        _ => "最新序号",
+    }
+}
+
+/// A public key as `waystation serve` prints it.
+pub fn public_key(hex: &str) -> Result<VerifyingKey, TrustError> {
+    from_hex::<32>(hex.trim())
+        .and_then(|bytes| VerifyingKey::from_bytes(&bytes).ok())
+        .ok_or_else(|| TrustError::BadKey(hex.to_string()))
+}
+
+fn check_signature(
+    key: &VerifyingKey,
+    text: &str,
+    signature: Option<&str>,
+    header: &'static str,
+    what: &'static str,
+) -> Result<(), TrustError> {
+    let signature = signature
+        .and_then(from_hex::<64>)
+        .ok_or(TrustError::Missing(header))?;
+    key.verify(text.as_bytes(), &Signature::from_bytes(&signature))
+        .map_err(|_| TrustError::BadSignature(what))
+}
+
+fn time(text: &str) -> Result<DateTime<Utc>, TrustError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| TrustError::Body("head", format!("`{text}`: {e}")))
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A head that verified: the server had reached `seq` at `issued_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub seq: i64,
+    pub issued_at: DateTime<Utc>,
+    /// As received, to be kept and compared with the next one.
+    pub signed: SignedHead,
+}
+
+/// What the client already holds from this server: its sequence and the last head it took.
+#[derive(Debug, Clone, Copy)]
+pub struct Held {
+    pub seq: i64,
+    pub head_issued_at: Option<DateTime<Utc>>,
+}
+
+/// Checks the head that came with an answer: signed by the pinned key, not expired by `now`,
+/// not older than the head held, and not behind the sequence held.
+pub fn verify_head(
+    public_hex: &str,
+    header: Option<&str>,
+    held: Held,
+    now: DateTime<Utc>,
+) -> Result<Head, TrustError> {
+    let key = public_key(public_hex)?;
+    let text = header.ok_or(TrustError::Missing(HEAD_HEADER))?;
+    let signed = SignedHead::parse(text)
+        .ok_or_else(|| TrustError::Body("head", format!("`{text}` is not a signed head")))?;
+    check_signature(
+        &key,
+        &signed.statement(),
+        Some(&signed.signature),
+        HEAD_HEADER,
+        "head",
+    )?;
+    let issued_at = time(&signed.issued_at)?;
+    let expires_at = time(&signed.expires_at)?;
+    if now > expires_at + CLOCK_LEEWAY {
+        return Err(TrustError::Expired {
+            expires_at: signed.expires_at.clone(),
+            now: rfc3339(now),
+            since: held
+                .head_issued_at
+                .map_or_else(|| "its first sync".to_string(), rfc3339),
+        });
+    }
+    if let Some(held_at) = held.head_issued_at.filter(|h| issued_at < *h) {
+        return Err(TrustError::OlderHead {
+            held: rfc3339(held_at),
+            got: signed.issued_at.clone(),
+        });
+    }
+    if signed.seq < held.seq {
+        return Err(TrustError::Backwards {
+            what: "head",
+            local: held.seq,
+            got: signed.seq,
+        });
+    }
+    Ok(Head {
+        seq: signed.seq,
+        issued_at,
+        signed,
+    })
+}
+
+/// Checks a change page asked for with `since`: its signature over since, last_seq, more and
+/// the body's digest; then that it stays within the head and, if more follow, advances.
+pub fn verify_page(
+    public_hex: &str,
+    since: i64,
+    head: &Head,
+    body: &[u8],
+    signature: Option<&str>,
+) -> Result<ChangePage, TrustError> {
+    let key = public_key(public_hex)?;
+    // Parsed before the signature is checked only to learn last_seq and more, which the
+    // signed statement covers; nothing of it is used unless the signature holds.
+    let page: ChangePage =
+        serde_json::from_slice(body).map_err(|e| TrustError::Body("change page", e.to_string()))?;
+    let digest = to_hex(&Sha256::digest(body));
+    let text = page_statement(since, page.last_seq, page.more, &digest, public_hex.trim());
+    check_signature(&key, &text, signature, PAGE_SIGNATURE_HEADER, "change page")?;
+    if page.last_seq < since {
+        return Err(TrustError::Backwards {
+            what: "change page",
+            local: since,
+            got: page.last_seq,
+        });
+    }
+    if page.last_seq > head.seq {
+        return Err(TrustError::BeyondHead {
+            last_seq: page.last_seq,
+            head: head.seq,
+        });
+    }
+    if page.more && page.last_seq == since {
+        return Err(TrustError::NoProgress { since });
+    }
+    Ok(page)
 }
 
 /// The facts a client received beside a snapshot body.
@@ -55,47 +250,47 @@ pub struct Received<'a> {
     pub body: &'a [u8],
 }
 
-/// A public key as `waystation serve` prints it.
-pub fn public_key(hex: &str) -> Result<VerifyingKey, SnapshotError> {
-    from_hex::<32>(hex.trim())
-        .and_then(|bytes| VerifyingKey::from_bytes(&bytes).ok())
-        .ok_or_else(|| SnapshotError::BadKey(hex.to_string()))
-}
-
-/// Checks a received snapshot against the pinned key and the client's last sequence, and
-/// returns its sequence, creation time and stations only if everything holds.
+/// Checks a received snapshot against the pinned key, the client's last sequence and the head
+/// that came with it, and returns its sequence, creation time and stations only if everything
+/// holds.
 pub fn verify(
     public_hex: &str,
     local_seq: i64,
+    head_seq: i64,
     got: &Received<'_>,
-) -> Result<(i64, String, Vec<Station>), SnapshotError> {
+) -> Result<(i64, String, Vec<Station>), TrustError> {
     let key = public_key(public_hex)?;
-    let seq_text = got.seq.ok_or(SnapshotError::Missing(SEQ_HEADER))?;
-    let created_at = got
-        .created_at
-        .ok_or(SnapshotError::Missing(CREATED_HEADER))?;
-    let digest = got.digest.ok_or(SnapshotError::Missing(DIGEST_HEADER))?;
-    let signature = got
-        .signature
-        .and_then(from_hex::<64>)
-        .ok_or(SnapshotError::Missing(SIGNATURE_HEADER))?;
-    let seq: i64 = seq_text.parse().map_err(|_| SnapshotError::BadSignature)?;
-    key.verify(
-        statement(seq, created_at, digest).as_bytes(),
-        &Signature::from_bytes(&signature),
-    )
-    .map_err(|_| SnapshotError::BadSignature)?;
+    let seq_text = got.seq.ok_or(TrustError::Missing(SEQ_HEADER))?;
+    let created_at = got.created_at.ok_or(TrustError::Missing(CREATED_HEADER))?;
+    let digest = got.digest.ok_or(TrustError::Missing(DIGEST_HEADER))?;
+    let seq: i64 = seq_text
+        .parse()
+        .map_err(|_| TrustError::BadSignature("snapshot"))?;
+    check_signature(
+        &key,
+        &statement(seq, created_at, digest),
+        got.signature,
+        SIGNATURE_HEADER,
+        "snapshot",
+    )?;
     if to_hex(&Sha256::digest(got.body)) != digest {
-        return Err(SnapshotError::DigestMismatch);
+        return Err(TrustError::DigestMismatch);
     }
     if seq < local_seq {
-        return Err(SnapshotError::Backwards {
+        return Err(TrustError::Backwards {
+            what: "snapshot",
             local: local_seq,
             got: seq,
         });
     }
-    let stations: Vec<Station> =
-        serde_json::from_slice(got.body).map_err(|e| SnapshotError::Body(e.to_string()))?;
+    if seq > head_seq {
+        return Err(TrustError::BeyondHead {
+            last_seq: seq,
+            head: head_seq,
+        });
+    }
+    let stations: Vec<Station> = serde_json::from_slice(got.body)
+        .map_err(|e| TrustError::Body("snapshot", e.to_string()))?;
     Ok((seq, created_at.to_string(), stations))
 }
 
@@ -164,14 +359,14 @@ mod tests {
             body: b"[]",
         };
         let public = "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8";
-        assert_eq!(verify(public, 0, &old).expect("valid").0, 7);
+        assert_eq!(verify(public, 0, 7, &old).expect("valid").0, 7);
     }
 
     #[test]
     fn verifies_and_rejects_tampering_wrong_key_and_replay() {
         let snap = signed(1, 7, b"[]");
         assert_eq!(
-            verify(&snap.public(), 3, &snap.received())
+            verify(&snap.public(), 3, 7, &snap.received())
                 .expect("valid")
                 .0,
             7
@@ -184,14 +379,14 @@ mod tests {
             ..snap.received()
         };
         assert_eq!(
-            verify(&snap.public(), 0, &bad_body).err(),
-            Some(SnapshotError::DigestMismatch)
+            verify(&snap.public(), 0, 7, &bad_body).err(),
+            Some(TrustError::DigestMismatch)
         );
 
         let other = signed(2, 7, b"[]");
         assert_eq!(
-            verify(&other.public(), 0, &snap.received()).err(),
-            Some(SnapshotError::BadSignature)
+            verify(&other.public(), 0, 7, &snap.received()).err(),
+            Some(TrustError::BadSignature("snapshot"))
         );
 
         let claims_newer = Received {
@@ -199,25 +394,170 @@ mod tests {
             ..snap.received()
         };
         assert_eq!(
-            verify(&snap.public(), 0, &claims_newer).err(),
-            Some(SnapshotError::BadSignature)
+            verify(&snap.public(), 0, 9, &claims_newer).err(),
+            Some(TrustError::BadSignature("snapshot"))
         );
 
         assert_eq!(
-            verify(&snap.public(), 8, &snap.received()).err(),
-            Some(SnapshotError::Backwards { local: 8, got: 7 })
+            verify(&snap.public(), 8, 9, &snap.received()).err(),
+            Some(TrustError::Backwards {
+                what: "snapshot",
+                local: 8,
+                got: 7
+            })
         );
         assert!(matches!(
-            verify("zz", 0, &snap.received()),
-            Err(SnapshotError::BadKey(_))
+            verify("zz", 0, 7, &snap.received()),
+            Err(TrustError::BadKey(_))
         ));
         let unsigned = Received {
             signature: None,
             ..snap.received()
         };
         assert_eq!(
-            verify(&snap.public(), 0, &unsigned).err(),
-            Some(SnapshotError::Missing(SIGNATURE_HEADER))
+            verify(&snap.public(), 0, 7, &unsigned).err(),
+            Some(TrustError::Missing(SIGNATURE_HEADER))
+        );
+    }
+
+    /// A head and pages signed the way the server signs them, with an independent key.
+    struct Server(SigningKey);
+
+    impl Server {
+        fn public(&self) -> String {
+            to_hex(self.0.verifying_key().as_bytes())
+        }
+
+        fn head(&self, seq: i64, issued_at: &str, expires_at: &str) -> String {
+            let text = waystation_catalog::signed::head_statement(seq, issued_at, expires_at);
+            let signature = to_hex(&self.0.sign(text.as_bytes()).to_bytes());
+            format!("{seq} {issued_at} {expires_at} {signature}")
+        }
+
+        fn page(&self, since: i64, last_seq: i64, more: bool) -> (Vec<u8>, String) {
+            let body = serde_json::to_vec(&ChangePage {
+                changes: Vec::new(),
+                last_seq,
+                more,
+            })
+            .expect("json");
+            let digest = to_hex(&Sha256::digest(&body));
+            let text = page_statement(since, last_seq, more, &digest, &self.public());
+            (body, to_hex(&self.0.sign(text.as_bytes()).to_bytes()))
+        }
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        time(text).expect("time")
+    }
+
+    const NOON: &str = "2026-11-29T12:00:00Z";
+    const ONE: &str = "2026-11-29T13:00:00Z";
+    const NEW: Held = Held {
+        seq: 0,
+        head_issued_at: None,
+    };
+
+    #[test]
+    fn heads_verify_until_they_expire_and_never_go_back() {
+        let server = Server(SigningKey::from_bytes(&[5; 32]));
+        let key = server.public();
+        let head = server.head(40, NOON, ONE);
+        let ok = verify_head(&key, Some(&head), NEW, at("2026-11-29T12:30:00Z")).expect("valid");
+        assert_eq!((ok.seq, ok.issued_at), (40, at(NOON)));
+
+        // Expired (past the clock leeway): the client says it may be stale, and since when.
+        let held = Held {
+            seq: 40,
+            head_issued_at: Some(at("2026-11-29T11:00:00Z")),
+        };
+        let late = verify_head(&key, Some(&head), held, at("2026-11-29T13:06:00Z"));
+        assert!(
+            matches!(&late, Err(TrustError::Expired { since, .. }) if since == "2026-11-29T11:00:00Z"),
+            "{late:?}"
+        );
+        assert!(verify_head(&key, Some(&head), held, at("2026-11-29T13:04:00Z")).is_ok());
+
+        // Older than the head held, or behind the sequence held: a replay.
+        let newer = Held {
+            seq: 40,
+            head_issued_at: Some(at("2026-11-29T12:00:01Z")),
+        };
+        let now = at("2026-11-29T12:30:00Z");
+        assert!(matches!(
+            verify_head(&key, Some(&head), newer, now),
+            Err(TrustError::OlderHead { .. })
+        ));
+        let ahead = Held {
+            seq: 41,
+            head_issued_at: None,
+        };
+        assert!(matches!(
+            verify_head(&key, Some(&head), ahead, now),
+            Err(TrustError::Backwards { what: "head", .. })
+        ));
+
+        // Another key, an edited sequence, no head at all.
+        let other = Server(SigningKey::from_bytes(&[6; 32])).public();
+        assert_eq!(
+            verify_head(&other, Some(&head), NEW, now).err(),
+            Some(TrustError::BadSignature("head"))
+        );
+        let edited = head.replacen("40 ", "41 ", 1);
+        assert_eq!(
+            verify_head(&key, Some(&edited), NEW, now).err(),
+            Some(TrustError::BadSignature("head"))
+        );
+        assert_eq!(
+            verify_head(&key, None, NEW, now).err(),
+            Some(TrustError::Missing(HEAD_HEADER))
+        );
+    }
+
+    #[test]
+    fn pages_verify_within_the_head_and_must_advance() {
+        let server = Server(SigningKey::from_bytes(&[5; 32]));
+        let key = server.public();
+        let now = at("2026-11-29T12:30:00Z");
+        let head = verify_head(&key, Some(&server.head(50, NOON, ONE)), NEW, now).expect("head");
+
+        let (body, sig) = server.page(10, 20, true);
+        let page = verify_page(&key, 10, &head, &body, Some(&sig)).expect("valid");
+        assert_eq!((page.last_seq, page.more), (20, true));
+
+        // Signed for another `since`: a page answering another question.
+        assert_eq!(
+            verify_page(&key, 11, &head, &body, Some(&sig)).err(),
+            Some(TrustError::BadSignature("change page"))
+        );
+        // One byte of the body changed.
+        let mut flipped = body.clone();
+        let last = flipped.len() - 2;
+        flipped[last] ^= 1;
+        assert!(verify_page(&key, 10, &head, &flipped, Some(&sig)).is_err());
+        assert_eq!(
+            verify_page(&key, 10, &head, &body, None).err(),
+            Some(TrustError::Missing(PAGE_SIGNATURE_HEADER))
+        );
+
+        // Validly signed but beyond the head, behind `since`, or "more" without advancing.
+        let (body, sig) = server.page(10, 60, false);
+        assert_eq!(
+            verify_page(&key, 10, &head, &body, Some(&sig)).err(),
+            Some(TrustError::BeyondHead {
+                last_seq: 60,
+                head: 50
+            })
+        );
+        let (body, sig) = server.page(10, 5, false);
+        assert!(matches!(
+            verify_page(&key, 10, &head, &body, Some(&sig)),
+            Err(TrustError::Backwards { .. })
+        ));
+        let (body, sig) = server.page(10, 10, true);
+        assert_eq!(
+            verify_page(&key, 10, &head, &body, Some(&sig)).err(),
+            Some(TrustError::NoProgress { since: 10 })
         );
     }
 }
