@@ -2,16 +2,19 @@
 //! CLI, the server and the app all use.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use crate::answer::{Answer, Detail, Hit, MapPoints, Pending};
 use crate::error::{CatalogError, Result};
 use crate::index::SpatialIndex;
+use crate::message::Message;
 use crate::model::{Kind, Station};
 use crate::progress::Progress;
 use crate::query::{self, BBox, Filter, Found};
 use crate::readers::Readers;
+use crate::request::limits::{MAX_ALONG_RESULTS, MAX_WITHIN_RESULTS, MAX_WORK_MS};
 use crate::request::{Along, DetailQuery, InBox, Near, Query, Search, Within};
 use crate::route::{self, Route};
 use crate::sphere::LatLon;
@@ -356,12 +359,11 @@ impl Catalog {
             .read(self.store.conn())
     }
 
+    /// The nearest MAX_WITHIN_RESULTS within the radius (every answered row is read).
     pub fn within_answer(&self, at: LatLon, radius_m: f64, filter: &Filter) -> Answer {
-        self.found_answer(
-            Some(at),
-            query::within(&self.index, at, radius_m, filter),
-            filter,
-        )
+        let mut found = query::within(&self.index, at, radius_m, filter);
+        found.truncate(MAX_WITHIN_RESULTS);
+        self.found_answer(Some(at), found, filter)
     }
 
     /// Stations inside a map view, nearest its centre first, at most `limit`.
@@ -377,12 +379,17 @@ impl Catalog {
 
     /// Stations within `within_m` of the route, in order along it; distances are from its start.
     pub fn along(&self, route: &Route, within_m: f64, filter: &Filter) -> Result<Vec<Hit>> {
-        self.along_answer(route, within_m, filter)
+        self.along_answer(route, within_m, filter)?
             .read(self.store.conn())
     }
 
-    pub fn along_answer(&self, route: &Route, within_m: f64, filter: &Filter) -> Answer {
-        let found = route::along(&self.index, route, within_m, filter);
+    /// The first MAX_ALONG_RESULTS along the route; a walk past MAX_WORK_MS stops with a
+    /// refusal rather than hold a shared server.
+    pub fn along_answer(&self, route: &Route, within_m: f64, filter: &Filter) -> Result<Answer> {
+        let deadline = Instant::now() + Duration::from_millis(MAX_WORK_MS);
+        let mut found = route::along(&self.index, route, within_m, filter, deadline)
+            .map_err(|_| Message::TooMuchWork { ms: MAX_WORK_MS })?;
+        found.truncate(MAX_ALONG_RESULTS);
         let items = found
             .into_iter()
             .map(|f| Pending {
@@ -391,10 +398,10 @@ impl Catalog {
                 ..self.pending(f.pk, filter)
             })
             .collect();
-        Answer {
+        Ok(Answer {
             from: Some(route.start()),
             items,
-        }
+        })
     }
 
     /// Name/address search (works for Chinese: trigram full-text search, substring match for
@@ -469,7 +476,7 @@ impl Catalog {
                 route,
                 within_m,
                 filter,
-            }) => self.along_answer(route, *within_m, filter),
+            }) => self.along_answer(route, *within_m, filter)?,
         })
     }
 

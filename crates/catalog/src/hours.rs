@@ -35,6 +35,10 @@ impl OpenState {
     }
 }
 
+/// Opening hours as written (OSM `opening_hours`), in characters: a real week with holidays
+/// fits in well under this, and the parser's work grows with the text.
+pub const MAX_HOURS_CHARS: usize = 200;
+
 /// Parsed opening hours.
 #[derive(Debug, Clone)]
 pub struct Hours(OpeningHours);
@@ -51,6 +55,12 @@ pub struct HoursError {
 
 impl Hours {
     pub fn parse(text: &str) -> Result<Hours, HoursError> {
+        if text.chars().count() > MAX_HOURS_CHARS {
+            return Err(HoursError {
+                text: text.chars().take(40).chain("…".chars()).collect(),
+                reason: format!("longer than {MAX_HOURS_CHARS} characters"),
+            });
+        }
         text.parse::<OpeningHours>()
             .map(Hours)
             .map_err(|e| HoursError {
@@ -82,6 +92,18 @@ impl Hours {
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+
+    #[test]
+    fn hours_longer_than_the_limit_are_refused_before_parsing() {
+        let week = "Mo-Fr 08:00-18:00; Sa 09:00-12:00";
+        assert!(Hours::parse(week).is_ok());
+        let long = format!("{week}; ").repeat(10);
+        let err = Hours::parse(&long).expect_err("too long");
+        assert!(
+            err.to_string().contains("longer than 200 characters"),
+            "{err}"
+        );
+    }
 
     fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(y, m, d)

@@ -59,6 +59,14 @@ messages! {
         => "bad_route", "路线无法读取：{problem}", "the route cannot be read: {problem}";
     TooLong { field: &'static str, max: usize }
         => "too_long", "`{field}` 最多 {max} 个字符", "`{field}` is longer than {max} characters";
+    TooManyWords { field: &'static str, max: usize }
+        => "too_many_words", "`{field}` 最多 {max} 个词", "`{field}` has more than {max} words";
+    TooManyPoints { given: usize, max: usize }
+        => "too_many_points", "路线有 {given} 个点，最多 {max} 个", "the route has {given} points; at most {max}";
+    RouteTooLong { km: String, max: String }
+        => "route_too_long", "路线长 {km} 公里，最长 {max} 公里", "the route is {km} km long; at most {max} km";
+    TooMuchWork { ms: u64 }
+        => "too_much_work", "请求计算超过 {ms} 毫秒，已停止：请缩短路线或距离", "the request needed more than {ms} ms of work and was stopped: shorten the route or the distance";
     BadField { field: String, problem: String }
         => "bad_field", "字段 `{field}`：{problem}", "field `{field}`: {problem}";
     UnknownField { field: String, accepted: String }

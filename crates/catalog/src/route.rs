@@ -5,6 +5,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use std::time::Instant;
+
 use crate::index::SpatialIndex;
 use crate::query::Filter;
 use crate::sphere::{CHORD_SLACK, EARTH_RADIUS_M, LatLon, chord_for_distance, vec3};
@@ -226,21 +228,31 @@ pub fn along(
     route: &Route,
     within_m: f64,
     filter: &Filter,
-) -> Vec<RouteFound> {
+    deadline: Instant,
+) -> Result<Vec<RouteFound>, OutOfTime> {
     let vectors: Vec<[f64; 3]> = route.points.iter().map(|p| p.unit_vector()).collect();
     let mut best: std::collections::HashMap<u32, RouteFound> = Default::default();
     let trees = filter.trees(index);
     let mut start_m = 0.0;
     for w in vectors.windows(2) {
+        if Instant::now() > deadline {
+            return Err(OutOfTime);
+        }
         let (a, b) = (w[0], w[1]);
         let seg = vec3::angle(a, b);
-        // Any point within D of the arc is within seg/2 + D of the arc's midpoint.
-        let mid = vec3::normalize([a[0] + b[0], a[1] + b[1], a[2] + b[2]]).unwrap_or(a);
-        let reach = chord_for_distance(seg / 2.0 * EARTH_RADIUS_M + within_m) + CHORD_SLACK;
-        for p in trees
-            .iter()
-            .flat_map(|t| t.locate_within_distance(mid, reach * reach))
-        {
+        // Any point within D of an arc is within (arc length)/2 + D of the arc's midpoint. A
+        // long segment is searched piece by piece, so the work follows the corridor's area
+        // rather than the square of the segment's length.
+        let pieces = (seg * EARTH_RADIUS_M / PIECE_M).ceil().max(1.0);
+        let reach =
+            chord_for_distance(seg / pieces / 2.0 * EARTH_RADIUS_M + within_m) + CHORD_SLACK;
+        let candidates = (0..pieces as usize).flat_map(|i| {
+            let mid = vec3::slerp(a, b, (i as f64 + 0.5) / pieces);
+            trees
+                .iter()
+                .flat_map(move |tree| tree.locate_within_distance(mid, reach * reach))
+        });
+        for p in candidates {
             let Some(s) = index.summary(p.data) else {
                 continue;
             };
@@ -271,8 +283,16 @@ pub fn along(
             .total_cmp(&y.along_m)
             .then_with(|| id(x).cmp(id(y)))
     });
-    found
+    Ok(found)
 }
+
+/// The walk passed its deadline and stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutOfTime;
+
+/// The longest piece of a route searched at once: short enough that a piece's search sphere
+/// holds little more than its corridor.
+const PIECE_M: f64 = 10_000.0;
 
 #[cfg(test)]
 mod tests {

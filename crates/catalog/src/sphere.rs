@@ -159,6 +159,22 @@ pub mod vec3 {
         (n > 1e-15).then(|| [a[0] / n, a[1] / n, a[2] / n])
     }
 
+    /// The point a fraction `t` of the way along the great-circle arc from `a` to `b` (unit
+    /// vectors, not antipodal).
+    pub fn slerp(a: [f64; 3], b: [f64; 3], t: f64) -> [f64; 3] {
+        let theta = angle(a, b);
+        let s = theta.sin();
+        if s < 1e-12 {
+            return a;
+        }
+        let (wa, wb) = (((1.0 - t) * theta).sin() / s, (t * theta).sin() / s);
+        [
+            wa * a[0] + wb * b[0],
+            wa * a[1] + wb * b[1],
+            wa * a[2] + wb * b[2],
+        ]
+    }
+
     /// The angle between two unit vectors, robust for tiny and near-antipodal angles.
     pub fn angle(a: [f64; 3], b: [f64; 3]) -> f64 {
         norm(cross(a, b)).atan2(dot(a, b))

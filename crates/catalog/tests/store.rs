@@ -487,3 +487,27 @@ fn map_points_list_every_station_once() {
     catalog.delete_station("a2", "test").expect("delete");
     assert_eq!(catalog.map_points(Crs::Wgs84).ids.len(), 2);
 }
+
+#[test]
+fn a_walk_along_a_route_stops_at_its_deadline() {
+    let (_dir, mut catalog) = temp_catalog();
+    catalog
+        .import(read(&csv(&GOOD)).expect("valid"), &mut Silent)
+        .expect("import");
+    let route = waystation_catalog::Route::new(vec![
+        LatLon::new(22.50, 113.90).expect("point"),
+        LatLon::new(22.56, 114.10).expect("point"),
+    ])
+    .expect("route");
+    let f = Filter::any_at(friday_noon());
+    let now = std::time::Instant::now();
+    let later = now + std::time::Duration::from_secs(60);
+    let found = waystation_catalog::route::along(catalog.index(), &route, 5000.0, &f, later)
+        .expect("in time");
+    assert_eq!(found.len(), 2, "a2 and a3 lie beside the route");
+    let past = now - std::time::Duration::from_millis(1);
+    assert!(
+        waystation_catalog::route::along(catalog.index(), &route, 5000.0, &f, past).is_err(),
+        "a walk that is already late stops"
+    );
+}

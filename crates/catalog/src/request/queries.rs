@@ -278,6 +278,18 @@ impl SearchRequest {
         if text.is_empty() {
             return Err(Message::EmptyText { field: "q" });
         }
+        if text.chars().count() > MAX_SEARCH_CHARS {
+            return Err(Message::TooLong {
+                field: "q",
+                max: MAX_SEARCH_CHARS,
+            });
+        }
+        if text.split_whitespace().count() > MAX_SEARCH_WORDS {
+            return Err(Message::TooManyWords {
+                field: "q",
+                max: MAX_SEARCH_WORDS,
+            });
+        }
         let crs = fields::crs("crs", self.crs.as_deref())?;
         Ok(Search {
             text: text.to_string(),
@@ -315,6 +327,20 @@ impl AlongRequest {
         };
         let filter = self.filter(now)?;
         let route = Route::from_text(route).map_err(|problem| Message::BadRoute { problem })?;
+        let points = route.points().len();
+        if points > MAX_ROUTE_POINTS {
+            return Err(Message::TooManyPoints {
+                given: points,
+                max: MAX_ROUTE_POINTS,
+            });
+        }
+        let km = route.length_m() / 1000.0;
+        if km > MAX_ROUTE_KM {
+            return Err(Message::RouteTooLong {
+                km: format!("{km:.0}"),
+                max: MAX_ROUTE_KM.to_string(),
+            });
+        }
         Ok(Along {
             route,
             within_m,
