@@ -2,21 +2,20 @@
 //! CLI, the server and the app all use.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::answer::{Answer, Detail, Hit, MapPoints, Pending};
+use crate::answer::{Answer, Detail, Hit, MapPoints};
+use crate::answering;
 use crate::error::{CatalogError, Result};
 use crate::index::SpatialIndex;
-use crate::message::Message;
 use crate::model::{Kind, Station};
 use crate::progress::Progress;
-use crate::query::{self, BBox, Filter, Found};
+use crate::query::{BBox, Filter};
 use crate::readers::Readers;
-use crate::request::limits::{MAX_ALONG_RESULTS, MAX_WITHIN_RESULTS, MAX_WORK_MS};
-use crate::request::{Along, DetailQuery, InBox, Near, Query, Search, Within};
-use crate::route::{self, Route};
+use crate::request::{DetailQuery, Query};
+use crate::route::Route;
 use crate::sphere::LatLon;
 use crate::store::accounts::Accounts;
 use crate::store::audit::AuditEntry;
@@ -73,14 +72,16 @@ fn create_atomically(path: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Res
 
 pub struct Catalog {
     store: Store,
-    index: SpatialIndex,
+    /// Shared so a server can hand the index at one moment to queries on other threads while
+    /// this catalog writes (a write then works on its own copy: `Arc::make_mut`).
+    index: Arc<SpatialIndex>,
 }
 
 impl Catalog {
     /// Opens an existing catalog (or creates an empty one) and builds its index.
     pub fn open(path: &Path) -> Result<Catalog> {
         let store = Store::open(path)?;
-        let index = SpatialIndex::load(store.conn(), store.path())?;
+        let index = Arc::new(SpatialIndex::load(store.conn(), store.path())?);
         Ok(Catalog { store, index })
     }
 
@@ -111,6 +112,12 @@ impl Catalog {
     /// The spatial index, for callers that need keys and distances only (benchmarks, bulk work).
     pub fn index(&self) -> &SpatialIndex {
         &self.index
+    }
+
+    /// The index as it is now, to answer queries on other threads (with `Readers`) while this
+    /// catalog goes on writing: later writes do not change it.
+    pub fn shared_index(&self) -> Arc<SpatialIndex> {
+        self.index.clone()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -149,10 +156,10 @@ impl Catalog {
         progress.end();
         // Small batches update the tree in place; big ones rebuild it, which is faster.
         if changed.len() > 10_000 || changed.len() > self.index.len() {
-            self.index = SpatialIndex::load(self.store.conn(), self.store.path())?;
+            self.index = Arc::new(SpatialIndex::load(self.store.conn(), self.store.path())?);
         } else {
             for (pk, i) in changed {
-                self.index.upsert(pk, &stations[i]);
+                Arc::make_mut(&mut self.index).upsert(pk, &stations[i]);
             }
         }
         Ok(report)
@@ -173,7 +180,7 @@ impl Catalog {
         store::audit::record(&tx, actor, action, Some(&station.id), &detail, &now)?;
         tx.commit()?;
         if let Upserted::Inserted(pk) | Upserted::Updated(pk) = outcome {
-            self.index.upsert(pk, station);
+            Arc::make_mut(&mut self.index).upsert(pk, station);
         }
         self.station(&station.id)
     }
@@ -186,7 +193,7 @@ impl Catalog {
             store::delete(&tx, id, &now)?.ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
         store::audit::record(&tx, actor, "delete", Some(id), "{}", &now)?;
         tx.commit()?;
-        self.index.remove(pk);
+        Arc::make_mut(&mut self.index).remove(pk);
         Ok(())
     }
 
@@ -215,10 +222,10 @@ impl Catalog {
         }
         tx.commit()?;
         for pk in deleted {
-            self.index.remove(pk);
+            Arc::make_mut(&mut self.index).remove(pk);
         }
         for (pk, s) in written {
-            self.index.upsert(pk, s);
+            Arc::make_mut(&mut self.index).upsert(pk, s);
         }
         Ok(())
     }
@@ -244,7 +251,7 @@ impl Catalog {
         }
         tx.commit()?;
         progress.end();
-        self.index = SpatialIndex::load(self.store.conn(), self.store.path())?;
+        self.index = Arc::new(SpatialIndex::load(self.store.conn(), self.store.path())?);
         Ok(())
     }
 
@@ -327,16 +334,7 @@ impl Catalog {
     /// One station's detail: its hit (distance and direction when the query has a position,
     /// open state at its time) and its navigation links.
     pub fn detail(&self, id: &str, q: &DetailQuery) -> Result<Detail> {
-        let pk = store::pk_of(self.store.conn(), id)?
-            .ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
-        Answer {
-            from: q.from,
-            items: vec![self.pending(pk as u32, &Filter::any_at(q.time))],
-        }
-        .read(self.store.conn())?
-        .pop()
-        .map(Detail::new)
-        .ok_or_else(|| CatalogError::NotFound(id.to_string()))
+        answering::detail(&self.index, self.store.conn(), id, q)
     }
 
     /// Calls `f` with every station, ordered by id, without holding them all in memory.
@@ -346,62 +344,22 @@ impl Catalog {
 
     /// The `k` nearest stations to `at` that pass the filter.
     pub fn nearest(&self, at: LatLon, k: usize, filter: &Filter) -> Result<Vec<Hit>> {
-        self.nearest_answer(at, k, filter).read(self.store.conn())
-    }
-
-    pub fn nearest_answer(&self, at: LatLon, k: usize, filter: &Filter) -> Answer {
-        self.found_answer(Some(at), query::nearest(&self.index, at, k, filter), filter)
+        self.read(answering::nearest(&self.index, at, k, filter))
     }
 
     /// Every station within `radius_m` of `at` that passes the filter, nearest first.
     pub fn within(&self, at: LatLon, radius_m: f64, filter: &Filter) -> Result<Vec<Hit>> {
-        self.within_answer(at, radius_m, filter)
-            .read(self.store.conn())
-    }
-
-    /// The nearest MAX_WITHIN_RESULTS within the radius (every answered row is read).
-    pub fn within_answer(&self, at: LatLon, radius_m: f64, filter: &Filter) -> Answer {
-        let mut found = query::within(&self.index, at, radius_m, filter);
-        found.truncate(MAX_WITHIN_RESULTS);
-        self.found_answer(Some(at), found, filter)
+        self.read(answering::within(&self.index, at, radius_m, filter))
     }
 
     /// Stations inside a map view, nearest its centre first, at most `limit`.
     pub fn in_box(&self, bbox: &BBox, limit: usize, filter: &Filter) -> Result<Vec<Hit>> {
-        self.in_box_answer(bbox, limit, filter)
-            .read(self.store.conn())
-    }
-
-    pub fn in_box_answer(&self, bbox: &BBox, limit: usize, filter: &Filter) -> Answer {
-        let found = query::in_box(&self.index, bbox, limit, filter);
-        self.found_answer(Some(bbox.center()), found, filter)
+        self.read(answering::in_box(&self.index, bbox, limit, filter))
     }
 
     /// Stations within `within_m` of the route, in order along it; distances are from its start.
     pub fn along(&self, route: &Route, within_m: f64, filter: &Filter) -> Result<Vec<Hit>> {
-        self.along_answer(route, within_m, filter)?
-            .read(self.store.conn())
-    }
-
-    /// The first MAX_ALONG_RESULTS along the route; a walk past MAX_WORK_MS stops with a
-    /// refusal rather than hold a shared server.
-    pub fn along_answer(&self, route: &Route, within_m: f64, filter: &Filter) -> Result<Answer> {
-        let deadline = Instant::now() + Duration::from_millis(MAX_WORK_MS);
-        let mut found = route::along(&self.index, route, within_m, filter, deadline)
-            .map_err(|_| Message::TooMuchWork { ms: MAX_WORK_MS })?;
-        found.truncate(MAX_ALONG_RESULTS);
-        let items = found
-            .into_iter()
-            .map(|f| Pending {
-                along_m: Some(f.along_m),
-                offset_m: Some(f.offset_m),
-                ..self.pending(f.pk, filter)
-            })
-            .collect();
-        Ok(Answer {
-            from: Some(route.start()),
-            items,
-        })
+        self.read(answering::along(&self.index, route, within_m, filter)?)
     }
 
     /// Name/address search (works for Chinese: trigram full-text search, substring match for
@@ -414,97 +372,50 @@ impl Catalog {
         limit: usize,
         filter: &Filter,
     ) -> Result<Vec<Hit>> {
-        self.search_answer(text, near, limit, filter)?
-            .read(self.store.conn())
-    }
-
-    pub fn search_answer(
-        &self,
-        text: &str,
-        near: Option<LatLon>,
-        limit: usize,
-        filter: &Filter,
-    ) -> Result<Answer> {
-        let words: Vec<&str> = text.split_whitespace().collect();
-        if words.is_empty() {
-            return Ok(Answer {
-                from: near,
-                items: Vec::new(),
-            });
-        }
-        let mut found = Vec::new();
-        store::search::matching(self.store.conn(), &words, |pk| {
-            let pk = pk as u32;
-            let Some(s) = self.index.summary(pk) else {
-                return true;
-            };
-            if filter.admits(&self.index, s) {
-                let distance_m = near.map_or(0.0, |p| p.distance_m(s.location));
-                found.push(Found { pk, distance_m });
-            }
-            // Without a position the best matches come first: stop at the limit.
-            near.is_some() || found.len() < limit
-        })?;
-        if near.is_some() {
-            query::sort_found(&self.index, &mut found);
-            found.truncate(limit);
-        }
-        Ok(self.found_answer(near, found, filter))
+        let conn = self.store.conn();
+        self.read(answering::search(
+            &self.index,
+            conn,
+            text,
+            near,
+            limit,
+            filter,
+        )?)
     }
 
     /// A checked query's answer (rows not yet read): the one entry point every face uses.
     pub fn answer(&self, query: &Query) -> Result<Answer> {
-        Ok(match query {
-            Query::Near(Near { at, k, filter }) => self.nearest_answer(*at, *k, filter),
-            Query::Within(Within {
-                at,
-                radius_m,
-                filter,
-            }) => self.within_answer(*at, *radius_m, filter),
-            Query::InBox(InBox {
-                bbox,
-                limit,
-                filter,
-            }) => self.in_box_answer(bbox, *limit, filter),
-            Query::Search(Search {
-                text,
-                near,
-                k,
-                filter,
-            }) => self.search_answer(text, *near, *k, filter)?,
-            Query::Along(Along {
-                route,
-                within_m,
-                filter,
-            }) => self.along_answer(route, *within_m, filter)?,
-        })
+        answering::answer(&self.index, self.store.conn(), query)
     }
 
     /// A checked query's hits.
     pub fn hits(&self, query: &Query) -> Result<Vec<Hit>> {
-        self.answer(query)?.read(self.store.conn())
+        self.read(self.answer(query)?)
+    }
+
+    fn read(&self, answer: Answer) -> Result<Vec<Hit>> {
+        answer.read(self.store.conn())
     }
 
     /// Every station's id, kind and position in `crs`, from memory (no rows read).
     pub fn map_points(&self, crs: crate::Crs) -> MapPoints {
-        let round = |v: f64| (v * 1e5).round() / 1e5;
-        let mut points = MapPoints {
-            kind_ids: Kind::ALL.iter().map(|k| k.id()).collect(),
-            ids: Vec::with_capacity(self.len()),
-            kinds: Vec::with_capacity(self.len()),
-            lat: Vec::with_capacity(self.len()),
-            lon: Vec::with_capacity(self.len()),
-        };
-        for (_, s) in self.index.summaries() {
-            points.ids.push(s.id.to_string());
-            points
-                .kinds
-                .push(Kind::ALL.iter().position(|k| *k == s.kind).unwrap_or(0) as u8);
-            let p = crs.from_wgs84(s.location);
-            points.lat.push(round(p.lat));
-            points.lon.push(round(p.lon));
+        answering::map_points(&self.index, crs)
+    }
+
+    /// Every commit reaches the disk before it returns (for a server; see `Store::make_durable`).
+    pub fn make_durable(&self) -> Result<()> {
+        self.store.make_durable()
+    }
+
+    /// Whether another program (a `waystation import` into a served catalog) has written to the
+    /// file since this catalog last looked; if so, the index is rebuilt from the file. Cheap
+    /// when nothing changed (one `PRAGMA data_version`).
+    pub fn reload_if_written_elsewhere(&mut self) -> Result<bool> {
+        if !self.store.written_elsewhere()? {
+            return Ok(false);
         }
-        points
+        self.index = Arc::new(SpatialIndex::load(self.store.conn(), self.store.path())?);
+        Ok(true)
     }
 
     pub fn info(&self) -> Result<CatalogInfo> {
@@ -536,28 +447,5 @@ impl Catalog {
             },
             last_updated,
         })
-    }
-
-    fn found_answer(&self, from: Option<LatLon>, found: Vec<Found>, filter: &Filter) -> Answer {
-        let items = found
-            .into_iter()
-            .map(|f| self.pending(f.pk, filter))
-            .collect();
-        Answer { from, items }
-    }
-
-    fn pending(&self, pk: u32, filter: &Filter) -> Pending {
-        let summary = self.index.summary(pk);
-        let open_now = summary.and_then(|s| self.index.open_state(s, filter.time).as_option());
-        let changes_at = summary
-            .filter(|_| open_now.is_some())
-            .and_then(|s| self.index.next_change(s, filter.time));
-        Pending {
-            pk,
-            open_now,
-            changes_at,
-            along_m: None,
-            offset_m: None,
-        }
     }
 }

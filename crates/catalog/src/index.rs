@@ -35,6 +35,7 @@ pub type TreePoint = GeomWithData<[f64; 3], u32>;
 
 /// Wider nodes than rstar's default (6): a shallower tree that bulk-loads and searches faster
 /// for point data (measured in benches/nearest.rs).
+#[derive(Clone)]
 pub struct NodeParams;
 
 impl RTreeParams for NodeParams {
@@ -112,6 +113,21 @@ struct HoursTable {
     entries: Vec<(Box<str>, OnceLock<Option<Hours>>, KnownChange)>,
 }
 
+/// A copy keeps the texts and their numbers; parsing and next-change answers start afresh
+/// (they are caches).
+impl Clone for HoursTable {
+    fn clone(&self) -> HoursTable {
+        HoursTable {
+            by_text: self.by_text.clone(),
+            entries: self
+                .entries
+                .iter()
+                .map(|(text, _, _)| (text.clone(), OnceLock::new(), Mutex::new(None)))
+                .collect(),
+        }
+    }
+}
+
 impl HoursTable {
     fn intern(&mut self, text: &str) -> u32 {
         if let Some(&i) = self.by_text.get(text) {
@@ -154,7 +170,9 @@ impl HoursTable {
     }
 }
 
-#[derive(Default)]
+/// Cloned when a server publishes a new index after a write while queries still read the old
+/// one (see `Catalog::shared_index`).
+#[derive(Default, Clone)]
 pub struct SpatialIndex {
     /// One tree per kind, in `Kind::ALL` order; together they hold every station once.
     by_kind: Vec<Tree>,

@@ -4,6 +4,7 @@
 //! passwords, signing keys or terminals: the sync client, the server and the CLI do.
 
 pub mod answer;
+pub mod answering;
 pub mod catalog;
 pub mod crs;
 pub mod error;

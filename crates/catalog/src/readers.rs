@@ -1,5 +1,6 @@
-//! Read-only connections beside the catalog's own: the server reads result rows and builds
-//! snapshots on them, outside the lock that guards the index and the writes.
+//! Read-only connections beside the catalog's own: the server answers queries (with an index
+//! shared from the catalog), reads stations, change pages and snapshots on them, outside the
+//! lock that guards the writes — so no reader waits behind a write or a long query.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -7,9 +8,13 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OpenFlags};
 
-use crate::answer::{Answer, Hit};
-use crate::error::Result;
+use crate::answer::{Detail, Hit};
+use crate::answering;
+use crate::error::{CatalogError, Result};
+use crate::feed::{ChangePage, Gone};
+use crate::index::SpatialIndex;
 use crate::model::Station;
+use crate::request::{DetailQuery, Query};
 
 pub struct Readers {
     conns: Vec<Mutex<Connection>>,
@@ -39,9 +44,29 @@ impl Readers {
         self.conns[i].lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Reads an answer's rows.
-    pub fn read(&self, answer: Answer) -> Result<Vec<Hit>> {
-        answer.read(&self.reader())
+    /// A checked query's hits, from `index` (a catalog's `shared_index`).
+    pub fn hits(&self, index: &SpatialIndex, query: &Query) -> Result<Vec<Hit>> {
+        let conn = self.reader();
+        answering::answer(index, &conn, query)?.read(&conn)
+    }
+
+    /// One station's detail, from `index`.
+    pub fn detail(&self, index: &SpatialIndex, id: &str, q: &DetailQuery) -> Result<Detail> {
+        answering::detail(index, &self.reader(), id, q)
+    }
+
+    pub fn station(&self, id: &str) -> Result<Station> {
+        crate::store::station_by_id(&self.reader(), id)?
+            .ok_or_else(|| CatalogError::NotFound(id.to_string()))
+    }
+
+    /// Up to `limit` changes after `since` (see `store::feed::since`).
+    pub fn changes_since(
+        &self,
+        since: i64,
+        limit: usize,
+    ) -> Result<std::result::Result<ChangePage, Gone>> {
+        crate::store::feed::since(&self.reader(), since, limit)
     }
 
     /// Every station and the feed's head sequence, read in one transaction so they agree.

@@ -771,6 +771,69 @@ fn a_gzip_bomb_stops_at_the_size_cap_and_changes_nothing() {
     assert_eq!(station_count(&client), 50, "a whole snapshot is kept");
 }
 
+/// Asks again until `check` holds, for at most `limit` (the condition, not a sleep, ends it).
+fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < end {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    check()
+}
+
+#[test]
+fn a_cli_import_into_a_served_catalog_reaches_the_server_and_its_clients() {
+    let world = World::new(50);
+    let server = Server::start(&world.server_catalog, &[]);
+    let client = world.client("follower");
+    ok(&client, &["sync", &server.url, "--key", &server.key]);
+    let station = get_station(&server, "syn-ws-000001");
+    let name = station["name"].as_str().expect("name").to_string();
+
+    // Another program writes the served file: the same stations, one renamed.
+    let csv = world.dir.path().join("renamed.csv");
+    let text = export(&world.server_catalog).replacen(&name, "改名后的司机之家", 1);
+    std::fs::write(&csv, text).expect("write");
+    ok(
+        &world.server_catalog,
+        &["import", csv.to_str().expect("path")],
+    );
+
+    // The server notices the other writer (it looks every half second): its head moves on.
+    let head = || -> i64 {
+        let health: Value = http()
+            .get(format!("{}/health", server.url))
+            .send()
+            .expect("health")
+            .json()
+            .expect("json");
+        health["seq"].as_i64().expect("seq")
+    };
+    let before = fact(&client, "sync.seq")
+        .and_then(|s| s.parse::<i64>().ok())
+        .expect("seq");
+    assert!(
+        eventually(Duration::from_secs(10), || head() > before),
+        "the server takes in the import"
+    );
+    assert_eq!(
+        get_station(&server, "syn-ws-000001")["name"],
+        "改名后的司机之家"
+    );
+    let near = http()
+        .get(format!("{}/v1/stations/search?q=改名后&k=5", server.url))
+        .send()
+        .expect("search")
+        .json::<Value>()
+        .expect("json");
+    assert_eq!(near[0]["id"], "syn-ws-000001", "{near}");
+    let report = json_of(&ok(&client, &["sync", "--json"]));
+    assert_eq!(report["upserts"], 1, "{report}");
+    assert!(export(&client).contains("改名后的司机之家"));
+}
+
 #[test]
 fn plain_http_is_refused_for_any_server_but_this_device() {
     let world = World::new(10);

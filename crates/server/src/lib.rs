@@ -182,6 +182,22 @@ fn static_files(ui: Option<&Path>) -> Router {
     }
 }
 
+/// Every half second, takes in writes another program made to the catalog (a `waystation
+/// import` into the served file), so the server is never silently stale; ends with the store.
+async fn follow_other_writers(store: std::sync::Weak<dyn CatalogStore>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tick.tick().await;
+        let Some(store) = store.upgrade() else { return };
+        match tokio::task::spawn_blocking(move || store.refresh()).await {
+            Ok(Ok(true)) => tracing::info!("catalog written by another program: index reloaded"),
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "checking the catalog for other writers"),
+            Err(e) => tracing::warn!(error = %e, "the catalog check stopped"),
+        }
+    }
+}
+
 /// Serves until the listener fails or the process is interrupted.
 pub async fn serve(
     listener: tokio::net::TcpListener,
@@ -189,6 +205,7 @@ pub async fn serve(
     key: ServerKey,
     ui: Option<&Path>,
 ) -> std::io::Result<()> {
+    tokio::spawn(follow_other_writers(Arc::downgrade(&store)));
     let app = router(store, key, ui).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

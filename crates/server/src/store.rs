@@ -3,10 +3,12 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
+use waystation_catalog::answering;
 use waystation_catalog::catalog::CatalogInfo;
 use waystation_catalog::feed::{ChangePage, Gone};
+use waystation_catalog::index::SpatialIndex;
 use waystation_catalog::readers::Readers;
 use waystation_catalog::reports::{Received, Report};
 use waystation_catalog::request::DetailQuery;
@@ -34,6 +36,9 @@ pub trait CatalogStore: Send + Sync + 'static {
     fn map_points(&self, crs: Crs) -> Result<MapPoints>;
     fn info(&self) -> Result<CatalogInfo>;
     fn head_seq(&self) -> Result<i64>;
+    /// Takes in writes made by another program (or another replica); true if there were any.
+    /// The server calls it every half second.
+    fn refresh(&self) -> Result<bool>;
     fn changes(&self, since: i64, limit: usize) -> Result<std::result::Result<ChangePage, Gone>>;
     /// Every station and the head sequence they are at, read consistently (for snapshots).
     fn all_stations(&self) -> Result<(i64, Vec<Station>)>;
@@ -64,14 +69,17 @@ pub trait CatalogStore: Send + Sync + 'static {
     fn delete(&self, id: &str, actor: &str) -> Result<()>;
 }
 
-/// The embedded store: one SQLite catalog behind a mutex (queries take microseconds).
+/// The embedded store: one SQLite catalog. Writes go through the catalog behind a mutex;
+/// queries never take it: they answer from the index as last published (an `Arc` swapped in
+/// after each write) on read-only connections, so no query waits behind a write or another
+/// query, however long.
 pub struct SqliteStore {
     catalog: Mutex<Catalog>,
-    /// Read-only connections for reading result rows outside the catalog lock: the index
-    /// answers in microseconds, the rows take longer, and readers run in parallel.
+    /// The index queries use; replaced (never changed) after every write.
+    index: RwLock<Arc<SpatialIndex>>,
+    /// Read-only connections: queries, rows, stations, change pages, snapshots.
     readers: Readers,
     /// The feed's head sequence, kept in memory so an unchanged poll never waits for the lock.
-    /// This server is the catalog's only writer of stations while it runs.
     head: AtomicI64,
     /// Tombstones older than this are forgotten (clients further behind get 410).
     tombstone_days: i64,
@@ -81,9 +89,11 @@ impl SqliteStore {
     /// Opens the catalog for serving.
     pub fn open(path: &Path, tombstone_days: i64) -> std::result::Result<SqliteStore, String> {
         let catalog = Catalog::open(path).map_err(|e| e.to_string())?;
+        catalog.make_durable().map_err(|e| e.to_string())?;
         let head = catalog.head_seq().map_err(|e| e.to_string())?;
         let readers = catalog.readers(READERS).map_err(|e| e.to_string())?;
         let store = SqliteStore {
+            index: RwLock::new(catalog.shared_index()),
             catalog: Mutex::new(catalog),
             readers,
             head: AtomicI64::new(head),
@@ -99,6 +109,18 @@ impl SqliteStore {
         self.catalog.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The index as last published: held only as long as it takes to clone an `Arc`.
+    fn index(&self) -> Arc<SpatialIndex> {
+        self.index.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// After a write: the catalog's new index and head become what queries see.
+    fn publish(&self, catalog: &Catalog) -> Result<()> {
+        *self.index.write().unwrap_or_else(|p| p.into_inner()) = catalog.shared_index();
+        self.head.store(catalog.head_seq()?, Ordering::Release);
+        Ok(())
+    }
+
     fn purge(&self) -> Result<usize> {
         let cutoff = (chrono::Utc::now() - chrono::Duration::days(self.tombstone_days))
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -108,21 +130,19 @@ impl SqliteStore {
 
 impl CatalogStore for SqliteStore {
     fn hits(&self, query: &Query) -> Result<Vec<Hit>> {
-        // The index answers under the lock; the rows are read outside it.
-        let answer = self.catalog().answer(query)?;
-        self.readers.read(answer)
+        self.readers.hits(&self.index(), query)
     }
 
     fn detail(&self, id: &str, query: &DetailQuery) -> Result<Detail> {
-        self.catalog().detail(id, query)
+        self.readers.detail(&self.index(), id, query)
     }
 
     fn station(&self, id: &str) -> Result<Station> {
-        self.catalog().station(id)
+        self.readers.station(id)
     }
 
     fn map_points(&self, crs: Crs) -> Result<MapPoints> {
-        Ok(self.catalog().map_points(crs))
+        Ok(answering::map_points(&self.index(), crs))
     }
 
     fn info(&self) -> Result<CatalogInfo> {
@@ -133,8 +153,17 @@ impl CatalogStore for SqliteStore {
         Ok(self.head.load(Ordering::Acquire))
     }
 
+    fn refresh(&self) -> Result<bool> {
+        let mut catalog = self.catalog();
+        if !catalog.reload_if_written_elsewhere()? {
+            return Ok(false);
+        }
+        self.publish(&catalog)?;
+        Ok(true)
+    }
+
     fn changes(&self, since: i64, limit: usize) -> Result<std::result::Result<ChangePage, Gone>> {
-        self.catalog().changes_since(since, limit)
+        self.readers.changes_since(since, limit)
     }
 
     fn all_stations(&self) -> Result<(i64, Vec<Station>)> {
@@ -211,7 +240,7 @@ impl CatalogStore for SqliteStore {
             (None, Some(_)) => return Err(CatalogError::NotFound(station.id.clone())),
         }
         let saved = catalog.save_station(station, actor, action)?;
-        self.head.store(catalog.head_seq()?, Ordering::Release);
+        self.publish(&catalog)?;
         Ok(Ok(saved))
     }
 
@@ -219,7 +248,7 @@ impl CatalogStore for SqliteStore {
         {
             let mut catalog = self.catalog();
             catalog.delete_station(id, actor)?;
-            self.head.store(catalog.head_seq()?, Ordering::Release);
+            self.publish(&catalog)?;
         }
         self.purge().map(|_| ())
     }

@@ -134,6 +134,8 @@ pub enum Upserted {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// `PRAGMA data_version` when last looked: it moves when another connection commits.
+    data_version: i64,
 }
 
 impl Store {
@@ -146,9 +148,31 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            data_version: 0,
         };
         store.prepare().map_err(|e| open_error(path, e))??;
+        store.data_version = store.data_version()?;
         Ok(store)
+    }
+
+    fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// Whether another connection (another program) committed since the last call.
+    pub fn written_elsewhere(&mut self) -> Result<bool> {
+        let now = self.data_version()?;
+        let changed = now != self.data_version;
+        self.data_version = now;
+        Ok(changed)
+    }
+
+    /// Every commit reaches the disk before it is answered (`synchronous=FULL`): for a server,
+    /// whose sequence numbers clients rely on, a power cut must not hand out a number twice.
+    pub fn make_durable(&self) -> Result<()> {
+        Ok(self.conn.pragma_update(None, "synchronous", "FULL")?)
     }
 
     pub fn path(&self) -> &Path {
@@ -211,13 +235,17 @@ impl Store {
     }
 
     pub fn station(&self, id: &str) -> Result<Option<Station>> {
-        let sql = format!("SELECT {STATION_COLUMNS} FROM stations WHERE id = ?1");
-        Ok(self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row([id], station_from_row)
-            .optional()?)
+        station_by_id(&self.conn, id)
     }
+}
+
+/// One station by id, on any connection to the catalog.
+pub fn station_by_id(conn: &Connection, id: &str) -> Result<Option<Station>> {
+    let sql = format!("SELECT {STATION_COLUMNS} FROM stations WHERE id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], station_from_row)
+        .optional()?)
 }
 
 /// Calls `f` with every station, ordered by id, on any connection to the catalog.

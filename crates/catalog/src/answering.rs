@@ -1,0 +1,201 @@
+//! From a checked query to an answer: which stations, in which order, open or not, and when
+//! that changes — worked out on an index (the catalog's own, or a copy a server shares between
+//! threads) and, for text search and details, a connection to read from. Rows are read later
+//! (`Answer::read`), so a server can do it outside any lock.
+
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+use crate::Crs;
+use crate::answer::{Answer, Detail, MapPoints, Pending};
+use crate::error::{CatalogError, Result};
+use crate::index::SpatialIndex;
+use crate::message::Message;
+use crate::model::Kind;
+use crate::query::{self, BBox, Filter, Found};
+use crate::request::limits::{MAX_ALONG_RESULTS, MAX_WITHIN_RESULTS, MAX_WORK_MS};
+use crate::request::{Along, DetailQuery, InBox, Near, Query, Search, Within};
+use crate::route::{self, Route};
+use crate::sphere::LatLon;
+use crate::store;
+
+/// A checked query's answer: the one entry point every face uses.
+pub fn answer(index: &SpatialIndex, conn: &Connection, query: &Query) -> Result<Answer> {
+    Ok(match query {
+        Query::Near(Near { at, k, filter }) => nearest(index, *at, *k, filter),
+        Query::Within(Within {
+            at,
+            radius_m,
+            filter,
+        }) => within(index, *at, *radius_m, filter),
+        Query::InBox(InBox {
+            bbox,
+            limit,
+            filter,
+        }) => in_box(index, bbox, *limit, filter),
+        Query::Search(Search {
+            text,
+            near,
+            k,
+            filter,
+        }) => search(index, conn, text, *near, *k, filter)?,
+        Query::Along(Along {
+            route,
+            within_m,
+            filter,
+        }) => along(index, route, *within_m, filter)?,
+    })
+}
+
+pub fn nearest(index: &SpatialIndex, at: LatLon, k: usize, filter: &Filter) -> Answer {
+    found_answer(
+        index,
+        Some(at),
+        query::nearest(index, at, k, filter),
+        filter,
+    )
+}
+
+/// The nearest MAX_WITHIN_RESULTS within the radius (every answered row is read).
+pub fn within(index: &SpatialIndex, at: LatLon, radius_m: f64, filter: &Filter) -> Answer {
+    let mut found = query::within(index, at, radius_m, filter);
+    found.truncate(MAX_WITHIN_RESULTS);
+    found_answer(index, Some(at), found, filter)
+}
+
+pub fn in_box(index: &SpatialIndex, bbox: &BBox, limit: usize, filter: &Filter) -> Answer {
+    let found = query::in_box(index, bbox, limit, filter);
+    found_answer(index, Some(bbox.center()), found, filter)
+}
+
+/// The first MAX_ALONG_RESULTS along the route; a walk past MAX_WORK_MS stops with a refusal
+/// rather than hold a shared server.
+pub fn along(
+    index: &SpatialIndex,
+    route: &Route,
+    within_m: f64,
+    filter: &Filter,
+) -> Result<Answer> {
+    let deadline = Instant::now() + Duration::from_millis(MAX_WORK_MS);
+    let mut found = route::along(index, route, within_m, filter, deadline)
+        .map_err(|_| Message::TooMuchWork { ms: MAX_WORK_MS })?;
+    found.truncate(MAX_ALONG_RESULTS);
+    let items = found
+        .into_iter()
+        .map(|f| Pending {
+            along_m: Some(f.along_m),
+            offset_m: Some(f.offset_m),
+            ..pending(index, f.pk, filter)
+        })
+        .collect();
+    Ok(Answer {
+        from: Some(route.start()),
+        items,
+    })
+}
+
+/// Name/address search over the full-text index on `conn`, filtered on the index.
+pub fn search(
+    index: &SpatialIndex,
+    conn: &Connection,
+    text: &str,
+    near: Option<LatLon>,
+    limit: usize,
+    filter: &Filter,
+) -> Result<Answer> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() {
+        return Ok(Answer {
+            from: near,
+            items: Vec::new(),
+        });
+    }
+    let mut found = Vec::new();
+    store::search::matching(conn, &words, |pk| {
+        let pk = pk as u32;
+        let Some(s) = index.summary(pk) else {
+            return true;
+        };
+        if filter.admits(index, s) {
+            let distance_m = near.map_or(0.0, |p| p.distance_m(s.location));
+            found.push(Found { pk, distance_m });
+        }
+        // Without a position the best matches come first: stop at the limit.
+        near.is_some() || found.len() < limit
+    })?;
+    if near.is_some() {
+        query::sort_found(index, &mut found);
+        found.truncate(limit);
+    }
+    Ok(found_answer(index, near, found, filter))
+}
+
+/// One station's detail: its hit (distance and direction when the query has a position, open
+/// state at its time) and its navigation links.
+pub fn detail(
+    index: &SpatialIndex,
+    conn: &Connection,
+    id: &str,
+    q: &DetailQuery,
+) -> Result<Detail> {
+    let pk = store::pk_of(conn, id)?.ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
+    Answer {
+        from: q.from,
+        items: vec![pending(index, pk as u32, &Filter::any_at(q.time))],
+    }
+    .read(conn)?
+    .pop()
+    .map(Detail::new)
+    .ok_or_else(|| CatalogError::NotFound(id.to_string()))
+}
+
+/// Every station's id, kind and position in `crs`, from the index (no rows read).
+pub fn map_points(index: &SpatialIndex, crs: Crs) -> MapPoints {
+    let round = |v: f64| (v * 1e5).round() / 1e5;
+    let mut points = MapPoints {
+        kind_ids: Kind::ALL.iter().map(|k| k.id()).collect(),
+        ids: Vec::with_capacity(index.len()),
+        kinds: Vec::with_capacity(index.len()),
+        lat: Vec::with_capacity(index.len()),
+        lon: Vec::with_capacity(index.len()),
+    };
+    for (_, s) in index.summaries() {
+        points.ids.push(s.id.to_string());
+        points
+            .kinds
+            .push(Kind::ALL.iter().position(|k| *k == s.kind).unwrap_or(0) as u8);
+        let p = crs.from_wgs84(s.location);
+        points.lat.push(round(p.lat));
+        points.lon.push(round(p.lon));
+    }
+    points
+}
+
+fn found_answer(
+    index: &SpatialIndex,
+    from: Option<LatLon>,
+    found: Vec<Found>,
+    filter: &Filter,
+) -> Answer {
+    let items = found
+        .into_iter()
+        .map(|f| pending(index, f.pk, filter))
+        .collect();
+    Answer { from, items }
+}
+
+fn pending(index: &SpatialIndex, pk: u32, filter: &Filter) -> Pending {
+    let summary = index.summary(pk);
+    let open_now = summary.and_then(|s| index.open_state(s, filter.time).as_option());
+    let changes_at = summary
+        .filter(|_| open_now.is_some())
+        .and_then(|s| index.next_change(s, filter.time));
+    Pending {
+        pk,
+        open_now,
+        changes_at,
+        along_m: None,
+        offset_m: None,
+    }
+}
