@@ -34,7 +34,8 @@ pub fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn valid_name(name: &str) -> bool {
+/// A user name as accounts are created with: 1–32 of a-z, 0-9, `.`, `_`, `-`.
+pub fn valid_name(name: &str) -> bool {
     (1..=32).contains(&name.len())
         && name
             .chars()

@@ -33,7 +33,13 @@ pub struct AppState {
     pub store: Arc<dyn CatalogStore>,
     pub publisher: Publisher,
     pub limiter: RateLimits,
+    /// Password checks running at once: each Argon2id hash takes 19 MiB and a core for a
+    /// moment, so a burst of logins queues here instead of exhausting memory.
+    pub hashers: tokio::sync::Semaphore,
 }
+
+/// How long a login waits for a free password checker before the server says it is busy.
+const HASHER_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub type Shared = State<Arc<AppState>>;
 
@@ -407,13 +413,21 @@ pub async fn login(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiJson(body): ApiJson<Login>,
 ) -> Result<Response, ApiError> {
-    if let Some(wait) = app.limiter.blocked_for(&body.username, addr.ip()) {
-        return Err(ApiError::too_many(
-            wait,
-            "too_many_attempts",
-            "too many failed logins",
+    // A name that cannot exist is answered without hashing anything.
+    if !accounts::valid_name(&body.username) {
+        return Err(ApiError::bad_request(
+            "用户名为 1–32 个小写字母、数字或 . _ - — a user name is 1–32 of a-z, 0-9, . _ -",
         ));
     }
+    // Counted before the password is checked, so parallel guesses cannot pass the count.
+    let attempt = app
+        .limiter
+        .begin_login(&body.username, addr.ip())
+        .map_err(|wait| ApiError::too_many(wait, "too_many_attempts", "too many failed logins"))?;
+    let Ok(Ok(_checker)) = tokio::time::timeout(HASHER_WAIT, app.hashers.acquire()).await else {
+        attempt.not_checked();
+        return Err(ApiError::busy(1));
+    };
     let found = app.store.credentials(&body.username)?;
     let password = body.password;
     // Slow by design (Argon2id), so off the async workers.
@@ -425,14 +439,13 @@ pub async fn login(
     })
     .await?;
     if !right {
-        app.limiter.failed(&body.username, addr.ip());
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "用户名或密码错误 — wrong user name or password",
         ));
     }
-    app.limiter.succeeded(&body.username);
+    attempt.succeeded();
     let session = accounts::new_session();
     app.store
         .start_session(&session.token_hash, &body.username, &session.expires_at)?;

@@ -73,6 +73,20 @@ impl ApiError {
         }
     }
 
+    /// Too much work in hand right now; try again shortly.
+    pub fn busy(wait_s: u64) -> ApiError {
+        ApiError {
+            retry_after: Some(wait_s),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                format!(
+                    "服务器繁忙，请 {wait_s} 秒后重试 — the server is busy; try again in {wait_s} s"
+                ),
+            )
+        }
+    }
+
     pub fn internal(detail: impl std::fmt::Display) -> ApiError {
         tracing::error!(error = %detail, "internal error");
         ApiError::new(

@@ -105,6 +105,9 @@ pub fn router(store: Arc<dyn CatalogStore>, key: ServerKey, ui: Option<&Path>) -
         store,
         publisher: Publisher::new(key),
         limiter: Default::default(),
+        hashers: tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
+        ),
     });
     let request_id = HeaderName::from_static("x-request-id");
     let layers = ServiceBuilder::new()

@@ -1,94 +1,270 @@
-//! Rate limits, in memory: failed logins per account and per client address, and problem reports
-//! per address (reports are anonymous, so the address is all there is to limit).
+//! Rate limits, in memory: login attempts per account and per client address, and problem
+//! reports per address (reports are anonymous, so the address is all there is to limit).
+//!
+//! Logins: an attempt is counted *before* its password is hashed, under one lock, so a burst
+//! of parallel guesses cannot slip past the count. An address (IPv6 by its /64, which one
+//! subscriber holds) that fails too often is refused for the rest of the window. An account that
+//! fails too often is not locked: further attempts wait a delay that doubles with each failure —
+//! except from an address that has logged in to that account before, so guessing at the admin's
+//! password from elsewhere cannot lock the admin out.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Failures allowed in one window before further attempts are refused.
+/// Failures allowed before the account's delays start, and per address in one window.
 const PER_ACCOUNT: u32 = 5;
 const PER_ADDRESS: u32 = 20;
+/// The first delay once an account has failed PER_ACCOUNT times; it doubles with each failure.
+const FIRST_DELAY: Duration = Duration::from_secs(2);
 /// Problem reports one address may send in one window.
 const REPORTS_PER_ADDRESS: u32 = 30;
 const WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Keys kept at most (each about 100 bytes): past it the oldest tenth is forgotten.
 const MAX_TRACKED: usize = 100_000;
 
-/// Events per key, counted in fixed windows.
-#[derive(Default)]
-struct Counter {
-    counts: Mutex<HashMap<String, (u32, Instant)>>,
+/// Events per key in fixed windows, and when the last one came.
+#[derive(Clone, Copy)]
+struct Count {
+    n: u32,
+    since: Instant,
+    last: Instant,
 }
 
-impl Counter {
-    /// Seconds left in the window if `key` has reached `limit`.
-    fn wait(&self, key: &str, limit: u32) -> Option<u64> {
-        let map = self.counts.lock().unwrap_or_else(|p| p.into_inner());
-        let (count, since) = map.get(key)?;
-        let left = WINDOW.checked_sub(since.elapsed())?;
-        (*count >= limit).then_some(left.as_secs().max(1))
+#[derive(Default)]
+struct Counts(HashMap<String, Count>);
+
+impl Counts {
+    fn get(&self, key: &str) -> Option<Count> {
+        self.0
+            .get(key)
+            .copied()
+            .filter(|c| c.since.elapsed() <= WINDOW)
     }
 
-    fn add(&self, key: String) {
-        let mut map = self.counts.lock().unwrap_or_else(|p| p.into_inner());
-        // Many distinct keys must not grow memory without bound: forget expired windows.
-        if map.len() > MAX_TRACKED {
-            map.retain(|_, (_, since)| since.elapsed() <= WINDOW);
+    fn add(&mut self, key: String) {
+        self.make_room();
+        let now = Instant::now();
+        let fresh = Count {
+            n: 0,
+            since: now,
+            last: now,
+        };
+        let count = self.0.entry(key).or_insert(fresh);
+        if count.since.elapsed() > WINDOW {
+            *count = fresh;
         }
-        let entry = map.entry(key).or_insert((0, Instant::now()));
-        if entry.1.elapsed() > WINDOW {
-            *entry = (0, Instant::now());
-        }
-        entry.0 += 1;
+        count.n += 1;
+        count.last = now;
     }
 
-    fn forget(&self, key: &str) {
-        self.counts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
+    /// Takes back one event (a login that turned out right).
+    fn refund(&mut self, key: &str) {
+        if let Some(c) = self.0.get_mut(key) {
+            c.n = c.n.saturating_sub(1);
+        }
     }
+
+    /// Many distinct keys must not grow memory without bound: expired windows go first, then
+    /// the oldest tenth.
+    fn make_room(&mut self) {
+        if self.0.len() < MAX_TRACKED {
+            return;
+        }
+        self.0.retain(|_, c| c.since.elapsed() <= WINDOW);
+        if self.0.len() >= MAX_TRACKED {
+            let mut ages: Vec<Instant> = self.0.values().map(|c| c.last).collect();
+            let cut = MAX_TRACKED / 10;
+            ages.select_nth_unstable(cut);
+            let oldest = ages[cut];
+            self.0.retain(|_, c| c.last > oldest);
+        }
+    }
+}
+
+/// What a client address is known by: IPv4 whole, IPv6 by its /64.
+fn address_key(addr: IpAddr) -> String {
+    match addr {
+        IpAddr::V4(v4) => format!("addr:{v4}"),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => format!("addr:{v4}"),
+            None => {
+                let s = v6.segments();
+                format!("addr:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+fn account_key(username: &str) -> String {
+    format!("user:{username}")
+}
+
+/// Seconds to wait before an account that failed `n` times may be tried again (from an
+/// address that has not logged in to it before).
+fn account_delay(c: Count) -> Option<u64> {
+    let over = c.n.checked_sub(PER_ACCOUNT)?;
+    let delay = FIRST_DELAY
+        .saturating_mul(1u32.checked_shl(over.min(20)).unwrap_or(u32::MAX))
+        .min(WINDOW);
+    let left = delay.checked_sub(c.last.elapsed())?;
+    Some(ceil_secs(left))
+}
+
+/// Whole seconds to wait, rounded up (Retry-After must not invite a retry that is too early).
+fn ceil_secs(d: Duration) -> u64 {
+    (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
+}
+
+fn window_left(c: Count, limit: u32) -> Option<u64> {
+    if c.n < limit {
+        return None;
+    }
+    WINDOW.checked_sub(c.since.elapsed()).map(ceil_secs)
+}
+
+#[derive(Default)]
+struct Logins {
+    failures: Counts,
+    /// (account, address key) pairs that have logged in successfully.
+    known: HashSet<(String, String)>,
 }
 
 #[derive(Default)]
 pub struct RateLimits {
-    failures: Counter,
-    reports: Counter,
+    logins: Mutex<Logins>,
+    reports: Mutex<Counts>,
+}
+
+/// A login attempt counted before its password is checked; say how it ended.
+pub struct LoginAttempt<'a> {
+    limits: &'a RateLimits,
+    account: String,
+    address: String,
+}
+
+impl LoginAttempt<'_> {
+    /// The password was never checked (the server was busy): the attempt does not count.
+    pub fn not_checked(self) {
+        let mut logins = self.limits.lock_logins();
+        logins.failures.refund(&self.account);
+        logins.failures.refund(&self.address);
+    }
+
+    /// The password was right: the account's failures are forgotten, this attempt no longer
+    /// counts against the address, and the address is known for this account from now on.
+    pub fn succeeded(self) {
+        let mut logins = self.limits.lock_logins();
+        logins.failures.0.remove(&self.account);
+        logins.failures.refund(&self.address);
+        if logins.known.len() >= MAX_TRACKED {
+            logins.known.clear();
+        }
+        logins.known.insert((self.account, self.address));
+    }
 }
 
 impl RateLimits {
-    fn keys(username: &str, addr: IpAddr) -> [(String, u32); 2] {
-        [
-            (format!("user:{username}"), PER_ACCOUNT),
-            (format!("addr:{addr}"), PER_ADDRESS),
-        ]
+    fn lock_logins(&self) -> std::sync::MutexGuard<'_, Logins> {
+        self.logins.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Seconds to wait if this account or address has failed too often lately.
-    pub fn blocked_for(&self, username: &str, addr: IpAddr) -> Option<u64> {
-        Self::keys(username, addr)
-            .iter()
-            .filter_map(|(key, limit)| self.failures.wait(key, *limit))
-            .max()
-    }
-
-    pub fn failed(&self, username: &str, addr: IpAddr) {
-        for (key, _) in Self::keys(username, addr) {
-            self.failures.add(key);
+    /// Counts a login attempt before any hashing; Err(seconds to wait) if this address has
+    /// failed too often, or the account has and this address has never logged in to it.
+    pub fn begin_login(&self, username: &str, addr: IpAddr) -> Result<LoginAttempt<'_>, u64> {
+        let (account, address) = (account_key(username), address_key(addr));
+        let mut logins = self.lock_logins();
+        if let Some(wait) = logins
+            .failures
+            .get(&address)
+            .and_then(|c| window_left(c, PER_ADDRESS))
+        {
+            return Err(wait);
         }
-    }
-
-    pub fn succeeded(&self, username: &str) {
-        self.failures.forget(&format!("user:{username}"));
+        let known = logins.known.contains(&(account.clone(), address.clone()));
+        if !known && let Some(wait) = logins.failures.get(&account).and_then(account_delay) {
+            return Err(wait);
+        }
+        logins.failures.add(account.clone());
+        logins.failures.add(address.clone());
+        Ok(LoginAttempt {
+            limits: self,
+            account,
+            address,
+        })
     }
 
     /// Counts a problem report from `addr`; Some(seconds to wait) if it is one too many.
     pub fn report(&self, addr: IpAddr) -> Option<u64> {
-        let key = addr.to_string();
-        if let Some(wait) = self.reports.wait(&key, REPORTS_PER_ADDRESS) {
+        let key = address_key(addr);
+        let mut reports = self.reports.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(wait) = reports
+            .get(&key)
+            .and_then(|c| window_left(c, REPORTS_PER_ADDRESS))
+        {
             return Some(wait);
         }
-        self.reports.add(key);
+        reports.add(key);
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_and_mapped_ipv4_as_ipv4() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("ip");
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().expect("ip");
+        let c: IpAddr = "2001:db8:1:3::1".parse().expect("ip");
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(c));
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().expect("ip");
+        assert_eq!(address_key(mapped), "addr:192.0.2.1");
+    }
+
+    #[test]
+    fn an_account_slows_down_but_its_known_addresses_get_in() {
+        let limits = RateLimits::default();
+        let home: IpAddr = "192.0.2.1".parse().expect("ip");
+        let attacker: IpAddr = "198.51.100.7".parse().expect("ip");
+        limits.begin_login("root", home).expect("first").succeeded();
+        for _ in 0..PER_ACCOUNT {
+            let _failed = limits.begin_login("root", attacker).expect("allowed");
+        }
+        let wait = limits.begin_login("root", attacker).err();
+        assert_eq!(wait, Some(FIRST_DELAY.as_secs()), "the sixth waits");
+        assert!(
+            limits.begin_login("root", home).is_ok(),
+            "not from an address that has logged in before"
+        );
+    }
+
+    #[test]
+    fn the_delay_doubles_and_is_capped() {
+        let now = Instant::now();
+        let count = |n| Count {
+            n,
+            since: now,
+            last: now,
+        };
+        assert_eq!(account_delay(count(PER_ACCOUNT - 1)), None);
+        assert_eq!(account_delay(count(PER_ACCOUNT)), Some(2));
+        assert_eq!(account_delay(count(PER_ACCOUNT + 3)), Some(16));
+        assert_eq!(
+            account_delay(count(PER_ACCOUNT + 40)),
+            Some(WINDOW.as_secs())
+        );
+    }
+
+    #[test]
+    fn memory_stays_bounded_under_many_addresses() {
+        let mut counts = Counts::default();
+        for i in 0..(MAX_TRACKED + 10) {
+            counts.add(format!("addr:{i}"));
+        }
+        assert!(counts.0.len() <= MAX_TRACKED);
     }
 }

@@ -2,8 +2,6 @@
 //! versions; logging out; and failed logins limited per account and per client address.
 //! In-process over the shared fixture (`waystation_server::testing`).
 
-use std::net::SocketAddr;
-
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use axum::response::Response;
@@ -157,39 +155,127 @@ async fn login(api: &Api, user: &str, password: &str) -> Response {
     api.send(req).await
 }
 
+fn from(server: &TestServer, address: &str) -> Api {
+    server.api_from(format!("{address}:40000").parse().expect("address"))
+}
+
 #[tokio::test]
-async fn failed_logins_are_rate_limited_per_account_and_per_address() {
+async fn failed_logins_are_limited_per_address() {
     let server = TestServer::seeded();
     let api = server.api();
-    for _ in 0..5 {
-        assert_eq!(login(&api, "ann", "wrong").await.status(), 401);
+    assert_eq!(login(&api, "bob", "bob-pass-1").await.status(), 200);
+    // From one address, failures across many names: 20, then the address waits.
+    for i in 0..20 {
+        let status = login(&api, &format!("guess{i}"), "wrong").await.status();
+        assert_eq!(status, 401, "guess {i}");
     }
-    let blocked = login(&api, "ann", "ann-pass-1").await;
-    assert_eq!(
-        blocked.status(),
-        429,
-        "even the right password waits after five failures"
-    );
+    let blocked = login(&api, "nobody-yet", "wrong").await;
+    assert_eq!(blocked.status(), 429);
     assert!(blocked.headers().contains_key("retry-after"));
     assert_eq!(
         login(&api, "bob", "bob-pass-1").await.status(),
-        200,
-        "other accounts are not blocked"
-    );
-    // From one address, failures across many names are limited too.
-    for i in 0..15 {
-        let status = login(&api, &format!("guess{i}"), "wrong").await.status();
-        assert_eq!(status, 401);
-    }
-    assert_eq!(login(&api, "nobody-yet", "wrong").await.status(), 429);
-    assert_eq!(
-        login(&api, "bob", "{\"").await.status(),
         429,
-        "the address is blocked for every account once it has failed 20 times"
+        "the address waits for every account, even with the right password"
     );
-    // Another address is not: bob logs in from it, but ann's account stays blocked there too.
-    let elsewhere: SocketAddr = "192.0.2.7:40000".parse().expect("address");
-    let other = server.api_from(elsewhere);
-    assert_eq!(login(&other, "bob", "bob-pass-1").await.status(), 200);
-    assert_eq!(login(&other, "ann", "ann-pass-1").await.status(), 429);
+    // Another address does not, and an IPv6 client counts by its /64.
+    assert_eq!(
+        login(&from(&server, "192.0.2.7"), "bob", "bob-pass-1")
+            .await
+            .status(),
+        200
+    );
+    for i in 0..20 {
+        let neighbour = from(&server, &format!("[2001:db8:0:1::{i:x}]"));
+        let name = format!("nobody{i}");
+        assert_eq!(login(&neighbour, &name, "wrong").await.status(), 401);
+    }
+    let same_64 = from(&server, "[2001:db8:0:1:ffff::1]");
+    assert_eq!(login(&same_64, "bob", "bob-pass-1").await.status(), 429);
+    // Names that cannot exist are refused before any hashing, and do not count.
+    for _ in 0..30 {
+        let status = login(&from(&server, "192.0.2.8"), "Robert'); DROP", "x")
+            .await
+            .status();
+        assert_eq!(status, 400);
+    }
+    assert_eq!(
+        login(&from(&server, "192.0.2.8"), "bob", "bob-pass-1")
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn guessing_an_account_slows_it_down_but_cannot_lock_out_its_owner() {
+    let server = TestServer::seeded();
+    let home = from(&server, "192.0.2.1");
+    assert_eq!(login(&home, "root", "root-pass-1").await.status(), 200);
+    let attacker = from(&server, "198.51.100.7");
+    for _ in 0..5 {
+        assert_eq!(login(&attacker, "root", "wrong").await.status(), 401);
+    }
+    let waits = login(&attacker, "root", "root-pass-1").await;
+    assert_eq!(
+        waits.status(),
+        429,
+        "even the right password waits once the account has failed five times"
+    );
+    assert!(waits.headers().contains_key("retry-after"));
+    let stranger = from(&server, "203.0.113.9");
+    assert_eq!(login(&stranger, "root", "root-pass-1").await.status(), 429);
+    assert_eq!(
+        login(&home, "root", "root-pass-1").await.status(),
+        200,
+        "an address that has logged in to the account before is not delayed"
+    );
+    assert_eq!(
+        login(&attacker, "bob", "bob-pass-1").await.status(),
+        200,
+        "other accounts are not delayed"
+    );
+}
+
+#[tokio::test]
+async fn parallel_guesses_are_counted_before_any_password_is_checked() {
+    let server = TestServer::seeded();
+    // Sixty wrong passwords for one account at once, each from its own address.
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..60 {
+        let api = from(&server, &format!("10.0.0.{}", i + 1));
+        guesses.spawn(async move { login(&api, "ann", "wrong").await.status().as_u16() });
+    }
+    let statuses: Vec<u16> = guesses.join_all().await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(checked <= 5, "at most five passwords checked: {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| [401, 429, 503].contains(s)),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_login_flood_waits_for_a_few_password_checkers_or_is_told_to_come_back() {
+    let server = TestServer::seeded();
+    let mut attempts = tokio::task::JoinSet::new();
+    for i in 0..300 {
+        let api = from(&server, &format!("10.1.{}.{}", i / 200, i % 200 + 1));
+        attempts.spawn(async move {
+            let resp = login(&api, &format!("user{i}"), "wrong").await;
+            (
+                resp.status().as_u16(),
+                resp.headers().contains_key("retry-after"),
+            )
+        });
+    }
+    let answers: Vec<(u16, bool)> = attempts.join_all().await;
+    for (status, retry_after) in &answers {
+        assert!([401, 503].contains(status), "{answers:?}");
+        assert_eq!(
+            *status == 503,
+            *retry_after,
+            "a busy answer says when to come back"
+        );
+    }
+    assert!(answers.iter().any(|(s, _)| *s == 401), "some were checked");
 }
