@@ -124,6 +124,35 @@ pub enum AdminCommand {
         /// 站点 id Station id
         station_id: String,
     },
+    /// 收回运营者的站点 Stop an operator editing a station
+    Unassign {
+        /// 运营者用户名 The operator's user name
+        name: String,
+        /// 站点 id Station id
+        station_id: String,
+    },
+    /// 删除账户（连同其登录和分配）Remove an account with its sessions and assignments
+    RemoveUser {
+        /// 用户名 User name
+        name: String,
+    },
+    /// 重设密码并结束其所有登录（密码从终端或标准输入读取）Set a new password and end every session
+    SetPassword {
+        /// 用户名 User name
+        name: String,
+    },
+    /// 结束账户的所有登录 End every session of an account (its tokens stop working)
+    RevokeSessions {
+        /// 用户名 User name
+        name: String,
+    },
+    /// 列出账户、角色和站点 List accounts, their roles and stations
+    Users,
+    /// 列出账户的有效登录 List an account's live sessions
+    Sessions {
+        /// 用户名 User name
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]

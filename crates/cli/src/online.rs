@@ -206,6 +206,9 @@ fn read_password(name: &str, lang: Lang) -> Result<String> {
     Ok(password)
 }
 
+/// Who the audit log names for account changes made at this terminal.
+const CLI_ACTOR: &str = "admin (command line)";
+
 pub fn admin(
     catalog: &Catalog,
     command: &AdminCommand,
@@ -216,12 +219,50 @@ pub fn admin(
         AdminCommand::AddUser { name, role } => {
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
             let password = read_password(name, lang)?;
-            accounts::add_user(catalog, name, role, &password)?;
+            accounts::add_user(catalog, name, role, &password, CLI_ACTOR)?;
             writeln!(out, "已创建账户 user created: {name} ({})", role.id())?;
         }
         AdminCommand::Assign { name, station_id } => {
-            accounts::assign(catalog, name, station_id)?;
+            accounts::assign(catalog, name, station_id, CLI_ACTOR)?;
             writeln!(out, "{name} → {station_id}")?;
+        }
+        AdminCommand::Unassign { name, station_id } => {
+            accounts::unassign(catalog, name, station_id, CLI_ACTOR)?;
+            writeln!(out, "{name} ✕ {station_id}")?;
+        }
+        AdminCommand::RemoveUser { name } => {
+            accounts::remove_user(catalog, name, CLI_ACTOR)?;
+            writeln!(out, "已删除账户 user removed: {name}")?;
+        }
+        AdminCommand::SetPassword { name } => {
+            let password = read_password(name, lang)?;
+            let hash = accounts::hash_new_password(&password)?;
+            accounts::set_password_hash(catalog, name, &hash, None, CLI_ACTOR)?;
+            writeln!(
+                out,
+                "已重设密码，所有登录已结束 password set, every session ended: {name}"
+            )?;
+        }
+        AdminCommand::RevokeSessions { name } => {
+            let n = accounts::revoke_sessions(catalog, name, CLI_ACTOR)?;
+            writeln!(out, "已结束 {n} 个登录 sessions ended: {n} ({name})")?;
+        }
+        AdminCommand::Users => {
+            for u in catalog.accounts().users()? {
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}",
+                    u.username,
+                    u.role.id(),
+                    u.created_at,
+                    u.stations.join(",")
+                )?;
+            }
+        }
+        AdminCommand::Sessions { name } => {
+            for s in catalog.accounts().sessions(name, &accounts::now())? {
+                writeln!(out, "{}\t{}", s.id, s.expires_at)?;
+            }
         }
     }
     Ok(())

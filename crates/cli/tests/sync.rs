@@ -835,6 +835,72 @@ fn a_cli_import_into_a_served_catalog_reaches_the_server_and_its_clients() {
 }
 
 #[test]
+fn account_commands_at_the_terminal_take_effect_on_the_running_server() {
+    let world = World::new(20);
+    let server = Server::start(&world.server_catalog, &[]);
+    let ann = token(&server, "ann", "ann-pass-1");
+    let me = |token: &str| {
+        http()
+            .get(format!("{}/v1/me", server.url))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+            .expect("me")
+            .status()
+    };
+    assert_eq!(me(&ann), 200);
+    let listed = ok(&world.server_catalog, &["admin", "users"]);
+    assert!(listed.contains("ann\toperator"), "{listed}");
+    assert!(listed.contains("syn-ws-000001"), "{listed}");
+    let sessions = ok(&world.server_catalog, &["admin", "sessions", "ann"]);
+    assert_eq!(sessions.lines().count(), 1, "{sessions}");
+
+    ok(&world.server_catalog, &["admin", "revoke-sessions", "ann"]);
+    assert_eq!(me(&ann), 401, "a revoked token stops working at once");
+    ok(
+        &world.server_catalog,
+        &["admin", "unassign", "ann", "syn-ws-000001"],
+    );
+    let err = fails(
+        &world.server_catalog,
+        &["admin", "unassign", "ann", "syn-ws-000001"],
+    );
+    assert!(err.contains("does not run station"), "{err}");
+    let out = ws_input(
+        &world.server_catalog,
+        &["admin", "set-password", "ann"],
+        "ann-new-pass-2\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ann = token(&server, "ann", "ann-new-pass-2");
+    ok(&world.server_catalog, &["admin", "remove-user", "ann"]);
+    assert_eq!(me(&ann), 401);
+    let audit = rusqlite::Connection::open(&world.server_catalog)
+        .expect("open")
+        .prepare("SELECT action FROM audit WHERE actor = 'admin (command line)' ORDER BY id")
+        .expect("query")
+        .query_map([], |r| r.get::<_, String>(0))
+        .expect("rows")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("actions");
+    assert_eq!(
+        audit,
+        [
+            "user.add",
+            "user.add",
+            "assign",
+            "sessions.revoke",
+            "unassign",
+            "user.password",
+            "user.remove"
+        ]
+    );
+}
+
+#[test]
 fn plain_http_is_refused_for_any_server_but_this_device() {
     let world = World::new(10);
     let client = world.client("plain");

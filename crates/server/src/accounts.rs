@@ -5,7 +5,7 @@
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use chrono::{Duration, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
-use waystation_catalog::store::accounts::Role;
+use waystation_catalog::store::accounts::{Actor, Role};
 use waystation_catalog::{Catalog, CatalogError};
 
 /// How long a login lasts.
@@ -23,6 +23,10 @@ pub enum AccountError {
     NoUser(String),
     #[error("no station with id `{0}`")]
     NoStation(String),
+    #[error("user `{0}` does not run station `{1}`")]
+    NotAssigned(String, String),
+    #[error("the current password is wrong")]
+    WrongPassword,
     #[error("cannot hash the password: {0}")]
     Hash(String),
     #[error(transparent)]
@@ -53,26 +57,46 @@ fn hash_password(password: &str) -> Result<String, AccountError> {
         .to_string())
 }
 
+/// `actor`, now: who changes an account, for its audit record.
+fn by(actor: &str) -> Actor<'_> {
+    Actor {
+        name: actor,
+        now: now(),
+    }
+}
+
+/// A new password's hash, once it is long enough. Slow by design: call it outside any lock.
+pub fn hash_new_password(password: &str) -> Result<String, AccountError> {
+    if password.chars().count() < 8 {
+        return Err(AccountError::ShortPassword);
+    }
+    hash_password(password)
+}
+
+/// Creates an account; `actor` is who does it, for the audit log.
 pub fn add_user(
     catalog: &Catalog,
     name: &str,
     role: Role,
     password: &str,
+    actor: &str,
 ) -> Result<(), AccountError> {
     if !valid_name(name) {
         return Err(AccountError::BadName(name.to_string()));
     }
-    if password.chars().count() < 8 {
-        return Err(AccountError::ShortPassword);
-    }
-    let hash = hash_password(password)?;
-    if !catalog.accounts().add(name, role, &hash, &now())? {
+    let hash = hash_new_password(password)?;
+    if !catalog.accounts().add(name, role, &hash, &by(actor))? {
         return Err(AccountError::Exists(name.to_string()));
     }
     Ok(())
 }
 
-pub fn assign(catalog: &Catalog, name: &str, station_id: &str) -> Result<(), AccountError> {
+pub fn assign(
+    catalog: &Catalog,
+    name: &str,
+    station_id: &str,
+    actor: &str,
+) -> Result<(), AccountError> {
     if !catalog.accounts().exists(name)? {
         return Err(AccountError::NoUser(name.to_string()));
     }
@@ -82,7 +106,56 @@ pub fn assign(catalog: &Catalog, name: &str, station_id: &str) -> Result<(), Acc
         }
         other => other?,
     };
-    Ok(catalog.accounts().assign(name, station_id)?)
+    Ok(catalog.accounts().assign(name, station_id, &by(actor))?)
+}
+
+pub fn unassign(
+    catalog: &Catalog,
+    name: &str,
+    station_id: &str,
+    actor: &str,
+) -> Result<(), AccountError> {
+    if !catalog.accounts().unassign(name, station_id, &by(actor))? {
+        return Err(AccountError::NotAssigned(
+            name.to_string(),
+            station_id.to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// Removes an account, its sessions and its assignments.
+pub fn remove_user(catalog: &Catalog, name: &str, actor: &str) -> Result<(), AccountError> {
+    if !catalog.accounts().remove(name, &by(actor))? {
+        return Err(AccountError::NoUser(name.to_string()));
+    }
+    Ok(())
+}
+
+/// Stores a new password hash (from `hash_new_password`) and ends the user's sessions but
+/// `keep`.
+pub fn set_password_hash(
+    catalog: &Catalog,
+    name: &str,
+    hash: &str,
+    keep: Option<&str>,
+    actor: &str,
+) -> Result<(), AccountError> {
+    if !catalog
+        .accounts()
+        .set_password_hash(name, hash, keep, &by(actor))?
+    {
+        return Err(AccountError::NoUser(name.to_string()));
+    }
+    Ok(())
+}
+
+/// Ends every session of an account; how many there were.
+pub fn revoke_sessions(catalog: &Catalog, name: &str, actor: &str) -> Result<usize, AccountError> {
+    if !catalog.accounts().exists(name)? {
+        return Err(AccountError::NoUser(name.to_string()));
+    }
+    Ok(catalog.accounts().revoke_sessions(name, &by(actor))?)
 }
 
 /// Whether `password` matches the stored hash. With no account, the same hashing work is done
@@ -151,17 +224,17 @@ mod tests {
     fn accounts_sessions_and_passwords() {
         let dir = tempfile::tempdir().expect("dir");
         let catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
-        add_user(&catalog, "ann", Role::Operator, "correct horse").expect("add");
+        add_user(&catalog, "ann", Role::Operator, "correct horse", "test").expect("add");
         assert!(matches!(
-            add_user(&catalog, "ann", Role::Admin, "another one"),
+            add_user(&catalog, "ann", Role::Admin, "another one", "test"),
             Err(AccountError::Exists(_))
         ));
         assert!(matches!(
-            add_user(&catalog, "Bad Name", Role::Admin, "long enough"),
+            add_user(&catalog, "Bad Name", Role::Admin, "long enough", "test"),
             Err(AccountError::BadName(_))
         ));
         assert!(matches!(
-            add_user(&catalog, "bob", Role::Admin, "short"),
+            add_user(&catalog, "bob", Role::Admin, "short", "test"),
             Err(AccountError::ShortPassword)
         ));
         let (role, stored) = catalog
@@ -202,11 +275,11 @@ mod tests {
             "an expired session opens nothing"
         );
         assert!(matches!(
-            assign(&catalog, "ann", "nope"),
+            assign(&catalog, "ann", "nope", "test"),
             Err(AccountError::NoStation(_))
         ));
         assert!(matches!(
-            assign(&catalog, "nobody", "nope"),
+            assign(&catalog, "nobody", "nope", "test"),
             Err(AccountError::NoUser(_))
         ));
     }

@@ -449,7 +449,9 @@ pub async fn login(
     let session = accounts::new_session();
     app.store
         .start_session(&session.token_hash, &body.username, &session.expires_at)?;
-    Ok(Json(json!({"token": session.token, "expires_at": session.expires_at})).into_response())
+    Ok(private(
+        json!({"token": session.token, "expires_at": session.expires_at}),
+    ))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -505,10 +507,9 @@ pub async fn logout(State(app): Shared, session: Session) -> Result<Response, Ap
 #[utoipa::path(get, path = "/v1/me", responses((status = 200, description = "Who the token belongs to, and the stations assigned to them")))]
 pub async fn me(State(app): Shared, Session { who, .. }: Session) -> Result<Response, ApiError> {
     let stations = app.store.assigned(&who.username)?;
-    Ok(
-        Json(json!({"username": who.username, "role": who.role, "stations": stations}))
-            .into_response(),
-    )
+    Ok(private(
+        json!({"username": who.username, "role": who.role, "stations": stations}),
+    ))
 }
 
 fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
@@ -610,9 +611,163 @@ pub async fn assign(
     ApiJson(body): ApiJson<Assignment>,
 ) -> Result<Response, ApiError> {
     app.store
-        .assign(&body.username, &body.station_id)
-        .map_err(|e| ApiError::invalid(e.to_string()))?;
+        .assign(&body.username, &body.station_id, &who.username)?;
     tracing::info!(admin = %who.username, user = %body.username, station = %body.station_id, "assigned");
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[utoipa::path(delete, path = "/v1/assignments/{username}/{station_id}",
+    params(("username" = String, Path, description = "The operator"), ("station_id" = String, Path, description = "The station")),
+    responses((status = 204, description = "The operator may no longer edit the station"),
+              (status = 403, description = "Admins only", body = crate::error::ErrorBody),
+              (status = 404, description = "The station was not theirs", body = crate::error::ErrorBody)))]
+pub async fn unassign(
+    State(app): Shared,
+    Admin(who): Admin,
+    Path((username, station_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    app.store.unassign(&username, &station_id, &who.username)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Account answers are nobody else's: no cache may keep them.
+fn private(body: Value) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+}
+
+#[utoipa::path(get, path = "/v1/users",
+    responses((status = 200, description = "Every account: username, role, created_at, stations"),
+              (status = 403, description = "Admins only", body = crate::error::ErrorBody)))]
+pub async fn users(State(app): Shared, _: Admin) -> Result<Response, ApiError> {
+    Ok(private(json!(app.store.users()?)))
+}
+
+#[utoipa::path(delete, path = "/v1/users/{username}",
+    params(("username" = String, Path, description = "The account")),
+    responses((status = 204, description = "The account, its sessions and assignments are gone"),
+              (status = 403, description = "Admins only", body = crate::error::ErrorBody),
+              (status = 404, description = "No such account", body = crate::error::ErrorBody),
+              (status = 422, description = "An admin cannot remove their own account", body = crate::error::ErrorBody)))]
+pub async fn remove_user(
+    State(app): Shared,
+    Admin(who): Admin,
+    Path(username): Path<String>,
+) -> Result<Response, ApiError> {
+    if username == who.username {
+        return Err(ApiError::invalid(
+            "不能删除自己的账户 — you cannot remove your own account (another admin can)",
+        ));
+    }
+    app.store.remove_user(&username, &who.username)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    password: String,
+}
+
+#[utoipa::path(put, path = "/v1/users/{username}/password", request_body = NewPassword,
+    params(("username" = String, Path, description = "The account")),
+    responses((status = 204, description = "The password is set and every session of the account ended"),
+              (status = 403, description = "Admins only", body = crate::error::ErrorBody),
+              (status = 404, description = "No such account", body = crate::error::ErrorBody),
+              (status = 422, description = "Shorter than 8 characters", body = crate::error::ErrorBody)))]
+pub async fn set_password(
+    State(app): Shared,
+    Admin(who): Admin,
+    Path(username): Path<String>,
+    ApiJson(body): ApiJson<NewPassword>,
+) -> Result<Response, ApiError> {
+    let hash = hash_outside_locks(&app, body.password).await?;
+    app.store
+        .set_password_hash(&username, &hash, None, &who.username)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A new password's hash, on a password checker (see `AppState::hashers`).
+async fn hash_outside_locks(app: &AppState, password: String) -> Result<String, ApiError> {
+    let Ok(Ok(_checker)) = tokio::time::timeout(HASHER_WAIT, app.hashers.acquire()).await else {
+        return Err(ApiError::busy(1));
+    };
+    tokio::task::spawn_blocking(move || accounts::hash_new_password(&password))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)
+}
+
+#[utoipa::path(get, path = "/v1/users/{username}/sessions",
+    params(("username" = String, Path, description = "The account")),
+    responses((status = 200, description = "The account's live sessions: a short id and when each expires"),
+              (status = 403, description = "Admins only", body = crate::error::ErrorBody)))]
+pub async fn user_sessions(
+    State(app): Shared,
+    _: Admin,
+    Path(username): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(private(json!(app.store.sessions(&username)?)))
+}
+
+#[utoipa::path(delete, path = "/v1/users/{username}/sessions",
+    params(("username" = String, Path, description = "The account")),
+    responses((status = 200, description = "{revoked: n}: every session of the account ended"),
+              (status = 403, description = "Admins only", body = crate::error::ErrorBody),
+              (status = 404, description = "No such account", body = crate::error::ErrorBody)))]
+pub async fn revoke_sessions(
+    State(app): Shared,
+    Admin(who): Admin,
+    Path(username): Path<String>,
+) -> Result<Response, ApiError> {
+    let revoked = app.store.revoke_sessions(&username, &who.username)?;
+    Ok(private(json!({"revoked": revoked})))
+}
+
+#[utoipa::path(get, path = "/v1/me/sessions",
+    responses((status = 200, description = "Your live sessions: a short id and when each expires")))]
+pub async fn my_sessions(
+    State(app): Shared,
+    Session { who, .. }: Session,
+) -> Result<Response, ApiError> {
+    Ok(private(json!(app.store.sessions(&who.username)?)))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+#[utoipa::path(post, path = "/v1/me/password", request_body = PasswordChange,
+    responses((status = 204, description = "Your password is changed; your other sessions are ended, this one goes on"),
+              (status = 403, description = "The current password is wrong", body = crate::error::ErrorBody),
+              (status = 422, description = "The new password is shorter than 8 characters", body = crate::error::ErrorBody)))]
+pub async fn change_my_password(
+    State(app): Shared,
+    session: Session,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> Result<Response, ApiError> {
+    let who = session.who.username.clone();
+    let found = app.store.credentials(&who)?;
+    let current = body.current_password;
+    let Ok(Ok(checker)) = tokio::time::timeout(HASHER_WAIT, app.hashers.acquire()).await else {
+        return Err(ApiError::busy(1));
+    };
+    let right = blocking(move || {
+        Ok(accounts::verify_password(
+            found.as_ref().map(|(_, hash)| hash.as_str()),
+            &current,
+        ))
+    })
+    .await?;
+    drop(checker);
+    if !right {
+        return Err(accounts::AccountError::WrongPassword.into());
+    }
+    let hash = hash_outside_locks(&app, body.new_password).await?;
+    app.store
+        .set_password_hash(&who, &hash, Some(&session.token_hash), &who)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

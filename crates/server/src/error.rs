@@ -145,6 +145,22 @@ impl From<CatalogError> for ApiError {
     }
 }
 
+impl From<crate::accounts::AccountError> for ApiError {
+    fn from(e: crate::accounts::AccountError) -> ApiError {
+        use crate::accounts::AccountError as E;
+        match e {
+            E::NoUser(_) | E::NoStation(_) | E::NotAssigned(..) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+            }
+            E::BadName(_) | E::ShortPassword | E::Exists(_) => ApiError::invalid(e.to_string()),
+            E::WrongPassword => {
+                ApiError::new(StatusCode::FORBIDDEN, "wrong_password", e.to_string())
+            }
+            E::Hash(_) | E::Catalog(_) => ApiError::internal(e),
+        }
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(e: JsonRejection) -> ApiError {
         let status = e.status();

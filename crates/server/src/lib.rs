@@ -83,6 +83,13 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(api::logout))
         .routes(routes!(api::me))
         .routes(routes!(api::assign))
+        .routes(routes!(api::unassign))
+        .routes(routes!(api::users))
+        .routes(routes!(api::remove_user))
+        .routes(routes!(api::set_password))
+        .routes(routes!(api::user_sessions, api::revoke_sessions))
+        .routes(routes!(api::my_sessions))
+        .routes(routes!(api::change_my_password))
         .routes(routes!(api::audit))
         // A long drive's GPX track is larger than any other request body.
         .merge(

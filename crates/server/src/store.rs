@@ -12,7 +12,7 @@ use waystation_catalog::index::SpatialIndex;
 use waystation_catalog::readers::Readers;
 use waystation_catalog::reports::{Received, Report};
 use waystation_catalog::request::DetailQuery;
-use waystation_catalog::store::accounts::{Principal, Role};
+use waystation_catalog::store::accounts::{Principal, Role, SessionInfo, User};
 use waystation_catalog::store::audit::AuditEntry;
 
 use crate::accounts::{self, AccountError};
@@ -52,7 +52,20 @@ pub trait CatalogStore: Send + Sync + 'static {
     fn end_session(&self, token_hash: &str) -> Result<()>;
     fn assigned(&self, username: &str) -> Result<Vec<String>>;
     fn is_assigned(&self, username: &str, station_id: &str) -> Result<bool>;
-    fn assign(&self, username: &str, station_id: &str) -> Result<(), AccountError>;
+    fn assign(&self, username: &str, station_id: &str, actor: &str) -> Result<(), AccountError>;
+    fn unassign(&self, username: &str, station_id: &str, actor: &str) -> Result<(), AccountError>;
+    fn remove_user(&self, username: &str, actor: &str) -> Result<(), AccountError>;
+    /// Stores a new password hash and ends the user's sessions but `keep`.
+    fn set_password_hash(
+        &self,
+        username: &str,
+        hash: &str,
+        keep: Option<&str>,
+        actor: &str,
+    ) -> Result<(), AccountError>;
+    fn revoke_sessions(&self, username: &str, actor: &str) -> Result<usize, AccountError>;
+    fn sessions(&self, username: &str) -> Result<Vec<SessionInfo>>;
+    fn users(&self) -> Result<Vec<User>>;
     fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>>;
     /// Keeps a driver's problem report; returns its id.
     fn report(&self, report: &Report) -> Result<i64>;
@@ -200,8 +213,40 @@ impl CatalogStore for SqliteStore {
         self.catalog().accounts().is_assigned(username, station_id)
     }
 
-    fn assign(&self, username: &str, station_id: &str) -> Result<(), AccountError> {
-        accounts::assign(&self.catalog(), username, station_id)
+    fn assign(&self, username: &str, station_id: &str, actor: &str) -> Result<(), AccountError> {
+        accounts::assign(&self.catalog(), username, station_id, actor)
+    }
+
+    fn unassign(&self, username: &str, station_id: &str, actor: &str) -> Result<(), AccountError> {
+        accounts::unassign(&self.catalog(), username, station_id, actor)
+    }
+
+    fn remove_user(&self, username: &str, actor: &str) -> Result<(), AccountError> {
+        accounts::remove_user(&self.catalog(), username, actor)
+    }
+
+    fn set_password_hash(
+        &self,
+        username: &str,
+        hash: &str,
+        keep: Option<&str>,
+        actor: &str,
+    ) -> Result<(), AccountError> {
+        accounts::set_password_hash(&self.catalog(), username, hash, keep, actor)
+    }
+
+    fn revoke_sessions(&self, username: &str, actor: &str) -> Result<usize, AccountError> {
+        accounts::revoke_sessions(&self.catalog(), username, actor)
+    }
+
+    fn sessions(&self, username: &str) -> Result<Vec<SessionInfo>> {
+        self.catalog()
+            .accounts()
+            .sessions(username, &accounts::now())
+    }
+
+    fn users(&self) -> Result<Vec<User>> {
+        self.catalog().accounts().users()
     }
 
     fn report(&self, report: &Report) -> Result<i64> {

@@ -124,9 +124,9 @@ fn seed(path: &Path) {
         .import(waystation_synthetic::generate(STATIONS, SEED), &mut Silent)
         .expect("import");
     for (name, role, password, station) in ACCOUNTS {
-        accounts::add_user(&catalog, name, role, password).expect("add user");
+        accounts::add_user(&catalog, name, role, password, "test").expect("add user");
         if let Some(station) = station {
-            accounts::assign(&catalog, name, station).expect("assign");
+            accounts::assign(&catalog, name, station, "test").expect("assign");
         }
     }
 }

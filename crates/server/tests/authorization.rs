@@ -121,14 +121,21 @@ async fn authorization_matrix() {
         })
         .collect();
     entries.sort();
+    // The fixture's accounts are audited too (actor "test"), and so is the assignment.
     let want: Vec<(String, String)> = [
         ("ann", "edit"),
         ("bob", "edit"),
+        ("root", "assign"),
         ("root", "create"),
         ("root", "delete"),
         ("root", "edit"),
         ("root", "edit"),
         ("root", "edit"),
+        ("test", "assign"),
+        ("test", "assign"),
+        ("test", "user.add"),
+        ("test", "user.add"),
+        ("test", "user.add"),
     ]
     .iter()
     .map(|(a, b)| (a.to_string(), b.to_string()))

@@ -1,0 +1,203 @@
+//! An account's whole life over the API: listed, sessions seen and revoked, stations taken
+//! away, passwords set by an admin or changed by their owner, removed — each admin action in
+//! the audit log, account answers never cached. In-process over the shared fixture.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use serde_json::{Value, json};
+use waystation_server::testing::{Api, TestServer};
+
+async fn login(api: &Api, user: &str, password: &str) -> (StatusCode, Value) {
+    let body = json!({"username": user, "password": password}).to_string();
+    api.call(Method::POST, "/v1/login", &body).await
+}
+
+async fn me(api: &Api, token: &str) -> StatusCode {
+    api.call_as(Some(token), Method::GET, "/v1/me", "").await.0
+}
+
+#[tokio::test]
+async fn admins_end_sessions_take_stations_away_and_remove_accounts() {
+    let server = TestServer::seeded();
+    let api = server.api();
+    let root = api.login("root").await;
+    let ann = api.login("ann").await;
+
+    // Listed, never cached.
+    let resp = api
+        .send(
+            Request::builder()
+                .uri("/v1/users")
+                .header("authorization", format!("Bearer {root}"))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    let (_, users) = api.call_as(Some(&root), Method::GET, "/v1/users", "").await;
+    let names: Vec<&str> = users
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|u| u["username"].as_str())
+        .collect();
+    assert_eq!(names, ["ann", "bob", "root"]);
+    assert_eq!(users[0]["stations"], json!(["syn-ws-000001"]));
+
+    // Operators may not do any of this.
+    for (method, uri) in [
+        (Method::GET, "/v1/users"),
+        (Method::DELETE, "/v1/users/bob"),
+        (Method::DELETE, "/v1/users/bob/sessions"),
+        (Method::DELETE, "/v1/assignments/bob/syn-ws-000002"),
+    ] {
+        let (status, _) = api.call_as(Some(&ann), method.clone(), uri, "").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {uri}");
+    }
+
+    // Sessions: seen by short id, revoked, and then the token no longer works.
+    let (_, sessions) = api
+        .call_as(Some(&root), Method::GET, "/v1/users/ann/sessions", "")
+        .await;
+    assert_eq!(sessions.as_array().map(Vec::len), Some(1), "{sessions}");
+    assert_eq!(sessions[0]["id"].as_str().map(str::len), Some(12));
+    let (status, revoked) = api
+        .call_as(Some(&root), Method::DELETE, "/v1/users/ann/sessions", "")
+        .await;
+    assert_eq!(
+        (status, revoked["revoked"].as_u64()),
+        (StatusCode::OK, Some(1))
+    );
+    assert_eq!(me(&api, &ann).await, StatusCode::UNAUTHORIZED);
+
+    // A station taken away: ann may no longer edit it; twice is 404.
+    let ann = api.login("ann").await;
+    let unassign = "/v1/assignments/ann/syn-ws-000001";
+    let (status, _) = api.call_as(Some(&root), Method::DELETE, unassign, "").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, mine) = api.call_as(Some(&ann), Method::GET, "/v1/me", "").await;
+    assert_eq!(mine["stations"], json!([]));
+    let (status, _) = api.call_as(Some(&root), Method::DELETE, unassign, "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A password set by an admin ends the account's sessions; the old one stops working.
+    let bob = api.login("bob").await;
+    let (status, _) = api
+        .call_as(
+            Some(&root),
+            Method::PUT,
+            "/v1/users/bob/password",
+            r#"{"password": "bob-new-pass-2"}"#,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(me(&api, &bob).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        login(&api, "bob", "bob-pass-1").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(login(&api, "bob", "bob-new-pass-2").await.0, StatusCode::OK);
+
+    // Removed: cannot log in; an admin cannot remove themselves; unknown names are 404.
+    let (status, _) = api
+        .call_as(Some(&root), Method::DELETE, "/v1/users/bob", "")
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        login(&api, "bob", "bob-new-pass-2").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _) = api
+        .call_as(Some(&root), Method::DELETE, "/v1/users/root", "")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = api
+        .call_as(Some(&root), Method::DELETE, "/v1/users/bob", "")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Every one of these is in the audit log, with who did it.
+    let (_, audit) = api
+        .call_as(Some(&root), Method::GET, "/v1/audit?limit=50", "")
+        .await;
+    let actions: Vec<(&str, &str)> = audit
+        .as_array()
+        .expect("audit")
+        .iter()
+        .filter_map(|e| Some((e["action"].as_str()?, e["actor"].as_str()?)))
+        .collect();
+    for action in [
+        "sessions.revoke",
+        "unassign",
+        "user.password",
+        "user.remove",
+    ] {
+        assert!(
+            actions.contains(&(action, "root")),
+            "{action} by root in {actions:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_operator_changes_their_own_password_and_keeps_this_session() {
+    let server = TestServer::seeded();
+    let api = server.api();
+    let here = api.login("ann").await;
+    let elsewhere = api.login("ann").await;
+    let change = |current: &str, new: &str| {
+        json!({"current_password": current, "new_password": new}).to_string()
+    };
+    let (status, _) = api
+        .call_as(
+            Some(&here),
+            Method::POST,
+            "/v1/me/password",
+            &change("wrong", "ann-new-pass-2"),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the current password must be right"
+    );
+    let (status, _) = api
+        .call_as(
+            Some(&here),
+            Method::POST,
+            "/v1/me/password",
+            &change("ann-pass-1", "short"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, sessions) = api
+        .call_as(Some(&here), Method::GET, "/v1/me/sessions", "")
+        .await;
+    assert_eq!(sessions.as_array().map(Vec::len), Some(2), "{sessions}");
+
+    let (status, _) = api
+        .call_as(
+            Some(&here),
+            Method::POST,
+            "/v1/me/password",
+            &change("ann-pass-1", "ann-new-pass-2"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        me(&api, &here).await,
+        StatusCode::OK,
+        "this session goes on"
+    );
+    assert_eq!(
+        me(&api, &elsewhere).await,
+        StatusCode::UNAUTHORIZED,
+        "the others end"
+    );
+    assert_eq!(
+        login(&api, "ann", "ann-pass-1").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(login(&api, "ann", "ann-new-pass-2").await.0, StatusCode::OK);
+}
