@@ -2,8 +2,10 @@
 //! Points). Both carry the same fields; both are validated record by record, and the first bad
 //! record stops the import with its line (or feature index), field and problem.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashSet, VecDeque};
 use std::io::{Read, Write};
+use std::rc::Rc;
 use std::str::FromStr;
 
 use serde::Serialize;
@@ -218,20 +220,10 @@ impl<'a> Fields<'a> {
 
 /// One check per field (or group of fields that are only valid together).
 impl Fields<'_> {
-    /// Ids go unescaped into URLs (`/v1/stations/{id}`), hence the small alphabet.
     fn id(&self) -> Result<String, RecordError> {
         let id = self.required("id")?;
-        if id.len() > 64
-            || !id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
-        {
-            return Err(self.fail(
-                "id",
-                format!(
-                    "`{id}` is not a valid id: use 1-64 ASCII letters, digits, `-`, `_`, `.` or `:`"
-                ),
-            ));
+        if !is_valid_id(id) {
+            return Err(self.fail("id", format!("`{id}` is not a valid id: {ID_RULE}")));
         }
         Ok(id.to_string())
     }
@@ -334,6 +326,22 @@ impl Fields<'_> {
     }
 }
 
+/// What a station id may be, said in error messages.
+pub const ID_RULE: &str =
+    "use 1-64 ASCII letters, digits, `-`, `_`, `.` or `:`, not only `.` or `..`";
+
+/// The one rule for station ids, for imports, edits and the sync client alike. Ids go
+/// unescaped into URLs (`/v1/stations/{id}`), hence the small alphabet; `.` and `..` are
+/// refused because a URL would resolve them to another path instead of naming a station.
+pub fn is_valid_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id != "."
+        && id != ".."
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+}
+
 /// Rejects a second record with an id already seen in the same file.
 fn check_unique(seen: &mut HashSet<String>, s: &Station, at: &Location) -> Result<(), RecordError> {
     if seen.insert(s.id.clone()) {
@@ -358,7 +366,15 @@ pub fn read_csv(
     crs: Crs,
     progress: &mut dyn Progress,
 ) -> Result<Vec<Station>, RecordError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    let lines = Rc::new(RefCell::new(LineBreaks::default()));
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(Tracked {
+            inner: input,
+            lines: Rc::clone(&lines),
+        });
+    // The record csv began reading at `byte` starts on this physical line.
+    let line_at = |byte: u64| Location::Line(lines.borrow_mut().line_at(byte));
     let file_err = |location: Location, field: &str, problem: String| RecordError {
         location,
         field: field.into(),
@@ -366,14 +382,16 @@ pub fn read_csv(
     };
     let headers = reader
         .headers()
-        .map_err(|e| file_err(Location::Line(1), "header", e.to_string()))?
+        .map_err(|e| file_err(line_at(0), "header", e.to_string()))?
         .clone();
+    // Line 1 unless blank lines come first.
+    let header_line = line_at(0);
     let mut positions = Vec::with_capacity(headers.len());
     for h in headers.iter() {
         let h = h.trim().trim_start_matches('\u{feff}');
         let i = COLUMNS.iter().position(|c| *c == h).ok_or_else(|| {
             file_err(
-                Location::Line(1),
+                header_line.clone(),
                 h,
                 format!("unknown column; the columns are: {}", COLUMNS.join(", ")),
             )
@@ -386,7 +404,7 @@ pub fn read_csv(
             .any(|h| h.trim().trim_start_matches('\u{feff}') == required)
         {
             return Err(file_err(
-                Location::Line(1),
+                header_line.clone(),
                 required,
                 "required column is missing".into(),
             ));
@@ -399,16 +417,16 @@ pub fn read_csv(
     let mut reported = 0;
     progress.begin("reading", total_bytes);
     loop {
-        let line = reader.position().line();
+        let start = reader.position().byte();
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let at = e.position().map_or(line, |p| p.line());
-                return Err(file_err(Location::Line(at), "record", csv_problem(&e)));
+                let at = line_at(e.position().map_or(start, |p| p.byte()));
+                return Err(file_err(at, "record", csv_problem(&e)));
             }
         }
-        let at = Location::Line(record.position().map_or(line, |p| p.line()));
+        let at = line_at(record.position().map_or(start, |p| p.byte()));
         let mut raw = RawRecord::default();
         for (value, &column) in record.iter().zip(&positions) {
             raw.fields[column] = value.to_string();
@@ -422,6 +440,71 @@ pub fn read_csv(
     }
     progress.end();
     Ok(stations)
+}
+
+/// The input as csv reads it, with its line breaks noted on the way through.
+struct Tracked<R> {
+    inner: R,
+    lines: Rc<RefCell<LineBreaks>>,
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.lines.borrow_mut().see(buf.get(..n).unwrap_or(buf));
+        Ok(n)
+    }
+}
+
+/// Numbers lines the way an editor does (`\r\n`, `\n` and a lone `\r` each end one line;
+/// newlines inside quoted fields count), so an error names the line the user sees. csv's own
+/// `Position::line()` is where it began reading a record, which is one line early after a CRLF
+/// (the `\n` is read with the next record) or after blank lines, and stays 1 with lone `\r`.
+#[derive(Default)]
+struct LineBreaks {
+    /// Breaks read but not yet behind a record's start, as byte ranges (`\r\n` is one).
+    ahead: VecDeque<(u64, u64)>,
+    /// Breaks behind the last record's start.
+    behind: u64,
+    /// Bytes seen so far.
+    seen: u64,
+    last_was_cr: bool,
+}
+
+impl LineBreaks {
+    fn see(&mut self, bytes: &[u8]) {
+        for (at, &b) in (self.seen..).zip(bytes) {
+            match b {
+                // The `\n` of a `\r\n` ends the same line as its `\r` (which may have come in
+                // the previous read, and is already counted if it is no longer ahead).
+                b'\n' if self.last_was_cr => {
+                    if let Some(last) = self.ahead.back_mut().filter(|last| last.1 == at) {
+                        last.1 = at + 1;
+                    }
+                }
+                b'\n' | b'\r' => self.ahead.push_back((at, at + 1)),
+                _ => {}
+            }
+            self.last_was_cr = b == b'\r';
+        }
+        self.seen += bytes.len() as u64;
+    }
+
+    /// The 1-based line of the first byte of a record that csv began reading at `byte`: the
+    /// breaks it skipped first (the rest of a CRLF, blank lines) are before the record. Asked
+    /// in file order, after csv has read the record, so every byte up to it has been seen.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut first = byte;
+        while let Some(&(start, end)) = self.ahead.front() {
+            if start > first {
+                break;
+            }
+            first = first.max(end);
+            self.ahead.pop_front();
+            self.behind += 1;
+        }
+        self.behind + 1
+    }
 }
 
 fn csv_problem(e: &csv::Error) -> String {

@@ -88,7 +88,7 @@ fn a_bad_row_aborts_the_whole_import_and_names_line_and_field() {
         .expect("import");
     let before = dump(&catalog);
 
-    let cases: [(&str, u64, &str, &str); 8] = [
+    let cases: [(&str, u64, &str, &str); 10] = [
         (
             "b1,driver_home,x,,430321,91,112.9,,,,,open,,official",
             3,
@@ -136,6 +136,19 @@ fn a_bad_row_aborts_the_whole_import_and_names_line_and_field() {
             3,
             "id",
             "appears twice",
+        ),
+        (
+            "a/b,driver_home,x,,430321,27,112.9,,,,,open,,official",
+            3,
+            "id",
+            "not a valid id",
+        ),
+        // Ids go into URLs, where `..` would name another path.
+        (
+            "..,driver_home,x,,430321,27,112.9,,,,,open,,official",
+            3,
+            "id",
+            "not a valid id",
         ),
     ];
     for (bad, line, field, problem) in cases {
@@ -510,4 +523,152 @@ fn a_walk_along_a_route_stops_at_its_deadline() {
         waystation_catalog::route::along(catalog.index(), &route, 5000.0, &f, past).is_err(),
         "a walk that is already late stops"
     );
+}
+
+/// A valid row with its own id, and one whose latitude is out of range.
+fn good_row(n: u32) -> String {
+    format!("g{n},warm_bee,y,,440305,22.5,113.9,,,,,open,,operator")
+}
+const BAD_LAT: &str = "b1,driver_home,x,,430321,91,112.9,,,,,open,,official";
+
+/// Lines joined by `end`, the way an editor would save them (a final line end too).
+fn file(lines: &[String], end: &str) -> String {
+    lines.iter().map(|l| format!("{l}{end}")).collect()
+}
+
+/// Hands csv one byte per read, so a `\r\n` is split across reads.
+struct OneByte<R>(R);
+
+impl<R: std::io::Read> std::io::Read for OneByte<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(1);
+        self.0.read(&mut buf[..n])
+    }
+}
+
+fn read_one_byte_at_a_time(text: &str) -> Result<Vec<Station>, waystation_catalog::RecordError> {
+    read_csv(
+        OneByte(Cursor::new(text.as_bytes())),
+        text.len() as u64,
+        Crs::Wgs84,
+        &mut Silent,
+    )
+}
+
+/// Asserts both readers name `line` and `field` for `text`.
+fn assert_bad_at(text: &str, line: u64, field: &str, case: &str) {
+    for (how, result) in [
+        ("whole", read(text)),
+        ("one byte at a time", read_one_byte_at_a_time(text)),
+    ] {
+        let e = result.expect_err(case);
+        assert_eq!(
+            (e.location.clone(), e.field.as_str()),
+            (Location::Line(line), field),
+            "{case}, read {how}: {e}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_value_is_named_by_its_line_in_the_file_whatever_the_line_ends_or_a_bom() {
+    // Header on line 1, five good rows on lines 2-6, the bad value on line 7. csv's own line
+    // count said 6 here for CRLF files (the `\n` is read with the next record) and 1 for lone
+    // `\r` files.
+    let mut lines = vec![HEADER.trim_end().to_string()];
+    lines.extend((1..=5).map(good_row));
+    lines.push(BAD_LAT.into());
+    for (ends, end) in [("LF", "\n"), ("CRLF", "\r\n"), ("CR", "\r")] {
+        for bom in ["", "\u{feff}"] {
+            let text = format!("{bom}{}", file(&lines, end));
+            assert_bad_at(&text, 7, "lat", &format!("{ends}, BOM `{bom}`"));
+            // The last line without its line end.
+            let text = text.strip_suffix(end).unwrap_or(&text);
+            assert_bad_at(
+                text,
+                7,
+                "lat",
+                &format!("{ends}, BOM `{bom}`, no final line end"),
+            );
+        }
+        // The first data row is line 2, not the header's line.
+        let text = file(&[lines[0].clone(), BAD_LAT.into()], end);
+        assert_bad_at(&text, 2, "lat", &format!("{ends}, bad first row"));
+        let text = file(&[lines[0].clone(), "g1,warm_bee".into()], end);
+        assert_bad_at(&text, 2, "record", &format!("{ends}, short first row"));
+    }
+}
+
+#[test]
+fn a_quoted_multi_line_field_counts_all_its_lines() {
+    // Lines 4-6 are one record (a services list written over three lines), the bad value is
+    // on line 7.
+    let multi = "m1,warm_bee,y,,440305,22.5,113.9,\"parking;\nshower;\ntoilet\",,,,open,,operator";
+    for (ends, end) in [("LF", "\n"), ("CRLF", "\r\n")] {
+        let head = [
+            HEADER.trim_end().to_string(),
+            good_row(1),
+            good_row(2),
+            multi.replace('\n', end),
+        ];
+        let mut lines = head.to_vec();
+        lines.push(BAD_LAT.into());
+        assert_bad_at(&file(&lines, end), 7, "lat", &format!("{ends}, bad value"));
+        let mut lines = head.to_vec();
+        lines.push("g9,warm_bee".into());
+        assert_bad_at(
+            &file(&lines, end),
+            7,
+            "record",
+            &format!("{ends}, short row"),
+        );
+        let mut lines = head.to_vec();
+        lines.push(good_row(1));
+        assert_bad_at(&file(&lines, end), 7, "id", &format!("{ends}, repeated id"));
+        // A multi-line record that is itself bad is named by its first line.
+        let notice = "m1,warm_bee,y,,440305,22.5,113.9,,,,,open,\"one\ntwo\nthree\",operator";
+        let lines = [
+            HEADER.trim_end().to_string(),
+            good_row(1),
+            good_row(2),
+            notice.replace('\n', end),
+            good_row(3),
+        ];
+        assert_bad_at(
+            &file(&lines, end),
+            4,
+            "notice",
+            &format!("{ends}, bad multi-line"),
+        );
+    }
+}
+
+#[test]
+fn blank_lines_are_lines() {
+    // csv skips blank lines, and its line count put a record after one on the blank line.
+    for (ends, end) in [("LF", "\n"), ("CRLF", "\r\n")] {
+        let lines = [
+            HEADER.trim_end().to_string(),
+            good_row(1),
+            String::new(),
+            good_row(3),
+            String::new(),
+            String::new(),
+            BAD_LAT.into(),
+        ];
+        assert_bad_at(
+            &file(&lines, end),
+            7,
+            "lat",
+            &format!("{ends}, blank lines"),
+        );
+        // Blank lines before the header: the header is on line 3.
+        let text = format!("{end}{end}id,kind,colour{end}");
+        assert_bad_at(
+            &text,
+            3,
+            "colour",
+            &format!("{ends}, header after blank lines"),
+        );
+    }
 }

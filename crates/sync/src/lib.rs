@@ -14,7 +14,7 @@ use reqwest::header::{AUTHORIZATION, ETAG, IF_MATCH, IF_NONE_MATCH};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use waystation_catalog::exchange::now_rfc3339;
+use waystation_catalog::exchange::{ID_RULE, is_valid_id, now_rfc3339};
 use waystation_catalog::feed::{Change, ChangeOp, ChangePage};
 use waystation_catalog::progress::Progress;
 use waystation_catalog::reports::Report;
@@ -95,6 +95,11 @@ pub enum SyncError {
         what: &'static str,
         limit: usize,
     },
+    #[error(
+        "refusing station id {0:?}: not a valid station id ({rule}), so it is not put into a URL; nothing was sent",
+        rule = ID_RULE
+    )]
+    BadStationId(String),
     #[error(transparent)]
     Untrusted(#[from] TrustError),
     #[error(transparent)]
@@ -144,6 +149,9 @@ impl Bilingual for SyncError {
             } => format!(
                 "{server} 发来的{}超过一次同步的上限（{limit}）：已停止；已应用的部分保留",
                 zh_part(what)
+            ),
+            SyncError::BadStationId(id) => format!(
+                "拒绝站点编号 {id:?}：它不是有效的站点编号（1-64 个 ASCII 字母、数字、`-`、`_`、`.` 或 `:`，且不能只是 `.` 或 `..`），不会放进网址；未发送任何请求"
             ),
             SyncError::Untrusted(e) => e.zh(),
             SyncError::Catalog(e) => e.zh(),
@@ -705,6 +713,21 @@ fn operator_server(catalog: &Catalog) -> Result<(Http, String), SyncError> {
     Ok((Http::new(&server)?, token))
 }
 
+/// The path of a station, for every request that names one. The id comes from the local
+/// catalog, which sync fills from the server, so it is checked against the catalog's own id
+/// rule rather than percent-encoded: encoding cannot make `..` safe (the url crate drops it,
+/// so the request would go to another path), and an id outside the rule names no station the
+/// server holds, so refusing it here says what is wrong instead of sending a request at all.
+fn station_path(station_id: &str) -> Result<String, SyncError> {
+    if !is_valid_id(station_id) {
+        // Shortened: the text is shown to the user and may be anything the server sent.
+        return Err(SyncError::BadStationId(
+            station_id.chars().take(80).collect(),
+        ));
+    }
+    Ok(format!("/v1/stations/{station_id}"))
+}
+
 /// Sends one edit; Ok(None) when the server cannot be reached.
 fn send_edit(
     http: &Http,
@@ -715,7 +738,7 @@ fn send_edit(
 ) -> Result<Option<Result<Station, Station>>, SyncError> {
     let req = http
         .client
-        .patch(http.url(&format!("/v1/stations/{station_id}")))
+        .patch(http.url(&station_path(station_id)?))
         .header(AUTHORIZATION, format!("Bearer {token}"))
         .header(IF_MATCH, format!("\"{base_version}\""))
         .json(patch);
@@ -980,6 +1003,89 @@ mod tests {
                 matches!(check_transport(refused), Err(SyncError::Insecure { .. })),
                 "{refused}"
             );
+        }
+    }
+
+    /// A server on this device that answers every request 404 and keeps the path it was asked.
+    fn recording_server() -> (String, std::sync::mpsc::Receiver<String>) {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let server = format!("http://{}", listener.local_addr().expect("address"));
+        let (paths, asked) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut request = BufReader::new(&stream);
+                let mut first = String::new();
+                let _ = request.read_line(&mut first);
+                let _ = paths.send(first.trim_end().to_string());
+                // The body is read too: closing with it unread could reset the connection
+                // before the client reads the answer.
+                let mut length = 0;
+                let mut line = String::new();
+                while request.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    if let Some((name, value)) = line.split_once(':')
+                        && name.eq_ignore_ascii_case("content-length")
+                    {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    line.clear();
+                }
+                let _ = std::io::copy(&mut request.take(length), &mut std::io::sink());
+                let _ = (&stream).write_all(
+                    b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                );
+            }
+        });
+        (server, asked)
+    }
+
+    #[test]
+    fn station_ids_outside_the_catalogs_rule_never_reach_a_url() {
+        let (server, asked) = recording_server();
+        let http = Http::new(&server).expect("client");
+        let patch = Map::new();
+        let long = "a".repeat(65);
+        for bad in [
+            "..",
+            ".",
+            "../../v1/logout",
+            "a/b",
+            "near?x=1",
+            "a#b",
+            "a b",
+            "%2e%2e",
+            "a\nb",
+            "站点",
+            "",
+            long.as_str(),
+        ] {
+            let result = send_edit(&http, "token", bad, 1, &patch);
+            assert!(
+                matches!(result, Err(SyncError::BadStationId(_))),
+                "{bad:?}: {result:?}"
+            );
+            // Nothing was asked of the server for it (a request would have been answered 404).
+            assert_eq!(asked.try_recv().ok(), None, "{bad:?} was sent");
+        }
+        let e = send_edit(&http, "token", "..", 1, &patch).expect_err("refused");
+        assert!(e.to_string().contains("not a valid station id"), "{e}");
+        assert!(e.zh().contains("不是有效的站点编号"), "{}", e.zh());
+
+        // Ids the catalog accepts are sent as they are.
+        for good in [
+            "syn-dh-000001",
+            "osm:node:42",
+            "a.b",
+            "...",
+            &"a".repeat(64),
+        ] {
+            let result = send_edit(&http, "token", good, 1, &patch);
+            assert!(
+                matches!(result, Err(SyncError::Server { status: 404, .. })),
+                "{good:?}: {result:?}"
+            );
+            let line = asked.recv_timeout(Duration::from_secs(10)).expect("asked");
+            assert_eq!(line, format!("PATCH /v1/stations/{good} HTTP/1.1"));
         }
     }
 }
