@@ -51,4 +51,5 @@ test: setup ui
 bench: setup
 	scripts/bench.sh
 	scripts/bench-server.sh
+	scripts/bench-attack.sh
 	scripts/bench-app.sh

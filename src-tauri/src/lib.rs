@@ -188,13 +188,15 @@ impl<R: Runtime> Events<R> {
     }
 }
 
-/// Runs slow catalog work (network) off the UI thread.
+/// Runs network work off the UI thread. The work takes the catalog's lock only for each
+/// local step (`sync::Local`), never while it waits for the network, so the window's queries
+/// go on answering meanwhile.
 async fn blocking<T: Send + 'static>(
     catalog: &Arc<Mutex<Catalog>>,
-    work: impl FnOnce(&mut Catalog) -> Result<T, sync::SyncError> + Send + 'static,
+    work: impl FnOnce(&mut &Mutex<Catalog>) -> Result<T, sync::SyncError> + Send + 'static,
 ) -> Answer<T> {
     let catalog = catalog.clone();
-    tauri::async_runtime::spawn_blocking(move || work(&mut lock(&catalog)))
+    tauri::async_runtime::spawn_blocking(move || work(&mut &*catalog))
         .await
         .map_err(|e| AppError {
             message_id: None,
@@ -351,21 +353,71 @@ mod tests {
 
         /// Runs a command through the real IPC path.
         fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-            tauri::test::get_ipc_response(
-                &self.webview,
-                InvokeRequest {
-                    cmd: cmd.into(),
-                    callback: CallbackFn(0),
-                    error: CallbackFn(1),
-                    // On Linux the app's own pages are served from tauri://localhost.
-                    url: "tauri://localhost".parse().expect("url"),
-                    body: InvokeBody::Json(args),
-                    headers: Default::default(),
-                    invoke_key: INVOKE_KEY.to_string(),
-                },
-            )
-            .map(|body| body.deserialize::<Value>().expect("JSON answer"))
+            invoke_on(&self.webview, cmd, args)
         }
+    }
+
+    /// Runs a command through the real IPC path of `webview` (from any thread).
+    fn invoke_on(
+        webview: &WebviewWindow<MockRuntime>,
+        cmd: &str,
+        args: Value,
+    ) -> Result<Value, Value> {
+        tauri::test::get_ipc_response(
+            webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                // On Linux the app's own pages are served from tauri://localhost.
+                url: "tauri://localhost".parse().expect("url"),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().expect("JSON answer"))
+    }
+
+    #[test]
+    fn a_sync_waiting_on_a_slow_server_does_not_block_queries() {
+        let app = TestApp::new(50);
+        // A "server" that takes the connection and says nothing until told to hang up.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let (accepted, on_accept) = std::sync::mpsc::channel();
+        let (hang_up, on_hang_up) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            let (conn, _) = listener.accept().expect("accept");
+            let _ = accepted.send(());
+            let _ = on_hang_up.recv();
+            drop(conn);
+        });
+        let webview = app.webview.clone();
+        let key = "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8";
+        let syncing = std::thread::spawn(move || {
+            invoke_on(&webview, "sync_now", json!({"server": url, "key": key}))
+        });
+        on_accept
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the sync reached the server");
+
+        // The sync now waits on the network; the window's query answers meanwhile.
+        let (answer, on_answer) = std::sync::mpsc::channel();
+        let webview = app.webview.clone();
+        std::thread::spawn(move || {
+            let near = json!({"request": {"lat": 22.54, "lon": 114.06, "k": 3}});
+            let _ = answer.send(invoke_on(&webview, "near", near));
+        });
+        let hits = on_answer
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("near answered while the sync waited on the network")
+            .expect("near");
+        assert_eq!(hits.as_array().map(Vec::len), Some(3));
+
+        let _ = hang_up.send(());
+        let synced = syncing.join().expect("sync thread");
+        assert!(synced.is_err(), "a server that hangs up fails the sync");
     }
 
     fn ids(hits: &Value) -> Vec<String> {

@@ -110,6 +110,7 @@ const words = {
   yours: ["你的修改", "Yours"],
   theirs: ["服务器上的版本", "On the server"],
   pendingEdits: ["等待提交的修改", "Edits waiting to be sent"],
+  editRefused: ["服务器拒绝（不再发送）", "Refused by the server (not sent again)"],
 } as const;
 
 export type Word = keyof typeof words;

@@ -183,7 +183,12 @@ function stations(me: Operator, root: HTMLElement, ctx: Context, rerender: () =>
   void ctx.transport.syncing?.pendingEdits().then((edits) => {
     if (!edits.length) return;
     const ul = el("ul");
-    for (const e of edits) ul.append(el("li", "", `${e.station_id}: ${Object.keys(e.patch).join(", ")} (${e.created_at})`));
+    for (const e of edits) {
+      const what = `${e.station_id}: ${Object.keys(e.patch).join(", ")} (${e.created_at})`;
+      const li = el("li", e.failed ? "failed" : "", what);
+      if (e.failed) li.append(el("div", "muted", `${t("editRefused", lang)}: ${e.failed}`));
+      ul.append(li);
+    }
     pending.append(el("h3", "", t("pendingEdits", lang)), ul);
   });
 }

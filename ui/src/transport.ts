@@ -82,6 +82,8 @@ export interface PendingEdit {
   station_id: string;
   patch: Record<string, unknown>;
   created_at: string;
+  /** Why the server refused it (absent while it waits to be sent). */
+  failed?: string;
 }
 
 /** Where the device is (WGS-84), as its location service tells. */

@@ -167,6 +167,10 @@ pub enum OperatorCommand {
     },
     /// 修改站点（离线时进入待发送队列）Edit a station; offline, the edit waits for the next sync
     Edit(EditArgs),
+    /// 列出待发送和被拒绝的修改 List edits waiting to be sent, and those the server refused (with its reason)
+    Pending,
+    /// 丢弃被服务器拒绝的修改 Forget the edits the server refused
+    DiscardRefused,
 }
 
 #[derive(Args)]

@@ -135,6 +135,30 @@ fn print_report(out: &mut impl Write, r: &SyncReport, json: bool, lang: Lang) ->
     for c in &r.conflicts {
         print_conflict(out, &c.station_id, &c.mine, &c.theirs, lang)?;
     }
+    for f in &r.failed_edits {
+        let label = if zh {
+            "服务器拒绝了离线修改（已保留，不再发送）"
+        } else {
+            "The server refused an offline edit (kept, not sent again)"
+        };
+        writeln!(out, "{label} {}: {}", f.station_id, f.reason)?;
+    }
+    if r.login_needed {
+        let text = if zh {
+            "登录已过期：修改在等待；请运行 `waystation operator login URL --user NAME` 后再同步"
+        } else {
+            "Your login has expired: edits wait; run `waystation operator login URL --user NAME`, then sync"
+        };
+        writeln!(out, "{text}")?;
+    }
+    if let Some(problem) = &r.push_problem {
+        let label = if zh {
+            "修改和报告未全部发送，下次同步再发"
+        } else {
+            "Not every edit and report was sent; the next sync tries again"
+        };
+        writeln!(out, "{label}: {problem}")?;
+    }
     Ok(())
 }
 
@@ -283,6 +307,29 @@ pub fn operator(
             writeln!(out, "logged in 已登录 {user} @ {url} (until {expires})")?;
         }
         OperatorCommand::Edit(args) => edit(catalog, args, out, lang)?,
+        OperatorCommand::Pending => {
+            for e in sync::pending_edits(catalog)? {
+                let fields: Vec<&str> = e.patch.keys().map(String::as_str).collect();
+                let state = match &e.failed {
+                    Some(reason) => format!("被拒绝 refused: {reason}"),
+                    None => "等待发送 waiting".to_string(),
+                };
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{state}",
+                    e.station_id,
+                    fields.join(","),
+                    e.created_at
+                )?;
+            }
+        }
+        OperatorCommand::DiscardRefused => {
+            let n = sync::discard_failed_edits(catalog)?;
+            writeln!(
+                out,
+                "已丢弃 {n} 个被拒绝的修改 refused edits discarded: {n}"
+            )?;
+        }
     }
     Ok(())
 }

@@ -1068,6 +1068,107 @@ fn offline_edits_wait_in_the_outbox_and_conflicts_show_both_versions() {
     );
 }
 
+/// The outbox rows of a client catalog: (station, refusal reason if refused).
+fn outbox(catalog: &Path) -> Vec<(String, Option<String>)> {
+    rusqlite::Connection::open(catalog)
+        .expect("open")
+        .prepare("SELECT station_id, failed FROM outbox ORDER BY id")
+        .expect("query")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("rows")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("outbox")
+}
+
+#[test]
+fn a_refused_edit_is_kept_with_its_reason_and_an_expired_login_blocks_nothing() {
+    let world = World::new(50);
+    ok(
+        &world.server_catalog,
+        &["admin", "assign", "ann", "syn-ws-000002"],
+    );
+    let server = Server::start(&world.server_catalog, &[]);
+    let port = server.url.rsplit(':').next().expect("port").to_string();
+    let ann = world.client("ann-refused");
+    ok(&ann, &["sync", &server.url, "--key", &server.key]);
+    operator_login(&ann, &server, "ann", "ann-pass-1");
+    drop(server);
+
+    // Two edits made offline; meanwhile the first station is taken away from ann.
+    for (id, notice) in [("syn-ws-000001", "first"), ("syn-ws-000002", "second")] {
+        let queued = json_of(&ok(
+            &ann,
+            &["operator", "edit", id, "--notice", notice, "--json"],
+        ));
+        assert_eq!(queued["outcome"], "queued");
+    }
+    ok(
+        &world.server_catalog,
+        &["admin", "unassign", "ann", "syn-ws-000001"],
+    );
+    let server = Server::start_at(&world.server_catalog, &format!("127.0.0.1:{port}"), &[]);
+    let root = token(&server, "root", "root-pass-1");
+    let resp = patch_as(&server, &root, "syn-ws-000003", json!({"notice": "news"}));
+    assert_eq!(resp.status(), 200);
+
+    // The sync succeeds: the news is pulled, the second edit sent, the first kept as refused.
+    let report = json_of(&ok(&ann, &["sync", "--json"]));
+    assert_eq!(report["pushed"], 1, "{report}");
+    assert_eq!(
+        report["failed_edits"][0]["station_id"], "syn-ws-000001",
+        "{report}"
+    );
+    assert!(export(&ann).contains("news"));
+    assert_eq!(get_station(&server, "syn-ws-000002")["notice"], "second");
+    assert_ne!(get_station(&server, "syn-ws-000001")["notice"], "first");
+    let rows = outbox(&ann);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(
+        rows[0].1.as_deref().is_some_and(|r| r.contains("403")),
+        "{rows:?}"
+    );
+    let again = json_of(&ok(&ann, &["sync", "--json"]));
+    assert_eq!(
+        again["failed_edits"],
+        json!([]),
+        "a refused edit is not sent again"
+    );
+    let pending = ok(&ann, &["operator", "pending"]);
+    assert!(
+        pending.contains("syn-ws-000001\tnotice") && pending.contains("refused"),
+        "{pending}"
+    );
+    ok(&ann, &["operator", "discard-refused"]);
+    assert_eq!(outbox(&ann), []);
+
+    // An expired (here: revoked) login: the sync still pulls, and the edit waits for a login.
+    drop(server);
+    let queued = json_of(&ok(
+        &ann,
+        &[
+            "operator",
+            "edit",
+            "syn-ws-000002",
+            "--notice",
+            "third",
+            "--json",
+        ],
+    ));
+    assert_eq!(queued["outcome"], "queued");
+    ok(&world.server_catalog, &["admin", "revoke-sessions", "ann"]);
+    let server = Server::start_at(&world.server_catalog, &format!("127.0.0.1:{port}"), &[]);
+    let text = ok(&ann, &["sync"]);
+    assert!(text.contains("operator login"), "{text}");
+    assert_eq!(
+        outbox(&ann)
+            .iter()
+            .filter(|(_, failed)| failed.is_none())
+            .count(),
+        1
+    );
+    assert_eq!(get_station(&server, "syn-ws-000002")["notice"], "second");
+}
+
 #[test]
 fn problem_reports_wait_for_the_next_sync_and_reach_the_admins() {
     let world = World::new(100);

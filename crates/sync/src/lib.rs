@@ -100,6 +100,8 @@ pub enum SyncError {
         rule = ID_RULE
     )]
     BadStationId(String),
+    #[error("another sync changed this catalog meanwhile; this one stopped (nothing half-applied)")]
+    Busy,
     #[error(transparent)]
     Untrusted(#[from] TrustError),
     #[error(transparent)]
@@ -153,6 +155,7 @@ impl Bilingual for SyncError {
             SyncError::BadStationId(id) => format!(
                 "拒绝站点编号 {id:?}：它不是有效的站点编号（1-64 个 ASCII 字母、数字、`-`、`_`、`.` 或 `:`，且不能只是 `.` 或 `..`），不会放进网址；未发送任何请求"
             ),
+            SyncError::Busy => "另一次同步同时改动了目录；本次已停止（没有应用一半）".to_string(),
             SyncError::Untrusted(e) => e.zh(),
             SyncError::Catalog(e) => e.zh(),
         }
@@ -191,9 +194,22 @@ pub struct SyncReport {
     /// Problem reports delivered.
     pub reports_sent: usize,
     pub conflicts: Vec<Conflict>,
+    /// Outbox edits the server refused for good: kept, with its reason, until discarded.
+    pub failed_edits: Vec<FailedEdit>,
+    /// Edits wait because the login expired: log in again, and the next sync sends them.
+    pub login_needed: bool,
+    /// Why sending edits or reports stopped early (they wait for the next sync).
+    pub push_problem: Option<String>,
     /// When the server signed the head this catalog is now at (RFC 3339): the catalog is
     /// current as of then.
     pub current_as_of: Option<String>,
+}
+
+/// An outbox edit the server refused, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedEdit {
+    pub station_id: String,
+    pub reason: String,
 }
 
 /// What became of an operator edit.
@@ -366,26 +382,46 @@ fn fact_i64(catalog: &Catalog, key: &str) -> Result<Option<i64>, SyncError> {
     Ok(catalog.fact(key)?.and_then(|v| v.parse().ok()))
 }
 
+/// Where a sync reads and writes the local catalog: directly (the CLI owns it), or through a
+/// lock taken only for each step (the app, whose window queries the same catalog meanwhile:
+/// it must never wait for the network).
+pub trait Local {
+    fn with<R>(&mut self, f: impl FnOnce(&mut Catalog) -> R) -> R;
+}
+
+impl Local for Catalog {
+    fn with<R>(&mut self, f: impl FnOnce(&mut Catalog) -> R) -> R {
+        f(self)
+    }
+}
+
+impl Local for &std::sync::Mutex<Catalog> {
+    fn with<R>(&mut self, f: impl FnOnce(&mut Catalog) -> R) -> R {
+        // A panic mid-step cannot leave SQLite half-written (transactions): take it over.
+        f(&mut self.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
 /// Brings the local catalog up to the server's, pushing waiting operator edits first. `server`
 /// and `key` are remembered; later syncs may omit them.
 pub fn sync(
-    catalog: &mut Catalog,
+    db: &mut impl Local,
     server: Option<&str>,
     key: Option<&str>,
     progress: &mut dyn Progress,
 ) -> Result<SyncReport, SyncError> {
-    let source = choose_source(catalog, server, key)?;
+    let source = db.with(|c| choose_source(c, server, key))?;
     let http = Http::new(&source.server)?;
     let mut report = SyncReport {
         server: source.server.clone(),
         ..SyncReport::default()
     };
-    // Pushed before the pull: an accepted edit is not stored here by the push, the pull that
-    // follows brings the server's saved version of it.
-    push_outbox(catalog, &http, &mut report)?;
-    push_reports(catalog, &http, &mut report)?;
-    let from = resume_point(catalog, &source)?;
-    pull_changes(catalog, &http, &source, from, &mut report, progress)?;
+    // Pulled first, so no edit or report the server refuses, and no expired login, can keep
+    // a driver from the catalog's news; what the push does not send waits for the next sync.
+    let from = db.with(|c| resume_point(c, &source))?;
+    pull_changes(db, &http, &source, from, &mut report, progress)?;
+    push_outbox(db, &http, &mut report)?;
+    push_reports(db, &http, &mut report)?;
     Ok(report)
 }
 
@@ -468,7 +504,7 @@ fn held(catalog: &Catalog, source: &Source) -> Result<Held, SyncError> {
 /// is no sequence to continue from or the server no longer keeps the changes since ours (410).
 /// Bounded: at most PAGES_MAX answers and SNAPSHOTS_MAX snapshots.
 fn pull_changes(
-    catalog: &mut Catalog,
+    db: &mut impl Local,
     http: &Http,
     source: &Source,
     mut at: Position,
@@ -481,7 +517,7 @@ fn pull_changes(
             if snapshots.next().is_none() {
                 return Err(http.endless("snapshots", SNAPSHOTS_MAX));
             }
-            let seq = take_snapshot(catalog, http, source, report, progress)?;
+            let seq = take_snapshot(db, http, source, report, progress)?;
             at = Position {
                 seq: Some(seq),
                 etag: None,
@@ -490,13 +526,13 @@ fn pull_changes(
         };
         let held = Held {
             seq: since,
-            ..held(catalog, source)?
+            ..db.with(|c| held(c, source))?
         };
         match fetch_page(http, &source.key, since, at.etag.as_deref(), held)? {
             // The ETag matched but the signed head is further on: ask again for the page.
             Feed::Unchanged(head) if head.seq > since => at.etag = None,
             Feed::Unchanged(head) => {
-                catalog.set_fact(FACT_HEAD, &head.signed.header_value())?;
+                db.with(|c| c.set_fact(FACT_HEAD, &head.signed.header_value()))?;
                 report.up_to_date = report.upserts + report.deletes == 0 && !report.snapshot_taken;
                 report.seq = since;
                 report.current_as_of = Some(head.signed.issued_at);
@@ -505,14 +541,11 @@ fn pull_changes(
             Feed::Gone => at.seq = None,
             Feed::Page { page, etag, head } => {
                 let done = !page.more && page.last_seq == head.seq;
-                apply_page(
-                    catalog,
-                    &page,
-                    done.then_some(etag).flatten(),
-                    &head,
-                    report,
-                    progress,
-                )?;
+                let etag = done.then_some(etag).flatten();
+                db.with(|c| {
+                    still_at(c, since)?;
+                    apply_page(c, &page, etag, &head, report, progress)
+                })?;
                 if done {
                     return Ok(());
                 }
@@ -615,9 +648,19 @@ fn apply_page(
     Ok(())
 }
 
+/// The catalog is still at the sequence this step started from: another sync (the app can
+/// start one while one runs) did not move it meanwhile.
+fn still_at(catalog: &Catalog, seq: i64) -> Result<(), SyncError> {
+    let now = fact_i64(catalog, FACT_SEQ)?.unwrap_or(0);
+    if now != seq {
+        return Err(SyncError::Busy);
+    }
+    Ok(())
+}
+
 /// Downloads, verifies and applies the signed snapshot; returns its sequence.
 fn take_snapshot(
-    catalog: &mut Catalog,
+    db: &mut impl Local,
     http: &Http,
     source: &Source,
     report: &mut SyncReport,
@@ -629,7 +672,7 @@ fn take_snapshot(
     }
     // Nothing behind what this catalog already holds from this source: not the head, not
     // the snapshot's sequence.
-    let held = held(catalog, source)?;
+    let held = db.with(|c| held(c, source))?;
     let head = verify::verify_head(
         &source.key,
         header(&resp, HEAD_HEADER).as_deref(),
@@ -658,17 +701,19 @@ fn take_snapshot(
             body: &body,
         },
     )?;
-    catalog.replace_all(
-        &stations,
-        &[
-            (FACT_SERVER, http.server.clone()),
-            (FACT_KEY, source.key.clone()),
-            (FACT_SEQ, seq.to_string()),
-            (FACT_ETAG, String::new()),
-            (FACT_HEAD, head.signed.header_value()),
-        ],
-        progress,
-    )?;
+    let facts = [
+        (FACT_SERVER, http.server.clone()),
+        (FACT_KEY, source.key.clone()),
+        (FACT_SEQ, seq.to_string()),
+        (FACT_ETAG, String::new()),
+        (FACT_HEAD, head.signed.header_value()),
+    ];
+    db.with(|c| {
+        if source.known {
+            still_at(c, held.seq)?;
+        }
+        Ok::<_, SyncError>(c.replace_all(&stations, &facts, progress)?)
+    })?;
     report.snapshot_taken = true;
     report.upserts += stations.len();
     report.seq = seq;
@@ -678,7 +723,7 @@ fn take_snapshot(
 
 /// Logs in as an operator (or admin) and remembers the token for edits and syncs.
 pub fn login(
-    catalog: &Catalog,
+    db: &mut impl Local,
     server: &str,
     username: &str,
     password: &str,
@@ -696,9 +741,11 @@ pub fn login(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    catalog.set_fact(FACT_TOKEN, token)?;
-    catalog.set_fact(FACT_USER, username)?;
-    catalog.set_fact("operator.server", &http.server)?;
+    db.with(|c| {
+        c.set_fact(FACT_TOKEN, token)?;
+        c.set_fact(FACT_USER, username)?;
+        c.set_fact("operator.server", &http.server)
+    })?;
     Ok(expires)
 }
 
@@ -774,18 +821,18 @@ fn keep_locally(catalog: &mut Catalog, station: &Station) -> Result<(), SyncErro
 /// carries the version this catalog holds, so a change made meanwhile on the server is
 /// reported as a conflict with both versions, never overwritten.
 pub fn edit(
-    catalog: &mut Catalog,
+    db: &mut impl Local,
     station_id: &str,
     patch: Map<String, Value>,
 ) -> Result<EditOutcome, SyncError> {
-    let base = catalog.station(station_id)?;
+    let base = db.with(|c| c.station(station_id))?;
     // The same check the server makes, so a bad edit is refused at once, even offline, rather
     // than queued to fail later: only the operator fields, each valid.
     check_patch(&patch, Some(&base), Editor::Operator).map_err(CatalogError::from)?;
-    let (http, token) = operator_server(catalog)?;
+    let (http, token) = db.with(|c| operator_server(c))?;
     match send_edit(&http, &token, station_id, base.version, &patch)? {
         Some(Ok(saved)) => {
-            keep_locally(catalog, &saved)?;
+            db.with(|c| keep_locally(c, &saved))?;
             Ok(EditOutcome::Saved { station: saved })
         }
         Some(Err(theirs)) => Ok(EditOutcome::Conflict(Conflict {
@@ -794,13 +841,15 @@ pub fn edit(
             theirs,
         })),
         None => {
-            catalog.outbox().push_edit(
-                &http.server,
-                station_id,
-                base.version,
-                &patch,
-                &now_rfc3339(),
-            )?;
+            db.with(|c| {
+                c.outbox().push_edit(
+                    &http.server,
+                    station_id,
+                    base.version,
+                    &patch,
+                    &now_rfc3339(),
+                )
+            })?;
             Ok(EditOutcome::Queued)
         }
     }
@@ -816,8 +865,8 @@ pub struct Operator {
 }
 
 /// Asks the server who the remembered token belongs to and which stations are theirs.
-pub fn whoami(catalog: &Catalog) -> Result<Operator, SyncError> {
-    let (http, token) = operator_server(catalog)?;
+pub fn whoami(db: &mut impl Local) -> Result<Operator, SyncError> {
+    let (http, token) = db.with(|c| operator_server(c))?;
     let resp = http.send(
         http.client
             .get(http.url("/v1/me"))
@@ -845,7 +894,7 @@ pub fn whoami(catalog: &Catalog) -> Result<Operator, SyncError> {
         .filter_map(Value::as_str)
     {
         // A station assigned since the last sync is not here yet; the next sync brings it.
-        if let Ok(s) = catalog.station(id) {
+        if let Ok(s) = db.with(|c| c.station(id)) {
             stations.push(s);
         }
     }
@@ -858,21 +907,28 @@ pub fn whoami(catalog: &Catalog) -> Result<Operator, SyncError> {
 }
 
 /// Forgets the operator token here and, if the server answers, there too.
-pub fn logout(catalog: &Catalog) -> Result<(), SyncError> {
-    if let Ok((http, token)) = operator_server(catalog) {
+pub fn logout(db: &mut impl Local) -> Result<(), SyncError> {
+    if let Ok((http, token)) = db.with(|c| operator_server(c)) {
         let _ = http.send(
             http.client
                 .post(http.url("/v1/logout"))
                 .header(AUTHORIZATION, format!("Bearer {token}")),
         );
     }
-    catalog.forget_facts(&[FACT_TOKEN, FACT_USER])?;
+    db.with(|c| c.forget_facts(&[FACT_TOKEN, FACT_USER]))?;
     Ok(())
 }
 
-/// Edits waiting in the outbox, oldest first.
+/// Edits waiting in the outbox, then those the server refused (with its reason), oldest first.
 pub fn pending_edits(catalog: &Catalog) -> Result<Vec<PendingEdit>, SyncError> {
-    Ok(catalog.outbox().edits(None)?)
+    let mut edits = catalog.outbox().edits(None)?;
+    edits.extend(catalog.outbox().failed_edits()?);
+    Ok(edits)
+}
+
+/// Forgets the edits the server refused, once their owner has seen them; how many.
+pub fn discard_failed_edits(catalog: &Catalog) -> Result<usize, SyncError> {
+    Ok(catalog.outbox().discard_failed()?)
 }
 
 /// The sync settings as the app shows them.
@@ -914,35 +970,61 @@ pub fn report_problem(catalog: &Catalog, report: &Report) -> Result<(), SyncErro
 }
 
 /// Sends waiting problem reports; a report the server refuses as invalid (the station was
-/// deleted meanwhile) is dropped rather than retried for ever.
-fn push_reports(catalog: &Catalog, http: &Http, report: &mut SyncReport) -> Result<(), SyncError> {
-    for (row, r) in catalog.outbox().reports(&http.server)? {
+/// deleted meanwhile) is dropped rather than retried for ever. Anything else (busy, out of
+/// reach) stops the sending: the rest wait for the next sync.
+fn push_reports(
+    db: &mut impl Local,
+    http: &Http,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    for (row, r) in db.with(|c| c.outbox().reports(&http.server))? {
         let req = http.client.post(http.url("/v1/reports")).json(&r);
-        let resp = http.send(req)?;
+        let resp = match http.send(req) {
+            Ok(resp) => resp,
+            Err(e) => return stop_pushing(report, e),
+        };
         let status = resp.status();
         if status.is_success() {
             report.reports_sent += 1;
-        } else if !status.is_client_error() || status == StatusCode::TOO_MANY_REQUESTS {
-            return Err(http.refused(resp));
+        } else if !is_refusal(status) {
+            return stop_pushing(report, http.refused(resp));
         }
-        catalog.outbox().report_sent(row)?;
+        db.with(|c| c.outbox().report_sent(row))?;
     }
     Ok(())
 }
 
-/// Sends waiting edits in the order they were made; stops quietly if the server is unreachable.
-fn push_outbox(
-    catalog: &mut Catalog,
-    http: &Http,
-    report: &mut SyncReport,
-) -> Result<(), SyncError> {
-    let waiting = catalog.outbox().edits(Some(&http.server))?;
+/// A 4xx that says "never like this", not "not now" (408 and 429 are "not now").
+fn is_refusal(status: StatusCode) -> bool {
+    status.is_client_error()
+        && status != StatusCode::REQUEST_TIMEOUT
+        && status != StatusCode::TOO_MANY_REQUESTS
+}
+
+/// The push stops here; the sync itself (its pull) still succeeded.
+fn stop_pushing(report: &mut SyncReport, e: SyncError) -> Result<(), SyncError> {
+    match e {
+        SyncError::NotLoggedIn(_) => report.login_needed = true,
+        other => report.push_problem = Some(other.text(waystation_catalog::Lang::Zh)),
+    }
+    Ok(())
+}
+
+/// Sends waiting edits in the order they were made. An edit the server refuses (a station
+/// deleted meanwhile, a field no longer theirs) is kept as failed with the server's reason and
+/// never blocks the edits after it; a conflict is reported with both versions; an expired
+/// login or an unreachable server stops the sending, and the edits wait.
+fn push_outbox(db: &mut impl Local, http: &Http, report: &mut SyncReport) -> Result<(), SyncError> {
+    let (waiting, token) = db.with(|c| {
+        Ok::<_, SyncError>((c.outbox().edits(Some(&http.server))?, c.fact(FACT_TOKEN)?))
+    })?;
     if waiting.is_empty() {
         return Ok(());
     }
-    let token = catalog
-        .fact(FACT_TOKEN)?
-        .ok_or_else(|| SyncError::NotLoggedIn(http.server.clone()))?;
+    let Some(token) = token else {
+        report.login_needed = true;
+        return Ok(());
+    };
     for PendingEdit {
         row,
         station_id,
@@ -951,23 +1033,49 @@ fn push_outbox(
         ..
     } in waiting
     {
-        match send_edit(http, &token, &station_id, base_version, &patch)? {
-            None => {
-                return Err(SyncError::Unreachable {
+        let outcome = send_edit(http, &token, &station_id, base_version, &patch);
+        match outcome {
+            Ok(Some(Ok(saved))) => {
+                report.pushed += 1;
+                db.with(|c| {
+                    keep_locally(c, &saved)?;
+                    Ok::<_, SyncError>(c.outbox().edit_sent(row)?)
+                })?;
+            }
+            Ok(Some(Err(theirs))) => {
+                report.conflicts.push(Conflict {
+                    station_id,
+                    mine: patch,
+                    theirs,
+                });
+                db.with(|c| c.outbox().edit_sent(row))?;
+            }
+            Err(e @ (SyncError::BadStationId(_) | SyncError::Server { .. }))
+                if refused_for_good(&e) =>
+            {
+                let reason = e.text(waystation_catalog::Lang::Zh);
+                db.with(|c| c.outbox().edit_failed(row, &reason))?;
+                report.failed_edits.push(FailedEdit { station_id, reason });
+            }
+            Ok(None) => {
+                let gone = SyncError::Unreachable {
                     server: http.server.clone(),
                     reason: "the connection was refused or the network is down".into(),
-                });
+                };
+                return stop_pushing(report, gone);
             }
-            Some(Ok(_)) => report.pushed += 1,
-            Some(Err(theirs)) => report.conflicts.push(Conflict {
-                station_id,
-                mine: patch,
-                theirs,
-            }),
+            Err(e) => return stop_pushing(report, e),
         }
-        catalog.outbox().edit_sent(row)?;
     }
     Ok(())
+}
+
+fn refused_for_good(e: &SyncError) -> bool {
+    match e {
+        SyncError::BadStationId(_) => true,
+        SyncError::Server { status, .. } => StatusCode::from_u16(*status).is_ok_and(is_refusal),
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -115,6 +115,9 @@ const MIGRATIONS: &[&str] = &[
         report TEXT NOT NULL,
         created_at TEXT NOT NULL
     );",
+    // 4: an outbox edit the server refused is kept, with the server's reason, instead of being
+    //    retried for ever (or blocking the edits after it).
+    "ALTER TABLE outbox ADD COLUMN failed TEXT;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -20,6 +20,9 @@ pub struct PendingEdit {
     pub base_version: i64,
     pub patch: Map<String, Value>,
     pub created_at: String,
+    /// Why the server refused it (None while it waits to be sent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
 }
 
 /// The outboxes of one catalog file.
@@ -41,12 +44,21 @@ impl Outbox<'_> {
         Ok(())
     }
 
-    /// Edits waiting for `server` (every server when None), oldest first.
+    /// Edits waiting to be sent to `server` (every server when None), oldest first.
     pub fn edits(&self, server: Option<&str>) -> Result<Vec<PendingEdit>> {
-        let mut stmt = self.0.prepare_cached(
-            "SELECT id, station_id, base_version, patch, created_at FROM outbox
-             WHERE ?1 IS NULL OR server = ?1 ORDER BY id",
-        )?;
+        self.select("failed IS NULL AND (?1 IS NULL OR server = ?1)", server)
+    }
+
+    /// Edits the server refused, with its reasons, oldest first: shown until discarded.
+    pub fn failed_edits(&self) -> Result<Vec<PendingEdit>> {
+        self.select("failed IS NOT NULL AND ?1 IS NULL", None)
+    }
+
+    fn select(&self, condition: &str, server: Option<&str>) -> Result<Vec<PendingEdit>> {
+        let mut stmt = self.0.prepare_cached(&format!(
+            "SELECT id, station_id, base_version, patch, created_at, failed FROM outbox
+             WHERE {condition} ORDER BY id"
+        ))?;
         let rows = stmt.query_map([server], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
@@ -54,20 +66,38 @@ impl Outbox<'_> {
                 r.get::<_, i64>(2)?,
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
             ))
         })?;
         let mut edits = Vec::new();
         for row in rows {
-            let (row, station_id, base_version, patch, created_at) = row?;
+            let (row, station_id, base_version, patch, created_at, failed) = row?;
             edits.push(PendingEdit {
                 row,
                 station_id,
                 base_version,
                 patch: serde_json::from_str(&patch).unwrap_or_default(),
                 created_at,
+                failed,
             });
         }
         Ok(edits)
+    }
+
+    /// The server refused this edit for `reason`: kept to be shown, never sent again.
+    pub fn edit_failed(&self, row: i64, reason: &str) -> Result<()> {
+        self.0.execute(
+            "UPDATE outbox SET failed = ?2 WHERE id = ?1",
+            params![row, reason],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets the refused edits (after they were shown).
+    pub fn discard_failed(&self) -> Result<usize> {
+        Ok(self
+            .0
+            .execute("DELETE FROM outbox WHERE failed IS NOT NULL", [])?)
     }
 
     pub fn edit_sent(&self, row: i64) -> Result<()> {
@@ -76,9 +106,11 @@ impl Outbox<'_> {
     }
 
     pub fn edit_count(&self) -> Result<usize> {
-        let n: i64 = self
-            .0
-            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
+        let n: i64 = self.0.query_row(
+            "SELECT count(*) FROM outbox WHERE failed IS NULL",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(n as usize)
     }
 
