@@ -314,9 +314,9 @@ impl Catalog {
         Reports(self.store.conn())
     }
 
-    /// The newest `limit` audit records, newest first.
-    pub fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>> {
-        store::audit::newest(self.store.conn(), limit)
+    /// A page of audit records, newest first: `limit` of them, older than `before` if given.
+    pub fn audit_log(&self, limit: usize, before: Option<i64>) -> Result<Vec<AuditEntry>> {
+        store::audit::newest(self.store.conn(), limit, before)
     }
 
     /// `count` read-only connections to this catalog's file, for reading rows in parallel

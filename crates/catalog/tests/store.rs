@@ -672,3 +672,32 @@ fn blank_lines_are_lines() {
         );
     }
 }
+
+#[test]
+fn reports_older_than_the_retention_are_forgotten() {
+    use waystation_catalog::model::Problem;
+    use waystation_catalog::reports::Report;
+    let (_dir, catalog) = temp_catalog();
+    let report = Report {
+        station_id: "a1".into(),
+        problem: Problem::Closed,
+        service: None,
+        note: None,
+    };
+    let reports = catalog.received_reports();
+    reports
+        .record(&report, "2024-01-01T00:00:00Z")
+        .expect("old");
+    reports
+        .record(&report, "2026-11-01T00:00:00Z")
+        .expect("new");
+    assert_eq!(
+        reports
+            .forget_before("2025-11-29T00:00:00Z")
+            .expect("forget"),
+        1
+    );
+    let left = reports.newest(None, 10, None).expect("list");
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].received_at, "2026-11-01T00:00:00Z");
+}

@@ -23,6 +23,12 @@ pub fn serve(path: &std::path::Path, args: &ServeArgs, lang: Lang) -> Result<()>
         )
         .with_writer(io::stderr)
         .init();
+    let ui = args.ui.clone().or_else(|| {
+        Some(std::path::PathBuf::from("ui/dist")).filter(|d| d.join("index.html").exists())
+    });
+    if let Some(dir) = &ui {
+        waystation_server::check_ui_dir(dir, path).map_err(anyhow::Error::msg)?;
+    }
     let store = SqliteStore::open(path, args.tombstone_days).map_err(anyhow::Error::msg)?;
     let key = waystation_server::signing::ServerKey::beside(path)?;
     let public_key = key.public_hex();
@@ -45,9 +51,6 @@ pub fn serve(path: &std::path::Path, args: &ServeArgs, lang: Lang) -> Result<()>
             .text(lang)
         );
         io::stdout().flush()?;
-        let ui = args.ui.clone().or_else(|| {
-            Some(std::path::PathBuf::from("ui/dist")).filter(|d| d.join("index.html").exists())
-        });
         if let Some(dir) = &ui {
             eprintln!("{}", Msg::WebUi { dir: dir.display() }.text(lang));
         }

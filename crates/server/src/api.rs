@@ -199,8 +199,7 @@ pub async fn reports(
     _: Admin,
     ApiQuery(r): ApiQuery<ListRequest>,
 ) -> Result<Response, ApiError> {
-    let (station, limit) = r.check()?;
-    Ok(Json(app.store.reports(station, limit)?).into_response())
+    Ok(Json(app.store.reports(&r.check()?)?).into_response())
 }
 
 /// Runs slow store work (password hashing, building a snapshot) off the async workers.
@@ -779,6 +778,5 @@ pub async fn audit(
     _: Admin,
     ApiQuery(r): ApiQuery<ListRequest>,
 ) -> Result<Response, ApiError> {
-    let (_, limit) = r.check()?;
-    Ok(Json(app.store.audit(limit)?).into_response())
+    Ok(Json(app.store.audit(&r.check()?)?).into_response())
 }

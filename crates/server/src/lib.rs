@@ -183,13 +183,59 @@ async fn not_found() -> error::ApiError {
     )
 }
 
-/// The UI's files, or JSON 404s for anything that is neither a route nor a file.
+/// The UI's files, or JSON 404s for anything that is neither a route nor a file. Hidden
+/// files and folders (`.git`, `.env`, …) are never served.
 fn static_files(ui: Option<&Path>) -> Router {
     match ui {
         Some(dir) => Router::new()
-            .fallback_service(ServeDir::new(dir).not_found_service(axum::routing::any(not_found))),
+            .fallback_service(ServeDir::new(dir).not_found_service(axum::routing::any(not_found)))
+            .layer(axum::middleware::from_fn(no_hidden_files)),
         None => Router::new().fallback(not_found),
     }
+}
+
+async fn no_hidden_files(
+    req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let hidden = req.uri().path().split('/').any(|segment| {
+        segment.starts_with('.') || segment.starts_with("%2e") || segment.starts_with("%2E")
+    });
+    if hidden {
+        return axum::response::IntoResponse::into_response(not_found().await);
+    }
+    next.run(req).await
+}
+
+/// Refuses a web UI folder that holds the catalog or its signing key: serving it would hand
+/// them to anyone who asks.
+pub fn check_ui_dir(ui: &Path, catalog: &Path) -> Result<(), String> {
+    let ui = ui
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", ui.display()))?;
+    for secret in [catalog.to_path_buf(), catalog.with_extension("signing-key")] {
+        let inside = secret
+            .canonicalize()
+            .ok()
+            .or_else(|| {
+                Some(
+                    secret
+                        .parent()?
+                        .canonicalize()
+                        .ok()?
+                        .join(secret.file_name()?),
+                )
+            })
+            .is_some_and(|p| p.starts_with(&ui));
+        if inside {
+            return Err(format!(
+                "{}: refusing to serve a folder that holds {} (it would be downloadable); point --ui at the built UI only, e.g. ui/dist",
+                ui.display(),
+                secret.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Every half second, takes in writes another program made to the catalog (a `waystation
@@ -222,4 +268,57 @@ pub async fn serve(
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    #[test]
+    fn a_ui_folder_holding_the_catalog_or_its_key_is_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let ui = dir.path().join("ui");
+        std::fs::create_dir(&ui).expect("ui");
+        let inside = ui.join("catalog.sqlite");
+        std::fs::write(&inside, b"x").expect("catalog");
+        assert!(check_ui_dir(&ui, &inside).is_err());
+        let beside = dir.path().join("catalog.sqlite");
+        assert!(check_ui_dir(&ui, &beside).is_ok());
+        assert!(
+            check_ui_dir(dir.path(), &beside).is_err(),
+            "the parent holds it too"
+        );
+        let key_only = ui.join("other.sqlite");
+        std::fs::write(ui.join("other.signing-key"), b"k").expect("key");
+        assert!(
+            check_ui_dir(&ui, &key_only).is_err(),
+            "the key counts even where the catalog file does not exist yet"
+        );
+    }
+
+    #[tokio::test]
+    async fn hidden_files_are_never_served() {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(dir.path().join("index.html"), "<p>ui</p>").expect("index");
+        std::fs::write(dir.path().join(".env"), "SECRET=1").expect("env");
+        std::fs::create_dir(dir.path().join(".git")).expect("git");
+        std::fs::write(dir.path().join(".git").join("config"), "x").expect("config");
+        let files = static_files(Some(dir.path()));
+        let status = |uri: &'static str| {
+            let files = files.clone();
+            async move {
+                let req = Request::builder().uri(uri).body(axum::body::Body::empty());
+                files
+                    .oneshot(req.expect("request"))
+                    .await
+                    .expect("answer")
+                    .status()
+            }
+        };
+        assert_eq!(status("/index.html").await, 200);
+        for hidden in ["/.env", "/.git/config", "/%2eenv", "/x/../.env"] {
+            assert_eq!(status(hidden).await, 404, "{hidden}");
+        }
+    }
 }

@@ -11,7 +11,7 @@ use waystation_catalog::feed::{ChangePage, Gone};
 use waystation_catalog::index::SpatialIndex;
 use waystation_catalog::readers::Readers;
 use waystation_catalog::reports::{Received, Report};
-use waystation_catalog::request::DetailQuery;
+use waystation_catalog::request::{DetailQuery, ListPage};
 use waystation_catalog::store::accounts::{Principal, Role, SessionInfo, User};
 use waystation_catalog::store::audit::AuditEntry;
 
@@ -19,6 +19,9 @@ use crate::accounts::{self, AccountError};
 use waystation_catalog::{Catalog, CatalogError, Crs, Detail, Hit, MapPoints, Query, Station};
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+/// Problem reports are kept this long.
+const REPORT_RETENTION_DAYS: i64 = 365;
 
 /// Reader connections: a few more than cores, so a reader is rarely busy.
 const READERS: usize = 4;
@@ -66,10 +69,10 @@ pub trait CatalogStore: Send + Sync + 'static {
     fn revoke_sessions(&self, username: &str, actor: &str) -> Result<usize, AccountError>;
     fn sessions(&self, username: &str) -> Result<Vec<SessionInfo>>;
     fn users(&self) -> Result<Vec<User>>;
-    fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>>;
+    fn audit(&self, page: &ListPage<'_>) -> Result<Vec<AuditEntry>>;
     /// Keeps a driver's problem report; returns its id.
     fn report(&self, report: &Report) -> Result<i64>;
-    fn reports(&self, station_id: Option<&str>, limit: usize) -> Result<Vec<Received>>;
+    fn reports(&self, page: &ListPage<'_>) -> Result<Vec<Received>>;
 
     /// Writes `station` if the stored one is still at `expected_version` (None: must not exist).
     fn save_if(
@@ -134,10 +137,18 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Forgets tombstones past the window, and reports older than a year (they have been
+    /// read or are no longer true).
     fn purge(&self) -> Result<usize> {
-        let cutoff = (chrono::Utc::now() - chrono::Duration::days(self.tombstone_days))
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        self.catalog().purge_tombstones(&cutoff)
+        let ago = |days| {
+            (chrono::Utc::now() - chrono::Duration::days(days))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        };
+        let catalog = self.catalog();
+        catalog
+            .received_reports()
+            .forget_before(&ago(REPORT_RETENTION_DAYS))?;
+        catalog.purge_tombstones(&ago(self.tombstone_days))
     }
 }
 
@@ -257,12 +268,14 @@ impl CatalogStore for SqliteStore {
             .record(report, &waystation_catalog::exchange::now_rfc3339())
     }
 
-    fn reports(&self, station_id: Option<&str>, limit: usize) -> Result<Vec<Received>> {
-        self.catalog().received_reports().newest(station_id, limit)
+    fn reports(&self, page: &ListPage<'_>) -> Result<Vec<Received>> {
+        self.catalog()
+            .received_reports()
+            .newest(page.station, page.limit, page.before)
     }
 
-    fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>> {
-        self.catalog().audit_log(limit)
+    fn audit(&self, page: &ListPage<'_>) -> Result<Vec<AuditEntry>> {
+        self.catalog().audit_log(page.limit, page.before)
     }
 
     fn save_if(

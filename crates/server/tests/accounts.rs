@@ -201,3 +201,58 @@ async fn an_operator_changes_their_own_password_and_keeps_this_session() {
     );
     assert_eq!(login(&api, "ann", "ann-new-pass-2").await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn admins_page_through_reports_and_the_audit_log() {
+    let server = TestServer::seeded();
+    let api = server.api();
+    let root = api.login("root").await;
+    for note in ["one", "two", "three", "four", "five"] {
+        let body = json!({"station_id": "syn-ws-000001", "problem": "closed", "note": note});
+        let (status, _) = api
+            .call(Method::POST, "/v1/reports", &body.to_string())
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    let page = |uri: String| {
+        let (api, root) = (&api, &root);
+        async move {
+            let (status, answer) = api.call_as(Some(root), Method::GET, &uri, "").await;
+            assert_eq!(status, StatusCode::OK, "{answer}");
+            answer
+                .as_array()
+                .expect("list")
+                .iter()
+                .map(|r| {
+                    (
+                        r["id"].as_i64().expect("id"),
+                        r["note"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let first = page("/v1/reports?limit=2".into()).await;
+    let notes: Vec<&str> = first.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(notes, ["five", "four"]);
+    let next = page(format!("/v1/reports?limit=2&before={}", first[1].0)).await;
+    let notes: Vec<&str> = next.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(
+        notes,
+        ["three", "two"],
+        "the next page starts where the first ended"
+    );
+    let (_, audit) = api
+        .call_as(Some(&root), Method::GET, "/v1/audit?limit=1", "")
+        .await;
+    let newest = audit[0]["id"].as_i64().expect("id");
+    let (_, older) = api
+        .call_as(
+            Some(&root),
+            Method::GET,
+            &format!("/v1/audit?limit=1&before={newest}"),
+            "",
+        )
+        .await;
+    assert!(older[0]["id"].as_i64().expect("id") < newest);
+}

@@ -391,7 +391,11 @@ station?: string,
 /**
  * At most this many (default 100, at most 1000).
  */
-limit?: number, };
+limit?: number, 
+/**
+ * The next page: only entries older than this id (the last id of the previous page).
+ */
+before?: number, };
 
 /** The stable ids of refused requests' messages. */
 export type MessageId = "required" | "not_finite" | "out_of_range" | "unknown_id" | "bad_distance" | "bad_time" | "bad_position" | "empty_text" | "bad_box" | "bad_route" | "too_long" | "too_many_words" | "too_many_points" | "route_too_long" | "too_much_work" | "bad_field" | "unknown_field" | "not_editable" | "service_needed" | "bad_input" | "not_found";

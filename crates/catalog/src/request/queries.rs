@@ -485,14 +485,26 @@ pub struct ListRequest {
     pub station: Option<String>,
     /// At most this many (default 100, at most 1000).
     pub limit: Option<usize>,
+    /// The next page: only entries older than this id (the last id of the previous page).
+    pub before: Option<i64>,
+}
+
+/// A page of an admin list, newest first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ListPage<'a> {
+    pub station: Option<&'a str>,
+    pub limit: usize,
+    /// Only entries with a smaller id (None: from the newest).
+    pub before: Option<i64>,
 }
 
 impl ListRequest {
-    pub fn check(&self) -> Result<(Option<&str>, usize), Message> {
-        Ok((
-            self.station.as_deref(),
-            fields::count("limit", self.limit, DEFAULT_LIST, MAX_LIST)?,
-        ))
+    pub fn check(&self) -> Result<ListPage<'_>, Message> {
+        Ok(ListPage {
+            station: self.station.as_deref(),
+            limit: fields::count("limit", self.limit, DEFAULT_LIST, MAX_LIST)?,
+            before: self.before,
+        })
     }
 }
 

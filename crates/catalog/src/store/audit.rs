@@ -34,11 +34,12 @@ pub fn record(
 }
 
 /// The newest `limit` audit records, newest first.
-pub fn newest(conn: &Connection, limit: usize) -> Result<Vec<AuditEntry>> {
+pub fn newest(conn: &Connection, limit: usize, before: Option<i64>) -> Result<Vec<AuditEntry>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, at, actor, action, station_id, detail FROM audit ORDER BY id DESC LIMIT ?1",
+        "SELECT id, at, actor, action, station_id, detail FROM audit
+         WHERE ?2 IS NULL OR id < ?2 ORDER BY id DESC LIMIT ?1",
     )?;
-    let rows = stmt.query_map([limit as i64], |r| {
+    let rows = stmt.query_map(rusqlite::params![limit as i64, before], |r| {
         Ok(AuditEntry {
             id: r.get(0)?,
             at: r.get(1)?,

@@ -18,13 +18,27 @@ impl Reports<'_> {
         Ok(self.0.last_insert_rowid())
     }
 
-    /// The newest reports first, optionally about one station.
-    pub fn newest(&self, station_id: Option<&str>, limit: usize) -> Result<Vec<Received>> {
+    /// Forgets reports received before `cutoff` (RFC 3339); how many.
+    pub fn forget_before(&self, cutoff: &str) -> Result<usize> {
+        Ok(self
+            .0
+            .execute("DELETE FROM reports WHERE received_at < ?1", [cutoff])?)
+    }
+
+    /// A page of `limit` reports, newest first, older than `before` if given, optionally
+    /// about one station.
+    pub fn newest(
+        &self,
+        station: Option<&str>,
+        limit: usize,
+        before: Option<i64>,
+    ) -> Result<Vec<Received>> {
         let mut stmt = self.0.prepare_cached(
             "SELECT id, station_id, problem, service, note, received_at FROM reports
-             WHERE ?1 IS NULL OR station_id = ?1 ORDER BY id DESC LIMIT ?2",
+             WHERE (?1 IS NULL OR station_id = ?1) AND (?3 IS NULL OR id < ?3)
+             ORDER BY id DESC LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![station_id, limit as i64], |r| {
+        let rows = stmt.query_map(params![station, limit as i64, before], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
