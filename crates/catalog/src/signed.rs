@@ -13,6 +13,10 @@ pub const SIGNATURE_HEADER: &str = "x-waystation-signature";
 
 /// The signed head, as one header value on every feed and snapshot answer (see [`SignedHead`]).
 pub const HEAD_HEADER: &str = "x-waystation-head";
+/// The public key the server signs with now: a client pinned to an older one follows the
+/// rotations (`GET /v1/keys`) from its pinned key to this one, each signed by the key before.
+pub const KEY_HEADER: &str = "x-waystation-key";
+
 /// A change page's signature over [`page_statement`].
 pub const PAGE_SIGNATURE_HEADER: &str = "x-waystation-page-signature";
 
@@ -34,6 +38,28 @@ pub fn page_statement(
     format!(
         "waystation-changes-v1\nsince={since}\nlast_seq={last_seq}\nmore={more}\nsha256={digest_hex}\nkey={key_hex}\n"
     )
+}
+
+/// The bytes a key rotation's signature covers: the old key hands over to the new one.
+pub fn rotation_statement(old_hex: &str, new_hex: &str, at: &str) -> String {
+    format!("waystation-key-rotation-v1\nold={old_hex}\nnew={new_hex}\nat={at}\n")
+}
+
+/// One step of the server's key history, signed by the key it replaces.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeyRotation {
+    pub old: String,
+    pub new: String,
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// Ed25519 by `old` over [`rotation_statement`], hex.
+    pub signature: String,
+}
+
+impl KeyRotation {
+    pub fn statement(&self) -> String {
+        rotation_statement(&self.old, &self.new, &self.at)
+    }
 }
 
 /// The bytes a head's signature covers.

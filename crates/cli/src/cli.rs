@@ -148,6 +148,8 @@ pub enum AdminCommand {
     },
     /// 列出账户、角色和站点 List accounts, their roles and stations
     Users,
+    /// 更换服务器签名密钥（新密钥由旧密钥签名交接，客户端自动跟随；之后重启服务器）Re-key the server: the old key signs the handover, clients follow it; restart the server afterwards
+    RotateKey,
     /// 列出账户的有效登录 List an account's live sessions
     Sessions {
         /// 用户名 User name

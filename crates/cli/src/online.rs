@@ -274,6 +274,15 @@ pub fn admin(
             let n = accounts::revoke_sessions(catalog, name, CLI_ACTOR)?;
             writeln!(out, "已结束 {n} 个登录 sessions ended: {n} ({name})")?;
         }
+        AdminCommand::RotateKey => {
+            let (old, new) = waystation_server::signing::rotate_beside(catalog.path())?;
+            writeln!(out, "旧公钥 old public key: {old}")?;
+            writeln!(out, "新公钥 new public key: {new}")?;
+            writeln!(
+                out,
+                "重启服务器后生效；已固定旧公钥的客户端会沿签名交接自动改用新公钥 — restart the server to sign with it; clients pinned to the old key follow the signed handover"
+            )?;
+        }
         AdminCommand::Users => {
             for u in catalog.accounts().users()? {
                 writeln!(

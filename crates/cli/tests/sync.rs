@@ -901,6 +901,63 @@ fn account_commands_at_the_terminal_take_effect_on_the_running_server() {
 }
 
 #[test]
+fn clients_follow_a_re_keyed_server_through_its_signed_handover_only() {
+    let world = World::new(30);
+    let server = Server::start(&world.server_catalog, &[]);
+    let port = server.url.rsplit(':').next().expect("port").to_string();
+    let client = world.client("rekeyed");
+    ok(&client, &["sync", &server.url, "--key", &server.key]);
+    let old_key = server.key.clone();
+    drop(server);
+
+    let rotated = ok(&world.server_catalog, &["admin", "rotate-key"]);
+    assert!(rotated.contains(&old_key), "{rotated}");
+    let server = Server::start_at(&world.server_catalog, &format!("127.0.0.1:{port}"), &[]);
+    assert_ne!(server.key, old_key, "the server signs with the new key");
+    let root = token(&server, "root", "root-pass-1");
+    let resp = patch_as(
+        &server,
+        &root,
+        "syn-ws-000001",
+        json!({"notice": "after re-keying"}),
+    );
+    assert_eq!(resp.status(), 200);
+
+    // An attacker on the path announces their own key: no handover leads there.
+    let proxy = Proxy::start(&server.url);
+    proxy.set(Mode::Rewrite(
+        "/v1/",
+        format!("x-waystation-key: {}", server.key),
+        format!("x-waystation-key: {}", "aa".repeat(32)),
+    ));
+    let err = fails(&client, &["sync", &proxy.url, "--key", &old_key]);
+    assert!(
+        err.contains("no handover signed by the pinned key"),
+        "{err}"
+    );
+    proxy.set(Mode::Rewrite("/v1/", server.key.clone(), "aa".repeat(32)));
+    let err = fails(&client, &["sync", &proxy.url, "--key", &old_key]);
+    // (The proxy rewrote the handover too, so its signature fails; with the handover left
+    // alone, no chain would lead to the attacker's key: both are refused.)
+    assert!(
+        err.contains("key handover's signature does not verify")
+            || err.contains("no handover signed by the pinned key"),
+        "{err}"
+    );
+    assert_eq!(fact(&client, "sync.key").as_deref(), Some(old_key.as_str()));
+
+    // The real server: the client follows the handover and pins the new key.
+    let report = json_of(&ok(&client, &["sync", "--json"]));
+    assert_eq!(report["new_key"], server.key.as_str(), "{report}");
+    assert_eq!(report["upserts"], 1, "{report}");
+    assert_eq!(
+        fact(&client, "sync.key").as_deref(),
+        Some(server.key.as_str())
+    );
+    assert!(export(&client).contains("after re-keying"));
+}
+
+#[test]
 fn plain_http_is_refused_for_any_server_but_this_device() {
     let world = World::new(10);
     let client = world.client("plain");

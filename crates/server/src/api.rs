@@ -17,7 +17,8 @@ use waystation_catalog::request::{
     NearRequest, PlacesRequest, PointsRequest, SearchRequest, WithinRequest, check_patch,
 };
 use waystation_catalog::signed::{
-    CREATED_HEADER, DIGEST_HEADER, HEAD_HEADER, PAGE_SIGNATURE_HEADER, SEQ_HEADER, SIGNATURE_HEADER,
+    CREATED_HEADER, DIGEST_HEADER, HEAD_HEADER, KEY_HEADER, PAGE_SIGNATURE_HEADER, SEQ_HEADER,
+    SIGNATURE_HEADER,
 };
 use waystation_catalog::store::accounts::{Principal, Role};
 use waystation_catalog::vocabulary::{Vocabulary, vocabulary};
@@ -279,6 +280,24 @@ pub async fn head(State(app): Shared) -> Result<Response, ApiError> {
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }
 
+/// The key this server signs with now, so a client pinned to an older one knows to follow
+/// the rotations (GET /v1/keys).
+fn key_header(app: &AppState) -> Result<(HeaderName, HeaderValue), ApiError> {
+    let value = HeaderValue::from_str(&app.publisher.public_key())
+        .map_err(|e| ApiError::internal(format!("key header: {e}")))?;
+    Ok((HeaderName::from_static(KEY_HEADER), value))
+}
+
+#[utoipa::path(get, path = "/v1/keys",
+    responses((status = 200, description = "{current, rotations}: the key the server signs with now, and each handover from an earlier key, signed by the key it replaces (oldest first)")))]
+pub async fn keys(State(app): Shared) -> Result<Response, ApiError> {
+    Ok(Json(json!({
+        "current": app.publisher.public_key(),
+        "rotations": app.publisher.rotations(),
+    }))
+    .into_response())
+}
+
 /// The signed head for a sequence the answer has reached (at least `seq`), as a header.
 fn head_header(app: &AppState, seq: i64) -> Result<(HeaderName, HeaderValue), ApiError> {
     let head = app.publisher.head(app.store.head_seq()?.max(seq));
@@ -302,7 +321,8 @@ pub async fn changes(
     let unchanged = headers.get(header::IF_NONE_MATCH).is_some_and(|v| v == tag);
     if unchanged && since >= head {
         let signed = head_header(&app, head)?;
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag), signed]).into_response());
+        let key = key_header(&app)?;
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag), signed, key]).into_response());
     }
     let page = match app.store.changes(since, limit)? {
         Ok(page) => page,
@@ -331,6 +351,7 @@ pub async fn changes(
         (header::ETAG, tag),
         (HeaderName::from_static(PAGE_SIGNATURE_HEADER), signature),
         head_header(&app, page.last_seq)?,
+        key_header(&app)?,
     ];
     Ok((headers, body).into_response())
 }
@@ -386,6 +407,7 @@ pub async fn snapshot(State(app): Shared, request: HeaderMap) -> Result<Response
         ),
     ];
     headers.push(head_header(&app, snap.seq)?);
+    headers.push(key_header(&app)?);
     if let Some(e) = encoding {
         headers.push((header::CONTENT_ENCODING, HeaderValue::from_static(e)));
     }

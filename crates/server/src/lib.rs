@@ -77,6 +77,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         ))
         .routes(routes!(api::links))
         .routes(routes!(api::head))
+        .routes(routes!(api::keys))
         .routes(routes!(api::changes))
         .routes(routes!(api::snapshot))
         .routes(routes!(api::login))

@@ -1,15 +1,23 @@
 //! The server's signing key: kept beside the catalog (`<catalog>.signing-key`, hex, mode
-//! 0600), it signs snapshots, change pages and the head (waystation_catalog::signed).
+//! 0600), it signs snapshots, change pages and the head (waystation_catalog::signed). Its
+//! history is kept beside it too (`<catalog>.key-rotations`, one JSON handover per line, each
+//! signed by the key it replaces), so clients pinned to an older key can follow to this one.
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{Signer, SigningKey};
 use sha2::{Digest, Sha256};
 use waystation_catalog::signed::{
-    SignedHead, SignedSnapshot, from_hex, head_statement, page_statement, statement, to_hex,
+    KeyRotation, SignedHead, SignedSnapshot, from_hex, head_statement, page_statement,
+    rotation_statement, statement, to_hex,
 };
 
-pub struct ServerKey(SigningKey);
+pub struct ServerKey {
+    key: SigningKey,
+    /// The handovers that lead from earlier keys to this one, oldest first.
+    rotations: Vec<KeyRotation>,
+}
 
 impl ServerKey {
     /// Reads the key file, or creates it with a fresh random key.
@@ -18,31 +26,58 @@ impl ServerKey {
             let bytes = from_hex::<32>(text.trim()).ok_or_else(|| {
                 std::io::Error::other(format!("{}: not a Waystation signing key", path.display()))
             })?;
-            return Ok(ServerKey(SigningKey::from_bytes(&bytes)));
+            return Ok(ServerKey::from_seed(bytes));
         }
         let mut seed = [0u8; 32];
         rand::Rng::fill(&mut rand::rng(), &mut seed);
-        let key = ServerKey(SigningKey::from_bytes(&seed));
         write_private(path, &to_hex(&seed))?;
-        Ok(key)
+        Ok(ServerKey::from_seed(seed))
     }
 
-    /// The key file beside a catalog: `<catalog>.signing-key`.
+    fn from_seed(seed: [u8; 32]) -> ServerKey {
+        ServerKey {
+            key: SigningKey::from_bytes(&seed),
+            rotations: Vec::new(),
+        }
+    }
+
+    /// The key file beside a catalog (`<catalog>.signing-key`), with its history.
     pub fn beside(catalog: &Path) -> std::io::Result<ServerKey> {
         let path = catalog.with_extension("signing-key");
-        ServerKey::load_or_create(&path)
-            .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))
+        let named = |e: std::io::Error| std::io::Error::other(format!("{}: {e}", path.display()));
+        let mut key = ServerKey::load_or_create(&path).map_err(named)?;
+        key.rotations = read_rotations(&rotations_path(catalog))?;
+        Ok(key)
     }
 
     /// The public key clients pin, as 64 hex characters.
     pub fn public_hex(&self) -> String {
-        to_hex(self.0.verifying_key().as_bytes())
+        to_hex(self.key.verifying_key().as_bytes())
+    }
+
+    /// The handovers from earlier keys to this one, oldest first.
+    pub fn rotations(&self) -> &[KeyRotation] {
+        &self.rotations
+    }
+
+    /// This key hands over to `next`, signing the handover.
+    fn hand_over(&self, next: &ServerKey, at: &str) -> KeyRotation {
+        let (old, new) = (self.public_hex(), next.public_hex());
+        let signature = self.key.sign(rotation_statement(&old, &new, at).as_bytes());
+        KeyRotation {
+            old,
+            new,
+            at: at.to_string(),
+            signature: to_hex(&signature.to_bytes()),
+        }
     }
 
     /// Signs a snapshot body taken at `seq`.
     pub fn sign(&self, seq: i64, created_at: &str, body: Vec<u8>) -> SignedSnapshot {
         let digest = to_hex(&Sha256::digest(&body));
-        let signed = self.0.sign(statement(seq, created_at, &digest).as_bytes());
+        let signed = self
+            .key
+            .sign(statement(seq, created_at, &digest).as_bytes());
         SignedSnapshot {
             seq,
             created_at: created_at.to_string(),
@@ -57,7 +92,7 @@ impl ServerKey {
     pub fn sign_page(&self, since: i64, last_seq: i64, more: bool, body: &[u8]) -> String {
         let digest = to_hex(&Sha256::digest(body));
         let text = page_statement(since, last_seq, more, &digest, &self.public_hex());
-        to_hex(&self.0.sign(text.as_bytes()).to_bytes())
+        to_hex(&self.key.sign(text.as_bytes()).to_bytes())
     }
 
     /// Signs the head: `seq` is the newest sequence, believable from `issued_at` until
@@ -68,9 +103,65 @@ impl ServerKey {
             seq,
             issued_at: issued_at.to_string(),
             expires_at: expires_at.to_string(),
-            signature: to_hex(&self.0.sign(text.as_bytes()).to_bytes()),
+            signature: to_hex(&self.key.sign(text.as_bytes()).to_bytes()),
         }
     }
+}
+
+fn rotations_path(catalog: &Path) -> PathBuf {
+    catalog.with_extension("key-rotations")
+}
+
+fn read_rotations(path: &Path) -> std::io::Result<Vec<KeyRotation>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, line)| {
+            serde_json::from_str(line).map_err(|e| {
+                std::io::Error::other(format!("{} line {}: {e}", path.display(), i + 1))
+            })
+        })
+        .collect()
+}
+
+/// Replaces the key beside `catalog` with a new one: the handover, signed by the old key, is
+/// appended to the history; the old key file is kept as `<catalog>.signing-key.<time>.old`.
+/// Returns the old and new public keys. The server must be restarted to sign with the new key.
+pub fn rotate_beside(catalog: &Path) -> std::io::Result<(String, String)> {
+    let old = ServerKey::beside(catalog)?;
+    let key_path = catalog.with_extension("signing-key");
+    let now = chrono::Utc::now();
+    let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let kept = PathBuf::from(format!(
+        "{}.{}.old",
+        key_path.display(),
+        now.format("%Y%m%dT%H%M%SZ")
+    ));
+    let mut seed = [0u8; 32];
+    rand::Rng::fill(&mut rand::rng(), &mut seed);
+    let new = ServerKey::from_seed(seed);
+    let rotation = old.hand_over(&new, &at);
+    let line = serde_json::to_string(&rotation).map_err(std::io::Error::other)?;
+    // In an order that never leaves the server without a key in the history: the new key
+    // beside the old, then the handover, then the swap. Stopped half-way, the old key still
+    // signs; a later rotation hands over from it again (clients take the newest handover).
+    let staged = key_path.with_extension("signing-key.new");
+    let _ = std::fs::remove_file(&staged);
+    write_private(&staged, &to_hex(&seed))?;
+    let mut history = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(rotations_path(catalog))?;
+    writeln!(history, "{line}")?;
+    history.sync_all()?;
+    std::fs::rename(&key_path, &kept)?;
+    std::fs::rename(&staged, &key_path)?;
+    Ok((old.public_hex(), new.public_hex()))
 }
 
 #[cfg(unix)]

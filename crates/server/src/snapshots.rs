@@ -84,6 +84,11 @@ impl Publisher {
         self.key.public_hex()
     }
 
+    /// The handovers from earlier keys to the current one, oldest first.
+    pub fn rotations(&self) -> &[waystation_catalog::signed::KeyRotation] {
+        self.key.rotations()
+    }
+
     /// The snapshot at the store's head sequence, built if the head has moved. Slow when it
     /// builds: call it off the async workers.
     pub fn current(&self, store: &dyn CatalogStore) -> Result<Arc<PublishedSnapshot>> {

@@ -20,8 +20,8 @@ use waystation_catalog::progress::Progress;
 use waystation_catalog::reports::Report;
 use waystation_catalog::request::{Editor, check_patch};
 use waystation_catalog::signed::{
-    CREATED_HEADER, DIGEST_HEADER, HEAD_HEADER, PAGE_SIGNATURE_HEADER, SEQ_HEADER,
-    SIGNATURE_HEADER, SignedHead,
+    CREATED_HEADER, DIGEST_HEADER, HEAD_HEADER, KEY_HEADER, KeyRotation, PAGE_SIGNATURE_HEADER,
+    SEQ_HEADER, SIGNATURE_HEADER, SignedHead,
 };
 use waystation_catalog::{Bilingual, Catalog, CatalogError, Station};
 
@@ -200,6 +200,8 @@ pub struct SyncReport {
     pub login_needed: bool,
     /// Why sending edits or reports stopped early (they wait for the next sync).
     pub push_problem: Option<String>,
+    /// The server was re-keyed: the key now pinned, reached through signed handovers.
+    pub new_key: Option<String>,
     /// When the server signed the head this catalog is now at (RFC 3339): the catalog is
     /// current as of then.
     pub current_as_of: Option<String>,
@@ -410,7 +412,7 @@ pub fn sync(
     key: Option<&str>,
     progress: &mut dyn Progress,
 ) -> Result<SyncReport, SyncError> {
-    let source = db.with(|c| choose_source(c, server, key))?;
+    let mut source = db.with(|c| choose_source(c, server, key))?;
     let http = Http::new(&source.server)?;
     let mut report = SyncReport {
         server: source.server.clone(),
@@ -419,7 +421,7 @@ pub fn sync(
     // Pulled first, so no edit or report the server refuses, and no expired login, can keep
     // a driver from the catalog's news; what the push does not send waits for the next sync.
     let from = db.with(|c| resume_point(c, &source))?;
-    pull_changes(db, &http, &source, from, &mut report, progress)?;
+    pull_changes(db, &http, &mut source, from, &mut report, progress)?;
     push_outbox(db, &http, &mut report)?;
     push_reports(db, &http, &mut report)?;
     Ok(report)
@@ -506,7 +508,7 @@ fn held(catalog: &Catalog, source: &Source) -> Result<Held, SyncError> {
 fn pull_changes(
     db: &mut impl Local,
     http: &Http,
-    source: &Source,
+    source: &mut Source,
     mut at: Position,
     report: &mut SyncReport,
     progress: &mut dyn Progress,
@@ -539,6 +541,8 @@ fn pull_changes(
                 return Ok(());
             }
             Feed::Gone => at.seq = None,
+            // The server was re-keyed: follow the handovers, then ask again.
+            Feed::NewKey(announced) => follow_key(db, http, source, &announced, report)?,
             Feed::Page { page, etag, head } => {
                 let done = !page.more && page.last_seq == head.seq;
                 let etag = done.then_some(etag).flatten();
@@ -566,6 +570,8 @@ enum Feed {
     Unchanged(Head),
     /// The server no longer keeps the changes that far back (410); only a snapshot catches up.
     Gone,
+    /// The server signs with another key than the one pinned.
+    NewKey(String),
     /// A verified page of changes, with the ETag naming the server's head sequence.
     Page {
         page: ChangePage,
@@ -602,6 +608,9 @@ fn fetch_page(
     }
     if status != StatusCode::NOT_MODIFIED && !status.is_success() {
         return Err(http.refused(resp));
+    }
+    if let Some(announced) = header(&resp, KEY_HEADER).filter(|k| k != key) {
+        return Ok(Feed::NewKey(announced));
     }
     let head = verify::verify_head(key, header(&resp, HEAD_HEADER).as_deref(), held, Utc::now())?;
     if status == StatusCode::NOT_MODIFIED {
@@ -648,6 +657,35 @@ fn apply_page(
     Ok(())
 }
 
+/// The answer a server gives to GET /v1/keys.
+#[derive(serde::Deserialize)]
+struct Keys {
+    rotations: Vec<KeyRotation>,
+}
+
+/// The server announced `announced` instead of the pinned key: take it only if handovers,
+/// each signed by the key before, lead there from the pinned one; then pin it.
+fn follow_key(
+    db: &mut impl Local,
+    http: &Http,
+    source: &mut Source,
+    announced: &str,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let resp = http.send(http.client.get(http.url("/v1/keys")))?;
+    if !resp.status().is_success() {
+        return Err(http.refused(resp));
+    }
+    let keys: Keys = http.json(resp)?;
+    let key = verify::follow_rotations(&source.key, announced, &keys.rotations)?;
+    if source.known {
+        db.with(|c| c.set_fact(FACT_KEY, &key))?;
+    }
+    source.key = key.clone();
+    report.new_key = Some(key);
+    Ok(())
+}
+
 /// The catalog is still at the sequence this step started from: another sync (the app can
 /// start one while one runs) did not move it meanwhile.
 fn still_at(catalog: &Catalog, seq: i64) -> Result<(), SyncError> {
@@ -662,13 +700,16 @@ fn still_at(catalog: &Catalog, seq: i64) -> Result<(), SyncError> {
 fn take_snapshot(
     db: &mut impl Local,
     http: &Http,
-    source: &Source,
+    source: &mut Source,
     report: &mut SyncReport,
     progress: &mut dyn Progress,
 ) -> Result<i64, SyncError> {
     let resp = http.send(http.client.get(http.url("/v1/snapshot")))?;
     if !resp.status().is_success() {
         return Err(http.refused(resp));
+    }
+    if let Some(announced) = header(&resp, KEY_HEADER).filter(|k| *k != source.key) {
+        follow_key(db, http, source, &announced, report)?;
     }
     // Nothing behind what this catalog already holds from this source: not the head, not
     // the snapshot's sequence.

@@ -10,7 +10,7 @@ use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use sha2::{Digest, Sha256};
 use waystation_catalog::feed::ChangePage;
 use waystation_catalog::signed::{
-    CREATED_HEADER, DIGEST_HEADER, HEAD_HEADER, PAGE_SIGNATURE_HEADER, SEQ_HEADER,
+    CREATED_HEADER, DIGEST_HEADER, HEAD_HEADER, KeyRotation, PAGE_SIGNATURE_HEADER, SEQ_HEADER,
     SIGNATURE_HEADER, SignedHead, from_hex, page_statement, statement, to_hex,
 };
 use waystation_catalog::{Bilingual, Station};
@@ -60,6 +60,10 @@ pub enum TrustError {
     NoProgress { since: i64 },
     #[error("the {0} is not what it should be: {1}")]
     Body(&'static str, String),
+    #[error(
+        "the server now signs with {announced}, but no handover signed by the pinned key {pinned} leads there: refusing it (if the server was really re-keyed without one, pin the new key with --key)"
+    )]
+    NoHandover { pinned: String, announced: String },
 }
 
 impl Bilingual for TrustError {
@@ -96,6 +100,9 @@ impl Bilingual for TrustError {
                 format!("序号 {since} 之后的变更页说还有更多，却没有前进：拒绝接受")
             }
             TrustError::Body(what, problem) => format!("{} 内容有误：{problem}", zh_what(what)),
+            TrustError::NoHandover { pinned, announced } => format!(
+                "服务器改用公钥 {announced}，但没有由固定公钥 {pinned} 签名的交接通向它：拒绝接受（若服务器确实无交接地换了密钥，请用 --key 固定新公钥）"
+            ),
         }
     }
 }
@@ -104,6 +111,7 @@ fn zh_what(what: &str) -> &'static str {
     match what {
         "snapshot" => "快照",
         "change page" => "变更页",
+        "key handover" => "密钥交接",
         _ => "最新序号",
     }
 }
@@ -239,6 +247,40 @@ pub fn verify_page(
         return Err(TrustError::NoProgress { since });
     }
     Ok(page)
+}
+
+/// Follows the server's key handovers from the pinned key to the one it announces, checking
+/// each with the key before it; returns the announced key when a chain leads there. A key
+/// handed over twice (a rotation redone after one stopped half-way) follows the newest.
+pub fn follow_rotations(
+    pinned: &str,
+    announced: &str,
+    rotations: &[KeyRotation],
+) -> Result<String, TrustError> {
+    let no_chain = || TrustError::NoHandover {
+        pinned: pinned.to_string(),
+        announced: announced.to_string(),
+    };
+    let mut key = pinned.trim().to_string();
+    for _ in 0..=rotations.len() {
+        if key == announced {
+            return Ok(key);
+        }
+        let step = rotations
+            .iter()
+            .rev()
+            .find(|r| r.old == key)
+            .ok_or_else(no_chain)?;
+        check_signature(
+            &public_key(&key)?,
+            &step.statement(),
+            Some(&step.signature),
+            "rotations",
+            "key handover",
+        )?;
+        key = step.new.clone();
+    }
+    Err(no_chain())
 }
 
 /// The facts a client received beside a snapshot body.
@@ -559,5 +601,41 @@ mod tests {
             verify_page(&key, 10, &head, &body, Some(&sig)).err(),
             Some(TrustError::NoProgress { since: 10 })
         );
+    }
+
+    #[test]
+    fn a_client_follows_signed_handovers_and_nothing_else() {
+        let keys: Vec<SigningKey> = (1..=3).map(|i| SigningKey::from_bytes(&[i; 32])).collect();
+        let hex = |k: &SigningKey| to_hex(k.verifying_key().as_bytes());
+        let hand_over = |from: &SigningKey, to: &str, signer: &SigningKey| {
+            let at = "2026-11-29T12:00:00Z".to_string();
+            let text = waystation_catalog::signed::rotation_statement(&hex(from), to, &at);
+            KeyRotation {
+                old: hex(from),
+                new: to.to_string(),
+                at,
+                signature: to_hex(&signer.sign(text.as_bytes()).to_bytes()),
+            }
+        };
+        let chain = vec![
+            hand_over(&keys[0], &hex(&keys[1]), &keys[0]),
+            hand_over(&keys[1], &hex(&keys[2]), &keys[1]),
+        ];
+        let (k1, k3) = (hex(&keys[0]), hex(&keys[2]));
+        assert_eq!(follow_rotations(&k1, &k3, &chain), Ok(k3.clone()));
+        assert_eq!(follow_rotations(&k3, &k3, &[]), Ok(k3.clone()));
+
+        // A handover the pinned key did not sign: an attacker's key announced.
+        let attacker = SigningKey::from_bytes(&[9; 32]);
+        let forged = vec![hand_over(&keys[0], &hex(&attacker), &attacker)];
+        assert_eq!(
+            follow_rotations(&k1, &hex(&attacker), &forged),
+            Err(TrustError::BadSignature("key handover"))
+        );
+        // No handover at all from the pinned key.
+        assert!(matches!(
+            follow_rotations(&k1, &hex(&attacker), &chain),
+            Err(TrustError::NoHandover { .. })
+        ));
     }
 }
