@@ -34,13 +34,12 @@ pub struct AppState {
     pub store: Arc<dyn CatalogStore>,
     pub publisher: Publisher,
     pub limiter: RateLimits,
-    /// Password checks running at once: each Argon2id hash takes 19 MiB and a core for a
-    /// moment, so a burst of logins queues here instead of exhausting memory.
-    pub hashers: tokio::sync::Semaphore,
+    /// Long queries running at once (see `hits`): one fewer than the cores, at least one.
+    pub heavy: tokio::sync::Semaphore,
+    /// Password checks and hashes (Argon2id: 19 MiB and a core for a moment each) on a few
+    /// threads of their own, so a burst of logins queues instead of exhausting memory.
+    pub hashers: crate::hashers::Hashers,
 }
-
-/// How long a login waits for a free password checker before the server says it is busy.
-const HASHER_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub type Shared = State<Arc<AppState>>;
 
@@ -72,10 +71,25 @@ fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
 }
 
-/// Answers a checked query: the index under the store's lock, the rows on a reader.
-async fn hits(app: &AppState, query: CheckedQuery) -> Result<Json<Vec<Hit>>, ApiError> {
-    Ok(Json(app.store.hits(&query)?))
+/// Answers a checked query. A short nearest query answers on the async worker (tens of
+/// microseconds); anything that may walk far (a route, a radius, a map view, a text search,
+/// a long list) runs on a blocking thread, and only a few of them at once, so they can never
+/// occupy every worker and every core while short queries wait.
+async fn hits(app: &Arc<AppState>, query: CheckedQuery) -> Result<Json<Vec<Hit>>, ApiError> {
+    if matches!(&query, CheckedQuery::Near(near) if near.k <= LIGHT_NEAREST) {
+        return Ok(Json(app.store.hits(&query)?));
+    }
+    let Ok(Ok(_lane)) = tokio::time::timeout(HEAVY_WAIT, app.heavy.acquire()).await else {
+        return Err(ApiError::busy(1));
+    };
+    let store = app.store.clone();
+    Ok(Json(blocking(move || store.hits(&query)).await?))
 }
+
+/// Nearest queries up to this many results count as short.
+const LIGHT_NEAREST: usize = 100;
+/// How long a long query waits for a free lane before the server says it is busy.
+const HEAVY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[utoipa::path(get, path = "/v1/stations/near", params(NearRequest),
     responses((status = 200, description = "The k nearest stations passing the filter, nearest first: hits with distance_m, bearing_deg, open_now and changes_at"),
@@ -445,20 +459,11 @@ pub async fn login(
         .limiter
         .begin_login(&body.username, addr.ip())
         .map_err(|wait| ApiError::too_many(wait, "too_many_attempts", "too many failed logins"))?;
-    let Ok(Ok(_checker)) = tokio::time::timeout(HASHER_WAIT, app.hashers.acquire()).await else {
+    let found = app.store.credentials(&body.username)?;
+    let Ok(right) = check_password(&app, found, body.password).await else {
         attempt.not_checked();
         return Err(ApiError::busy(1));
     };
-    let found = app.store.credentials(&body.username)?;
-    let password = body.password;
-    // Slow by design (Argon2id), so off the async workers.
-    let right = blocking(move || {
-        Ok(accounts::verify_password(
-            found.as_ref().map(|(_, hash)| hash.as_str()),
-            &password,
-        ))
-    })
-    .await?;
     if !right {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -707,15 +712,26 @@ pub async fn set_password(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// A new password's hash, on a password checker (see `AppState::hashers`).
+/// A new password's hash, on a hashing thread (see `AppState::hashers`).
 async fn hash_outside_locks(app: &AppState, password: String) -> Result<String, ApiError> {
-    let Ok(Ok(_checker)) = tokio::time::timeout(HASHER_WAIT, app.hashers.acquire()).await else {
-        return Err(ApiError::busy(1));
-    };
-    tokio::task::spawn_blocking(move || accounts::hash_new_password(&password))
+    app.hashers
+        .run(move || accounts::hash_new_password(&password))
         .await
-        .map_err(ApiError::internal)?
+        .map_err(|_| ApiError::busy(1))?
         .map_err(ApiError::from)
+}
+
+/// Whether `password` matches the stored credentials, on a hashing thread (slow by design).
+async fn check_password(
+    app: &AppState,
+    found: Option<(Role, String)>,
+    password: String,
+) -> Result<bool, crate::hashers::Busy> {
+    app.hashers
+        .run(move || {
+            accounts::verify_password(found.as_ref().map(|(_, hash)| hash.as_str()), &password)
+        })
+        .await
 }
 
 #[utoipa::path(get, path = "/v1/users/{username}/sessions",
@@ -771,18 +787,9 @@ pub async fn change_my_password(
 ) -> Result<Response, ApiError> {
     let who = session.who.username.clone();
     let found = app.store.credentials(&who)?;
-    let current = body.current_password;
-    let Ok(Ok(checker)) = tokio::time::timeout(HASHER_WAIT, app.hashers.acquire()).await else {
-        return Err(ApiError::busy(1));
-    };
-    let right = blocking(move || {
-        Ok(accounts::verify_password(
-            found.as_ref().map(|(_, hash)| hash.as_str()),
-            &current,
-        ))
-    })
-    .await?;
-    drop(checker);
+    let right = check_password(&app, found, body.current_password)
+        .await
+        .map_err(|_| ApiError::busy(1))?;
     if !right {
         return Err(accounts::AccountError::WrongPassword.into());
     }

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod api;
 pub mod error;
+pub mod hashers;
 pub mod limiter;
 pub mod signing;
 pub mod snapshots;
@@ -40,6 +41,8 @@ use crate::store::CatalogStore;
 
 /// Request bodies larger than this are refused (413): station edits are small.
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// Password checks that may wait for a hashing thread; more at once are told to come back.
+const HASHES_WAITING: usize = 16;
 /// Routes for "along my route" may be long GPX tracks.
 pub const ROUTE_BODY_LIMIT: usize = 4 * 1024 * 1024;
 
@@ -113,9 +116,13 @@ pub fn router(store: Arc<dyn CatalogStore>, key: ServerKey, ui: Option<&Path>) -
         store,
         publisher: Publisher::new(key),
         limiter: Default::default(),
-        hashers: tokio::sync::Semaphore::new(
-            std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
+        heavy: tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
         ),
+        hashers: {
+            let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+            hashers::Hashers::new(threads, HASHES_WAITING)
+        },
     });
     let request_id = HeaderName::from_static("x-request-id");
     let layers = ServiceBuilder::new()
