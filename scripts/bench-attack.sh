@@ -50,13 +50,26 @@ latency() {
 echo "along (5,700 km, 50 km): $(curl -s -o /dev/null -w '%{http_code}, %{time_total} s' -X POST --data-binary @"$work/long.json" "$base/v1/stations/along?within=50km")"
 echo "along (580 KB, across China repeated): $(curl -s -o /dev/null -w '%{http_code}, %{time_total} s, %{size_upload} bytes sent' -X POST --data-binary @"$work/huge.json" "$base/v1/stations/along?within=50km")"
 echo "near alone: $(latency)"
-for route in long long huge huge; do
-  (while true; do curl -s -o /dev/null -X POST --data-binary @"$work/$route.json" "$base/v1/stations/along?within=50km"; done) &
+# The attackers: wrk too (no process per request), two connections for each route, running
+# a little longer than the measurement beside them.
+cat >"$work/post.lua" <<'LUA'
+local f = assert(io.open(os.getenv("ROUTE"), "r"))
+wrk.body = f:read("*a")
+f:close()
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+LUA
+for route in long huge; do
+  ROUTE="$work/$route.json" wrk -t1 -c2 -d14s -s "$work/post.lua" "$base/v1/stations/along?within=50km" >"$work/$route.out" &
   attackers+=($!)
 done
-echo "near during 4 along loops (2 heaviest accepted, 2 oversized): $(latency)"
-for pid in "${attackers[@]}"; do kill "$pid" 2>/dev/null || true; done
+sleep 1
+echo "near during the along attack (2 connections with the heaviest route, 2 with the 580 KB one): $(latency)"
+wait "${attackers[@]}" 2>/dev/null || true
 attackers=()
+for route in long huge; do
+  echo "  along ($route) meanwhile: $(awk '/Requests\/sec/ {print $2 " req/s"}' "$work/$route.out")"
+done
 
 rss() { awk '/VmRSS/ {print $2 / 1024 " MB"}' "/proc/$server_pid/status"; }
 echo "server RSS before the logins: $(rss)"

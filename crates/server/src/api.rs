@@ -79,11 +79,17 @@ async fn hits(app: &Arc<AppState>, query: CheckedQuery) -> Result<Json<Vec<Hit>>
     if matches!(&query, CheckedQuery::Near(near) if near.k <= LIGHT_NEAREST) {
         return Ok(Json(app.store.hits(&query)?));
     }
-    let Ok(Ok(_lane)) = tokio::time::timeout(HEAVY_WAIT, app.heavy.acquire()).await else {
-        return Err(ApiError::busy(1));
-    };
+    let _lane = heavy_lane(app).await?;
     let store = app.store.clone();
     Ok(Json(blocking(move || store.hits(&query)).await?))
+}
+
+/// One of the few lanes long queries run in; busy (503) if none frees up soon.
+async fn heavy_lane(app: &AppState) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+    match tokio::time::timeout(HEAVY_WAIT, app.heavy.acquire()).await {
+        Ok(Ok(lane)) => Ok(lane),
+        _ => Err(ApiError::busy(1)),
+    }
 }
 
 /// Nearest queries up to this many results count as short.
@@ -140,9 +146,12 @@ pub async fn along(
     ApiQuery(r): ApiQuery<AlongRequest>,
     body: String,
 ) -> Result<Json<Vec<Hit>>, ApiError> {
-    let query = CheckedQuery::Along(r.check(&body, now())?);
+    // Reading a route of megabytes is long work too: in the lane, off the async workers.
+    let _lane = heavy_lane(&app).await?;
     let store = app.store.clone();
-    Ok(Json(blocking(move || store.hits(&query)).await?))
+    Ok(Json(
+        blocking(move || store.hits(&CheckedQuery::Along(r.check(&body, now())?))).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/v1/stations/points", params(PointsRequest),

@@ -246,6 +246,22 @@ pub fn check_ui_dir(ui: &Path, catalog: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// glibc raises its mmap threshold after a large block is freed, so later 19 MiB Argon2id
+/// blocks land in heap arenas that are never given back: measured, a burst of 300 logins took
+/// the server from 22 MB to 384 MB for good. A fixed threshold keeps each block that large in a
+/// mapping of its own, returned when freed (the same burst: 22 MB after).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_large_blocks_to_the_os() {
+    // SAFETY: mallopt only sets an allocator parameter; it is called before the server's
+    // threads allocate in earnest, and any value is valid for M_MMAP_THRESHOLD below 32 MiB.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn return_large_blocks_to_the_os() {}
+
 /// Every half second, takes in writes another program made to the catalog (a `waystation
 /// import` into the served file), so the server is never silently stale; ends with the store.
 async fn follow_other_writers(store: std::sync::Weak<dyn CatalogStore>) {
@@ -269,6 +285,7 @@ pub async fn serve(
     key: ServerKey,
     ui: Option<&Path>,
 ) -> std::io::Result<()> {
+    return_large_blocks_to_the_os();
     tokio::spawn(follow_other_writers(Arc::downgrade(&store)));
     let app = router(store, key, ui).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
