@@ -5,7 +5,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 # What `make cli` asks: the ten nearest stations to Shenzhen's civic centre.
 ARGS ?= near 22.543,114.058 -n 10
 
-.PHONY: setup run app build cli serve ui test bench
+.PHONY: setup run app build cli serve ui test bench fuzz
 
 setup:
 	@scripts/setup.sh
@@ -47,6 +47,11 @@ test: setup ui
 	@awk '/^test result:/ { passed += $$4; failed += $$6 } END { printf "cargo tests: %d passed, %d failed\n", passed, failed }' target/test-output.log
 	@awk '/^# pass/ { passed += $$3 } /^# fail/ { failed += $$3 } END { printf "browser and window tests: %d passed, %d failed\n", passed, failed }' target/e2e-output.log
 	@awk '/^test result:/ { p += $$4; f += $$6 } /^# pass/ { p += $$3 } /^# fail/ { f += $$3 } END { printf "tests: %d passed, %d failed\n", p, f }' target/test-output.log target/e2e-output.log
+
+# Fuzzing: every cargo-fuzz target for FUZZ_SECONDS (default 120) from fuzz/corpus, then
+# schemathesis against a running server's /v1/openapi.json (installs cargo-fuzz, schemathesis).
+fuzz: setup
+	scripts/fuzz.sh
 
 bench: setup
 	scripts/bench.sh

@@ -105,7 +105,53 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
 
 /// The OpenAPI document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes().into_openapi()
+    let mut doc = routes().into_openapi();
+    document_common_answers(&mut doc);
+    doc
+}
+
+/// Answers any route may give besides its own, named on every operation so a client (or
+/// schemathesis) never meets a status the document does not list.
+fn document_common_answers(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{RefOr, Response};
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in operations.into_iter().flatten() {
+            let needs_login = op.responses.responses.contains_key("403")
+                || path.starts_with("/v1/me")
+                || path == "/v1/logout";
+            let has_body = op.request_body.is_some();
+            let mut add = |code: &str, text: &str| {
+                op.responses
+                    .responses
+                    .entry(code.to_string())
+                    .or_insert_with(|| RefOr::T(Response::new(text)));
+            };
+            add("400", "The request cannot be read; `message_id` names why");
+            add("408", "The request took longer than 30 s");
+            add("503", "Busy: try again after Retry-After");
+            if has_body {
+                add("413", "The body is larger than the limit");
+                add(
+                    "415",
+                    "The body is not JSON (send Content-Type: application/json)",
+                );
+                add("422", "The body is JSON but not what this operation takes");
+            }
+            if needs_login {
+                add(
+                    "401",
+                    "No valid session: log in (POST /v1/login), send Authorization: Bearer",
+                );
+            }
+        }
+    }
 }
 
 /// Every route, with compression, body limit, timeout, request ids and request logs. With `ui`,
@@ -146,7 +192,8 @@ pub fn router(store: Arc<dyn CatalogStore>, key: ServerKey, ui: Option<&Path>) -
         // Fastest: API answers are small and CPU is what limits requests per second.
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
-    let (api, doc) = routes().split_for_parts();
+    let (api, mut doc) = routes().split_for_parts();
+    document_common_answers(&mut doc);
     let doc = Arc::new(doc);
     api.route(
         "/v1/openapi.json",
