@@ -2,10 +2,29 @@ import { describe, expect, it } from "vitest";
 import { straightLine } from "./along";
 import { basemap } from "./basemap";
 import { patchOf } from "./operator";
-import { applyTheme } from "./settings";
+import { applyTheme, syncSummary } from "./settings";
 import { DEFAULTS } from "./state";
 import { linkTarget } from "./detail";
-import type { NavLink, Station } from "./transport";
+import type { NavLink, Station, SyncReport } from "./transport";
+
+describe("syncSummary", () => {
+  const report: SyncReport = {
+    server: "https://catalog.example.cn", snapshot_taken: false, upserts: 2, deletes: 0, seq: 41, up_to_date: false,
+    pushed: 1, reports_sent: 0, conflicts: [], failed_edits: [], login_needed: false, push_problem: null,
+    current_as_of: "2026-11-29T12:00:00Z", new_key: null,
+  };
+  it("says how far the sync got, and nothing more when all went through", () => {
+    expect(syncSummary(report, "en")).toBe("Synced to #41: 2 updated, 0 deleted");
+  });
+  it("names each refused edit with the server's reason, and an expired login", () => {
+    const text = syncSummary(
+      { ...report, failed_edits: [{ station_id: "syn-ws-000001", reason: "answered 403: not yours" }], login_needed: true },
+      "en",
+    );
+    expect(text).toContain("syn-ws-000001 — answered 403: not yours");
+    expect(text).toContain("Your login has expired");
+  });
+});
 
 describe("patchOf", () => {
   const fields = ["opening_hours", "services", "status", "notice", "phone", "free_truck_spaces"];

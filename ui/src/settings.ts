@@ -4,7 +4,18 @@ import { button, el, field, select } from "./dom";
 import { bytes, freshness } from "./format";
 import { type Lang, t } from "./i18n";
 import type { Theme, Tiles } from "./state";
-import type { Datum } from "./transport";
+import type { Datum, SyncReport } from "./transport";
+
+/** What a finished sync says: how far it got, then anything the driver or operator must know
+ * (edits the server refused and why, an expired login, sending that stopped early). */
+export function syncSummary(r: SyncReport, lang: Lang): string {
+  return [
+    r.up_to_date ? t("syncUpToDate", lang, { seq: r.seq }) : t("syncDone", lang, { seq: r.seq, n: r.upserts, d: r.deletes }),
+    ...r.failed_edits.map((f) => `${t("editRefused", lang)}: ${f.station_id} — ${f.reason}`),
+    ...(r.login_needed ? [t("syncLoginNeeded", lang)] : []),
+    ...(r.push_problem ? [r.push_problem] : []),
+  ].join(" · ");
+}
 
 export function applyTheme(theme: Theme, root: HTMLElement = document.documentElement) {
   if (theme === "auto") delete root.dataset.theme;
@@ -77,9 +88,7 @@ function syncSection(ctx: Context, facts: HTMLElement): HTMLElement {
         }
       });
       result.className = "result ok";
-      result.textContent = r.up_to_date
-        ? t("syncUpToDate", lang, { seq: r.seq })
-        : t("syncDone", lang, { seq: r.seq, n: r.upserts, d: r.deletes });
+      result.textContent = syncSummary(r, lang);
       await catalogFacts(ctx, facts);
     } catch (e) {
       result.className = "result error";

@@ -70,6 +70,16 @@ export interface SyncReport {
   pushed: number;
   reports_sent: number;
   conflicts: { station_id: string; mine: Record<string, unknown>; theirs: Station }[];
+  /** Offline edits the server refused for good, with its reasons (kept, not sent again). */
+  failed_edits: { station_id: string; reason: string }[];
+  /** Edits wait because the login expired. */
+  login_needed: boolean;
+  /** Why sending edits or reports stopped early (they wait for the next sync). */
+  push_problem: string | null;
+  /** When the server signed the head this catalog is now at. */
+  current_as_of: string | null;
+  /** The server was re-keyed: the key now pinned, reached through signed handovers. */
+  new_key: string | null;
 }
 
 export interface SyncProgress {
