@@ -632,8 +632,12 @@ fn tampered_and_replayed_snapshots_are_refused_and_change_nothing() {
         waystation_server::signing::ServerKey::load_or_create(&world.dir.path().join("other.key"))
             .expect("key")
             .public_hex();
+    // The server names the key it signs with; no handover signed by the given key leads there.
     let err = fails(&client, &["sync", &server.url, "--key", &wrong_key]);
-    assert!(err.contains("does not verify with the pinned key"), "{err}");
+    assert!(
+        err.contains("no handover signed by the pinned key"),
+        "{err}"
+    );
     assert_eq!(export(&client), untouched);
 
     proxy.set(Mode::FlipSnapshot);

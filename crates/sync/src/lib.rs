@@ -455,6 +455,8 @@ fn choose_source(
             .ok_or_else(|| SyncError::NoKey(server.clone()))?,
         None => return Err(SyncError::NoKey(server)),
     };
+    // A key that is not a key is refused before anything goes on the network.
+    verify::public_key(&key)?;
     let known = same_server && catalog.fact(FACT_KEY)?.as_deref() == Some(key.as_str());
     Ok(Source { server, key, known })
 }
