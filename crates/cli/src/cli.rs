@@ -94,6 +94,9 @@ pub struct ServeArgs {
     /// 网页界面目录（`npm run build` 的输出）The built web UI to serve at / (default: ui/dist if it exists)
     #[arg(long, env = "WAYSTATION_UI", value_name = "DIR")]
     pub ui: Option<std::path::PathBuf>,
+    /// 前置反向代理的地址：来自它的请求按 X-Forwarded-For 计算客户端地址 The reverse proxy in front (its address): for requests from it, login and report limits count the address it put last in X-Forwarded-For
+    #[arg(long, value_name = "IP")]
+    pub trust_proxy: Option<std::net::IpAddr>,
 }
 
 #[derive(Args)]

@@ -54,7 +54,11 @@ pub fn serve(path: &std::path::Path, args: &ServeArgs, lang: Lang) -> Result<()>
         if let Some(dir) = &ui {
             eprintln!("{}", Msg::WebUi { dir: dir.display() }.text(lang));
         }
-        waystation_server::serve(listener, Arc::new(store), key, ui.as_deref()).await?;
+        let options = waystation_server::Options {
+            ui,
+            trusted_proxy: args.trust_proxy,
+        };
+        waystation_server::serve(listener, Arc::new(store), key, &options).await?;
         Ok(())
     })
 }

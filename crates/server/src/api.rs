@@ -31,6 +31,8 @@ use crate::snapshots::Publisher;
 use crate::store::{CatalogStore, Stale};
 
 pub struct AppState {
+    /// See `Options::trusted_proxy`.
+    pub trusted_proxy: Option<std::net::IpAddr>,
     pub store: Arc<dyn CatalogStore>,
     pub publisher: Publisher,
     pub limiter: RateLimits,
@@ -200,10 +202,10 @@ pub async fn places(ApiQuery(r): ApiQuery<PlacesRequest>) -> Result<Json<Vec<Pla
               (status = 429, description = "Too many reports from this address", body = crate::error::ErrorBody)))]
 pub async fn report(
     State(app): Shared,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(addr): ClientAddr,
     ApiJson(r): ApiJson<waystation_catalog::reports::Report>,
 ) -> Result<Response, ApiError> {
-    if let Some(wait) = app.limiter.report(addr.ip()) {
+    if let Some(wait) = app.limiter.report(addr) {
         return Err(ApiError::too_many(
             wait,
             "too_many_reports",
@@ -454,7 +456,7 @@ pub struct Login {
               (status = 429, description = "Too many failed attempts for this account or address", body = crate::error::ErrorBody)))]
 pub async fn login(
     State(app): Shared,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(addr): ClientAddr,
     ApiJson(body): ApiJson<Login>,
 ) -> Result<Response, ApiError> {
     // A name that cannot exist is answered without hashing anything.
@@ -466,7 +468,7 @@ pub async fn login(
     // Counted before the password is checked, so parallel guesses cannot pass the count.
     let attempt = app
         .limiter
-        .begin_login(&body.username, addr.ip())
+        .begin_login(&body.username, addr)
         .map_err(|wait| ApiError::too_many(wait, "too_many_attempts", "too many failed logins"))?;
     let found = app.store.credentials(&body.username)?;
     let Ok(right) = check_password(&app, found, body.password).await else {
@@ -496,6 +498,34 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .ok()?
         .strip_prefix("Bearer ")
         .map(str::trim)
+}
+
+/// The client's address, for the limits: the TCP peer, or — when the peer is the configured
+/// reverse proxy — the address the proxy appended last to `X-Forwarded-For`.
+pub struct ClientAddr(pub std::net::IpAddr);
+
+impl FromRequestParts<Arc<AppState>> for ClientAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<AppState>) -> Result<Self, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .ok_or_else(|| ApiError::internal("the connection's address is unknown"))?;
+        if app.trusted_proxy != Some(peer) {
+            return Ok(ClientAddr(peer));
+        }
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .and_then(|a| a.trim().parse().ok());
+        Ok(ClientAddr(forwarded.unwrap_or(peer)))
+    }
 }
 
 /// Whoever a valid `Authorization: Bearer` token belongs to (401 otherwise).

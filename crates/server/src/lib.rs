@@ -154,11 +154,24 @@ fn document_common_answers(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// How a server is set up beyond its store and key.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The built web UI to serve at `/` (see `check_ui_dir`).
+    pub ui: Option<std::path::PathBuf>,
+    /// The reverse proxy in front of the server: from it, the client's address for the login and
+    /// report limits is the one it appended to `X-Forwarded-For`; from anyone else that header is
+    /// ignored (a client could write anything there).
+    pub trusted_proxy: Option<std::net::IpAddr>,
+}
+
 /// Every route, with compression, body limit, timeout, request ids and request logs. With `ui`,
 /// the built web UI is served from that directory at `/`.
 /// `key` signs the snapshots clients verify.
-pub fn router(store: Arc<dyn CatalogStore>, key: ServerKey, ui: Option<&Path>) -> Router {
+pub fn router(store: Arc<dyn CatalogStore>, key: ServerKey, options: &Options) -> Router {
+    let ui = options.ui.as_deref();
     let state = Arc::new(AppState {
+        trusted_proxy: options.trusted_proxy,
         store,
         publisher: Publisher::new(key),
         limiter: Default::default(),
@@ -330,11 +343,11 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Arc<dyn CatalogStore>,
     key: ServerKey,
-    ui: Option<&Path>,
+    options: &Options,
 ) -> std::io::Result<()> {
     return_large_blocks_to_the_os();
     tokio::spawn(follow_other_writers(Arc::downgrade(&store)));
-    let app = router(store, key, ui).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(store, key, options).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -49,6 +49,11 @@ pub struct TestServer {
 impl TestServer {
     /// [`STATIONS`] synthetic stations and the [`ACCOUNTS`], served as `waystation serve` does.
     pub fn seeded() -> TestServer {
+        TestServer::seeded_with(&crate::Options::default())
+    }
+
+    /// The same, set up with `options` (a trusted proxy, say).
+    pub fn seeded_with(options: &crate::Options) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("server.sqlite");
         seed(&path);
@@ -56,7 +61,7 @@ impl TestServer {
         let key = ServerKey::beside(&path).expect("signing key");
         TestServer {
             public_key: key.public_hex(),
-            router: crate::router(Arc::new(store), key, None),
+            router: crate::router(Arc::new(store), key, options),
             path,
             _dir: dir,
         }

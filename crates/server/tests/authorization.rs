@@ -286,3 +286,47 @@ async fn a_login_flood_waits_for_a_few_password_checkers_or_is_told_to_come_back
     }
     assert!(answers.iter().any(|(s, _)| *s == 401), "some were checked");
 }
+
+/// A login sent through `api` with an `X-Forwarded-For` header.
+async fn login_forwarded(api: &Api, user: &str, forwarded_for: &str) -> u16 {
+    let body = json!({"username": user, "password": "wrong"}).to_string();
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/v1/login")
+        .header("content-type", "application/json")
+        .header("x-forwarded-for", forwarded_for)
+        .body(Body::from(body))
+        .expect("request");
+    api.send(req).await.status().as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_limits_count_the_forwarded_address_and_nobody_elses_claim() {
+    let proxy: std::net::IpAddr = "10.9.9.9".parse().expect("ip");
+    let server = TestServer::seeded_with(&waystation_server::Options {
+        trusted_proxy: Some(proxy),
+        ..Default::default()
+    });
+    let through_proxy = from(&server, "10.9.9.9");
+    // The proxy appends the client it saw; what the client wrote before it is not believed.
+    for i in 0..20 {
+        let user = format!("guess{i}");
+        let status = login_forwarded(&through_proxy, &user, "1.2.3.4, 198.51.100.1").await;
+        assert_eq!(status, 401);
+    }
+    let status = login_forwarded(&through_proxy, "other", "5.6.7.8, 198.51.100.1").await;
+    assert_eq!(status, 429);
+    let status = login_forwarded(&through_proxy, "other", "198.51.100.2").await;
+    assert_eq!(
+        status, 401,
+        "another client behind the same proxy is not limited"
+    );
+    // Anyone else's X-Forwarded-For is ignored: the limits count their own address.
+    let direct = from(&server, "203.0.113.50");
+    for i in 0..20 {
+        let user = format!("direct{i}");
+        let status = login_forwarded(&direct, &user, &format!("192.0.2.{i}")).await;
+        assert_eq!(status, 401);
+    }
+    assert_eq!(login_forwarded(&direct, "other", "192.0.2.200").await, 429);
+}

@@ -171,3 +171,61 @@ async fn map_points_places_and_routes_over_http() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn nearest_queries_go_on_answering_while_huge_routes_arrive() {
+    let server = TestServer::seeded();
+    let head = server.head_seq();
+    // The attack as reported: a LineString across China, repeated (~350 KB), and the heaviest
+    // route a request may bring, each posted again and again while drivers ask for the nearest.
+    let across: Vec<String> = (0..12_000)
+        .map(|i| {
+            if i % 2 == 0 {
+                "[87.6,43.8]"
+            } else {
+                "[121.5,31.2]"
+            }
+            .to_string()
+        })
+        .collect();
+    let huge = format!(
+        r#"{{"type":"LineString","coordinates":[{}]}}"#,
+        across.join(",")
+    );
+    let heaviest = r#"{"type":"LineString","coordinates":[[126.6,45.8],[116.4,39.9],[121.5,31.2],[113.3,23.1],[102.7,25.0],[104.1,30.7],[108.9,34.3]]}"#;
+    let mut attack = tokio::task::JoinSet::new();
+    for round in 0..4 {
+        for route in [huge.clone(), heaviest.to_string()] {
+            let api = server.api_from(format!("192.0.2.{round}:5000").parse().expect("addr"));
+            attack.spawn(async move {
+                let uri = "/v1/stations/along?within=50km";
+                let (status, answer) = api.call(Method::POST, uri, &route).await;
+                (status, answer["message_id"].as_str().map(str::to_string))
+            });
+        }
+    }
+    let api = server.api();
+    for _ in 0..50 {
+        let (status, hits) = api
+            .call(
+                Method::GET,
+                "/v1/stations/near?lat=30.59&lon=114.31&k=5",
+                "",
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{hits}");
+        assert_eq!(hits.as_array().map(Vec::len), Some(5));
+    }
+    for (status, message_id) in attack.join_all().await {
+        match message_id.as_deref() {
+            Some("route_too_long") => assert_eq!(status, StatusCode::BAD_REQUEST),
+            None => assert_eq!(
+                status,
+                StatusCode::OK,
+                "the heaviest route a request may bring"
+            ),
+            other => panic!("unexpected answer {status} {other:?}"),
+        }
+    }
+    assert_eq!(server.head_seq(), head, "nothing was written");
+}
