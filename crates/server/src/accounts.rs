@@ -251,8 +251,22 @@ mod tests {
         assert_eq!(new.token.len(), 64);
         assert_ne!(new.token, new_session().token, "random tokens");
         let rows = catalog.accounts();
-        rows.start_session(&new.token_hash, "ann", &new.expires_at, &now())
-            .expect("session");
+        assert!(
+            rows.start_session(&new.token_hash, "ann", &new.expires_at, &stored, &now())
+                .expect("session")
+        );
+        assert!(
+            !rows
+                .start_session(
+                    &new_session().token_hash,
+                    "ann",
+                    &new.expires_at,
+                    "old",
+                    &now()
+                )
+                .expect("session"),
+            "not when the password changed since it was checked"
+        );
         let who = Principal {
             username: "ann".into(),
             role: Role::Operator,
@@ -267,8 +281,14 @@ mod tests {
         rows.end_session(&new.token_hash).expect("logout");
         assert_eq!(lookup(&new.token), None);
         let expired = new_session();
-        rows.start_session(&expired.token_hash, "ann", "2000-01-01T00:00:00Z", &now())
-            .expect("session");
+        rows.start_session(
+            &expired.token_hash,
+            "ann",
+            "2000-01-01T00:00:00Z",
+            &stored,
+            &now(),
+        )
+        .expect("session");
         assert_eq!(
             lookup(&expired.token),
             None,

@@ -344,6 +344,17 @@ pub async fn changes(
     let head = app.store.head_seq()?;
     let tag = etag(head);
     let unchanged = headers.get(header::IF_NONE_MATCH).is_some_and(|v| v == tag);
+    // A client ahead of this server (a server restored from a backup, or a made-up `since`)
+    // takes a snapshot; the server never signs a head for a sequence it has not reached.
+    if since > head {
+        return Err(ApiError::new(
+            StatusCode::GONE,
+            "ahead",
+            format!(
+                "sequence {since} is ahead of this catalog's {head}; take a snapshot: GET /v1/snapshot"
+            ),
+        ));
+    }
     if unchanged && since >= head {
         let signed = head_header(&app, head)?;
         let key = key_header(&app)?;
@@ -471,21 +482,36 @@ pub async fn login(
         .begin_login(&body.username, addr)
         .map_err(|wait| ApiError::too_many(wait, "too_many_attempts", "too many failed logins"))?;
     let found = app.store.credentials(&body.username)?;
+    let checked = found
+        .as_ref()
+        .map(|(_, hash)| hash.clone())
+        .unwrap_or_default();
     let Ok(right) = check_password(&app, found, body.password).await else {
         attempt.not_checked();
         return Err(ApiError::busy(1));
     };
-    if !right {
-        return Err(ApiError::new(
+    let wrong = || {
+        ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "用户名或密码错误 — wrong user name or password",
-        ));
+        )
+    };
+    if !right {
+        return Err(wrong());
+    }
+    let session = accounts::new_session();
+    let started = app.store.start_session(
+        &session.token_hash,
+        &body.username,
+        &session.expires_at,
+        &checked,
+    )?;
+    if !started {
+        // The password was set (or the account removed) while this one was being checked.
+        return Err(wrong());
     }
     attempt.succeeded();
-    let session = accounts::new_session();
-    app.store
-        .start_session(&session.token_hash, &body.username, &session.expires_at)?;
     Ok(private(
         json!({"token": session.token, "expires_at": session.expires_at}),
     ))
@@ -818,20 +844,29 @@ pub struct PasswordChange {
 #[utoipa::path(post, path = "/v1/me/password", request_body = PasswordChange,
     responses((status = 204, description = "Your password is changed; your other sessions are ended, this one goes on"),
               (status = 403, description = "The current password is wrong", body = crate::error::ErrorBody),
-              (status = 422, description = "The new password is shorter than 8 characters", body = crate::error::ErrorBody)))]
+              (status = 422, description = "The new password is shorter than 8 characters", body = crate::error::ErrorBody),
+              (status = 429, description = "Too many wrong current passwords lately", body = crate::error::ErrorBody)))]
 pub async fn change_my_password(
     State(app): Shared,
+    ClientAddr(addr): ClientAddr,
     session: Session,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<Response, ApiError> {
     let who = session.who.username.clone();
+    // Guesses at the current password count like failed logins: a stolen token must not
+    // become a way to learn the password.
+    let attempt = app.limiter.begin_login(&who, addr).map_err(|wait| {
+        ApiError::too_many(wait, "too_many_attempts", "too many failed attempts")
+    })?;
     let found = app.store.credentials(&who)?;
-    let right = check_password(&app, found, body.current_password)
-        .await
-        .map_err(|_| ApiError::busy(1))?;
+    let Ok(right) = check_password(&app, found, body.current_password).await else {
+        attempt.not_checked();
+        return Err(ApiError::busy(1));
+    };
     if !right {
         return Err(accounts::AccountError::WrongPassword.into());
     }
+    attempt.succeeded();
     let hash = hash_outside_locks(&app, body.new_password).await?;
     app.store
         .set_password_hash(&who, &hash, Some(&session.token_hash), &who)?;

@@ -266,9 +266,13 @@ async fn no_hidden_files(
     req: Request<axum::body::Body>,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let hidden = req.uri().path().split('/').any(|segment| {
-        segment.starts_with('.') || segment.starts_with("%2e") || segment.starts_with("%2E")
-    });
+    let path = req.uri().path().to_ascii_lowercase();
+    // An encoded slash or backslash could hide a hidden segment from the split: refused too.
+    let hidden = path.contains("%2f")
+        || path.contains("%5c")
+        || path
+            .split('/')
+            .any(|segment| segment.starts_with('.') || segment.starts_with("%2e"));
     if hidden {
         return axum::response::IntoResponse::into_response(not_found().await);
     }
@@ -402,7 +406,14 @@ mod tests {
             }
         };
         assert_eq!(status("/index.html").await, 200);
-        for hidden in ["/.env", "/.git/config", "/%2eenv", "/x/../.env"] {
+        for hidden in [
+            "/.env",
+            "/.git/config",
+            "/%2eenv",
+            "/x/../.env",
+            "/.git%2fconfig",
+            "/x%2F.env",
+        ] {
             assert_eq!(status(hidden).await, 404, "{hidden}");
         }
     }

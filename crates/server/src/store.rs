@@ -48,8 +48,14 @@ pub trait CatalogStore: Send + Sync + 'static {
 
     /// A user's role and password hash (checking the password is the caller's: crate::accounts).
     fn credentials(&self, username: &str) -> Result<Option<(Role, String)>>;
-    /// Stores a session by its token's hash.
-    fn start_session(&self, token_hash: &str, username: &str, expires_at: &str) -> Result<()>;
+    /// Stores a session by its token's hash, if the password hash is still the one checked.
+    fn start_session(
+        &self,
+        token_hash: &str,
+        username: &str,
+        expires_at: &str,
+        password_hash: &str,
+    ) -> Result<bool>;
     /// The account behind a live session.
     fn session(&self, token_hash: &str) -> Result<Option<Principal>>;
     fn end_session(&self, token_hash: &str) -> Result<()>;
@@ -200,10 +206,20 @@ impl CatalogStore for SqliteStore {
         self.catalog().accounts().credentials(username)
     }
 
-    fn start_session(&self, token_hash: &str, username: &str, expires_at: &str) -> Result<()> {
-        self.catalog()
-            .accounts()
-            .start_session(token_hash, username, expires_at, &accounts::now())
+    fn start_session(
+        &self,
+        token_hash: &str,
+        username: &str,
+        expires_at: &str,
+        password_hash: &str,
+    ) -> Result<bool> {
+        self.catalog().accounts().start_session(
+            token_hash,
+            username,
+            expires_at,
+            password_hash,
+            &accounts::now(),
+        )
     }
 
     fn session(&self, token_hash: &str) -> Result<Option<Principal>> {

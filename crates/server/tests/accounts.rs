@@ -256,3 +256,34 @@ async fn admins_page_through_reports_and_the_audit_log() {
         .await;
     assert!(older[0]["id"].as_i64().expect("id") < newest);
 }
+
+#[tokio::test]
+async fn a_stolen_token_cannot_guess_the_password_without_limit() {
+    let server = TestServer::seeded();
+    let token = server.api().login("ann").await;
+    // The token is used from elsewhere than where ann logs in.
+    let api = server.api_from("198.51.100.9:4000".parse().expect("addr"));
+    let guess = |password: &str| {
+        json!({"current_password": password, "new_password": "ann-new-pass-2"}).to_string()
+    };
+    for i in 0..5 {
+        let body = guess(&format!("guess-{i}"));
+        let (status, _) = api
+            .call_as(Some(&token), Method::POST, "/v1/me/password", &body)
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    let (status, _) = api
+        .call_as(
+            Some(&token),
+            Method::POST,
+            "/v1/me/password",
+            &guess("ann-pass-1"),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "guesses count like failed logins, even the right one waits"
+    );
+}

@@ -229,3 +229,15 @@ async fn nearest_queries_go_on_answering_while_huge_routes_arrive() {
     }
     assert_eq!(server.head_seq(), head, "nothing was written");
 }
+
+#[tokio::test]
+async fn a_since_beyond_the_head_takes_a_snapshot_and_is_never_signed() {
+    let server = TestServer::seeded();
+    let api = server.api();
+    let resp = get(&api, "/v1/changes?since=9223372036854775807", &[]).await;
+    assert_eq!(resp.status(), StatusCode::GONE);
+    assert!(
+        !resp.headers().contains_key("x-waystation-head"),
+        "no head is signed for a sequence the server has not reached"
+    );
+}

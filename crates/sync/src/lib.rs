@@ -15,8 +15,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use waystation_catalog::exchange::{ID_RULE, is_valid_id, now_rfc3339};
-use waystation_catalog::feed::{Change, ChangeOp, ChangePage};
-use waystation_catalog::progress::Progress;
+use waystation_catalog::feed::{ChangeOp, ChangePage};
+use waystation_catalog::progress::{Progress, Silent};
 use waystation_catalog::reports::Report;
 use waystation_catalog::request::{Editor, check_patch};
 use waystation_catalog::signed::{
@@ -283,6 +283,8 @@ impl Http {
     fn new(server: &str) -> Result<Http, SyncError> {
         check_transport(server)?;
         let client = client_builder()
+            // A redirect could lead a login or an edit to another host, or to plain http: none.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(300))
             .user_agent(concat!("waystation/", env!("CARGO_PKG_VERSION")))
@@ -424,7 +426,21 @@ pub fn sync(
     pull_changes(db, &http, &mut source, from, &mut report, progress)?;
     push_outbox(db, &http, &mut report)?;
     push_reports(db, &http, &mut report)?;
+    if report.pushed > 0 {
+        // The accepted edits come back through the signed feed, never from the push's answers.
+        let from = db.with(|c| resume_point(c, &source))?;
+        pull_changes(db, &http, &mut source, from, &mut report, progress)?;
+    }
     Ok(report)
+}
+
+/// Follows the remembered server's signed feed to its head, quietly (after an edit).
+fn follow_feed(db: &mut impl Local) -> Result<(), SyncError> {
+    let mut source = db.with(|c| choose_source(c, None, None))?;
+    let http = Http::new(&source.server)?;
+    let mut report = SyncReport::default();
+    let from = db.with(|c| resume_point(c, &source))?;
+    pull_changes(db, &http, &mut source, from, &mut report, &mut Silent)
 }
 
 /// The server a sync pulls from and the public key its snapshots must be signed with.
@@ -845,21 +861,6 @@ fn send_edit(
     }
 }
 
-/// Stores the server's copy of a station locally, without touching the sync sequence.
-fn keep_locally(catalog: &mut Catalog, station: &Station) -> Result<(), SyncError> {
-    let page = ChangePage {
-        changes: vec![Change {
-            seq: 0,
-            op: ChangeOp::Upsert,
-            station_id: station.id.clone(),
-            station: Some(station.clone()),
-        }],
-        last_seq: 0,
-        more: false,
-    };
-    Ok(catalog.apply_changes(&page, &[])?)
-}
-
 /// An operator edit: sent now if the server answers, otherwise queued in the outbox. The edit
 /// carries the version this catalog holds, so a change made meanwhile on the server is
 /// reported as a conflict with both versions, never overwritten.
@@ -875,7 +876,9 @@ pub fn edit(
     let (http, token) = db.with(|c| operator_server(c))?;
     match send_edit(&http, &token, station_id, base.version, &patch)? {
         Some(Ok(saved)) => {
-            db.with(|c| keep_locally(c, &saved))?;
+            // The answer to a PATCH is not signed: the saved station reaches this catalog
+            // through the signed feed, followed now (and by the next sync if that fails).
+            let _ = follow_feed(db);
             Ok(EditOutcome::Saved { station: saved })
         }
         Some(Err(theirs)) => Ok(EditOutcome::Conflict(Conflict {
@@ -1078,12 +1081,10 @@ fn push_outbox(db: &mut impl Local, http: &Http, report: &mut SyncReport) -> Res
     {
         let outcome = send_edit(http, &token, &station_id, base_version, &patch);
         match outcome {
-            Ok(Some(Ok(saved))) => {
+            Ok(Some(Ok(_saved))) => {
+                // Not applied from this (unsigned) answer: `sync` pulls it signed after the push.
                 report.pushed += 1;
-                db.with(|c| {
-                    keep_locally(c, &saved)?;
-                    Ok::<_, SyncError>(c.outbox().edit_sent(row)?)
-                })?;
+                db.with(|c| c.outbox().edit_sent(row))?;
             }
             Ok(Some(Err(theirs))) => {
                 report.conflicts.push(Conflict {

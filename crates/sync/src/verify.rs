@@ -223,13 +223,25 @@ pub fn verify_page(
     signature: Option<&str>,
 ) -> Result<ChangePage, TrustError> {
     let key = public_key(public_hex)?;
-    // Parsed before the signature is checked only to learn last_seq and more, which the
-    // signed statement covers; nothing of it is used unless the signature holds.
-    let page: ChangePage =
-        serde_json::from_slice(body).map_err(|e| TrustError::Body("change page", e.to_string()))?;
+    // Before the signature is checked only last_seq and more are read (the statement covers
+    // them), skipping the changes: an unsigned body never becomes stations in memory.
+    #[derive(serde::Deserialize)]
+    struct Outline {
+        last_seq: i64,
+        more: bool,
+    }
+    let bad = |e: serde_json::Error| TrustError::Body("change page", e.to_string());
+    let outline: Outline = serde_json::from_slice(body).map_err(bad)?;
     let digest = to_hex(&Sha256::digest(body));
-    let text = page_statement(since, page.last_seq, page.more, &digest, public_hex.trim());
+    let text = page_statement(
+        since,
+        outline.last_seq,
+        outline.more,
+        &digest,
+        public_hex.trim(),
+    );
     check_signature(&key, &text, signature, PAGE_SIGNATURE_HEADER, "change page")?;
+    let page: ChangePage = serde_json::from_slice(body).map_err(bad)?;
     if page.last_seq < since {
         return Err(TrustError::Backwards {
             what: "change page",
@@ -266,10 +278,11 @@ pub fn follow_rotations(
         if key == announced {
             return Ok(key);
         }
+        // The newest by its signed time, not by where the list puts it.
         let step = rotations
             .iter()
-            .rev()
-            .find(|r| r.old == key)
+            .filter(|r| r.old == key)
+            .max_by(|a, b| a.at.cmp(&b.at))
             .ok_or_else(no_chain)?;
         check_signature(
             &public_key(&key)?,

@@ -247,21 +247,26 @@ impl Accounts<'_> {
         Ok(ids)
     }
 
-    /// Stores a session by the hash of its token, forgetting sessions expired before `now`.
+    /// Stores a session by the hash of its token — only while the user's password hash is still
+    /// `password_hash`, the one just checked (a password set meanwhile must not let a login
+    /// that was checking the old one through); false if it changed. Forgets sessions expired
+    /// before `now`.
     pub fn start_session(
         &self,
         token_hash: &str,
         name: &str,
         expires_at: &str,
+        password_hash: &str,
         now: &str,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         self.0
             .execute("DELETE FROM sessions WHERE expires_at < ?1", [now])?;
-        self.0.execute(
-            "INSERT INTO sessions (token_hash, username, expires_at) VALUES (?1, ?2, ?3)",
-            params![token_hash, name, expires_at],
+        let started = self.0.execute(
+            "INSERT INTO sessions (token_hash, username, expires_at)
+             SELECT ?1, username, ?3 FROM users WHERE username = ?2 AND password_hash = ?4",
+            params![token_hash, name, expires_at, password_hash],
         )?;
-        Ok(())
+        Ok(started == 1)
     }
 
     /// The account behind a session that is still live at `now`.
