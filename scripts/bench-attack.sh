@@ -50,6 +50,8 @@ latency() {
 echo "along (5,700 km, 50 km): $(curl -s -o /dev/null -w '%{http_code}, %{time_total} s' -X POST --data-binary @"$work/long.json" "$base/v1/stations/along?within=50km")"
 echo "along (580 KB, across China repeated): $(curl -s -o /dev/null -w '%{http_code}, %{time_total} s, %{size_upload} bytes sent' -X POST --data-binary @"$work/huge.json" "$base/v1/stations/along?within=50km")"
 echo "near alone: $(latency)"
+paced() { python3 scripts/paced-latency.py "$near" 500 10; }
+echo "near alone, 500 a second: $(paced)"
 # The attackers: wrk too (no process per request), two connections for each route, running
 # a little longer than the measurement beside them.
 cat >"$work/post.lua" <<'LUA'
@@ -60,15 +62,16 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 LUA
 for route in long huge; do
-  ROUTE="$work/$route.json" wrk -t1 -c2 -d14s -s "$work/post.lua" "$base/v1/stations/along?within=50km" >"$work/$route.out" &
+  ROUTE="$work/$route.json" wrk -t1 -c2 -d25s -s "$work/post.lua" "$base/v1/stations/along?within=50km" >"$work/$route.out" &
   attackers+=($!)
 done
 sleep 1
 echo "near during the along attack (2 connections with the heaviest route, 2 with the 580 KB one): $(latency)"
+echo "near during the along attack, 500 a second: $(paced)"
 wait "${attackers[@]}" 2>/dev/null || true
 attackers=()
 for route in long huge; do
-  echo "  along ($route) meanwhile: $(awk '/Requests\/sec/ {print $2 " req/s"}' "$work/$route.out")"
+  echo "  along ($route) meanwhile: $(awk '/Requests\/sec/ {rps=$2} /Non-2xx/ {busy=$NF} END {print rps " req/s, " busy+0 " of them not 2xx"}' "$work/$route.out")"
 done
 
 rss() { awk '/VmRSS/ {print $2 / 1024 " MB"}' "/proc/$server_pid/status"; }

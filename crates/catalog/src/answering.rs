@@ -20,8 +20,14 @@ use crate::route::{self, Route};
 use crate::sphere::LatLon;
 use crate::store;
 
-/// A checked query's answer: the one entry point every face uses.
-pub fn answer(index: &SpatialIndex, conn: &Connection, query: &Query) -> Result<Answer> {
+/// A checked query's answer: the one entry point every face uses. Only a text search reads
+/// the file (its text index); `conn` is asked for then and not otherwise, so a long walk of the
+/// in-memory index holds no connection.
+pub fn answer<C: std::ops::Deref<Target = Connection>>(
+    index: &SpatialIndex,
+    conn: impl FnOnce() -> C,
+    query: &Query,
+) -> Result<Answer> {
     Ok(match query {
         Query::Near(Near { at, k, filter }) => nearest(index, *at, *k, filter),
         Query::Within(Within {
@@ -39,7 +45,7 @@ pub fn answer(index: &SpatialIndex, conn: &Connection, query: &Query) -> Result<
             near,
             k,
             filter,
-        }) => search(index, conn, text, *near, *k, filter)?,
+        }) => search(index, &conn(), text, *near, *k, filter)?,
         Query::Along(Along {
             route,
             within_m,

@@ -385,7 +385,7 @@ impl Catalog {
 
     /// A checked query's answer (rows not yet read): the one entry point every face uses.
     pub fn answer(&self, query: &Query) -> Result<Answer> {
-        answering::answer(&self.index, self.store.conn(), query)
+        answering::answer(&self.index, || self.store.conn(), query)
     }
 
     /// A checked query's hits.

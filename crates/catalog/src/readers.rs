@@ -4,7 +4,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use rusqlite::{Connection, OpenFlags};
 
@@ -37,17 +37,27 @@ impl Readers {
         })
     }
 
-    /// The next reader, round robin. A panic while holding one cannot leave SQLite
+    /// A free reader, looking round robin from the next one; only when every reader is busy
+    /// does the caller wait, for the next one. A panic while holding one cannot leave SQLite
     /// half-written (readers do not write), so a poisoned lock is taken over.
     fn reader(&self) -> MutexGuard<'_, Connection> {
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.conns.len();
-        self.conns[i].lock().unwrap_or_else(|p| p.into_inner())
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let count = self.conns.len();
+        for i in 0..count {
+            match self.conns[(start + i) % count].try_lock() {
+                Ok(free) => return free,
+                Err(TryLockError::Poisoned(p)) => return p.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        self.conns[start % count]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// A checked query's hits, from `index` (a catalog's `shared_index`).
     pub fn hits(&self, index: &SpatialIndex, query: &Query) -> Result<Vec<Hit>> {
-        let conn = self.reader();
-        answering::answer(index, &conn, query)?.read(&conn)
+        answering::answer(index, || self.reader(), query)?.read(&self.reader())
     }
 
     /// One station's detail, from `index`.
@@ -81,5 +91,24 @@ impl Readers {
         })?;
         tx.commit()?;
         Ok((head, stations))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_reader_is_passed_over_for_a_free_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let catalog = crate::Catalog::open(&dir.path().join("c.sqlite")).expect("catalog");
+        let readers = catalog.readers(3).expect("readers");
+        // A long query holds one reader; every later caller gets another, whichever the turn.
+        let held = readers.reader();
+        let held_at: *const Connection = &*held;
+        for _ in 0..6 {
+            let other = readers.reader();
+            assert!(!std::ptr::eq(&*other, held_at));
+        }
     }
 }

@@ -29,6 +29,7 @@ use crate::error::ApiError;
 use crate::limiter::RateLimits;
 use crate::snapshots::Publisher;
 use crate::store::{CatalogStore, Stale};
+use crate::workers::Workers;
 
 pub struct AppState {
     /// See `Options::trusted_proxy`.
@@ -36,11 +37,12 @@ pub struct AppState {
     pub store: Arc<dyn CatalogStore>,
     pub publisher: Publisher,
     pub limiter: RateLimits,
-    /// Long queries running at once (see `hits`): one fewer than the cores, at least one.
-    pub heavy: tokio::sync::Semaphore,
+    /// Long queries (see `hits`) on threads of their own at a lower priority: one fewer than
+    /// the cores, at least one.
+    pub long_queries: Workers,
     /// Password checks and hashes (Argon2id: 19 MiB and a core for a moment each) on a few
     /// threads of their own, so a burst of logins queues instead of exhausting memory.
-    pub hashers: crate::hashers::Hashers,
+    pub hashers: Workers,
 }
 
 pub type Shared = State<Arc<AppState>>;
@@ -75,29 +77,30 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 
 /// Answers a checked query. A short nearest query answers on the async worker (tens of
 /// microseconds); anything that may walk far (a route, a radius, a map view, a text search,
-/// a long list) runs on a blocking thread, and only a few of them at once, so they can never
-/// occupy every worker and every core while short queries wait.
+/// a long list) runs on the long-query threads, few and at a lower priority, so they can
+/// never occupy every worker and every core while short queries wait.
 async fn hits(app: &Arc<AppState>, query: CheckedQuery) -> Result<Json<Vec<Hit>>, ApiError> {
     if matches!(&query, CheckedQuery::Near(near) if near.k <= LIGHT_NEAREST) {
         return Ok(Json(app.store.hits(&query)?));
     }
-    let _lane = heavy_lane(app).await?;
     let store = app.store.clone();
-    Ok(Json(blocking(move || store.hits(&query)).await?))
+    Ok(Json(long_query(app, move || store.hits(&query)).await?))
 }
 
-/// One of the few lanes long queries run in; busy (503) if none frees up soon.
-async fn heavy_lane(app: &AppState) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
-    match tokio::time::timeout(HEAVY_WAIT, app.heavy.acquire()).await {
-        Ok(Ok(lane)) => Ok(lane),
-        _ => Err(ApiError::busy(1)),
-    }
+/// Runs `work` on a long-query thread; busy (503) when their queue is full.
+async fn long_query<T: Send + 'static, E: Into<ApiError> + Send + 'static>(
+    app: &AppState,
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, ApiError> {
+    app.long_queries
+        .run(work)
+        .await
+        .map_err(|crate::workers::Busy| ApiError::busy(1))?
+        .map_err(Into::into)
 }
 
 /// Nearest queries up to this many results count as short.
 const LIGHT_NEAREST: usize = 100;
-/// How long a long query waits for a free lane before the server says it is busy.
-const HEAVY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[utoipa::path(get, path = "/v1/stations/near", params(NearRequest),
     responses((status = 200, description = "The k nearest stations passing the filter, nearest first: hits with distance_m, bearing_deg, open_now and changes_at"),
@@ -148,11 +151,13 @@ pub async fn along(
     ApiQuery(r): ApiQuery<AlongRequest>,
     body: String,
 ) -> Result<Json<Vec<Hit>>, ApiError> {
-    // Reading a route of megabytes is long work too: in the lane, off the async workers.
-    let _lane = heavy_lane(&app).await?;
+    // Reading a route of megabytes is long work too: on a long-query thread.
     let store = app.store.clone();
     Ok(Json(
-        blocking(move || store.hits(&CheckedQuery::Along(r.check(&body, now())?))).await?,
+        long_query(&app, move || -> Result<_, ApiError> {
+            Ok(store.hits(&CheckedQuery::Along(r.check(&body, now())?))?)
+        })
+        .await?,
     ))
 }
 
@@ -171,7 +176,7 @@ pub async fn points(
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
     }
     let store = app.store.clone();
-    let points = blocking(move || store.map_points(crs)).await?;
+    let points = long_query(&app, move || store.map_points(crs)).await?;
     Ok(([(header::ETAG, tag)], Json(points)).into_response())
 }
 
@@ -228,7 +233,7 @@ pub async fn reports(
     Ok(Json(app.store.reports(&r.check()?)?).into_response())
 }
 
-/// Runs slow store work (password hashing, building a snapshot) off the async workers.
+/// Runs slow store work (a write, building a snapshot) off the async workers.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> crate::store::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -791,7 +796,7 @@ async fn check_password(
     app: &AppState,
     found: Option<(Role, String)>,
     password: String,
-) -> Result<bool, crate::hashers::Busy> {
+) -> Result<bool, crate::workers::Busy> {
     app.hashers
         .run(move || {
             accounts::verify_password(found.as_ref().map(|(_, hash)| hash.as_str()), &password)

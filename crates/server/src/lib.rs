@@ -5,7 +5,6 @@
 pub mod accounts;
 pub mod api;
 pub mod error;
-pub mod hashers;
 pub mod limiter;
 pub mod signing;
 pub mod snapshots;
@@ -13,6 +12,7 @@ pub mod store;
 /// The shared test fixture: a seeded catalog served in-process or on 127.0.0.1.
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod workers;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -38,11 +38,14 @@ use crate::api::AppState;
 use crate::signing::ServerKey;
 use crate::snapshots::Publisher;
 use crate::store::CatalogStore;
+use crate::workers::Workers;
 
 /// Request bodies larger than this are refused (413): station edits are small.
 pub const BODY_LIMIT: usize = 64 * 1024;
 /// Password checks that may wait for a hashing thread; more at once are told to come back.
 const HASHES_WAITING: usize = 16;
+/// Long queries that may wait for each long-query thread; more at once are told to come back.
+const LONG_QUERIES_WAITING: usize = 8;
 /// Routes for "along my route" may be long GPX tracks.
 pub const ROUTE_BODY_LIMIT: usize = 4 * 1024 * 1024;
 
@@ -175,13 +178,15 @@ pub fn router(store: Arc<dyn CatalogStore>, key: ServerKey, options: &Options) -
         store,
         publisher: Publisher::new(key),
         limiter: Default::default(),
-        heavy: tokio::sync::Semaphore::new(
-            std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
-        ),
-        hashers: {
-            let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
-            hashers::Hashers::new(threads, HASHES_WAITING)
+        long_queries: {
+            let threads = cores().saturating_sub(1).max(1);
+            Workers::new(
+                workers::LONG_QUERIES,
+                threads,
+                threads * LONG_QUERIES_WAITING,
+            )
         },
+        hashers: Workers::new(workers::PASSWORDS, cores().min(4), HASHES_WAITING),
     });
     let request_id = HeaderName::from_static("x-request-id");
     let layers = ServiceBuilder::new()
@@ -308,6 +313,11 @@ pub fn check_ui_dir(ui: &Path, catalog: &Path) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The cores this process may use (1 if unknown).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// glibc raises its mmap threshold after a large block is freed, so later 19 MiB Argon2id
