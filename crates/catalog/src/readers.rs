@@ -15,6 +15,7 @@ use crate::feed::{ChangePage, Gone};
 use crate::index::SpatialIndex;
 use crate::model::Station;
 use crate::request::{DetailQuery, Query};
+use crate::store::accounts::Accounts;
 
 pub struct Readers {
     conns: Vec<Mutex<Connection>>,
@@ -77,6 +78,12 @@ impl Readers {
         limit: usize,
     ) -> Result<std::result::Result<ChangePage, Gone>> {
         crate::store::feed::since(&self.reader(), since, limit)
+    }
+
+    /// Account lookups (credentials, sessions, assignments) on a reader, so checking a token
+    /// or a login never waits behind a write. Only reads: a write here fails (read-only).
+    pub fn accounts<T>(&self, read: impl FnOnce(&Accounts<'_>) -> Result<T>) -> Result<T> {
+        read(&Accounts(&self.reader()))
     }
 
     /// Every station and the feed's head sequence, read in one transaction so they agree.

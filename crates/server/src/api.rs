@@ -217,8 +217,7 @@ pub async fn report(
             "too many reports from this address",
         ));
     }
-    let store = app.store.clone();
-    let id = blocking(move || store.report(&r)).await?;
+    let id = on_store(&app, move |store| store.report(&r)).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"id": id}))).into_response())
 }
 
@@ -230,17 +229,30 @@ pub async fn reports(
     _: Admin,
     ApiQuery(r): ApiQuery<ListRequest>,
 ) -> Result<Response, ApiError> {
-    Ok(Json(app.store.reports(&r.check()?)?).into_response())
+    let reports =
+        move |store: &dyn CatalogStore| -> Result<_, ApiError> { Ok(store.reports(&r.check()?)?) };
+    Ok(Json(on_store(&app, reports).await?).into_response())
 }
 
-/// Runs slow store work (a write, building a snapshot) off the async workers.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> crate::store::Result<T> + Send + 'static,
+/// Runs slow work (building a snapshot) off the async workers.
+async fn blocking<T: Send + 'static, E: Into<ApiError> + Send + 'static>(
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
-        .map_err(ApiError::from)
+        .map_err(ApiError::internal)?
+        .map_err(Into::into)
+}
+
+/// Runs store work that takes the writer's lock — every write, which also waits for the disk
+/// before it returns — on a blocking thread, so no async worker (and no short query queued on
+/// it) waits for a write.
+async fn on_store<T: Send + 'static, E: Into<ApiError> + Send + 'static>(
+    app: &AppState,
+    work: impl FnOnce(&dyn CatalogStore) -> Result<T, E> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = app.store.clone();
+    blocking(move || work(store.as_ref())).await
 }
 
 fn etag(version: i64) -> HeaderValue {
@@ -281,7 +293,7 @@ pub async fn links(State(app): Shared, Path(id): Path<String>) -> Result<Respons
 #[utoipa::path(get, path = "/v1/catalog/info",
     responses((status = 200, description = "Counts per kind, schema version, synthetic share, the change sequence and the public key")))]
 pub async fn info(State(app): Shared) -> Result<Response, ApiError> {
-    let info = app.store.info()?;
+    let info = on_store(&app, |store| store.info()).await?;
     let mut v = serde_json::to_value(info).map_err(|e| ApiError::invalid(e.to_string()))?;
     if let Some(o) = v.as_object_mut() {
         o.remove("path");
@@ -506,12 +518,15 @@ pub async fn login(
         return Err(wrong());
     }
     let session = accounts::new_session();
-    let started = app.store.start_session(
-        &session.token_hash,
-        &body.username,
-        &session.expires_at,
-        &checked,
-    )?;
+    let (token_hash, username, expires_at) = (
+        session.token_hash.clone(),
+        body.username.clone(),
+        session.expires_at.clone(),
+    );
+    let started = on_store(&app, move |store| {
+        store.start_session(&token_hash, &username, &expires_at, &checked)
+    })
+    .await?;
     if !started {
         // The password was set (or the account removed) while this one was being checked.
         return Err(wrong());
@@ -596,7 +611,7 @@ impl FromRequestParts<Arc<AppState>> for Admin {
 
 #[utoipa::path(post, path = "/v1/logout", responses((status = 204, description = "The token no longer works")))]
 pub async fn logout(State(app): Shared, session: Session) -> Result<Response, ApiError> {
-    app.store.end_session(&session.token_hash)?;
+    on_store(&app, move |store| store.end_session(&session.token_hash)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -651,10 +666,10 @@ pub async fn patch_station(
     }
     let expected = if_match(&headers)?;
     let edited = check_patch(&fields, Some(&current), editor)?;
-    match app
-        .store
-        .save_if(&edited, Some(expected), &who.username, "edit")?
-    {
+    let saving = move |store: &dyn CatalogStore| {
+        store.save_if(&edited, Some(expected), &who.username, "edit")
+    };
+    match on_store(&app, saving).await? {
         Ok(saved) => Ok(with_etag(StatusCode::OK, &saved)),
         Err(Stale(now)) => Ok(with_etag(StatusCode::PRECONDITION_FAILED, &now)),
     }
@@ -671,7 +686,9 @@ pub async fn create_station(
     ApiJson(fields): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     let station = check_patch(&fields, None, Editor::Admin)?;
-    match app.store.save_if(&station, None, &who.username, "create")? {
+    let saving =
+        move |store: &dyn CatalogStore| store.save_if(&station, None, &who.username, "create");
+    match on_store(&app, saving).await? {
         Ok(saved) => Ok(with_etag(StatusCode::CREATED, &saved)),
         Err(Stale(existing)) => Ok(with_etag(StatusCode::CONFLICT, &existing)),
     }
@@ -686,7 +703,7 @@ pub async fn delete_station(
     Path(id): Path<String>,
     Admin(who): Admin,
 ) -> Result<Response, ApiError> {
-    app.store.delete(&id, &who.username)?;
+    on_store(&app, move |store| store.delete(&id, &who.username)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -706,9 +723,11 @@ pub async fn assign(
     Admin(who): Admin,
     ApiJson(body): ApiJson<Assignment>,
 ) -> Result<Response, ApiError> {
-    app.store
-        .assign(&body.username, &body.station_id, &who.username)?;
-    tracing::info!(admin = %who.username, user = %body.username, station = %body.station_id, "assigned");
+    tracing::info!(admin = %who.username, user = %body.username, station = %body.station_id, "assigning");
+    on_store(&app, move |store| {
+        store.assign(&body.username, &body.station_id, &who.username)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -722,7 +741,10 @@ pub async fn unassign(
     Admin(who): Admin,
     Path((username, station_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    app.store.unassign(&username, &station_id, &who.username)?;
+    on_store(&app, move |store| {
+        store.unassign(&username, &station_id, &who.username)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -754,7 +776,10 @@ pub async fn remove_user(
             "不能删除自己的账户 — you cannot remove your own account (another admin can)",
         ));
     }
-    app.store.remove_user(&username, &who.username)?;
+    on_store(&app, move |store| {
+        store.remove_user(&username, &who.username)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -777,8 +802,10 @@ pub async fn set_password(
     ApiJson(body): ApiJson<NewPassword>,
 ) -> Result<Response, ApiError> {
     let hash = hash_outside_locks(&app, body.password).await?;
-    app.store
-        .set_password_hash(&username, &hash, None, &who.username)?;
+    on_store(&app, move |store| {
+        store.set_password_hash(&username, &hash, None, &who.username)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -826,7 +853,10 @@ pub async fn revoke_sessions(
     Admin(who): Admin,
     Path(username): Path<String>,
 ) -> Result<Response, ApiError> {
-    let revoked = app.store.revoke_sessions(&username, &who.username)?;
+    let revoked = on_store(&app, move |store| {
+        store.revoke_sessions(&username, &who.username)
+    })
+    .await?;
     Ok(private(json!({"revoked": revoked})))
 }
 
@@ -873,8 +903,10 @@ pub async fn change_my_password(
     }
     attempt.succeeded();
     let hash = hash_outside_locks(&app, body.new_password).await?;
-    app.store
-        .set_password_hash(&who, &hash, Some(&session.token_hash), &who)?;
+    on_store(&app, move |store| {
+        store.set_password_hash(&who, &hash, Some(&session.token_hash), &who)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -886,5 +918,7 @@ pub async fn audit(
     _: Admin,
     ApiQuery(r): ApiQuery<ListRequest>,
 ) -> Result<Response, ApiError> {
-    Ok(Json(app.store.audit(&r.check()?)?).into_response())
+    let audit =
+        move |store: &dyn CatalogStore| -> Result<_, ApiError> { Ok(store.audit(&r.check()?)?) };
+    Ok(Json(on_store(&app, audit).await?).into_response())
 }

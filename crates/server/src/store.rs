@@ -203,7 +203,7 @@ impl CatalogStore for SqliteStore {
     }
 
     fn credentials(&self, username: &str) -> Result<Option<(Role, String)>> {
-        self.catalog().accounts().credentials(username)
+        self.readers.accounts(|a| a.credentials(username))
     }
 
     fn start_session(
@@ -223,9 +223,8 @@ impl CatalogStore for SqliteStore {
     }
 
     fn session(&self, token_hash: &str) -> Result<Option<Principal>> {
-        self.catalog()
-            .accounts()
-            .session(token_hash, &accounts::now())
+        self.readers
+            .accounts(|a| a.session(token_hash, &accounts::now()))
     }
 
     fn end_session(&self, token_hash: &str) -> Result<()> {
@@ -233,11 +232,12 @@ impl CatalogStore for SqliteStore {
     }
 
     fn assigned(&self, username: &str) -> Result<Vec<String>> {
-        self.catalog().accounts().assigned_stations(username)
+        self.readers.accounts(|a| a.assigned_stations(username))
     }
 
     fn is_assigned(&self, username: &str, station_id: &str) -> Result<bool> {
-        self.catalog().accounts().is_assigned(username, station_id)
+        self.readers
+            .accounts(|a| a.is_assigned(username, station_id))
     }
 
     fn assign(&self, username: &str, station_id: &str, actor: &str) -> Result<(), AccountError> {
@@ -267,13 +267,12 @@ impl CatalogStore for SqliteStore {
     }
 
     fn sessions(&self, username: &str) -> Result<Vec<SessionInfo>> {
-        self.catalog()
-            .accounts()
-            .sessions(username, &accounts::now())
+        self.readers
+            .accounts(|a| a.sessions(username, &accounts::now()))
     }
 
     fn users(&self) -> Result<Vec<User>> {
-        self.catalog().accounts().users()
+        self.readers.accounts(|a| a.users())
     }
 
     fn report(&self, report: &Report) -> Result<i64> {

@@ -70,6 +70,14 @@ async fn admins_end_sessions_take_stations_away_and_remove_accounts() {
         (StatusCode::OK, Some(1))
     );
     assert_eq!(me(&api, &ann).await, StatusCode::UNAUTHORIZED);
+    // Revoking again ends nothing, and is still on record (the admin's decision counts).
+    let (status, revoked) = api
+        .call_as(Some(&root), Method::DELETE, "/v1/users/ann/sessions", "")
+        .await;
+    assert_eq!(
+        (status, revoked["revoked"].as_u64()),
+        (StatusCode::OK, Some(0))
+    );
 
     // A station taken away: ann may no longer edit it; twice is 404.
     let ann = api.login("ann").await;
@@ -127,6 +135,22 @@ async fn admins_end_sessions_take_stations_away_and_remove_accounts() {
         .iter()
         .filter_map(|e| Some((e["action"].as_str()?, e["actor"].as_str()?)))
         .collect();
+    let revokes: Vec<&Value> = audit
+        .as_array()
+        .expect("audit")
+        .iter()
+        .filter(|e| e["action"] == "sessions.revoke")
+        .collect();
+    assert_eq!(revokes.len(), 2, "{revokes:?}");
+    // Newest first: the second revoke ended none, the first one session.
+    let ended: Vec<Option<u64>> = revokes
+        .iter()
+        .map(|e| {
+            let detail: Value = serde_json::from_str(e["detail"].as_str()?).ok()?;
+            detail["ended"].as_u64()
+        })
+        .collect();
+    assert_eq!(ended, [Some(0), Some(1)]);
     for action in [
         "sessions.revoke",
         "unassign",
