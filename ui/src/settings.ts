@@ -87,6 +87,8 @@ function syncSection(ctx: Context, facts: HTMLElement): HTMLElement {
           bar.value = p.done;
         }
       });
+      // The server handed over to a new key (signed by the old one): show the key now pinned.
+      if (r.new_key) key.value = r.new_key;
       result.className = "result ok";
       result.textContent = syncSummary(r, lang);
       await catalogFacts(ctx, facts);

@@ -960,6 +960,26 @@ fn clients_follow_a_re_keyed_server_through_its_signed_handover_only() {
         Some(server.key.as_str())
     );
     assert!(export(&client).contains("after re-keying"));
+
+    // Given the key it was set up with again (an app's settings, a script), the client goes on
+    // from the key it followed: the next change arrives alone, no snapshot from scratch.
+    let resp = patch_as(
+        &server,
+        &root,
+        "syn-ws-000002",
+        json!({"notice": "later still"}),
+    );
+    assert_eq!(resp.status(), 200);
+    let report = json_of(&ok(
+        &client,
+        &["sync", &server.url, "--key", &old_key, "--json"],
+    ));
+    assert_eq!(
+        (&report["snapshot_taken"], &report["upserts"]),
+        (&json!(false), &json!(1)),
+        "{report}"
+    );
+    assert!(export(&client).contains("later still"));
 }
 
 #[test]

@@ -33,6 +33,9 @@ use crate::verify::{Head, Held, Received, TrustError};
 
 const FACT_SERVER: &str = "sync.server";
 const FACT_KEY: &str = "sync.key";
+/// The key the user gave for this server, which `FACT_KEY` may since have moved on from by
+/// signed handovers: given again, it still means this feed.
+const FACT_GIVEN_KEY: &str = "sync.key.given";
 const FACT_SEQ: &str = "sync.seq";
 const FACT_ETAG: &str = "sync.etag";
 /// The last signed head taken from the server (its header value): a later head must not be
@@ -447,6 +450,8 @@ fn follow_feed(db: &mut impl Local) -> Result<(), SyncError> {
 struct Source {
     server: String,
     key: String,
+    /// The key the user gave (or, with none given, the remembered one) before any handover.
+    given: String,
     /// Same server and key as the last sync, so its sequence and ETag still apply here.
     known: bool,
 }
@@ -464,17 +469,30 @@ fn choose_source(
         .or(known_server.clone())
         .ok_or(SyncError::NoServer)?;
     let same_server = known_server.as_deref() == Some(server.as_str());
-    let key = match key {
+    let remembered = catalog.fact(FACT_KEY)?.filter(|_| same_server);
+    let given = match key {
         Some(k) => k.trim().to_string(),
-        None if same_server => catalog
-            .fact(FACT_KEY)?
+        None => remembered
+            .clone()
             .ok_or_else(|| SyncError::NoKey(server.clone()))?,
-        None => return Err(SyncError::NoKey(server)),
     };
     // A key that is not a key is refused before anything goes on the network.
-    verify::public_key(&key)?;
+    verify::public_key(&given)?;
+    let given_before = same_server && catalog.fact(FACT_GIVEN_KEY)?.as_deref() == Some(&given);
+    let key = match remembered {
+        // The same key as last time, or the one given then, which handovers have led on from
+        // (an app or a script that keeps sending the key it was set up with after a rotation
+        // goes on from the followed key, not from a new snapshot).
+        Some(current) if current == given || given_before => current,
+        _ => given.clone(),
+    };
     let known = same_server && catalog.fact(FACT_KEY)?.as_deref() == Some(key.as_str());
-    Ok(Source { server, key, known })
+    Ok(Source {
+        server,
+        key,
+        given,
+        known,
+    })
 }
 
 /// How far along the source's change feed this catalog is.
@@ -763,6 +781,7 @@ fn take_snapshot(
     let facts = [
         (FACT_SERVER, http.server.clone()),
         (FACT_KEY, source.key.clone()),
+        (FACT_GIVEN_KEY, source.given.clone()),
         (FACT_SEQ, seq.to_string()),
         (FACT_ETAG, String::new()),
         (FACT_HEAD, head.signed.header_value()),
