@@ -640,10 +640,12 @@ fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
 }
 
 #[utoipa::path(patch, path = "/v1/stations/{id}", params(("id" = String, Path, description = "Station id")),
+    request_body(content = inline(Object), description = "Only the fields to change, as in a station (name, address, services, hours, phone, status, notice, …); operators may change their own stations' facts only"),
     responses((status = 200, description = "The station as saved, with its new ETag"),
               (status = 400, description = "Malformed JSON or an unknown field", body = crate::error::ErrorBody),
               (status = 401, description = "Not logged in", body = crate::error::ErrorBody),
               (status = 403, description = "Not your station, or a field operators may not change", body = crate::error::ErrorBody),
+              (status = 404, description = "No such station", body = crate::error::ErrorBody),
               (status = 412, description = "The station changed since your ETag; the body is the current station"),
               (status = 422, description = "A field's value is invalid", body = crate::error::ErrorBody),
               (status = 428, description = "If-Match is missing", body = crate::error::ErrorBody)))]
@@ -676,6 +678,7 @@ pub async fn patch_station(
 }
 
 #[utoipa::path(post, path = "/v1/stations",
+    request_body(content = inline(Object), description = "A whole station: id, kind, name, position (lat, lon in WGS-84), services, hours, …"),
     responses((status = 201, description = "Created"),
               (status = 403, description = "Admins only", body = crate::error::ErrorBody),
               (status = 409, description = "A station with this id exists; the body is it"),
@@ -717,7 +720,7 @@ pub struct Assignment {
 #[utoipa::path(post, path = "/v1/assignments", request_body = Assignment,
     responses((status = 204, description = "The operator may now edit the station"),
               (status = 403, description = "Admins only", body = crate::error::ErrorBody),
-              (status = 422, description = "No such user or station", body = crate::error::ErrorBody)))]
+              (status = 404, description = "No such user or station", body = crate::error::ErrorBody)))]
 pub async fn assign(
     State(app): Shared,
     Admin(who): Admin,
