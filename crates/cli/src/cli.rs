@@ -97,6 +97,9 @@ pub struct ServeArgs {
     /// 前置反向代理的地址：来自它的请求按 X-Forwarded-For 计算客户端地址 The reverse proxy in front (its address): for requests from it, login and report limits count the address it put last in X-Forwarded-For
     #[arg(long, value_name = "IP")]
     pub trust_proxy: Option<std::net::IpAddr>,
+    /// 签名目录头的有效分钟数：客户端超过这段时间收不到新的目录头就提示"目录可能已过时" Minutes a signed head holds: a client that gets no newer one for this long says its catalog may be stale (how long replayed answers can hide news)
+    #[arg(long, value_name = "MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(2..=1440))]
+    pub head_minutes: u32,
 }
 
 #[derive(Args)]

@@ -57,6 +57,7 @@ pub fn serve(path: &std::path::Path, args: &ServeArgs, lang: Lang) -> Result<()>
         let options = waystation_server::Options {
             ui,
             trusted_proxy: args.trust_proxy,
+            head_lifetime: chrono::TimeDelta::minutes(args.head_minutes.into()),
         };
         waystation_server::serve(listener, Arc::new(store), key, &options).await?;
         Ok(())

@@ -158,7 +158,7 @@ fn document_common_answers(doc: &mut utoipa::openapi::OpenApi) {
 }
 
 /// How a server is set up beyond its store and key.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// The built web UI to serve at `/` (see `check_ui_dir`).
     pub ui: Option<std::path::PathBuf>,
@@ -166,6 +166,19 @@ pub struct Options {
     /// report limits is the one it appended to `X-Forwarded-For`; from anyone else that header is
     /// ignored (a client could write anything there).
     pub trusted_proxy: Option<std::net::IpAddr>,
+    /// How long a signed head holds (see `snapshots::HEAD_LIFETIME`): the longest an attacker
+    /// replaying old answers can hide news before clients say their catalog may be stale.
+    pub head_lifetime: chrono::TimeDelta,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            ui: None,
+            trusted_proxy: None,
+            head_lifetime: snapshots::HEAD_LIFETIME,
+        }
+    }
 }
 
 /// Every route, with compression, body limit, timeout, request ids and request logs. With `ui`,
@@ -176,7 +189,7 @@ pub fn router(store: Arc<dyn CatalogStore>, key: ServerKey, options: &Options) -
     let state = Arc::new(AppState {
         trusted_proxy: options.trusted_proxy,
         store,
-        publisher: Publisher::new(key),
+        publisher: Publisher::new(key, options.head_lifetime),
         limiter: Default::default(),
         long_queries: {
             let threads = cores().saturating_sub(1).max(1);

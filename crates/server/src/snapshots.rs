@@ -32,8 +32,9 @@ impl PublishedSnapshot {
     }
 }
 
-/// How long a client may believe a head: an attacker who replays old answers can hide new
-/// changes from a client for at most this long before it says its catalog may be stale.
+/// How long a client may believe a head, unless the server is told otherwise (`serve
+/// --head-minutes`): an attacker who replays old answers can hide new changes from a client for
+/// at most this long before it says its catalog may be stale.
 pub const HEAD_LIFETIME: TimeDelta = TimeDelta::hours(1);
 
 /// A head is signed again when it is this old, so every head a client sees has most of its
@@ -45,14 +46,18 @@ pub struct Publisher {
     key: ServerKey,
     current: Mutex<Option<Arc<PublishedSnapshot>>>,
     head: Mutex<Option<(DateTime<Utc>, SignedHead)>>,
+    head_lifetime: TimeDelta,
 }
 
 impl Publisher {
-    pub fn new(key: ServerKey) -> Publisher {
+    /// Signs with `key`; heads hold for `head_lifetime` (at least twice `HEAD_RESIGN`, so a
+    /// cached head always has half of its life left).
+    pub fn new(key: ServerKey, head_lifetime: TimeDelta) -> Publisher {
         Publisher {
             key,
             current: Mutex::new(None),
             head: Mutex::new(None),
+            head_lifetime: head_lifetime.max(HEAD_RESIGN * 2),
         }
     }
 
@@ -69,7 +74,7 @@ impl Publisher {
         let text = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
         let head = self
             .key
-            .sign_head(seq, &text(now), &text(now + HEAD_LIFETIME));
+            .sign_head(seq, &text(now), &text(now + self.head_lifetime));
         *cached = Some((now, head.clone()));
         head
     }

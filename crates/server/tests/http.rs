@@ -241,3 +241,25 @@ async fn a_since_beyond_the_head_takes_a_snapshot_and_is_never_signed() {
         "no head is signed for a sequence the server has not reached"
     );
 }
+
+#[tokio::test]
+async fn a_signed_head_holds_as_long_as_the_server_is_told() {
+    let lifetime = |server: &TestServer| {
+        let api = server.api();
+        async move {
+            let (status, head) = api.call(Method::GET, "/v1/head", "").await;
+            assert_eq!(status, StatusCode::OK);
+            let at = |field: &str| {
+                chrono::DateTime::parse_from_rfc3339(head[field].as_str().expect(field))
+                    .expect(field)
+            };
+            (at("expires_at") - at("issued_at")).num_seconds()
+        }
+    };
+    assert_eq!(lifetime(&TestServer::seeded()).await, 3600);
+    let short = TestServer::seeded_with(&waystation_server::Options {
+        head_lifetime: chrono::TimeDelta::minutes(5),
+        ..Default::default()
+    });
+    assert_eq!(lifetime(&short).await, 300);
+}
