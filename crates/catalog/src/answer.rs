@@ -34,6 +34,17 @@ pub struct Hit {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub offset_m: Option<f64>,
+    /// With a speed (route queries always; nearby ones when a speed is given): when the
+    /// station is reached, China time (RFC 3339, +08:00). Along a route: driving to the
+    /// route's closest point, then across; nearby: as the crow flies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional, as = "Option<String>")]
+    pub eta: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// With `eta`: whether the station will be open then — true, false, or null when its
+    /// hours are unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "boolean | null")]
+    pub open_at_arrival: Option<Option<bool>>,
 }
 
 /// A station's detail: its hit and every navigation hand-off link.
@@ -67,6 +78,8 @@ pub(crate) struct Pending {
     pub changes_at: Option<chrono::NaiveDateTime>,
     pub along_m: Option<f64>,
     pub offset_m: Option<f64>,
+    /// When the station is reached, and whether it is open then.
+    pub arrival: Option<(chrono::DateTime<chrono::Utc>, Option<bool>)>,
 }
 
 impl Answer {
@@ -86,6 +99,8 @@ impl Answer {
                 changes_at: p.changes_at,
                 along_m: p.along_m,
                 offset_m: p.offset_m,
+                eta: p.arrival.map(|(at, _)| crate::arrival::in_china_time(at)),
+                open_at_arrival: p.arrival.map(|(_, open)| open),
                 station,
             });
         }

@@ -86,13 +86,20 @@ pub fn along(
     let deadline = Instant::now() + Duration::from_millis(MAX_WORK_MS);
     let mut found = route::along(index, route, within_m, filter, deadline)
         .map_err(|_| Message::TooMuchWork { ms: MAX_WORK_MS })?;
+    // A station is reached by driving along the route to the point closest to it, then across.
+    let travelled = |f: &route::RouteFound| f.along_m + f.offset_m;
+    found.retain(|f| {
+        index
+            .summary(f.pk)
+            .is_some_and(|s| filter.arrives_open(index, s, travelled(f)))
+    });
     found.truncate(MAX_ALONG_RESULTS);
     let items = found
         .into_iter()
         .map(|f| Pending {
             along_m: Some(f.along_m),
             offset_m: Some(f.offset_m),
-            ..pending(index, f.pk, filter)
+            ..pending(index, f.pk, filter, travelled(&f))
         })
         .collect();
     Ok(Answer {
@@ -148,7 +155,7 @@ pub fn detail(
     let pk = store::pk_of(conn, id)?.ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
     Answer {
         from: q.from,
-        items: vec![pending(index, pk as u32, &Filter::any_at(q.time))],
+        items: vec![pending(index, pk as u32, &Filter::any_at(q.time), 0.0)],
     }
     .read(conn)?
     .pop()
@@ -186,22 +193,29 @@ fn found_answer(
 ) -> Answer {
     let items = found
         .into_iter()
-        .map(|f| pending(index, f.pk, filter))
+        .map(|f| pending(index, f.pk, filter, f.distance_m))
         .collect();
     Answer { from, items }
 }
 
-fn pending(index: &SpatialIndex, pk: u32, filter: &Filter) -> Pending {
+/// A found station's open state at the query's time and, with arrival times, on arrival
+/// after `metres` of travel.
+fn pending(index: &SpatialIndex, pk: u32, filter: &Filter, metres: f64) -> Pending {
     let summary = index.summary(pk);
     let open_now = summary.and_then(|s| index.open_state(s, filter.time).as_option());
     let changes_at = summary
         .filter(|_| open_now.is_some())
         .and_then(|s| index.next_change(s, filter.time));
+    let arrival = filter.arrival.map(|a| {
+        let open = summary.and_then(|s| filter.open_at_arrival(index, s, metres));
+        (a.travel.arrival(metres), open)
+    });
     Pending {
         pk,
         open_now,
         changes_at,
         along_m: None,
         offset_m: None,
+        arrival,
     }
 }

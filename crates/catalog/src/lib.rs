@@ -5,6 +5,7 @@
 
 pub mod answer;
 pub mod answering;
+pub mod arrival;
 pub mod catalog;
 pub mod crs;
 pub mod error;

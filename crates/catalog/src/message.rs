@@ -49,6 +49,8 @@ messages! {
         => "bad_distance", "`{field}`：`{given}` 不是距离；写作 500m、2km 或 2.5（公里）", "`{field}`: `{given}` is not a distance; write 500m, 2km or 2.5 (km)";
     BadTime { field: &'static str, given: String }
         => "bad_time", "`{field}`：`{given}` 不是 RFC 3339 时间，例如 2026-11-28T20:00:00+08:00", "`{field}`: `{given}` is not an RFC 3339 time, e.g. 2026-11-28T20:00:00+08:00";
+    BadSpeed { field: &'static str, given: String }
+        => "bad_speed", "`{field}`：`{given}` 不是速度；写作公里每小时（如 60）或 truck、car、ebike", "`{field}`: `{given}` is not a speed; give km/h (e.g. 60) or truck, car, ebike";
     BadPosition { field: &'static str, given: String }
         => "bad_position", "`{field}`：`{given}` 不是有效位置（纬度 -90 到 90，经度 -180 到 180）", "`{field}`: `{given}` is not a position (latitude -90 to 90, longitude -180 to 180)";
     EmptyText { field: &'static str }

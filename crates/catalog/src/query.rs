@@ -7,7 +7,8 @@
 
 use chrono::NaiveDateTime;
 
-use crate::hours::OpenState;
+use crate::arrival::Travel;
+use crate::hours::{OpenState, china_local};
 use crate::index::{SpatialIndex, Summary, nearest_merged};
 use crate::model::{KindSet, ServiceSet, Status};
 use crate::sphere::{CHORD_SLACK, LatLon, bearing_difference, chord_for_distance};
@@ -17,6 +18,15 @@ use crate::sphere::{CHORD_SLACK, LatLon, bearing_difference, chord_for_distance}
 pub struct Ahead {
     pub heading_deg: f64,
     pub cone_deg: f64,
+}
+
+/// Arrival times for each result (from its distance, or its distance along a route), and
+/// optionally only the stations that will be open on arrival.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Arrival {
+    pub travel: Travel,
+    /// Only stations known to be open when reached (unknown hours do not count).
+    pub open_only: bool,
 }
 
 /// What a result must satisfy. `time` is China local time, used for `open_only` and for each
@@ -33,6 +43,7 @@ pub struct Filter {
     pub time: NaiveDateTime,
     pub max_distance_m: Option<f64>,
     pub ahead: Option<Ahead>,
+    pub arrival: Option<Arrival>,
 }
 
 impl Filter {
@@ -46,6 +57,7 @@ impl Filter {
             time,
             max_distance_m: None,
             ahead: None,
+            arrival: None,
         }
     }
 
@@ -67,6 +79,21 @@ impl Filter {
         self.ahead.is_none_or(|a| {
             bearing_difference(a.heading_deg, from.bearing_deg(s.location)).abs() <= a.cone_deg
         })
+    }
+
+    /// Whether a station `metres` of travel away is open when reached, as far as its listing
+    /// tells (None: unknown hours); None without arrival times.
+    pub fn open_at_arrival(&self, index: &SpatialIndex, s: &Summary, metres: f64) -> Option<bool> {
+        let arrival = self.arrival?;
+        let at = china_local(arrival.travel.arrival(metres));
+        index.open_state(s, at).as_option()
+    }
+
+    /// The arrival part of the filter: with `open_only`, a station must be known to be open
+    /// when reached.
+    pub fn arrives_open(&self, index: &SpatialIndex, s: &Summary, metres: f64) -> bool {
+        self.arrival
+            .is_none_or(|a| !a.open_only || self.open_at_arrival(index, s, metres) == Some(true))
     }
 
     fn chord_limit(&self) -> f64 {
@@ -115,7 +142,7 @@ pub fn nearest(index: &SpatialIndex, at: LatLon, k: usize, filter: &Filter) -> V
             continue;
         }
         let distance_m = at.distance_m(s.location);
-        if !filter.within_limit(distance_m) {
+        if !filter.within_limit(distance_m) || !filter.arrives_open(index, s, distance_m) {
             continue;
         }
         found.push(Found { pk, distance_m });
@@ -143,12 +170,14 @@ pub fn within(index: &SpatialIndex, at: LatLon, radius_m: f64, filter: &Filter) 
         .filter_map(|p| {
             let s = index.summary(p.data)?;
             let distance_m = at.distance_m(s.location);
-            (distance_m <= radius_m && filter.admits(index, s) && filter.ahead_of(at, s)).then_some(
-                Found {
-                    pk: p.data,
-                    distance_m,
-                },
-            )
+            (distance_m <= radius_m
+                && filter.admits(index, s)
+                && filter.ahead_of(at, s)
+                && filter.arrives_open(index, s, distance_m))
+            .then_some(Found {
+                pk: p.data,
+                distance_m,
+            })
         })
         .collect();
     sort_found(index, &mut found);

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::arrival::Vehicle;
 use crate::lang::Lang;
 use crate::links::App;
 use crate::model::{Kind, Problem, Service, Status};
@@ -24,8 +25,19 @@ pub struct Vocabulary {
     pub statuses: Vec<Term>,
     pub problems: Vec<Term>,
     pub apps: Vec<Term>,
+    /// How drivers travel, with the speed arrival times assume for each.
+    pub vehicles: Vec<VehicleTerm>,
     /// The fields an operator may change (the server enforces exactly these).
     pub operator_fields: Vec<String>,
+}
+
+/// A vehicle with its labels and typical speed.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct VehicleTerm {
+    pub id: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    pub speed_kmh: f64,
 }
 
 macro_rules! terms {
@@ -48,6 +60,15 @@ pub fn vocabulary() -> Vocabulary {
         statuses: terms!(Status),
         problems: terms!(Problem),
         apps: terms!(App),
+        vehicles: Vehicle::ALL
+            .iter()
+            .map(|&v| VehicleTerm {
+                id: v.id(),
+                zh: v.label(Lang::Zh),
+                en: v.label(Lang::En),
+                speed_kmh: v.speed_kmh(),
+            })
+            .collect(),
         operator_fields: crate::request::OPERATOR_FIELDS
             .iter()
             .map(|f| f.to_string())

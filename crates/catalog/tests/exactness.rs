@@ -5,9 +5,10 @@
 
 use chrono::NaiveDate;
 use proptest::prelude::*;
+use waystation_catalog::arrival::Travel;
 use waystation_catalog::model::{Kind, Service, ServiceSet, Source, Station, Status};
 use waystation_catalog::progress::Silent;
-use waystation_catalog::query::{Ahead, BBox, Filter};
+use waystation_catalog::query::{Ahead, Arrival, BBox, Filter};
 use waystation_catalog::{Catalog, KindSet, LatLon, Route};
 
 /// The oracle's own haversine (not the library's), on the mean Earth radius.
@@ -149,6 +150,7 @@ prop_compose! {
         hour in 0..24u32,
         max_km in prop::option::of(1.0..400.0f64),
         ahead in prop::option::of((0.0..360.0f64, 10.0..120.0f64)),
+        arrive_open_at_kmh in prop::option::of(5.0..120.0f64),
     ) -> Filter {
         let time = NaiveDate::from_ymd_opt(2026, 11, 27).and_then(|d| d.and_hms_opt(hour, 0, 0)).expect("valid");
         Filter {
@@ -159,24 +161,44 @@ prop_compose! {
             time,
             max_distance_m: max_km.map(|k| k * 1000.0),
             ahead: ahead.map(|(heading_deg, cone_deg)| Ahead { heading_deg, cone_deg }),
+            // Departing at the filter's time (China time, UTC+8), keeping only stations open
+            // when reached.
+            arrival: arrive_open_at_kmh.map(|speed_kmh| Arrival {
+                travel: Travel { depart: (time - chrono::TimeDelta::hours(8)).and_utc(), speed_kmh },
+                open_only: true,
+            }),
         }
     }
 }
 
 /// What the filter admits, decided from the station's fields (not the index's summaries).
 fn admits(f: &Filter, s: &Station, from: LatLon) -> bool {
-    let open = s.status == Status::Open
-        && match s.opening_hours.as_deref() {
-            Some("24/7") => true,
-            // 2026-11-27 is a Friday.
-            Some("Mo-Fr 08:00-18:00") => (8..18).contains(&chrono::Timelike::hour(&f.time)),
-            _ => false,
-        };
+    let open_at = |t: chrono::NaiveDateTime| {
+        s.status == Status::Open
+            && match s.opening_hours.as_deref() {
+                Some("24/7") => true,
+                Some("Mo-Fr 08:00-18:00") => {
+                    chrono::Datelike::weekday(&t).number_from_monday() <= 5
+                        && (8..18).contains(&chrono::Timelike::hour(&t))
+                }
+                _ => false,
+            }
+    };
+    let open = open_at(f.time);
+    // Reached after the great-circle distance at the speed, to the second.
+    let open_on_arrival = f.arrival.is_none_or(|a| {
+        let seconds = (haversine_m(from, s.location) / (a.travel.speed_kmh / 3.6)).round();
+        open_at(f.time + chrono::TimeDelta::seconds(seconds as i64))
+    });
     let ahead = f.ahead.is_none_or(|a| {
         let d = (bearing_deg(from, s.location) - a.heading_deg).rem_euclid(360.0);
         d.min(360.0 - d) <= a.cone_deg
     });
-    f.kinds.allows(s.kind) && s.services.contains_all(f.services) && (!f.open_only || open) && ahead
+    f.kinds.allows(s.kind)
+        && s.services.contains_all(f.services)
+        && (!f.open_only || open)
+        && ahead
+        && open_on_arrival
 }
 
 fn brute_force(stations: &[Station], at: LatLon, f: &Filter, radius_m: f64) -> Vec<(String, f64)> {

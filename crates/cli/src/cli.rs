@@ -246,6 +246,33 @@ impl FilterArgs {
     }
 }
 
+/// When the driver reaches each station: a speed, a departure time, and whether to keep only
+/// stations open then (near and along).
+#[derive(Args)]
+pub struct ArrivalArgs {
+    /// 速度：公里每小时，或 truck（60）、car（80）、ebike（20）；给出后显示到达时间和届时是否营业 Speed: km/h, or truck (60), car (80), ebike (20); shows when each station is reached and whether it is open then
+    #[arg(long, value_name = "KMH")]
+    pub speed: Option<String>,
+
+    /// 出发时间（默认现在），如 2026-11-29T20:00+08:00；不带时区按北京时间 Departure time (default now), e.g. 2026-11-29T20:00+08:00; without an offset, China time
+    #[arg(long, value_name = "TIME")]
+    pub depart: Option<String>,
+
+    /// 只显示到达时确定营业的站点（营业时间未知的不算）Only stations known to be open when reached (unknown hours do not count)
+    #[arg(long)]
+    pub open_on_arrival: bool,
+}
+
+impl ArrivalArgs {
+    fn fields(&self) -> (Option<NumberText>, Option<String>, Option<bool>) {
+        (
+            self.speed.as_deref().map(NumberText::from),
+            self.depart.clone(),
+            self.open_on_arrival.then_some(true),
+        )
+    }
+}
+
 /// The position of `near` and `search`, as typed.
 fn lat_lon(at: Option<Position>) -> (Option<f64>, Option<f64>) {
     (at.map(|p| p.lat), at.map(|p| p.lon))
@@ -270,6 +297,9 @@ pub struct NearArgs {
 
     #[command(flatten)]
     pub filter: FilterArgs,
+
+    #[command(flatten)]
+    pub arrival: ArrivalArgs,
 
     /// 最大距离（公里，或带单位：500m、2km）Maximum distance: km, or with a unit (500m, 2km)
     #[arg(long, value_name = "KM", allow_hyphen_values = true)]
@@ -299,6 +329,7 @@ pub struct NearArgs {
 impl NearArgs {
     pub fn request(&self) -> NearRequest {
         let (lat, lon) = lat_lon(Some(self.at));
+        let (speed, depart, open_on_arrival) = self.arrival.fields();
         NearRequest {
             lat,
             lon,
@@ -307,6 +338,9 @@ impl NearArgs {
             within: self.within.as_deref().map(NumberText::from),
             heading: self.heading,
             cone: self.cone,
+            speed,
+            depart,
+            open_on_arrival,
             ..Default::default()
         }
         .with_filter(self.filter.fields())
@@ -364,14 +398,21 @@ pub struct AlongArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
 
+    #[command(flatten)]
+    pub arrival: ArrivalArgs,
+
     #[arg(long, help = JSON_HELP)]
     pub json: bool,
 }
 
 impl AlongArgs {
     pub fn request(&self) -> AlongRequest {
+        let (speed, depart, open_on_arrival) = self.arrival.fields();
         AlongRequest {
             within: self.within.as_deref().map(NumberText::from),
+            speed,
+            depart,
+            open_on_arrival,
             ..Default::default()
         }
         .with_filter(self.filter.fields())

@@ -17,6 +17,7 @@ struct Words {
     services: &'static str,
     along: &'static str,
     off_route: &'static str,
+    arrival: &'static str,
     open: &'static str,
     closed: &'static str,
     unknown: &'static str,
@@ -37,6 +38,7 @@ fn words(lang: Lang) -> &'static Words {
         services: "服务",
         along: "沿途",
         off_route: "偏离",
+        arrival: "到达（届时）",
         open: "营业中",
         closed: "已打烊",
         unknown: "时间未知",
@@ -55,6 +57,7 @@ fn words(lang: Lang) -> &'static Words {
         services: "Services",
         along: "Along",
         off_route: "Off route",
+        arrival: "Arrival (then)",
         open: "open",
         closed: "closed",
         unknown: "hours unknown",
@@ -96,6 +99,15 @@ fn state_text(station: &Station, open_now: Option<bool>, lang: Lang) -> String {
     }
 }
 
+/// "11-30 00:30 营业": when the station is reached (China time) and its state then.
+fn arrival_text(hit: &Hit, lang: Lang) -> String {
+    let Some(eta) = hit.eta else {
+        return String::new();
+    };
+    let then = state_text(&hit.station, hit.open_at_arrival.flatten(), lang);
+    format!("{} {then}", eta.format("%m-%d %H:%M"))
+}
+
 fn name_text(station: &Station, lang: Lang) -> String {
     if station.source == Source::Synthetic {
         format!("{} {}", station.name, words(lang).synthetic_mark)
@@ -130,7 +142,12 @@ pub fn hits_table(out: &mut impl Write, hits: &[Hit], lang: Lang) -> io::Result<
     if on_route {
         header.extend([w.along.to_string(), w.off_route.to_string()]);
     }
-    header.extend([w.distance, w.direction, w.name, w.kind, w.state, w.services].map(String::from));
+    header.extend([w.distance, w.direction, w.name, w.kind, w.state].map(String::from));
+    let arriving = hits.iter().any(|h| h.eta.is_some());
+    if arriving {
+        header.push(w.arrival.to_string());
+    }
+    header.push(w.services.to_string());
     let rows: Vec<Vec<String>> = hits
         .iter()
         .enumerate()
@@ -148,6 +165,9 @@ pub fn hits_table(out: &mut impl Write, hits: &[Hit], lang: Lang) -> io::Result<
             row.push(name_text(&h.station, lang));
             row.push(h.station.kind.label(lang).to_string());
             row.push(state_text(&h.station, h.open_now, lang));
+            if arriving {
+                row.push(arrival_text(h, lang));
+            }
             row.push(services_text(&h.station, lang));
             row
         })

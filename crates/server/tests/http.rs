@@ -162,6 +162,38 @@ async fn map_points_places_and_routes_over_http() {
     );
     assert!(along.windows(2).all(|w| w[0] <= w[1]), "{along:?}");
 
+    // Arrival times ride on the same answer: a car leaving at 21:00 China time reaches each
+    // station after its distance along the route and across, at 80 km/h.
+    let (status, timed) = api
+        .call(
+            Method::POST,
+            "/v1/stations/along?within=20&speed=car&depart=2026-11-29T21:00%2B08:00",
+            &route.to_string(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{timed}");
+    let depart = chrono::DateTime::parse_from_rfc3339("2026-11-29T21:00:00+08:00").expect("time");
+    for hit in timed.as_array().expect("array") {
+        let eta = chrono::DateTime::parse_from_rfc3339(hit["eta"].as_str().expect("eta"))
+            .expect("rfc 3339");
+        let metres =
+            hit["along_m"].as_f64().expect("along") + hit["offset_m"].as_f64().expect("offset");
+        let seconds = (eta - depart).num_seconds() as f64;
+        assert!((seconds - metres / (80.0 / 3.6)).abs() <= 1.0, "{hit}");
+        assert!(hit.get("open_at_arrival").is_some(), "{hit}");
+    }
+    let (status, bad) = api
+        .call(
+            Method::POST,
+            "/v1/stations/along?speed=warp",
+            &route.to_string(),
+        )
+        .await;
+    assert_eq!(
+        (status, &bad["message_id"]),
+        (StatusCode::BAD_REQUEST, &json!("bad_speed"))
+    );
+
     let gpx = "<gpx><trk><trkseg><trkpt lat=\"95\" lon=\"1\"/></trkseg></trk></gpx>";
     let (status, bad) = api.call(Method::POST, "/v1/stations/along", gpx).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

@@ -62,7 +62,18 @@ along_m?: number,
 /**
  * Route queries: metres from the route.
  */
-offset_m?: number, id: string, kind: Kind, name: string, address: string, 
+offset_m?: number, 
+/**
+ * With a speed (route queries always; nearby ones when a speed is given): when the
+ * station is reached, China time (RFC 3339, +08:00). Along a route: driving to the
+ * route's closest point, then across; nearby: as the crow flies.
+ */
+eta?: string, 
+/**
+ * With `eta`: whether the station will be open then — true, false, or null when its
+ * hours are unknown.
+ */
+open_at_arrival?: boolean | null, id: string, kind: Kind, name: string, address: string, 
 /**
  * The 6-digit county-level administrative code.
  */
@@ -111,7 +122,18 @@ along_m?: number,
 /**
  * Route queries: metres from the route.
  */
-offset_m?: number, id: string, kind: Kind, name: string, address: string, 
+offset_m?: number, 
+/**
+ * With a speed (route queries always; nearby ones when a speed is given): when the
+ * station is reached, China time (RFC 3339, +08:00). Along a route: driving to the
+ * route's closest point, then across; nearby: as the crow flies.
+ */
+eta?: string, 
+/**
+ * With `eta`: whether the station will be open then — true, false, or null when its
+ * hours are unknown.
+ */
+open_at_arrival?: boolean | null, id: string, kind: Kind, name: string, address: string, 
 /**
  * The 6-digit county-level administrative code.
  */
@@ -144,6 +166,10 @@ full_name: string, lat: number, lon: number, };
 export type Term = { id: string, zh: string, en: string, };
 
 export type Vocabulary = { kinds: Array<Term>, services: Array<Term>, statuses: Array<Term>, problems: Array<Term>, apps: Array<Term>, 
+/**
+ * How drivers travel, with the speed arrival times assume for each.
+ */
+vehicles: Array<VehicleTerm>, 
 /**
  * The fields an operator may change (the server enforces exactly these).
  */
@@ -180,6 +206,18 @@ heading?: number,
  * Half-width of the "ahead" cone in degrees, 0–180 (default 45).
  */
 cone?: number, 
+/**
+ * Speed for arrival times (none unless given): km/h (1–200) or a vehicle — truck (60), car (80), ebike (20).
+ */
+speed?: string | number, 
+/**
+ * Departure time for arrival times, RFC 3339 (China time without an offset); default now.
+ */
+depart?: string, 
+/**
+ * Only stations known to be open on arrival (unknown hours do not count).
+ */
+open_on_arrival?: boolean, 
 /**
  * Kinds, any of, comma-separated (driver_home, warm_bee, caring_merchant, worker_station).
  */
@@ -313,6 +351,18 @@ export type AlongRequest = {
  */
 within?: string | number, 
 /**
+ * Speed for arrival times: km/h (1–200) or a vehicle — truck (60, the default), car (80), ebike (20).
+ */
+speed?: string | number, 
+/**
+ * Departure time for arrival times, RFC 3339 (China time without an offset); default now.
+ */
+depart?: string, 
+/**
+ * Only stations known to be open on arrival (unknown hours do not count).
+ */
+open_on_arrival?: boolean, 
+/**
  * Kinds, any of, comma-separated (driver_home, warm_bee, caring_merchant, worker_station).
  */
 kind?: string, 
@@ -398,4 +448,4 @@ limit?: number,
 before?: number, };
 
 /** The stable ids of refused requests' messages. */
-export type MessageId = "required" | "not_finite" | "out_of_range" | "unknown_id" | "bad_distance" | "bad_time" | "bad_position" | "empty_text" | "bad_box" | "bad_route" | "too_long" | "too_many_words" | "too_many_points" | "route_too_long" | "too_much_work" | "bad_field" | "unknown_field" | "not_editable" | "service_needed" | "bad_input" | "not_found";
+export type MessageId = "required" | "not_finite" | "out_of_range" | "unknown_id" | "bad_distance" | "bad_time" | "bad_speed" | "bad_position" | "empty_text" | "bad_box" | "bad_route" | "too_long" | "too_many_words" | "too_many_points" | "route_too_long" | "too_much_work" | "bad_field" | "unknown_field" | "not_editable" | "service_needed" | "bad_input" | "not_found";

@@ -178,13 +178,50 @@ pub fn crs(field: &'static str, text: Option<&str>) -> Result<Crs, Message> {
     text.map_or(Ok(Crs::Wgs84), |t| id(field, t))
 }
 
+/// An RFC 3339 time; seconds may be left out (2026-11-29T20:00+08:00), and without an offset
+/// the time is China time (2026-11-29T20:00, or with a space for the T).
 pub fn time(field: &'static str, text: &str) -> Result<DateTime<Utc>, Message> {
-    DateTime::parse_from_rfc3339(text.trim())
+    let text = text.trim();
+    let bad = || Message::BadTime {
+        field,
+        given: text.to_string(),
+    };
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.to_utc());
+    }
+    let text = text.replacen(' ', "T", 1);
+    if let Ok(t) = DateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M%:z") {
+        return Ok(t.to_utc());
+    }
+    ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|format| chrono::NaiveDateTime::parse_from_str(&text, format).ok())
+        .and_then(|local| {
+            local
+                .and_local_timezone(crate::hours::china_time())
+                .single()
+        })
         .map(|t| t.to_utc())
-        .map_err(|_| Message::BadTime {
+        .ok_or_else(bad)
+}
+
+/// A speed in km/h (a number, optionally with km/h) or a vehicle's id (its typical speed).
+pub fn speed(field: &'static str, text: &str) -> Result<f64, Message> {
+    if let Ok(vehicle) = text.parse::<crate::arrival::Vehicle>() {
+        return Ok(vehicle.speed_kmh());
+    }
+    let kmh = text
+        .trim()
+        .trim_end_matches("km/h")
+        .trim_end_matches("kmh")
+        .trim()
+        .parse::<f64>()
+        .map_err(|_| Message::BadSpeed {
             field,
             given: text.to_string(),
-        })
+        })?;
+    let range = crate::arrival::SPEED_KMH;
+    number(field, kmh, *range.start(), *range.end())
 }
 
 #[cfg(test)]

@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::{self, NumberText};
 use super::limits::*;
+use crate::arrival::{Travel, Vehicle};
 use crate::crs::Crs;
 use crate::hours::china_local;
 use crate::message::Message;
 use crate::model::{Kind, Service, Status};
-use crate::query::{Ahead, BBox, Filter};
+use crate::query::{Ahead, Arrival, BBox, Filter};
 use crate::route::Route;
 use crate::sphere::LatLon;
 
@@ -108,6 +109,35 @@ pub enum Query {
     Along(Along),
 }
 
+/// Arrival times from `speed` (km/h or a vehicle) and `depart` (default now); `default` is the
+/// vehicle assumed when no speed is given (None: no arrival times unless a speed is).
+fn arrival(
+    speed: Option<&NumberText>,
+    depart: Option<&str>,
+    open_on_arrival: Option<bool>,
+    default: Option<Vehicle>,
+    now: DateTime<Utc>,
+) -> Result<Option<Arrival>, Message> {
+    let speed_kmh = match speed {
+        Some(text) => Some(fields::speed("speed", text.as_str())?),
+        None => default.map(Vehicle::speed_kmh),
+    };
+    let Some(speed_kmh) = speed_kmh else {
+        if depart.is_some() || open_on_arrival.is_some() {
+            return Err(Message::Required { field: "speed" });
+        }
+        return Ok(None);
+    };
+    let depart = depart.map(|t| fields::time("depart", t)).transpose()?;
+    Ok(Some(Arrival {
+        travel: Travel {
+            depart: depart.unwrap_or(now),
+            speed_kmh,
+        },
+        open_only: open_on_arrival.unwrap_or(false),
+    }))
+}
+
 /// "Ahead of me": a heading in 0–360 (north 0, east 90) and a cone half-width in 0–180.
 fn ahead(heading: Option<f64>, cone: Option<f64>) -> Result<Option<Ahead>, Message> {
     let Some(h) = heading else {
@@ -143,6 +173,14 @@ filtered_request! {
         pub heading: Option<f64>,
         /// Half-width of the "ahead" cone in degrees, 0–180 (default 45).
         pub cone: Option<f64>,
+        /// Speed for arrival times (none unless given): km/h (1–200) or a vehicle — truck (60), car (80), ebike (20).
+        #[ts(optional, type = "string | number")]
+        #[cfg_attr(feature = "openapi", param(value_type = Option<String>))]
+        pub speed: Option<NumberText>,
+        /// Departure time for arrival times, RFC 3339 (China time without an offset); default now.
+        pub depart: Option<String>,
+        /// Only stations known to be open on arrival (unknown hours do not count).
+        pub open_on_arrival: Option<bool>,
     }
 }
 
@@ -166,6 +204,13 @@ impl NearRequest {
             .map(|w| fields::distance("within", w.as_str(), MAX_DISTANCE_KM))
             .transpose()?;
         filter.ahead = ahead(self.heading, self.cone)?;
+        filter.arrival = arrival(
+            self.speed.as_ref(),
+            self.depart.as_deref(),
+            self.open_on_arrival,
+            None,
+            now,
+        )?;
         Ok(Near { at, k, filter })
     }
 }
@@ -308,6 +353,14 @@ filtered_request! {
         #[ts(optional, type = "string | number")]
         #[cfg_attr(feature = "openapi", param(value_type = Option<String>))]
         pub within: Option<NumberText>,
+        /// Speed for arrival times: km/h (1–200) or a vehicle — truck (60, the default), car (80), ebike (20).
+        #[ts(optional, type = "string | number")]
+        #[cfg_attr(feature = "openapi", param(value_type = Option<String>))]
+        pub speed: Option<NumberText>,
+        /// Departure time for arrival times, RFC 3339 (China time without an offset); default now.
+        pub depart: Option<String>,
+        /// Only stations known to be open on arrival (unknown hours do not count).
+        pub open_on_arrival: Option<bool>,
     }
 }
 
@@ -325,7 +378,14 @@ impl AlongRequest {
             Some(w) => fields::distance("within", w.as_str(), MAX_ALONG_KM)?,
             None => DEFAULT_ALONG_KM * 1000.0,
         };
-        let filter = self.filter(now)?;
+        let mut filter = self.filter(now)?;
+        filter.arrival = arrival(
+            self.speed.as_ref(),
+            self.depart.as_deref(),
+            self.open_on_arrival,
+            Some(Vehicle::Truck),
+            now,
+        )?;
         let route = Route::from_text(route).map_err(|problem| Message::BadRoute { problem })?;
         let points = route.points().len();
         if points > MAX_ROUTE_POINTS {
