@@ -34,7 +34,9 @@ before(async () => {
       writeFileSync(
         join(work, "hostile.csv"),
         "id,kind,name,address,adcode,lat,lon,services,opening_hours,phone,truck_spaces,status,notice,source\n" +
-          `x1,warm_bee,"${XSS}",福田区,440304,22.543527,114.057939,shower;toilet;drinking_water,24/7,,,open,,operator\n`,
+          `x1,warm_bee,"${XSS}",福田区,440304,22.543527,114.057939,shower;toilet;drinking_water,24/7,,,open,,operator\n` +
+          // On the route the route screen checks, closed by 23:30 (arrival times).
+          `x2,driver_home,南山夜间关门淋浴站,南山区,440305,22.551,114.05,shower;toilet,Mo-Su 08:00-22:00,,,open,,operator\n`,
       );
       ws(["import", join(work, "hostile.csv")]);
       ws(["admin", "add-user", "root", "--role", "admin"], "root-pass-1\n");
@@ -241,7 +243,7 @@ for (const [name, viewport] of [
     // The map: every station, clustered, over the plain offline background with scale and north.
     await page.click("#tab-map");
     await page.waitForSelector("#map[data-render-ms]", { timeout: 20_000 });
-    assert.equal(await page.locator("#map").getAttribute("data-points"), "801");
+    assert.equal(await page.locator("#map").getAttribute("data-points"), "802");
     assert.equal(await page.locator("#map canvas").count(), 1);
     assert.ok((await page.locator(".maplibregl-ctrl-scale").count()) === 1);
     assert.ok((await page.locator(".maplibregl-ctrl-compass").count()) === 1);
@@ -258,12 +260,50 @@ for (const [name, viewport] of [
     const expected = await (await fetch(`${url}/v1/stations/along?within=5&service=shower`, { method: "POST", body: route })).json();
     const shown = await page.locator("#route-list .station").evaluateAll((els) => els.map((e) => e.dataset.id));
     assert.deepEqual(shown, expected.slice(0, shown.length).map((h) => h.id));
+    // When each station is reached: a car leaving at 23:30 China time. The first row says the
+    // time the catalog answered, which is its distance along the route and across at 80 km/h.
+    await page.selectOption("#route-speed-vehicle", "car");
+    await page.fill("#route-depart", "2026-11-29T23:30");
+    const timed = await (
+      await fetch(`${url}/v1/stations/along?within=5&service=shower&speed=car&depart=2026-11-29T23:30`, { method: "POST", body: route })
+    ).json();
+    const reached = timed[0];
+    const seconds = (reached.along_m + reached.offset_m) / (80 / 3.6);
+    const due = new Date(Date.parse("2026-11-29T23:30:00+08:00") + Math.round(seconds) * 1000);
+    assert.equal(Date.parse(reached.eta), due.getTime(), JSON.stringify(reached));
+    const hhmm = reached.eta.slice(11, 16);
+    await page
+      .locator("#route-list .station .arrive")
+      .first()
+      .filter({ hasText: reached.eta.slice(0, 10) === "2026-11-29" ? hhmm : `明天 ${hhmm}` })
+      .waitFor();
+    const then = reached.open_at_arrival === true ? "届时营业" : reached.open_at_arrival === false ? "届时已打烊" : "时间未知";
+    assert.match(await page.locator("#route-list .station .arrive").first().innerText(), new RegExp(`到达 · ${then}$`));
+    await page.locator('#route-list .station[data-id="x2"] .arrive.closed').waitFor();
+    await page.locator("#route-list .station").first().evaluate((row) => row.scrollIntoView({ block: "center" }));
     await shot("6-route");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    // Only those open when reached: the same stations the catalog keeps with open_on_arrival.
+    await page.check("#route-open-on-arrival");
+    const openThen = await (
+      await fetch(`${url}/v1/stations/along?within=5&service=shower&speed=car&depart=2026-11-29T23:30&open_on_arrival=true`, {
+        method: "POST",
+        body: route,
+      })
+    ).json();
+    // x2 closes at 22:00: listed, closed then, until only stations open then are asked for.
+    assert.equal(timed.find((h) => h.id === "x2")?.open_at_arrival, false);
+    assert.ok(!openThen.some((h) => h.id === "x2"));
+    await page.locator('#route-list .station[data-id="x2"]').waitFor({ state: "detached" });
+    assert.equal(await page.locator("#route-list .station .arrive.closed").count(), 0);
+    const kept = await page.locator("#route-list .station").evaluateAll((els) => els.map((e) => e.dataset.id));
+    assert.deepEqual(kept, openThen.slice(0, kept.length).map((h) => h.id));
+    await page.uncheck("#route-open-on-arrival");
 
     // Settings: the catalog's facts; high contrast.
     await page.click("#tab-settings");
     await page.locator("#catalog-facts .facts").waitFor();
-    assert.match(await page.locator("#catalog-facts").innerText(), /801 个站点/);
+    assert.match(await page.locator("#catalog-facts").innerText(), /802 个站点/);
     await page.selectOption("#theme", "contrast");
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "contrast");
     await shot("7-settings-contrast");

@@ -6,9 +6,10 @@ import { t } from "./i18n";
 import type { StationList } from "./list";
 import { alongRequest } from "./nearby";
 import type { Settings } from "./state";
+import { speedControl } from "./travel";
 
 /** The settings a route's answer depends on. */
-const ROUTE_INPUTS: (keyof Settings)[] = ["routeWithinKm", "kinds", "services", "openNow"];
+const ROUTE_INPUTS: (keyof Settings)[] = ["routeWithinKm", "kinds", "services", "openNow", "speed", "depart", "openOnArrival"];
 let unsubscribe: (() => void) | null = null;
 
 /** A GeoJSON line from here to there, for "pick a destination" (no road routing offline). */
@@ -87,11 +88,29 @@ export function renderAlong(root: HTMLElement, list: StationList, ctx: Context) 
   });
   within.id = "route-within";
 
+  // When each station is reached: a speed, a departure (China time; empty is now), and
+  // whether to keep only stations open then.
+  const depart = el("input");
+  depart.id = "route-depart";
+  depart.type = "datetime-local";
+  depart.value = ctx.settings.depart;
+  depart.onchange = () => ctx.update({ depart: depart.value });
+  const openThen = el("input");
+  openThen.id = "route-open-on-arrival";
+  openThen.type = "checkbox";
+  openThen.checked = ctx.settings.openOnArrival;
+  openThen.onchange = () => ctx.update({ openOnArrival: openThen.checked });
+  const openToggle = el("label", "toggle");
+  openToggle.append(openThen, " ", el("span", "", t("openOnArrival", lang)));
+
   root.replaceChildren(
     field(t("route", lang), file),
     field(t("orDestination", lang), destForm),
     choices,
     field(t("routeWithin", lang), within),
+    field(t("speed", lang), speedControl(ctx, "route-speed")),
+    field(t("depart", lang), depart),
+    openToggle,
     status,
   );
   list.show([]);

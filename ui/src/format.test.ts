@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bytes, chinaNow, compass, distance, freshness, openState, parsePosition, when } from "./format";
+import { arrival, bytes, chinaNow, compass, distance, freshness, openState, parsePosition, when } from "./format";
 import { Labels, type Lang, t } from "./i18n";
 import type { Vocabulary } from "./transport";
 
@@ -33,6 +33,7 @@ const VOCAB: Vocabulary = {
   ],
   problems: [{ id: "closed", zh: "已关门/不营业", en: "It is closed" }],
   apps: [{ id: "amap", zh: "高德地图", en: "Amap" }],
+  vehicles: [{ id: "truck", zh: "货车", en: "Truck", speed_kmh: 60 }],
   operator_fields: ["notice", "free_truck_spaces"],
 };
 const labels = new Labels(VOCAB);
@@ -112,5 +113,18 @@ describe("i18n", () => {
   it("has no words of its own for the catalog's statuses", () => {
     const words = ["temporarily_closed", "permanently_closed"];
     for (const w of words) expect(() => t(w as never, "zh")).toThrow();
+  });
+});
+
+describe("arrival", () => {
+  it("says when a station is reached (China time) and whether it is open then", () => {
+    const now = "2026-11-29T20:00:00";
+    expect(arrival({ eta: "2026-11-29T21:55:36+08:00", open_at_arrival: true }, "zh", now)).toEqual({ text: "21:55 到达 · 届时营业", tone: "open" });
+    expect(arrival({ eta: "2026-11-30T00:42:00+08:00", open_at_arrival: false }, "en", now)).toEqual({
+      text: "Arrive tomorrow 00:42 · closed then",
+      tone: "closed",
+    });
+    expect(arrival({ eta: "2026-11-29T22:51:00+08:00", open_at_arrival: null }, "en", now)?.tone).toBe("unknown");
+    expect(arrival({}, "zh", now)).toBeNull();
   });
 });

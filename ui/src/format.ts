@@ -58,6 +58,21 @@ export function openState(
   return { text: t("unknown", lang), tone: "unknown" };
 }
 
+/** "到达 21:55 · 营业" for a hit with an arrival time: when (China time, relative to `now`) and
+ * whether the station will be open then; null for a hit without one. */
+export function arrival(
+  h: { eta?: string; open_at_arrival?: boolean | null },
+  lang: Lang,
+  now: string = chinaNow(),
+): { text: string; tone: "open" | "closed" | "unknown" } | null {
+  if (!h.eta) return null;
+  // The eta is China time with its offset; its first 19 characters are the wall clock there.
+  const at = t("arrives", lang, { t: when(h.eta.slice(0, 19), now, lang) });
+  if (h.open_at_arrival === true) return { text: `${at} · ${t("openThen", lang)}`, tone: "open" };
+  if (h.open_at_arrival === false) return { text: `${at} · ${t("closedThen", lang)}`, tone: "closed" };
+  return { text: `${at} · ${t("unknown", lang)}`, tone: "unknown" };
+}
+
 /** "3 天前" from an RFC 3339 time. */
 export function freshness(updatedAt: string, lang: Lang, now: Date = new Date()): string {
   const minutes = Math.max(0, Math.floor((now.getTime() - Date.parse(updatedAt)) / 60_000));

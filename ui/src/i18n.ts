@@ -69,6 +69,13 @@ const words = {
   orDestination: ["或选择目的地（按直线）", "Or pick a destination (straight line)"],
   routeWithin: ["离路线", "From the route"],
   alongRoute: ["沿途 {along} · 偏离 {off}", "{along} along · {off} off"],
+  arrives: ["{t} 到达", "Arrive {t}"],
+  openThen: ["届时营业", "open then"],
+  closedThen: ["届时已打烊", "closed then"],
+  speed: ["速度", "Speed"],
+  speedKmh: ["{v} · {n} 公里/时", "{v} · {n} km/h"],
+  depart: ["出发时间（留空为现在，北京时间）", "Departure (empty: now, China time)"],
+  openOnArrival: ["只看到达时营业", "Open when I arrive"],
   routeNone: ["请先选择路线文件或目的地。", "Choose a route file or a destination first."],
   language: ["语言", "Language"],
   theme: ["显示", "Display"],
@@ -121,7 +128,7 @@ export function t(word: Word, lang: Lang, vars: Record<string, string | number> 
   return text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`));
 }
 
-type Table = "kinds" | "services" | "statuses" | "problems" | "apps";
+type Table = "kinds" | "services" | "statuses" | "problems" | "apps" | "vehicles";
 
 /** The catalog's labels of station kinds, services, statuses, problems and map apps. Unknown ids
  * (or any id before the vocabulary loads) show as they are. */
@@ -129,7 +136,7 @@ export class Labels {
   private readonly tables = new Map<Table, Map<string, Term>>();
 
   constructor(readonly vocab: Vocabulary | null) {
-    for (const table of ["kinds", "services", "statuses", "problems", "apps"] as const) {
+    for (const table of ["kinds", "services", "statuses", "problems", "apps", "vehicles"] as const) {
       this.tables.set(table, new Map((vocab?.[table] ?? []).map((term) => [term.id, term])));
     }
   }
@@ -157,6 +164,11 @@ export class Labels {
 
   app(id: string, lang: Lang): string {
     return this.label("apps", id, lang);
+  }
+
+  /** The vehicles a speed can be chosen by, with the speed each stands for. */
+  get vehicles(): readonly { id: string; zh: string; en: string; speed_kmh: number }[] {
+    return this.vocab?.vehicles ?? [];
   }
 
   /** The fields an operator may change, as the catalog enforces them (none before it loads). */

@@ -2,13 +2,14 @@
 // exist in the DOM (fixed row height, absolutely placed).
 import type { Context } from "./context";
 import { el } from "./dom";
-import { compass, distance, freshness, openState } from "./format";
+import { arrival, compass, distance, freshness, openState } from "./format";
 import { icon } from "./icons";
 import { type Lang, t } from "./i18n";
 import type { Hit } from "./transport";
 
-// The height of `.station` in style.css.
+// The height of `.station` in style.css; rows with an arrival time have a line more.
 const ROW_HEIGHT = 148;
+const ARRIVAL_LINE = 26;
 const OVERSCAN = 6;
 
 /** How far and which way from the driver: an arrow turned to the bearing, then "1.2 km 东北".
@@ -36,8 +37,10 @@ function row(h: Hit, ctx: Context): HTMLLIElement {
   if (h.along_m !== undefined && h.offset_m !== undefined) {
     meta.append(el("span", "distance", t("alongRoute", lang, { along: distance(h.along_m), off: distance(h.offset_m) })));
   }
-  const open = openState(h, lang, (id, l) => ctx.labels.status(id, l));
-  meta.append(el("span", `open ${open.tone}`, open.text));
+  // With an arrival time, the state that matters is the one then (the detail has the hours).
+  const then = arrival(h, lang);
+  const open = then ?? openState(h, lang, (id, l) => ctx.labels.status(id, l));
+  meta.append(el("span", `${then ? "arrive" : "open"} ${open.tone}`, open.text));
   if (h.free_truck_spaces !== null) meta.append(el("span", "trucks", `🚛 ${t("truckSpaces", lang)} ${h.free_truck_spaces}`));
   const services = el("div", "services");
   for (const s of h.services) {
@@ -59,6 +62,7 @@ function row(h: Hit, ctx: Context): HTMLLIElement {
  * range keep their element while scrolling; only rows entering or leaving the range change. */
 export class StationList {
   private hits: Hit[] = [];
+  private rowHeight = ROW_HEIGHT;
   private readonly rows = new Map<number, HTMLLIElement>();
 
   constructor(
@@ -74,18 +78,19 @@ export class StationList {
    * tools wait for it). */
   show(hits: Hit[], seq?: number) {
     this.hits = hits;
+    this.rowHeight = hits.some((h) => h.eta) ? ROW_HEIGHT + ARRIVAL_LINE : ROW_HEIGHT;
     if (seq !== undefined) this.list.dataset.seq = String(seq);
     this.rows.clear();
     this.list.replaceChildren();
-    this.list.style.height = `${hits.length * ROW_HEIGHT}px`;
+    this.list.style.height = `${hits.length * this.rowHeight}px`;
     this.paint(true);
   }
 
   private paint(force = false) {
     if (this.list.offsetParent === null && !force) return;
     const top = this.list.getBoundingClientRect().top;
-    const first = Math.max(0, Math.floor(-top / ROW_HEIGHT) - OVERSCAN);
-    const last = Math.min(this.hits.length, Math.ceil((window.innerHeight - top) / ROW_HEIGHT) + OVERSCAN);
+    const first = Math.max(0, Math.floor(-top / this.rowHeight) - OVERSCAN);
+    const last = Math.min(this.hits.length, Math.ceil((window.innerHeight - top) / this.rowHeight) + OVERSCAN);
     for (const [i, li] of this.rows) {
       if (i < first || i >= last) {
         li.remove();
@@ -95,7 +100,8 @@ export class StationList {
     for (let i = first; i < last; i++) {
       if (this.rows.has(i)) continue;
       const li = row(this.hits[i], this.ctx);
-      li.style.top = `${i * ROW_HEIGHT}px`;
+      li.style.top = `${i * this.rowHeight}px`;
+      li.style.height = `${this.rowHeight}px`;
       li.setAttribute("aria-posinset", String(i + 1));
       li.setAttribute("aria-setsize", String(this.hits.length));
       this.rows.set(i, li);

@@ -6,6 +6,16 @@ import { parsePosition } from "./format";
 import { t } from "./i18n";
 import type { Datum } from "./transport";
 
+/** Slower than this (km/h) the device's speed is GPS noise or a stop, not travel. */
+const MOVING_KMH = 5;
+
+/** The device's speed in km/h while it is moving; null when it is not or cannot tell. */
+export function measuredKmh(metresPerSecond: number | null | undefined): number | null {
+  if (metresPerSecond === null || metresPerSecond === undefined) return null;
+  const kmh = metresPerSecond * 3.6;
+  return kmh >= MOVING_KMH ? Math.min(Math.round(kmh), 200) : null;
+}
+
 /** How many stations a search by name asks for. */
 export const SEARCH_K = 20;
 
@@ -27,6 +37,7 @@ export function openLocation(ctx: Context, onPickOnMap: () => void) {
         ctx.update({
           position: { lat: fix.lat, lon: fix.lon, label: `GPS ${fix.lat.toFixed(5)},${fix.lon.toFixed(5)}` },
           heading: fix.heading ?? null,
+          measuredKmh: measuredKmh(fix.speed),
         });
         dialog.close();
       } catch (e) {

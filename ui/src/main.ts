@@ -16,13 +16,14 @@ import { renderOperator } from "./operator";
 import { applyTheme, renderSettings } from "./settings";
 import { type Settings, Store } from "./state";
 import { pickTransport } from "./transport";
+import { speedControl } from "./travel";
 
 const CHIP_SERVICES = ["shower", "toilet", "drinking_water", "food_heating", "phone_charging", "truck_parking", "overnight", "ebike_charging"];
 const WITHIN = [null, 5, 20, 50, 100];
 const SCREENS: Screen[] = ["nearby", "map", "route", "settings", "operator"];
 const TAB_WORDS = { nearby: "tabNearby", map: "tabMap", route: "tabRoute", settings: "tabSettings", operator: "tabOperator" } as const;
 /** The settings the nearby list's query is made of. */
-const NEARBY_INPUTS: (keyof Settings)[] = ["position", "heading", "kinds", "services", "openNow", "withinKm", "ahead"];
+const NEARBY_INPUTS: (keyof Settings)[] = ["position", "heading", "kinds", "services", "openNow", "withinKm", "ahead", "speed", "measuredKmh"];
 
 let screen: Screen = "nearby";
 let map: StationMap | null = null;
@@ -88,6 +89,10 @@ function renderFilters() {
   ahead.checked = s.ahead && s.heading !== null;
   ahead.disabled = s.heading === null;
   $("ahead-hint").hidden = s.heading !== null;
+  // Ahead of me, arrival times need a speed: the measured one, or else the one chosen here.
+  const speed = $("ahead-speed");
+  speed.hidden = !ahead.checked || s.measuredKmh !== null;
+  speed.replaceChildren(speedControl(ctx, "ahead-speed"));
   const within = $("within") as HTMLSelectElement;
   within.replaceChildren(
     ...WITHIN.map((n) => {
@@ -160,7 +165,7 @@ ctx.subscribe((s, changed) => {
   // A new language redraws every screen (and asks the nearby list again).
   if (changed.has("lang")) renderAll();
   else {
-    if (changed.has("heading")) renderFilters();
+    if (["heading", "ahead", "measuredKmh"].some((k) => changed.has(k as keyof Settings))) renderFilters();
     if (screen === "nearby" && NEARBY_INPUTS.some((k) => changed.has(k))) void nearby.search();
   }
 });

@@ -18,6 +18,7 @@ describe("nearRequest", () => {
       open_now: undefined,
       within: undefined,
       heading: undefined,
+      speed: undefined,
     });
     expect(nearRequest({ ...DEFAULTS, position: null })).toBeNull();
   });
@@ -29,12 +30,27 @@ describe("nearRequest", () => {
     expect(nearRequest({ ...s, heading: null })?.heading).toBeUndefined();
   });
 
+  it("ahead of me, asks for arrival times at the measured speed, or else the chosen one", () => {
+    const s: Settings = { ...DEFAULTS, position: here, ahead: true, heading: 90, speed: "car" };
+    expect(nearRequest(s)?.speed).toBe("car");
+    expect(nearRequest({ ...s, measuredKmh: 72 })?.speed).toBe("72");
+    expect(nearRequest({ ...s, ahead: false, measuredKmh: 72 })?.speed).toBeUndefined();
+  });
+
   it("gives the route query the same filters and the route's distance", () => {
     expect(alongRequest({ ...DEFAULTS, services: ["shower"], routeWithinKm: 2 })).toEqual({
       within: "2",
       kind: undefined,
       service: "shower",
       open_now: undefined,
+      speed: "truck",
+      depart: undefined,
+      open_on_arrival: undefined,
+    });
+    expect(alongRequest({ ...DEFAULTS, speed: "45", depart: "2026-11-29T20:00", openOnArrival: true })).toMatchObject({
+      speed: "45",
+      depart: "2026-11-29T20:00",
+      open_on_arrival: true,
     });
   });
 });

@@ -28,12 +28,22 @@ export function nearRequest(s: Readonly<Settings>, k = NEARBY_K): NearRequest | 
     ...filters(s),
     within: s.withinKm === null ? undefined : String(s.withinKm),
     heading: s.ahead && s.heading !== null ? s.heading : undefined,
+    // Ahead of me, each station also says when I reach it: at the measured speed, or else the
+    // one chosen.
+    speed: s.ahead && s.heading !== null ? (s.measuredKmh !== null ? String(s.measuredKmh) : s.speed) : undefined,
   };
 }
 
-/** The route query for the settings: the same filters, within the route's distance. */
+/** The route query for the settings: the same filters, within the route's distance, with
+ * arrival times at the chosen speed from the chosen departure (now when empty). */
 export function alongRequest(s: Readonly<Settings>): AlongRequest {
-  return { within: String(s.routeWithinKm), ...filters(s) };
+  return {
+    within: String(s.routeWithinKm),
+    ...filters(s),
+    speed: s.speed,
+    depart: s.depart || undefined,
+    open_on_arrival: s.openOnArrival ? true : undefined,
+  };
 }
 
 /** Numbers queries 1, 2, 3… and lets through only the answer to the newest one. */

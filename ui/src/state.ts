@@ -23,6 +23,14 @@ export interface Settings {
   tilesUrl: string;
   tilesDatum: Datum;
   routeWithinKm: number;
+  /** Arrival times: a vehicle id (truck, car, ebike) or km/h as text. */
+  speed: string;
+  /** From the device while moving, km/h; used for "ahead of me" instead of `speed`. */
+  measuredKmh: number | null;
+  /** Departure for route arrival times, China time "2026-11-29T20:00"; empty: now. */
+  depart: string;
+  /** Only stations known to be open when reached. */
+  openOnArrival: boolean;
 }
 
 const KEY = "waystation.ui.v2";
@@ -42,6 +50,10 @@ export const DEFAULTS: Settings = {
   tilesUrl: "",
   tilesDatum: "wgs84",
   routeWithinKm: 5,
+  speed: "truck",
+  measuredKmh: null,
+  depart: "",
+  openOnArrival: false,
 };
 
 type Storage_ = Pick<Storage, "getItem" | "setItem">;
@@ -49,7 +61,7 @@ type Storage_ = Pick<Storage, "getItem" | "setItem">;
 export function load(storage: Pick<Storage, "getItem"> = localStorage): Settings {
   try {
     const saved = JSON.parse(storage.getItem(KEY) ?? "{}") as Partial<Settings>;
-    return { ...DEFAULTS, ...saved, heading: null };
+    return { ...DEFAULTS, ...saved, heading: null, measuredKmh: null };
   } catch {
     return { ...DEFAULTS };
   }

@@ -137,8 +137,8 @@ describe("HttpTransport", () => {
 
   it("locates with the browser's geolocation", async () => {
     const f = fakeServer(200, {});
-    const ok = new HttpTransport("", f.fetcher, f.tokens, () => fakeDevice("Firefox", { latitude: 22.5, longitude: 114, accuracy: 12, heading: NaN }));
-    expect(await ok.locate()).toEqual({ lat: 22.5, lon: 114, accuracy: 12, heading: null });
+    const ok = new HttpTransport("", f.fetcher, f.tokens, () => fakeDevice("Firefox", { latitude: 22.5, longitude: 114, accuracy: 12, heading: NaN, speed: 16.5 }));
+    expect(await ok.locate()).toEqual({ lat: 22.5, lon: 114, accuracy: 12, heading: null, speed: 16.5 });
     const denied = new HttpTransport("", f.fetcher, f.tokens, () => fakeDevice("Firefox", null, "User denied"));
     await expect(denied.locate()).rejects.toThrow("User denied");
     const none = new HttpTransport("", f.fetcher, f.tokens, () => ({ userAgent: "curl" }));
@@ -229,11 +229,11 @@ describe("IpcTransport", () => {
   it("locates with the geolocation plugin on phones and the webview's geolocation elsewhere", async () => {
     const phone = fakeTauri(() => ({ coords: { latitude: 30.5, longitude: 104, accuracy: 8, heading: 90 } }));
     const onPhone = new IpcTransport(phone.tauri, () => fakeDevice("Mozilla/5.0 (Linux; Android 14)", null));
-    expect(await onPhone.locate()).toEqual({ lat: 30.5, lon: 104, accuracy: 8, heading: 90 });
+    expect(await onPhone.locate()).toEqual({ lat: 30.5, lon: 104, accuracy: 8, heading: 90, speed: null });
     expect(phone.invoked[0][0]).toBe("plugin:geolocation|get_current_position");
     const desk = fakeTauri();
     const onDesk = new IpcTransport(desk.tauri, () => fakeDevice("Mozilla/5.0 (X11; Linux x86_64)", { latitude: 1, longitude: 2, accuracy: 30, heading: null }));
-    expect(await onDesk.locate()).toEqual({ lat: 1, lon: 2, accuracy: 30, heading: null });
+    expect(await onDesk.locate()).toEqual({ lat: 1, lon: 2, accuracy: 30, heading: null, speed: null });
     expect(desk.invoked).toEqual([]);
   });
 });

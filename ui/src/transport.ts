@@ -104,6 +104,8 @@ export interface Fix {
   accuracy?: number;
   /** Degrees clockwise from north while moving; null or absent otherwise. */
   heading?: number | null;
+  /** Metres a second while moving; null or absent otherwise. */
+  speed?: number | null;
 }
 
 /** A refused request: the catalog's message ("中文 — English") and, when the request layer
@@ -176,7 +178,8 @@ export interface Device {
 
 const LOCATE_OPTIONS = { enableHighAccuracy: true, timeout: 10_000, maximumAge: 30_000 };
 
-function heading(h: number | null | undefined): number | null {
+/** A reading the device may leave out (null, absent or NaN): null then. */
+function reading(h: number | null | undefined): number | null {
   return h !== null && h !== undefined && Number.isFinite(h) ? h : null;
 }
 
@@ -186,7 +189,14 @@ function webLocate(device: Device): Promise<Fix> {
   if (!geo) return Promise.reject(new Error("no geolocation in this webview"));
   return new Promise((resolve, reject) =>
     geo.getCurrentPosition(
-      (p) => resolve({ lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy, heading: heading(p.coords.heading) }),
+      (p) =>
+        resolve({
+          lat: p.coords.latitude,
+          lon: p.coords.longitude,
+          accuracy: p.coords.accuracy,
+          heading: reading(p.coords.heading),
+          speed: reading(p.coords.speed),
+        }),
       (e) => reject(new Error(e.message || `error ${e.code}`)),
       LOCATE_OPTIONS,
     ),
@@ -430,11 +440,19 @@ export class IpcTransport implements Transport {
   async locate(): Promise<Fix> {
     const device = this.device();
     if (!PHONE.test(device.userAgent)) return webLocate(device);
-    const p = await this.call<{ coords: { latitude: number; longitude: number; accuracy?: number; heading?: number | null } }>(
+    const p = await this.call<{
+      coords: { latitude: number; longitude: number; accuracy?: number; heading?: number | null; speed?: number | null };
+    }>(
       "plugin:geolocation|get_current_position",
       { options: LOCATE_OPTIONS },
     );
-    return { lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy, heading: heading(p.coords.heading) };
+    return {
+      lat: p.coords.latitude,
+      lon: p.coords.longitude,
+      accuracy: p.coords.accuracy,
+      heading: reading(p.coords.heading),
+      speed: reading(p.coords.speed),
+    };
   }
 }
 

@@ -15,7 +15,8 @@ use waystation_catalog::request::{
     AlongRequest, BoxRequest, ChangesRequest, ConvertRequest, DetailRequest, ListRequest,
     NearRequest, PlacesRequest, PointsRequest, SearchRequest, WithinRequest,
 };
-use waystation_catalog::vocabulary::{Term, Vocabulary};
+use waystation_catalog::arrival::Vehicle;
+use waystation_catalog::vocabulary::{Term, VehicleTerm, Vocabulary};
 use waystation_catalog::{LatLon, Message, Station};
 
 fn declarations() -> String {
@@ -36,6 +37,8 @@ fn declarations() -> String {
         MapPoints::decl(&cfg),
         PlaceHit::decl(&cfg),
         Term::decl(&cfg),
+        VehicleTerm::decl(&cfg),
+        Vehicle::decl(&cfg),
         Vocabulary::decl(&cfg),
         Report::decl(&cfg),
         NearRequest::decl(&cfg),

@@ -165,6 +165,10 @@ full_name: string, lat: number, lon: number, };
 
 export type Term = { id: string, zh: string, en: string, };
 
+export type VehicleTerm = { id: string, zh: string, en: string, speed_kmh: number, };
+
+export type Vehicle = "truck" | "car" | "ebike";
+
 export type Vocabulary = { kinds: Array<Term>, services: Array<Term>, statuses: Array<Term>, problems: Array<Term>, apps: Array<Term>, 
 /**
  * How drivers travel, with the speed arrival times assume for each.
