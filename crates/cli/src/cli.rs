@@ -22,10 +22,10 @@ use waystation_catalog::{Crs, Service, Status};
         waystation near 22.54,114.06 --service shower --open-now\n  \
         waystation near 30.60,114.30 --kind driver_home --heading 90 --within 50\n  \
         waystation search 南山 --near 22.54,113.93\n  \
-        waystation along route.gpx --within 2000 --service truck_parking\n  \
+        waystation along route.gpx --within 2km --service truck_parking --speed truck --depart 2026-11-29T20:00+08:00\n  \
         waystation link syn-dh-000001 --app amap\n  \
         waystation --catalog server.sqlite serve --addr 0.0.0.0:8080\n  \
-        waystation sync http://SERVER:8080 --key PUBLIC_KEY\n  \
+        waystation sync https://SERVER --key PUBLIC_KEY\n  \
         waystation operator edit STATION_ID --status temporarily_closed --service +shower\n\n\
         内置目录为生成的示例数据（示例数据），并非真实站点。\n\
         The built-in catalog is generated example data (示例数据), not real stations."
