@@ -10,16 +10,20 @@ use crate::answer::{Answer, Detail, Hit, MapPoints};
 use crate::answering;
 use crate::error::{CatalogError, Result};
 use crate::index::SpatialIndex;
+use crate::message::Message;
 use crate::model::{Kind, Station};
 use crate::progress::Progress;
+use crate::proposals::{CheckedProposal, Kept, Proposal, ProposalState};
 use crate::query::{BBox, Filter};
 use crate::readers::Readers;
 use crate::request::{DetailQuery, Query};
+use crate::request::{Editor, check_patch, check_proposal};
 use crate::route::Route;
 use crate::sphere::LatLon;
 use crate::store::accounts::Accounts;
 use crate::store::audit::AuditEntry;
 use crate::store::outbox::Outbox;
+use crate::store::proposals::{Proposals, Proposer};
 use crate::store::reports::Reports;
 use crate::store::{self, Store, Upserted};
 
@@ -173,11 +177,23 @@ impl Catalog {
         actor: &str,
         action: &str,
     ) -> Result<Station> {
+        self.save_station_with(station, actor, action, |_| Ok(()))
+    }
+
+    /// `save_station`, with `also` written in the same transaction (and undone with it).
+    fn save_station_with(
+        &mut self,
+        station: &Station,
+        actor: &str,
+        action: &str,
+        also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
+    ) -> Result<Station> {
         let now = crate::exchange::now_rfc3339();
         let tx = self.store.conn_mut().transaction()?;
         let outcome = store::upsert(&tx, station, &now)?;
         let detail = serde_json::to_string(station).unwrap_or_default();
         store::audit::record(&tx, actor, action, Some(&station.id), &detail, &now)?;
+        also(&tx)?;
         tx.commit()?;
         if let Upserted::Inserted(pk) | Upserted::Updated(pk) = outcome {
             Arc::make_mut(&mut self.index).upsert(pk, station);
@@ -307,6 +323,121 @@ impl Catalog {
         self.station(&report.station_id)?;
         crate::request::check_report(report)?;
         Ok(())
+    }
+
+    /// The proposals the server keeps for review.
+    pub fn proposals(&self) -> Proposals<'_> {
+        Proposals(self.store.conn())
+    }
+
+    /// Checks and keeps a proposal, pending review; returns its id and the station it may
+    /// duplicate (a new station only).
+    pub fn propose(
+        &self,
+        proposal: &Proposal,
+        by: &Proposer<'_>,
+        now: &str,
+    ) -> Result<(i64, Option<String>)> {
+        let current = match &proposal.station_id {
+            Some(id) => Some(self.station(id)?),
+            None => None,
+        };
+        let checked = check_proposal(proposal, current.as_ref()).map_err(CatalogError::Refused)?;
+        let duplicate = match &checked.station_id {
+            None => self.possible_duplicate(&proposed_station(&checked, "proposal")?)?,
+            Some(_) => None,
+        };
+        let id = self
+            .proposals()
+            .record(&checked, by, duplicate.as_deref(), now)?;
+        Ok((id, duplicate))
+    }
+
+    /// A station this new one may duplicate: one of the same kind within `SAME_PLACE_M`, else
+    /// one with a similar name within `SIMILAR_NAME_M`.
+    fn possible_duplicate(&self, new: &Station) -> Result<Option<String>> {
+        let now = crate::hours::china_local(chrono::Utc::now());
+        let mut same_kind = Filter::any_at(now);
+        same_kind.kinds = std::iter::once(new.kind).collect();
+        if let Some(hit) = self
+            .nearest(new.location, 1, &same_kind)?
+            .into_iter()
+            .next()
+            && hit.distance_m.is_some_and(|d| d <= SAME_PLACE_M)
+        {
+            return Ok(Some(hit.station.id));
+        }
+        let nearby = self.within(new.location, SIMILAR_NAME_M, &Filter::any_at(now))?;
+        Ok(nearby
+            .into_iter()
+            .find(|h| crate::proposals::similar_names(&h.station.name, &new.name))
+            .map(|h| h.station.id))
+    }
+
+    /// Approves a pending proposal as `actor`: a new station is created (id `prop-<id>`,
+    /// source `proposal`), a change is applied to the station as it is now. The station, its
+    /// audit record and the proposal's new state are written in one transaction; the station
+    /// reaches clients through the change feed like any other write.
+    pub fn approve_proposal(&mut self, id: i64, actor: &str) -> Result<Station> {
+        let kept = self.pending_proposal(id)?;
+        let station = match (&kept.station_id, kept.new_station) {
+            (Some(station_id), false) => {
+                let current = self.station(station_id)?;
+                check_patch(&kept.fields, Some(&current), Editor::Admin)
+                    .map_err(CatalogError::Refused)?
+            }
+            _ => {
+                let checked = CheckedProposal {
+                    station_id: None,
+                    fields: kept.fields.clone(),
+                    note: None,
+                    contact: None,
+                    device: None,
+                };
+                proposed_station(&checked, &format!("prop-{id:06}"))?
+            }
+        };
+        let now = crate::exchange::now_rfc3339();
+        let (station_id, by) = (station.id.clone(), actor.to_string());
+        self.save_station_with(&station, actor, "proposal.approve", |tx| {
+            let pending = Proposals(tx).decide(
+                id,
+                ProposalState::Approved,
+                Some(&station_id),
+                None,
+                &by,
+                &now,
+            )?;
+            decided_now(pending, id)
+        })
+    }
+
+    /// Rejects a pending proposal as `actor`, with the reason its proposer will see.
+    pub fn reject_proposal(&mut self, id: i64, reason: &str, actor: &str) -> Result<()> {
+        self.pending_proposal(id)?;
+        let now = crate::exchange::now_rfc3339();
+        let tx = self.store.conn_mut().transaction()?;
+        let pending =
+            Proposals(&tx).decide(id, ProposalState::Rejected, None, Some(reason), actor, &now)?;
+        decided_now(pending, id)?;
+        let detail = serde_json::json!({"proposal": id, "reason": reason}).to_string();
+        store::audit::record(&tx, actor, "proposal.reject", None, &detail, &now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn pending_proposal(&self, id: i64) -> Result<Kept> {
+        let kept = self
+            .proposals()
+            .get(id)?
+            .ok_or_else(|| CatalogError::NotFound(format!("proposal {id}")))?;
+        if kept.state != ProposalState::Pending {
+            return Err(CatalogError::Refused(Message::AlreadyDecided {
+                id,
+                state: kept.state.id().to_string(),
+            }));
+        }
+        Ok(kept)
     }
 
     /// The problem reports the server has received.
@@ -447,5 +578,30 @@ impl Catalog {
             },
             last_updated,
         })
+    }
+}
+
+/// A new station of this kind this close is probably the one proposed.
+const SAME_PLACE_M: f64 = 150.0;
+/// A station with a similar name this close is probably the one proposed.
+const SIMILAR_NAME_M: f64 = 1000.0;
+
+/// The whole station a new-station proposal describes, with `id` (its source: a proposal).
+fn proposed_station(p: &CheckedProposal, id: &str) -> Result<Station> {
+    let mut fields = p.fields.clone();
+    fields.insert("id".into(), id.into());
+    fields.insert("source".into(), crate::model::Source::Proposal.id().into());
+    check_patch(&fields, None, Editor::Admin).map_err(CatalogError::Refused)
+}
+
+/// A proposal decided by someone else between our read and our write is not decided twice.
+fn decided_now(was_pending: bool, id: i64) -> Result<()> {
+    if was_pending {
+        Ok(())
+    } else {
+        Err(CatalogError::Refused(Message::AlreadyDecided {
+            id,
+            state: "decided".into(),
+        }))
     }
 }

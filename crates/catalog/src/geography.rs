@@ -51,6 +51,15 @@ pub fn places() -> &'static [Place] {
     PLACES.get_or_init(|| parse(ADCODES_CSV))
 }
 
+/// The county whose centre is nearest `at`: a good first guess at which county a position is
+/// in (a reviewer can correct it), when no boundaries are at hand.
+pub fn nearest_county(at: LatLon) -> Option<&'static Place> {
+    places()
+        .iter()
+        .filter(|p| p.level == Level::County)
+        .min_by(|a, b| at.distance_m(a.center).total_cmp(&at.distance_m(b.center)))
+}
+
 /// A found place: where to put the driver when they type a city or district.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct PlaceHit {

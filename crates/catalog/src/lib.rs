@@ -19,6 +19,7 @@ pub mod links;
 pub mod message;
 pub mod model;
 pub mod progress;
+pub mod proposals;
 pub mod query;
 pub mod readers;
 pub mod reports;

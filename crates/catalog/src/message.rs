@@ -73,6 +73,12 @@ messages! {
         => "bad_field", "字段 `{field}`：{problem}", "field `{field}`: {problem}";
     UnknownField { field: String, accepted: String }
         => "unknown_field", "未知字段 `{field}`（可用：{accepted}）", "unknown field `{field}` (the fields are: {accepted})";
+    AlreadyDecided { id: i64, state: String }
+        => "already_decided", "提议 {id} 已处理（{state}）", "proposal {id} has been decided already ({state})";
+    NothingProposed {}
+        => "nothing_proposed", "提议的修改为空：请至少给出一个要改的字段", "the proposed change is empty: give at least one field to change";
+    NotProposable { field: &'static str }
+        => "not_proposable", "`{field}` 由目录分配，不能提议", "`{field}` is assigned by the catalog and cannot be proposed";
     NotEditable { field: String }
         => "not_editable", "你不能修改字段 `{field}`", "you may not change field `{field}`";
     ServiceNeeded {}

@@ -64,6 +64,7 @@ vocabulary!(
         Official => "official", "官方", "Official";
         Operator => "operator", "站点运营者", "Operator";
         Synthetic => "synthetic", "示例数据", "Synthetic example";
+        Proposal => "proposal", "用户提议（已审核）", "Proposed by a user, reviewed";
     }
 );
 

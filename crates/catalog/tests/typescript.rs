@@ -7,15 +7,16 @@ use std::path::PathBuf;
 
 use ts_rs::{Config, TS};
 use waystation_catalog::answer::{Detail, Hit, MapPoints};
+use waystation_catalog::arrival::Vehicle;
 use waystation_catalog::geography::PlaceHit;
 use waystation_catalog::links::{App, NavLink};
 use waystation_catalog::model::{Kind, Problem, Service, Source, Status};
+use waystation_catalog::proposals::{Kept, Proposal, ProposalState, ProposalStatus};
 use waystation_catalog::reports::Report;
 use waystation_catalog::request::{
     AlongRequest, BoxRequest, ChangesRequest, ConvertRequest, DetailRequest, ListRequest,
     NearRequest, PlacesRequest, PointsRequest, SearchRequest, WithinRequest,
 };
-use waystation_catalog::arrival::Vehicle;
 use waystation_catalog::vocabulary::{Term, VehicleTerm, Vocabulary};
 use waystation_catalog::{LatLon, Message, Station};
 
@@ -38,6 +39,10 @@ fn declarations() -> String {
         PlaceHit::decl(&cfg),
         Term::decl(&cfg),
         VehicleTerm::decl(&cfg),
+        ProposalState::decl(&cfg),
+        Proposal::decl(&cfg),
+        Kept::decl(&cfg),
+        ProposalStatus::decl(&cfg),
         Vehicle::decl(&cfg),
         Vocabulary::decl(&cfg),
         Report::decl(&cfg),

@@ -121,8 +121,9 @@ impl From<Message> for ApiError {
     fn from(m: Message) -> ApiError {
         let (status, code) = match m.id() {
             "not_found" => (StatusCode::NOT_FOUND, "not_found"),
-            "not_editable" => (StatusCode::FORBIDDEN, "forbidden"),
-            "bad_field" | "too_long" | "service_needed" => {
+            "not_editable" | "not_proposable" => (StatusCode::FORBIDDEN, "forbidden"),
+            "already_decided" => (StatusCode::CONFLICT, "conflict"),
+            "bad_field" | "too_long" | "service_needed" | "nothing_proposed" | "required" => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
             }
             _ => (StatusCode::BAD_REQUEST, "bad_request"),

@@ -7,7 +7,7 @@ export type Service = "parking" | "truck_parking" | "rest" | "overnight" | "show
 
 export type Status = "open" | "temporarily_closed" | "closed";
 
-export type Source = "official" | "operator" | "synthetic";
+export type Source = "official" | "operator" | "synthetic" | "proposal";
 
 export type Problem = "closed" | "wrong_place" | "service_missing";
 
@@ -166,6 +166,65 @@ full_name: string, lat: number, lon: number, };
 export type Term = { id: string, zh: string, en: string, };
 
 export type VehicleTerm = { id: string, zh: string, en: string, speed_kmh: number, };
+
+export type ProposalState = "pending" | "approved" | "rejected";
+
+export type Proposal = { 
+/**
+ * The station to change; absent for a new station.
+ */
+station_id?: string, 
+/**
+ * The station's fields as in an import row (kind, name, address, lat, lon, services,
+ * opening_hours, phone, …); for a change, only the changed ones. A new station needs
+ * kind, name, lat and lon; its adcode is the nearest county's unless given.
+ */
+fields: Record<string, unknown>, 
+/**
+ * The datum of `lat`/`lon`: wgs84 (GPS, default), gcj02 (Amap, Tencent) or bd09 (Baidu).
+ */
+crs?: string, 
+/**
+ * Anything the reviewer should know (at most 500 characters).
+ */
+note?: string, 
+/**
+ * How the reviewer may reach the proposer (a phone or WeChat id; at most 100 characters);
+ * only admins see it.
+ */
+contact?: string, 
+/**
+ * A random id of the proposing device, for the per-device limit.
+ */
+device?: string, };
+
+export type KeptProposal = { id: number, state: ProposalState, 
+/**
+ * The station it changes; for a new station, the one created once approved.
+ */
+station_id: string | null, 
+/**
+ * Whether it proposes a new station (false: a change to `station_id`).
+ */
+new_station: boolean, 
+/**
+ * The proposed fields, WGS-84.
+ */
+fields: Record<string, unknown>, note: string | null, contact: string | null, 
+/**
+ * The account that proposed it, when logged in.
+ */
+proposer: string | null, 
+/**
+ * A station this may duplicate: the same kind within 150 m, or a similar name within 1 km.
+ */
+duplicate_of: string | null, 
+/**
+ * Why it was rejected.
+ */
+reason: string | null, created_at: string, decided_at: string | null, decided_by: string | null, };
+
+export type ProposalStatus = { id: number, state: ProposalState, station_id: string | null, reason: string | null, created_at: string, decided_at: string | null, };
 
 export type Vehicle = "truck" | "car" | "ebike";
 
@@ -452,4 +511,4 @@ limit?: number,
 before?: number, };
 
 /** The stable ids of refused requests' messages. */
-export type MessageId = "required" | "not_finite" | "out_of_range" | "unknown_id" | "bad_distance" | "bad_time" | "bad_speed" | "bad_position" | "empty_text" | "bad_box" | "bad_route" | "too_long" | "too_many_words" | "too_many_points" | "route_too_long" | "too_much_work" | "bad_field" | "unknown_field" | "not_editable" | "service_needed" | "bad_input" | "not_found";
+export type MessageId = "required" | "not_finite" | "out_of_range" | "unknown_id" | "bad_distance" | "bad_time" | "bad_speed" | "bad_position" | "empty_text" | "bad_box" | "bad_route" | "too_long" | "too_many_words" | "too_many_points" | "route_too_long" | "too_much_work" | "bad_field" | "unknown_field" | "already_decided" | "nothing_proposed" | "not_proposable" | "not_editable" | "service_needed" | "bad_input" | "not_found";

@@ -53,8 +53,14 @@ pub const MAX_CHANGES: usize = 10_000;
 pub const DEFAULT_LIST: usize = 100;
 pub const MAX_LIST: usize = 1000;
 
-/// A problem report's note, in characters.
+/// A problem report's or a proposal's note, in characters.
 pub const MAX_NOTE_CHARS: usize = 500;
+
+/// A proposer's contact (a phone number, a WeChat id), in characters.
+pub const MAX_CONTACT_CHARS: usize = 100;
+
+/// A device id (random, for the per-device limits), in characters.
+pub const MAX_DEVICE_CHARS: usize = 64;
 
 /// Opening hours as written, in characters (enforced by the parser, so imports too).
 pub use crate::hours::MAX_HOURS_CHARS;
@@ -103,6 +109,16 @@ pub fn table() -> Vec<(&'static str, String, &'static str)> {
         ("DEFAULT_LIST", DEFAULT_LIST.to_string(), "entries"),
         ("MAX_LIST", MAX_LIST.to_string(), "entries"),
         ("MAX_NOTE_CHARS", MAX_NOTE_CHARS.to_string(), "characters"),
+        (
+            "MAX_CONTACT_CHARS",
+            MAX_CONTACT_CHARS.to_string(),
+            "characters",
+        ),
+        (
+            "MAX_DEVICE_CHARS",
+            MAX_DEVICE_CHARS.to_string(),
+            "characters",
+        ),
         ("MAX_HOURS_CHARS", MAX_HOURS_CHARS.to_string(), "characters"),
     ]
 }

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod feed;
 pub mod outbox;
+pub mod proposals;
 pub mod reports;
 pub mod search;
 pub mod summaries;
@@ -118,6 +119,42 @@ const MIGRATIONS: &[&str] = &[
     // 4: an outbox edit the server refused is kept, with the server's reason, instead of being
     //    retried for ever (or blocking the edits after it).
     "ALTER TABLE outbox ADD COLUMN failed TEXT;",
+    // 5: proposals of new stations and changes: kept by the server for review (the secret's
+    //    SHA-256 lets the proposer ask how it went); queued by the app until its next sync,
+    //    then remembered with their id and secret.
+    "CREATE TABLE proposals (
+        id INTEGER PRIMARY KEY,
+        secret_hash TEXT NOT NULL,
+        station_id TEXT,
+        new_station INTEGER NOT NULL,
+        fields TEXT NOT NULL,
+        note TEXT,
+        contact TEXT,
+        proposer TEXT,
+        device TEXT,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+        duplicate_of TEXT,
+        reason TEXT,
+        created_at TEXT NOT NULL,
+        decided_at TEXT,
+        decided_by TEXT
+    );
+    CREATE INDEX proposals_by_state ON proposals (state, id);
+    CREATE TABLE proposal_outbox (
+        id INTEGER PRIMARY KEY,
+        server TEXT NOT NULL,
+        proposal TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        failed TEXT
+    );
+    CREATE TABLE my_proposals (
+        server TEXT NOT NULL,
+        id INTEGER NOT NULL,
+        secret TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        PRIMARY KEY (server, id)
+    );",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
