@@ -16,6 +16,7 @@ use crate::index::SpatialIndex;
 use crate::model::Station;
 use crate::request::{DetailQuery, Query};
 use crate::store::accounts::Accounts;
+use crate::store::proposals::Proposals;
 
 pub struct Readers {
     conns: Vec<Mutex<Connection>>,
@@ -84,6 +85,11 @@ impl Readers {
     /// or a login never waits behind a write. Only reads: a write here fails (read-only).
     pub fn accounts<T>(&self, read: impl FnOnce(&Accounts<'_>) -> Result<T>) -> Result<T> {
         read(&Accounts(&self.reader()))
+    }
+
+    /// Proposal lookups (a proposer's status check, the admins' list) on a reader.
+    pub fn proposals<T>(&self, read: impl FnOnce(&Proposals<'_>) -> Result<T>) -> Result<T> {
+        read(&Proposals(&self.reader()))
     }
 
     /// Every station and the feed's head sequence, read in one transaction so they agree.

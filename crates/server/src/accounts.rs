@@ -85,7 +85,21 @@ pub fn add_user(
         return Err(AccountError::BadName(name.to_string()));
     }
     let hash = hash_new_password(password)?;
-    if !catalog.accounts().add(name, role, &hash, &by(actor))? {
+    add_user_with_hash(catalog, name, role, &hash, actor)
+}
+
+/// Creates an account whose password was hashed already (outside any lock).
+pub fn add_user_with_hash(
+    catalog: &Catalog,
+    name: &str,
+    role: Role,
+    hash: &str,
+    actor: &str,
+) -> Result<(), AccountError> {
+    if !valid_name(name) {
+        return Err(AccountError::BadName(name.to_string()));
+    }
+    if !catalog.accounts().add(name, role, hash, &by(actor))? {
         return Err(AccountError::Exists(name.to_string()));
     }
     Ok(())
@@ -185,10 +199,15 @@ pub struct NewSession {
     pub expires_at: String,
 }
 
-pub fn new_session() -> NewSession {
+/// A random secret (256 bits, hex): a session token, a proposer's key to their proposal.
+pub fn new_secret() -> String {
     let mut bytes = [0u8; 32];
     rand::Rng::fill(&mut rand::rng(), &mut bytes);
-    let token = waystation_catalog::signed::to_hex(&bytes);
+    waystation_catalog::signed::to_hex(&bytes)
+}
+
+pub fn new_session() -> NewSession {
+    let token = new_secret();
     NewSession {
         token_hash: token_hash(&token),
         token,

@@ -26,7 +26,7 @@ use waystation_catalog::{Hit, LatLon, Query as CheckedQuery, Station};
 
 use crate::accounts;
 use crate::error::ApiError;
-use crate::limiter::RateLimits;
+use crate::limiter::{Anonymous, RateLimits};
 use crate::snapshots::Publisher;
 use crate::store::{CatalogStore, Stale};
 use crate::workers::Workers;
@@ -210,7 +210,7 @@ pub async fn report(
     ClientAddr(addr): ClientAddr,
     ApiJson(r): ApiJson<waystation_catalog::reports::Report>,
 ) -> Result<Response, ApiError> {
-    if let Some(wait) = app.limiter.report(addr) {
+    if let Some(wait) = app.limiter.anonymous(Anonymous::Report, addr, None) {
         return Err(ApiError::too_many(
             wait,
             "too_many_reports",
@@ -247,7 +247,7 @@ async fn blocking<T: Send + 'static, E: Into<ApiError> + Send + 'static>(
 /// Runs store work that takes the writer's lock — every write, which also waits for the disk
 /// before it returns — on a blocking thread, so no async worker (and no short query queued on
 /// it) waits for a write.
-async fn on_store<T: Send + 'static, E: Into<ApiError> + Send + 'static>(
+pub(crate) async fn on_store<T: Send + 'static, E: Into<ApiError> + Send + 'static>(
     app: &AppState,
     work: impl FnOnce(&dyn CatalogStore) -> Result<T, E> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -260,7 +260,7 @@ fn etag(version: i64) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
 }
 
-fn with_etag(status: StatusCode, station: &Station) -> Response {
+pub(crate) fn with_etag(status: StatusCode, station: &Station) -> Response {
     (
         status,
         [(header::ETAG, etag(station.version))],
@@ -537,7 +537,7 @@ pub async fn login(
     ))
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)?
         .to_str()
@@ -752,7 +752,7 @@ pub async fn unassign(
 }
 
 /// Account answers are nobody else's: no cache may keep them.
-fn private(body: Value) -> Response {
+pub(crate) fn private(body: Value) -> Response {
     ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
 
@@ -813,7 +813,10 @@ pub async fn set_password(
 }
 
 /// A new password's hash, on a hashing thread (see `AppState::hashers`).
-async fn hash_outside_locks(app: &AppState, password: String) -> Result<String, ApiError> {
+pub(crate) async fn hash_outside_locks(
+    app: &AppState,
+    password: String,
+) -> Result<String, ApiError> {
     app.hashers
         .run(move || accounts::hash_new_password(&password))
         .await

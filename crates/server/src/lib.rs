@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api;
 pub mod error;
 pub mod limiter;
+pub mod proposing;
 pub mod signing;
 pub mod snapshots;
 pub mod store;
@@ -57,7 +58,13 @@ pub const ROUTE_BODY_LIMIT: usize = 4 * 1024 * 1024;
         title = "Waystation catalog API",
         description = "歇脚 Waystation: service stations for truck drivers, couriers and outdoor workers. Stations marked source=synthetic are generated examples (示例数据). Errors are {code, message, message_id}; distances a person types are km, or with a unit (500m, 2km); answers carry metres."
     ),
-    components(schemas(error::ErrorBody, api::Login, api::Assignment))
+    components(schemas(
+        error::ErrorBody,
+        api::Login,
+        api::Assignment,
+        proposing::Approval,
+        proposing::Rejection
+    ))
 )]
 pub struct ApiDoc;
 
@@ -98,6 +105,10 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(api::my_sessions))
         .routes(routes!(api::change_my_password))
         .routes(routes!(api::audit))
+        .routes(routes!(proposing::propose, proposing::proposals))
+        .routes(routes!(proposing::proposal))
+        .routes(routes!(proposing::approve))
+        .routes(routes!(proposing::reject))
         // A long drive's GPX track is larger than any other request body.
         .merge(
             OpenApiRouter::new()

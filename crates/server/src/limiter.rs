@@ -1,5 +1,6 @@
-//! Rate limits, in memory: login attempts per account and per client address, and problem
-//! reports per address (reports are anonymous, so the address is all there is to limit).
+//! Rate limits, in memory: login attempts per account and per client address, and what anyone
+//! may send without an account (problem reports, proposals) per address and per device (the
+//! random id an app sends; both are all there is to limit them by).
 //!
 //! Logins: an attempt is counted *before* its password is hashed, under one lock, so a burst
 //! of parallel guesses cannot slip past the count. An address (IPv6 by its /64, which one
@@ -18,8 +19,31 @@ const PER_ACCOUNT: u32 = 5;
 const PER_ADDRESS: u32 = 20;
 /// The first delay once an account has failed PER_ACCOUNT times; it doubles with each failure.
 const FIRST_DELAY: Duration = Duration::from_secs(2);
-/// Problem reports one address may send in one window.
-const REPORTS_PER_ADDRESS: u32 = 30;
+/// What anyone may send without an account, each limited per address (and per device, when
+/// it says which) in one window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anonymous {
+    Report,
+    Proposal,
+}
+
+impl Anonymous {
+    fn name(self) -> &'static str {
+        match self {
+            Anonymous::Report => "report",
+            Anonymous::Proposal => "proposal",
+        }
+    }
+
+    /// How many one address, or one device, may send in one window.
+    fn per_window(self) -> u32 {
+        match self {
+            Anonymous::Report => 30,
+            // A proposal is reviewed by a person: fewer, and each one worth reading.
+            Anonymous::Proposal => 10,
+        }
+    }
+}
 const WINDOW: Duration = Duration::from_secs(15 * 60);
 /// Keys kept at most (each about 100 bytes): past it the oldest tenth is forgotten.
 const MAX_TRACKED: usize = 100_000;
@@ -134,7 +158,7 @@ struct Logins {
 #[derive(Default)]
 pub struct RateLimits {
     logins: Mutex<Logins>,
-    reports: Mutex<Counts>,
+    anonymous: Mutex<Counts>,
 }
 
 /// A login attempt counted before its password is checked; say how it ended.
@@ -195,17 +219,23 @@ impl RateLimits {
         })
     }
 
-    /// Counts a problem report from `addr`; Some(seconds to wait) if it is one too many.
-    pub fn report(&self, addr: IpAddr) -> Option<u64> {
-        let key = address_key(addr);
-        let mut reports = self.reports.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(wait) = reports
-            .get(&key)
-            .and_then(|c| window_left(c, REPORTS_PER_ADDRESS))
+    /// Counts one of `what` from `addr` (and `device`, when given); Some(seconds to wait) if
+    /// it is one too many from either.
+    pub fn anonymous(&self, what: Anonymous, addr: IpAddr, device: Option<&str>) -> Option<u64> {
+        let mut keys = vec![format!("{}:{}", what.name(), address_key(addr))];
+        keys.extend(device.map(|d| format!("{}:device:{d}", what.name())));
+        let mut counts = self.anonymous.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(wait) = keys
+            .iter()
+            .filter_map(|k| counts.get(k))
+            .filter_map(|c| window_left(c, what.per_window()))
+            .max()
         {
             return Some(wait);
         }
-        reports.add(key);
+        for key in keys {
+            counts.add(key);
+        }
         None
     }
 }

@@ -9,11 +9,13 @@ use waystation_catalog::answering;
 use waystation_catalog::catalog::CatalogInfo;
 use waystation_catalog::feed::{ChangePage, Gone};
 use waystation_catalog::index::SpatialIndex;
+use waystation_catalog::proposals::{Kept, Proposal};
 use waystation_catalog::readers::Readers;
 use waystation_catalog::reports::{Received, Report};
-use waystation_catalog::request::{DetailQuery, ListPage};
+use waystation_catalog::request::{DetailQuery, ListPage, ProposalPage};
 use waystation_catalog::store::accounts::{Principal, Role, SessionInfo, User};
 use waystation_catalog::store::audit::AuditEntry;
+use waystation_catalog::store::proposals::Proposer;
 
 use crate::accounts::{self, AccountError};
 use waystation_catalog::{Catalog, CatalogError, Crs, Detail, Hit, MapPoints, Query, Station};
@@ -89,6 +91,18 @@ pub trait CatalogStore: Send + Sync + 'static {
         action: &str,
     ) -> Result<std::result::Result<Station, Stale>>;
     fn delete(&self, id: &str, actor: &str) -> Result<()>;
+
+    /// Creates an operator account with a password hashed already.
+    fn add_operator(&self, username: &str, hash: &str, actor: &str) -> Result<(), AccountError>;
+
+    /// Checks and keeps a proposal; its id and the station it may duplicate.
+    fn propose(&self, proposal: &Proposal, by: &Proposer<'_>) -> Result<(i64, Option<String>)>;
+    /// A proposal, for its reviewers; with `secret_hash`, only if that is its secret's.
+    fn proposal(&self, id: i64, secret_hash: Option<&str>) -> Result<Option<Kept>>;
+    fn proposals(&self, page: &ProposalPage) -> Result<Vec<Kept>>;
+    /// Approves a pending proposal: the station as saved.
+    fn approve(&self, id: i64, actor: &str) -> Result<Station>;
+    fn reject(&self, id: i64, reason: &str, actor: &str) -> Result<()>;
 }
 
 /// The embedded store: one SQLite catalog. Writes go through the catalog behind a mutex;
@@ -324,5 +338,36 @@ impl CatalogStore for SqliteStore {
             self.publish(&catalog)?;
         }
         self.purge().map(|_| ())
+    }
+
+    fn add_operator(&self, username: &str, hash: &str, actor: &str) -> Result<(), AccountError> {
+        accounts::add_user_with_hash(&self.catalog(), username, Role::Operator, hash, actor)
+    }
+
+    fn propose(&self, proposal: &Proposal, by: &Proposer<'_>) -> Result<(i64, Option<String>)> {
+        self.catalog().propose(proposal, by, &accounts::now())
+    }
+
+    fn proposal(&self, id: i64, secret_hash: Option<&str>) -> Result<Option<Kept>> {
+        self.readers.proposals(|p| match secret_hash {
+            Some(hash) => p.get_with_secret(id, hash),
+            None => p.get(id),
+        })
+    }
+
+    fn proposals(&self, page: &ProposalPage) -> Result<Vec<Kept>> {
+        self.readers
+            .proposals(|p| p.newest(page.state, page.limit, page.before))
+    }
+
+    fn approve(&self, id: i64, actor: &str) -> Result<Station> {
+        let mut catalog = self.catalog();
+        let saved = catalog.approve_proposal(id, actor)?;
+        self.publish(&catalog)?;
+        Ok(saved)
+    }
+
+    fn reject(&self, id: i64, reason: &str, actor: &str) -> Result<()> {
+        self.catalog().reject_proposal(id, reason, actor)
     }
 }

@@ -13,6 +13,7 @@ use crate::crs::Crs;
 use crate::hours::china_local;
 use crate::message::Message;
 use crate::model::{Kind, Service, Status};
+use crate::proposals::ProposalState;
 use crate::query::{Ahead, Arrival, BBox, Filter};
 use crate::route::Route;
 use crate::sphere::LatLon;
@@ -562,6 +563,43 @@ impl ListRequest {
     pub fn check(&self) -> Result<ListPage<'_>, Message> {
         Ok(ListPage {
             station: self.station.as_deref(),
+            limit: fields::count("limit", self.limit, DEFAULT_LIST, MAX_LIST)?,
+            before: self.before,
+        })
+    }
+}
+
+/// The proposals admins review, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ProposalsRequest {
+    /// Only proposals in this state: pending, approved or rejected (default: any).
+    pub state: Option<String>,
+    /// At most this many (default 100, at most 1000).
+    pub limit: Option<usize>,
+    /// The next page: only proposals older than this id.
+    pub before: Option<i64>,
+}
+
+/// A checked page of proposals.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProposalPage {
+    pub state: Option<ProposalState>,
+    pub limit: usize,
+    pub before: Option<i64>,
+}
+
+impl ProposalsRequest {
+    pub fn check(&self) -> Result<ProposalPage, Message> {
+        Ok(ProposalPage {
+            state: self
+                .state
+                .as_deref()
+                .map(|s| fields::id("state", s))
+                .transpose()?,
             limit: fields::count("limit", self.limit, DEFAULT_LIST, MAX_LIST)?,
             before: self.before,
         })
