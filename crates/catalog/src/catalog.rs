@@ -23,6 +23,7 @@ use crate::sphere::LatLon;
 use crate::store::accounts::Accounts;
 use crate::store::audit::AuditEntry;
 use crate::store::outbox::Outbox;
+use crate::store::proposal_outbox::ProposalOutbox;
 use crate::store::proposals::{Proposals, Proposer};
 use crate::store::reports::Reports;
 use crate::store::{self, Store, Upserted};
@@ -323,6 +324,11 @@ impl Catalog {
         self.station(&report.station_id)?;
         crate::request::check_report(report)?;
         Ok(())
+    }
+
+    /// The proposals this device made: waiting, refused, and sent.
+    pub fn proposal_outbox(&self) -> ProposalOutbox<'_> {
+        ProposalOutbox(self.store.conn())
     }
 
     /// The proposals the server keeps for review.

@@ -73,6 +73,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// 报告站点问题（下次同步时发送）Report a problem with a station; sent with the next sync
     Report(ReportArgs),
+    /// 提议新站点或修改（下次同步时发送，由管理员审核）Propose a new station or a change to one; sent with the next sync, reviewed by the catalog's admins
+    Propose(ProposeArgs),
+    /// 我的提议及审核结果 Your proposals and how each went (asks their server)
+    Proposals(ProposalsArgs),
     /// 与目录服务器同步 Sync with a catalog server (first time: give its URL and public key)
     Sync(SyncArgs),
     /// 管理账户（在服务器的目录上）Manage accounts, on the server's catalog
@@ -161,6 +165,30 @@ pub enum AdminCommand {
         /// 用户名 User name
         name: String,
     },
+    /// 列出提议（默认待审核）List proposals (pending unless --state says otherwise)
+    Proposals {
+        /// 状态 State: pending, approved, rejected
+        #[arg(long, default_value = "pending")]
+        state: String,
+        #[arg(long, help = JSON_HELP)]
+        json: bool,
+    },
+    /// 通过提议：新建或修改站点，客户端下次同步即可看到 Approve a proposal: the station is created or changed and reaches clients with their next sync
+    Approve {
+        /// 提议编号 Proposal id
+        id: i64,
+        /// 把站点分配给该站长账户（不存在则新建，密码从终端或标准输入读取）Assign the station to this operator; a new account's password is read from the terminal or stdin
+        #[arg(long, value_name = "NAME")]
+        operator: Option<String>,
+    },
+    /// 驳回提议（提议人可看到原因）Reject a proposal, with the reason its proposer sees
+    Reject {
+        /// 提议编号 Proposal id
+        id: i64,
+        /// 原因 Why
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -203,6 +231,90 @@ pub struct EditArgs {
     /// 现在空余的货车位 Free truck spaces now
     #[arg(long)]
     pub free_trucks: Option<u32>,
+    #[arg(long, help = JSON_HELP)]
+    pub json: bool,
+}
+
+/// A proposal: a new station (kind, name and position needed) or, with `--station`, only the
+/// fields that change.
+#[derive(Args)]
+pub struct ProposeArgs {
+    /// 要修改的站点 id（不填则为新站点）The station to change (none: a new station)
+    #[arg(long, value_name = "ID")]
+    pub station: Option<String>,
+    /// 类型 Kind: driver_home, warm_bee, caring_merchant, worker_station
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// 名称 Name
+    #[arg(long)]
+    pub name: Option<String>,
+    /// 地址 Address
+    #[arg(long)]
+    pub address: Option<String>,
+    /// 位置 Position LAT,LON
+    #[arg(long, value_name = "LAT,LON", value_parser = parse_position, allow_hyphen_values = true)]
+    pub at: Option<Position>,
+    /// 位置的坐标系 Datum of --at: wgs84 (GPS), gcj02 (Amap, Tencent), bd09 (Baidu)
+    #[arg(long, default_value = "wgs84")]
+    pub crs: String,
+    /// 提供的服务（逗号分隔，全部列出）Services offered, all of them, comma-separated
+    #[arg(long = "service", value_name = "SERVICE", value_delimiter = ',')]
+    pub services: Vec<String>,
+    /// 营业时间 Opening hours (OpenStreetMap syntax, e.g. "Mo-Su 08:00-22:00")
+    #[arg(long)]
+    pub hours: Option<String>,
+    /// 电话 Phone
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// 货车车位数 Truck spaces
+    #[arg(long)]
+    pub truck_spaces: Option<u32>,
+    /// 给审核人的说明（最多 500 字）A note for the reviewer, at most 500 characters
+    #[arg(long)]
+    pub note: Option<String>,
+    /// 联系方式（仅管理员可见）How the reviewer may reach you (only admins see it)
+    #[arg(long)]
+    pub contact: Option<String>,
+}
+
+impl ProposeArgs {
+    /// The proposal as the catalog checks it: only the fields given.
+    pub fn proposal(&self) -> waystation_catalog::proposals::Proposal {
+        use serde_json::{Map, Value, json};
+        let mut fields = Map::new();
+        let mut put = |key: &str, value: Option<Value>| {
+            if let Some(v) = value {
+                fields.insert(key.to_string(), v);
+            }
+        };
+        put("kind", self.kind.clone().map(Value::from));
+        put("name", self.name.clone().map(Value::from));
+        put("address", self.address.clone().map(Value::from));
+        put("lat", self.at.map(|p| json!(p.lat)));
+        put("lon", self.at.map(|p| json!(p.lon)));
+        put(
+            "services",
+            (!self.services.is_empty()).then(|| json!(self.services)),
+        );
+        put("opening_hours", self.hours.clone().map(Value::from));
+        put("phone", self.phone.clone().map(Value::from));
+        put("truck_spaces", self.truck_spaces.map(|n| json!(n)));
+        waystation_catalog::proposals::Proposal {
+            station_id: self.station.clone(),
+            fields,
+            crs: Some(self.crs.clone()),
+            note: self.note.clone(),
+            contact: self.contact.clone(),
+            device: None,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct ProposalsArgs {
+    /// 删除被拒收的提议（已看过原因后）Forget the proposals the server refused (after reading why)
+    #[arg(long)]
+    pub discard_refused: bool,
     #[arg(long, help = JSON_HELP)]
     pub json: bool,
 }

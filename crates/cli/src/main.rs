@@ -140,7 +140,13 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
         Command::Sync(args) => sync_command(catalog, &args, &mut out, lang)?,
         Command::Report(args) => report_command(&open(catalog, true, lang)?, args, &mut out, lang)?,
         Command::Admin(command) => {
-            online::admin(&open(catalog, false, lang)?, &command, &mut out, lang)?
+            online::admin(&mut open(catalog, false, lang)?, &command, &mut out, lang)?
+        }
+        Command::Propose(args) => {
+            online::propose(&open(catalog, true, lang)?, &args, &mut out, lang)?
+        }
+        Command::Proposals(args) => {
+            online::proposals(&open(catalog, false, lang)?, &args, &mut out, lang)?
         }
         Command::Operator(command) => {
             online::operator(&mut open(catalog, false, lang)?, &command, &mut out, lang)?

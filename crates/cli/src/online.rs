@@ -12,7 +12,9 @@ use waystation_server::store::{CatalogStore, SqliteStore};
 use waystation_sync::{self as sync, EditOutcome, SyncReport};
 
 use crate::bars::Bars;
-use crate::cli::{AdminCommand, EditArgs, OperatorCommand, ServeArgs, SyncArgs};
+use crate::cli::{
+    AdminCommand, EditArgs, OperatorCommand, ProposalsArgs, ProposeArgs, ServeArgs, SyncArgs,
+};
 use crate::messages::Msg;
 
 pub fn serve(path: &std::path::Path, args: &ServeArgs, lang: Lang) -> Result<()> {
@@ -140,6 +142,27 @@ fn print_report(out: &mut impl Write, r: &SyncReport, json: bool, lang: Lang) ->
             }
         )?;
     }
+    if r.proposals_sent > 0 {
+        let text = if zh {
+            "条提议已送审（`waystation proposals` 查看结果）"
+        } else {
+            "proposals sent for review (`waystation proposals` shows how they went)"
+        };
+        writeln!(out, "{} {text}", r.proposals_sent)?;
+    }
+    for refused in &r.refused_proposals {
+        let label = if zh {
+            "服务器拒收了提议（已保留，不再发送）"
+        } else {
+            "The server refused a proposal (kept, not sent again)"
+        };
+        writeln!(
+            out,
+            "{label} {}: {}",
+            proposal_title(&refused.proposal),
+            refused.reason
+        )?;
+    }
     for c in &r.conflicts {
         print_conflict(out, &c.station_id, &c.mine, &c.theirs, lang)?;
     }
@@ -242,7 +265,7 @@ fn read_password(name: &str, lang: Lang) -> Result<String> {
 const CLI_ACTOR: &str = "admin (command line)";
 
 pub fn admin(
-    catalog: &Catalog,
+    catalog: &mut Catalog,
     command: &AdminCommand,
     out: &mut impl Write,
     lang: Lang,
@@ -305,6 +328,186 @@ pub fn admin(
                 writeln!(out, "{}\t{}", s.id, s.expires_at)?;
             }
         }
+        AdminCommand::Proposals { state, json } => {
+            let state = state.parse().map_err(anyhow::Error::msg)?;
+            let page = catalog.proposals().newest(Some(state), 1000, None)?;
+            if *json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&page)?)?;
+            }
+            for p in page.iter().filter(|_| !*json) {
+                let what = match (&p.station_id, p.new_station) {
+                    (Some(id), false) => format!("{id} ← {}", field_names(&p.fields)),
+                    _ => format!(
+                        "{} {}",
+                        new_mark(lang),
+                        p.fields["name"].as_str().unwrap_or("?")
+                    ),
+                };
+                let duplicate = p
+                    .duplicate_of
+                    .as_ref()
+                    .map(|d| format!("\t{} {d}", duplicate_mark(lang)))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{what}{duplicate}",
+                    p.id,
+                    p.state.label(lang),
+                    p.created_at
+                )?;
+                for (label, text) in [("note", &p.note), ("contact", &p.contact)] {
+                    if let Some(text) = text {
+                        writeln!(out, "\t{label}: {text}")?;
+                    }
+                }
+            }
+        }
+        AdminCommand::Approve { id, operator } => {
+            // The operator is settled first, so a refused account leaves the proposal pending.
+            let new_account = match operator {
+                Some(name) if !catalog.accounts().exists(name)? => Some((
+                    name,
+                    accounts::hash_new_password(&read_password(name, lang)?)?,
+                )),
+                _ => None,
+            };
+            let saved = catalog.approve_proposal(*id, CLI_ACTOR)?;
+            if let Some((name, hash)) = new_account {
+                accounts::add_user_with_hash(catalog, name, Role::Operator, &hash, CLI_ACTOR)?;
+            }
+            if let Some(name) = operator {
+                accounts::assign(catalog, name, &saved.id, CLI_ACTOR)?;
+            }
+            writeln!(out, "已通过 approved: {id} → {} {}", saved.id, saved.name)?;
+        }
+        AdminCommand::Reject { id, reason } => {
+            catalog.reject_proposal(*id, reason, CLI_ACTOR)?;
+            writeln!(out, "已驳回 rejected: {id}")?;
+        }
+    }
+    Ok(())
+}
+
+/// "name, services" — the fields a change proposes.
+fn field_names(fields: &serde_json::Map<String, serde_json::Value>) -> String {
+    fields
+        .keys()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn new_mark(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "新站点",
+        Lang::En => "new:",
+    }
+}
+
+fn duplicate_mark(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "可能重复",
+        Lang::En => "may duplicate",
+    }
+}
+
+/// What a proposal is about, in a few words: the station it changes, or the new one's name.
+fn proposal_title(p: &waystation_catalog::proposals::Proposal) -> String {
+    match &p.station_id {
+        Some(id) => format!("{id} ← {}", field_names(&p.fields)),
+        None => p
+            .fields
+            .get("name")
+            .and_then(|v| v.as_str())
+            .unwrap_or("?")
+            .to_string(),
+    }
+}
+
+/// Queues a proposal for the next sync.
+pub fn propose(
+    catalog: &Catalog,
+    args: &ProposeArgs,
+    out: &mut impl Write,
+    lang: Lang,
+) -> Result<()> {
+    let proposal = args.proposal();
+    sync::proposing::queue_proposal(catalog, &proposal)?;
+    let text = match lang {
+        Lang::Zh => "已记录，下次同步时送审。",
+        Lang::En => "Recorded; it is sent for review with the next sync.",
+    };
+    writeln!(out, "{text} {}", proposal_title(&proposal))?;
+    Ok(())
+}
+
+/// This device's proposals: waiting, refused, and sent with how each went.
+pub fn proposals(
+    catalog: &Catalog,
+    args: &ProposalsArgs,
+    out: &mut impl Write,
+    lang: Lang,
+) -> Result<()> {
+    let queue = catalog.proposal_outbox();
+    let waiting = queue.queued()?;
+    let refused = queue.refused()?;
+    let sent = sync::proposing::sent_proposals(catalog)?;
+    if args.json {
+        let all = serde_json::json!({"waiting": waiting, "refused": refused, "sent": sent});
+        writeln!(out, "{}", serde_json::to_string_pretty(&all)?)?;
+    } else {
+        let zh = lang == Lang::Zh;
+        for w in &waiting {
+            let label = if zh {
+                "等待同步"
+            } else {
+                "waiting for a sync"
+            };
+            writeln!(out, "-\t{label}\t{}", proposal_title(&w.proposal))?;
+        }
+        for r in &refused {
+            let label = if zh { "被拒收" } else { "refused" };
+            let reason = r.failed.as_deref().unwrap_or_default();
+            writeln!(out, "-\t{label}\t{}\t{reason}", proposal_title(&r.proposal))?;
+        }
+        for s in &sent {
+            let state = match (&s.status, &s.unknown) {
+                (Some(status), _) => {
+                    let mut text = status.state.label(lang).to_string();
+                    if let Some(station) = &status.station_id {
+                        text.push_str(&format!(" → {station}"));
+                    }
+                    if let Some(reason) = &status.reason {
+                        text.push_str(&format!(": {reason}"));
+                    }
+                    text
+                }
+                (None, Some(why)) => {
+                    format!("{}: {why}", if zh { "无法查询" } else { "cannot ask" })
+                }
+                (None, None) => String::new(),
+            };
+            writeln!(
+                out,
+                "{}\t{state}\t{}",
+                s.sent.id,
+                proposal_title(&s.sent.proposal)
+            )?;
+        }
+        if waiting.is_empty() && refused.is_empty() && sent.is_empty() {
+            writeln!(
+                out,
+                "{}",
+                if zh {
+                    "还没有提议。"
+                } else {
+                    "No proposals yet."
+                }
+            )?;
+        }
+    }
+    if args.discard_refused {
+        queue.discard_refused()?;
     }
     Ok(())
 }

@@ -1399,3 +1399,94 @@ fn the_cli_and_the_server_agree_along_a_route() {
         .collect();
     assert_eq!(http_ids, cli_ids);
 }
+
+#[test]
+fn a_proposal_made_offline_arrives_with_the_next_sync_and_once_approved_reaches_other_clients() {
+    let world = World::new(50);
+    let server = Server::start(&world.server_catalog, &[]);
+    let proposer = world.client("proposer");
+    let other = world.client("other");
+    ok(&other, &["sync", &server.url, "--key", &server.key]);
+
+    // No server known yet: checked here, by the catalog's own rules, and queued.
+    let missing_name = fails(
+        &proposer,
+        &["propose", "--kind", "driver_home", "--at", "36.9,100.1"],
+    );
+    assert!(missing_name.contains("`name`"), "{missing_name}");
+    ok(
+        &proposer,
+        &[
+            "propose",
+            "--kind",
+            "caring_merchant",
+            "--name",
+            "青海湖热水小店",
+            "--at",
+            "36.95,100.2",
+            "--service",
+            "drinking_water,toilet",
+            "--hours",
+            "Mo-Su 07:00-23:00",
+            "--contact",
+            "13900000000",
+        ],
+    );
+    let mine = json_of(&ok(&proposer, &["proposals", "--json"]));
+    assert_eq!(mine["waiting"].as_array().map(Vec::len), Some(1), "{mine}");
+
+    // The next sync sends it; the server keeps it pending for its admins.
+    let report = json_of(&ok(
+        &proposer,
+        &["sync", &server.url, "--key", &server.key, "--json"],
+    ));
+    assert_eq!(report["proposals_sent"], 1, "{report}");
+    let listed = json_of(&ok(
+        &world.server_catalog,
+        &["admin", "proposals", "--json"],
+    ));
+    let id = listed[0]["id"].as_i64().expect("id");
+    assert_eq!(listed[0]["contact"], "13900000000");
+    let mine = json_of(&ok(&proposer, &["proposals", "--json"]));
+    assert_eq!(mine["sent"][0]["status"]["state"], "pending", "{mine}");
+
+    // Approved at the server's terminal, making the proposer the station's operator.
+    let out = ws_input(
+        &world.server_catalog,
+        &["admin", "approve", &id.to_string(), "--operator", "qinghai"],
+        "qinghai-pass-1\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let station_id = format!("prop-{id:06}");
+
+    // The running server takes in the write made beside it; the other client's next sync
+    // brings the station, and it is the nearest there.
+    let mut nearest = Value::Null;
+    for _ in 0..200 {
+        ok(&other, &["sync"]);
+        nearest = json_of(&ok(&other, &["near", "36.95,100.2", "-n", "1", "--json"]));
+        if nearest[0]["id"] == station_id.as_str() {
+            break;
+        }
+    }
+    assert_eq!(nearest[0]["id"], station_id.as_str(), "{nearest}");
+    assert_eq!(nearest[0]["source"], "proposal");
+
+    // The proposer sees how it went; the new operator can log in and runs it.
+    let mine = json_of(&ok(&proposer, &["proposals", "--json"]));
+    assert_eq!(mine["sent"][0]["status"]["state"], "approved", "{mine}");
+    assert_eq!(mine["sent"][0]["status"]["station_id"], station_id.as_str());
+    let operator = token(&server, "qinghai", "qinghai-pass-1");
+    let me: Value = http()
+        .get(format!("{}/v1/me", server.url))
+        .header(AUTHORIZATION, format!("Bearer {operator}"))
+        .send()
+        .expect("me")
+        .json()
+        .expect("json");
+    assert_eq!(me["stations"], json!([station_id]));
+}

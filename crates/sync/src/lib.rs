@@ -27,6 +27,7 @@ use waystation_catalog::{Bilingual, Catalog, CatalogError, Station};
 
 pub use waystation_catalog::store::outbox::PendingEdit;
 
+pub mod proposing;
 pub mod verify;
 
 use crate::verify::{Head, Held, Received, TrustError};
@@ -196,6 +197,10 @@ pub struct SyncReport {
     pub pushed: usize,
     /// Problem reports delivered.
     pub reports_sent: usize,
+    /// Proposals the server took (ask after them with `sent_proposals`).
+    pub proposals_sent: usize,
+    /// Proposals the server refused for good: kept, with its reason, until discarded.
+    pub refused_proposals: Vec<proposing::RefusedProposal>,
     pub conflicts: Vec<Conflict>,
     /// Outbox edits the server refused for good: kept, with its reason, until discarded.
     pub failed_edits: Vec<FailedEdit>,
@@ -429,6 +434,7 @@ pub fn sync(
     pull_changes(db, &http, &mut source, from, &mut report, progress)?;
     push_outbox(db, &http, &mut report)?;
     push_reports(db, &http, &mut report)?;
+    proposing::push_proposals(db, &http, &mut report)?;
     if report.pushed > 0 {
         // The accepted edits come back through the signed feed, never from the push's answers.
         let from = db.with(|c| resume_point(c, &source))?;

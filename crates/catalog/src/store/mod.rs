@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod feed;
 pub mod outbox;
+pub mod proposal_outbox;
 pub mod proposals;
 pub mod reports;
 pub mod search;
@@ -151,7 +152,7 @@ const MIGRATIONS: &[&str] = &[
         server TEXT NOT NULL,
         id INTEGER NOT NULL,
         secret TEXT NOT NULL,
-        summary TEXT NOT NULL,
+        proposal TEXT NOT NULL,
         sent_at TEXT NOT NULL,
         PRIMARY KEY (server, id)
     );",
