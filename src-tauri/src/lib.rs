@@ -12,6 +12,7 @@ use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use waystation_catalog::catalog::CatalogInfo;
 use waystation_catalog::geography::{PlaceHit, find_places};
 use waystation_catalog::progress::{Progress, Silent};
+use waystation_catalog::proposals::Proposal;
 use waystation_catalog::reports::Report;
 use waystation_catalog::request::{
     AlongRequest, ConvertRequest, DetailRequest, NearRequest, PlacesRequest, PointsRequest,
@@ -21,6 +22,7 @@ use waystation_catalog::vocabulary::{Vocabulary, vocabulary};
 use waystation_catalog::{
     Bilingual, Catalog, CatalogError, Detail, Hit, Lang, LatLon, MapPoints, Message, Query,
 };
+use waystation_sync::proposing::MyProposals;
 use waystation_sync::{self as sync, EditOutcome, Operator, PendingEdit, SyncReport, SyncState};
 
 /// The catalog, shared by the commands (and by a sync running on a blocking thread).
@@ -151,6 +153,21 @@ fn report(state: State<'_, AppCatalog>, report: Report) -> Answer<()> {
     Ok(sync::report_problem(&catalog(&state), &report)?)
 }
 
+/// A proposal of a new station or a change, kept until the next sync sends it.
+#[tauri::command]
+fn propose(state: State<'_, AppCatalog>, proposal: Proposal) -> Answer<()> {
+    Ok(sync::proposing::queue_proposal(
+        &catalog(&state),
+        &proposal,
+    )?)
+}
+
+/// This device's proposals, each sent one with how it went (asked without holding the catalog).
+#[tauri::command]
+async fn my_proposals(state: State<'_, AppCatalog>) -> Answer<MyProposals> {
+    blocking(&state.0, |c| sync::proposing::my_proposals(c)).await
+}
+
 /// Server, key, sequence and what waits to be sent.
 #[tauri::command]
 fn sync_state(state: State<'_, AppCatalog>) -> Answer<SyncState> {
@@ -279,6 +296,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         vocab,
         info,
         report,
+        propose,
+        my_proposals,
         sync_state,
         sync_now,
         operator_login,

@@ -309,6 +309,31 @@ for (const [name, viewport] of [
     await shot("7-settings-contrast");
     await page.selectOption("#theme", "auto");
 
+    // A missing station, proposed from the nearby screen; an admin rejects it with a reason
+    // (approving would change the catalog the other viewport's run counts), and the
+    // proposer's settings show the decision and why.
+    await page.click("#tab-nearby");
+    await page.click("#propose-missing");
+    await page.fill("#proposal-name", `${name} 热水点`);
+    await page.locator('#proposal-services [data-service="drinking_water"]').click();
+    await page.click("#proposal-form button[type=submit]");
+    await page.locator("#proposal-form .result.ok").waitFor();
+    await shot("10-propose");
+    const sent = JSON.parse(await page.evaluate(() => localStorage.getItem("waystation.proposals")));
+    assert.equal(sent[0].proposal.fields.name, `${name} 热水点`);
+    assert.deepEqual(sent[0].proposal.fields.services, ["drinking_water"]);
+    const rejected = await fetch(`${url}/v1/proposals/${sent[0].id}/reject`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${await rootToken()}` },
+      body: JSON.stringify({ reason: "请补充门店照片" }),
+    });
+    assert.equal(rejected.status, 204);
+    await page.keyboard.press("Escape");
+    await page.click("#tab-settings");
+    const decided = page.locator("#my-proposals .state.closed");
+    await decided.waitFor();
+    assert.equal(await decided.first().innerText(), "未通过: 请补充门店照片");
+
     // Operator mode: log in, change free truck spaces; then a conflict shows both versions.
     await page.click("#tab-operator");
     await page.fill("#operator-user", "ann");

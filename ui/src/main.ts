@@ -13,6 +13,7 @@ import { openLocation } from "./location";
 import type { StationMap } from "./map";
 import { Nearby } from "./nearby";
 import { renderOperator } from "./operator";
+import { openProposal } from "./propose";
 import { applyTheme, renderSettings } from "./settings";
 import { type Settings, Store } from "./state";
 import { pickTransport } from "./transport";
@@ -178,6 +179,7 @@ function pickOnMap() {
 
 $("where-button").addEventListener("click", () => openLocation(ctx, pickOnMap));
 $("open-now").addEventListener("change", (e) => ctx.update({ openNow: (e.target as HTMLInputElement).checked }));
+$("propose-missing").addEventListener("click", () => openProposal(ctx, null));
 $("ahead").addEventListener("change", (e) => ctx.update({ ahead: (e.target as HTMLInputElement).checked }));
 $("within").addEventListener("change", (e) => {
   const v = (e.target as HTMLSelectElement).value;

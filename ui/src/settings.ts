@@ -3,6 +3,7 @@ import type { Context } from "./context";
 import { button, el, field, select } from "./dom";
 import { bytes, freshness } from "./format";
 import { type Lang, t } from "./i18n";
+import { myProposalsSection } from "./propose";
 import type { Theme, Tiles } from "./state";
 import type { Datum, SyncReport } from "./transport";
 
@@ -160,5 +161,5 @@ export function renderSettings(root: HTMLElement, ctx: Context) {
   catalog.append(el("h2", "", t("catalog", lang)), facts);
   void catalogFacts(ctx, facts);
 
-  root.replaceChildren(general, tiles, catalog, syncSection(ctx, facts));
+  root.replaceChildren(general, tiles, catalog, syncSection(ctx, facts), myProposalsSection(ctx));
 }

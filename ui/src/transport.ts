@@ -18,6 +18,8 @@ import type {
   PlaceHit,
   PlacesRequest,
   PointsRequest,
+  Proposal,
+  ProposalStatus,
   Report,
   SearchRequest,
   Station,
@@ -122,6 +124,16 @@ export class RequestError extends Error {
   }
 }
 
+/** A proposal made on this device and how it went: waiting for a sync (app), refused by the
+ * server (with its reason), or sent (with its state, or why it could not be asked). */
+export interface MyProposal {
+  proposal: Proposal;
+  id?: number;
+  failed?: string;
+  status?: ProposalStatus;
+  unknown?: string;
+}
+
 /** What only the app (with its own offline catalog) does. */
 export interface Syncing {
   state(): Promise<SyncState>;
@@ -144,6 +156,10 @@ export interface Transport {
   convert(r: ConvertRequest): Promise<LatLon>;
   /** App: queued for the next sync. Browser: sent now. */
   report(r: Report): Promise<void>;
+  /** App: checked and queued for the next sync. Browser: sent now, its secret kept here. */
+  propose(p: Proposal): Promise<void>;
+  /** This device's proposals, newest first, each sent one with how it went. */
+  myProposals(): Promise<MyProposal[]>;
   login(server: string, username: string, password: string): Promise<Operator>;
   me(): Promise<Operator>;
   logout(): Promise<void>;
@@ -206,6 +222,8 @@ function webLocate(device: Device): Promise<Fix> {
 const thisDevice = (): Device => globalThis.navigator ?? { userAgent: "" };
 
 const TOKEN_KEY = "waystation.operator.token";
+/** The proposals this browser sent, with their secrets: kept across visits (localStorage). */
+const PROPOSALS_KEY = "waystation.proposals";
 
 export class HttpTransport implements Transport {
   readonly where = "server";
@@ -216,6 +234,7 @@ export class HttpTransport implements Transport {
     private readonly fetcher: typeof fetch = (...args) => fetch(...args),
     private readonly tokens: Pick<Storage, "getItem" | "setItem" | "removeItem"> = globalThis.sessionStorage,
     private readonly device: () => Device = thisDevice,
+    private readonly kept: Pick<Storage, "getItem" | "setItem"> = globalThis.localStorage,
   ) {}
 
   private async call<T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
@@ -275,6 +294,40 @@ export class HttpTransport implements Transport {
 
   async report(r: Report): Promise<void> {
     await this.call("/v1/reports", { method: "POST", body: JSON.stringify(r), headers: { "content-type": "application/json" } });
+  }
+
+  async propose(p: Proposal): Promise<void> {
+    const { body } = await this.call<{ id: number; secret: string }>("/v1/proposals", {
+      method: "POST",
+      body: JSON.stringify(p),
+      headers: { "content-type": "application/json" },
+    });
+    const kept = this.keptProposals();
+    kept.unshift({ id: body.id, secret: body.secret, proposal: p });
+    this.kept.setItem(PROPOSALS_KEY, JSON.stringify(kept));
+  }
+
+  async myProposals(): Promise<MyProposal[]> {
+    return Promise.all(
+      this.keptProposals().map(async (k): Promise<MyProposal> => {
+        try {
+          const { body } = await this.call<ProposalStatus>(`/v1/proposals/${k.id}`, { headers: { "x-proposal-secret": k.secret } });
+          return { proposal: k.proposal, id: k.id, status: body };
+        } catch (e) {
+          return { proposal: k.proposal, id: k.id, unknown: (e as Error).message };
+        }
+      }),
+    );
+  }
+
+  /** The proposals this browser sent, with their secrets (what asks after them). */
+  private keptProposals(): { id: number; secret: string; proposal: Proposal }[] {
+    try {
+      const kept: unknown = JSON.parse(this.kept.getItem(PROPOSALS_KEY) ?? "[]");
+      return Array.isArray(kept) ? kept : [];
+    } catch {
+      return [];
+    }
   }
 
   async login(_server: string, username: string, password: string): Promise<Operator> {
@@ -414,6 +467,23 @@ export class IpcTransport implements Transport {
 
   report(r: Report): Promise<void> {
     return this.call("report", { report: r });
+  }
+
+  propose(proposal: Proposal): Promise<void> {
+    return this.call("propose", { proposal });
+  }
+
+  async myProposals(): Promise<MyProposal[]> {
+    const mine = await this.call<{
+      waiting: { proposal: Proposal }[];
+      refused: { proposal: Proposal; failed?: string }[];
+      sent: { id: number; proposal: Proposal; status?: ProposalStatus; unknown?: string }[];
+    }>("my_proposals");
+    return [
+      ...mine.waiting.map((w) => ({ proposal: w.proposal })),
+      ...mine.refused.map((r) => ({ proposal: r.proposal, failed: r.failed ?? "" })),
+      ...mine.sent,
+    ];
   }
 
   login(server: string, username: string, password: string): Promise<Operator> {

@@ -146,7 +146,7 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
             online::propose(&open(catalog, true, lang)?, &args, &mut out, lang)?
         }
         Command::Proposals(args) => {
-            online::proposals(&open(catalog, false, lang)?, &args, &mut out, lang)?
+            online::proposals(&mut open(catalog, false, lang)?, &args, &mut out, lang)?
         }
         Command::Operator(command) => {
             online::operator(&mut open(catalog, false, lang)?, &command, &mut out, lang)?

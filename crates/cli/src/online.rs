@@ -443,21 +443,18 @@ pub fn propose(
 
 /// This device's proposals: waiting, refused, and sent with how each went.
 pub fn proposals(
-    catalog: &Catalog,
+    catalog: &mut Catalog,
     args: &ProposalsArgs,
     out: &mut impl Write,
     lang: Lang,
 ) -> Result<()> {
-    let queue = catalog.proposal_outbox();
-    let waiting = queue.queued()?;
-    let refused = queue.refused()?;
-    let sent = sync::proposing::sent_proposals(catalog)?;
+    let mine = sync::proposing::my_proposals(catalog)?;
+    let (waiting, refused, sent) = (&mine.waiting, &mine.refused, &mine.sent);
     if args.json {
-        let all = serde_json::json!({"waiting": waiting, "refused": refused, "sent": sent});
-        writeln!(out, "{}", serde_json::to_string_pretty(&all)?)?;
+        writeln!(out, "{}", serde_json::to_string_pretty(&mine)?)?;
     } else {
         let zh = lang == Lang::Zh;
-        for w in &waiting {
+        for w in waiting {
             let label = if zh {
                 "等待同步"
             } else {
@@ -465,12 +462,12 @@ pub fn proposals(
             };
             writeln!(out, "-\t{label}\t{}", proposal_title(&w.proposal))?;
         }
-        for r in &refused {
+        for r in refused {
             let label = if zh { "被拒收" } else { "refused" };
             let reason = r.failed.as_deref().unwrap_or_default();
             writeln!(out, "-\t{label}\t{}\t{reason}", proposal_title(&r.proposal))?;
         }
-        for s in &sent {
+        for s in sent {
             let state = match (&s.status, &s.unknown) {
                 (Some(status), _) => {
                     let mut text = status.state.label(lang).to_string();
@@ -507,7 +504,7 @@ pub fn proposals(
         }
     }
     if args.discard_refused {
-        queue.discard_refused()?;
+        catalog.proposal_outbox().discard_refused()?;
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use waystation_catalog::Catalog;
 use waystation_catalog::exchange::now_rfc3339;
 use waystation_catalog::proposals::{Proposal, ProposalStatus};
 use waystation_catalog::request::check_proposal;
-use waystation_catalog::store::proposal_outbox::Sent;
+use waystation_catalog::store::proposal_outbox::{Sent, Waiting};
 
 use crate::{
     FACT_SERVER, FACT_TOKEN, Http, Local, SyncError, SyncReport, is_refusal, stop_pushing,
@@ -135,10 +135,33 @@ pub struct SentProposal {
     pub unknown: Option<String>,
 }
 
-/// Every proposal this device sent, each with its status asked from its server.
-pub fn sent_proposals(catalog: &Catalog) -> Result<Vec<SentProposal>, SyncError> {
+/// This device's proposals: waiting for a sync, refused, and sent (each with how it went).
+#[derive(Debug, Clone, Serialize)]
+pub struct MyProposals {
+    pub waiting: Vec<Waiting>,
+    pub refused: Vec<Waiting>,
+    pub sent: Vec<SentProposal>,
+}
+
+/// This device's proposals, read from the catalog (`with` takes its lock for that step only)
+/// and then each sent one asked after from its server, with no lock held.
+pub fn my_proposals(db: &mut impl Local) -> Result<MyProposals, SyncError> {
+    let (waiting, refused, sent) = db.with(|c| {
+        let outbox = c.proposal_outbox();
+        Ok::<_, SyncError>((outbox.queued()?, outbox.refused()?, outbox.sent_list()?))
+    })?;
+    Ok(MyProposals {
+        waiting,
+        refused,
+        sent: ask_after(sent),
+    })
+}
+
+/// Each sent proposal with its status asked from its server with its secret (or why it could
+/// not be asked).
+fn ask_after(sent: Vec<Sent>) -> Vec<SentProposal> {
     let mut out = Vec::new();
-    for sent in catalog.proposal_outbox().sent_list()? {
+    for sent in sent {
         let asked = Http::new(&sent.server).and_then(|http| {
             let req = http
                 .client
@@ -160,5 +183,5 @@ pub fn sent_proposals(catalog: &Catalog) -> Result<Vec<SentProposal>, SyncError>
             unknown,
         });
     }
-    Ok(out)
+    out
 }
