@@ -24,6 +24,7 @@ use waystation_catalog::{Crs, Service, Status};
         waystation search 南山 --near 22.54,113.93\n  \
         waystation along route.gpx --within 2km --service truck_parking --speed truck --depart 2026-11-29T20:00+08:00\n  \
         waystation link syn-dh-000001 --app amap\n  \
+        waystation propose --kind caring_merchant --name 热水小店 --at 36.95,100.2 --service drinking_water\n  \
         waystation --catalog server.sqlite serve --addr 0.0.0.0:8080\n  \
         waystation sync https://SERVER --key PUBLIC_KEY\n  \
         waystation operator edit STATION_ID --status temporarily_closed --service +shower\n\n\
