@@ -168,6 +168,21 @@ async fn my_proposals(state: State<'_, AppCatalog>) -> Answer<MyProposals> {
     blocking(&state.0, |c| sync::proposing::my_proposals(c)).await
 }
 
+/// The admin console's request to the catalog server, as the logged-in admin (only the
+/// console's endpoints; see `waystation_sync::admin`).
+#[tauri::command]
+async fn admin_request(
+    state: State<'_, AppCatalog>,
+    method: String,
+    path: String,
+    body: Option<serde_json::Value>,
+) -> Answer<serde_json::Value> {
+    blocking(&state.0, move |c| {
+        sync::admin::admin_request(c, &method, &path, body)
+    })
+    .await
+}
+
 /// Server, key, sequence and what waits to be sent.
 #[tauri::command]
 fn sync_state(state: State<'_, AppCatalog>) -> Answer<SyncState> {
@@ -298,6 +313,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         report,
         propose,
         my_proposals,
+        admin_request,
         sync_state,
         sync_now,
         operator_login,
@@ -687,5 +703,53 @@ mod tests {
         assert_eq!(state["pending_edits"], 0);
         app.invoke("operator_logout", json!({})).expect("logout");
         assert!(app.invoke("operator_me", json!({})).is_err());
+    }
+
+    #[test]
+    fn proposals_and_the_admin_console_go_through_the_real_server() {
+        let server = TestServer::seeded().spawn();
+        let (url, key) = (server.url.as_str(), server.public_key());
+        let app = TestApp::new(20);
+        app.invoke("sync_now", json!({"server": url, "key": key}))
+            .expect("sync");
+        // A driver's proposal, queued; the next sync sends it.
+        let proposal = json!({"proposal": {"fields": {"kind": "warm_bee", "name": "新驿站",
+            "lat": 31.2, "lon": 121.5}}});
+        app.invoke("propose", proposal).expect("queued");
+        let mine = app.invoke("my_proposals", json!({})).expect("mine");
+        assert_eq!(mine["waiting"].as_array().map(Vec::len), Some(1), "{mine}");
+        let synced = app.invoke("sync_now", json!({})).expect("sync");
+        assert_eq!(synced["proposals_sent"], 1, "{synced}");
+        let mine = app.invoke("my_proposals", json!({})).expect("mine");
+        assert_eq!(mine["sent"][0]["status"]["state"], "pending", "{mine}");
+
+        // The admin console, as root: the pending proposal is listed, and rejected.
+        let root = json!({"server": url, "username": "root", "password": "root-pass-1"});
+        app.invoke("operator_login", root).expect("login");
+        let call = |method: &str, path: &str, body: Value| {
+            app.invoke(
+                "admin_request",
+                json!({"method": method, "path": path, "body": body}),
+            )
+        };
+        let pending = call("GET", "/v1/proposals?state=pending", Value::Null).expect("list");
+        let id = pending[0]["id"].as_i64().expect("id");
+        let reject = json!({"reason": "重复"});
+        call("POST", &format!("/v1/proposals/{id}/reject"), reject).expect("rejected");
+        let mine = app.invoke("my_proposals", json!({})).expect("mine");
+        assert_eq!(mine["sent"][0]["status"]["reason"], "重复", "{mine}");
+        // Nothing outside the console's endpoints is sent, whatever the window asks.
+        for (method, path) in [
+            ("GET", "/v1/stations/syn-ws-000001"),
+            ("PATCH", "/v1/users"),
+        ] {
+            let refused = call(method, path, Value::Null).expect_err("refused");
+            assert!(
+                refused["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("admin console")),
+                "{refused}"
+            );
+        }
     }
 }

@@ -443,3 +443,80 @@ test("a station opened from the map and from the search box shows distance, dire
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+for (const [name, viewport] of [
+  ["phone", { width: 360, height: 740 }],
+  ["laptop", { width: 1280, height: 800 }],
+]) {
+  test(`the admin console reviews proposals, reads reports and manages accounts (${name})`, async () => {
+    const { page, errors, alerted, shot } = await watchedPage({ viewport }, `console-${name}`);
+    // Waiting for review: a new station beside a generated one of its kind (its likely
+    // duplicate), and a change to x1; and a driver's problem report.
+    const [near] = await (await fetch(`${url}/v1/stations/near?lat=39.9&lon=116.4&k=1`)).json();
+    const post = (path, body) =>
+      fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const created = await (
+      await post("/v1/proposals", {
+        fields: { kind: near.kind, name: `${name} 北京新站`, lat: near.lat + 0.0003, lon: near.lon },
+      })
+    ).json();
+    assert.equal(created.duplicate_of, near.id);
+    const phone = name === "phone" ? "0755-1111" : "0755-2222";
+    const change = await (await post("/v1/proposals", { station_id: "x1", fields: { phone } })).json();
+    assert.equal((await post("/v1/reports", { station_id: "x1", problem: "closed", note: `${name} 关门了` })).status, 202);
+
+    await page.goto(url);
+    await page.click("#tab-operator");
+    await page.fill("#operator-user", "root");
+    await page.fill("#operator-password", "root-pass-1");
+    await page.click("form.login button[type=submit]");
+    const newCard = page.locator(`#admin-console .proposal-card[data-id="${created.id}"]`);
+    await newCard.waitFor();
+    // The duplicate candidate, sketched; the change, field by field.
+    assert.match(await newCard.locator(".duplicate").innerText(), new RegExp(near.id));
+    assert.equal(await newCard.locator("svg.sketch circle").count(), 2);
+    const changeCard = page.locator(`#admin-console .proposal-card[data-id="${change.id}"]`);
+    assert.deepEqual(await changeCard.locator(".diff td").allInnerTexts(), ["phone", "—", phone]);
+    assert.match(await page.locator("#admin-console .console-reports").innerText(), new RegExp(`${name} 关门了`));
+    await newCard.scrollIntoViewIfNeeded();
+    await shot("1-review");
+
+    // Approved, making a new operator who runs it; the change rejected with a reason.
+    await newCard.locator(".operator-name").fill(`op-${name}`);
+    await newCard.locator(".operator-password").fill("op-pass-123");
+    await newCard.locator("button.approve").click();
+    await newCard.waitFor({ state: "detached" });
+    const operator = page.locator(`#admin-console .account[data-user="op-${name}"]`);
+    await operator.waitFor();
+    assert.match(await operator.innerText(), new RegExp(`prop-0*${created.id}`));
+    await changeCard.locator(".reject-reason").fill("电话未核实");
+    await changeCard.locator("button.reject").click();
+    await changeCard.waitFor({ state: "detached" });
+    const status = await (await fetch(`${url}/v1/proposals/${change.id}`, { headers: { "x-proposal-secret": change.secret } })).json();
+    assert.deepEqual([status.state, status.reason], ["rejected", "电话未核实"]);
+
+    // A new operator account: created, given x1, its sessions ended, removed.
+    await page.fill("#admin-console .new-name", `new-${name}`);
+    await page.fill("#admin-console .new-password", "new-pass-123");
+    await page.click("#admin-console .new-operator button[type=submit]");
+    const account = page.locator(`#admin-console .account[data-user="new-${name}"]`);
+    await account.waitFor();
+    await account.locator(".assign-station").fill("x1");
+    await account.locator("button.assign").click();
+    await page.locator(`#admin-console .account[data-user="new-${name}"]`, { hasText: "x1" }).waitFor();
+    await page.locator(`#admin-console .account[data-user="new-${name}"] button.revoke`).click();
+    await page.locator(`#admin-console .account[data-user="new-${name}"] button.remove`).click();
+    await page.locator(`#admin-console .account[data-user="new-${name}"]`).waitFor({ state: "detached" });
+    await page.locator("#admin-console .console-accounts").scrollIntoViewIfNeeded();
+    await shot("2-accounts");
+    const audit = await (
+      await fetch(`${url}/v1/audit?limit=20`, { headers: { authorization: `Bearer ${await rootToken()}` } })
+    ).json();
+    for (const action of ["proposal.approve", "proposal.reject", "user.add", "assign", "user.remove"]) {
+      assert.ok(audit.some((e) => e.action === action && e.actor === "root"), action);
+    }
+    assert.equal(alerted(), false);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+}

@@ -3,6 +3,7 @@
 // conflict shows both versions.
 import type { Context } from "./context";
 import { button, el, field, select } from "./dom";
+import { renderConsole } from "./console";
 import { t, type Word } from "./i18n";
 import type { EditOutcome, Operator, Service, Station } from "./transport";
 
@@ -180,6 +181,12 @@ function stations(me: Operator, root: HTMLElement, ctx: Context, rerender: () =>
   for (const s of me.stations) list.append(editForm(s, ctx, () => undefined));
   const pending = el("section", "pending");
   root.replaceChildren(head, pending, list);
+  if (me.role === "admin") {
+    const panel = el("div", "console");
+    panel.id = "admin-console";
+    root.append(el("h2", "", t("console", lang)), panel);
+    void renderConsole(panel, ctx).catch((e) => panel.replaceChildren(el("p", "error", (e as Error).message)));
+  }
   void ctx.transport.syncing?.pendingEdits().then((edits) => {
     if (!edits.length) return;
     const ul = el("ul");

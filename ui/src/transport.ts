@@ -164,6 +164,8 @@ export interface Transport {
   me(): Promise<Operator>;
   logout(): Promise<void>;
   edit(station: Station, patch: Record<string, unknown>): Promise<EditOutcome>;
+  /** An admin's request to the catalog server, as the logged-in admin (the console). */
+  admin<T>(method: string, path: string, body?: unknown): Promise<T>;
   openUrl(url: string): Promise<void>;
   /** The device's position (rejects with the reason when it cannot tell). */
   locate(): Promise<Fix>;
@@ -351,6 +353,15 @@ export class HttpTransport implements Transport {
     this.tokens.removeItem(TOKEN_KEY);
   }
 
+  async admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = { method };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { "content-type": "application/json" };
+    }
+    return (await this.call<T>(path, init)).body;
+  }
+
   async edit(station: Station, patch: Record<string, unknown>): Promise<EditOutcome> {
     const { status, body } = await this.call<Station>(`/v1/stations/${encodeURIComponent(station.id)}`, {
       method: "PATCH",
@@ -496,6 +507,10 @@ export class IpcTransport implements Transport {
 
   logout(): Promise<void> {
     return this.call("operator_logout");
+  }
+
+  admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.call("admin_request", { method, path, body: body ?? null });
   }
 
   edit(station: Station, patch: Record<string, unknown>): Promise<EditOutcome> {

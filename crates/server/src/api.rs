@@ -763,6 +763,41 @@ pub async fn users(State(app): Shared, _: Admin) -> Result<Response, ApiError> {
     Ok(private(json!(app.store.users()?)))
 }
 
+/// A new account.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    username: String,
+    /// operator or admin
+    role: String,
+    password: String,
+}
+
+#[utoipa::path(post, path = "/v1/users", request_body = NewUser,
+    responses((status = 201, description = "The account exists: {username, role}"),
+              (status = 403, description = "Admins only", body = crate::error::ErrorBody),
+              (status = 422, description = "A name outside the rule, a short password, an unknown role, or a name taken", body = crate::error::ErrorBody)))]
+pub async fn add_user(
+    State(app): Shared,
+    Admin(who): Admin,
+    ApiJson(body): ApiJson<NewUser>,
+) -> Result<Response, ApiError> {
+    let role: Role = body.role.parse().map_err(|_| {
+        ApiError::invalid("角色须为 operator 或 admin — role must be operator or admin")
+    })?;
+    if !accounts::valid_name(&body.username) {
+        return Err(accounts::AccountError::BadName(body.username).into());
+    }
+    let hash = hash_outside_locks(&app, body.password).await?;
+    let name = body.username.clone();
+    on_store(&app, move |store| {
+        store.add_user(&name, role, &hash, &who.username)
+    })
+    .await?;
+    let answer = private(json!({"username": body.username, "role": role.id()}));
+    Ok((StatusCode::CREATED, answer).into_response())
+}
+
 #[utoipa::path(delete, path = "/v1/users/{username}",
     params(("username" = String, Path, description = "The account")),
     responses((status = 204, description = "The account, its sessions and assignments are gone"),

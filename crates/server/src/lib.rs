@@ -62,6 +62,7 @@ pub const ROUTE_BODY_LIMIT: usize = 4 * 1024 * 1024;
         error::ErrorBody,
         api::Login,
         api::Assignment,
+        api::NewUser,
         proposing::Approval,
         proposing::Rejection
     ))
@@ -98,7 +99,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(api::me))
         .routes(routes!(api::assign))
         .routes(routes!(api::unassign))
-        .routes(routes!(api::users))
+        .routes(routes!(api::users, api::add_user))
         .routes(routes!(api::remove_user))
         .routes(routes!(api::set_password))
         .routes(routes!(api::user_sessions, api::revoke_sessions))

@@ -182,7 +182,7 @@ pub async fn approve(
         let (station_id, admin) = (saved.id.clone(), who.username.clone());
         on_store(&app, move |store: &dyn CatalogStore| {
             if let Some(hash) = new_operator {
-                store.add_operator(&operator, &hash, &admin)?;
+                store.add_user(&operator, Role::Operator, &hash, &admin)?;
             }
             store.assign(&operator, &station_id, &admin)
         })

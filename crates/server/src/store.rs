@@ -92,8 +92,14 @@ pub trait CatalogStore: Send + Sync + 'static {
     ) -> Result<std::result::Result<Station, Stale>>;
     fn delete(&self, id: &str, actor: &str) -> Result<()>;
 
-    /// Creates an operator account with a password hashed already.
-    fn add_operator(&self, username: &str, hash: &str, actor: &str) -> Result<(), AccountError>;
+    /// Creates an account with a password hashed already.
+    fn add_user(
+        &self,
+        username: &str,
+        role: Role,
+        hash: &str,
+        actor: &str,
+    ) -> Result<(), AccountError>;
 
     /// Checks and keeps a proposal; its id and the station it may duplicate.
     fn propose(&self, proposal: &Proposal, by: &Proposer<'_>) -> Result<(i64, Option<String>)>;
@@ -340,8 +346,14 @@ impl CatalogStore for SqliteStore {
         self.purge().map(|_| ())
     }
 
-    fn add_operator(&self, username: &str, hash: &str, actor: &str) -> Result<(), AccountError> {
-        accounts::add_user_with_hash(&self.catalog(), username, Role::Operator, hash, actor)
+    fn add_user(
+        &self,
+        username: &str,
+        role: Role,
+        hash: &str,
+        actor: &str,
+    ) -> Result<(), AccountError> {
+        accounts::add_user_with_hash(&self.catalog(), username, role, hash, actor)
     }
 
     fn propose(&self, proposal: &Proposal, by: &Proposer<'_>) -> Result<(i64, Option<String>)> {

@@ -311,3 +311,48 @@ async fn a_stolen_token_cannot_guess_the_password_without_limit() {
         "guesses count like failed logins, even the right one waits"
     );
 }
+
+#[tokio::test]
+async fn admins_create_accounts_over_the_api_and_nobody_else_does() {
+    let server = TestServer::seeded();
+    let api = server.api();
+    let root = api.login("root").await;
+    let ann = api.login("ann").await;
+    let new = r#"{"username": "carol", "role": "operator", "password": "carol-pass-1"}"#;
+    let (status, _) = api
+        .call_as(Some(&ann), Method::POST, "/v1/users", new)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, made) = api
+        .call_as(Some(&root), Method::POST, "/v1/users", new)
+        .await;
+    assert_eq!(
+        (status, &made["role"]),
+        (StatusCode::CREATED, &json!("operator"))
+    );
+    let login = json!({"username": "carol", "password": "carol-pass-1"}).to_string();
+    assert_eq!(
+        api.call(Method::POST, "/v1/login", &login).await.0,
+        StatusCode::OK
+    );
+    for body in [
+        new,
+        r#"{"username": "Bad Name", "role": "operator", "password": "long-enough-1"}"#,
+        r#"{"username": "dave", "role": "operator", "password": "short"}"#,
+        r#"{"username": "dave", "role": "king", "password": "long-enough-1"}"#,
+    ] {
+        let (status, _) = api
+            .call_as(Some(&root), Method::POST, "/v1/users", body)
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    }
+    let (_, audit) = api
+        .call_as(Some(&root), Method::GET, "/v1/audit?limit=5", "")
+        .await;
+    assert!(
+        audit.as_array().is_some_and(|a| a
+            .iter()
+            .any(|e| e["action"] == "user.add" && e["actor"] == "root")),
+        "{audit}"
+    );
+}

@@ -1,0 +1,19 @@
+import { describe, expect, it } from "vitest";
+import { diffRows, metresBetween } from "./console";
+import type { Station } from "./transport";
+
+describe("the console's helpers", () => {
+  it("measures the distance to a likely duplicate on the great circle", () => {
+    // 0.001° of latitude is about 111 m anywhere.
+    expect(metresBetween({ lat: 22.5, lon: 114 }, { lat: 22.501, lon: 114 })).toBeCloseTo(111.2, 0);
+    expect(metresBetween({ lat: 22.5, lon: 114 }, { lat: 22.5, lon: 114 })).toBe(0);
+  });
+
+  it("shows a change field by field: what is there now and what is proposed", () => {
+    const current = { name: "南山司机之家", phone: null, services: ["toilet"] } as unknown as Station;
+    expect(diffRows(current, { phone: "0755-1", services: ["toilet", "shower"] })).toEqual([
+      ["phone", "—", "0755-1"],
+      ["services", "toilet", "toilet, shower"],
+    ]);
+  });
+});

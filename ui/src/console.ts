@@ -1,0 +1,236 @@
+// The admin console, for an admin after login (in the app and in a browser): proposals to
+// review (the likely duplicate sketched beside it, a change shown field by field), problem
+// reports, and operator accounts. Every action is the catalog server's own API, audited there.
+import type { Context } from "./context";
+import { button, el, field } from "./dom";
+import { distance } from "./format";
+import { t } from "./i18n";
+import type { KeptProposal, Station } from "./transport";
+
+/** A received problem report, as GET /v1/reports lists it. */
+interface ReceivedReport {
+  id: number;
+  station_id: string;
+  problem: string;
+  service?: string | null;
+  note?: string | null;
+  received_at: string;
+}
+
+/** An account, as GET /v1/users lists it. */
+interface Account {
+  username: string;
+  role: string;
+  created_at: string;
+  stations: string[];
+}
+
+/** Great-circle metres between two WGS-84 positions (for the duplicate's distance). */
+export function metresBetween(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  const rad = Math.PI / 180;
+  const dp = (b.lat - a.lat) * rad;
+  const dl = (b.lon - a.lon) * rad;
+  const h = Math.sin(dp / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dl / 2) ** 2;
+  return 2 * 6_371_008.8 * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/** Rows of (field, now, proposed) for a change: only the fields it proposes. */
+export function diffRows(current: Station, fields: Record<string, unknown>): [string, string, string][] {
+  const shown = (v: unknown) => (v === null || v === undefined ? "—" : Array.isArray(v) ? v.join(", ") : String(v));
+  const was = current as unknown as Record<string, unknown>;
+  return Object.entries(fields).map(([k, v]) => [k, shown(was[k]), shown(v)]);
+}
+
+/** A small offline sketch of two positions: the proposed one and its likely duplicate, with a
+ * scale, north up (no tiles: it needs no network and no basemap approval). */
+export function sketch(proposed: { lat: number; lon: number }, other: { lat: number; lon: number }): SVGSVGElement {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 240 140");
+  svg.setAttribute("class", "sketch");
+  svg.setAttribute("role", "img");
+  const metres = metresBetween(proposed, other);
+  svg.setAttribute("aria-label", `${Math.round(metres)} m`);
+  // Local east/north metres; the larger span fills 160 of the 240 units.
+  const east = (other.lon - proposed.lon) * 111_320 * Math.cos((proposed.lat * Math.PI) / 180);
+  const north = (other.lat - proposed.lat) * 110_574;
+  const span = Math.max(Math.abs(east), Math.abs(north), 1);
+  const scale = 80 / span;
+  const at = (x: number, y: number, fill: string, label: string) => {
+    const c = document.createElementNS(ns, "circle");
+    c.setAttribute("cx", String(x));
+    c.setAttribute("cy", String(y));
+    c.setAttribute("r", "6");
+    c.setAttribute("fill", fill);
+    const text = document.createElementNS(ns, "text");
+    text.setAttribute("x", String(x + 9));
+    text.setAttribute("y", String(y + 4));
+    text.textContent = label;
+    svg.append(c, text);
+  };
+  const cx = 120 - (east * scale) / 2;
+  const cy = 70 + (north * scale) / 2;
+  at(cx, cy, "var(--accent)", "新");
+  at(cx + east * scale, cy - north * scale, "var(--closed)", "旧");
+  const line = document.createElementNS(ns, "text");
+  line.setAttribute("x", "8");
+  line.setAttribute("y", "134");
+  line.textContent = `${distance(metres)} · N↑`;
+  svg.append(line);
+  return svg;
+}
+
+async function proposalCard(p: KeptProposal, ctx: Context, reload: () => void): Promise<HTMLElement> {
+  const lang = ctx.lang;
+  const card = el("article", "proposal-card");
+  card.dataset.id = String(p.id);
+  const name = typeof p.fields.name === "string" ? p.fields.name : "";
+  card.append(el("h3", "", p.new_station ? `#${p.id} ${t("newStation", lang)} ${name}` : `#${p.id} ${t("changeOf", lang, { id: p.station_id ?? "" })}`));
+  if (p.note) card.append(el("p", "", `${t("noteForReviewer", lang)}: ${p.note}`));
+  if (p.contact) card.append(el("p", "muted", `${t("contactForReviewer", lang)}: ${p.contact}`));
+  if (!p.new_station && p.station_id) {
+    // A change: what it would change, field by field.
+    const current = await ctx.transport.station(p.station_id).catch(() => null);
+    if (current) {
+      const table = el("table", "diff");
+      const head = el("tr");
+      head.append(el("th", "", t("field", lang)), el("th", "", t("now", lang)), el("th", "", t("proposed", lang)));
+      table.append(head);
+      for (const [k, was, now] of diffRows(current, p.fields)) {
+        const tr = el("tr");
+        tr.append(el("td", "", k), el("td", "was", was), el("td", "now", now));
+        table.append(tr);
+      }
+      card.append(table);
+    }
+  } else {
+    const fields = Object.entries(p.fields).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : String(v)}`);
+    card.append(el("p", "fields", fields.join(" · ")));
+  }
+  if (p.duplicate_of) {
+    const other = await ctx.transport.station(p.duplicate_of).catch(() => null);
+    const dup = el("div", "duplicate");
+    dup.append(el("strong", "", `${t("mayDuplicate", lang)} ${p.duplicate_of}${other ? ` ${other.name}` : ""}`));
+    const lat = Number(p.fields.lat);
+    const lon = Number(p.fields.lon);
+    if (other && Number.isFinite(lat) && Number.isFinite(lon)) dup.append(sketch({ lat, lon }, other));
+    card.append(dup);
+  }
+  const result = el("p", "result");
+  result.setAttribute("role", "status");
+  const operator = el("input");
+  operator.placeholder = t("operatorOptional", lang);
+  operator.className = "operator-name";
+  const password = el("input");
+  password.type = "password";
+  password.placeholder = t("newOperatorPassword", lang);
+  password.className = "operator-password";
+  const reason = el("input");
+  reason.placeholder = t("rejectReason", lang);
+  reason.className = "reject-reason";
+  const act = async (what: "approve" | "reject") => {
+    const body =
+      what === "approve"
+        ? { operator: operator.value.trim() || undefined, password: password.value || undefined }
+        : { reason: reason.value };
+    try {
+      await ctx.transport.admin("POST", `/v1/proposals/${p.id}/${what}`, body);
+      reload();
+    } catch (e) {
+      result.className = "result error";
+      result.textContent = (e as Error).message;
+    }
+  };
+  const approve = button(t("approve", lang), () => void act("approve"), "primary approve");
+  const reject = button(t("reject", lang), () => void act("reject"), "secondary reject");
+  const approveRow = el("div", "row wrap");
+  approveRow.append(operator, password, approve);
+  const rejectRow = el("div", "row wrap");
+  rejectRow.append(reason, reject);
+  card.append(approveRow, rejectRow, result);
+  return card;
+}
+
+function reportsList(reports: ReceivedReport[], ctx: Context): HTMLElement {
+  const lang = ctx.lang;
+  const ul = el("ul", "reports");
+  for (const r of reports) {
+    const problem = ctx.labels.problem(r.problem, lang);
+    const service = r.service ? ` (${ctx.labels.service(r.service, lang)})` : "";
+    const li = el("li", "", `${r.station_id} · ${problem}${service}${r.note ? ` · ${r.note}` : ""} · ${r.received_at}`);
+    ul.append(li);
+  }
+  if (!reports.length) ul.append(el("li", "muted", t("none", lang)));
+  return ul;
+}
+
+function accountsSection(accounts: Account[], ctx: Context, reload: () => void): HTMLElement {
+  const lang = ctx.lang;
+  const section = el("div", "accounts");
+  const result = el("p", "result");
+  result.setAttribute("role", "status");
+  const run = async (method: string, path: string, body?: unknown) => {
+    try {
+      await ctx.transport.admin(method, path, body);
+      reload();
+    } catch (e) {
+      result.className = "result error";
+      result.textContent = (e as Error).message;
+    }
+  };
+  const ul = el("ul", "account-list");
+  for (const a of accounts) {
+    const li = el("li", "account");
+    li.dataset.user = a.username;
+    li.append(el("span", "", `${a.username} · ${a.role} · ${a.stations.join(", ") || "—"}`));
+    const station = el("input");
+    station.placeholder = t("stationId", lang);
+    station.className = "assign-station";
+    const row = el("div", "row wrap");
+    row.append(
+      station,
+      button(t("assign", lang), () => void run("POST", "/v1/assignments", { username: a.username, station_id: station.value.trim() }), "secondary assign"),
+      button(t("revokeSessions", lang), () => void run("DELETE", `/v1/users/${encodeURIComponent(a.username)}/sessions`), "secondary revoke"),
+      button(t("removeAccount", lang), () => void run("DELETE", `/v1/users/${encodeURIComponent(a.username)}`), "secondary remove"),
+    );
+    li.append(row);
+    ul.append(li);
+  }
+  const form = el("form", "row wrap new-operator");
+  const name = el("input");
+  name.placeholder = t("username", lang);
+  name.className = "new-name";
+  const pass = el("input");
+  pass.type = "password";
+  pass.placeholder = t("password", lang);
+  pass.className = "new-password";
+  const create = el("button", "primary", t("createOperator", lang));
+  create.type = "submit";
+  form.append(name, pass, create);
+  form.onsubmit = (e) => {
+    e.preventDefault();
+    void run("POST", "/v1/users", { username: name.value.trim(), role: "operator", password: pass.value });
+  };
+  section.append(ul, field(t("createOperator", lang), form), result);
+  return section;
+}
+
+/** Fills `root` with the console: pending proposals, recent reports, accounts. */
+export async function renderConsole(root: HTMLElement, ctx: Context) {
+  const lang = ctx.lang;
+  const reload = () => void renderConsole(root, ctx);
+  const [proposals, reports, accounts] = await Promise.all([
+    ctx.transport.admin<KeptProposal[]>("GET", "/v1/proposals?state=pending"),
+    ctx.transport.admin<ReceivedReport[]>("GET", "/v1/reports?limit=50"),
+    ctx.transport.admin<Account[]>("GET", "/v1/users"),
+  ]);
+  const proposalsCard = el("section", "card console-proposals");
+  proposalsCard.append(el("h2", "", `${t("proposalsToReview", lang)} (${proposals.length})`));
+  for (const p of proposals) proposalsCard.append(await proposalCard(p, ctx, reload));
+  if (!proposals.length) proposalsCard.append(el("p", "muted", t("none", lang)));
+  const reportsCard = el("section", "card console-reports");
+  reportsCard.append(el("h2", "", t("reports", lang)), reportsList(reports, ctx));
+  const accountsCard = el("section", "card console-accounts");
+  accountsCard.append(el("h2", "", t("operators", lang)), accountsSection(accounts, ctx, reload));
+  root.replaceChildren(proposalsCard, reportsCard, accountsCard);
+}
