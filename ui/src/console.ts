@@ -80,6 +80,14 @@ export function sketch(proposed: { lat: number; lon: number }, other: { lat: num
   return svg;
 }
 
+/** A text box the console's tests and styles find by its class. */
+function input(cls: string, placeholder: string, type = "text"): HTMLInputElement {
+  const i = el("input", cls);
+  i.type = type;
+  i.placeholder = placeholder;
+  return i;
+}
+
 async function proposalCard(p: KeptProposal, ctx: Context, reload: () => void): Promise<HTMLElement> {
   const lang = ctx.lang;
   const card = el("article", "proposal-card");
@@ -118,16 +126,9 @@ async function proposalCard(p: KeptProposal, ctx: Context, reload: () => void): 
   }
   const result = el("p", "result");
   result.setAttribute("role", "status");
-  const operator = el("input");
-  operator.placeholder = t("operatorOptional", lang);
-  operator.className = "operator-name";
-  const password = el("input");
-  password.type = "password";
-  password.placeholder = t("newOperatorPassword", lang);
-  password.className = "operator-password";
-  const reason = el("input");
-  reason.placeholder = t("rejectReason", lang);
-  reason.className = "reject-reason";
+  const operator = input("operator-name", t("operatorOptional", lang));
+  const password = input("operator-password", t("newOperatorPassword", lang), "password");
+  const reason = input("reject-reason", t("rejectReason", lang));
   const act = async (what: "approve" | "reject") => {
     const body =
       what === "approve"
@@ -183,9 +184,7 @@ function accountsSection(accounts: Account[], ctx: Context, reload: () => void):
     const li = el("li", "account");
     li.dataset.user = a.username;
     li.append(el("span", "", `${a.username} · ${a.role} · ${a.stations.join(", ") || "—"}`));
-    const station = el("input");
-    station.placeholder = t("stationId", lang);
-    station.className = "assign-station";
+    const station = input("assign-station", t("stationId", lang));
     const row = el("div", "row wrap");
     row.append(
       station,
@@ -197,13 +196,8 @@ function accountsSection(accounts: Account[], ctx: Context, reload: () => void):
     ul.append(li);
   }
   const form = el("form", "row wrap new-operator");
-  const name = el("input");
-  name.placeholder = t("username", lang);
-  name.className = "new-name";
-  const pass = el("input");
-  pass.type = "password";
-  pass.placeholder = t("password", lang);
-  pass.className = "new-password";
+  const name = input("new-name", t("username", lang));
+  const pass = input("new-password", t("password", lang), "password");
   const create = el("button", "primary", t("createOperator", lang));
   create.type = "submit";
   form.append(name, pass, create);
