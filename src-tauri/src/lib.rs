@@ -168,17 +168,17 @@ async fn my_proposals(state: State<'_, AppCatalog>) -> Answer<MyProposals> {
     blocking(&state.0, |c| sync::proposing::my_proposals(c)).await
 }
 
-/// The admin console's request to the catalog server, as the logged-in admin (only the
-/// console's endpoints; see `waystation_sync::admin`).
+/// A request of the account screens (an operator's inbox, the admin console) to the catalog
+/// server, as the logged-in account (only their endpoints; see `waystation_sync::account`).
 #[tauri::command]
-async fn admin_request(
+async fn account_request(
     state: State<'_, AppCatalog>,
     method: String,
     path: String,
     body: Option<serde_json::Value>,
 ) -> Answer<serde_json::Value> {
     blocking(&state.0, move |c| {
-        sync::admin::admin_request(c, &method, &path, body)
+        sync::account::account_request(c, &method, &path, body)
     })
     .await
 }
@@ -313,7 +313,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         report,
         propose,
         my_proposals,
-        admin_request,
+        account_request,
         sync_state,
         sync_now,
         operator_login,
@@ -728,7 +728,7 @@ mod tests {
         app.invoke("operator_login", root).expect("login");
         let call = |method: &str, path: &str, body: Value| {
             app.invoke(
-                "admin_request",
+                "account_request",
                 json!({"method": method, "path": path, "body": body}),
             )
         };
@@ -747,7 +747,7 @@ mod tests {
             assert!(
                 refused["message"]
                     .as_str()
-                    .is_some_and(|m| m.contains("admin console")),
+                    .is_some_and(|m| m.contains("account screens")),
                 "{refused}"
             );
         }

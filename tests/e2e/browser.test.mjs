@@ -341,6 +341,8 @@ for (const [name, viewport] of [
     await page.click("#operator .login button[type=submit]");
     const form = page.locator('form.edit[data-id="x1"]');
     await form.waitFor();
+    // What drivers said about x1 waits above its form: the report sent from its detail.
+    await page.locator('.inbox[data-id="x1"]', { hasText: `no hot water (${name})` }).waitFor();
     await form.locator('input[name="free_truck_spaces"]').fill(name === "phone" ? "5" : "6");
     await form.locator("button[type=submit]").click();
     await form.locator(".result.ok").waitFor();

@@ -135,7 +135,7 @@ async function proposalCard(p: KeptProposal, ctx: Context, reload: () => void): 
         ? { operator: operator.value.trim() || undefined, password: password.value || undefined }
         : { reason: reason.value };
     try {
-      await ctx.transport.admin("POST", `/v1/proposals/${p.id}/${what}`, body);
+      await ctx.transport.account("POST", `/v1/proposals/${p.id}/${what}`, body);
       reload();
     } catch (e) {
       result.className = "result error";
@@ -172,7 +172,7 @@ function accountsSection(accounts: Account[], ctx: Context, reload: () => void):
   result.setAttribute("role", "status");
   const run = async (method: string, path: string, body?: unknown) => {
     try {
-      await ctx.transport.admin(method, path, body);
+      await ctx.transport.account(method, path, body);
       reload();
     } catch (e) {
       result.className = "result error";
@@ -214,9 +214,9 @@ export async function renderConsole(root: HTMLElement, ctx: Context) {
   const lang = ctx.lang;
   const reload = () => void renderConsole(root, ctx);
   const [proposals, reports, accounts] = await Promise.all([
-    ctx.transport.admin<KeptProposal[]>("GET", "/v1/proposals?state=pending"),
-    ctx.transport.admin<ReceivedReport[]>("GET", "/v1/reports?limit=50"),
-    ctx.transport.admin<Account[]>("GET", "/v1/users"),
+    ctx.transport.account<KeptProposal[]>("GET", "/v1/proposals?state=pending"),
+    ctx.transport.account<ReceivedReport[]>("GET", "/v1/reports?limit=50"),
+    ctx.transport.account<Account[]>("GET", "/v1/users"),
   ]);
   const proposalsCard = el("section", "card console-proposals");
   proposalsCard.append(el("h2", "", `${t("proposalsToReview", lang)} (${proposals.length})`));

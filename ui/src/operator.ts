@@ -5,7 +5,7 @@ import type { Context } from "./context";
 import { button, el, field, select } from "./dom";
 import { renderConsole } from "./console";
 import { t, type Word } from "./i18n";
-import type { EditOutcome, Operator, Service, Station } from "./transport";
+import type { EditOutcome, KeptProposal, Operator, Service, Station } from "./transport";
 
 /** The fields the form changed among those an operator may change (unchanged and other fields
  * are left out), as the operator API takes them. */
@@ -169,6 +169,40 @@ function editForm(station: Station, ctx: Context, done: () => void): HTMLFormEle
   return form;
 }
 
+/** What waits about an operator's station: problem reports and pending proposals. */
+interface Inbox {
+  reports: { station_id: string; problem: string; service?: string | null; note?: string | null; received_at: string }[];
+  proposals: KeptProposal[];
+}
+
+/** Above each station's form, what drivers reported and proposed about it: the operator answers
+ * by fixing the listing right there. */
+async function showInbox(list: HTMLElement, ctx: Context) {
+  const lang = ctx.lang;
+  const inbox = await ctx.transport.account<Inbox>("GET", "/v1/me/inbox").catch(() => null);
+  if (!inbox) return;
+  for (const form of list.querySelectorAll<HTMLFormElement>("form.edit")) {
+    const id = form.dataset.id;
+    const lines: string[] = [];
+    for (const r of inbox.reports.filter((r) => r.station_id === id)) {
+      const service = r.service ? ` (${ctx.labels.service(r.service, lang)})` : "";
+      lines.push(`${t("reported", lang)} ${ctx.labels.problem(r.problem, lang)}${service}${r.note ? `: ${r.note}` : ""} · ${r.received_at.slice(0, 10)}`);
+    }
+    for (const p of inbox.proposals.filter((p) => p.station_id === id)) {
+      const fields = Object.entries(p.fields).map(([k, v]) => `${k} → ${Array.isArray(v) ? v.join(", ") : String(v)}`);
+      lines.push(`${t("proposedChange", lang)} ${fields.join("; ")}${p.note ? ` (${p.note})` : ""}`);
+    }
+    if (!lines.length) continue;
+    const box = el("div", "inbox");
+    box.dataset.id = id;
+    box.append(el("h4", "", t("aboutThisStation", lang)));
+    const ul = el("ul");
+    for (const line of lines) ul.append(el("li", "", line));
+    box.append(ul);
+    form.before(box);
+  }
+}
+
 function stations(me: Operator, root: HTMLElement, ctx: Context, rerender: () => void) {
   const lang = ctx.lang;
   const head = el("div", "row spread");
@@ -181,6 +215,7 @@ function stations(me: Operator, root: HTMLElement, ctx: Context, rerender: () =>
   for (const s of me.stations) list.append(editForm(s, ctx, () => undefined));
   const pending = el("section", "pending");
   root.replaceChildren(head, pending, list);
+  void showInbox(list, ctx);
   if (me.role === "admin") {
     const panel = el("div", "console");
     panel.id = "admin-console";

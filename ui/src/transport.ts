@@ -164,8 +164,9 @@ export interface Transport {
   me(): Promise<Operator>;
   logout(): Promise<void>;
   edit(station: Station, patch: Record<string, unknown>): Promise<EditOutcome>;
-  /** An admin's request to the catalog server, as the logged-in admin (the console). */
-  admin<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /** A request of the account screens (an operator's inbox, the admin console) to the catalog
+   * server, as the logged-in account. */
+  account<T>(method: string, path: string, body?: unknown): Promise<T>;
   openUrl(url: string): Promise<void>;
   /** The device's position (rejects with the reason when it cannot tell). */
   locate(): Promise<Fix>;
@@ -353,7 +354,7 @@ export class HttpTransport implements Transport {
     this.tokens.removeItem(TOKEN_KEY);
   }
 
-  async admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async account<T>(method: string, path: string, body?: unknown): Promise<T> {
     const init: RequestInit = { method };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
@@ -509,8 +510,8 @@ export class IpcTransport implements Transport {
     return this.call("operator_logout");
   }
 
-  admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-    return this.call("admin_request", { method, path, body: body ?? null });
+  account<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.call("account_request", { method, path, body: body ?? null });
   }
 
   edit(station: Station, patch: Record<string, unknown>): Promise<EditOutcome> {

@@ -42,10 +42,13 @@ pub struct Travel {
 }
 
 impl Travel {
-    /// When `metres` of travel from the departure end, to the second.
+    /// When `metres` of travel from the departure end, to the second (checked requests make
+    /// it at most a few thousand hours; past the calendar's end it is the calendar's end).
     pub fn arrival(&self, metres: f64) -> DateTime<Utc> {
         let seconds = metres / (self.speed_kmh / 3.6);
-        self.depart + TimeDelta::seconds(seconds.round() as i64)
+        self.depart
+            .checked_add_signed(TimeDelta::seconds(seconds.round() as i64))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 }
 

@@ -400,7 +400,7 @@ impl Catalog {
                     contact: None,
                     device: None,
                 };
-                proposed_station(&checked, &format!("prop-{id:06}"))?
+                proposed_station(&checked, &self.free_station_id(id)?)?
             }
         };
         let now = crate::exchange::now_rfc3339();
@@ -420,6 +420,7 @@ impl Catalog {
 
     /// Rejects a pending proposal as `actor`, with the reason its proposer will see.
     pub fn reject_proposal(&mut self, id: i64, reason: &str, actor: &str) -> Result<()> {
+        let reason = &crate::request::check_reason(reason).map_err(CatalogError::Refused)?;
         self.pending_proposal(id)?;
         let now = crate::exchange::now_rfc3339();
         let tx = self.store.conn_mut().transaction()?;
@@ -432,11 +433,32 @@ impl Catalog {
         Ok(())
     }
 
+    /// `prop-NNNNNN` for proposal N, or with -2, -3 … when that id is taken already (an admin
+    /// may have used it): an approval creates a station, it never overwrites one.
+    fn free_station_id(&self, proposal: i64) -> Result<String> {
+        let base = format!("prop-{proposal:06}");
+        for n in 1..=100 {
+            let id = if n == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            };
+            match self.station(&id) {
+                Err(CatalogError::NotFound(_)) => return Ok(id),
+                Err(e) => return Err(e),
+                Ok(_) => {}
+            }
+        }
+        Err(CatalogError::Refused(Message::NotProposable {
+            field: "id",
+        }))
+    }
+
     fn pending_proposal(&self, id: i64) -> Result<Kept> {
         let kept = self
             .proposals()
             .get(id)?
-            .ok_or_else(|| CatalogError::NotFound(format!("proposal {id}")))?;
+            .ok_or_else(|| CatalogError::Refused(Message::NoProposal { id: id.to_string() }))?;
         if kept.state != ProposalState::Pending {
             return Err(CatalogError::Refused(Message::AlreadyDecided {
                 id,

@@ -75,6 +75,12 @@ messages! {
         => "unknown_field", "未知字段 `{field}`（可用：{accepted}）", "unknown field `{field}` (the fields are: {accepted})";
     AlreadyDecided { id: i64, state: String }
         => "already_decided", "提议 {id} 已处理（{state}）", "proposal {id} has been decided already ({state})";
+    ControlCharacters { field: &'static str }
+        => "control_characters", "`{field}` 含有控制字符", "`{field}` contains control characters";
+    ReasonNeeded {}
+        => "reason_needed", "请写明驳回原因", "give the reason for rejecting it";
+    NoProposal { id: String }
+        => "no_proposal", "没有编号为 `{id}` 的提议", "no proposal `{id}`";
     NothingProposed {}
         => "nothing_proposed", "提议的修改为空：请至少给出一个要改的字段", "the proposed change is empty: give at least one field to change";
     NotProposable { field: &'static str }

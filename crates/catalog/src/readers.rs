@@ -17,6 +17,7 @@ use crate::model::Station;
 use crate::request::{DetailQuery, Query};
 use crate::store::accounts::Accounts;
 use crate::store::proposals::Proposals;
+use crate::store::reports::Reports;
 
 pub struct Readers {
     conns: Vec<Mutex<Connection>>,
@@ -90,6 +91,11 @@ impl Readers {
     /// Proposal lookups (a proposer's status check, the admins' list) on a reader.
     pub fn proposals<T>(&self, read: impl FnOnce(&Proposals<'_>) -> Result<T>) -> Result<T> {
         read(&Proposals(&self.reader()))
+    }
+
+    /// Received problem reports, on a reader.
+    pub fn reports<T>(&self, read: impl FnOnce(&Reports<'_>) -> Result<T>) -> Result<T> {
+        read(&Reports(&self.reader()))
     }
 
     /// Every station and the feed's head sequence, read in one transaction so they agree.

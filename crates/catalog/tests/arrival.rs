@@ -223,6 +223,9 @@ fn bad_speeds_and_times_are_refused_naming_the_field() {
         (Some("fast"), None, "bad_speed"),
         (Some("NaN"), None, "not_finite"),
         (Some("60"), Some("tonight"), "bad_time"),
+        // A year the calendar arithmetic afterwards cannot carry (it once panicked a worker).
+        (Some("1"), Some("+262142-12-31T23:59"), "bad_time"),
+        (Some("60km/hkm/h"), None, "bad_speed"),
     ] {
         let request = AlongRequest {
             speed: speed.map(Into::into),

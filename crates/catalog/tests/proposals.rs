@@ -215,4 +215,17 @@ fn a_change_names_only_what_changes_and_bad_proposals_are_refused() {
         ..new(json!({"kind": "driver_home", "name": "x", "lat": 22.6, "lon": 114.0}))
     };
     assert_eq!(refused(long_note), "too_long");
+    // Half a position in another datum cannot be converted.
+    let half = Proposal {
+        crs: Some("gcj02".into()),
+        ..change_of("dh1", json!({"lat": 22.54}))
+    };
+    assert_eq!(refused(half), "required");
+    // Far from any county (Paris): the county is not guessed, so the proposer must give it.
+    assert_eq!(
+        refused(new(
+            json!({"kind": "driver_home", "name": "x", "lat": 48.85, "lon": 2.35})
+        )),
+        "bad_field"
+    );
 }

@@ -364,6 +364,14 @@ pub fn admin(
         }
         AdminCommand::Approve { id, operator } => {
             // The operator is settled first, so a refused account leaves the proposal pending.
+            if let Some(name) = operator
+                && catalog
+                    .accounts()
+                    .credentials(name)?
+                    .is_some_and(|(role, _)| role != Role::Operator)
+            {
+                bail!("`{name}` 是管理员，不是站长 — `{name}` is an admin, not an operator");
+            }
             let new_account = match operator {
                 Some(name) if !catalog.accounts().exists(name)? => Some((
                     name,

@@ -1489,4 +1489,22 @@ fn a_proposal_made_offline_arrives_with_the_next_sync_and_once_approved_reaches_
         .json()
         .expect("json");
     assert_eq!(me["stations"], json!([station_id]));
+
+    // A proposer whose login has expired still proposes (anyone may): sent without it.
+    operator_login(&proposer, &server, "ann", "ann-pass-1");
+    ok(&world.server_catalog, &["admin", "revoke-sessions", "ann"]);
+    ok(&proposer, &["sync"]);
+    ok(
+        &proposer,
+        &[
+            "propose",
+            "--station",
+            &station_id,
+            "--phone",
+            "0974-1234567",
+        ],
+    );
+    let report = json_of(&ok(&proposer, &["sync", "--json"]));
+    assert_eq!(report["proposals_sent"], 1, "{report}");
+    assert_eq!(report["refused_proposals"], json!([]), "{report}");
 }

@@ -95,7 +95,7 @@ async fn long_query<T: Send + 'static, E: Into<ApiError> + Send + 'static>(
     app.long_queries
         .run(work)
         .await
-        .map_err(|crate::workers::Busy| ApiError::busy(1))?
+        .map_err(ApiError::from)?
         .map_err(Into::into)
 }
 
@@ -855,7 +855,7 @@ pub(crate) async fn hash_outside_locks(
     app.hashers
         .run(move || accounts::hash_new_password(&password))
         .await
-        .map_err(|_| ApiError::busy(1))?
+        .map_err(ApiError::from)?
         .map_err(ApiError::from)
 }
 
@@ -864,7 +864,7 @@ async fn check_password(
     app: &AppState,
     found: Option<(Role, String)>,
     password: String,
-) -> Result<bool, crate::workers::Busy> {
+) -> Result<bool, crate::workers::NotDone> {
     app.hashers
         .run(move || {
             accounts::verify_password(found.as_ref().map(|(_, hash)| hash.as_str()), &password)

@@ -123,7 +123,9 @@ impl From<Message> for ApiError {
             "not_found" => (StatusCode::NOT_FOUND, "not_found"),
             "not_editable" | "not_proposable" => (StatusCode::FORBIDDEN, "forbidden"),
             "already_decided" => (StatusCode::CONFLICT, "conflict"),
-            "bad_field" | "too_long" | "service_needed" | "nothing_proposed" | "required" => {
+            "no_proposal" => (StatusCode::NOT_FOUND, "not_found"),
+            "bad_field" | "too_long" | "service_needed" | "nothing_proposed" | "required"
+            | "control_characters" | "reason_needed" => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
             }
             _ => (StatusCode::BAD_REQUEST, "bad_request"),
@@ -158,6 +160,15 @@ impl From<crate::accounts::AccountError> for ApiError {
                 ApiError::new(StatusCode::FORBIDDEN, "wrong_password", e.to_string())
             }
             E::Hash(_) | E::Catalog(_) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<crate::workers::NotDone> for ApiError {
+    fn from(e: crate::workers::NotDone) -> ApiError {
+        match e {
+            crate::workers::NotDone::Busy => ApiError::busy(1),
+            crate::workers::NotDone::Failed => ApiError::internal("a worker's job failed"),
         }
     }
 }

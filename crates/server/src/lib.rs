@@ -110,6 +110,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(proposing::proposal))
         .routes(routes!(proposing::approve))
         .routes(routes!(proposing::reject))
+        .routes(routes!(proposing::inbox))
         // A long drive's GPX track is larger than any other request body.
         .merge(
             OpenApiRouter::new()

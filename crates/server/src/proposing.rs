@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
+use waystation_catalog::Message;
 use waystation_catalog::proposals::{Kept, Proposal, ProposalStatus};
 use waystation_catalog::request::ProposalsRequest;
 use waystation_catalog::store::accounts::{Principal, Role};
@@ -23,6 +24,16 @@ use crate::api::{
 use crate::error::ApiError;
 use crate::limiter::Anonymous;
 use crate::store::CatalogStore;
+
+/// A proposal's id from the path; anything but a number names no proposal (a JSON 404 like
+/// every other refusal, not the framework's plain-text 400).
+fn proposal_id(text: &str) -> Result<i64, ApiError> {
+    text.parse().map_err(|_| {
+        ApiError::from(Message::NoProposal {
+            id: text.to_string(),
+        })
+    })
+}
 
 /// The header a proposer sends their proposal's secret in.
 pub const SECRET_HEADER: &str = "x-proposal-secret";
@@ -55,7 +66,10 @@ pub async fn propose(
     MaybeSession(who): MaybeSession,
     ApiJson(proposal): ApiJson<Proposal>,
 ) -> Result<Response, ApiError> {
-    let device = proposal.device.as_deref().filter(|d| d.len() <= 64);
+    let device = proposal
+        .device
+        .as_deref()
+        .filter(|d| d.chars().count() <= waystation_catalog::request::limits::MAX_DEVICE_CHARS);
     if let Some(wait) = app.limiter.anonymous(Anonymous::Proposal, addr, device) {
         return Err(ApiError::too_many(
             wait,
@@ -85,10 +99,11 @@ pub async fn propose(
               (status = 404, description = "No such proposal, or not this secret's", body = crate::error::ErrorBody)))]
 pub async fn proposal(
     axum::extract::State(app): Shared,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     MaybeSession(who): MaybeSession,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let id = proposal_id(&id)?;
     let secret = headers
         .get(SECRET_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -96,11 +111,7 @@ pub async fn proposal(
     let admin = who.is_some_and(|p| p.role == Role::Admin);
     // Without the secret (or an admin's session) a proposal is as good as absent: ids are
     // sequential, and what someone proposed is theirs.
-    let not_found = || {
-        ApiError::from(waystation_catalog::CatalogError::NotFound(format!(
-            "proposal {id}"
-        )))
-    };
+    let not_found = || ApiError::from(Message::NoProposal { id: id.to_string() });
     if admin {
         let kept = app.store.proposal(id, None)?.ok_or_else(not_found)?;
         return Ok(private(json!(kept)));
@@ -144,9 +155,10 @@ pub struct Approval {
 pub async fn approve(
     axum::extract::State(app): Shared,
     Admin(who): Admin,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     ApiJson(approval): ApiJson<Approval>,
 ) -> Result<Response, ApiError> {
+    let id = proposal_id(&id)?;
     // Everything about the operator is checked (and a password hashed) before anything is
     // written, so a bad account request leaves the proposal pending.
     let new_operator = match &approval.operator {
@@ -182,7 +194,15 @@ pub async fn approve(
         let (station_id, admin) = (saved.id.clone(), who.username.clone());
         on_store(&app, move |store: &dyn CatalogStore| {
             if let Some(hash) = new_operator {
-                store.add_user(&operator, Role::Operator, &hash, &admin)?;
+                match store.add_user(&operator, Role::Operator, &hash, &admin) {
+                    // Made meanwhile (another approval naming the same new operator): an
+                    // operator account of that name is what was asked for.
+                    Err(accounts::AccountError::Exists(_))
+                        if store
+                            .credentials(&operator)?
+                            .is_some_and(|(role, _)| role == Role::Operator) => {}
+                    other => other?,
+                }
             }
             store.assign(&operator, &station_id, &admin)
         })
@@ -199,9 +219,6 @@ pub struct Rejection {
     reason: String,
 }
 
-/// A reason is for the proposer to read: something, and not an essay.
-const MAX_REASON_CHARS: usize = 500;
-
 #[utoipa::path(post, path = "/v1/proposals/{id}/reject", request_body = Rejection,
     params(("id" = i64, Path, description = "The proposal's id")),
     responses((status = 204, description = "Rejected; the proposer sees the reason"),
@@ -212,19 +229,35 @@ const MAX_REASON_CHARS: usize = 500;
 pub async fn reject(
     axum::extract::State(app): Shared,
     Admin(who): Admin,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     ApiJson(rejection): ApiJson<Rejection>,
 ) -> Result<Response, ApiError> {
-    let reason = rejection.reason.trim().to_string();
-    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
-        return Err(ApiError::invalid(
-            "请写明原因（最多 500 字）— give a reason, at most 500 characters",
-        ));
-    }
-    let admin = who.username;
+    let id = proposal_id(&id)?;
+    let (admin, reason) = (who.username, rejection.reason);
     on_store(&app, move |store: &dyn CatalogStore| {
         store.reject(id, &reason, &admin)
     })
     .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[utoipa::path(get, path = "/v1/me/inbox",
+    responses((status = 200, description = "For the stations assigned to you: {reports, proposals} — the latest problem reports and the pending proposals about them (without the proposers' contacts)"),
+              (status = 401, description = "Not logged in", body = crate::error::ErrorBody)))]
+pub async fn inbox(
+    axum::extract::State(app): Shared,
+    crate::api::Session { who, .. }: crate::api::Session,
+) -> Result<Response, ApiError> {
+    let stations = app.store.assigned(&who.username)?;
+    let (reports, proposals) = app.store.inbox(&stations)?;
+    // Who proposed and how to reach them is for the catalog's admins only.
+    let proposals: Vec<Kept> = proposals
+        .into_iter()
+        .map(|p| Kept {
+            contact: None,
+            proposer: None,
+            ..p
+        })
+        .collect();
+    Ok(private(json!({"reports": reports, "proposals": proposals})))
 }

@@ -9,7 +9,7 @@ use waystation_catalog::answering;
 use waystation_catalog::catalog::CatalogInfo;
 use waystation_catalog::feed::{ChangePage, Gone};
 use waystation_catalog::index::SpatialIndex;
-use waystation_catalog::proposals::{Kept, Proposal};
+use waystation_catalog::proposals::{Kept, Proposal, ProposalState};
 use waystation_catalog::readers::Readers;
 use waystation_catalog::reports::{Received, Report};
 use waystation_catalog::request::{DetailQuery, ListPage, ProposalPage};
@@ -24,6 +24,9 @@ pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 
 /// Problem reports are kept this long.
 const REPORT_RETENTION_DAYS: i64 = 365;
+
+/// An operator's inbox shows at most this many reports, and as many proposals.
+const INBOX_MAX: usize = 200;
 
 /// Reader connections: a few more than cores, so a reader is rarely busy.
 const READERS: usize = 4;
@@ -106,6 +109,8 @@ pub trait CatalogStore: Send + Sync + 'static {
     /// A proposal, for its reviewers; with `secret_hash`, only if that is its secret's.
     fn proposal(&self, id: i64, secret_hash: Option<&str>) -> Result<Option<Kept>>;
     fn proposals(&self, page: &ProposalPage) -> Result<Vec<Kept>>;
+    /// What is waiting about `stations` (an operator's): problem reports and pending proposals.
+    fn inbox(&self, stations: &[String]) -> Result<(Vec<Received>, Vec<Kept>)>;
     /// Approves a pending proposal: the station as saved.
     fn approve(&self, id: i64, actor: &str) -> Result<Station>;
     fn reject(&self, id: i64, reason: &str, actor: &str) -> Result<()>;
@@ -370,6 +375,14 @@ impl CatalogStore for SqliteStore {
     fn proposals(&self, page: &ProposalPage) -> Result<Vec<Kept>> {
         self.readers
             .proposals(|p| p.newest(page.state, page.limit, page.before))
+    }
+
+    fn inbox(&self, stations: &[String]) -> Result<(Vec<Received>, Vec<Kept>)> {
+        let reports = self.readers.reports(|r| r.about(stations, INBOX_MAX))?;
+        let proposals = self
+            .readers
+            .proposals(|p| p.about(stations, ProposalState::Pending, INBOX_MAX))?;
+        Ok((reports, proposals))
     }
 
     fn approve(&self, id: i64, actor: &str) -> Result<Station> {

@@ -15,16 +15,21 @@ use std::time::Duration;
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// The queue was full (or no hashing thread is running): try again shortly.
+/// Why a job gave no result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Busy;
+pub enum NotDone {
+    /// The queue was full, or the job waited past `MAX_WAIT`: try again shortly.
+    Busy,
+    /// The job panicked (a bug, logged); its thread goes on with the next job.
+    Failed,
+}
 
 pub struct Workers {
     queue: SyncSender<Job>,
 }
 
-/// Longer than any hash takes with a full queue in front of it; a job not done by then
-/// is answered as busy (it can only be that the threads are gone).
+/// Longer than any job takes with a full queue in front of it (a request times out sooner):
+/// a job not done by then is answered as busy.
 const MAX_WAIT: Duration = Duration::from_secs(30);
 
 /// What a pool of workers is for: its threads' names and their OS priority.
@@ -68,7 +73,7 @@ impl Workers {
     /// Queues `job` for a worker now; the future is its result (Busy at once when the queue is
     /// full). A job whose caller has gone (the request timed out or the client left) by the
     /// time a worker takes it is skipped.
-    pub fn run<T, F>(&self, job: F) -> impl Future<Output = Result<T, Busy>> + use<T, F>
+    pub fn run<T, F>(&self, job: F) -> impl Future<Output = Result<T, NotDone>> + use<T, F>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
@@ -77,18 +82,25 @@ impl Workers {
         let queued = self
             .queue
             .try_send(Box::new(move || {
-                if !done.is_closed() {
-                    let _ = done.send(job());
+                if done.is_closed() {
+                    return;
                 }
+                // A panic in one request's work must not take the thread (and every later
+                // request of its kind) with it.
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                if outcome.is_err() {
+                    tracing::error!("a worker's job panicked; the thread goes on");
+                }
+                let _ = done.send(outcome.map_err(|_| NotDone::Failed));
             }))
             .is_ok();
         async move {
             if !queued {
-                return Err(Busy);
+                return Err(NotDone::Busy);
             }
             match tokio::time::timeout(MAX_WAIT, result).await {
-                Ok(Ok(value)) => Ok(value),
-                _ => Err(Busy),
+                Ok(Ok(outcome)) => outcome,
+                _ => Err(NotDone::Busy),
             }
         }
     }
@@ -147,10 +159,24 @@ mod tests {
         let _ = tokio::task::spawn_blocking(move || on_start.recv()).await;
         let second = tokio::spawn(workers.run(|| ()));
         tokio::task::yield_now().await;
-        assert_eq!(workers.run(|| ()).await, Err(Busy));
+        assert_eq!(workers.run(|| ()).await, Err(NotDone::Busy));
         let _ = release.send(());
         assert_eq!(first.await.ok(), Some(Ok(())));
         assert_eq!(second.await.ok(), Some(Ok(())));
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panics_fails_alone_and_the_thread_goes_on() {
+        let workers = Workers::new(LONG_QUERIES, 1, 2);
+        let failed = workers
+            .run(|| -> u32 { panic!("a bug in one request's work") })
+            .await;
+        assert_eq!(failed, Err(NotDone::Failed));
+        assert_eq!(
+            workers.run(|| 7).await,
+            Ok(7),
+            "the same (only) thread answers"
+        );
     }
 
     #[tokio::test]

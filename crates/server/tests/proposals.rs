@@ -292,6 +292,87 @@ async fn bad_proposals_are_refused_naming_the_rule() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "unknown fields are refused"
     );
+    // Text a reviewer's terminal or page shows must not be able to rewrite it.
+    let (status, answer) = propose(
+        &api,
+        json!({"fields": {"kind": "driver_home", "name": "x", "lat": 30, "lon": 114}, "note": "ok\u{1b}[31m\u{202e}"}),
+    )
+    .await;
+    assert_eq!(
+        (status, &answer["message_id"]),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!("control_characters")
+        )
+    );
+    // A change to what a field already says changes nothing.
+    let same = seeded(&api, "syn-ws-000001").await;
+    let (status, answer) = propose(
+        &api,
+        json!({"station_id": "syn-ws-000001", "fields": {"name": same["name"]}}),
+    )
+    .await;
+    assert_eq!(
+        (status, &answer["message_id"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("nothing_proposed"))
+    );
+    // A proposal id that is not a number is a JSON refusal like any other.
+    let (status, answer) = status_with(&api, -1, None).await;
+    assert_eq!(
+        (status, &answer["message_id"]),
+        (StatusCode::NOT_FOUND, &json!("no_proposal"))
+    );
+    let resp = api
+        .send(
+            Request::get("/v1/proposals/abc")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(testing::json(resp).await["message_id"], "no_proposal");
+}
+
+#[tokio::test]
+async fn an_approval_never_overwrites_a_station_that_took_its_id() {
+    let server = TestServer::seeded();
+    let api = server.api();
+    let root = api.login("root").await;
+    let (_, kept) = propose(
+        &api,
+        json!({"fields": {"kind": "warm_bee", "name": "被占用编号", "lat": 31.0, "lon": 121.0}}),
+    )
+    .await;
+    let id = kept["id"].as_i64().expect("id");
+    // An admin made a station with the id the approval would take.
+    let taken = json!({"id": format!("prop-{id:06}"), "kind": "driver_home", "name": "已有站点",
+        "address": "x", "adcode": "310101", "lat": 31.2, "lon": 121.4, "source": "official"});
+    let (status, _) = api
+        .call_as(
+            Some(&root),
+            Method::POST,
+            "/v1/stations",
+            &taken.to_string(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, station) = api
+        .call_as(
+            Some(&root),
+            Method::POST,
+            &format!("/v1/proposals/{id}/approve"),
+            "{}",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{station}");
+    assert_eq!(station["id"], format!("prop-{id:06}-2"));
+    let (_, kept_station) = api
+        .call(Method::GET, &format!("/v1/stations/prop-{id:06}"), "")
+        .await;
+    assert_eq!(
+        kept_station["name"], "已有站点",
+        "the station that was there is untouched"
+    );
 }
 
 #[tokio::test]
@@ -325,4 +406,49 @@ async fn proposals_are_limited_per_address_and_per_device() {
         propose(&api, new("phone-z")).await.0,
         StatusCode::TOO_MANY_REQUESTS
     );
+}
+
+#[tokio::test]
+async fn an_operator_sees_what_waits_about_their_own_stations_only() {
+    let server = TestServer::seeded();
+    let api = server.api();
+    for station in ["syn-ws-000001", "syn-ws-000002"] {
+        let report =
+            json!({"station_id": station, "problem": "closed", "note": format!("{station} 关了")});
+        let (status, _) = api
+            .call(Method::POST, "/v1/reports", &report.to_string())
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let (status, _) = propose(
+            &api,
+            json!({"station_id": station, "fields": {"phone": "0937-1111111"}, "contact": "13700000000"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    assert_eq!(
+        api.call(Method::GET, "/v1/me/inbox", "").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let ann = api.login("ann").await;
+    let (status, inbox) = api
+        .call_as(Some(&ann), Method::GET, "/v1/me/inbox", "")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let about = |key: &str| -> Vec<String> {
+        inbox[key]
+            .as_array()
+            .expect(key)
+            .iter()
+            .filter_map(|e| e["station_id"].as_str().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(about("reports"), ["syn-ws-000001"], "{inbox}");
+    assert_eq!(about("proposals"), ["syn-ws-000001"], "{inbox}");
+    assert_eq!(
+        inbox["proposals"][0]["contact"],
+        Value::Null,
+        "contacts are for admins"
+    );
+    assert_eq!(inbox["proposals"][0]["fields"]["phone"], "0937-1111111");
 }

@@ -27,7 +27,7 @@ use waystation_catalog::{Bilingual, Catalog, CatalogError, Station};
 
 pub use waystation_catalog::store::outbox::PendingEdit;
 
-pub mod admin;
+pub mod account;
 pub mod proposing;
 pub mod verify;
 
@@ -78,8 +78,8 @@ pub enum SyncError {
     NoKey(String),
     #[error("not logged in to {0}: run `waystation operator login {0}`")]
     NotLoggedIn(String),
-    #[error("`{0}` is not one of the admin console's requests: refused before sending")]
-    NotConsole(String),
+    #[error("`{0}` is not one of the account screens' requests: refused before sending")]
+    NotAccountRequest(String),
     #[error(
         "the server's change sequence went backwards (ours {local}, theirs {got}): refusing it"
     )]
@@ -135,8 +135,8 @@ impl Bilingual for SyncError {
             SyncError::NotLoggedIn(server) => {
                 format!("尚未登录 {server}：请运行 `waystation operator login {server}`")
             }
-            SyncError::NotConsole(request) => {
-                format!("`{request}` 不是管理控制台的请求：未发送")
+            SyncError::NotAccountRequest(request) => {
+                format!("`{request}` 不是账户页面的请求：未发送")
             }
             SyncError::Backwards { local, got } => {
                 format!("服务器的变更序号倒退了（本地 {local}，对方 {got}）：拒绝接受")

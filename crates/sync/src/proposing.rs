@@ -83,14 +83,24 @@ pub(crate) fn push_proposals(
         ))
     })?;
     for w in waiting {
-        let mut req = http
-            .client
-            .post(http.url("/v1/proposals"))
-            .json(&w.proposal);
-        if let Some(token) = &token {
-            req = req.bearer_auth(token);
+        let post = || {
+            http.client
+                .post(http.url("/v1/proposals"))
+                .json(&w.proposal)
+        };
+        let mut resp = match token.as_ref() {
+            Some(token) => http.send(post().bearer_auth(token)),
+            None => http.send(post()),
+        };
+        // An expired login is no reason to hold a proposal back: anyone may propose.
+        if token.is_some()
+            && resp
+                .as_ref()
+                .is_ok_and(|r| r.status() == reqwest::StatusCode::UNAUTHORIZED)
+        {
+            resp = http.send(post());
         }
-        let resp = match http.send(req) {
+        let resp = match resp {
             Ok(resp) => resp,
             Err(e) => return stop_pushing(report, e),
         };

@@ -511,4 +511,4 @@ limit?: number,
 before?: number, };
 
 /** The stable ids of refused requests' messages. */
-export type MessageId = "required" | "not_finite" | "out_of_range" | "unknown_id" | "bad_distance" | "bad_time" | "bad_speed" | "bad_position" | "empty_text" | "bad_box" | "bad_route" | "too_long" | "too_many_words" | "too_many_points" | "route_too_long" | "too_much_work" | "bad_field" | "unknown_field" | "already_decided" | "nothing_proposed" | "not_proposable" | "not_editable" | "service_needed" | "bad_input" | "not_found";
+export type MessageId = "required" | "not_finite" | "out_of_range" | "unknown_id" | "bad_distance" | "bad_time" | "bad_speed" | "bad_position" | "empty_text" | "bad_box" | "bad_route" | "too_long" | "too_many_words" | "too_many_points" | "route_too_long" | "too_much_work" | "bad_field" | "unknown_field" | "already_decided" | "control_characters" | "reason_needed" | "no_proposal" | "nothing_proposed" | "not_proposable" | "not_editable" | "service_needed" | "bad_input" | "not_found";

@@ -74,6 +74,35 @@ pub fn check_report(report: &Report) -> Result<(), Message> {
     Ok(())
 }
 
+/// Free text people type for other people to read (a note, a contact, a reason): at most `max`
+/// characters, and no control characters (a line break only where `lines`), so it cannot
+/// rewrite the terminal or the page it is shown on.
+pub fn plain_text(field: &'static str, text: &str, max: usize, lines: bool) -> Result<(), Message> {
+    if text.chars().count() > max {
+        return Err(Message::TooLong { field, max });
+    }
+    let allowed = |c: char| !c.is_control() || (lines && c == '\n');
+    // Bidirectional overrides reorder what is shown: as bad as a control character here.
+    let bidi = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if text.chars().any(|c| !allowed(c) || bidi(c)) {
+        return Err(Message::ControlCharacters { field });
+    }
+    Ok(())
+}
+
+/// A rejection's reason, for its proposer to read: something, at most a note's length.
+pub fn check_reason(reason: &str) -> Result<String, Message> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Message::ReasonNeeded {});
+    }
+    plain_text("reason", reason, MAX_NOTE_CHARS, true)?;
+    Ok(reason.to_string())
+}
+
+/// How far from a county's centre a new station may be and still be guessed to lie in it.
+const COUNTY_GUESS_M: f64 = 150_000.0;
+
 /// Fields the catalog assigns: a proposal may not set them.
 const NOT_PROPOSED: [&str; 2] = ["id", "source"];
 
@@ -82,13 +111,13 @@ const NOT_PROPOSED: [&str; 2] = ["id", "source"];
 /// an edit by an admin would be, and a new station's county (`adcode`) from its position when
 /// it gives none. A change must change something; a new station needs kind, name, lat, lon.
 pub fn check_proposal(p: &Proposal, current: Option<&Station>) -> Result<CheckedProposal, Message> {
-    for (field, text, max) in [
-        ("note", &p.note, MAX_NOTE_CHARS),
-        ("contact", &p.contact, MAX_CONTACT_CHARS),
-        ("device", &p.device, MAX_DEVICE_CHARS),
+    for (field, text, max, lines) in [
+        ("note", &p.note, MAX_NOTE_CHARS, true),
+        ("contact", &p.contact, MAX_CONTACT_CHARS, false),
+        ("device", &p.device, MAX_DEVICE_CHARS, false),
     ] {
-        if text.as_deref().is_some_and(|t| t.chars().count() > max) {
-            return Err(Message::TooLong { field, max });
+        if let Some(text) = text {
+            plain_text(field, text, max, lines)?;
         }
     }
     if let Some(field) = NOT_PROPOSED.into_iter().find(|f| p.fields.contains_key(*f)) {
@@ -96,6 +125,14 @@ pub fn check_proposal(p: &Proposal, current: Option<&Station>) -> Result<Checked
     }
     let crs = fields::crs("crs", p.crs.as_deref())?;
     let mut proposed = p.fields.clone();
+    // Half a position in another datum cannot be converted: both halves, or neither.
+    if crs != crate::Crs::Wgs84 {
+        match (proposed.contains_key("lat"), proposed.contains_key("lon")) {
+            (true, false) => return Err(Message::Required { field: "lon" }),
+            (false, true) => return Err(Message::Required { field: "lat" }),
+            _ => {}
+        }
+    }
     // One half of a position, or one that is not a number, is left to the edit check below.
     if let (Some(lat), Some(lon)) = (degrees_of(&proposed, "lat"), degrees_of(&proposed, "lon")) {
         let given = LatLon::new(lat, lon).map_err(|_| Message::BadPosition {
@@ -113,7 +150,15 @@ pub fn check_proposal(p: &Proposal, current: Option<&Station>) -> Result<Checked
             if proposed.is_empty() {
                 return Err(Message::NothingProposed {});
             }
-            check_patch(&proposed, Some(station), Editor::Admin)?;
+            let changed = check_patch(&proposed, Some(station), Editor::Admin)?;
+            let same = Station {
+                version: station.version,
+                updated_at: station.updated_at.clone(),
+                ..changed
+            };
+            if same == *station {
+                return Err(Message::NothingProposed {});
+            }
         }
         None => {
             for field in ["kind", "name", "lat", "lon"] {
@@ -124,9 +169,11 @@ pub fn check_proposal(p: &Proposal, current: Option<&Station>) -> Result<Checked
             if !proposed.contains_key("adcode")
                 && let (Some(lat), Some(lon)) =
                     (degrees_of(&proposed, "lat"), degrees_of(&proposed, "lon"))
-                && let Some(county) = LatLon::new(lat, lon)
-                    .ok()
-                    .and_then(crate::geography::nearest_county)
+                && let Some(at) = LatLon::new(lat, lon).ok()
+                && let Some(county) = crate::geography::nearest_county(at)
+                // Beyond this a county centre says nothing about where the station is (and a
+                // position outside China has no county): the proposer gives the adcode.
+                && at.distance_m(county.center) <= COUNTY_GUESS_M
             {
                 proposed.insert("adcode".into(), county.adcode.clone().into());
             }

@@ -179,41 +179,49 @@ pub fn crs(field: &'static str, text: Option<&str>) -> Result<Crs, Message> {
 }
 
 /// An RFC 3339 time; seconds may be left out (2026-11-29T20:00+08:00), and without an offset
-/// the time is China time (2026-11-29T20:00, or with a space for the T).
+/// the time is China time (2026-11-29T20:00, or with a space for the T). Only years 2000 to
+/// 2100: anything else is a typo, and far-off years would overflow the calendar arithmetic
+/// done with the time afterwards.
 pub fn time(field: &'static str, text: &str) -> Result<DateTime<Utc>, Message> {
     let text = text.trim();
     let bad = || Message::BadTime {
         field,
         given: text.to_string(),
     };
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.to_utc());
+    let spaced = text.replacen(' ', "T", 1);
+    let with_offset = DateTime::parse_from_rfc3339(text)
+        .or_else(|_| DateTime::parse_from_str(&spaced, "%Y-%m-%dT%H:%M%:z"))
+        .map(|t| t.to_utc());
+    let at = match with_offset {
+        Ok(t) => t,
+        Err(_) => ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
+            .iter()
+            .find_map(|format| chrono::NaiveDateTime::parse_from_str(&spaced, format).ok())
+            .and_then(|local| {
+                local
+                    .and_local_timezone(crate::hours::china_time())
+                    .single()
+            })
+            .map(|t| t.to_utc())
+            .ok_or_else(bad)?,
+    };
+    if !(2000..=2100).contains(&chrono::Datelike::year(&at)) {
+        return Err(bad());
     }
-    let text = text.replacen(' ', "T", 1);
-    if let Ok(t) = DateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M%:z") {
-        return Ok(t.to_utc());
-    }
-    ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|format| chrono::NaiveDateTime::parse_from_str(&text, format).ok())
-        .and_then(|local| {
-            local
-                .and_local_timezone(crate::hours::china_time())
-                .single()
-        })
-        .map(|t| t.to_utc())
-        .ok_or_else(bad)
+    Ok(at)
 }
 
 /// A speed in km/h (a number, optionally with km/h) or a vehicle's id (its typical speed).
 pub fn speed(field: &'static str, text: &str) -> Result<f64, Message> {
+    let text = text.trim();
     if let Ok(vehicle) = text.parse::<crate::arrival::Vehicle>() {
         return Ok(vehicle.speed_kmh());
     }
-    let kmh = text
-        .trim()
-        .trim_end_matches("km/h")
-        .trim_end_matches("kmh")
+    let digits = ["km/h", "kmh"]
+        .iter()
+        .find_map(|unit| text.strip_suffix(unit))
+        .unwrap_or(text);
+    let kmh = digits
         .trim()
         .parse::<f64>()
         .map_err(|_| Message::BadSpeed {

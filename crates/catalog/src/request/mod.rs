@@ -8,5 +8,7 @@ pub mod fields;
 pub mod limits;
 pub mod queries;
 
-pub use edit::{Editor, OPERATOR_FIELDS, check_patch, check_proposal, check_report};
+pub use edit::{
+    Editor, OPERATOR_FIELDS, check_patch, check_proposal, check_reason, check_report, plain_text,
+};
 pub use queries::*;

@@ -3,7 +3,7 @@
 //! catalog runs. Lists are comma-separated ids; distances are kilometres unless a unit says
 //! otherwise (`500m`, `2km`, `2.5`); positions are WGS-84 unless `crs` says otherwise.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::fields::{self, NumberText};
@@ -124,7 +124,7 @@ fn arrival(
         None => default.map(Vehicle::speed_kmh),
     };
     let Some(speed_kmh) = speed_kmh else {
-        if depart.is_some() || open_on_arrival.is_some() {
+        if depart.is_some() || open_on_arrival == Some(true) {
             return Err(Message::Required { field: "speed" });
         }
         return Ok(None);
@@ -132,7 +132,8 @@ fn arrival(
     let depart = depart.map(|t| fields::time("depart", t)).transpose()?;
     Ok(Some(Arrival {
         travel: Travel {
-            depart: depart.unwrap_or(now),
+            // Whole seconds: arrival times are shown to the second.
+            depart: depart.unwrap_or(now).with_nanosecond(0).unwrap_or(now),
             speed_kmh,
         },
         open_only: open_on_arrival.unwrap_or(false),

@@ -120,14 +120,27 @@ impl Proposals<'_> {
         Ok(out)
     }
 
-    /// How many proposals `device` made since `since` (RFC 3339): the per-device limit.
-    pub fn count_from_device(&self, device: &str, since: &str) -> Result<usize> {
-        let n: i64 = self.0.query_row(
-            "SELECT count(*) FROM proposals WHERE device = ?1 AND created_at >= ?2",
-            [device, since],
-            |r| r.get(0),
-        )?;
-        Ok(n as usize)
+    /// Up to `limit` proposals in `state` about any of `stations`, newest first (an operator's
+    /// inbox).
+    pub fn about(
+        &self,
+        stations: &[String],
+        state: ProposalState,
+        limit: usize,
+    ) -> Result<Vec<Kept>> {
+        let ids = serde_json::to_string(stations).map_err(std::io::Error::from)?;
+        let sql = format!(
+            "SELECT {COLUMNS} FROM proposals
+             WHERE state = ?2 AND station_id IN (SELECT value FROM json_each(?1))
+             ORDER BY id DESC LIMIT ?3"
+        );
+        let mut stmt = self.0.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![ids, state, limit as i64], kept)?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.extend(row?);
+        }
+        Ok(out)
     }
 
     /// Records the decision on a pending proposal: true if it was pending (and now is not).

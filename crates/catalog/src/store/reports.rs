@@ -33,12 +33,27 @@ impl Reports<'_> {
         limit: usize,
         before: Option<i64>,
     ) -> Result<Vec<Received>> {
-        let mut stmt = self.0.prepare_cached(
-            "SELECT id, station_id, problem, service, note, received_at FROM reports
+        let sql = format!(
+            "SELECT {COLUMNS} FROM reports
              WHERE (?1 IS NULL OR station_id = ?1) AND (?3 IS NULL OR id < ?3)
-             ORDER BY id DESC LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![station, limit as i64, before], |r| {
+             ORDER BY id DESC LIMIT ?2"
+        );
+        self.select(&sql, params![station, limit as i64, before])
+    }
+
+    /// Up to `limit` reports about any of `stations`, newest first (an operator's inbox).
+    pub fn about(&self, stations: &[String], limit: usize) -> Result<Vec<Received>> {
+        let ids = serde_json::to_string(stations).map_err(std::io::Error::from)?;
+        let sql = format!(
+            "SELECT {COLUMNS} FROM reports WHERE station_id IN (SELECT value FROM json_each(?1))
+             ORDER BY id DESC LIMIT ?2"
+        );
+        self.select(&sql, params![ids, limit as i64])
+    }
+
+    fn select(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Received>> {
+        let mut stmt = self.0.prepare_cached(sql)?;
+        let rows = stmt.query_map(params, |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -69,3 +84,5 @@ impl Reports<'_> {
         Ok(out)
     }
 }
+
+const COLUMNS: &str = "id, station_id, problem, service, note, received_at";

@@ -1,6 +1,7 @@
-//! The admin console's requests from the app: the logged-in admin's token goes with them to the
-//! remembered server, and only to the account and review endpoints (nothing the window asks for
-//! can reach another path or host). The server decides what an admin may do, and audits it.
+//! The account screens' requests from the app (an operator's inbox, the admin console): the
+//! logged-in account's token goes with them to the remembered server, and only to those
+//! endpoints (nothing the window asks for can reach another path or host). The server decides
+//! what the account may do, and audits it.
 
 use reqwest::Method;
 use reqwest::header::AUTHORIZATION;
@@ -8,8 +9,9 @@ use serde_json::Value;
 
 use crate::{Local, SyncError, operator_server};
 
-/// The endpoints the console uses; anything else is refused before a request is made.
-const CONSOLE_PATHS: [&str; 5] = [
+/// The endpoints those screens use; anything else is refused before a request is made.
+const ACCOUNT_PATHS: [&str; 6] = [
+    "/v1/me/inbox",
     "/v1/proposals",
     "/v1/reports",
     "/v1/users",
@@ -17,21 +19,26 @@ const CONSOLE_PATHS: [&str; 5] = [
     "/v1/audit",
 ];
 
-/// Whether `path` is one of the console's endpoints (or below one), with nothing that could
-/// lead elsewhere.
-pub fn console_path(path: &str) -> bool {
+/// Whether `path` is one of those endpoints (or below one), with nothing that could lead
+/// elsewhere.
+pub fn account_path(path: &str) -> bool {
     let route = path.split('?').next().unwrap_or_default();
-    CONSOLE_PATHS
-        .iter()
-        .any(|p| route == *p || route.starts_with(&format!("{p}/")))
+    // Only the characters those paths and their queries use: no `%` (an encoded `.` or `/`
+    // is a dot segment to a URL parser), no control characters, no fragment.
+    let plain = path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/_-.?=&,".contains(&b));
+    plain
         && !path.contains("..")
         && !path.contains("//")
-        && !path.contains('#')
-        && path.is_ascii()
+        && !route.split('/').any(|segment| segment == ".")
+        && ACCOUNT_PATHS
+            .iter()
+            .any(|p| route == *p || route.starts_with(&format!("{p}/")))
 }
 
 /// Sends `method path` with `body` as the logged-in account; the answer's JSON (null for none).
-pub fn admin_request(
+pub fn account_request(
     db: &mut impl Local,
     method: &str,
     path: &str,
@@ -42,10 +49,10 @@ pub fn admin_request(
         "POST" => Method::POST,
         "PUT" => Method::PUT,
         "DELETE" => Method::DELETE,
-        _ => return Err(SyncError::NotConsole(format!("{method} {path}"))),
+        _ => return Err(SyncError::NotAccountRequest(format!("{method} {path}"))),
     };
-    if !console_path(path) {
-        return Err(SyncError::NotConsole(format!("{method} {path}")));
+    if !account_path(path) {
+        return Err(SyncError::NotAccountRequest(format!("{method} {path}")));
     }
     let (http, token) = db.with(|c| operator_server(c))?;
     let mut req = http
@@ -73,14 +80,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_consoles_endpoints_are_reached() {
+    fn only_the_account_screens_endpoints_are_reached() {
         for ok in [
             "/v1/proposals?state=pending",
             "/v1/proposals/3/approve",
             "/v1/users",
             "/v1/users/ann/sessions",
+            "/v1/me/inbox",
         ] {
-            assert!(console_path(ok), "{ok}");
+            assert!(account_path(ok), "{ok}");
         }
         for bad in [
             "/v1/stations/x",
@@ -90,8 +98,12 @@ mod tests {
             "http://evil.example/v1/users",
             "/v1/users#x",
             "/v1/users/é",
+            "/v1/users/%2e%2e/stations/x",
+            "/v1/users/.%2e/stations/x",
+            "/v1/users/.\t./stations/x",
+            "/v1/users/./x",
         ] {
-            assert!(!console_path(bad), "{bad}");
+            assert!(!account_path(bad), "{bad}");
         }
     }
 }
