@@ -202,7 +202,7 @@ fn a_change_names_only_what_changes_and_bad_proposals_are_refused() {
         refused(new(
             json!({"kind": "driver_home", "lat": 22.6, "lon": 114.0})
         )),
-        "required"
+        "bad_field"
     );
     assert_eq!(
         refused(new(
@@ -220,7 +220,7 @@ fn a_change_names_only_what_changes_and_bad_proposals_are_refused() {
         crs: Some("gcj02".into()),
         ..change_of("dh1", json!({"lat": 22.54}))
     };
-    assert_eq!(refused(half), "required");
+    assert_eq!(refused(half), "bad_field");
     // Far from any county (Paris): the county is not guessed, so the proposer must give it.
     assert_eq!(
         refused(new(

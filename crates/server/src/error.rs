@@ -124,7 +124,7 @@ impl From<Message> for ApiError {
             "not_editable" | "not_proposable" => (StatusCode::FORBIDDEN, "forbidden"),
             "already_decided" => (StatusCode::CONFLICT, "conflict"),
             "no_proposal" => (StatusCode::NOT_FOUND, "not_found"),
-            "bad_field" | "too_long" | "service_needed" | "nothing_proposed" | "required"
+            "bad_field" | "too_long" | "service_needed" | "nothing_proposed"
             | "control_characters" | "reason_needed" => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
             }

@@ -260,7 +260,7 @@ async fn bad_proposals_are_refused_naming_the_rule() {
         (
             json!({"fields": {"kind": "driver_home", "lat": 30, "lon": 114}}),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "required",
+            "bad_field",
         ),
         (
             json!({"fields": {"kind": "driver_home", "name": "x", "lat": 30, "lon": 114}, "crs": "mars"}),

@@ -127,10 +127,19 @@ pub fn check_proposal(p: &Proposal, current: Option<&Station>) -> Result<Checked
     let mut proposed = p.fields.clone();
     // Half a position in another datum cannot be converted: both halves, or neither.
     if crs != crate::Crs::Wgs84 {
-        match (proposed.contains_key("lat"), proposed.contains_key("lon")) {
-            (true, false) => return Err(Message::Required { field: "lon" }),
-            (false, true) => return Err(Message::Required { field: "lat" }),
-            _ => {}
+        let missing = match (proposed.contains_key("lat"), proposed.contains_key("lon")) {
+            (true, false) => Some("lon"),
+            (false, true) => Some("lat"),
+            _ => None,
+        };
+        if let Some(field) = missing {
+            return Err(Message::BadField {
+                field: field.into(),
+                problem: format!(
+                    "is needed with the other half of the position in {}",
+                    crs.id()
+                ),
+            });
         }
     }
     // One half of a position, or one that is not a number, is left to the edit check below.
@@ -161,11 +170,7 @@ pub fn check_proposal(p: &Proposal, current: Option<&Station>) -> Result<Checked
             }
         }
         None => {
-            for field in ["kind", "name", "lat", "lon"] {
-                if proposed.get(field).is_none_or(Value::is_null) {
-                    return Err(Message::Required { field });
-                }
-            }
+            // A missing kind, name or position is named by the station check below.
             if !proposed.contains_key("adcode")
                 && let (Some(lat), Some(lon)) =
                     (degrees_of(&proposed, "lat"), degrees_of(&proposed, "lon"))
