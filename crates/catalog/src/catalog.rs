@@ -22,6 +22,7 @@ use crate::route::Route;
 use crate::sphere::LatLon;
 use crate::store::accounts::Accounts;
 use crate::store::audit::AuditEntry;
+use crate::store::confirmations::Confirmations;
 use crate::store::outbox::Outbox;
 use crate::store::proposal_outbox::ProposalOutbox;
 use crate::store::proposals::{Proposals, Proposer};
@@ -323,6 +324,34 @@ impl Catalog {
     pub fn check_report(&self, report: &crate::reports::Report) -> Result<()> {
         self.station(&report.station_id)?;
         crate::request::check_report(report)?;
+        Ok(())
+    }
+
+    /// The confirmations the server has received.
+    pub fn confirmations(&self) -> Confirmations<'_> {
+        Confirmations(self.store.conn())
+    }
+
+    /// Checks a driver's confirmation before it is queued or kept: the station exists, the fact
+    /// is `open` or a service, the device id is short plain text.
+    pub fn check_confirmation(&self, c: &crate::confirmations::Confirmation) -> Result<()> {
+        self.station(&c.station_id)?;
+        if !crate::confirmations::valid_fact(&c.fact) {
+            return Err(CatalogError::Refused(Message::UnknownId {
+                field: "fact",
+                given: c.fact.clone(),
+                accepted: format!("open, {}", crate::model::Service::accepted()),
+            }));
+        }
+        if let Some(device) = &c.device {
+            crate::request::plain_text(
+                "device",
+                device,
+                crate::request::limits::MAX_DEVICE_CHARS,
+                false,
+            )
+            .map_err(CatalogError::Refused)?;
+        }
         Ok(())
     }
 

@@ -7,6 +7,7 @@ pub mod answer;
 pub mod answering;
 pub mod arrival;
 pub mod catalog;
+pub mod confirmations;
 pub mod crs;
 pub mod error;
 pub mod exchange;

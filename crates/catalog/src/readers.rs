@@ -16,6 +16,7 @@ use crate::index::SpatialIndex;
 use crate::model::Station;
 use crate::request::{DetailQuery, Query};
 use crate::store::accounts::Accounts;
+use crate::store::confirmations::Confirmations;
 use crate::store::proposals::Proposals;
 use crate::store::reports::Reports;
 
@@ -91,6 +92,14 @@ impl Readers {
     /// Proposal lookups (a proposer's status check, the admins' list) on a reader.
     pub fn proposals<T>(&self, read: impl FnOnce(&Proposals<'_>) -> Result<T>) -> Result<T> {
         read(&Proposals(&self.reader()))
+    }
+
+    /// Confirmations and their tallies, on a reader.
+    pub fn confirmations<T>(
+        &self,
+        read: impl FnOnce(&Confirmations<'_>) -> Result<T>,
+    ) -> Result<T> {
+        read(&Confirmations(&self.reader()))
     }
 
     /// Received problem reports, on a reader.

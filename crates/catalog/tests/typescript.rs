@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use ts_rs::{Config, TS};
 use waystation_catalog::answer::{Detail, Hit, MapPoints};
 use waystation_catalog::arrival::Vehicle;
+use waystation_catalog::confirmations::{Confirmation, FactTally};
 use waystation_catalog::geography::PlaceHit;
 use waystation_catalog::links::{App, NavLink};
 use waystation_catalog::model::{Kind, Problem, Service, Source, Status};
@@ -43,6 +44,8 @@ fn declarations() -> String {
         Proposal::decl(&cfg),
         Kept::decl(&cfg),
         ProposalStatus::decl(&cfg),
+        Confirmation::decl(&cfg),
+        FactTally::decl(&cfg),
         Vehicle::decl(&cfg),
         Vocabulary::decl(&cfg),
         Report::decl(&cfg),

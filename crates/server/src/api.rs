@@ -669,7 +669,12 @@ pub async fn patch_station(
     let expected = if_match(&headers)?;
     let edited = check_patch(&fields, Some(&current), editor)?;
     let saving = move |store: &dyn CatalogStore| {
-        store.save_if(&edited, Some(expected), &who.username, "edit")
+        let saved = store.save_if(&edited, Some(expected), &who.username, "edit")?;
+        // An operator who saves their listing vouches for what it says now.
+        if let (Ok(station), Editor::Operator) = (&saved, editor) {
+            store.operator_confirms(station, &who.username)?;
+        }
+        Ok::<_, waystation_catalog::CatalogError>(saved)
     };
     match on_store(&app, saving).await? {
         Ok(saved) => Ok(with_etag(StatusCode::OK, &saved)),

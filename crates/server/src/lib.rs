@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod confirming;
 pub mod error;
 pub mod limiter;
 pub mod proposing;
@@ -64,7 +65,8 @@ pub const ROUTE_BODY_LIMIT: usize = 4 * 1024 * 1024;
         api::Assignment,
         api::NewUser,
         proposing::Approval,
-        proposing::Rejection
+        proposing::Rejection,
+        confirming::Said
     ))
 )]
 pub struct ApiDoc;
@@ -111,6 +113,9 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(proposing::approve))
         .routes(routes!(proposing::reject))
         .routes(routes!(proposing::inbox))
+        .routes(routes!(confirming::confirm))
+        .routes(routes!(confirming::facts))
+        .routes(routes!(confirming::disputes))
         // A long drive's GPX track is larger than any other request body.
         .merge(
             OpenApiRouter::new()

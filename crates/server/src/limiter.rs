@@ -25,6 +25,7 @@ const FIRST_DELAY: Duration = Duration::from_secs(2);
 pub enum Anonymous {
     Report,
     Proposal,
+    Confirmation,
 }
 
 impl Anonymous {
@@ -32,6 +33,7 @@ impl Anonymous {
         match self {
             Anonymous::Report => "report",
             Anonymous::Proposal => "proposal",
+            Anonymous::Confirmation => "confirmation",
         }
     }
 
@@ -41,6 +43,8 @@ impl Anonymous {
             Anonymous::Report => 30,
             // A proposal is reviewed by a person: fewer, and each one worth reading.
             Anonymous::Proposal => 10,
+            // A driver at a station taps through its facts: a few stations' worth.
+            Anonymous::Confirmation => 60,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use waystation_catalog::answering;
 use waystation_catalog::catalog::CatalogInfo;
+use waystation_catalog::confirmations::{Confirmation, FactTally, WINDOW_DAYS, listed_facts};
 use waystation_catalog::feed::{ChangePage, Gone};
 use waystation_catalog::index::SpatialIndex;
 use waystation_catalog::proposals::{Kept, Proposal, ProposalState};
@@ -24,6 +25,12 @@ pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 
 /// Problem reports are kept this long.
 const REPORT_RETENTION_DAYS: i64 = 365;
+
+/// Where the confirmation counts' window starts (RFC 3339).
+fn window_start() -> String {
+    (chrono::Utc::now() - chrono::Duration::days(WINDOW_DAYS))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
 
 /// An operator's inbox shows at most this many reports, and as many proposals.
 const INBOX_MAX: usize = 200;
@@ -109,6 +116,15 @@ pub trait CatalogStore: Send + Sync + 'static {
     /// A proposal, for its reviewers; with `secret_hash`, only if that is its secret's.
     fn proposal(&self, id: i64, secret_hash: Option<&str>) -> Result<Option<Kept>>;
     fn proposals(&self, page: &ProposalPage) -> Result<Vec<Kept>>;
+    /// Keeps a driver's confirmation from `device`; false when that device already spoke to the
+    /// fact today.
+    fn confirm(&self, confirmation: &Confirmation, device: &str) -> Result<bool>;
+    /// An operator's saved listing confirms each fact it states (open, every service listed).
+    fn operator_confirms(&self, station: &Station, username: &str) -> Result<()>;
+    /// What the last 30 days say about each fact of a station.
+    fn facts(&self, station_id: &str) -> Result<Vec<FactTally>>;
+    /// Facts denied more often than confirmed in the last 30 days, for the admins.
+    fn disputes(&self, limit: usize) -> Result<Vec<FactTally>>;
     /// What is waiting about `stations` (an operator's): problem reports and pending proposals.
     fn inbox(&self, stations: &[String]) -> Result<(Vec<Received>, Vec<Kept>)>;
     /// Approves a pending proposal: the station as saved.
@@ -375,6 +391,41 @@ impl CatalogStore for SqliteStore {
     fn proposals(&self, page: &ProposalPage) -> Result<Vec<Kept>> {
         self.readers
             .proposals(|p| p.newest(page.state, page.limit, page.before))
+    }
+
+    fn confirm(&self, confirmation: &Confirmation, device: &str) -> Result<bool> {
+        let catalog = self.catalog();
+        catalog.check_confirmation(confirmation)?;
+        catalog
+            .confirmations()
+            .record(confirmation, device, &accounts::now())
+    }
+
+    fn operator_confirms(&self, station: &Station, username: &str) -> Result<()> {
+        let catalog = self.catalog();
+        let (device, now) = (format!("operator:{username}"), accounts::now());
+        for fact in listed_facts(station) {
+            let confirmation = Confirmation {
+                station_id: station.id.clone(),
+                fact,
+                holds: true,
+                device: None,
+            };
+            catalog
+                .confirmations()
+                .record(&confirmation, &device, &now)?;
+        }
+        Ok(())
+    }
+
+    fn facts(&self, station_id: &str) -> Result<Vec<FactTally>> {
+        self.readers
+            .confirmations(|c| c.tallies(station_id, &window_start()))
+    }
+
+    fn disputes(&self, limit: usize) -> Result<Vec<FactTally>> {
+        self.readers
+            .confirmations(|c| c.disputed(&window_start(), limit))
     }
 
     fn inbox(&self, stations: &[String]) -> Result<(Vec<Received>, Vec<Kept>)> {

@@ -226,6 +226,30 @@ reason: string | null, created_at: string, decided_at: string | null, decided_by
 
 export type ProposalStatus = { id: number, state: ProposalState, station_id: string | null, reason: string | null, created_at: string, decided_at: string | null, };
 
+export type Confirmation = { station_id: string, 
+/**
+ * `open`, or a service id (shower, toilet, …).
+ */
+fact: string, 
+/**
+ * True: it holds (it is open, the service is there); false: it does not.
+ */
+holds: boolean, 
+/**
+ * A random id of the confirming device: one confirmation a device, a fact and a day.
+ */
+device?: string, };
+
+export type FactTally = { station_id: string, fact: string, 
+/**
+ * When someone last said it holds (RFC 3339), ever.
+ */
+last_confirmed: string | null, 
+/**
+ * Confirmations and denials in the last 30 days.
+ */
+confirmed: number, denied: number, };
+
 export type Vehicle = "truck" | "car" | "ebike";
 
 export type Vocabulary = { kinds: Array<Term>, services: Array<Term>, statuses: Array<Term>, problems: Array<Term>, apps: Array<Term>, 

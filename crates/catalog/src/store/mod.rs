@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod confirmations;
 pub mod feed;
 pub mod outbox;
 pub mod proposal_outbox;
@@ -155,6 +156,24 @@ const MIGRATIONS: &[&str] = &[
         proposal TEXT NOT NULL,
         sent_at TEXT NOT NULL,
         PRIMARY KEY (server, id)
+    );",
+    // 6: drivers' confirmations, fact by fact: one a device, a fact and a day (China time) on the
+    //    server; queued by the app until its next sync.
+    "CREATE TABLE confirmations (
+        station_id TEXT NOT NULL,
+        fact TEXT NOT NULL,
+        holds INTEGER NOT NULL,
+        device TEXT NOT NULL,
+        day TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (station_id, fact, device, day)
+    );
+    CREATE INDEX confirmations_recent ON confirmations (at);
+    CREATE TABLE confirmation_outbox (
+        id INTEGER PRIMARY KEY,
+        server TEXT NOT NULL,
+        confirmation TEXT NOT NULL,
+        created_at TEXT NOT NULL
     );",
 ];
 

@@ -5,6 +5,7 @@ use rusqlite::{Connection, params};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::confirmations::Confirmation;
 use crate::error::Result;
 use crate::reports::Report;
 
@@ -146,6 +147,45 @@ impl Outbox<'_> {
         self.0
             .execute("DELETE FROM report_outbox WHERE id = ?1", [row])?;
         Ok(())
+    }
+
+    /// Keeps a confirmation until a sync sends it to `server` (empty: whichever comes next).
+    pub fn push_confirmation(&self, server: &str, c: &Confirmation, now: &str) -> Result<()> {
+        let text = serde_json::to_string(c).map_err(std::io::Error::from)?;
+        self.0.execute(
+            "INSERT INTO confirmation_outbox (server, confirmation, created_at) VALUES (?1, ?2, ?3)",
+            params![server, text, now],
+        )?;
+        Ok(())
+    }
+
+    /// Confirmations waiting for `server`, oldest first, with their outbox rows.
+    pub fn confirmations(&self, server: &str) -> Result<Vec<(i64, Confirmation)>> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT id, confirmation FROM confirmation_outbox WHERE server IN (?1, '') ORDER BY id",
+        )?;
+        let rows = stmt.query_map([server], |r| Ok((r.get(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, text) = row?;
+            if let Ok(c) = serde_json::from_str(&text) {
+                out.push((id, c));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn confirmation_sent(&self, row: i64) -> Result<()> {
+        self.0
+            .execute("DELETE FROM confirmation_outbox WHERE id = ?1", [row])?;
+        Ok(())
+    }
+
+    pub fn confirmation_count(&self) -> Result<usize> {
+        let n: i64 = self
+            .0
+            .query_row("SELECT count(*) FROM confirmation_outbox", [], |r| r.get(0))?;
+        Ok(n as usize)
     }
 
     pub fn report_count(&self) -> Result<usize> {

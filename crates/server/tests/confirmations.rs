@@ -1,0 +1,148 @@
+//! Drivers' confirmations over HTTP (in-process, the shared fixture): one a device, a fact and a
+//! day; tallies for everyone; facts denied more than confirmed in the admins' queue; an
+//! operator's own edit vouches for their listing; limits per device.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use waystation_server::testing::{Api, TestServer};
+
+async fn say(
+    api: &Api,
+    station: &str,
+    fact: &str,
+    holds: bool,
+    device: &str,
+) -> (StatusCode, Value) {
+    let body = json!({"fact": fact, "holds": holds, "device": device}).to_string();
+    api.call(
+        Method::POST,
+        &format!("/v1/stations/{station}/confirmations"),
+        &body,
+    )
+    .await
+}
+
+fn tally<'a>(facts: &'a Value, fact: &str) -> &'a Value {
+    facts
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["fact"] == fact))
+        .unwrap_or(&Value::Null)
+}
+
+#[tokio::test]
+async fn confirmations_count_once_a_day_and_disputed_facts_reach_the_admins() {
+    let server = TestServer::seeded();
+    let api = server.api();
+    let station = "syn-ws-000003";
+    assert_eq!(
+        say(&api, station, "shower", true, "d1").await.1["counted"],
+        true
+    );
+    // The same device again today: the first word stands.
+    assert_eq!(
+        say(&api, station, "shower", false, "d1").await.1["counted"],
+        false
+    );
+    for device in ["d2", "d3"] {
+        assert_eq!(
+            say(&api, station, "shower", false, device).await.0,
+            StatusCode::ACCEPTED
+        );
+    }
+    assert_eq!(
+        say(&api, station, "open", true, "d2").await.0,
+        StatusCode::ACCEPTED
+    );
+
+    let (status, facts) = api
+        .call(Method::GET, &format!("/v1/stations/{station}/facts"), "")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let shower = tally(&facts, "shower");
+    assert_eq!(
+        (&shower["confirmed"], &shower["denied"]),
+        (&json!(1), &json!(2)),
+        "{facts}"
+    );
+    assert!(shower["last_confirmed"].is_string());
+    assert_eq!(tally(&facts, "open")["confirmed"], 1);
+
+    // Denied more than confirmed: in the admins' queue, and only theirs.
+    assert_eq!(
+        api.call(Method::GET, "/v1/disputes", "").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let root = api.login("root").await;
+    let (status, disputes) = api
+        .call_as(Some(&root), Method::GET, "/v1/disputes", "")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let listed: Vec<(&str, &str)> = disputes
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|d| Some((d["station_id"].as_str()?, d["fact"].as_str()?)))
+        .collect();
+    assert_eq!(
+        listed,
+        [(station, "shower")],
+        "open was confirmed, not disputed"
+    );
+
+    // Unknown facts and stations are refused.
+    assert_eq!(
+        say(&api, station, "jacuzzi", true, "d4").await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        say(&api, "nowhere", "open", true, "d4").await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn an_operators_saved_listing_confirms_what_it_states() {
+    let server = TestServer::seeded();
+    let api = server.api();
+    let ann = api.login("ann").await;
+    let etag = api.version("syn-ws-000001").await;
+    let req = axum::http::Request::patch("/v1/stations/syn-ws-000001")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {ann}"))
+        .header("if-match", etag)
+        .body(axum::body::Body::from(r#"{"notice": "热水正常"}"#))
+        .expect("request");
+    assert_eq!(api.send(req).await.status(), StatusCode::OK);
+    let (_, station) = api
+        .call(Method::GET, "/v1/stations/syn-ws-000001", "")
+        .await;
+    let (_, facts) = api
+        .call(Method::GET, "/v1/stations/syn-ws-000001/facts", "")
+        .await;
+    for service in station["services"].as_array().expect("services") {
+        let fact = service.as_str().expect("id");
+        assert_eq!(tally(&facts, fact)["confirmed"], 1, "{fact}: {facts}");
+    }
+}
+
+#[tokio::test]
+async fn confirmations_are_limited_per_device() {
+    let server = TestServer::seeded();
+    for i in 0..60 {
+        let api = server.api_from(format!("10.1.0.{}:9", i % 250 + 1).parse().expect("addr"));
+        let station = format!("syn-ws-{:06}", i % 50 + 1);
+        assert_eq!(
+            say(&api, &station, "open", true, "busy-phone").await.0,
+            StatusCode::ACCEPTED
+        );
+    }
+    let api = server.api_from("10.1.1.1:9".parse().expect("addr"));
+    let (status, refused) = say(&api, "syn-ws-000001", "toilet", true, "busy-phone").await;
+    assert_eq!(
+        (status, &refused["code"]),
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            &json!("too_many_confirmations")
+        )
+    );
+}
