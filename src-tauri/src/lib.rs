@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use waystation_catalog::catalog::CatalogInfo;
+use waystation_catalog::confirmations::Confirmation;
 use waystation_catalog::geography::{PlaceHit, find_places};
 use waystation_catalog::progress::{Progress, Silent};
 use waystation_catalog::proposals::Proposal;
@@ -151,6 +152,15 @@ fn info(state: State<'_, AppCatalog>) -> Answer<CatalogInfo> {
 #[tauri::command]
 fn report(state: State<'_, AppCatalog>, report: Report) -> Answer<()> {
     Ok(sync::report_problem(&catalog(&state), &report)?)
+}
+
+/// A driver's confirmation of a fact, kept until the next sync sends it.
+#[tauri::command]
+fn confirm(state: State<'_, AppCatalog>, confirmation: Confirmation) -> Answer<()> {
+    Ok(sync::confirming::confirm_fact(
+        &catalog(&state),
+        &confirmation,
+    )?)
 }
 
 /// A proposal of a new station or a change, kept until the next sync sends it.
@@ -311,6 +321,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         vocab,
         info,
         report,
+        confirm,
         propose,
         my_proposals,
         account_request,

@@ -74,6 +74,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// 报告站点问题（下次同步时发送）Report a problem with a station; sent with the next sync
     Report(ReportArgs),
+    /// 确认（或用 --no 否认）站点的某项信息：open 或某项服务；下次同步时发送 Confirm (or, with --no, deny) a fact of a station — open, or a service — sent with the next sync
+    Confirm(ConfirmArgs),
     /// 提议新站点或修改（下次同步时发送，由管理员审核）Propose a new station or a change to one; sent with the next sync, reviewed by the catalog's admins
     Propose(ProposeArgs),
     /// 我的提议及审核结果 Your proposals and how each went (asks their server)
@@ -309,6 +311,17 @@ impl ProposeArgs {
             device: None,
         }
     }
+}
+
+#[derive(Args)]
+pub struct ConfirmArgs {
+    /// 站点 id Station id
+    pub id: String,
+    /// 事实 Fact: open (it is open now), or a service id (shower, toilet, …)
+    pub fact: String,
+    /// 否认：不营业 / 没有这项服务 Deny it: it is not open, the service is not there
+    #[arg(long)]
+    pub no: bool,
 }
 
 #[derive(Args)]

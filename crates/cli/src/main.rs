@@ -142,6 +142,20 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
         Command::Admin(command) => {
             online::admin(&mut open(catalog, false, lang)?, &command, &mut out, lang)?
         }
+        Command::Confirm(args) => {
+            let confirmation = waystation_catalog::confirmations::Confirmation {
+                station_id: args.id,
+                fact: args.fact,
+                holds: !args.no,
+                device: None,
+            };
+            waystation_sync::confirming::confirm_fact(&open(catalog, true, lang)?, &confirmation)?;
+            let text = match lang {
+                Lang::Zh => "已记录，下次同步时发送。",
+                Lang::En => "Recorded; it is sent with the next sync.",
+            };
+            writeln!(out, "{text}")?;
+        }
         Command::Propose(args) => {
             online::propose(&open(catalog, true, lang)?, &args, &mut out, lang)?
         }

@@ -142,6 +142,14 @@ fn print_report(out: &mut impl Write, r: &SyncReport, json: bool, lang: Lang) ->
             }
         )?;
     }
+    if r.confirmations_sent > 0 {
+        let text = if zh {
+            "条确认已发送"
+        } else {
+            "confirmations sent"
+        };
+        writeln!(out, "{} {text}", r.confirmations_sent)?;
+    }
     if r.proposals_sent > 0 {
         let text = if zh {
             "条提议已送审（`waystation proposals` 查看结果）"

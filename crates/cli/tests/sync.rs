@@ -1507,4 +1507,27 @@ fn a_proposal_made_offline_arrives_with_the_next_sync_and_once_approved_reaches_
     let report = json_of(&ok(&proposer, &["sync", "--json"]));
     assert_eq!(report["proposals_sent"], 1, "{report}");
     assert_eq!(report["refused_proposals"], json!([]), "{report}");
+
+    // Another driver at the new station confirms its toilet and says it is not open: queued,
+    // then delivered by the next sync, and tallied on the server.
+    ok(&other, &["confirm", &station_id, "toilet"]);
+    ok(&other, &["confirm", &station_id, "open", "--no"]);
+    let unknown = fails(&other, &["confirm", &station_id, "jacuzzi"]);
+    assert!(unknown.contains("jacuzzi"), "{unknown}");
+    let report = json_of(&ok(&other, &["sync", "--json"]));
+    assert_eq!(report["confirmations_sent"], 2, "{report}");
+    let facts: Value = http()
+        .get(format!("{}/v1/stations/{station_id}/facts", server.url))
+        .send()
+        .expect("facts")
+        .json()
+        .expect("json");
+    let count = |fact: &str, key: &str| {
+        facts
+            .as_array()
+            .and_then(|a| a.iter().find(|f| f["fact"] == fact))
+            .map(|f| f[key].clone())
+    };
+    assert_eq!(count("toilet", "confirmed"), Some(json!(1)), "{facts}");
+    assert_eq!(count("open", "denied"), Some(json!(1)), "{facts}");
 }

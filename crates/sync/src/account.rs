@@ -10,8 +10,9 @@ use serde_json::Value;
 use crate::{Local, SyncError, operator_server};
 
 /// The endpoints those screens use; anything else is refused before a request is made.
-const ACCOUNT_PATHS: [&str; 6] = [
+const ACCOUNT_PATHS: [&str; 7] = [
     "/v1/me/inbox",
+    "/v1/disputes",
     "/v1/proposals",
     "/v1/reports",
     "/v1/users",

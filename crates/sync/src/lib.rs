@@ -28,6 +28,7 @@ use waystation_catalog::{Bilingual, Catalog, CatalogError, Station};
 pub use waystation_catalog::store::outbox::PendingEdit;
 
 pub mod account;
+pub mod confirming;
 pub mod proposing;
 pub mod verify;
 
@@ -203,7 +204,9 @@ pub struct SyncReport {
     pub pushed: usize,
     /// Problem reports delivered.
     pub reports_sent: usize,
-    /// Proposals the server took (ask after them with `sent_proposals`).
+    /// Confirmations delivered.
+    pub confirmations_sent: usize,
+    /// Proposals the server took (ask after them with `my_proposals`).
     pub proposals_sent: usize,
     /// Proposals the server refused for good: kept, with its reason, until discarded.
     pub refused_proposals: Vec<proposing::RefusedProposal>,
@@ -441,6 +444,7 @@ pub fn sync(
     push_outbox(db, &http, &mut report)?;
     push_reports(db, &http, &mut report)?;
     proposing::push_proposals(db, &http, &mut report)?;
+    confirming::push_confirmations(db, &http, &mut report)?;
     if report.pushed > 0 {
         // The accepted edits come back through the signed feed, never from the push's answers.
         let from = db.with(|c| resume_point(c, &source))?;

@@ -43,7 +43,7 @@ pub fn queue_proposal(catalog: &Catalog, proposal: &Proposal) -> Result<(), Sync
 }
 
 /// This device's id, made the first time it is needed.
-fn device_id(catalog: &Catalog) -> Result<String, SyncError> {
+pub(crate) fn device_id(catalog: &Catalog) -> Result<String, SyncError> {
     if let Some(id) = catalog.fact(FACT_DEVICE)? {
         return Ok(id);
     }
