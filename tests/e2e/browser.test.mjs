@@ -203,6 +203,14 @@ for (const [name, viewport] of [
     assert.equal(await page.locator("#detail .meta .open").innerText(), "营业中");
     await shot("3-detail");
 
+    // Still true? The toilet, confirmed with one tap; the catalog counts it.
+    await page.click('#detail .confirm .fact[data-fact="toilet"] button.yes');
+    await page.locator('#detail .confirm .fact[data-fact="toilet"] .said.ok').waitFor();
+    const facts = await (await fetch(`${url}/v1/stations/x1/facts`)).json();
+    assert.ok(facts.find((f) => f.fact === "toilet")?.confirmed >= 1, JSON.stringify(facts));
+    await page.locator("#detail .confirm").evaluate((section) => section.scrollIntoView({ block: "center" }));
+    await shot("3b-still-true");
+
     // Report a problem: a missing shower, sent to the server.
     await page.selectOption('#detail select[name="problem"]', "service_missing");
     await page.fill("#detail textarea", `no hot water (${name})`);
@@ -466,6 +474,11 @@ for (const [name, viewport] of [
     const phone = name === "phone" ? "0755-1111" : "0755-2222";
     const change = await (await post("/v1/proposals", { station_id: "x1", fields: { phone } })).json();
     assert.equal((await post("/v1/reports", { station_id: "x1", problem: "closed", note: `${name} 关门了` })).status, 202);
+    // Two drivers say x1 has no shower (its operator's edits vouched for it once today).
+    for (const device of [`deny-a-${name}`, `deny-b-${name}`]) {
+      const denied = await post("/v1/stations/x1/confirmations", { fact: "shower", holds: false, device });
+      assert.equal(denied.status, 202);
+    }
 
     await page.goto(url);
     await page.click("#tab-operator");
@@ -480,6 +493,7 @@ for (const [name, viewport] of [
     const changeCard = page.locator(`#admin-console .proposal-card[data-id="${change.id}"]`);
     assert.deepEqual(await changeCard.locator(".diff td").allInnerTexts(), ["phone", "—", phone]);
     assert.match(await page.locator("#admin-console .console-reports").innerText(), new RegExp(`${name} 关门了`));
+    await page.locator('#admin-console .console-disputes li[data-station="x1"][data-fact="shower"]').waitFor();
     await newCard.scrollIntoViewIfNeeded();
     await shot("1-review");
 

@@ -5,7 +5,7 @@ import type { Context } from "./context";
 import { button, el, field } from "./dom";
 import { distance } from "./format";
 import { t } from "./i18n";
-import type { KeptProposal, Station } from "./transport";
+import type { FactTally, KeptProposal, Station } from "./transport";
 
 /** A received problem report, as GET /v1/reports lists it. */
 interface ReceivedReport {
@@ -213,18 +213,30 @@ function accountsSection(accounts: Account[], ctx: Context, reload: () => void):
 export async function renderConsole(root: HTMLElement, ctx: Context) {
   const lang = ctx.lang;
   const reload = () => void renderConsole(root, ctx);
-  const [proposals, reports, accounts] = await Promise.all([
+  const [proposals, reports, accounts, disputes] = await Promise.all([
     ctx.transport.account<KeptProposal[]>("GET", "/v1/proposals?state=pending"),
     ctx.transport.account<ReceivedReport[]>("GET", "/v1/reports?limit=50"),
     ctx.transport.account<Account[]>("GET", "/v1/users"),
+    ctx.transport.account<FactTally[]>("GET", "/v1/disputes"),
   ]);
   const proposalsCard = el("section", "card console-proposals");
   proposalsCard.append(el("h2", "", `${t("proposalsToReview", lang)} (${proposals.length})`));
   for (const p of proposals) proposalsCard.append(await proposalCard(p, ctx, reload));
   if (!proposals.length) proposalsCard.append(el("p", "muted", t("none", lang)));
+  const disputesCard = el("section", "card console-disputes");
+  const disputed = el("ul", "disputes");
+  for (const d of disputes) {
+    const fact = d.fact === "open" ? t("openNowFact", lang) : ctx.labels.service(d.fact, lang);
+    const li = el("li", "", `${d.station_id} · ${fact} · ✓ ${d.confirmed} ✗ ${d.denied}`);
+    li.dataset.station = d.station_id;
+    li.dataset.fact = d.fact;
+    disputed.append(li);
+  }
+  if (!disputes.length) disputed.append(el("li", "muted", t("none", lang)));
+  disputesCard.append(el("h2", "", t("disputedFacts", lang)), disputed);
   const reportsCard = el("section", "card console-reports");
   reportsCard.append(el("h2", "", t("reports", lang)), reportsList(reports, ctx));
   const accountsCard = el("section", "card console-accounts");
   accountsCard.append(el("h2", "", t("operators", lang)), accountsSection(accounts, ctx, reload));
-  root.replaceChildren(proposalsCard, reportsCard, accountsCard);
+  root.replaceChildren(proposalsCard, disputesCard, reportsCard, accountsCard);
 }

@@ -5,6 +5,7 @@ import { distance, freshness, openState } from "./format";
 import { icon } from "./icons";
 import { t } from "./i18n";
 import { distanceAndDirection } from "./list";
+import { confirmSection } from "./confirm";
 import { openProposal } from "./propose";
 import type { Detail, Hit, NavLink, Problem, Service, Station } from "./transport";
 
@@ -121,6 +122,7 @@ function render(d: Detail, ctx: Context, known: Hit | undefined, failure: Error 
   const nav = navLinks(d, ctx);
   if (failure) nav.append(el("p", "error", `${t("offline", lang)} ${failure.message}`));
   body.append(nav);
+  body.append(confirmSection(d, ctx));
   body.append(reportForm(d, ctx));
   const change = button(t("proposeChange", lang), () => openProposal(ctx, d), "secondary");
   change.id = "propose-change";

@@ -18,6 +18,8 @@ import type {
   PlaceHit,
   PlacesRequest,
   PointsRequest,
+  Confirmation,
+  FactTally,
   Proposal,
   ProposalStatus,
   Report,
@@ -156,6 +158,11 @@ export interface Transport {
   convert(r: ConvertRequest): Promise<LatLon>;
   /** App: queued for the next sync. Browser: sent now. */
   report(r: Report): Promise<void>;
+  /** A driver's word on a fact. App: queued for the next sync. Browser: sent now. */
+  confirm(c: Confirmation): Promise<void>;
+  /** What drivers said about each fact of a station lately (the app's offline catalog does not
+   * carry these yet: empty there). */
+  facts(stationId: string): Promise<FactTally[]>;
   /** App: checked and queued for the next sync. Browser: sent now, its secret kept here. */
   propose(p: Proposal): Promise<void>;
   /** This device's proposals, newest first, each sent one with how it went. */
@@ -227,6 +234,7 @@ const thisDevice = (): Device => globalThis.navigator ?? { userAgent: "" };
 const TOKEN_KEY = "waystation.operator.token";
 /** The proposals this browser sent, with their secrets: kept across visits (localStorage). */
 const PROPOSALS_KEY = "waystation.proposals";
+const DEVICE_KEY = "waystation.device";
 
 export class HttpTransport implements Transport {
   readonly where = "server";
@@ -297,6 +305,28 @@ export class HttpTransport implements Transport {
 
   async report(r: Report): Promise<void> {
     await this.call("/v1/reports", { method: "POST", body: JSON.stringify(r), headers: { "content-type": "application/json" } });
+  }
+
+  async confirm(c: Confirmation): Promise<void> {
+    await this.call(`/v1/stations/${encodeURIComponent(c.station_id)}/confirmations`, {
+      method: "POST",
+      body: JSON.stringify({ fact: c.fact, holds: c.holds, device: this.deviceId() }),
+      headers: { "content-type": "application/json" },
+    });
+  }
+
+  facts(stationId: string): Promise<FactTally[]> {
+    return this.get(`/v1/stations/${encodeURIComponent(stationId)}/facts`);
+  }
+
+  /** This browser's random id for the server's per-device limits (not a secret). */
+  private deviceId(): string {
+    let id = this.kept.getItem(DEVICE_KEY);
+    if (!id) {
+      id = `b-${Math.random().toString(36).slice(2, 12)}`;
+      this.kept.setItem(DEVICE_KEY, id);
+    }
+    return id;
   }
 
   async propose(p: Proposal): Promise<void> {
@@ -483,6 +513,14 @@ export class IpcTransport implements Transport {
 
   propose(proposal: Proposal): Promise<void> {
     return this.call("propose", { proposal });
+  }
+
+  confirm(confirmation: Confirmation): Promise<void> {
+    return this.call("confirm", { confirmation });
+  }
+
+  async facts(_stationId: string): Promise<FactTally[]> {
+    return [];
   }
 
   async myProposals(): Promise<MyProposal[]> {
