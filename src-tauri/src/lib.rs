@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use waystation_catalog::catalog::CatalogInfo;
-use waystation_catalog::confirmations::Confirmation;
+use waystation_catalog::confirmations::{Confirmation, FactTally};
 use waystation_catalog::geography::{PlaceHit, find_places};
 use waystation_catalog::progress::{Progress, Silent};
 use waystation_catalog::proposals::Proposal;
@@ -152,6 +152,12 @@ fn info(state: State<'_, AppCatalog>) -> Answer<CatalogInfo> {
 #[tauri::command]
 fn report(state: State<'_, AppCatalog>, report: Report) -> Answer<()> {
     Ok(sync::report_problem(&catalog(&state), &report)?)
+}
+
+/// What drivers said about each fact of a station, as the last sync brought it.
+#[tauri::command]
+fn facts(state: State<'_, AppCatalog>, station_id: String) -> Answer<Vec<FactTally>> {
+    Ok(catalog(&state).confirmations().tallies(&station_id)?)
 }
 
 /// A driver's confirmation of a fact, kept until the next sync sends it.
@@ -322,6 +328,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         info,
         report,
         confirm,
+        facts,
         propose,
         my_proposals,
         account_request,

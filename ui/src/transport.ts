@@ -160,8 +160,7 @@ export interface Transport {
   report(r: Report): Promise<void>;
   /** A driver's word on a fact. App: queued for the next sync. Browser: sent now. */
   confirm(c: Confirmation): Promise<void>;
-  /** What drivers said about each fact of a station lately (the app's offline catalog does not
-   * carry these yet: empty there). */
+  /** What drivers said about each fact of a station lately (the app: as its last sync brought). */
   facts(stationId: string): Promise<FactTally[]>;
   /** App: checked and queued for the next sync. Browser: sent now, its secret kept here. */
   propose(p: Proposal): Promise<void>;
@@ -519,8 +518,8 @@ export class IpcTransport implements Transport {
     return this.call("confirm", { confirmation });
   }
 
-  async facts(_stationId: string): Promise<FactTally[]> {
-    return [];
+  facts(stationId: string): Promise<FactTally[]> {
+    return this.call("facts", { stationId });
   }
 
   async myProposals(): Promise<MyProposal[]> {

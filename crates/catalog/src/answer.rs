@@ -47,18 +47,20 @@ pub struct Hit {
     pub open_at_arrival: Option<Option<bool>>,
 }
 
-/// A station's detail: its hit and every navigation hand-off link.
+/// A station's detail: its hit, every navigation hand-off link, and what drivers said about
+/// each of its facts lately.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Detail {
     #[serde(flatten)]
     pub hit: Hit,
     pub links: Vec<NavLink>,
+    pub facts: Vec<crate::confirmations::FactTally>,
 }
 
 impl Detail {
-    pub fn new(hit: Hit) -> Detail {
+    pub fn new(hit: Hit, facts: Vec<crate::confirmations::FactTally>) -> Detail {
         let links = crate::links::all_links(hit.station.location, &hit.station.name);
-        Detail { hit, links }
+        Detail { hit, links, facts }
     }
 }
 

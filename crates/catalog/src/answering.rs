@@ -159,7 +159,11 @@ pub fn detail(
     }
     .read(conn)?
     .pop()
-    .map(Detail::new)
+    .map(|hit| -> Result<Detail> {
+        let facts = store::confirmations::Confirmations(conn).tallies(id)?;
+        Ok(Detail::new(hit, facts))
+    })
+    .transpose()?
     .ok_or_else(|| CatalogError::NotFound(id.to_string()))
 }
 

@@ -226,9 +226,14 @@ impl Catalog {
         let mut written = Vec::new();
         let mut deleted = Vec::new();
         for change in &page.changes {
-            match &change.station {
-                Some(s) => written.push((store::put_exact(&tx, s)?, s)),
-                None => {
+            match (change.op, &change.station) {
+                (crate::feed::ChangeOp::Facts, _) => Confirmations(&tx).replace(
+                    &change.station_id,
+                    change.facts.as_deref().unwrap_or_default(),
+                )?,
+                (_, Some(s)) => written.push((store::put_exact(&tx, s)?, s)),
+                (_, None) => {
+                    Confirmations(&tx).replace(&change.station_id, &[])?;
                     if let Some(pk) = store::remove_synced(&tx, &change.station_id)? {
                         deleted.push(pk);
                     }
@@ -330,6 +335,38 @@ impl Catalog {
     /// The confirmations the server has received.
     pub fn confirmations(&self) -> Confirmations<'_> {
         Confirmations(self.store.conn())
+    }
+
+    /// Keeps the confirmations `said` by `device` (already checked) at `now`, recounts the
+    /// station's facts and puts them in the change feed, in one transaction; how many counted
+    /// (a device's second word on a fact in a day does not).
+    pub fn confirm(
+        &mut self,
+        said: &[crate::confirmations::Confirmation],
+        device: &str,
+        now: &str,
+    ) -> Result<usize> {
+        let since = (chrono::DateTime::parse_from_rfc3339(now)
+            .map(|t| t.to_utc())
+            .unwrap_or_else(|_| chrono::Utc::now())
+            - chrono::Duration::days(crate::confirmations::WINDOW_DAYS))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let tx = self.store.conn_mut().transaction()?;
+        let confirmations = Confirmations(&tx);
+        let mut counted = 0;
+        let mut stations = std::collections::BTreeSet::new();
+        for c in said {
+            if confirmations.record(c, device, now)? {
+                counted += 1;
+                stations.insert(c.station_id.as_str());
+            }
+        }
+        for station_id in stations {
+            confirmations.recount(station_id, &since)?;
+            store::log_facts(&tx, station_id, now)?;
+        }
+        tx.commit()?;
+        Ok(counted)
     }
 
     /// Checks a driver's confirmation before it is queued or kept: the station exists, the fact

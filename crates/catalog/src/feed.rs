@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::confirmations::FactTally;
 use crate::model::Station;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,6 +16,8 @@ use crate::model::Station;
 pub enum ChangeOp {
     Upsert,
     Delete,
+    /// What drivers said about the station's facts changed: `facts` carries the tallies.
+    Facts,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,6 +28,9 @@ pub struct Change {
     /// The station as it is now, for upserts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub station: Option<Station>,
+    /// Every tally of the station's facts, for a `facts` entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<Vec<FactTally>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

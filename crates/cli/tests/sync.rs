@@ -1530,4 +1530,34 @@ fn a_proposal_made_offline_arrives_with_the_next_sync_and_once_approved_reaches_
     };
     assert_eq!(count("toilet", "confirmed"), Some(json!(1)), "{facts}");
     assert_eq!(count("open", "denied"), Some(json!(1)), "{facts}");
+
+    // The proposer's next sync brings the tallies alone (the station did not change), and its
+    // offline detail shows them.
+    let mut report = Value::Null;
+    for _ in 0..200 {
+        report = json_of(&ok(&proposer, &["sync", "--json"]));
+        if report["fact_updates"].as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+    }
+    assert_eq!(
+        (&report["fact_updates"], &report["upserts"]),
+        (&json!(1), &json!(0)),
+        "{report}"
+    );
+    let detail = json_of(&ok(&proposer, &["show", &station_id, "--json"]));
+    let local: Vec<(String, u64, u64)> = detail["facts"]
+        .as_array()
+        .expect("facts")
+        .iter()
+        .filter_map(|f| {
+            Some((
+                f["fact"].as_str()?.to_string(),
+                f["confirmed"].as_u64()?,
+                f["denied"].as_u64()?,
+            ))
+        })
+        .collect();
+    assert!(local.contains(&("toilet".to_string(), 1, 0)), "{detail}");
+    assert!(local.contains(&("open".to_string(), 0, 1)), "{detail}");
 }

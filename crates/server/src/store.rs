@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use waystation_catalog::answering;
 use waystation_catalog::catalog::CatalogInfo;
-use waystation_catalog::confirmations::{Confirmation, FactTally, WINDOW_DAYS, listed_facts};
+use waystation_catalog::confirmations::{Confirmation, FactTally, listed_facts};
 use waystation_catalog::feed::{ChangePage, Gone};
 use waystation_catalog::index::SpatialIndex;
 use waystation_catalog::proposals::{Kept, Proposal, ProposalState};
@@ -25,12 +25,6 @@ pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 
 /// Problem reports are kept this long.
 const REPORT_RETENTION_DAYS: i64 = 365;
-
-/// Where the confirmation counts' window starts (RFC 3339).
-fn window_start() -> String {
-    (chrono::Utc::now() - chrono::Duration::days(WINDOW_DAYS))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
 
 /// An operator's inbox shows at most this many reports, and as many proposals.
 const INBOX_MAX: usize = 200;
@@ -394,38 +388,35 @@ impl CatalogStore for SqliteStore {
     }
 
     fn confirm(&self, confirmation: &Confirmation, device: &str) -> Result<bool> {
-        let catalog = self.catalog();
+        let mut catalog = self.catalog();
         catalog.check_confirmation(confirmation)?;
-        catalog
-            .confirmations()
-            .record(confirmation, device, &accounts::now())
+        let counted =
+            catalog.confirm(std::slice::from_ref(confirmation), device, &accounts::now())?;
+        self.publish(&catalog)?;
+        Ok(counted == 1)
     }
 
     fn operator_confirms(&self, station: &Station, username: &str) -> Result<()> {
-        let catalog = self.catalog();
-        let (device, now) = (format!("operator:{username}"), accounts::now());
-        for fact in listed_facts(station) {
-            let confirmation = Confirmation {
+        let said: Vec<Confirmation> = listed_facts(station)
+            .into_iter()
+            .map(|fact| Confirmation {
                 station_id: station.id.clone(),
                 fact,
                 holds: true,
                 device: None,
-            };
-            catalog
-                .confirmations()
-                .record(&confirmation, &device, &now)?;
-        }
-        Ok(())
+            })
+            .collect();
+        let mut catalog = self.catalog();
+        catalog.confirm(&said, &format!("operator:{username}"), &accounts::now())?;
+        self.publish(&catalog)
     }
 
     fn facts(&self, station_id: &str) -> Result<Vec<FactTally>> {
-        self.readers
-            .confirmations(|c| c.tallies(station_id, &window_start()))
+        self.readers.confirmations(|c| c.tallies(station_id))
     }
 
     fn disputes(&self, limit: usize) -> Result<Vec<FactTally>> {
-        self.readers
-            .confirmations(|c| c.disputed(&window_start(), limit))
+        self.readers.confirmations(|c| c.disputed(limit))
     }
 
     fn inbox(&self, stations: &[String]) -> Result<(Vec<Received>, Vec<Kept>)> {

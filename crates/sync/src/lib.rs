@@ -197,6 +197,8 @@ pub struct SyncReport {
     pub snapshot_taken: bool,
     pub upserts: usize,
     pub deletes: usize,
+    /// Stations whose confirmation tallies changed (the stations themselves did not travel).
+    pub fact_updates: usize,
     pub seq: i64,
     /// The server said nothing changed (304).
     pub up_to_date: bool,
@@ -702,6 +704,7 @@ fn apply_page(
         match c.op {
             ChangeOp::Upsert => report.upserts += 1,
             ChangeOp::Delete => report.deletes += 1,
+            ChangeOp::Facts => report.fact_updates += 1,
         }
     }
     report.seq = page.last_seq;

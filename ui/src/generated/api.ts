@@ -97,7 +97,7 @@ updated_at: string, lat: number, lon: number, };
 
 export type NavLink = { app: App, url: string, ios: string | null, web: string | null, };
 
-export type Detail = { links: Array<NavLink>, 
+export type Detail = { links: Array<NavLink>, facts: Array<FactTally>, 
 /**
  * Great-circle metres from the query point (null without one, e.g. a plain text search).
  */

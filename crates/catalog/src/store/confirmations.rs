@@ -1,18 +1,16 @@
-//! Confirmations the server has received, one a device, a fact and a day, and their tallies.
+//! Confirmations the server has received (one a device, a fact and a day) and the tallies of
+//! each station's facts, kept in `fact_tallies`: the server recounts a station's on each
+//! confirmation, a client writes what the feed brings; both answer from it.
 
 use rusqlite::{Connection, params};
 
 use crate::confirmations::{Confirmation, FactTally};
 use crate::error::Result;
 
-/// The confirmations table of one catalog file.
+/// The confirmations and fact tallies of one catalog file.
 pub struct Confirmations<'a>(pub(crate) &'a Connection);
 
-const TALLY: &str = "SELECT station_id, fact,
-        max(CASE WHEN holds THEN at END),
-        sum(CASE WHEN holds AND at >= ?1 THEN 1 ELSE 0 END),
-        sum(CASE WHEN NOT holds AND at >= ?1 THEN 1 ELSE 0 END)
-    FROM confirmations";
+const TALLY_COLUMNS: &str = "station_id, fact, last_confirmed, confirmed, denied";
 
 fn tally(r: &rusqlite::Row<'_>) -> rusqlite::Result<FactTally> {
     Ok(FactTally {
@@ -27,14 +25,10 @@ fn tally(r: &rusqlite::Row<'_>) -> rusqlite::Result<FactTally> {
 impl Confirmations<'_> {
     /// Keeps a checked confirmation made at `now` (RFC 3339) by `device`; false when that device
     /// already spoke to this fact today (China time), which then stands.
-    pub fn record(&self, c: &Confirmation, device: &str, now: &str) -> Result<bool> {
-        let day = crate::hours::china_local(
-            chrono::DateTime::parse_from_rfc3339(now)
-                .map(|t| t.to_utc())
-                .unwrap_or_else(|_| chrono::Utc::now()),
-        )
-        .date()
-        .to_string();
+    pub(crate) fn record(&self, c: &Confirmation, device: &str, now: &str) -> Result<bool> {
+        let day = chrono::DateTime::parse_from_rfc3339(now)
+            .map(|t| crate::hours::china_local(t.to_utc()).date().to_string())
+            .unwrap_or_else(|_| now.chars().take(10).collect());
         let n = self.0.execute(
             "INSERT OR IGNORE INTO confirmations (station_id, fact, holds, device, day, at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -43,23 +37,62 @@ impl Confirmations<'_> {
         Ok(n == 1)
     }
 
-    /// Every fact of `station_id` anyone spoke to, with the counts since `since` (RFC 3339).
-    pub fn tallies(&self, station_id: &str, since: &str) -> Result<Vec<FactTally>> {
-        let sql = format!("{TALLY} WHERE station_id = ?2 GROUP BY station_id, fact ORDER BY fact");
-        let mut stmt = self.0.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![since, station_id], tally)?;
+    /// Recounts `station_id`'s facts from the confirmations since `since` (RFC 3339; the last
+    /// confirmation of a fact counts whenever it was).
+    pub(crate) fn recount(&self, station_id: &str, since: &str) -> Result<()> {
+        self.0.execute(
+            "DELETE FROM fact_tallies WHERE station_id = ?1",
+            [station_id],
+        )?;
+        self.0.execute(
+            "INSERT INTO fact_tallies (station_id, fact, last_confirmed, confirmed, denied)
+             SELECT station_id, fact,
+                 max(CASE WHEN holds THEN at END),
+                 sum(CASE WHEN holds AND at >= ?2 THEN 1 ELSE 0 END),
+                 sum(CASE WHEN NOT holds AND at >= ?2 THEN 1 ELSE 0 END)
+             FROM confirmations WHERE station_id = ?1 GROUP BY station_id, fact",
+            params![station_id, since],
+        )?;
+        Ok(())
+    }
+
+    /// A station's tallies as the feed brought them (a client's).
+    pub(crate) fn replace(&self, station_id: &str, tallies: &[FactTally]) -> Result<()> {
+        self.0.execute(
+            "DELETE FROM fact_tallies WHERE station_id = ?1",
+            [station_id],
+        )?;
+        let mut insert = self.0.prepare_cached(&format!(
+            "INSERT OR REPLACE INTO fact_tallies ({TALLY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)"
+        ))?;
+        for t in tallies.iter().filter(|t| t.station_id == station_id) {
+            insert.execute(params![
+                t.station_id,
+                t.fact,
+                t.last_confirmed,
+                t.confirmed,
+                t.denied
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// Every fact of `station_id` anyone spoke to, by fact.
+    pub fn tallies(&self, station_id: &str) -> Result<Vec<FactTally>> {
+        let mut stmt = self.0.prepare_cached(&format!(
+            "SELECT {TALLY_COLUMNS} FROM fact_tallies WHERE station_id = ?1 ORDER BY fact"
+        ))?;
+        let rows = stmt.query_map([station_id], tally)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Up to `limit` facts denied more often than confirmed since `since`, most denied first.
-    pub fn disputed(&self, since: &str, limit: usize) -> Result<Vec<FactTally>> {
-        let sql = format!(
-            "{TALLY} WHERE at >= ?1 GROUP BY station_id, fact
-             HAVING sum(CASE WHEN NOT holds THEN 1 ELSE 0 END) > sum(CASE WHEN holds THEN 1 ELSE 0 END)
-             ORDER BY 5 DESC, station_id LIMIT ?2"
-        );
-        let mut stmt = self.0.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![since, limit as i64], tally)?;
+    /// Up to `limit` facts denied more often than confirmed, most denied first.
+    pub fn disputed(&self, limit: usize) -> Result<Vec<FactTally>> {
+        let mut stmt = self.0.prepare_cached(&format!(
+            "SELECT {TALLY_COLUMNS} FROM fact_tallies WHERE denied > confirmed
+             ORDER BY denied DESC, station_id, fact LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit as i64], tally)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

@@ -5,6 +5,7 @@ use rusqlite::Connection;
 
 use crate::error::Result;
 use crate::feed::{Change, ChangeOp, ChangePage, Gone};
+use crate::store::confirmations::Confirmations;
 use crate::store::{self, STATION_COLUMNS};
 
 /// The highest sequence whose tombstone may have been forgotten.
@@ -53,19 +54,26 @@ pub fn since(
     while let Some(r) = rows.next()? {
         let op = match r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)? {
             "delete" => ChangeOp::Delete,
+            "facts" => ChangeOp::Facts,
             _ => ChangeOp::Upsert,
         };
+        let station_id: String = r.get(2)?;
         let has_row = r.get::<_, Option<i64>>(3)?.is_some();
         let station = if op == ChangeOp::Upsert && has_row {
             Some(store::station_from_row_at(r, 4)?)
         } else {
             None
         };
+        let facts = match op {
+            ChangeOp::Facts => Some(Confirmations(conn).tallies(&station_id)?),
+            _ => None,
+        };
         changes.push(Change {
             seq: r.get(0)?,
             op,
-            station_id: r.get(2)?,
+            station_id,
             station,
+            facts,
         });
     }
     let more = changes.len() > limit;

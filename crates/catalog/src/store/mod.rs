@@ -175,6 +175,33 @@ const MIGRATIONS: &[&str] = &[
         confirmation TEXT NOT NULL,
         created_at TEXT NOT NULL
     );",
+    // 7: confirmations reach devices without re-sending stations: what the last 30 days say
+    //    about each fact is kept in `fact_tallies` (the server writes it on each confirmation,
+    //    a client from the feed), and the feed keeps a second live entry per station, its
+    //    `facts`, beside its `station` entry. The feed's sequence carries on where it was.
+    "CREATE TABLE fact_tallies (
+        station_id TEXT NOT NULL,
+        fact TEXT NOT NULL,
+        last_confirmed TEXT,
+        confirmed INTEGER NOT NULL,
+        denied INTEGER NOT NULL,
+        PRIMARY KEY (station_id, fact)
+    );
+    CREATE TABLE changes_v7 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        station_id TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'station' CHECK (kind IN ('station', 'facts')),
+        op TEXT NOT NULL CHECK (op IN ('upsert', 'delete', 'facts')),
+        at TEXT NOT NULL,
+        UNIQUE (station_id, kind)
+    );
+    INSERT INTO changes_v7 (seq, station_id, kind, op, at)
+        SELECT seq, station_id, 'station', op, at FROM changes;
+    DELETE FROM sqlite_sequence WHERE name = 'changes_v7';
+    INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'changes_v7', seq FROM sqlite_sequence WHERE name = 'changes';
+    DROP TABLE changes;
+    ALTER TABLE changes_v7 RENAME TO changes;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -403,10 +430,31 @@ pub fn log_change(
     op: &str,
     now: &str,
 ) -> Result<()> {
-    tx.prepare_cached("DELETE FROM changes WHERE station_id = ?1")?
+    tx.prepare_cached("DELETE FROM changes WHERE station_id = ?1 AND kind = 'station'")?
         .execute([station_id])?;
-    tx.prepare_cached("INSERT INTO changes (station_id, op, at) VALUES (?1, ?2, ?3)")?
-        .execute([station_id, op, now])?;
+    tx.prepare_cached(
+        "INSERT INTO changes (station_id, kind, op, at) VALUES (?1, 'station', ?2, ?3)",
+    )?
+    .execute([station_id, op, now])?;
+    if op == "delete" {
+        // A deleted station's facts go with it (the tombstone tells clients to drop theirs).
+        tx.prepare_cached("DELETE FROM changes WHERE station_id = ?1 AND kind = 'facts'")?
+            .execute([station_id])?;
+        tx.prepare_cached("DELETE FROM fact_tallies WHERE station_id = ?1")?
+            .execute([station_id])?;
+    }
+    Ok(())
+}
+
+/// Appends a station's facts to the change feed (its previous facts entry dropped): clients
+/// take the tallies from `fact_tallies` with the next page, without the station itself.
+pub fn log_facts(tx: &rusqlite::Transaction<'_>, station_id: &str, now: &str) -> Result<()> {
+    tx.prepare_cached("DELETE FROM changes WHERE station_id = ?1 AND kind = 'facts'")?
+        .execute([station_id])?;
+    tx.prepare_cached(
+        "INSERT INTO changes (station_id, kind, op, at) VALUES (?1, 'facts', 'facts', ?2)",
+    )?
+    .execute([station_id, now])?;
     Ok(())
 }
 
