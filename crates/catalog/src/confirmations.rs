@@ -42,6 +42,9 @@ pub struct Confirmation {
 /// What the last 30 days say about one fact of one station.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct FactTally {
+    /// Left out in the change feed, whose entry names the station once for all its facts.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[ts(type = "string | undefined")]
     pub station_id: String,
     pub fact: String,
     /// When someone last said it holds (RFC 3339), ever.

@@ -240,7 +240,11 @@ holds: boolean,
  */
 device?: string, };
 
-export type FactTally = { station_id: string, fact: string, 
+export type FactTally = { 
+/**
+ * Left out in the change feed, whose entry names the station once for all its facts.
+ */
+station_id?: string | undefined, fact: string, 
 /**
  * When someone last said it holds (RFC 3339), ever.
  */

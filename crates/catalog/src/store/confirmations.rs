@@ -65,9 +65,9 @@ impl Confirmations<'_> {
         let mut insert = self.0.prepare_cached(&format!(
             "INSERT OR REPLACE INTO fact_tallies ({TALLY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)"
         ))?;
-        for t in tallies.iter().filter(|t| t.station_id == station_id) {
+        for t in tallies {
             insert.execute(params![
-                t.station_id,
+                station_id,
                 t.fact,
                 t.last_confirmed,
                 t.confirmed,

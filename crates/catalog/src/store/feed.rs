@@ -3,6 +3,7 @@
 
 use rusqlite::Connection;
 
+use crate::confirmations::FactTally;
 use crate::error::Result;
 use crate::feed::{Change, ChangeOp, ChangePage, Gone};
 use crate::store::confirmations::Confirmations;
@@ -65,7 +66,16 @@ pub fn since(
             None
         };
         let facts = match op {
-            ChangeOp::Facts => Some(Confirmations(conn).tallies(&station_id)?),
+            ChangeOp::Facts => Some(
+                Confirmations(conn)
+                    .tallies(&station_id)?
+                    .into_iter()
+                    .map(|t| FactTally {
+                        station_id: String::new(),
+                        ..t
+                    })
+                    .collect(),
+            ),
             _ => None,
         };
         changes.push(Change {
