@@ -351,6 +351,11 @@ for (const [name, viewport] of [
     await form.waitFor();
     // What drivers said about x1 waits above its form: the report sent from its detail.
     await page.locator('.inbox[data-id="x1"]', { hasText: `no hot water (${name})` }).waitFor();
+    // Answered with "still true": the operator vouches for every fact the listing states.
+    await page.click('.inbox[data-id="x1"] button.still-true');
+    await page.locator('.inbox[data-id="x1"] .said.ok').waitFor();
+    const vouched = await (await fetch(`${url}/v1/stations/x1/facts`)).json();
+    assert.ok(vouched.find((f) => f.fact === "open")?.confirmed >= 1, JSON.stringify(vouched));
     await form.locator('input[name="free_truck_spaces"]').fill(name === "phone" ? "5" : "6");
     await form.locator("button[type=submit]").click();
     await form.locator(".result.ok").waitFor();

@@ -85,6 +85,7 @@ const words = {
   refresh: ["刷新", "Refresh"],
   console: ["管理", "Admin console"],
   stillTrue: ["这些信息还对吗？", "Still true?"],
+  stillTrueAll: ["信息仍然属实", "The listing is still true"],
   openNowFact: ["现在营业", "Open now"],
   yesStill: ["对", "Yes"],
   notAnymore: ["不对", "No"],

@@ -177,7 +177,8 @@ interface Inbox {
 
 /** Above each station's form, what drivers reported and proposed about it: the operator answers
  * by fixing the listing right there. */
-async function showInbox(list: HTMLElement, ctx: Context) {
+async function showInbox(list: HTMLElement, stations: Station[], ctx: Context) {
+  const stationsById = new Map(stations.map((s) => [s.id, s]));
   const lang = ctx.lang;
   const inbox = await ctx.transport.account<Inbox>("GET", "/v1/me/inbox").catch(() => null);
   if (!inbox) return;
@@ -198,7 +199,22 @@ async function showInbox(list: HTMLElement, ctx: Context) {
     box.append(el("h4", "", t("aboutThisStation", lang)));
     const ul = el("ul");
     for (const line of lines) ul.append(el("li", "", line));
-    box.append(ul);
+    // Or the listing is right as it is: the operator vouches for every fact it states.
+    const said = el("span", "said");
+    const still = button(t("stillTrueAll", lang), async () => {
+      const station = stationsById.get(id ?? "");
+      if (!station) return;
+      try {
+        for (const fact of ["open", ...station.services]) await ctx.transport.confirm({ station_id: station.id, fact, holds: true });
+        said.className = "said ok";
+        said.textContent = t(ctx.transport.where === "app" ? "confirmQueued" : "confirmSent", lang);
+        still.disabled = true;
+      } catch (e) {
+        said.className = "said error";
+        said.textContent = (e as Error).message;
+      }
+    }, "secondary still-true");
+    box.append(ul, still, said);
     form.before(box);
   }
 }
@@ -215,7 +231,7 @@ function stations(me: Operator, root: HTMLElement, ctx: Context, rerender: () =>
   for (const s of me.stations) list.append(editForm(s, ctx, () => undefined));
   const pending = el("section", "pending");
   root.replaceChildren(head, pending, list);
-  void showInbox(list, ctx);
+  void showInbox(list, me.stations, ctx);
   if (me.role === "admin") {
     const panel = el("div", "console");
     panel.id = "admin-console";

@@ -11,6 +11,7 @@ use waystation_catalog::confirmations::Confirmation;
 use crate::api::{Admin, ApiJson, ClientAddr, Shared, on_store, private};
 use crate::error::ApiError;
 use crate::limiter::Anonymous;
+use crate::proposing::MaybeSession;
 use crate::store::CatalogStore;
 
 /// Disputed facts shown to admins at most.
@@ -38,6 +39,7 @@ pub struct Said {
 pub async fn confirm(
     axum::extract::State(app): Shared,
     ClientAddr(addr): ClientAddr,
+    MaybeSession(who): MaybeSession,
     Path(id): Path<String>,
     ApiJson(said): ApiJson<Said>,
 ) -> Result<Response, ApiError> {
@@ -55,10 +57,16 @@ pub async fn confirm(
             "too many confirmations from this address or device",
         ));
     }
-    // Without a device id, the address stands in for it (one a fact and a day from there).
-    let device = said
-        .device
-        .clone()
+    // The station's own operator answering "still true" speaks as the operator; anyone else
+    // by their device, or without one by their address (one a fact and a day from there).
+    let operator = match &who {
+        Some(p) if app.store.is_assigned(&p.username, &id)? => {
+            Some(format!("operator:{}", p.username))
+        }
+        _ => None,
+    };
+    let device = operator
+        .or_else(|| said.device.clone())
         .unwrap_or_else(|| format!("addr:{addr}"));
     let confirmation = Confirmation {
         station_id: id,
