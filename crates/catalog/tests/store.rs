@@ -701,3 +701,60 @@ fn reports_older_than_the_retention_are_forgotten() {
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].received_at, "2026-11-01T00:00:00Z");
 }
+
+#[test]
+fn upgrading_the_feed_to_two_kinds_of_entry_keeps_its_sequence_going_forward() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("old.sqlite");
+    let mut catalog = Catalog::open(&path).expect("open");
+    let rows = csv(&[
+        "a1,driver_home,一号,地址,440305,22.50,113.90,shower,,,,open,,official",
+        "a2,driver_home,二号,地址,440305,22.51,113.91,shower,,,,open,,official",
+        "a3,driver_home,三号,地址,440305,22.52,113.92,shower,,,,open,,official",
+    ]);
+    catalog
+        .import(read(&rows).expect("rows"), &mut Silent)
+        .expect("import");
+    catalog.delete_station("a3", "test").expect("delete");
+    let head = catalog.head_seq().expect("head");
+    drop(catalog);
+
+    // The feed as migration 6 left it (one row per station, no kinds, no tallies), with its
+    // newest row gone as a purged tombstone would be: the sequence is past every row.
+    let conn = rusqlite::Connection::open(&path).expect("sqlite");
+    conn.execute_batch(
+        "CREATE TABLE changes_v6 (seq INTEGER PRIMARY KEY AUTOINCREMENT, station_id TEXT NOT NULL UNIQUE,
+             op TEXT NOT NULL CHECK (op IN ('upsert', 'delete')), at TEXT NOT NULL);
+         INSERT INTO changes_v6 (seq, station_id, op, at) SELECT seq, station_id, op, at FROM changes;
+         DELETE FROM sqlite_sequence WHERE name = 'changes_v6';
+         INSERT INTO sqlite_sequence (name, seq) SELECT 'changes_v6', seq FROM sqlite_sequence WHERE name = 'changes';
+         DROP TABLE changes;
+         ALTER TABLE changes_v6 RENAME TO changes;
+         DELETE FROM changes WHERE seq = (SELECT max(seq) FROM changes);
+         DROP TABLE fact_tallies;
+         PRAGMA user_version = 6;",
+    )
+    .expect("the old feed");
+    drop(conn);
+
+    let mut catalog = Catalog::open(&path).expect("upgraded");
+    assert_eq!(
+        catalog.head_seq().expect("head"),
+        head,
+        "the head is where it was"
+    );
+    let page = catalog
+        .changes_since(0, 100)
+        .expect("feed")
+        .expect("not gone");
+    assert_eq!(page.changes.len(), 2, "the rows kept, with their sequences");
+    let mut next = read(&rows).expect("rows");
+    next.truncate(1);
+    next[0].name = "一号（改）".into();
+    catalog.import(next, &mut Silent).expect("import");
+    assert_eq!(
+        catalog.head_seq().expect("head"),
+        head + 1,
+        "never a number handed out before"
+    );
+}
