@@ -736,6 +736,8 @@ mod tests {
         app.invoke("propose", proposal).expect("queued");
         let mine = app.invoke("my_proposals", json!({})).expect("mine");
         assert_eq!(mine["waiting"].as_array().map(Vec::len), Some(1), "{mine}");
+        let waiting = app.invoke("sync_state", json!({})).expect("state");
+        assert_eq!(waiting["pending_proposals"], 1, "{waiting}");
         let synced = app.invoke("sync_now", json!({})).expect("sync");
         assert_eq!(synced["proposals_sent"], 1, "{synced}");
         let mine = app.invoke("my_proposals", json!({})).expect("mine");

@@ -155,7 +155,7 @@ const words = {
   syncing: ["同步中…", "Syncing…"],
   syncDone: ["已同步到 #{seq}：{n} 个更新，{d} 个删除", "Synced to #{seq}: {n} updated, {d} deleted"],
   syncUpToDate: ["已是最新（#{seq}）", "Up to date (#{seq})"],
-  syncWaiting: ["待发送：{e} 个修改，{r} 个报告", "Waiting to send: {e} edits, {r} reports"],
+  syncWaiting: ["待发送：{e} 个修改，{r} 个报告，{p} 个提议，{c} 个确认", "Waiting to send: {e} edits, {r} reports, {p} proposals, {c} confirmations"],
   syncLoginNeeded: ["登录已过期：修改在等待，请重新登录", "Your login has expired: edits wait until you log in again"],
   syncCurrentAsOf: ["目录截至 {t}（服务器签名）", "Catalog current as of {t} (signed by the server)"],
   syncServerOnly: ["此页面直接使用服务器上的目录，无需同步。", "This page uses the server's catalog directly; nothing to sync."],

@@ -69,7 +69,12 @@ function syncSection(ctx: Context, facts: HTMLElement): HTMLElement {
     const s = await syncing.state();
     if (!server.value) server.value = s.server ?? "";
     if (!key.value) key.value = s.key ?? "";
-    const waitingText = t("syncWaiting", lang, { e: s.pending_edits, r: s.pending_reports });
+    const waitingText = t("syncWaiting", lang, {
+      e: s.pending_edits,
+      r: s.pending_reports,
+      p: s.pending_proposals,
+      c: s.pending_confirmations,
+    });
     const asOf = s.current_as_of
       ? ` · ${t("syncCurrentAsOf", lang, { t: new Date(s.current_as_of).toLocaleString(lang === "zh" ? "zh-CN" : "en") })}`
       : "";

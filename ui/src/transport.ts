@@ -60,6 +60,8 @@ export interface SyncState {
   operator: string | null;
   pending_edits: number;
   pending_reports: number;
+  pending_proposals: number;
+  pending_confirmations: number;
   /** When the server signed the head this catalog is at (RFC 3339). */
   current_as_of: string | null;
 }

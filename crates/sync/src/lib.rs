@@ -1024,6 +1024,8 @@ pub struct SyncState {
     pub operator: Option<String>,
     pub pending_edits: usize,
     pub pending_reports: usize,
+    pub pending_proposals: usize,
+    pub pending_confirmations: usize,
     /// When the server signed the head this catalog is at (RFC 3339): current as of then.
     pub current_as_of: Option<String>,
 }
@@ -1041,6 +1043,8 @@ pub fn state(catalog: &Catalog) -> Result<SyncState, SyncError> {
         operator: catalog.fact(FACT_USER)?,
         pending_edits: catalog.outbox().edit_count()?,
         pending_reports: catalog.outbox().report_count()?,
+        pending_proposals: catalog.proposal_outbox().count()?,
+        pending_confirmations: catalog.outbox().confirmation_count()?,
     })
 }
 
