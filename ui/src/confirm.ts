@@ -12,7 +12,7 @@ const STALE_DAYS = 90;
 /** "3 天前确认 · 本月 5 人确认", "待确认", or "有争议" for one fact's tally (none: to be confirmed). */
 export function tallyText(tally: FactTally | undefined, ctx: Context, now: Date = new Date()): { text: string; tone: string } {
   const lang = ctx.lang;
-  if (tally && tally.denied > tally.confirmed) return { text: t("disputed", lang, { n: tally.denied }), tone: "closed" };
+  if (tally && tally.denied > tally.confirmed && tally.denied >= 2) return { text: t("disputed", lang, { n: tally.denied }), tone: "closed" };
   const last = tally?.last_confirmed ? Date.parse(tally.last_confirmed) : NaN;
   if (!tally || !Number.isFinite(last) || now.getTime() - last > STALE_DAYS * 86_400_000) {
     return { text: t("toBeConfirmed", lang), tone: "unknown" };

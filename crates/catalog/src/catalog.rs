@@ -231,6 +231,7 @@ impl Catalog {
                     &change.station_id,
                     change.facts.as_deref().unwrap_or_default(),
                 )?,
+                (crate::feed::ChangeOp::Other, _) => {}
                 (_, Some(s)) => written.push((store::put_exact(&tx, s)?, s)),
                 (_, None) => {
                     Confirmations(&tx).replace(&change.station_id, &[])?;
@@ -293,7 +294,7 @@ impl Catalog {
         since: i64,
         limit: usize,
     ) -> Result<std::result::Result<crate::feed::ChangePage, crate::feed::Gone>> {
-        crate::store::feed::since(self.store.conn(), since, limit)
+        crate::store::feed::since(self.store.conn(), since, limit, true)
     }
 
     /// The newest change sequence number.
@@ -381,13 +382,17 @@ impl Catalog {
             }));
         }
         if let Some(device) = &c.device {
-            crate::request::plain_text(
-                "device",
-                device,
-                crate::request::limits::MAX_DEVICE_CHARS,
-                false,
-            )
-            .map_err(CatalogError::Refused)?;
+            // Letters, digits, - and _ only: `operator:NAME` and `addr:…` are the server's own
+            // keys, which a client must not be able to take.
+            let plain = device
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
+            if !plain || device.chars().count() > crate::request::limits::MAX_DEVICE_CHARS {
+                return Err(CatalogError::Refused(Message::BadField {
+                    field: "device".into(),
+                    problem: "must be 1-64 letters, digits, - or _".into(),
+                }));
+            }
         }
         Ok(())
     }

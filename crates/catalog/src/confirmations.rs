@@ -54,12 +54,9 @@ pub struct FactTally {
     pub denied: u32,
 }
 
-impl FactTally {
-    /// Denied more often than confirmed lately: an admin should look.
-    pub fn disputed(&self) -> bool {
-        self.denied > self.confirmed
-    }
-}
+/// A fact is disputed when denied more often than confirmed lately, and at least this often (a
+/// single denial of an otherwise unconfirmed fact is not a dispute).
+pub const MIN_DENIALS: u32 = 2;
 
 /// The window the counts cover.
 pub const WINDOW_DAYS: i64 = 30;

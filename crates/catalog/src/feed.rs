@@ -18,6 +18,9 @@ pub enum ChangeOp {
     Delete,
     /// What drivers said about the station's facts changed: `facts` carries the tallies.
     Facts,
+    /// An entry a newer server writes that this version does not know: passed over.
+    #[serde(other)]
+    Other,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -79,8 +79,9 @@ impl Readers {
         &self,
         since: i64,
         limit: usize,
+        with_facts: bool,
     ) -> Result<std::result::Result<ChangePage, Gone>> {
-        crate::store::feed::since(&self.reader(), since, limit)
+        crate::store::feed::since(&self.reader(), since, limit, with_facts)
     }
 
     /// Account lookups (credentials, sessions, assignments) on a reader, so checking a token

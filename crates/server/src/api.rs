@@ -377,7 +377,7 @@ pub async fn changes(
         let key = key_header(&app)?;
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag), signed, key]).into_response());
     }
-    let page = match app.store.changes(since, limit)? {
+    let page = match app.store.changes(since, limit, r.facts.unwrap_or(false))? {
         Ok(page) => page,
         Err(gone) => {
             return Err(ApiError::new(

@@ -48,7 +48,13 @@ pub trait CatalogStore: Send + Sync + 'static {
     /// Takes in writes made by another program (or another replica); true if there were any.
     /// The server calls it every half second.
     fn refresh(&self) -> Result<bool>;
-    fn changes(&self, since: i64, limit: usize) -> Result<std::result::Result<ChangePage, Gone>>;
+    /// A page of the feed; `with_facts`: the confirmation tallies too (a client that reads them).
+    fn changes(
+        &self,
+        since: i64,
+        limit: usize,
+        with_facts: bool,
+    ) -> Result<std::result::Result<ChangePage, Gone>>;
     /// Every station and the head sequence they are at, read consistently (for snapshots).
     fn all_stations(&self) -> Result<(i64, Vec<Station>)>;
 
@@ -227,8 +233,13 @@ impl CatalogStore for SqliteStore {
         Ok(true)
     }
 
-    fn changes(&self, since: i64, limit: usize) -> Result<std::result::Result<ChangePage, Gone>> {
-        self.readers.changes_since(since, limit)
+    fn changes(
+        &self,
+        since: i64,
+        limit: usize,
+        with_facts: bool,
+    ) -> Result<std::result::Result<ChangePage, Gone>> {
+        self.readers.changes_since(since, limit, with_facts)
     }
 
     fn all_stations(&self) -> Result<(i64, Vec<Station>)> {

@@ -89,7 +89,36 @@ async fn confirmations_count_once_a_day_and_disputed_facts_reach_the_admins() {
         "open was confirmed, not disputed"
     );
 
-    // Unknown facts and stations are refused.
+    // The feed carries the tallies to clients that ask for them, and to them only (an older
+    // client cannot read them); the sequence moves past them either way.
+    let ops = |page: &Value| -> Vec<String> {
+        page["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .filter_map(|c| c["op"].as_str().map(str::to_string))
+            .collect()
+    };
+    let (_, without) = api
+        .call(Method::GET, "/v1/changes?since=0&limit=10000", "")
+        .await;
+    let (_, with) = api
+        .call(
+            Method::GET,
+            "/v1/changes?since=0&limit=10000&facts=true",
+            "",
+        )
+        .await;
+    assert!(!ops(&without).contains(&"facts".to_string()), "{without}");
+    assert_eq!(ops(&with).iter().filter(|op| *op == "facts").count(), 1);
+    assert_eq!(without["last_seq"], with["last_seq"]);
+
+    // Device ids that would take the server's own keys, unknown facts and unknown stations are
+    // refused.
+    assert_eq!(
+        say(&api, station, "toilet", true, "operator:ann").await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     assert_eq!(
         say(&api, station, "jacuzzi", true, "d4").await.0,
         StatusCode::BAD_REQUEST

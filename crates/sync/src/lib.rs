@@ -649,9 +649,9 @@ fn fetch_page(
     etag: Option<&str>,
     held: Held,
 ) -> Result<Feed, SyncError> {
-    let mut req = http
-        .client
-        .get(http.url(&format!("/v1/changes?since={since}&limit={PAGE}")));
+    let mut req = http.client.get(http.url(&format!(
+        "/v1/changes?since={since}&limit={PAGE}&facts=true"
+    )));
     if let Some(tag) = etag {
         req = req.header(IF_NONE_MATCH, tag);
     }
@@ -705,6 +705,7 @@ fn apply_page(
             ChangeOp::Upsert => report.upserts += 1,
             ChangeOp::Delete => report.deletes += 1,
             ChangeOp::Facts => report.fact_updates += 1,
+            ChangeOp::Other => {}
         }
     }
     report.seq = page.last_seq;

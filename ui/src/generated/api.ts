@@ -522,7 +522,12 @@ since?: number,
 /**
  * Page size (default 1000, at most 10000).
  */
-limit?: number, };
+limit?: number, 
+/**
+ * Also the stations' confirmation tallies (`facts` entries); clients that cannot read them
+ * leave this out.
+ */
+facts?: boolean, };
 
 export type ListRequest = { 
 /**

@@ -516,9 +516,13 @@ pub struct ChangesRequest {
     pub since: Option<i64>,
     /// Page size (default 1000, at most 10000).
     pub limit: Option<usize>,
+    /// Also the stations' confirmation tallies (`facts` entries); clients that cannot read them
+    /// leave this out.
+    pub facts: Option<bool>,
 }
 
 impl ChangesRequest {
+    /// The sequence to start after and the page size (whether to include facts is `facts`).
     pub fn check(&self) -> Result<(i64, usize), Message> {
         let since = fields::required("since", self.since)?;
         if since < 0 {

@@ -89,10 +89,13 @@ impl Confirmations<'_> {
     /// Up to `limit` facts denied more often than confirmed, most denied first.
     pub fn disputed(&self, limit: usize) -> Result<Vec<FactTally>> {
         let mut stmt = self.0.prepare_cached(&format!(
-            "SELECT {TALLY_COLUMNS} FROM fact_tallies WHERE denied > confirmed
+            "SELECT {TALLY_COLUMNS} FROM fact_tallies WHERE denied > confirmed AND denied >= ?2
              ORDER BY denied DESC, station_id, fact LIMIT ?1"
         ))?;
-        let rows = stmt.query_map([limit as i64], tally)?;
+        let rows = stmt.query_map(
+            params![limit as i64, crate::confirmations::MIN_DENIALS],
+            tally,
+        )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

@@ -29,11 +29,27 @@ pub fn horizon(conn: &Connection) -> Result<i64> {
         .unwrap_or(0))
 }
 
-/// Up to `limit` changes after `since`, in sequence order.
+/// Up to `limit` changes after `since`, in sequence order; `facts` entries only for a client
+/// that asks for them (an older one cannot read them), the sequence moving past them either
+/// way. One read transaction, so a write committed meanwhile can never move the page's
+/// `last_seq` past an entry the page does not carry.
 pub fn since(
     conn: &Connection,
     since: i64,
     limit: usize,
+    with_facts: bool,
+) -> Result<std::result::Result<ChangePage, Gone>> {
+    let tx = conn.unchecked_transaction()?;
+    let page = page_since(&tx, since, limit, with_facts)?;
+    tx.commit()?;
+    Ok(page)
+}
+
+fn page_since(
+    conn: &Connection,
+    since: i64,
+    limit: usize,
+    with_facts: bool,
 ) -> Result<std::result::Result<ChangePage, Gone>> {
     let horizon = horizon(conn)?;
     if since < horizon {
@@ -47,10 +63,10 @@ pub fn since(
     let sql = format!(
         "SELECT c.seq, c.op, c.station_id, s.pk, {columns} FROM changes c
          LEFT JOIN stations s ON s.id = c.station_id
-         WHERE c.seq > ?1 ORDER BY c.seq LIMIT ?2"
+         WHERE c.seq > ?1 AND (c.kind = 'station' OR ?3) ORDER BY c.seq LIMIT ?2"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(rusqlite::params![since, limit as i64 + 1])?;
+    let mut rows = stmt.query(rusqlite::params![since, limit as i64 + 1, with_facts])?;
     let mut changes = Vec::new();
     while let Some(r) = rows.next()? {
         let op = match r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)? {

@@ -538,6 +538,8 @@ pub fn remove_synced(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<Option<
 /// Removes every station row (a snapshot replaces them all).
 pub fn remove_all(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     tx.execute("DELETE FROM stations", [])?;
+    // Tallies belong to the feed the catalog followed; a snapshot starts them afresh.
+    tx.execute("DELETE FROM fact_tallies", [])?;
     Ok(())
 }
 
