@@ -150,11 +150,7 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
                 device: None,
             };
             waystation_sync::confirming::confirm_fact(&open(catalog, true, lang)?, &confirmation)?;
-            let text = match lang {
-                Lang::Zh => "已记录，下次同步时发送。",
-                Lang::En => "Recorded; it is sent with the next sync.",
-            };
-            writeln!(out, "{text}")?;
+            writeln!(out, "{}", queued(lang))?;
         }
         Command::Propose(args) => {
             online::propose(&open(catalog, true, lang)?, &args, &mut out, lang)?
@@ -308,15 +304,16 @@ fn report_command(
         note: args.note,
     };
     waystation_sync::report_problem(catalog, &report)?;
-    writeln!(
-        out,
-        "{}",
-        match lang {
-            Lang::Zh => "已记录，下次同步时发送。",
-            Lang::En => "Recorded; it is sent with the next sync.",
-        }
-    )?;
+    writeln!(out, "{}", queued(lang))?;
     Ok(())
+}
+
+/// What a report or a confirmation made offline is told.
+fn queued(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "已记录，下次同步时发送。",
+        Lang::En => "Recorded; it is sent with the next sync.",
+    }
 }
 
 /// Runs a checked query on the user's catalog and prints its hits.

@@ -43,13 +43,9 @@ pub async fn confirm(
     Path(id): Path<String>,
     ApiJson(said): ApiJson<Said>,
 ) -> Result<Response, ApiError> {
-    let device_limited = said
-        .device
-        .as_deref()
-        .filter(|d| d.chars().count() <= waystation_catalog::request::limits::MAX_DEVICE_CHARS);
     if let Some(wait) = app
         .limiter
-        .anonymous(Anonymous::Confirmation, addr, device_limited)
+        .anonymous(Anonymous::Confirmation, addr, said.device.as_deref())
     {
         return Err(ApiError::too_many(
             wait,

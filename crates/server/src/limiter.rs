@@ -224,8 +224,11 @@ impl RateLimits {
     }
 
     /// Counts one of `what` from `addr` (and `device`, when given); Some(seconds to wait) if
-    /// it is one too many from either.
+    /// it is one too many from either. A device id too long to be one (the request check
+    /// refuses it) is not kept as a key.
     pub fn anonymous(&self, what: Anonymous, addr: IpAddr, device: Option<&str>) -> Option<u64> {
+        let device = device
+            .filter(|d| d.chars().count() <= waystation_catalog::request::limits::MAX_DEVICE_CHARS);
         let mut keys = vec![format!("{}:{}", what.name(), address_key(addr))];
         keys.extend(device.map(|d| format!("{}:device:{d}", what.name())));
         let mut counts = self.anonymous.lock().unwrap_or_else(|p| p.into_inner());

@@ -66,10 +66,7 @@ pub async fn propose(
     MaybeSession(who): MaybeSession,
     ApiJson(proposal): ApiJson<Proposal>,
 ) -> Result<Response, ApiError> {
-    let device = proposal
-        .device
-        .as_deref()
-        .filter(|d| d.chars().count() <= waystation_catalog::request::limits::MAX_DEVICE_CHARS);
+    let device = proposal.device.as_deref();
     if let Some(wait) = app.limiter.anonymous(Anonymous::Proposal, addr, device) {
         return Err(ApiError::too_many(
             wait,

@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::confirmations::Confirmation;
@@ -117,81 +118,100 @@ impl Outbox<'_> {
 
     /// Keeps a report until a sync sends it to `server` (empty: whichever server comes next).
     pub fn push_report(&self, server: &str, report: &Report, now: &str) -> Result<()> {
-        // A report is plain strings and numbers: writing it as JSON cannot fail in practice.
-        let text = serde_json::to_string(report).map_err(std::io::Error::from)?;
+        self.push(REPORTS, server, report, now)
+    }
+
+    /// Reports waiting for `server`, oldest first, with their outbox rows.
+    pub fn reports(&self, server: &str) -> Result<Vec<(i64, Report)>> {
+        self.waiting(REPORTS, server)
+    }
+
+    pub fn report_sent(&self, row: i64) -> Result<()> {
+        self.sent(REPORTS, row)
+    }
+
+    pub fn report_count(&self) -> Result<usize> {
+        self.count(REPORTS)
+    }
+
+    /// Keeps a confirmation until a sync sends it to `server` (empty: whichever comes next).
+    pub fn push_confirmation(&self, server: &str, c: &Confirmation, now: &str) -> Result<()> {
+        self.push(CONFIRMATIONS, server, c, now)
+    }
+
+    /// Confirmations waiting for `server`, oldest first, with their outbox rows.
+    pub fn confirmations(&self, server: &str) -> Result<Vec<(i64, Confirmation)>> {
+        self.waiting(CONFIRMATIONS, server)
+    }
+
+    pub fn confirmation_sent(&self, row: i64) -> Result<()> {
+        self.sent(CONFIRMATIONS, row)
+    }
+
+    pub fn confirmation_count(&self) -> Result<usize> {
+        self.count(CONFIRMATIONS)
+    }
+
+    fn push<T: Serialize>(&self, queue: Queue, server: &str, item: &T, now: &str) -> Result<()> {
+        // Plain strings and numbers: writing them as JSON cannot fail in practice.
+        let text = serde_json::to_string(item).map_err(std::io::Error::from)?;
         self.0.execute(
-            "INSERT INTO report_outbox (server, report, created_at) VALUES (?1, ?2, ?3)",
+            &format!(
+                "INSERT INTO {} (server, {}, created_at) VALUES (?1, ?2, ?3)",
+                queue.table, queue.column
+            ),
             params![server, text, now],
         )?;
         Ok(())
     }
 
-    /// Reports waiting for `server`, oldest first, with their outbox rows.
-    pub fn reports(&self, server: &str) -> Result<Vec<(i64, Report)>> {
-        let mut stmt = self.0.prepare_cached(
-            "SELECT id, report FROM report_outbox WHERE server IN (?1, '') ORDER BY id",
-        )?;
+    fn waiting<T: DeserializeOwned>(&self, queue: Queue, server: &str) -> Result<Vec<(i64, T)>> {
+        let mut stmt = self.0.prepare_cached(&format!(
+            "SELECT id, {} FROM {} WHERE server IN (?1, '') ORDER BY id",
+            queue.column, queue.table
+        ))?;
         let rows = stmt.query_map([server], |r| Ok((r.get(0)?, r.get::<_, String>(1)?)))?;
         let mut out = Vec::new();
         for row in rows {
             let (id, text) = row?;
             // A row this version cannot read (written by a newer one) stays for it.
-            if let Ok(report) = serde_json::from_str(&text) {
-                out.push((id, report));
+            if let Ok(item) = serde_json::from_str(&text) {
+                out.push((id, item));
             }
         }
         Ok(out)
     }
 
-    pub fn report_sent(&self, row: i64) -> Result<()> {
+    fn sent(&self, queue: Queue, row: i64) -> Result<()> {
         self.0
-            .execute("DELETE FROM report_outbox WHERE id = ?1", [row])?;
+            .execute(&format!("DELETE FROM {} WHERE id = ?1", queue.table), [row])?;
         Ok(())
     }
 
-    /// Keeps a confirmation until a sync sends it to `server` (empty: whichever comes next).
-    pub fn push_confirmation(&self, server: &str, c: &Confirmation, now: &str) -> Result<()> {
-        let text = serde_json::to_string(c).map_err(std::io::Error::from)?;
-        self.0.execute(
-            "INSERT INTO confirmation_outbox (server, confirmation, created_at) VALUES (?1, ?2, ?3)",
-            params![server, text, now],
-        )?;
-        Ok(())
-    }
-
-    /// Confirmations waiting for `server`, oldest first, with their outbox rows.
-    pub fn confirmations(&self, server: &str) -> Result<Vec<(i64, Confirmation)>> {
-        let mut stmt = self.0.prepare_cached(
-            "SELECT id, confirmation FROM confirmation_outbox WHERE server IN (?1, '') ORDER BY id",
-        )?;
-        let rows = stmt.query_map([server], |r| Ok((r.get(0)?, r.get::<_, String>(1)?)))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, text) = row?;
-            if let Ok(c) = serde_json::from_str(&text) {
-                out.push((id, c));
-            }
-        }
-        Ok(out)
-    }
-
-    pub fn confirmation_sent(&self, row: i64) -> Result<()> {
-        self.0
-            .execute("DELETE FROM confirmation_outbox WHERE id = ?1", [row])?;
-        Ok(())
-    }
-
-    pub fn confirmation_count(&self) -> Result<usize> {
-        let n: i64 = self
-            .0
-            .query_row("SELECT count(*) FROM confirmation_outbox", [], |r| r.get(0))?;
-        Ok(n as usize)
-    }
-
-    pub fn report_count(&self) -> Result<usize> {
-        let n: i64 = self
-            .0
-            .query_row("SELECT count(*) FROM report_outbox", [], |r| r.get(0))?;
+    fn count(&self, queue: Queue) -> Result<usize> {
+        let n: i64 =
+            self.0
+                .query_row(&format!("SELECT count(*) FROM {}", queue.table), [], |r| {
+                    r.get(0)
+                })?;
         Ok(n as usize)
     }
 }
+
+/// A queue of items a sync sends as they are (no versions, no conflicts): its table and the
+/// column holding each item as JSON.
+#[derive(Clone, Copy)]
+struct Queue {
+    table: &'static str,
+    column: &'static str,
+}
+
+const REPORTS: Queue = Queue {
+    table: "report_outbox",
+    column: "report",
+};
+
+const CONFIRMATIONS: Queue = Queue {
+    table: "confirmation_outbox",
+    column: "confirmation",
+};
