@@ -9,7 +9,7 @@ import type { Settings } from "./state";
 import { speedControl } from "./travel";
 
 /** The settings a route's answer depends on. */
-const ROUTE_INPUTS: (keyof Settings)[] = ["routeWithinKm", "kinds", "services", "openNow", "speed", "depart", "openOnArrival"];
+const ROUTE_INPUTS: (keyof Settings)[] = ["routeWithinKm", "kinds", "services", "openNow", "confirmedOnly", "speed", "depart", "openOnArrival"];
 let unsubscribe: (() => void) | null = null;
 
 /** A GeoJSON line from here to there, for "pick a destination" (no road routing offline). */

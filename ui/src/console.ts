@@ -1,6 +1,7 @@
 // The admin console, for an admin after login (in the app and in a browser): proposals to
 // review (the likely duplicate sketched beside it, a change shown field by field), problem
 // reports, and operator accounts. Every action is the catalog server's own API, audited there.
+import { factLabel } from "./confirm";
 import type { Context } from "./context";
 import { button, el, field } from "./dom";
 import { distance } from "./format";
@@ -226,7 +227,7 @@ export async function renderConsole(root: HTMLElement, ctx: Context) {
   const disputesCard = el("section", "card console-disputes");
   const disputed = el("ul", "disputes");
   for (const d of disputes) {
-    const fact = d.fact === "open" ? t("openNowFact", lang) : ctx.labels.service(d.fact, lang);
+    const fact = factLabel(d.fact, ctx);
     const li = el("li", "", `${d.station_id} · ${fact} · ✓ ${d.confirmed} ✗ ${d.denied}`);
     li.dataset.station = d.station_id;
     li.dataset.fact = d.fact;

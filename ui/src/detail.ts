@@ -149,7 +149,7 @@ export async function showDetail(id: string, ctx: Context, known?: Hit) {
   const close = button(t("close", ctx.lang), () => dialog.close(), "primary");
   let body: HTMLElement;
   if (detail || known) {
-    body = render(detail ?? { ...known!, links: [], facts: [] }, ctx, known, failure);
+    body = render(detail ?? { ...known!, links: [] }, ctx, known, failure);
   } else {
     body = el("div", "detail");
     body.append(el("p", "error", `${t("offline", ctx.lang)} ${failure?.message ?? ""}`));

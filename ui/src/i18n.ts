@@ -87,6 +87,8 @@ const words = {
   stillTrue: ["这些信息还对吗？", "Still true?"],
   stillTrueAll: ["信息仍然属实", "The listing is still true"],
   openNowFact: ["现在营业", "Open now"],
+  freeTruckSpacesFact: ["有空余货车车位", "Free truck spaces"],
+  confirmedOnly: ["有人确认过", "Confirmed by drivers"],
   yesStill: ["对", "Yes"],
   notAnymore: ["不对", "No"],
   confirmQueued: ["已记录，下次同步时发送", "Recorded; sent with the next sync"],

@@ -2,6 +2,7 @@
 // exist in the DOM (fixed row height, absolutely placed).
 import type { Context } from "./context";
 import { el } from "./dom";
+import { rowTally } from "./confirm";
 import { arrival, compass, distance, freshness, openState } from "./format";
 import { icon } from "./icons";
 import { type Lang, t } from "./i18n";
@@ -50,6 +51,8 @@ function row(h: Hit, ctx: Context): HTMLLIElement {
     i.setAttribute("aria-label", i.title);
     services.append(i);
   }
+  const said = rowTally(h, ctx);
+  services.append(el("span", `tally ${said.tone}`, said.text));
   li.append(meta, services);
   li.onclick = () => ctx.showStation(h.id, h);
   li.onkeydown = (e) => {

@@ -24,7 +24,7 @@ const WITHIN = [null, 5, 20, 50, 100];
 const SCREENS: Screen[] = ["nearby", "map", "route", "settings", "operator"];
 const TAB_WORDS = { nearby: "tabNearby", map: "tabMap", route: "tabRoute", settings: "tabSettings", operator: "tabOperator" } as const;
 /** The settings the nearby list's query is made of. */
-const NEARBY_INPUTS: (keyof Settings)[] = ["position", "heading", "kinds", "services", "openNow", "withinKm", "ahead", "speed", "measuredKmh"];
+const NEARBY_INPUTS: (keyof Settings)[] = ["position", "heading", "kinds", "services", "openNow", "confirmedOnly", "withinKm", "ahead", "speed", "measuredKmh"];
 
 let screen: Screen = "nearby";
 let map: StationMap | null = null;
@@ -86,6 +86,7 @@ function renderFilters() {
   chips($("services"), CHIP_SERVICES, "services", (id) => ctx.labels.service(id, lang));
   const open = $("open-now") as HTMLInputElement;
   open.checked = s.openNow;
+  ($("confirmed-only") as HTMLInputElement).checked = s.confirmedOnly;
   const ahead = $("ahead") as HTMLInputElement;
   ahead.checked = s.ahead && s.heading !== null;
   ahead.disabled = s.heading === null;
@@ -179,6 +180,7 @@ function pickOnMap() {
 
 $("where-button").addEventListener("click", () => openLocation(ctx, pickOnMap));
 $("open-now").addEventListener("change", (e) => ctx.update({ openNow: (e.target as HTMLInputElement).checked }));
+$("confirmed-only").addEventListener("change", (e) => ctx.update({ confirmedOnly: (e.target as HTMLInputElement).checked }));
 $("propose-missing").addEventListener("click", () => openProposal(ctx, null));
 $("ahead").addEventListener("change", (e) => ctx.update({ ahead: (e.target as HTMLInputElement).checked }));
 $("within").addEventListener("change", (e) => {

@@ -24,8 +24,8 @@ describe("nearRequest", () => {
   });
 
   it("joins kinds and services with commas, gives within in km as text, heading only when ahead", () => {
-    const s: Settings = { ...DEFAULTS, position: here, kinds: ["warm_bee", "driver_home"], services: ["shower", "toilet"], openNow: true, withinKm: 5, ahead: true, heading: 90 };
-    expect(nearRequest(s)).toMatchObject({ kind: "warm_bee,driver_home", service: "shower,toilet", open_now: true, within: "5", heading: 90 });
+    const s: Settings = { ...DEFAULTS, position: here, kinds: ["warm_bee", "driver_home"], services: ["shower", "toilet"], openNow: true, confirmedOnly: true, withinKm: 5, ahead: true, heading: 90 };
+    expect(nearRequest(s)).toMatchObject({ kind: "warm_bee,driver_home", service: "shower,toilet", open_now: true, confirmed: true, within: "5", heading: 90 });
     expect(nearRequest({ ...s, ahead: false })?.heading).toBeUndefined();
     expect(nearRequest({ ...s, heading: null })?.heading).toBeUndefined();
   });

@@ -15,7 +15,12 @@ function anyOf(ids: readonly string[]): string | undefined {
 
 /** The filter chips as the request layer takes them (kinds any of, services all of). */
 function filters(s: Readonly<Settings>) {
-  return { kind: anyOf(s.kinds), service: anyOf(s.services), open_now: s.openNow ? true : undefined };
+  return {
+    kind: anyOf(s.kinds),
+    service: anyOf(s.services),
+    open_now: s.openNow ? true : undefined,
+    confirmed: s.confirmedOnly ? true : undefined,
+  };
 }
 
 /** The nearby query for the settings; null without a position. */

@@ -15,6 +15,8 @@ export interface Settings {
   kinds: string[];
   services: string[];
   openNow: boolean;
+  /** Only stations whose wanted facts drivers confirmed lately (and do not dispute). */
+  confirmedOnly: boolean;
   withinKm: number | null;
   ahead: boolean;
   theme: Theme;
@@ -42,6 +44,7 @@ export const DEFAULTS: Settings = {
   kinds: [],
   services: [],
   openNow: false,
+  confirmedOnly: false,
   withinKm: null,
   ahead: false,
   theme: "auto",

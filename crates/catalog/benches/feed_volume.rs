@@ -44,6 +44,7 @@ fn main() {
             .confirm(
                 std::slice::from_ref(&said),
                 &format!("device-{i}"),
+                &format!("addr:10.0.{}.{}", i / 256 % 256, i % 256),
                 "2026-11-29T12:00:00Z",
             )
             .expect("confirm");

@@ -125,7 +125,7 @@ fn rtree_nearest(conn: &Connection, at: LatLon, mask: u32) -> Vec<(i64, f64, Str
 fn brute_nearest(index: &SpatialIndex, at: LatLon, f: &Filter) -> Vec<Found> {
     let mut all: Vec<Found> = index
         .summaries()
-        .filter(|(_, s)| f.admits(index, s))
+        .filter(|(pk, s)| f.admits(index, *pk, s))
         .map(|(pk, s)| Found {
             pk,
             distance_m: at.distance_m(s.location),

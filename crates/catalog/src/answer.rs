@@ -3,7 +3,11 @@
 //! plus its navigation links. Queries produce an [`Answer`] first (keys and open states, from
 //! memory) and read the rows after, on any connection.
 
+use std::sync::Arc;
+
 use serde::Serialize;
+
+use crate::confirmations::{FactTally, StationFacts};
 
 use crate::error::Result;
 use crate::links::NavLink;
@@ -45,22 +49,25 @@ pub struct Hit {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "boolean | null")]
     pub open_at_arrival: Option<Option<bool>>,
+    /// What drivers said about each fact anyone spoke to: when last confirmed, confirmations
+    /// and denials in the last 30 days (left out when nobody did).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<FactTally>>", optional)]
+    pub facts: Vec<FactTally>,
 }
 
-/// A station's detail: its hit, every navigation hand-off link, and what drivers said about
-/// each of its facts lately.
+/// A station's detail: its hit and every navigation hand-off link.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Detail {
     #[serde(flatten)]
     pub hit: Hit,
     pub links: Vec<NavLink>,
-    pub facts: Vec<crate::confirmations::FactTally>,
 }
 
 impl Detail {
-    pub fn new(hit: Hit, facts: Vec<crate::confirmations::FactTally>) -> Detail {
+    pub fn new(hit: Hit) -> Detail {
         let links = crate::links::all_links(hit.station.location, &hit.station.name);
-        Detail { hit, links, facts }
+        Detail { hit, links }
     }
 }
 
@@ -73,7 +80,7 @@ pub struct Answer {
     pub(crate) items: Vec<Pending>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Pending {
     pub pk: u32,
     pub open_now: Option<bool>,
@@ -82,6 +89,7 @@ pub(crate) struct Pending {
     pub offset_m: Option<f64>,
     /// When the station is reached, and whether it is open then.
     pub arrival: Option<(chrono::DateTime<chrono::Utc>, Option<bool>)>,
+    pub facts: Option<Arc<StationFacts>>,
 }
 
 impl Answer {
@@ -103,6 +111,7 @@ impl Answer {
                 offset_m: p.offset_m,
                 eta: p.arrival.map(|(at, _)| crate::arrival::in_china_time(at)),
                 open_at_arrival: p.arrival.map(|(_, open)| open),
+                facts: p.facts.map(|f| f.tallies().to_vec()).unwrap_or_default(),
                 station,
             });
         }

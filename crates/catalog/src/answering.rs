@@ -130,7 +130,7 @@ pub fn search(
         let Some(s) = index.summary(pk) else {
             return true;
         };
-        if filter.admits(index, s) {
+        if filter.admits(index, pk, s) {
             let distance_m = near.map_or(0.0, |p| p.distance_m(s.location));
             found.push(Found { pk, distance_m });
         }
@@ -159,11 +159,7 @@ pub fn detail(
     }
     .read(conn)?
     .pop()
-    .map(|hit| -> Result<Detail> {
-        let facts = store::confirmations::Confirmations(conn).tallies(id)?;
-        Ok(Detail::new(hit, facts))
-    })
-    .transpose()?
+    .map(Detail::new)
     .ok_or_else(|| CatalogError::NotFound(id.to_string()))
 }
 
@@ -221,5 +217,6 @@ fn pending(index: &SpatialIndex, pk: u32, filter: &Filter, metres: f64) -> Pendi
         along_m: None,
         offset_m: None,
         arrival,
+        facts: index.facts(pk).cloned(),
     }
 }

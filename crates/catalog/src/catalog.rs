@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::answer::{Answer, Detail, Hit, MapPoints};
 use crate::answering;
+use crate::confirmations::StationFacts;
 use crate::error::{CatalogError, Result};
 use crate::index::SpatialIndex;
 use crate::message::Message;
@@ -225,12 +226,16 @@ impl Catalog {
         let tx = self.store.conn_mut().transaction()?;
         let mut written = Vec::new();
         let mut deleted = Vec::new();
+        let mut facts_of = Vec::new();
         for change in &page.changes {
             match (change.op, &change.station) {
-                (crate::feed::ChangeOp::Facts, _) => Confirmations(&tx).replace(
-                    &change.station_id,
-                    change.facts.as_deref().unwrap_or_default(),
-                )?,
+                (crate::feed::ChangeOp::Facts, _) => {
+                    Confirmations(&tx).replace(
+                        &change.station_id,
+                        change.facts.as_deref().unwrap_or_default(),
+                    )?;
+                    facts_of.push(change.station_id.as_str());
+                }
                 (crate::feed::ChangeOp::Other, _) => {}
                 (_, Some(s)) => written.push((store::put_exact(&tx, s)?, s)),
                 (_, None) => {
@@ -250,16 +255,23 @@ impl Catalog {
         }
         for (pk, s) in written {
             Arc::make_mut(&mut self.index).upsert(pk, s);
+            // Its tallies may have come before it: a station's newer `station` entry follows
+            // its `facts` entry in the feed.
+            facts_of.push(s.id.as_str());
+        }
+        for station_id in facts_of {
+            self.index_facts(station_id)?;
         }
         Ok(())
     }
 
-    /// Replaces every station with a snapshot's (synthetic seed rows included) and records the
-    /// new facts, in one transaction.
+    /// Replaces every station and tally with a snapshot's (synthetic seed rows included) and
+    /// records the new facts, in one transaction.
     /// Progress reports every row written, inside the transaction: "applying".
     pub fn replace_all(
         &mut self,
         stations: &[Station],
+        tallies: &[crate::confirmations::FactTally],
         facts: &[(&str, String)],
         progress: &mut dyn Progress,
     ) -> Result<()> {
@@ -269,6 +281,14 @@ impl Catalog {
         for s in stations {
             store::put_exact(&tx, s)?;
             progress.advance(1);
+        }
+        let mut by_station: std::collections::BTreeMap<&str, Vec<_>> = Default::default();
+        for t in tallies {
+            by_station.entry(&t.station_id).or_default().push(t.clone());
+        }
+        let confirmations = Confirmations(&tx);
+        for (station_id, tallies) in by_station {
+            confirmations.replace(station_id, &tallies)?;
         }
         for (key, value) in facts {
             store::set_meta(&tx, key, value)?;
@@ -338,36 +358,70 @@ impl Catalog {
         Confirmations(self.store.conn())
     }
 
-    /// Keeps the confirmations `said` by `device` (already checked) at `now`, recounts the
-    /// station's facts and puts them in the change feed, in one transaction; how many counted
-    /// (a device's second word on a fact in a day does not).
+    /// Keeps the confirmations `said` by `device` (already checked) at `now`, counting for
+    /// `voice` (the address or operator they came from: one voice however many devices),
+    /// recounts the station's facts and puts them in the change feed, in one transaction; how
+    /// many counted (a device's second word on a fact in a day does not).
     pub fn confirm(
         &mut self,
         said: &[crate::confirmations::Confirmation],
         device: &str,
+        voice: &str,
         now: &str,
     ) -> Result<usize> {
-        let since = (chrono::DateTime::parse_from_rfc3339(now)
-            .map(|t| t.to_utc())
-            .unwrap_or_else(|_| chrono::Utc::now())
-            - chrono::Duration::days(crate::confirmations::WINDOW_DAYS))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let since = window_start(now);
         let tx = self.store.conn_mut().transaction()?;
         let confirmations = Confirmations(&tx);
         let mut counted = 0;
         let mut stations = std::collections::BTreeSet::new();
         for c in said {
-            if confirmations.record(c, device, now)? {
+            if confirmations.record(c, device, voice, now)? {
                 counted += 1;
                 stations.insert(c.station_id.as_str());
             }
         }
-        for station_id in stations {
+        for station_id in &stations {
             confirmations.recount(station_id, &since)?;
             store::log_facts(&tx, station_id, now)?;
         }
         tx.commit()?;
+        for station_id in stations {
+            self.index_facts(station_id)?;
+        }
         Ok(counted)
+    }
+
+    /// Recounts the tallies of up to `max_stations` stations whose words have left the 30-day
+    /// window by `now`, forgets those words (each tally keeps its last confirmation) and puts
+    /// the new tallies in the change feed, in one transaction; how many stations. The server
+    /// runs it every so often, so counts fall without new confirmations.
+    pub fn age_tallies(&mut self, now: &str, max_stations: usize) -> Result<usize> {
+        let since = window_start(now);
+        let tx = self.store.conn_mut().transaction()?;
+        let confirmations = Confirmations(&tx);
+        let stations = confirmations.stations_with_words_before(&since, max_stations)?;
+        for station_id in &stations {
+            confirmations.recount(station_id, &since)?;
+            confirmations.forget_before(station_id, &since)?;
+            store::log_facts(&tx, station_id, now)?;
+        }
+        tx.commit()?;
+        for station_id in &stations {
+            self.index_facts(station_id)?;
+        }
+        Ok(stations.len())
+    }
+
+    /// Puts a station's tallies as stored into the index, so answers and the `confirmed`
+    /// filter see them.
+    fn index_facts(&mut self, station_id: &str) -> Result<()> {
+        let Some(pk) = store::pk_of(self.store.conn(), station_id)? else {
+            return Ok(());
+        };
+        let tallies = Confirmations(self.store.conn()).tallies(station_id)?;
+        let facts = (!tallies.is_empty()).then(|| StationFacts::new(tallies));
+        Arc::make_mut(&mut self.index).set_facts(pk, facts);
+        Ok(())
     }
 
     /// Checks a driver's confirmation before it is queued or kept: the station exists, the fact
@@ -378,7 +432,12 @@ impl Catalog {
             return Err(CatalogError::Refused(Message::UnknownId {
                 field: "fact",
                 given: c.fact.clone(),
-                accepted: format!("open, {}", crate::model::Service::accepted()),
+                accepted: format!(
+                    "{}, {}, {}",
+                    crate::confirmations::OPEN,
+                    crate::confirmations::FREE_TRUCK_SPACES,
+                    crate::model::Service::accepted()
+                ),
             }));
         }
         if let Some(device) = &c.device {
@@ -703,4 +762,13 @@ fn decided_now(was_pending: bool, id: i64) -> Result<()> {
             state: "decided".into(),
         }))
     }
+}
+
+/// The start of the tallies' window ending at `now` (RFC 3339; unreadable: the clock's now).
+fn window_start(now: &str) -> String {
+    (chrono::DateTime::parse_from_rfc3339(now)
+        .map(|t| t.to_utc())
+        .unwrap_or_else(|_| chrono::Utc::now())
+        - chrono::Duration::days(crate::confirmations::WINDOW_DAYS))
+    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

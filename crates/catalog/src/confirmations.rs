@@ -4,22 +4,30 @@
 //! confirmations), tallies the last 30 days, and a fact denied more often than confirmed is
 //! disputed and waits for the admins. An operator's own edit counts as confirming.
 
+use chrono::{DateTime, NaiveDateTime, TimeDelta};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Service, Station, Status};
 
-/// The facts a driver can confirm: `open` (open now, as the hours say) or a service's id.
+/// The facts a driver can confirm: `open` (open now, as the hours say), `free_truck_spaces`
+/// (there were free truck spaces) or a service's id.
 pub fn valid_fact(fact: &str) -> bool {
-    fact == OPEN || fact.parse::<Service>().is_ok()
+    fact == OPEN || fact == FREE_TRUCK_SPACES || fact.parse::<Service>().is_ok()
 }
 
 /// The fact "it is open now, as its hours say".
 pub const OPEN: &str = "open";
 
-/// The facts a listing states: open (when its status is), and each service it lists.
+/// The fact "there were free truck spaces when I was here" (stations with truck parking).
+pub const FREE_TRUCK_SPACES: &str = "free_truck_spaces";
+
+/// The facts a listing states: open (when its status is), free truck spaces (when it says some
+/// are free), and each service it lists.
 pub fn listed_facts(station: &Station) -> Vec<String> {
     let open = (station.status == Status::Open).then(|| OPEN.to_string());
+    let free = (station.free_truck_spaces.unwrap_or(0) > 0).then(|| FREE_TRUCK_SPACES.to_string());
     open.into_iter()
+        .chain(free)
         .chain(station.services.iter().map(|s| s.id().to_string()))
         .collect()
 }
@@ -54,9 +62,78 @@ pub struct FactTally {
     pub denied: u32,
 }
 
+impl FactTally {
+    /// Denied more often than confirmed lately, and at least `MIN_DENIALS` times.
+    pub fn disputed(&self) -> bool {
+        self.denied > self.confirmed && self.denied >= MIN_DENIALS
+    }
+}
+
 /// A fact is disputed when denied more often than confirmed lately, and at least this often (a
 /// single denial of an otherwise unconfirmed fact is not a dispute).
 pub const MIN_DENIALS: u32 = 2;
 
 /// The window the counts cover.
 pub const WINDOW_DAYS: i64 = 30;
+
+/// A fact counts as confirmed when someone said it holds within this many days and it is not
+/// disputed; older, the app shows it as 待确认 (to be confirmed).
+pub const CONFIRMED_DAYS: i64 = 90;
+
+/// One station's tallies as the index keeps them in memory: what every answer carries, and
+/// what the `confirmed` filter asks of them without reading the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StationFacts {
+    /// Sorted by fact, `station_id` left empty (the station is the index's key).
+    tallies: Vec<FactTally>,
+    /// Each tally's last confirmation in China local time, parsed once.
+    confirmed_at: Vec<Option<NaiveDateTime>>,
+}
+
+impl StationFacts {
+    pub fn new(mut tallies: Vec<FactTally>) -> StationFacts {
+        tallies.sort_by(|a, b| a.fact.cmp(&b.fact));
+        for t in &mut tallies {
+            t.station_id.clear();
+        }
+        let confirmed_at = tallies
+            .iter()
+            .map(|t| {
+                let at = DateTime::parse_from_rfc3339(t.last_confirmed.as_deref()?).ok()?;
+                Some(crate::hours::china_local(at.to_utc()))
+            })
+            .collect();
+        StationFacts {
+            tallies,
+            confirmed_at,
+        }
+    }
+
+    pub fn tallies(&self) -> &[FactTally] {
+        &self.tallies
+    }
+
+    /// Whether `fact` was said to hold within `CONFIRMED_DAYS` before `now` (China local time)
+    /// and is not disputed.
+    pub fn is_confirmed(&self, fact: &str, now: NaiveDateTime) -> bool {
+        self.tallies
+            .iter()
+            .position(|t| t.fact == fact)
+            .is_some_and(|i| self.fresh(i, now))
+    }
+
+    /// Whether any fact is confirmed at `now`.
+    pub fn any_confirmed(&self, now: NaiveDateTime) -> bool {
+        (0..self.tallies.len()).any(|i| self.fresh(i, now))
+    }
+
+    fn fresh(&self, i: usize, now: NaiveDateTime) -> bool {
+        !self.tallies[i].disputed()
+            && self.confirmed_at[i].is_some_and(|at| now - at <= TimeDelta::days(CONFIRMED_DAYS))
+    }
+
+    /// Whether anyone ever confirmed any fact: the stations the `confirmed` filter walks.
+    pub fn ever_confirmed(&self) -> bool {
+        self.confirmed_at.iter().any(Option::is_some)
+    }
+}

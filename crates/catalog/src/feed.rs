@@ -45,6 +45,30 @@ pub struct ChangePage {
     pub more: bool,
 }
 
+/// A snapshot's body for clients that read tallies (`facts=true`): every station and every
+/// station's fact tallies at one sequence. Older clients get the array of stations alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotWithFacts {
+    pub stations: Vec<Station>,
+    pub facts: Vec<FactTally>,
+}
+
+impl SnapshotWithFacts {
+    /// Reads either form of a snapshot's body (an array of stations has no tallies).
+    pub fn parse(body: &[u8]) -> serde_json::Result<SnapshotWithFacts> {
+        let first = body.iter().find(|b| !b.is_ascii_whitespace());
+        if first == Some(&b'[') {
+            let stations = serde_json::from_slice(body)?;
+            return Ok(SnapshotWithFacts {
+                stations,
+                facts: Vec::new(),
+            });
+        }
+        serde_json::from_slice(body)
+    }
+}
+
 /// A client is behind the tombstone retention window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Gone {

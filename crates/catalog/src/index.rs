@@ -14,7 +14,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{NaiveDateTime, TimeDelta};
 
@@ -24,6 +24,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
+use crate::confirmations::StationFacts;
 use crate::error::Result;
 use crate::hours::{Hours, OpenState};
 use crate::model::{Kind, KindSet, Service, ServiceSet, Station, Status};
@@ -178,6 +179,11 @@ pub struct SpatialIndex {
     by_kind: Vec<Tree>,
     /// A tree per rare service (in `Service::ALL` order), None for common ones.
     by_service: Vec<Option<Tree>>,
+    /// The stations any fact of which anyone ever confirmed: what the `confirmed` filter walks
+    /// while they are fewer than the other candidates.
+    confirmed: Tree,
+    /// Drivers' tallies by primary key, for the stations that have any (few of them).
+    facts: HashMap<u32, Arc<StationFacts>>,
     /// Indexed by primary key; holes for deleted rows.
     summaries: Vec<Option<Summary>>,
     hours: HoursTable,
@@ -253,7 +259,44 @@ impl SpatialIndex {
         });
         index.by_kind = by_kind;
         index.by_service = by_service;
+        let mut confirmed_points = Vec::new();
+        summaries::tallies(conn, |pk, tallies| {
+            let facts = StationFacts::new(tallies);
+            if let Some(s) = index.summary(pk as u32) {
+                if facts.ever_confirmed() {
+                    confirmed_points.push(TreePoint::new(s.location.unit_vector(), pk as u32));
+                }
+                index.facts.insert(pk as u32, Arc::new(facts));
+            }
+        })?;
+        index.confirmed = Tree::bulk_load_with_params(confirmed_points);
         Ok(index)
+    }
+
+    /// A station's tallies as drivers' confirmations left them (after a confirmation on the
+    /// server, or a feed entry on a client); none: no tallies.
+    pub fn set_facts(&mut self, pk: i64, facts: Option<StationFacts>) {
+        let key = pk as u32;
+        let Some(location) = self.summary(key).map(|s| s.location) else {
+            return;
+        };
+        let point = TreePoint::new(location.unit_vector(), key);
+        let was = self.facts.get(&key).is_some_and(|f| f.ever_confirmed());
+        let now = facts.as_ref().is_some_and(StationFacts::ever_confirmed);
+        match facts {
+            Some(f) => self.facts.insert(key, Arc::new(f)),
+            None => self.facts.remove(&key),
+        };
+        if was && !now {
+            self.confirmed.remove(&point);
+        } else if now && !was {
+            self.confirmed.insert(point);
+        }
+    }
+
+    /// What drivers said about a station's facts, if anything.
+    pub fn facts(&self, pk: u32) -> Option<&Arc<StationFacts>> {
+        self.facts.get(&pk)
     }
 
     fn put_summary(&mut self, pk: i64, summary: Summary) {
@@ -284,16 +327,23 @@ impl SpatialIndex {
 
     /// Adds or replaces one station, keeping every tree in step with the store.
     pub fn upsert(&mut self, pk: i64, station: &Station) {
+        let confirmed = self.facts(pk as u32).is_some_and(|f| f.ever_confirmed());
         if let Some(Some(old)) = self.summaries.get(pk as usize) {
             let old_point = TreePoint::new(old.location.unit_vector(), pk as u32);
             let (kind, services) = (old.kind, old.services);
             for tree in self.trees_of_mut(kind, services) {
                 tree.remove(&old_point);
             }
+            if confirmed {
+                self.confirmed.remove(&old_point);
+            }
         }
         let point = TreePoint::new(station.location.unit_vector(), pk as u32);
         for tree in self.trees_of_mut(station.kind, station.services) {
             tree.insert(point);
+        }
+        if confirmed {
+            self.confirmed.insert(point);
         }
         let hours = station
             .opening_hours
@@ -320,6 +370,13 @@ impl SpatialIndex {
         for tree in self.trees_of_mut(old.kind, old.services) {
             tree.remove(&point);
         }
+        if self
+            .facts
+            .remove(&(pk as u32))
+            .is_some_and(|f| f.ever_confirmed())
+        {
+            self.confirmed.remove(&point);
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -331,9 +388,10 @@ impl SpatialIndex {
     }
 
     /// The trees that together hold every station of the allowed `kinds` offering every one
-    /// of `services`, choosing the smallest such set: the kinds' trees, or one rare required
-    /// service's tree.
-    pub fn trees_for(&self, kinds: KindSet, services: ServiceSet) -> Vec<&Tree> {
+    /// of `services` (and, when `confirmed`, with a fact anyone confirmed), choosing the
+    /// smallest such set: the kinds' trees, one rare required service's tree, or the tree of
+    /// confirmed stations.
+    pub fn trees_for(&self, kinds: KindSet, services: ServiceSet, confirmed: bool) -> Vec<&Tree> {
         let kind_trees: Vec<&Tree> = Kind::ALL
             .iter()
             .filter(|k| kinds.allows(**k))
@@ -343,6 +401,7 @@ impl SpatialIndex {
         let rarest = services
             .iter()
             .filter_map(|s| self.by_service.get(s as usize)?.as_ref())
+            .chain(confirmed.then_some(&self.confirmed))
             .min_by_key(|t| t.size());
         match rarest {
             Some(t) if t.size() < kind_size => vec![t],

@@ -8,6 +8,7 @@
 use chrono::NaiveDateTime;
 
 use crate::arrival::Travel;
+use crate::confirmations::{self, StationFacts};
 use crate::hours::{OpenState, china_local};
 use crate::index::{SpatialIndex, Summary, nearest_merged};
 use crate::model::{KindSet, ServiceSet, Status};
@@ -44,6 +45,9 @@ pub struct Filter {
     pub max_distance_m: Option<f64>,
     pub ahead: Option<Ahead>,
     pub arrival: Option<Arrival>,
+    /// Only stations whose required facts drivers confirmed lately and do not dispute: each
+    /// required service, and being open with `open_only`; with neither, any fact.
+    pub confirmed: bool,
 }
 
 impl Filter {
@@ -58,20 +62,37 @@ impl Filter {
             max_distance_m: None,
             ahead: None,
             arrival: None,
+            confirmed: false,
         }
     }
 
     /// The trees of the index that can hold a match.
     pub fn trees<'a>(&self, index: &'a SpatialIndex) -> Vec<&'a crate::index::Tree> {
-        index.trees_for(self.kinds, self.services)
+        index.trees_for(self.kinds, self.services, self.confirmed)
     }
 
-    /// The attribute part of the filter (everything but distance and direction).
-    pub fn admits(&self, index: &SpatialIndex, s: &Summary) -> bool {
+    /// The attribute part of the filter (everything but distance and direction) for the
+    /// station with primary key `pk`.
+    pub fn admits(&self, index: &SpatialIndex, pk: u32, s: &Summary) -> bool {
         self.kinds.allows(s.kind)
             && s.services.contains_all(self.services)
             && (self.statuses.is_empty() || self.statuses.contains(&s.status))
             && (!self.open_only || index.open_state(s, self.time) == OpenState::Open)
+            && (!self.confirmed || self.facts_confirmed(index.facts(pk).map(|f| &**f)))
+    }
+
+    /// The `confirmed` part: the required facts confirmed lately and not disputed.
+    pub fn facts_confirmed(&self, facts: Option<&StationFacts>) -> bool {
+        let Some(facts) = facts else { return false };
+        let open = self.open_only.then_some(confirmations::OPEN);
+        let mut required = open
+            .into_iter()
+            .chain(self.services.iter().map(|s| s.id()))
+            .peekable();
+        if required.peek().is_none() {
+            return facts.any_confirmed(self.time);
+        }
+        required.all(|fact| facts.is_confirmed(fact, self.time))
     }
 
     /// The geometric part: direction of travel. Distance limits are applied by each query.
@@ -138,7 +159,7 @@ pub fn nearest(index: &SpatialIndex, at: LatLon, k: usize, filter: &Filter) -> V
         }
         let pk = point.data;
         let Some(s) = index.summary(pk) else { continue };
-        if !filter.admits(index, s) || !filter.ahead_of(at, s) {
+        if !filter.admits(index, pk, s) || !filter.ahead_of(at, s) {
             continue;
         }
         let distance_m = at.distance_m(s.location);
@@ -171,7 +192,7 @@ pub fn within(index: &SpatialIndex, at: LatLon, radius_m: f64, filter: &Filter) 
             let s = index.summary(p.data)?;
             let distance_m = at.distance_m(s.location);
             (distance_m <= radius_m
-                && filter.admits(index, s)
+                && filter.admits(index, p.data, s)
                 && filter.ahead_of(at, s)
                 && filter.arrives_open(index, s, distance_m))
             .then_some(Found {
@@ -266,7 +287,7 @@ pub fn in_box(index: &SpatialIndex, bbox: &BBox, limit: usize, filter: &Filter) 
         .flat_map(|t| t.locate_in_envelope(envelope))
         .filter_map(|p| {
             let s = index.summary(p.data)?;
-            (bbox.contains(s.location) && filter.admits(index, s)).then(|| Found {
+            (bbox.contains(s.location) && filter.admits(index, p.data, s)).then(|| Found {
                 pk: p.data,
                 distance_m: center.distance_m(s.location),
             })

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OpenFlags};
 use crate::answer::{Detail, Hit};
 use crate::answering;
 use crate::error::{CatalogError, Result};
-use crate::feed::{ChangePage, Gone};
+use crate::feed::{ChangePage, Gone, SnapshotWithFacts};
 use crate::index::SpatialIndex;
 use crate::model::Station;
 use crate::request::{DetailQuery, Query};
@@ -108,8 +108,9 @@ impl Readers {
         read(&Reports(&self.reader()))
     }
 
-    /// Every station and the feed's head sequence, read in one transaction so they agree.
-    pub fn all_stations(&self) -> Result<(i64, Vec<Station>)> {
+    /// Every station, their tallies and the feed's head sequence, read in one transaction so
+    /// they agree.
+    pub fn all_stations(&self) -> Result<(i64, SnapshotWithFacts)> {
         let conn = self.reader();
         let tx = conn.unchecked_transaction()?;
         let head = crate::store::feed::head(&tx)?;
@@ -118,8 +119,9 @@ impl Readers {
             stations.push(s.clone());
             Ok(())
         })?;
+        let facts = Confirmations(&tx).all_tallies()?;
         tx.commit()?;
-        Ok((head, stations))
+        Ok((head, SnapshotWithFacts { stations, facts }))
     }
 }
 

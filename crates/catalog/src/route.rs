@@ -258,7 +258,7 @@ pub fn along(
             };
             let (along, off) = segment_position(a, b, *p.geom());
             let offset_m = off * EARTH_RADIUS_M;
-            if offset_m > within_m || !filter.admits(index, s) {
+            if offset_m > within_m || !filter.admits(index, p.data, s) {
                 continue;
             }
             let candidate = RouteFound {

@@ -151,6 +151,7 @@ prop_compose! {
         max_km in prop::option::of(1.0..400.0f64),
         ahead in prop::option::of((0.0..360.0f64, 10.0..120.0f64)),
         arrive_open_at_kmh in prop::option::of(5.0..120.0f64),
+        confirmed in prop::bool::weighted(0.3),
     ) -> Filter {
         let time = NaiveDate::from_ymd_opt(2026, 11, 27).and_then(|d| d.and_hms_opt(hour, 0, 0)).expect("valid");
         Filter {
@@ -167,12 +168,113 @@ prop_compose! {
                 travel: Travel { depart: (time - chrono::TimeDelta::hours(8)).and_utc(), speed_kmh },
                 open_only: true,
             }),
+            confirmed,
         }
     }
 }
 
-/// What the filter admits, decided from the station's fields (not the index's summaries).
-fn admits(f: &Filter, s: &Station, from: LatLon) -> bool {
+/// Drivers' words: (station index, fact index into `FACTS`, holds, days before `SAID_BEFORE`).
+type Said = Vec<(usize, usize, bool, i64)>;
+
+fn said() -> impl Strategy<Value = Said> {
+    prop::collection::vec(
+        (
+            0..1000usize,
+            0..7usize,
+            prop::bool::weighted(0.7),
+            0..150i64,
+        ),
+        0..60,
+    )
+}
+
+/// The facts a driver confirms in these tests: being open and the six services.
+const FACTS: [&str; 7] = [
+    "open",
+    "parking",
+    "truck_parking",
+    "rest",
+    "overnight",
+    "shower",
+    "laundry",
+];
+
+/// Confirmations are said this many days before the filters' day (2026-11-27 00:00 UTC).
+fn said_at(days_before: i64) -> chrono::DateTime<chrono::Utc> {
+    NaiveDate::from_ymd_opt(2026, 11, 27)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .expect("valid")
+        .and_utc()
+        - chrono::TimeDelta::days(days_before)
+}
+
+/// The oracle's confirmed facts of each station id, from the words themselves: a fact is
+/// confirmed at `time` (China local) when it was last said to hold within 90 days, unless its
+/// denials in the 30 days before the station's last word outnumber its confirmations (and are
+/// at least two). Words are said oldest first, one device each.
+type Confirmed =
+    std::collections::HashMap<String, Vec<(&'static str, chrono::NaiveDateTime, bool)>>;
+
+fn confirmed_facts(stations: &[Station], said: &Said) -> Confirmed {
+    let mut by_station: std::collections::HashMap<usize, Vec<(usize, bool, i64)>> =
+        Default::default();
+    for (i, fact, holds, days) in said {
+        by_station
+            .entry(i % stations.len())
+            .or_default()
+            .push((*fact, *holds, *days));
+    }
+    let mut out = Confirmed::new();
+    for (i, words) in by_station {
+        let latest = said_at(words.iter().map(|w| w.2).min().expect("one word"));
+        let mut facts = Vec::new();
+        for (f, name) in FACTS.iter().enumerate() {
+            let mine: Vec<_> = words.iter().filter(|w| w.0 == f).collect();
+            let Some(last) = mine.iter().filter(|w| w.1).map(|w| said_at(w.2)).max() else {
+                continue;
+            };
+            let recent = |holds: bool| {
+                mine.iter()
+                    .filter(|w| {
+                        w.1 == holds && latest - said_at(w.2) <= chrono::TimeDelta::days(30)
+                    })
+                    .count()
+            };
+            let disputed = recent(false) > recent(true) && recent(false) >= 2;
+            // China local time is UTC+8.
+            facts.push((
+                *name,
+                last.naive_utc() + chrono::TimeDelta::hours(8),
+                disputed,
+            ));
+        }
+        out.insert(stations[i].id.clone(), facts);
+    }
+    out
+}
+
+/// Says the words to the catalog, oldest first, each from its own device.
+fn confirm_all(catalog: &mut Catalog, stations: &[Station], said: &Said) {
+    let mut words = said.clone();
+    words.sort_by_key(|w| std::cmp::Reverse(w.3));
+    for (n, (i, fact, holds, days)) in words.into_iter().enumerate() {
+        let c = waystation_catalog::confirmations::Confirmation {
+            station_id: stations[i % stations.len()].id.clone(),
+            fact: FACTS[fact].into(),
+            holds,
+            device: None,
+        };
+        let at = said_at(days).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let device = format!("device-{n}");
+        catalog
+            .confirm(&[c], &device, &device, &at)
+            .expect("confirm");
+    }
+}
+
+/// What the filter admits, decided from the station's fields (not the index's summaries) and
+/// the oracle's confirmed facts.
+fn admits(f: &Filter, s: &Station, from: LatLon, confirmed: &Confirmed) -> bool {
     let open_at = |t: chrono::NaiveDateTime| {
         s.status == Status::Open
             && match s.opening_hours.as_deref() {
@@ -194,19 +296,47 @@ fn admits(f: &Filter, s: &Station, from: LatLon) -> bool {
         let d = (bearing_deg(from, s.location) - a.heading_deg).rem_euclid(360.0);
         d.min(360.0 - d) <= a.cone_deg
     });
+    let fresh = |fact: &str| {
+        confirmed.get(&s.id).is_some_and(|facts| {
+            facts.iter().any(|(name, last, disputed)| {
+                (fact.is_empty() || *name == fact)
+                    && !disputed
+                    && f.time - *last <= chrono::TimeDelta::days(90)
+            })
+        })
+    };
+    let mut required: Vec<&str> = f.services.iter().map(|sv| sv.id()).collect();
+    if f.open_only {
+        required.push("open");
+    }
+    let confirmed_ok = !f.confirmed
+        || if required.is_empty() {
+            fresh("")
+        } else {
+            required.iter().all(|r| fresh(r))
+        };
     f.kinds.allows(s.kind)
         && s.services.contains_all(f.services)
         && (!f.open_only || open)
         && ahead
         && open_on_arrival
+        && confirmed_ok
 }
 
-fn brute_force(stations: &[Station], at: LatLon, f: &Filter, radius_m: f64) -> Vec<(String, f64)> {
+fn brute_force(
+    stations: &[Station],
+    confirmed: &Confirmed,
+    at: LatLon,
+    f: &Filter,
+    radius_m: f64,
+) -> Vec<(String, f64)> {
     let mut all: Vec<(String, f64)> = stations
         .iter()
         .map(|s| (s, haversine_m(at, s.location)))
         .filter(|(s, d)| {
-            admits(f, s, at) && *d <= radius_m && f.max_distance_m.is_none_or(|m| *d <= m)
+            admits(f, s, at, confirmed)
+                && *d <= radius_m
+                && f.max_distance_m.is_none_or(|m| *d <= m)
         })
         .map(|(s, d)| (s.id.clone(), d))
         .collect();
@@ -214,16 +344,19 @@ fn brute_force(stations: &[Station], at: LatLon, f: &Filter, radius_m: f64) -> V
     all
 }
 
-/// Imports the stations in two steps: most in one batch (the index is rebuilt), then the rest
-/// plus edits that move every fifth station and change its services (applied in place to the
-/// trees). `stations` is updated to the final state, for the oracle.
-fn open_catalog(stations: &mut [Station]) -> (tempfile::TempDir, Catalog) {
+/// Imports the stations in two steps: most in one batch (the index is rebuilt), then drivers'
+/// confirmations of those (`said`), then the rest plus edits that move every fifth station and
+/// change its services (applied in place to the trees). `stations` is updated to the final
+/// state, for the oracle.
+fn open_catalog(stations: &mut [Station], said: &Said) -> (tempfile::TempDir, Catalog, Confirmed) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
     let split = (stations.len() * 2 / 3 + 1).min(stations.len());
     catalog
         .import(stations[..split].to_vec(), &mut Silent)
         .expect("import");
+    confirm_all(&mut catalog, &stations[..split], said);
+    let confirmed = confirmed_facts(&stations[..split], said);
     let mut second: Vec<Station> = stations[split..].to_vec();
     for s in stations[..split].iter_mut().step_by(5) {
         s.location =
@@ -232,7 +365,7 @@ fn open_catalog(stations: &mut [Station]) -> (tempfile::TempDir, Catalog) {
         second.push(s.clone());
     }
     catalog.import(second, &mut Silent).expect("second import");
-    (dir, catalog)
+    (dir, catalog, confirmed)
 }
 
 /// Same ids in the same order, and distances equal to the oracle's within float noise.
@@ -255,18 +388,26 @@ proptest! {
         f in filter(),
         k in 1..12usize,
         radius_km in 0.5..300.0f64,
+        said in said(),
     ) {
-        let (_dir, catalog) = open_catalog(&mut stations);
+        let (dir, catalog, confirmed) = open_catalog(&mut stations, &said);
 
         let got: Vec<(String, f64)> = catalog.nearest(at, k, &f).expect("nearest")
             .into_iter().map(|h| (h.station.id, h.distance_m.expect("distance"))).collect();
-        let mut want = brute_force(&stations, at, &f, f64::INFINITY);
+        let mut want = brute_force(&stations, &confirmed, at, &f, f64::INFINITY);
         want.truncate(k);
+        assert_same(&got, &want)?;
+
+        // The same from an index loaded afresh from the file (tallies read from the store).
+        drop(catalog);
+        let catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("reopen");
+        let got: Vec<(String, f64)> = catalog.nearest(at, k, &f).expect("nearest")
+            .into_iter().map(|h| (h.station.id, h.distance_m.expect("distance"))).collect();
         assert_same(&got, &want)?;
 
         let got: Vec<(String, f64)> = catalog.within(at, radius_km * 1000.0, &f).expect("within")
             .into_iter().map(|h| (h.station.id, h.distance_m.expect("distance"))).collect();
-        assert_same(&got, &brute_force(&stations, at, &f, radius_km * 1000.0))?;
+        assert_same(&got, &brute_force(&stations, &confirmed, at, &f, radius_km * 1000.0))?;
     }
 
     #[test]
@@ -276,7 +417,7 @@ proptest! {
         half in (0.01..2.0f64, 0.01..2.0f64),
         wanted in prop::sample::subsequence(SIX_SERVICES.to_vec(), 0..3),
     ) {
-        let (_dir, catalog) = open_catalog(&mut stations);
+        let (_dir, catalog, _) = open_catalog(&mut stations, &Vec::new());
         let (lat, lon) = PLACES[centre];
         let bbox = BBox { south: lat - half.0, north: lat + half.0, west: lon - half.1, east: lon + half.1 };
         let mut f = Filter::any_at(NaiveDate::from_ymd_opt(2026, 1, 1).and_then(|d| d.and_hms_opt(12, 0, 0)).expect("valid"));
@@ -300,7 +441,7 @@ proptest! {
         within_km in 1.0..60.0f64,
         wanted in prop::sample::subsequence(SIX_SERVICES.to_vec(), 0..3),
     ) {
-        let (_dir, catalog) = open_catalog(&mut stations);
+        let (_dir, catalog, _) = open_catalog(&mut stations, &Vec::new());
         let (lat, lon) = PLACES[centre];
         let points: Vec<LatLon> = legs.iter().map(|(dy, dx)| LatLon::new(lat + dy, lon + dx).expect("in range")).collect();
         let route = Route::new(points.clone()).expect("route");

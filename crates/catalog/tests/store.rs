@@ -719,7 +719,7 @@ fn upgrading_the_feed_to_two_kinds_of_entry_keeps_its_sequence_going_forward() {
     let head = catalog.head_seq().expect("head");
     drop(catalog);
 
-    // The feed as migration 6 left it (one row per station, no kinds, no tallies), with its
+    // The feed as migration 6 left it (one row per station, no kinds, no tallies, no voices), with its
     // newest row gone as a purged tombstone would be: the sequence is past every row.
     let conn = rusqlite::Connection::open(&path).expect("sqlite");
     conn.execute_batch(
@@ -732,6 +732,7 @@ fn upgrading_the_feed_to_two_kinds_of_entry_keeps_its_sequence_going_forward() {
          ALTER TABLE changes_v6 RENAME TO changes;
          DELETE FROM changes WHERE seq = (SELECT max(seq) FROM changes);
          DROP TABLE fact_tallies;
+         ALTER TABLE confirmations DROP COLUMN voice;
          PRAGMA user_version = 6;",
     )
     .expect("the old feed");

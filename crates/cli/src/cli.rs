@@ -74,7 +74,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// 报告站点问题（下次同步时发送）Report a problem with a station; sent with the next sync
     Report(ReportArgs),
-    /// 确认（或用 --no 否认）站点的某项信息：open 或某项服务；下次同步时发送 Confirm (or, with --no, deny) a fact of a station — open, or a service — sent with the next sync
+    /// 确认（或用 --no 否认）站点的某项信息：open、free_truck_spaces 或某项服务；下次同步时发送 Confirm (or, with --no, deny) a fact of a station — open, free truck spaces, or a service — sent with the next sync
     Confirm(ConfirmArgs),
     /// 提议新站点或修改（下次同步时发送，由管理员审核）Propose a new station or a change to one; sent with the next sync, reviewed by the catalog's admins
     Propose(ProposeArgs),
@@ -317,7 +317,7 @@ impl ProposeArgs {
 pub struct ConfirmArgs {
     /// 站点 id Station id
     pub id: String,
-    /// 事实 Fact: open (it is open now), or a service id (shower, toilet, …)
+    /// 事实 Fact: open (it is open now), free_truck_spaces (there were free truck spaces), or a service id (shower, toilet, …)
     pub fact: String,
     /// 否认：不营业 / 没有这项服务 Deny it: it is not open, the service is not there
     #[arg(long)]
@@ -356,6 +356,10 @@ pub struct FilterArgs {
     /// 仅显示该时刻营业的站点 Only stations open at this time (RFC 3339, e.g. 2026-11-28T20:00:00+08:00)
     #[arg(long, value_name = "RFC3339")]
     pub open_at: Option<String>,
+
+    /// 仅显示司机近 90 天确认过、无争议的站点（所需服务逐项确认；与 --open-now 同用时也要确认营业）Only stations whose required facts drivers confirmed in the last 90 days and do not dispute (each --service; being open with --open-now; with neither, any fact)
+    #[arg(long)]
+    pub confirmed: bool,
 }
 
 impl FilterArgs {
@@ -368,6 +372,7 @@ impl FilterArgs {
             status: list(&self.statuses),
             open_now: Some(self.open_now),
             open_at: self.open_at.clone(),
+            confirmed: Some(self.confirmed),
         }
     }
 }

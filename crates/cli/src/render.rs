@@ -4,8 +4,9 @@
 use std::io::{self, Write};
 
 use unicode_width::UnicodeWidthStr;
+use waystation_catalog::confirmations::{self, FactTally};
 use waystation_catalog::sphere::compass;
-use waystation_catalog::{CatalogInfo, Detail, Hit, Lang, Source, Station, Status};
+use waystation_catalog::{CatalogInfo, Detail, Hit, Lang, Service, Source, Station, Status};
 
 /// Words that differ between the two languages.
 struct Words {
@@ -26,6 +27,7 @@ struct Words {
     none_found: &'static str,
     trucks: &'static str,
     trucks_free: &'static str,
+    said: &'static str,
 }
 
 fn words(lang: Lang) -> &'static Words {
@@ -47,6 +49,7 @@ fn words(lang: Lang) -> &'static Words {
         none_found: "没有找到符合条件的站点。",
         trucks: "货车位",
         trucks_free: "空余货车位",
+        said: "司机确认",
     };
     const EN: Words = Words {
         distance: "Distance",
@@ -66,6 +69,7 @@ fn words(lang: Lang) -> &'static Words {
         none_found: "No station matches.",
         trucks: "truck spaces",
         trucks_free: "free truck spaces",
+        said: "Drivers said",
     };
     match lang {
         Lang::Zh => &ZH,
@@ -116,6 +120,65 @@ fn name_text(station: &Station, lang: Lang) -> String {
     }
 }
 
+/// A fact's name: open now, free truck spaces, or a service's.
+fn fact_label(fact: &str, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    match fact {
+        confirmations::OPEN => (if zh { "现在营业" } else { "open now" }).into(),
+        confirmations::FREE_TRUCK_SPACES => words(lang).trucks_free.into(),
+        _ => fact
+            .parse::<Service>()
+            .map_or_else(|_| fact.to_string(), |s| s.label(lang).to_string()),
+    }
+}
+
+/// "3 天前确认 · 本月 5 人确认", "有争议（2 人说不对）" or "待确认", as the app says it.
+fn tally_text(t: &FactTally, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    if t.disputed() {
+        return if zh {
+            format!("有争议（{} 人说不对）", t.denied)
+        } else {
+            format!("disputed ({} said no)", t.denied)
+        };
+    }
+    let days = t
+        .last_confirmed
+        .as_deref()
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+        .map(|at| (chrono::Utc::now() - at.to_utc()).num_days());
+    match days {
+        Some(d) if d <= confirmations::CONFIRMED_DAYS => {
+            let when = match (d, zh) {
+                (0, true) => "今天确认".to_string(),
+                (0, false) => "confirmed today".to_string(),
+                (d, true) => format!("{d} 天前确认"),
+                (d, false) => format!("confirmed {d} days ago"),
+            };
+            if zh {
+                format!("{when} · 本月 {} 人确认", t.confirmed)
+            } else {
+                format!("{when} · {} in 30 days", t.confirmed)
+            }
+        }
+        _ => (if zh { "待确认" } else { "to be confirmed" }).into(),
+    }
+}
+
+/// What a row says of drivers' word: a disputed fact first, else the one confirmed most
+/// recently (as the app's list does); empty when nobody spoke to any.
+fn said_text(hit: &Hit, lang: Lang) -> String {
+    let shown = hit.facts.iter().find(|t| t.disputed()).or_else(|| {
+        hit.facts
+            .iter()
+            .filter(|t| t.last_confirmed.is_some())
+            .max_by(|a, b| a.last_confirmed.cmp(&b.last_confirmed))
+    });
+    shown.map_or_else(String::new, |t| {
+        format!("{} {}", fact_label(&t.fact, lang), tally_text(t, lang))
+    })
+}
+
 fn services_text(station: &Station, lang: Lang) -> String {
     let mut parts: Vec<String> = station
         .services
@@ -148,6 +211,10 @@ pub fn hits_table(out: &mut impl Write, hits: &[Hit], lang: Lang) -> io::Result<
         header.push(w.arrival.to_string());
     }
     header.push(w.services.to_string());
+    let said = hits.iter().any(|h| !h.facts.is_empty());
+    if said {
+        header.push(w.said.to_string());
+    }
     let rows: Vec<Vec<String>> = hits
         .iter()
         .enumerate()
@@ -169,6 +236,9 @@ pub fn hits_table(out: &mut impl Write, hits: &[Hit], lang: Lang) -> io::Result<
                 row.push(arrival_text(h, lang));
             }
             row.push(services_text(&h.station, lang));
+            if said {
+                row.push(said_text(h, lang));
+            }
             row
         })
         .collect();
@@ -237,6 +307,12 @@ pub fn station_detail(out: &mut impl Write, detail: &Detail, lang: Lang) -> io::
         format!("{hours} ({})", state_text(s, open_now, lang)),
     )?;
     field(label("服务", "Services"), services_text(s, lang))?;
+    for t in &detail.hit.facts {
+        field(
+            label("司机说", "Drivers"),
+            format!("{}: {}", fact_label(&t.fact, lang), tally_text(t, lang)),
+        )?;
+    }
     field(label("电话", "Phone"), s.phone.clone().unwrap_or_default())?;
     field(
         label("公告", "Notice"),

@@ -73,7 +73,12 @@ eta?: string,
  * With `eta`: whether the station will be open then — true, false, or null when its
  * hours are unknown.
  */
-open_at_arrival?: boolean | null, id: string, kind: Kind, name: string, address: string, 
+open_at_arrival?: boolean | null, 
+/**
+ * What drivers said about each fact anyone spoke to: when last confirmed, confirmations
+ * and denials in the last 30 days (left out when nobody did).
+ */
+facts?: Array<FactTally>, id: string, kind: Kind, name: string, address: string, 
 /**
  * The 6-digit county-level administrative code.
  */
@@ -97,7 +102,7 @@ updated_at: string, lat: number, lon: number, };
 
 export type NavLink = { app: App, url: string, ios: string | null, web: string | null, };
 
-export type Detail = { links: Array<NavLink>, facts: Array<FactTally>, 
+export type Detail = { links: Array<NavLink>, 
 /**
  * Great-circle metres from the query point (null without one, e.g. a plain text search).
  */
@@ -133,7 +138,12 @@ eta?: string,
  * With `eta`: whether the station will be open then — true, false, or null when its
  * hours are unknown.
  */
-open_at_arrival?: boolean | null, id: string, kind: Kind, name: string, address: string, 
+open_at_arrival?: boolean | null, 
+/**
+ * What drivers said about each fact anyone spoke to: when last confirmed, confirmations
+ * and denials in the last 30 days (left out when nobody did).
+ */
+facts?: Array<FactTally>, id: string, kind: Kind, name: string, address: string, 
 /**
  * The 6-digit county-level administrative code.
  */
@@ -328,7 +338,13 @@ open_now?: boolean,
 /**
  * Only stations open at this RFC 3339 time; open states are given for this time.
  */
-open_at?: string, };
+open_at?: string, 
+/**
+ * Only stations whose asked-for facts drivers confirmed in the last 90 days and do
+ * not dispute: each required service, and being open with open_now; with neither,
+ * any fact.
+ */
+confirmed?: boolean, };
 
 export type WithinRequest = { 
 /**
@@ -366,7 +382,13 @@ open_now?: boolean,
 /**
  * Only stations open at this RFC 3339 time; open states are given for this time.
  */
-open_at?: string, };
+open_at?: string, 
+/**
+ * Only stations whose asked-for facts drivers confirmed in the last 90 days and do
+ * not dispute: each required service, and being open with open_now; with neither,
+ * any fact.
+ */
+confirmed?: boolean, };
 
 export type BoxRequest = { south?: number, west?: number, north?: number, east?: number, 
 /**
@@ -392,7 +414,13 @@ open_now?: boolean,
 /**
  * Only stations open at this RFC 3339 time; open states are given for this time.
  */
-open_at?: string, };
+open_at?: string, 
+/**
+ * Only stations whose asked-for facts drivers confirmed in the last 90 days and do
+ * not dispute: each required service, and being open with open_now; with neither,
+ * any fact.
+ */
+confirmed?: boolean, };
 
 export type SearchRequest = { 
 /**
@@ -434,7 +462,13 @@ open_now?: boolean,
 /**
  * Only stations open at this RFC 3339 time; open states are given for this time.
  */
-open_at?: string, };
+open_at?: string, 
+/**
+ * Only stations whose asked-for facts drivers confirmed in the last 90 days and do
+ * not dispute: each required service, and being open with open_now; with neither,
+ * any fact.
+ */
+confirmed?: boolean, };
 
 export type AlongRequest = { 
 /**
@@ -472,7 +506,13 @@ open_now?: boolean,
 /**
  * Only stations open at this RFC 3339 time; open states are given for this time.
  */
-open_at?: string, };
+open_at?: string, 
+/**
+ * Only stations whose asked-for facts drivers confirmed in the last 90 days and do
+ * not dispute: each required service, and being open with open_now; with neither,
+ * any fact.
+ */
+confirmed?: boolean, };
 
 export type DetailRequest = { 
 /**

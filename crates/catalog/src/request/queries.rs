@@ -41,6 +41,10 @@ macro_rules! filtered_request {
             pub open_now: Option<bool>,
             /// Only stations open at this RFC 3339 time; open states are given for this time.
             pub open_at: Option<String>,
+            /// Only stations whose asked-for facts drivers confirmed in the last 90 days and do
+            /// not dispute: each required service, and being open with open_now; with neither,
+            /// any fact.
+            pub confirmed: Option<bool>,
         }
 
         impl $name {
@@ -52,6 +56,7 @@ macro_rules! filtered_request {
                     status: f.status,
                     open_now: f.open_now,
                     open_at: f.open_at,
+                    confirmed: f.confirmed,
                     ..self
                 }
             }
@@ -64,6 +69,7 @@ macro_rules! filtered_request {
                     self.status.as_deref(),
                     self.open_now.unwrap_or(false),
                     self.open_at.as_deref(),
+                    self.confirmed.unwrap_or(false),
                     now,
                 )
             }
@@ -79,6 +85,7 @@ pub struct FilterFields {
     pub status: Option<String>,
     pub open_now: Option<bool>,
     pub open_at: Option<String>,
+    pub confirmed: Option<bool>,
 }
 
 fn attribute_filter(
@@ -87,6 +94,7 @@ fn attribute_filter(
     status: Option<&str>,
     open_now: bool,
     open_at: Option<&str>,
+    confirmed: bool,
     now: DateTime<Utc>,
 ) -> Result<Filter, Message> {
     let when = open_at.map(|t| fields::time("open_at", t)).transpose()?;
@@ -97,6 +105,7 @@ fn attribute_filter(
         .collect();
     f.statuses = fields::ids::<Status>("status", status)?;
     f.open_only = open_now || when.is_some();
+    f.confirmed = confirmed;
     Ok(f)
 }
 
@@ -538,6 +547,18 @@ impl ChangesRequest {
             fields::count("limit", self.limit, DEFAULT_CHANGES, MAX_CHANGES)?,
         ))
     }
+}
+
+/// The whole catalog at one sequence (`GET /v1/snapshot`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct SnapshotRequest {
+    /// Also every station's confirmation tallies: the body is then `{stations, facts}`
+    /// instead of the array of stations older clients read.
+    pub facts: Option<bool>,
 }
 
 /// An admin list (audit log, problem reports), newest first.

@@ -202,6 +202,9 @@ const MIGRATIONS: &[&str] = &[
         SELECT 'changes_v7', seq FROM sqlite_sequence WHERE name = 'changes';
     DROP TABLE changes;
     ALTER TABLE changes_v7 RENAME TO changes;",
+    // 8: who a confirmation counts for: fresh device ids from one address (or one operator)
+    //    are one voice in the tallies, so a single phone cannot make a fact disputed.
+    "ALTER TABLE confirmations ADD COLUMN voice TEXT;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
+use crate::confirmations::FactTally;
 use crate::error::Result;
 use crate::model::{Kind, ServiceSet, Status};
 use crate::sphere::LatLon;
@@ -63,6 +64,33 @@ pub fn scan(
             services: ServiceSet::from_bits(r.get(6)?),
             hours: text(7)?,
         });
+    }
+    Ok(())
+}
+
+/// Calls `each` with every station's primary key and its facts' tallies (stations without
+/// tallies are not called).
+pub fn tallies(conn: &Connection, mut each: impl FnMut(i64, Vec<FactTally>)) -> Result<()> {
+    let mut stmt = conn.prepare(
+        "SELECT t.station_id, t.fact, t.last_confirmed, t.confirmed, t.denied, s.pk
+         FROM fact_tallies t JOIN stations s ON s.id = t.station_id ORDER BY s.pk",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut current: Option<(i64, Vec<FactTally>)> = None;
+    while let Some(r) = rows.next()? {
+        let pk: i64 = r.get(5)?;
+        let tally = super::confirmations::tally(r)?;
+        match &mut current {
+            Some((at, list)) if *at == pk => list.push(tally),
+            _ => {
+                if let Some((at, list)) = current.replace((pk, vec![tally])) {
+                    each(at, list);
+                }
+            }
+        }
+    }
+    if let Some((at, list)) = current {
+        each(at, list);
     }
     Ok(())
 }
