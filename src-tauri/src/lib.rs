@@ -724,6 +724,53 @@ mod tests {
     }
 
     #[test]
+    fn an_operators_still_true_from_the_app_counts_as_theirs_and_other_devices_see_it() {
+        let server = TestServer::seeded().spawn();
+        let (url, key) = (server.url.as_str(), server.public_key());
+        let (operator, driver, newcomer) = (TestApp::new(20), TestApp::new(20), TestApp::new(20));
+        let confirm = |app: &TestApp, station: &str| {
+            let said =
+                json!({"confirmation": {"station_id": station, "fact": "open", "holds": true}});
+            app.invoke("confirm", said).expect("queued");
+            let synced = app
+                .invoke("sync_now", json!({"server": url, "key": key}))
+                .expect("sync");
+            assert_eq!(synced["confirmations_sent"], 1, "{synced}");
+        };
+        // ann, logged in on her phone, says her station is open; a driver's phone at the same
+        // address (127.0.0.1) says so too. Were ann's word sent as a device, the two would be
+        // one voice from one address; as the operator's, they are two.
+        operator
+            .invoke("sync_now", json!({"server": url, "key": key}))
+            .expect("sync");
+        let ann = json!({"server": url, "username": "ann", "password": "ann-pass-1"});
+        operator.invoke("operator_login", ann).expect("login");
+        confirm(&operator, "syn-ws-000001");
+        confirm(&driver, "syn-ws-000001");
+
+        // A device that syncs only now has the tallies from its first sync, in every answer.
+        newcomer
+            .invoke("sync_now", json!({"server": url, "key": key}))
+            .expect("sync");
+        let detail = newcomer
+            .invoke("station", json!({"id": "syn-ws-000001", "request": {}}))
+            .expect("station");
+        let open = detail["facts"]
+            .as_array()
+            .and_then(|f| f.iter().find(|t| t["fact"] == "open"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        assert_eq!(open["confirmed"], 2, "{detail}");
+        let confirmed = newcomer
+            .invoke(
+                "near",
+                json!({"request": {"lat": 22.54, "lon": 114.06, "k": 5, "confirmed": true}}),
+            )
+            .expect("near");
+        assert_eq!(ids(&confirmed), ["syn-ws-000001"], "{confirmed}");
+    }
+
+    #[test]
     fn proposals_and_the_admin_console_go_through_the_real_server() {
         let server = TestServer::seeded().spawn();
         let (url, key) = (server.url.as_str(), server.public_key());

@@ -30,6 +30,8 @@ before(async () => {
     count: 800,
     seed: 4,
     ui: join(root, "ui/dist"),
+    // So a test can speak from other addresses (x-forwarded-for): drivers elsewhere.
+    serveArgs: ["--trust-proxy", "127.0.0.1"],
     prepare: (ws) => {
       writeFileSync(
         join(work, "hostile.csv"),
@@ -219,6 +221,22 @@ for (const [name, viewport] of [
     const reports = await (await fetch(`${url}/v1/reports?station=x1`, { headers: { authorization: `Bearer ${await rootToken()}` } })).json();
     assert.ok(reports.some((r) => r.problem === "service_missing" && r.service === "shower" && r.note === `no hot water (${name})`));
     await page.click("#detail .detail > button.primary");
+
+    // "Confirmed by drivers": with the shower chip on, nothing (only x1's toilet was confirmed);
+    // without it, x1 alone, its row saying what drivers said.
+    await listAnswer(page, () => page.click("#confirmed-only"));
+    const said = await (await fetch(`${url}/v1/stations/x1/facts`)).json();
+    const shower = said.find((f) => f.fact === "shower");
+    const showerConfirmed = !!shower?.last_confirmed && !(shower.denied > shower.confirmed && shower.denied >= 2);
+    const listed = () => page.locator(".station").evaluateAll((els) => els.map((e) => e.dataset.id));
+    assert.deepEqual(await listed(), showerConfirmed ? ["x1"] : []);
+    await listAnswer(page, () => page.click('#services .chip[data-id="shower"]'));
+    await page.locator('.station[data-id="x1"]').waitFor();
+    assert.deepEqual(await listed(), ["x1"]);
+    assert.match(await page.locator('.station[data-id="x1"] .tally.open').innerText(), /^如厕 · 刚刚确认 · 本月 \d+ 人确认$/);
+    await shot("2b-confirmed");
+    await listAnswer(page, () => page.click("#confirmed-only"));
+    await listAnswer(page, () => page.click('#services .chip[data-id="shower"]'));
 
     // An admin edit on the server shows on the next search.
     await adminPatch("x1", { notice: `通知 ${name}` });
@@ -468,8 +486,12 @@ for (const [name, viewport] of [
     // Waiting for review: a new station beside a generated one of its kind (its likely
     // duplicate), and a change to x1; and a driver's problem report.
     const [near] = await (await fetch(`${url}/v1/stations/near?lat=39.9&lon=116.4&k=1`)).json();
-    const post = (path, body) =>
-      fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const post = (path, body, from = undefined) =>
+      fetch(`${url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(from ? { "x-forwarded-for": from } : {}) },
+        body: JSON.stringify(body),
+      });
     const created = await (
       await post("/v1/proposals", {
         fields: { kind: near.kind, name: `${name} 北京新站`, lat: near.lat + 0.0003, lon: near.lon },
@@ -479,9 +501,10 @@ for (const [name, viewport] of [
     const phone = name === "phone" ? "0755-1111" : "0755-2222";
     const change = await (await post("/v1/proposals", { station_id: "x1", fields: { phone } })).json();
     assert.equal((await post("/v1/reports", { station_id: "x1", problem: "closed", note: `${name} 关门了` })).status, 202);
-    // Two drivers say x1 has no shower (its operator's edits vouched for it once today).
-    for (const device of [`deny-a-${name}`, `deny-b-${name}`]) {
-      const denied = await post("/v1/stations/x1/confirmations", { fact: "shower", holds: false, device });
+    // Two drivers, each at their own address (one address is one voice), say x1 has no shower
+    // (its operator's edits vouched for it once today).
+    for (const [device, from] of [[`deny-a-${name}`, "203.0.113.1"], [`deny-b-${name}`, "203.0.113.2"]]) {
+      const denied = await post("/v1/stations/x1/confirmations", { fact: "shower", holds: false, device }, from);
       assert.equal(denied.status, 202);
     }
 

@@ -14,7 +14,8 @@ use serde_json::{Map, Value, json};
 use waystation_catalog::geography::{PlaceHit, find_places};
 use waystation_catalog::request::{
     AlongRequest, BoxRequest, ChangesRequest, ConvertRequest, DetailRequest, Editor, ListRequest,
-    NearRequest, PlacesRequest, PointsRequest, SearchRequest, WithinRequest, check_patch,
+    NearRequest, PlacesRequest, PointsRequest, SearchRequest, SnapshotRequest, WithinRequest,
+    check_patch,
 };
 use waystation_catalog::signed::{
     CREATED_HEADER, DIGEST_HEADER, HEAD_HEADER, KEY_HEADER, PAGE_SIGNATURE_HEADER, SEQ_HEADER,
@@ -409,11 +410,18 @@ pub async fn changes(
     Ok((headers, body).into_response())
 }
 
-#[utoipa::path(get, path = "/v1/snapshot",
-    responses((status = 200, description = "A JSON array of every station at a sequence; headers x-waystation-seq, -created-at, -digest (SHA-256) and -signature (Ed25519 over them)")))]
-pub async fn snapshot(State(app): Shared, request: HeaderMap) -> Result<Response, ApiError> {
+#[utoipa::path(get, path = "/v1/snapshot", params(SnapshotRequest),
+    responses((status = 200, description = "Every station at a sequence: a JSON array, or with facts=true {stations, facts} (the tallies too); headers x-waystation-seq, -created-at, -digest (SHA-256) and -signature (Ed25519 over them). Possibly a few minutes behind the head: page forward from its sequence"),
+              (status = 400, description = "An unknown or malformed parameter", body = crate::error::ErrorBody)))]
+pub async fn snapshot(
+    State(app): Shared,
+    request: HeaderMap,
+    ApiQuery(r): ApiQuery<SnapshotRequest>,
+) -> Result<Response, ApiError> {
     let state = app.clone();
-    let published = blocking(move || state.publisher.current(state.store.as_ref())).await?;
+    let with_facts = r.facts.unwrap_or(false);
+    let published =
+        blocking(move || state.publisher.current(state.store.as_ref(), with_facts)).await?;
     let accepts = |encoding: &str| {
         request
             .get_all(header::ACCEPT_ENCODING)

@@ -10,7 +10,7 @@ use waystation_catalog::confirmations::Confirmation;
 
 use crate::api::{Admin, ApiJson, ClientAddr, Shared, on_store, private};
 use crate::error::ApiError;
-use crate::limiter::Anonymous;
+use crate::limiter::{Anonymous, address_key};
 use crate::proposing::MaybeSession;
 use crate::store::CatalogStore;
 
@@ -54,16 +54,18 @@ pub async fn confirm(
         ));
     }
     // The station's own operator answering "still true" speaks as the operator; anyone else
-    // by their device, or without one by their address (one a fact and a day from there).
+    // by their device, or without one by their address (one a fact and a day from there). In
+    // the tallies, an address (IPv6 by its /64) is one voice however many devices it has.
     let operator = match &who {
         Some(p) if app.store.is_assigned(&p.username, &id)? => {
             Some(format!("operator:{}", p.username))
         }
         _ => None,
     };
+    let voice = operator.clone().unwrap_or_else(|| address_key(addr));
     let device = operator
         .or_else(|| said.device.clone())
-        .unwrap_or_else(|| format!("addr:{addr}"));
+        .unwrap_or_else(|| voice.clone());
     let confirmation = Confirmation {
         station_id: id,
         fact: said.fact,
@@ -71,7 +73,7 @@ pub async fn confirm(
         device: said.device,
     };
     let counted = on_store(&app, move |store: &dyn CatalogStore| {
-        store.confirm(&confirmation, &device)
+        store.confirm(&confirmation, &device, &voice)
     })
     .await?;
     Ok((

@@ -383,6 +383,28 @@ async fn follow_other_writers(store: std::sync::Weak<dyn CatalogStore>) {
     }
 }
 
+/// Every so often (and once at start), recounts the tallies whose words have left the 30-day
+/// window, so a fact's counts fall without new confirmations; a few hundred stations at a time,
+/// letting other writers in between. Ends with the store.
+async fn age_tallies(store: std::sync::Weak<dyn CatalogStore>) {
+    const STATIONS_A_STEP: usize = 200;
+    let mut tick = tokio::time::interval(Duration::from_secs(15 * 60));
+    loop {
+        tick.tick().await;
+        loop {
+            let Some(store) = store.upgrade() else { return };
+            match tokio::task::spawn_blocking(move || store.age_tallies(STATIONS_A_STEP)).await {
+                Ok(Ok(n)) if n == STATIONS_A_STEP => continue,
+                Ok(Ok(n)) if n > 0 => tracing::info!(stations = n, "tallies aged"),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "ageing the tallies"),
+                Err(e) => tracing::warn!(error = %e, "ageing the tallies stopped"),
+            }
+            break;
+        }
+    }
+}
+
 /// Serves until the listener fails or the process is interrupted.
 pub async fn serve(
     listener: tokio::net::TcpListener,
@@ -392,6 +414,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     return_large_blocks_to_the_os();
     tokio::spawn(follow_other_writers(Arc::downgrade(&store)));
+    tokio::spawn(age_tallies(Arc::downgrade(&store)));
     let app = router(store, key, options).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

@@ -112,7 +112,7 @@ impl Counts {
 }
 
 /// What a client address is known by: IPv4 whole, IPv6 by its /64.
-fn address_key(addr: IpAddr) -> String {
+pub fn address_key(addr: IpAddr) -> String {
     match addr {
         IpAddr::V4(v4) => format!("addr:{v4}"),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

@@ -41,10 +41,19 @@ pub const HEAD_LIFETIME: TimeDelta = TimeDelta::hours(1);
 /// lifetime left.
 const HEAD_RESIGN: TimeDelta = TimeDelta::minutes(1);
 
-/// The signing key, the snapshot of the newest sequence and the newest signed head.
+/// How long a built snapshot is served after the head has moved on: a client pages forward
+/// from its sequence, and a busy feed (every confirmation moves the head) does not rebuild and
+/// recompress the whole catalog for each new install.
+const SNAPSHOT_REUSE: TimeDelta = TimeDelta::minutes(5);
+
+/// A published snapshot and when it was built.
+type Built = Option<(DateTime<Utc>, Arc<PublishedSnapshot>)>;
+
+/// The signing key, the newest snapshots (the array of stations older clients read, and the
+/// one with tallies) and the newest signed head.
 pub struct Publisher {
     key: ServerKey,
-    current: Mutex<Option<Arc<PublishedSnapshot>>>,
+    current: Mutex<[Built; 2]>,
     head: Mutex<Option<(DateTime<Utc>, SignedHead)>>,
     head_lifetime: TimeDelta,
 }
@@ -55,7 +64,7 @@ impl Publisher {
     pub fn new(key: ServerKey, head_lifetime: TimeDelta) -> Publisher {
         Publisher {
             key,
-            current: Mutex::new(None),
+            current: Mutex::new([None, None]),
             head: Mutex::new(None),
             head_lifetime: head_lifetime.max(HEAD_RESIGN * 2),
         }
@@ -94,19 +103,36 @@ impl Publisher {
         self.key.rotations()
     }
 
-    /// The snapshot at the store's head sequence, built if the head has moved. Slow when it
-    /// builds: call it off the async workers.
-    pub fn current(&self, store: &dyn CatalogStore) -> Result<Arc<PublishedSnapshot>> {
+    /// A snapshot at the store's head sequence, or one built in the last few minutes that
+    /// clients can still page forward from (its sequence not behind the tombstone horizon);
+    /// `with_facts`: the form with tallies. Slow when it builds: call it off the async workers.
+    pub fn current(
+        &self,
+        store: &dyn CatalogStore,
+        with_facts: bool,
+    ) -> Result<Arc<PublishedSnapshot>> {
         let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = &mut current[usize::from(with_facts)];
         let head = store.head_seq()?;
-        if let Some(s) = current.as_ref().filter(|s| s.signed.seq == head) {
-            return Ok(s.clone());
+        if let Some((built, s)) = slot.as_ref() {
+            let seq = s.signed.seq;
+            if seq == head
+                || (Utc::now() - *built < SNAPSHOT_REUSE && store.changes(seq, 1, false)?.is_ok())
+            {
+                return Ok(s.clone());
+            }
         }
-        let (seq, stations) = store.all_stations()?;
-        let body = serde_json::to_vec(&stations).map_err(|e| CatalogError::Io(e.into()))?;
-        let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let (seq, snapshot) = store.all_stations()?;
+        let body = if with_facts {
+            serde_json::to_vec(&snapshot)
+        } else {
+            serde_json::to_vec(&snapshot.stations)
+        }
+        .map_err(|e| CatalogError::Io(e.into()))?;
+        let now = Utc::now();
+        let created = now.to_rfc3339_opts(SecondsFormat::Millis, true);
         let published = Arc::new(PublishedSnapshot::new(self.key.sign(seq, &created, body))?);
-        *current = Some(published.clone());
+        *slot = Some((now, published.clone()));
         Ok(published)
     }
 }

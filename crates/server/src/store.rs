@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use waystation_catalog::answering;
 use waystation_catalog::catalog::CatalogInfo;
 use waystation_catalog::confirmations::{Confirmation, FactTally, listed_facts};
-use waystation_catalog::feed::{ChangePage, Gone};
+use waystation_catalog::feed::{ChangePage, Gone, SnapshotWithFacts};
 use waystation_catalog::index::SpatialIndex;
 use waystation_catalog::proposals::{Kept, Proposal, ProposalState};
 use waystation_catalog::readers::Readers;
@@ -55,8 +55,9 @@ pub trait CatalogStore: Send + Sync + 'static {
         limit: usize,
         with_facts: bool,
     ) -> Result<std::result::Result<ChangePage, Gone>>;
-    /// Every station and the head sequence they are at, read consistently (for snapshots).
-    fn all_stations(&self) -> Result<(i64, Vec<Station>)>;
+    /// Every station and their tallies, and the head sequence they are at, read consistently
+    /// (for snapshots).
+    fn all_stations(&self) -> Result<(i64, SnapshotWithFacts)>;
 
     /// A user's role and password hash (checking the password is the caller's: crate::accounts).
     fn credentials(&self, username: &str) -> Result<Option<(Role, String)>>;
@@ -116,9 +117,12 @@ pub trait CatalogStore: Send + Sync + 'static {
     /// A proposal, for its reviewers; with `secret_hash`, only if that is its secret's.
     fn proposal(&self, id: i64, secret_hash: Option<&str>) -> Result<Option<Kept>>;
     fn proposals(&self, page: &ProposalPage) -> Result<Vec<Kept>>;
-    /// Keeps a driver's confirmation from `device`; false when that device already spoke to the
-    /// fact today.
-    fn confirm(&self, confirmation: &Confirmation, device: &str) -> Result<bool>;
+    /// Keeps a driver's confirmation from `device`, counting for `voice` (its address, or the
+    /// operator); false when that device already spoke to the fact today.
+    fn confirm(&self, confirmation: &Confirmation, device: &str, voice: &str) -> Result<bool>;
+    /// Lets words older than the tallies' window go (recounting those stations); how many
+    /// stations, at most `max_stations` a call.
+    fn age_tallies(&self, max_stations: usize) -> Result<usize>;
     /// An operator's saved listing confirms each fact it states (open, every service listed).
     fn operator_confirms(&self, station: &Station, username: &str) -> Result<()>;
     /// What the last 30 days say about each fact of a station.
@@ -242,7 +246,7 @@ impl CatalogStore for SqliteStore {
         self.readers.changes_since(since, limit, with_facts)
     }
 
-    fn all_stations(&self) -> Result<(i64, Vec<Station>)> {
+    fn all_stations(&self) -> Result<(i64, SnapshotWithFacts)> {
         // On a reader connection inside one read transaction, so the sequence and the
         // stations agree and queries go on meanwhile.
         self.readers.all_stations()
@@ -398,13 +402,26 @@ impl CatalogStore for SqliteStore {
             .proposals(|p| p.newest(page.state, page.limit, page.before))
     }
 
-    fn confirm(&self, confirmation: &Confirmation, device: &str) -> Result<bool> {
+    fn confirm(&self, confirmation: &Confirmation, device: &str, voice: &str) -> Result<bool> {
         let mut catalog = self.catalog();
         catalog.check_confirmation(confirmation)?;
-        let counted =
-            catalog.confirm(std::slice::from_ref(confirmation), device, &accounts::now())?;
+        let counted = catalog.confirm(
+            std::slice::from_ref(confirmation),
+            device,
+            voice,
+            &accounts::now(),
+        )?;
         self.publish(&catalog)?;
         Ok(counted == 1)
+    }
+
+    fn age_tallies(&self, max_stations: usize) -> Result<usize> {
+        let mut catalog = self.catalog();
+        let aged = catalog.age_tallies(&accounts::now(), max_stations)?;
+        if aged > 0 {
+            self.publish(&catalog)?;
+        }
+        Ok(aged)
     }
 
     fn operator_confirms(&self, station: &Station, username: &str) -> Result<()> {
@@ -417,8 +434,9 @@ impl CatalogStore for SqliteStore {
                 device: None,
             })
             .collect();
+        let operator = format!("operator:{username}");
         let mut catalog = self.catalog();
-        catalog.confirm(&said, &format!("operator:{username}"), &accounts::now())?;
+        catalog.confirm(&said, &operator, &operator, &accounts::now())?;
         self.publish(&catalog)
     }
 

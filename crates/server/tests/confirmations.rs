@@ -29,28 +29,41 @@ fn tally<'a>(facts: &'a Value, fact: &str) -> &'a Value {
         .unwrap_or(&Value::Null)
 }
 
+/// A driver at their own address (each a voice of their own in the tallies).
+fn driver(server: &TestServer, n: u8) -> Api {
+    server.api_from(format!("10.0.0.{n}:9").parse().expect("addr"))
+}
+
 #[tokio::test]
 async fn confirmations_count_once_a_day_and_disputed_facts_reach_the_admins() {
     let server = TestServer::seeded();
     let api = server.api();
     let station = "syn-ws-000003";
     assert_eq!(
-        say(&api, station, "shower", true, "d1").await.1["counted"],
+        say(&driver(&server, 1), station, "shower", true, "d1")
+            .await
+            .1["counted"],
         true
     );
     // The same device again today: the first word stands.
     assert_eq!(
-        say(&api, station, "shower", false, "d1").await.1["counted"],
+        say(&driver(&server, 1), station, "shower", false, "d1")
+            .await
+            .1["counted"],
         false
     );
-    for device in ["d2", "d3"] {
+    for (n, device) in [(2, "d2"), (3, "d3")] {
         assert_eq!(
-            say(&api, station, "shower", false, device).await.0,
+            say(&driver(&server, n), station, "shower", false, device)
+                .await
+                .0,
             StatusCode::ACCEPTED
         );
     }
     assert_eq!(
-        say(&api, station, "open", true, "d2").await.0,
+        say(&driver(&server, 2), station, "open", true, "d2")
+            .await
+            .0,
         StatusCode::ACCEPTED
     );
 
@@ -127,6 +140,102 @@ async fn confirmations_count_once_a_day_and_disputed_facts_reach_the_admins() {
         say(&api, "nowhere", "open", true, "d4").await.0,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn fresh_device_ids_from_one_address_are_one_voice() {
+    let server = TestServer::seeded();
+    let station = "syn-ws-000004";
+    // One phone inventing a new device id for each word: every word is kept (one a device
+    // and a day), but they count once, so the fact is not disputed.
+    let one = driver(&server, 7);
+    for device in ["fresh-1", "fresh-2", "fresh-3", "fresh-4"] {
+        assert_eq!(
+            say(&one, station, "toilet", false, device).await.1["counted"],
+            true
+        );
+    }
+    let facts = |api: Api| async move {
+        api.call(Method::GET, &format!("/v1/stations/{station}/facts"), "")
+            .await
+            .1
+    };
+    assert_eq!(tally(&facts(server.api()).await, "toilet")["denied"], 1);
+    let root = server.api().login("root").await;
+    let disputes = server
+        .api()
+        .call_as(Some(&root), Method::GET, "/v1/disputes", "")
+        .await
+        .1;
+    assert_eq!(disputes, json!([]), "one voice cannot dispute a fact");
+
+    // A second address is a second voice: now the fact is disputed.
+    say(&driver(&server, 8), station, "toilet", false, "another").await;
+    assert_eq!(tally(&facts(server.api()).await, "toilet")["denied"], 2);
+    let disputes = server
+        .api()
+        .call_as(Some(&root), Method::GET, "/v1/disputes", "")
+        .await
+        .1;
+    assert_eq!(disputes[0]["fact"], "toilet", "{disputes}");
+}
+
+#[tokio::test]
+async fn snapshots_carry_the_tallies_to_clients_that_ask_and_are_reused_while_the_feed_moves() {
+    let server = TestServer::seeded();
+    let api = server.api();
+    let (status, old_form) = api.call(Method::GET, "/v1/snapshot", "").await;
+    assert_eq!(status, StatusCode::OK);
+    let stations = old_form
+        .as_array()
+        .expect("older clients still get an array")
+        .len();
+    say(&driver(&server, 1), "syn-ws-000005", "shower", true, "d1").await;
+
+    // The first snapshot with tallies is built now, so it has the word just said.
+    let req = |path: &str| {
+        axum::http::Request::get(path)
+            .body(axum::body::Body::empty())
+            .expect("request")
+    };
+    let resp = api.send(req("/v1/snapshot?facts=true")).await;
+    let seq = resp.headers()["x-waystation-seq"]
+        .to_str()
+        .expect("seq")
+        .to_string();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    let with: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(
+        with["stations"].as_array().expect("stations").len(),
+        stations
+    );
+    let facts = &with["facts"];
+    assert_eq!(facts[0]["station_id"], "syn-ws-000005", "{facts}");
+    assert_eq!(tally(facts, "shower")["confirmed"], 1);
+
+    // Another word moves the head; for a few minutes the same snapshot is served (clients page
+    // forward from its sequence) instead of building the whole catalog again.
+    say(&driver(&server, 2), "syn-ws-000005", "shower", true, "d2").await;
+    let again = api.send(req("/v1/snapshot?facts=true")).await;
+    assert_eq!(
+        again.headers()["x-waystation-seq"].to_str().expect("seq"),
+        seq
+    );
+    let head: i64 = api.call(Method::GET, "/v1/head", "").await.1["seq"]
+        .as_i64()
+        .expect("head seq");
+    assert!(head > seq.parse::<i64>().expect("number"));
+    let (status, page) = api
+        .call(
+            Method::GET,
+            &format!("/v1/changes?since={seq}&facts=true"),
+            "",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["changes"][0]["facts"][0]["confirmed"], 2, "{page}");
 }
 
 #[tokio::test]

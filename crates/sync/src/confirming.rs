@@ -9,7 +9,8 @@ use waystation_catalog::exchange::now_rfc3339;
 
 use crate::proposing::device_id;
 use crate::{
-    FACT_SERVER, Http, Local, SyncError, SyncReport, is_refusal, station_path, stop_pushing,
+    FACT_SERVER, Http, Local, SyncError, SyncReport, is_refusal, operator_session,
+    send_as_operator, station_path, stop_pushing,
 };
 
 /// Checks a confirmation against the local catalog and keeps it until the next sync.
@@ -25,16 +26,24 @@ pub fn confirm_fact(catalog: &Catalog, confirmation: &Confirmation) -> Result<()
         .push_confirmation(&server, &confirmation, &now_rfc3339())?)
 }
 
-/// Sends waiting confirmations, oldest first.
+/// Sends waiting confirmations, oldest first, as the logged-in operator when there is one (an
+/// operator's "still true" about their own station counts as theirs).
 pub(crate) fn push_confirmations(
     db: &mut impl Local,
     http: &Http,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
-    for (row, c) in db.with(|c| c.outbox().confirmations(&http.server))? {
+    let (waiting, session) = db.with(|c| {
+        Ok::<_, SyncError>((
+            c.outbox().confirmations(&http.server)?,
+            operator_session(c, &http.server)?,
+        ))
+    })?;
+    for (row, c) in waiting {
         let path = format!("{}/confirmations", station_path(&c.station_id)?);
         let body = json!({"fact": c.fact, "holds": c.holds, "device": c.device});
-        let resp = match http.send(http.client.post(http.url(&path)).json(&body)) {
+        let post = || http.client.post(http.url(&path)).json(&body);
+        let resp = match send_as_operator(http, session.as_deref(), post) {
             Ok(resp) => resp,
             Err(e) => return stop_pushing(report, e),
         };

@@ -760,7 +760,8 @@ fn take_snapshot(
     report: &mut SyncReport,
     progress: &mut dyn Progress,
 ) -> Result<i64, SyncError> {
-    let resp = http.send(http.client.get(http.url("/v1/snapshot")))?;
+    // With the tallies: a new device shows what drivers said from its first sync.
+    let resp = http.send(http.client.get(http.url("/v1/snapshot?facts=true")))?;
     if !resp.status().is_success() {
         return Err(http.refused(resp));
     }
@@ -786,7 +787,7 @@ fn take_snapshot(
     let body = http.body(resp, SNAPSHOT_BYTES_MAX, "snapshot")?;
     progress.advance(body.len() as u64);
     progress.end();
-    let (seq, _created, stations) = verify::verify(
+    let (seq, _created, snapshot) = verify::verify(
         &source.key,
         held.seq,
         head.seq,
@@ -810,10 +811,10 @@ fn take_snapshot(
         if source.known {
             still_at(c, held.seq)?;
         }
-        Ok::<_, SyncError>(c.replace_all(&stations, &facts, progress)?)
+        Ok::<_, SyncError>(c.replace_all(&snapshot.stations, &snapshot.facts, &facts, progress)?)
     })?;
     report.snapshot_taken = true;
-    report.upserts += stations.len();
+    report.upserts += snapshot.stations.len();
     report.seq = seq;
     report.current_as_of = Some(head.signed.issued_at);
     Ok(seq)
@@ -1088,6 +1089,30 @@ fn is_refusal(status: StatusCode) -> bool {
     status.is_client_error()
         && status != StatusCode::REQUEST_TIMEOUT
         && status != StatusCode::TOO_MANY_REQUESTS
+}
+
+/// The session of the operator logged in to `server` on this device, if any.
+fn operator_session(catalog: &Catalog, server: &str) -> Result<Option<String>, SyncError> {
+    let here = catalog.fact("operator.server")?.as_deref() == Some(server);
+    Ok(catalog.fact(FACT_TOKEN)?.filter(|_| here))
+}
+
+/// Sends a request anyone may make as the logged-in operator when there is one (the server
+/// then counts it as theirs: their own station's "still true"), and again as anyone when
+/// that login has expired, which is no reason to hold it back.
+fn send_as_operator(
+    http: &Http,
+    session: Option<&str>,
+    request: impl Fn() -> RequestBuilder,
+) -> Result<Response, SyncError> {
+    let Some(token) = session else {
+        return http.send(request());
+    };
+    let resp = http.send(request().bearer_auth(token))?;
+    if resp.status() == StatusCode::UNAUTHORIZED {
+        return http.send(request());
+    }
+    Ok(resp)
 }
 
 /// The push stops here; the sync itself (its pull) still succeeded.

@@ -10,7 +10,8 @@ use waystation_catalog::request::check_proposal;
 use waystation_catalog::store::proposal_outbox::{Sent, Waiting};
 
 use crate::{
-    FACT_SERVER, FACT_TOKEN, Http, Local, SyncError, SyncReport, is_refusal, stop_pushing,
+    FACT_SERVER, Http, Local, SyncError, SyncReport, is_refusal, operator_session,
+    send_as_operator, stop_pushing,
 };
 
 /// This device's id for the server's per-device limits: random, made once, not a secret.
@@ -74,12 +75,10 @@ pub(crate) fn push_proposals(
     http: &Http,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
-    let (waiting, token) = db.with(|c| {
+    let (waiting, session) = db.with(|c| {
         Ok::<_, SyncError>((
             c.proposal_outbox().waiting(&http.server)?,
-            c.fact(FACT_TOKEN)?.filter(|_| {
-                c.fact("operator.server").ok().flatten().as_deref() == Some(&http.server)
-            }),
+            operator_session(c, &http.server)?,
         ))
     })?;
     for w in waiting {
@@ -88,19 +87,7 @@ pub(crate) fn push_proposals(
                 .post(http.url("/v1/proposals"))
                 .json(&w.proposal)
         };
-        let mut resp = match token.as_ref() {
-            Some(token) => http.send(post().bearer_auth(token)),
-            None => http.send(post()),
-        };
-        // An expired login is no reason to hold a proposal back: anyone may propose.
-        if token.is_some()
-            && resp
-                .as_ref()
-                .is_ok_and(|r| r.status() == reqwest::StatusCode::UNAUTHORIZED)
-        {
-            resp = http.send(post());
-        }
-        let resp = match resp {
+        let resp = match send_as_operator(http, session.as_deref(), post) {
             Ok(resp) => resp,
             Err(e) => return stop_pushing(report, e),
         };

@@ -8,12 +8,12 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use sha2::{Digest, Sha256};
-use waystation_catalog::feed::ChangePage;
+use waystation_catalog::Bilingual;
+use waystation_catalog::feed::{ChangePage, SnapshotWithFacts};
 use waystation_catalog::signed::{
     CREATED_HEADER, DIGEST_HEADER, HEAD_HEADER, KeyRotation, PAGE_SIGNATURE_HEADER, SEQ_HEADER,
     SIGNATURE_HEADER, SignedHead, from_hex, page_statement, statement, to_hex,
 };
-use waystation_catalog::{Bilingual, Station};
 
 /// Clocks disagree: a head is believed this long past its expiry by the device's clock.
 const CLOCK_LEEWAY: TimeDelta = TimeDelta::minutes(5);
@@ -313,7 +313,7 @@ pub fn verify(
     local_seq: i64,
     head_seq: i64,
     got: &Received<'_>,
-) -> Result<(i64, String, Vec<Station>), TrustError> {
+) -> Result<(i64, String, SnapshotWithFacts), TrustError> {
     let key = public_key(public_hex)?;
     let seq_text = got.seq.ok_or(TrustError::Missing(SEQ_HEADER))?;
     let created_at = got.created_at.ok_or(TrustError::Missing(CREATED_HEADER))?;
@@ -344,9 +344,9 @@ pub fn verify(
             head: head_seq,
         });
     }
-    let stations: Vec<Station> = serde_json::from_slice(got.body)
+    let snapshot = SnapshotWithFacts::parse(got.body)
         .map_err(|e| TrustError::Body("snapshot", e.to_string()))?;
-    Ok((seq, created_at.to_string(), stations))
+    Ok((seq, created_at.to_string(), snapshot))
 }
 
 #[cfg(test)]
