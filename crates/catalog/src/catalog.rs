@@ -183,6 +183,27 @@ impl Catalog {
         self.save_station_with(station, actor, action, |_| Ok(()))
     }
 
+    /// An operator's saved listing, and their confirmation of every fact it states (they vouch
+    /// for what it says now), in one transaction.
+    pub fn save_operator_listing(&mut self, station: &Station, username: &str) -> Result<Station> {
+        let operator = format!("operator:{username}");
+        let said: Vec<_> = crate::confirmations::listed_facts(station)
+            .into_iter()
+            .map(|fact| crate::confirmations::Confirmation {
+                station_id: station.id.clone(),
+                fact,
+                holds: true,
+                device: None,
+            })
+            .collect();
+        let now = crate::exchange::now_rfc3339();
+        let saved = self.save_station_with(station, username, "edit", |tx| {
+            record_confirmations(tx, &said, &operator, &operator, &now).map(|_| ())
+        })?;
+        self.index_facts(&station.id)?;
+        Ok(saved)
+    }
+
     /// `save_station`, with `also` written in the same transaction (and undone with it).
     fn save_station_with(
         &mut self,
@@ -369,21 +390,8 @@ impl Catalog {
         voice: &str,
         now: &str,
     ) -> Result<usize> {
-        let since = window_start(now);
         let tx = self.store.conn_mut().transaction()?;
-        let confirmations = Confirmations(&tx);
-        let mut counted = 0;
-        let mut stations = std::collections::BTreeSet::new();
-        for c in said {
-            if confirmations.record(c, device, voice, now)? {
-                counted += 1;
-                stations.insert(c.station_id.as_str());
-            }
-        }
-        for station_id in &stations {
-            confirmations.recount(station_id, &since)?;
-            store::log_facts(&tx, station_id, now)?;
-        }
+        let (counted, stations) = record_confirmations(&tx, said, device, voice, now)?;
         tx.commit()?;
         for station_id in stations {
             self.index_facts(station_id)?;
@@ -762,6 +770,32 @@ fn decided_now(was_pending: bool, id: i64) -> Result<()> {
             state: "decided".into(),
         }))
     }
+}
+
+/// Keeps the confirmations `said` in `tx`, recounts their stations' facts and puts them in the
+/// change feed; how many counted, and the stations whose tallies changed.
+fn record_confirmations<'a>(
+    tx: &rusqlite::Transaction<'_>,
+    said: &'a [crate::confirmations::Confirmation],
+    device: &str,
+    voice: &str,
+    now: &str,
+) -> Result<(usize, std::collections::BTreeSet<&'a str>)> {
+    let since = window_start(now);
+    let confirmations = Confirmations(tx);
+    let mut counted = 0;
+    let mut stations = std::collections::BTreeSet::new();
+    for c in said {
+        if confirmations.record(c, device, voice, now)? {
+            counted += 1;
+            stations.insert(c.station_id.as_str());
+        }
+    }
+    for station_id in &stations {
+        confirmations.recount(station_id, &since)?;
+        store::log_facts(tx, station_id, now)?;
+    }
+    Ok((counted, stations))
 }
 
 /// The start of the tallies' window ending at `now` (RFC 3339; unreadable: the clock's now).

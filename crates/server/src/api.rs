@@ -676,13 +676,10 @@ pub async fn patch_station(
     }
     let expected = if_match(&headers)?;
     let edited = check_patch(&fields, Some(&current), editor)?;
-    let saving = move |store: &dyn CatalogStore| {
-        let saved = store.save_if(&edited, Some(expected), &who.username, "edit")?;
-        // An operator who saves their listing vouches for what it says now.
-        if let (Ok(station), Editor::Operator) = (&saved, editor) {
-            store.operator_confirms(station, &who.username)?;
-        }
-        Ok::<_, waystation_catalog::CatalogError>(saved)
+    // An operator who saves their listing vouches for what it says now.
+    let saving = move |store: &dyn CatalogStore| match editor {
+        Editor::Operator => store.save_listing_if(&edited, expected, &who.username),
+        Editor::Admin => store.save_if(&edited, Some(expected), &who.username, "edit"),
     };
     match on_store(&app, saving).await? {
         Ok(saved) => Ok(with_etag(StatusCode::OK, &saved)),

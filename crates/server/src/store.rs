@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use waystation_catalog::answering;
 use waystation_catalog::catalog::CatalogInfo;
-use waystation_catalog::confirmations::{Confirmation, FactTally, listed_facts};
+use waystation_catalog::confirmations::{Confirmation, FactTally};
 use waystation_catalog::feed::{ChangePage, Gone, SnapshotWithFacts};
 use waystation_catalog::index::SpatialIndex;
 use waystation_catalog::proposals::{Kept, Proposal, ProposalState};
@@ -101,6 +101,14 @@ pub trait CatalogStore: Send + Sync + 'static {
         actor: &str,
         action: &str,
     ) -> Result<std::result::Result<Station, Stale>>;
+    /// `save_if` for an operator's own listing, which also confirms each fact it states (open,
+    /// free truck spaces, every service listed) in the same transaction.
+    fn save_listing_if(
+        &self,
+        station: &Station,
+        expected_version: i64,
+        username: &str,
+    ) -> Result<std::result::Result<Station, Stale>>;
     fn delete(&self, id: &str, actor: &str) -> Result<()>;
 
     /// Creates an account with a password hashed already.
@@ -123,8 +131,7 @@ pub trait CatalogStore: Send + Sync + 'static {
     /// Lets words older than the tallies' window go (recounting those stations); how many
     /// stations, at most `max_stations` a call.
     fn age_tallies(&self, max_stations: usize) -> Result<usize>;
-    /// An operator's saved listing confirms each fact it states (open, every service listed).
-    fn operator_confirms(&self, station: &Station, username: &str) -> Result<()>;
+
     /// What the last 30 days say about each fact of a station.
     fn facts(&self, station_id: &str) -> Result<Vec<FactTally>>;
     /// Facts denied more often than confirmed in the last 30 days, for the admins.
@@ -179,6 +186,31 @@ impl SqliteStore {
     /// The index as last published: held only as long as it takes to clone an `Arc`.
     fn index(&self) -> Arc<SpatialIndex> {
         self.index.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Saves with `save` under the writer's lock if the stored version is `expected_version`
+    /// (None: the station must not exist yet); the current station otherwise.
+    fn save_checked(
+        &self,
+        station: &Station,
+        expected_version: Option<i64>,
+        save: impl FnOnce(&mut Catalog) -> Result<Station>,
+    ) -> Result<std::result::Result<Station, Stale>> {
+        let mut catalog = self.catalog();
+        let current = match catalog.station(&station.id) {
+            Ok(s) => Some(s),
+            Err(CatalogError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        match (current, expected_version) {
+            (Some(cur), Some(v)) if cur.version == v => {}
+            (None, None) => {}
+            (Some(cur), _) => return Ok(Err(Stale(cur))),
+            (None, Some(_)) => return Err(CatalogError::NotFound(station.id.clone())),
+        }
+        let saved = save(&mut catalog)?;
+        self.publish(&catalog)?;
+        Ok(Ok(saved))
     }
 
     /// After a write: the catalog's new index and head become what queries see.
@@ -350,21 +382,20 @@ impl CatalogStore for SqliteStore {
         actor: &str,
         action: &str,
     ) -> Result<std::result::Result<Station, Stale>> {
-        let mut catalog = self.catalog();
-        let current = match catalog.station(&station.id) {
-            Ok(s) => Some(s),
-            Err(CatalogError::NotFound(_)) => None,
-            Err(e) => return Err(e),
-        };
-        match (current, expected_version) {
-            (Some(cur), Some(v)) if cur.version == v => {}
-            (None, None) => {}
-            (Some(cur), _) => return Ok(Err(Stale(cur))),
-            (None, Some(_)) => return Err(CatalogError::NotFound(station.id.clone())),
-        }
-        let saved = catalog.save_station(station, actor, action)?;
-        self.publish(&catalog)?;
-        Ok(Ok(saved))
+        self.save_checked(station, expected_version, |catalog| {
+            catalog.save_station(station, actor, action)
+        })
+    }
+
+    fn save_listing_if(
+        &self,
+        station: &Station,
+        expected_version: i64,
+        username: &str,
+    ) -> Result<std::result::Result<Station, Stale>> {
+        self.save_checked(station, Some(expected_version), |catalog| {
+            catalog.save_operator_listing(station, username)
+        })
     }
 
     fn delete(&self, id: &str, actor: &str) -> Result<()> {
@@ -422,22 +453,6 @@ impl CatalogStore for SqliteStore {
             self.publish(&catalog)?;
         }
         Ok(aged)
-    }
-
-    fn operator_confirms(&self, station: &Station, username: &str) -> Result<()> {
-        let said: Vec<Confirmation> = listed_facts(station)
-            .into_iter()
-            .map(|fact| Confirmation {
-                station_id: station.id.clone(),
-                fact,
-                holds: true,
-                device: None,
-            })
-            .collect();
-        let operator = format!("operator:{username}");
-        let mut catalog = self.catalog();
-        catalog.confirm(&said, &operator, &operator, &accounts::now())?;
-        self.publish(&catalog)
     }
 
     fn facts(&self, station_id: &str) -> Result<Vec<FactTally>> {
