@@ -27,14 +27,17 @@ let catalogServer;
 
 const wd = (method, path, body) => webdriver(base, method, path, body);
 
-/** A catalog server of 300 generated stations with an operator, ann. */
+/** A catalog server of 300 generated stations with an operator, ann, and an admin, root. */
 function startServer(work) {
   return startCatalogServer({
     bin: cli,
     work,
     count: 300,
     seed: 7,
-    prepare: (ws) => ws(["admin", "add-user", "ann", "--role", "operator"], "ann-pass-1\n"),
+    prepare: (ws) => {
+      ws(["admin", "add-user", "ann", "--role", "operator"], "ann-pass-1\n");
+      ws(["admin", "add-user", "root", "--role", "admin"], "root-pass-1\n");
+    },
   });
 }
 
@@ -169,4 +172,38 @@ test("sync now replaces the bundled catalog with the server's, and an operator's
   const notice = await until("the notice", () => textOf("#detail .notice"));
   assert.equal(notice, "公告: 热水 24 小时（窗口测试）");
   await screenshot("after-sync");
+  await click("#detail .detail > button.primary");
+});
+
+test("an admin reviews a driver's proposal in the app window's console, and the approved station syncs in", async () => {
+  // A driver proposes a station the catalog lacks (anonymously, as anyone may).
+  const proposed = await fetch(`${catalogServer.url}/v1/proposals`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ fields: { kind: "warm_bee", name: "窗口测试新驿站", lat: 22.5431, lon: 114.0581 } }),
+  });
+  assert.equal(proposed.status, 202);
+  const { id, secret } = await proposed.json();
+
+  // root logs in in the app; the console lists the proposal, and root approves it there.
+  await click("#tab-operator");
+  await until("the login form", () => element("#operator-user"));
+  await type("#operator-server", catalogServer.url);
+  await type("#operator-user", "root");
+  await type("#operator-password", "root-pass-1");
+  await click("form.login button[type=submit]");
+  const card = `#admin-console .proposal-card[data-id="${id}"]`;
+  assert.match(await until("the proposal in the console", () => textOf(card)), /窗口测试新驿站/);
+  await screenshot("console");
+  await click(`${card} button.approve`);
+  const status = await until("the approval", async () => {
+    const s = await (await fetch(`${catalogServer.url}/v1/proposals/${id}`, { headers: { "x-proposal-secret": secret } })).json();
+    return s.state === "approved" ? s : null;
+  });
+  assert.ok(status.station_id, JSON.stringify(status));
+
+  // The next sync brings the new station to the app's own catalog.
+  assert.match(await syncNow(), /已同步到 #\d+：1 个更新/);
+  await click("#tab-nearby");
+  await until("the new station in the list", () => element(`.station[data-id="${status.station_id}"]`));
 });

@@ -162,7 +162,7 @@ function reportsList(reports: ReceivedReport[], ctx: Context): HTMLElement {
     const li = el("li", "", `${r.station_id} · ${problem}${service}${r.note ? ` · ${r.note}` : ""} · ${r.received_at}`);
     ul.append(li);
   }
-  if (!reports.length) ul.append(el("li", "muted", t("none", lang)));
+  if (!reports.length) ul.append(el("li", "muted", t("nothingYet", lang)));
   return ul;
 }
 
@@ -223,7 +223,7 @@ export async function renderConsole(root: HTMLElement, ctx: Context) {
   const proposalsCard = el("section", "card console-proposals");
   proposalsCard.append(el("h2", "", `${t("proposalsToReview", lang)} (${proposals.length})`));
   for (const p of proposals) proposalsCard.append(await proposalCard(p, ctx, reload));
-  if (!proposals.length) proposalsCard.append(el("p", "muted", t("none", lang)));
+  if (!proposals.length) proposalsCard.append(el("p", "muted", t("nothingYet", lang)));
   const disputesCard = el("section", "card console-disputes");
   const disputed = el("ul", "disputes");
   for (const d of disputes) {
@@ -233,7 +233,7 @@ export async function renderConsole(root: HTMLElement, ctx: Context) {
     li.dataset.fact = d.fact;
     disputed.append(li);
   }
-  if (!disputes.length) disputed.append(el("li", "muted", t("none", lang)));
+  if (!disputes.length) disputed.append(el("li", "muted", t("nothingYet", lang)));
   disputesCard.append(el("h2", "", t("disputedFacts", lang)), disputed);
   const reportsCard = el("section", "card console-reports");
   reportsCard.append(el("h2", "", t("reports", lang)), reportsList(reports, ctx));

@@ -41,6 +41,7 @@ const words = {
   synthetic: ["示例数据", "Synthetic example"],
   syntheticNote: ["标有“示例数据”的站点是生成的示例，并非真实站点。", "Stations marked “Synthetic example” are generated, not real."],
   none: ["没有找到符合条件的站点。", "No station matches."],
+  nothingYet: ["暂无", "Nothing yet"],
   offline: ["无法连接目录。", "Cannot reach the catalog."],
   found: ["找到 {n} 个站点", "{n} stations"],
   navigate: ["导航", "Navigate"],
