@@ -517,7 +517,7 @@ for (const [name, viewport] of [
     await newCard.waitFor();
     // The duplicate candidate, sketched; the change, field by field.
     assert.match(await newCard.locator(".duplicate").innerText(), new RegExp(near.id));
-    assert.equal(await newCard.locator("svg.sketch circle").count(), 2);
+    assert.equal(await newCard.locator("svg.sketch circle.pick").count(), 2);
     const changeCard = page.locator(`#admin-console .proposal-card[data-id="${change.id}"]`);
     assert.deepEqual(await changeCard.locator(".diff td").allInnerTexts(), ["phone", "—", phone]);
     assert.match(await page.locator("#admin-console .console-reports").innerText(), new RegExp(`${name} 关门了`));

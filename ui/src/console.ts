@@ -42,26 +42,55 @@ export function diffRows(current: Station, fields: Record<string, unknown>): [st
   return Object.entries(fields).map(([k, v]) => [k, shown(was[k]), shown(v)]);
 }
 
-/** A small offline sketch of two positions: the proposed one and its likely duplicate, with a
- * scale, north up (no tiles: it needs no network and no basemap approval). */
-export function sketch(proposed: { lat: number; lon: number }, other: { lat: number; lon: number }): SVGSVGElement {
+type Point = { lat: number; lon: number };
+
+/** Where the sketch draws its points, in a 240×140 box north up: the proposed position and its
+ * likely duplicate centred (the larger span filling 160 units), and the stations around that fall
+ * inside the box. */
+export function sketchLayout(proposed: Point, other: Point, around: Point[] = []) {
+  // Local east/north metres from the proposed position.
+  const local = (p: Point) => ({
+    east: (p.lon - proposed.lon) * 111_320 * Math.cos((proposed.lat * Math.PI) / 180),
+    north: (p.lat - proposed.lat) * 110_574,
+  });
+  const d = local(other);
+  const scale = 80 / Math.max(Math.abs(d.east), Math.abs(d.north), 1);
+  const cx = 120 - (d.east * scale) / 2;
+  const cy = 70 + (d.north * scale) / 2;
+  const place = (p: Point) => {
+    const l = local(p);
+    return { x: cx + l.east * scale, y: cy - l.north * scale };
+  };
+  return {
+    proposed: place(proposed),
+    other: place(other),
+    around: around.map(place).filter(({ x, y }) => x >= 0 && x <= 240 && y >= 0 && y <= 124),
+    metres: metresBetween(proposed, other),
+  };
+}
+
+/** A small offline map of the proposed position and its likely duplicate, with the other
+ * stations around them as faint dots and a scale, north up (no tiles: it needs no network and no
+ * basemap approval). */
+export function sketch(proposed: Point, other: Point, around: Point[] = []): SVGSVGElement {
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
   svg.setAttribute("viewBox", "0 0 240 140");
   svg.setAttribute("class", "sketch");
   svg.setAttribute("role", "img");
-  const metres = metresBetween(proposed, other);
-  svg.setAttribute("aria-label", `${Math.round(metres)} m`);
-  // Local east/north metres; the larger span fills 160 of the 240 units.
-  const east = (other.lon - proposed.lon) * 111_320 * Math.cos((proposed.lat * Math.PI) / 180);
-  const north = (other.lat - proposed.lat) * 110_574;
-  const span = Math.max(Math.abs(east), Math.abs(north), 1);
-  const scale = 80 / span;
-  const at = (x: number, y: number, fill: string, label: string) => {
+  const layout = sketchLayout(proposed, other, around);
+  svg.setAttribute("aria-label", `${Math.round(layout.metres)} m`);
+  const circle = (cls: string, x: number, y: number, r: number) => {
     const c = document.createElementNS(ns, "circle");
+    c.setAttribute("class", cls);
     c.setAttribute("cx", String(x));
     c.setAttribute("cy", String(y));
-    c.setAttribute("r", "6");
+    c.setAttribute("r", String(r));
+    return c;
+  };
+  for (const { x, y } of layout.around) svg.append(circle("neighbour", x, y, 3));
+  const pick = ({ x, y }: { x: number; y: number }, fill: string, label: string) => {
+    const c = circle("pick", x, y, 6);
     c.setAttribute("fill", fill);
     const text = document.createElementNS(ns, "text");
     text.setAttribute("x", String(x + 9));
@@ -69,14 +98,12 @@ export function sketch(proposed: { lat: number; lon: number }, other: { lat: num
     text.textContent = label;
     svg.append(c, text);
   };
-  const cx = 120 - (east * scale) / 2;
-  const cy = 70 + (north * scale) / 2;
-  at(cx, cy, "var(--accent)", "新");
-  at(cx + east * scale, cy - north * scale, "var(--closed)", "旧");
+  pick(layout.proposed, "var(--accent)", "新");
+  pick(layout.other, "var(--closed)", "旧");
   const line = document.createElementNS(ns, "text");
   line.setAttribute("x", "8");
   line.setAttribute("y", "134");
-  line.textContent = `${distance(metres)} · N↑`;
+  line.textContent = `${distance(layout.metres)} · N↑`;
   svg.append(line);
   return svg;
 }
@@ -122,7 +149,15 @@ async function proposalCard(p: KeptProposal, ctx: Context, reload: () => void): 
     dup.append(el("strong", "", `${t("mayDuplicate", lang)} ${p.duplicate_of}${other ? ` ${other.name}` : ""}`));
     const lat = Number(p.fields.lat);
     const lon = Number(p.fields.lon);
-    if (other && Number.isFinite(lat) && Number.isFinite(lon)) dup.append(sketch({ lat, lon }, other));
+    if (other && Number.isFinite(lat) && Number.isFinite(lon)) {
+      // The stations around, for a sense of place: within twice the distance between the two.
+      const km = Math.max(metresBetween({ lat, lon }, other) * 2, 200) / 1000;
+      const around = await ctx.transport
+        .near({ lat, lon, k: 40, within: String(km) })
+        .then((hits) => hits.filter((h) => h.id !== other.id))
+        .catch(() => []);
+      dup.append(sketch({ lat, lon }, other, around));
+    }
     card.append(dup);
   }
   const result = el("p", "result");
