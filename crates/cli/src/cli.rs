@@ -72,6 +72,8 @@ pub enum Command {
     Info(JsonArg),
     /// 启动公共目录服务器 Run the public catalog server over this catalog
     Serve(ServeArgs),
+    /// 生成新的签名密钥文件（0600）并显示公钥：同一目录的每个服务器副本都用它签名 Write a new signing key file (mode 0600) and print its public key: every replica of one catalog signs with it
+    Keygen(KeygenArgs),
     /// 报告站点问题（下次同步时发送）Report a problem with a station; sent with the next sync
     Report(ReportArgs),
     /// 确认（或用 --no 否认）站点的某项信息：open、free_truck_spaces 或某项服务；下次同步时发送 Confirm (or, with --no, deny) a fact of a station — open, free truck spaces, or a service — sent with the next sync
@@ -107,6 +109,15 @@ pub struct ServeArgs {
     /// 签名目录头的有效分钟数：客户端超过这段时间收不到新的目录头就提示"目录可能已过时" Minutes a signed head holds: a client that gets no newer one for this long says its catalog may be stale (how long replayed answers can hide news)
     #[arg(long, value_name = "MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(2..=1440))]
     pub head_minutes: u32,
+    /// 签名密钥文件（`waystation keygen` 生成）；不给出时使用目录旁的 <目录>.signing-key（没有则新建）The signing key file (made by `waystation keygen`); without it, <catalog>.signing-key beside the catalog (created if missing)
+    #[arg(long, env = "WAYSTATION_SIGNING_KEY_FILE", value_name = "FILE")]
+    pub signing_key: Option<std::path::PathBuf>,
+}
+
+#[derive(Args)]
+pub struct KeygenArgs {
+    /// 新密钥文件（已存在则拒绝覆盖）Where to write the new key (an existing file is never overwritten)
+    pub file: std::path::PathBuf,
 }
 
 #[derive(Args)]

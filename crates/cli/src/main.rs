@@ -137,6 +137,16 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
             let path = open(catalog, true, lang)?.path().to_path_buf();
             online::serve(&path, &args, lang)?;
         }
+        Command::Keygen(args) => {
+            let key =
+                waystation_server::signing::ServerKey::generate(&args.file).with_context(|| {
+                    Msg::CannotWriteKey {
+                        path: args.file.display(),
+                    }
+                    .text(lang)
+                })?;
+            writeln!(out, "{}", key.public_hex())?;
+        }
         Command::Sync(args) => sync_command(catalog, &args, &mut out, lang)?,
         Command::Report(args) => report_command(&open(catalog, true, lang)?, args, &mut out, lang)?,
         Command::Admin(command) => {

@@ -47,6 +47,9 @@ messages! {
     CannotWrite { path: PathText<'a> }
         => "无法写入 {path}",
            "cannot write {path}";
+    CannotWriteKey { path: PathText<'a> }
+        => "无法写入新密钥 {path}（已存在的文件不会被覆盖）",
+           "cannot write a new key to {path} (an existing file is never overwritten)";
     /// Followed by the bad record (its line or feature, field and problem).
     ImportAborted { file: PathText<'a> }
         => "{file}：导入已中止，目录未改变",

@@ -32,7 +32,10 @@ pub fn serve(path: &std::path::Path, args: &ServeArgs, lang: Lang) -> Result<()>
         waystation_server::check_ui_dir(dir, path).map_err(anyhow::Error::msg)?;
     }
     let store = SqliteStore::open(path, args.tombstone_days).map_err(anyhow::Error::msg)?;
-    let key = waystation_server::signing::ServerKey::beside(path)?;
+    let key = match &args.signing_key {
+        Some(file) => waystation_server::signing::ServerKey::from_file(file)?,
+        None => waystation_server::signing::ServerKey::beside(path)?,
+    };
     let public_key = key.public_hex();
     let stations = CatalogStore::info(&store)?.stations;
     let runtime = tokio::runtime::Runtime::new()?;

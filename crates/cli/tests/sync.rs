@@ -983,6 +983,40 @@ fn clients_follow_a_re_keyed_server_through_its_signed_handover_only() {
 }
 
 #[test]
+fn servers_given_one_key_file_sign_with_it_and_a_missing_one_stops_serve() {
+    let world = World::new(10);
+    let key_file = world.dir.path().join("replica.key");
+    let key_path = key_file.to_str().expect("path");
+    let public = ok(&world.server_catalog, &["keygen", key_path]);
+    let public = public.trim();
+    assert_eq!(public.len(), 64, "{public}");
+    // Never overwritten: a second keygen would leave replicas signing with different keys.
+    let err = fails(&world.server_catalog, &["keygen", key_path]);
+    assert!(err.contains("never overwritten"), "{err}");
+
+    let server = Server::start(&world.server_catalog, &["--signing-key", key_path]);
+    assert_eq!(server.key, public, "the server signs with the given key");
+    let client = world.client("keyed");
+    let report = json_of(&ok(
+        &client,
+        &["sync", &server.url, "--key", public, "--json"],
+    ));
+    assert_eq!(report["snapshot_taken"], true, "{report}");
+
+    let missing = world.dir.path().join("no-such.key");
+    let missing = missing.to_str().expect("path");
+    let err = fails(
+        &world.server_catalog,
+        &["serve", "--addr", "127.0.0.1:0", "--signing-key", missing],
+    );
+    assert!(err.contains("no-such.key"), "{err}");
+    assert!(
+        !Path::new(missing).exists(),
+        "serve never makes the key it was given"
+    );
+}
+
+#[test]
 fn plain_http_is_refused_for_any_server_but_this_device() {
     let world = World::new(10);
     let client = world.client("plain");

@@ -1,7 +1,9 @@
 //! The server's signing key: kept beside the catalog (`<catalog>.signing-key`, hex, mode
-//! 0600), it signs snapshots, change pages and the head (waystation_catalog::signed). Its
-//! history is kept beside it too (`<catalog>.key-rotations`, one JSON handover per line, each
-//! signed by the key it replaces), so clients pinned to an older key can follow to this one.
+//! 0600) or in a file of its own that every replica of one catalog is given (`waystation keygen
+//! FILE`, `serve --signing-key FILE`), it signs snapshots, change pages and the head
+//! (waystation_catalog::signed). Its history is kept beside it too (`.key-rotations`, one JSON
+//! handover per line, each signed by the key it replaces), so clients pinned to an older key can
+//! follow to this one.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,16 +24,35 @@ pub struct ServerKey {
 impl ServerKey {
     /// Reads the key file, or creates it with a fresh random key.
     pub fn load_or_create(path: &Path) -> std::io::Result<ServerKey> {
-        if let Ok(text) = std::fs::read_to_string(path) {
-            let bytes = from_hex::<32>(text.trim()).ok_or_else(|| {
-                std::io::Error::other(format!("{}: not a Waystation signing key", path.display()))
-            })?;
-            return Ok(ServerKey::from_seed(bytes));
+        match std::fs::read_to_string(path) {
+            Ok(text) => ServerKey::parse(path, &text),
+            Err(_) => ServerKey::generate(path),
         }
+    }
+
+    /// Writes a new random key to `path` (mode 0600; an existing file is never overwritten).
+    pub fn generate(path: &Path) -> std::io::Result<ServerKey> {
         let mut seed = [0u8; 32];
         rand::Rng::fill(&mut rand::rng(), &mut seed);
         write_private(path, &to_hex(&seed))?;
         Ok(ServerKey::from_seed(seed))
+    }
+
+    /// The key in `path`, made by `waystation keygen` (never created here: replicas must share
+    /// one key), with the handovers kept beside it (`<path>.key-rotations`), if any.
+    pub fn from_file(path: &Path) -> std::io::Result<ServerKey> {
+        let named = |e: std::io::Error| std::io::Error::other(format!("{}: {e}", path.display()));
+        let text = std::fs::read_to_string(path).map_err(named)?;
+        let mut key = ServerKey::parse(path, &text)?;
+        key.rotations = read_rotations(&rotations_path(path))?;
+        Ok(key)
+    }
+
+    fn parse(path: &Path, text: &str) -> std::io::Result<ServerKey> {
+        let bytes = from_hex::<32>(text.trim()).ok_or_else(|| {
+            std::io::Error::other(format!("{}: not a Waystation signing key", path.display()))
+        })?;
+        Ok(ServerKey::from_seed(bytes))
     }
 
     fn from_seed(seed: [u8; 32]) -> ServerKey {
