@@ -22,6 +22,9 @@ command -v pkg-config >/dev/null 2>&1 || missing_debs+=(pkg-config)
 [ -x /usr/bin/WebKitWebDriver ] || missing_debs+=(webkit2gtk-driver)
 command -v xvfb-run >/dev/null 2>&1 || missing_debs+=(xvfb xauth)
 command -v dbus-run-session >/dev/null 2>&1 || missing_debs+=(dbus)
+# The public catalog past one machine keeps its catalog in PostgreSQL; its tests start Debian's
+# cluster (scripts/postgres.sh).
+command -v pg_ctlcluster >/dev/null 2>&1 || missing_debs+=(postgresql)
 if ! pkg-config --exists webkit2gtk-4.1 2>/dev/null; then
   missing_debs+=(libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev)
 fi

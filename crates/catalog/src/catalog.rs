@@ -57,6 +57,44 @@ pub struct CatalogInfo {
     pub last_updated: Option<String>,
 }
 
+impl CatalogInfo {
+    /// The facts of a catalog at `path` (a file, or a database named without its password)
+    /// from its counts.
+    pub fn new(
+        path: String,
+        schema_version: i64,
+        bytes: u64,
+        counts: store::Counts,
+    ) -> CatalogInfo {
+        let per_kind: Vec<KindCount> = Kind::ALL
+            .iter()
+            .map(|&kind| KindCount {
+                kind,
+                count: counts
+                    .per_kind
+                    .iter()
+                    .find(|(id, _)| id == kind.id())
+                    .map_or(0, |(_, n)| *n),
+            })
+            .collect();
+        let stations: usize = per_kind.iter().map(|k| k.count).sum();
+        CatalogInfo {
+            path,
+            schema_version,
+            file_bytes: bytes,
+            stations,
+            per_kind,
+            synthetic: counts.synthetic,
+            synthetic_share: if stations == 0 {
+                0.0
+            } else {
+                counts.synthetic as f64 / stations as f64
+            },
+            last_updated: counts.last_updated,
+        }
+    }
+}
+
 /// Creates `path` by filling a temporary file beside it and renaming it into place, so an
 /// interrupted first run never leaves a half-made catalog behind.
 fn create_atomically(path: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
@@ -716,34 +754,12 @@ impl Catalog {
     }
 
     pub fn info(&self) -> Result<CatalogInfo> {
-        let counts = store::counts(self.store.conn())?;
-        let per_kind: Vec<KindCount> = Kind::ALL
-            .iter()
-            .map(|&kind| KindCount {
-                kind,
-                count: counts
-                    .per_kind
-                    .iter()
-                    .find(|(id, _)| id == kind.id())
-                    .map_or(0, |(_, n)| *n),
-            })
-            .collect();
-        let stations: usize = per_kind.iter().map(|k| k.count).sum();
-        let (synthetic, last_updated) = (counts.synthetic, counts.last_updated);
-        Ok(CatalogInfo {
-            path: self.path().display().to_string(),
-            schema_version: self.store.schema_version()?,
-            file_bytes: std::fs::metadata(self.path()).map(|m| m.len()).unwrap_or(0),
-            stations,
-            per_kind,
-            synthetic,
-            synthetic_share: if stations == 0 {
-                0.0
-            } else {
-                synthetic as f64 / stations as f64
-            },
-            last_updated,
-        })
+        Ok(CatalogInfo::new(
+            self.path().display().to_string(),
+            self.store.schema_version()?,
+            std::fs::metadata(self.path()).map(|m| m.len()).unwrap_or(0),
+            store::counts(self.store.conn())?,
+        ))
     }
 }
 

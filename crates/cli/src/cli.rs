@@ -69,7 +69,9 @@ pub enum Command {
     /// 生成示例数据（CSV）Generate synthetic example stations as CSV
     Gen(GenArgs),
     /// 目录信息 Catalog facts: counts per kind, schema version, path, synthetic share
-    Info(JsonArg),
+    Info(InfoArgs),
+    /// 在 PostgreSQL 中建立或升级目录结构；加 --from 时把 SQLite 目录整体复制进去（全部成功或全部不变）Create or upgrade the catalog's schema in PostgreSQL; with --from, copy a SQLite catalog in (all or nothing)
+    Migrate(MigrateArgs),
     /// 启动公共目录服务器 Run the public catalog server over this catalog
     Serve(ServeArgs),
     /// 生成新的签名密钥文件（0600）并显示公钥：同一目录的每个服务器副本都用它签名 Write a new signing key file (mode 0600) and print its public key: every replica of one catalog signs with it
@@ -627,6 +629,8 @@ pub struct ImportArgs {
 
 #[derive(Args)]
 pub struct ExportArgs {
+    #[command(flatten)]
+    pub database: DatabaseArg,
     /// 格式（默认按输出文件扩展名，否则 csv）Format (default: from -o's extension, else csv)
     #[arg(long, value_parser = parse_format)]
     pub format: Option<waystation_catalog::exchange::Format>,
@@ -646,6 +650,55 @@ pub struct GenArgs {
     /// 输出文件（默认标准输出）Output file (default: standard output)
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// A catalog in PostgreSQL, in place of a catalog file.
+#[derive(Args)]
+pub struct DatabaseArg {
+    /// PostgreSQL 中的目录（代替 --catalog），如 postgres://user:password@host/waystation The catalog in PostgreSQL (in place of --catalog), e.g. postgres://user:password@host/waystation
+    #[arg(
+        long,
+        env = "WAYSTATION_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+}
+
+impl DatabaseArg {
+    /// The database URL, if one was given; a catalog file and a database together are refused.
+    pub fn url(&self, catalog: Option<&std::path::Path>) -> anyhow::Result<Option<&str>> {
+        match (&self.database, catalog) {
+            (Some(_), Some(path)) => anyhow::bail!(
+                "--catalog {} 与 --database 只能给一个 — give --catalog or --database, not both",
+                path.display()
+            ),
+            (url, _) => Ok(url.as_deref()),
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct InfoArgs {
+    #[command(flatten)]
+    pub database: DatabaseArg,
+    #[arg(long, help = JSON_HELP)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct MigrateArgs {
+    /// PostgreSQL 数据库 The PostgreSQL database, e.g. postgres://user:password@host/waystation
+    #[arg(
+        long,
+        env = "WAYSTATION_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database: String,
+    /// 要复制进去的 SQLite 目录文件（数据库须为空）The SQLite catalog to copy in (the database must hold none yet)
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -3,6 +3,7 @@
 
 mod bars;
 mod cli;
+mod database;
 mod messages;
 mod online;
 mod render;
@@ -17,7 +18,7 @@ use chrono::Utc;
 use clap::Parser;
 use waystation_catalog::exchange::{self, CsvWriter, Format, GeoJsonWriter};
 use waystation_catalog::links::nav_link;
-use waystation_catalog::{Bilingual, Catalog, CatalogError, Hit, Lang, Message, Query};
+use waystation_catalog::{Bilingual, Catalog, CatalogError, Hit, Lang, Message, Query, Station};
 
 use crate::bars::Bars;
 use crate::cli::{
@@ -85,6 +86,9 @@ fn bilingual(cause: &(dyn std::error::Error + 'static), lang: Lang) -> Option<St
     if let Some(e) = cause.downcast_ref::<waystation_catalog::RecordError>() {
         return Some(e.text(lang));
     }
+    if let Some(e) = cause.downcast_ref::<waystation_postgres::Error>() {
+        return Some(e.text(lang));
+    }
     None
 }
 
@@ -131,7 +135,11 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
         }
         Command::Link(args) => link_command(&open(catalog, false, lang)?, &args, &mut out)?,
         Command::Import(args) => import_command(catalog, &args, &mut out, lang)?,
-        Command::Export(args) => export_command(&open(catalog, false, lang)?, &args, lang)?,
+        Command::Export(args) => match args.database.url(catalog)? {
+            Some(url) => database::export(url, &args, lang)?,
+            None => export_command(&open(catalog, false, lang)?, &args, lang)?,
+        },
+        Command::Migrate(args) => database::migrate(&args, &mut out, lang)?,
         Command::Serve(args) => {
             // Open once here so the default catalog is seeded; the server opens its own handle.
             let path = open(catalog, true, lang)?.path().to_path_buf();
@@ -172,7 +180,10 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
             online::operator(&mut open(catalog, false, lang)?, &command, &mut out, lang)?
         }
         Command::Info(args) => {
-            let info = open(catalog, false, lang)?.info()?;
+            let info = match args.database.url(catalog)? {
+                Some(url) => database::info(url)?,
+                None => open(catalog, false, lang)?.info()?,
+            };
             if args.json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&info)?)?;
             } else {
@@ -259,6 +270,16 @@ fn import_command(
 }
 
 fn export_command(catalog: &Catalog, args: &ExportArgs, lang: Lang) -> Result<()> {
+    export_with(args, lang, |each| Ok(catalog.for_each_station(each)?))
+}
+
+/// Writes every station `for_each` gives to `args`'s output in its format: an export from
+/// either store is the same file.
+pub(crate) fn export_with(
+    args: &ExportArgs,
+    lang: Lang,
+    for_each: impl FnOnce(&mut dyn FnMut(&Station) -> waystation_catalog::Result<()>) -> Result<()>,
+) -> Result<()> {
     let format = args
         .format
         .or_else(|| args.output.as_deref().map(Format::from_path))
@@ -267,12 +288,12 @@ fn export_command(catalog: &Catalog, args: &ExportArgs, lang: Lang) -> Result<()
     match format {
         Format::Csv => {
             let mut w = CsvWriter::new(sink)?;
-            catalog.for_each_station(|s| w.write(s).map_err(|e| io::Error::other(e).into()))?;
+            for_each(&mut |s| w.write(s).map_err(|e| io::Error::other(e).into()))?;
             w.finish()?;
         }
         Format::GeoJson => {
             let mut w = GeoJsonWriter::new(sink)?;
-            catalog.for_each_station(|s| Ok(w.write(s)?))?;
+            for_each(&mut |s| Ok(w.write(s)?))?;
             w.finish()?;
         }
     }

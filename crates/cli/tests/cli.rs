@@ -475,3 +475,57 @@ fn the_cli_refuses_bad_input_with_the_same_message_ids_as_http_and_ipc() {
     }
     assert!(checked >= 20, "only {checked} cases reached the CLI");
 }
+
+#[test]
+fn a_catalog_moves_into_postgresql_and_exports_and_counts_the_same_there() {
+    let env = Env::new();
+    env.generated(120);
+    let db = waystation_postgres::testing::TestDb::blocking();
+    // As an operator would: the URL in the environment, no catalog file named.
+    let pg = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_waystation"))
+            .args(args)
+            .env("WAYSTATION_DATABASE_URL", &db.url)
+            .env_remove("WAYSTATION_CATALOG")
+            .env_remove("WAYSTATION_LANG")
+            .output()
+            .expect("run waystation")
+    };
+    let catalog = env.catalog();
+    let moved = pg(&["migrate", "--from", s(&catalog)]);
+    assert!(
+        moved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&moved.stderr)
+    );
+    let said = String::from_utf8_lossy(&moved.stdout);
+    assert!(said.contains("stations       120"), "{said}");
+    let password = db
+        .url
+        .split('@')
+        .next()
+        .and_then(|u| u.rsplit(':').next())
+        .expect("password");
+    assert!(
+        !said.contains(password),
+        "the password is never shown: {said}"
+    );
+
+    let exported = pg(&["export", "--format", "geojson"]);
+    assert!(exported.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&exported.stdout),
+        env.ok(&["export", "--format", "geojson"]),
+        "the same file from PostgreSQL as from the catalog file"
+    );
+    let info = json(&String::from_utf8_lossy(&pg(&["info", "--json"]).stdout));
+    assert_eq!(info["stations"], 120);
+    assert!(!info["path"].as_str().expect("path").contains(password));
+
+    // Moving in twice, or naming a file and a database at once, is refused.
+    let again = pg(&["migrate", "--from", s(&catalog)]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a catalog"));
+    let both = env.fails(&["info", "--database", &db.url]);
+    assert!(both.contains("not both"), "{both}");
+}

@@ -1,0 +1,265 @@
+//! Against a real PostgreSQL (scripts/postgres.sh starts this machine's cluster and prints the
+//! URL `make test` passes as WAYSTATION_TEST_DATABASE_URL): every test makes its own database
+//! and drops it after. A SQLite catalog moves in whole, numbers kept, and exports the same;
+//! a failed copy leaves nothing; feed positions taken by concurrent writers are never seen out of
+//! order by a reader following the feed.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use waystation_catalog::Catalog;
+use waystation_catalog::confirmations::Confirmation;
+use waystation_catalog::exchange::CsvWriter;
+use waystation_catalog::progress::Silent;
+use waystation_catalog::store::accounts::{Actor, Role};
+use waystation_postgres::testing::TestDb;
+use waystation_postgres::{Error, copy, feed, schema, stations};
+
+/// A served SQLite catalog's life in miniature: generated stations, one deleted (a tombstone),
+/// an admin and an operator with a station, a proposal, a confirmation.
+fn sqlite_catalog(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    let path = dir.path().join("server.sqlite");
+    let mut catalog = Catalog::open(&path).expect("open");
+    catalog
+        .import(waystation_synthetic::generate(500, 3), &mut Silent)
+        .expect("import");
+    catalog
+        .delete_station("syn-ws-000007", "test")
+        .expect("delete");
+    let by = Actor {
+        name: "test",
+        now: "2026-11-29T12:00:00Z".into(),
+    };
+    let accounts = catalog.accounts();
+    assert!(
+        accounts
+            .add("root", Role::Admin, "hash-r", &by)
+            .expect("root")
+    );
+    assert!(
+        accounts
+            .add("ann", Role::Operator, "hash-a", &by)
+            .expect("ann")
+    );
+    accounts
+        .assign("ann", "syn-ws-000001", &by)
+        .expect("assign");
+    let said = Confirmation {
+        station_id: "syn-ws-000002".into(),
+        fact: "open".into(),
+        holds: true,
+        device: None,
+    };
+    catalog
+        .confirm(&[said], "d1", "addr:10.0.0.1", "2026-11-29T12:00:00Z")
+        .expect("confirm");
+    path
+}
+
+fn csv_of_sqlite(path: &std::path::Path) -> Vec<u8> {
+    let catalog = Catalog::open(path).expect("open");
+    let mut out = Vec::new();
+    let mut w = CsvWriter::new(&mut out).expect("csv");
+    catalog
+        .for_each_station(|s| {
+            w.write(s).expect("row");
+            Ok(())
+        })
+        .expect("export");
+    w.finish().expect("flush");
+    out
+}
+
+#[tokio::test]
+async fn a_sqlite_catalog_moves_in_whole_keeps_its_numbers_and_exports_the_same() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = sqlite_catalog(&dir);
+    let mut client = db.migrated().await;
+
+    let copied = copy::from_sqlite(&sqlite, &mut client).await.expect("copy");
+    let n = |table: &str| {
+        copied
+            .tables
+            .iter()
+            .find(|(t, _)| *t == table)
+            .map_or(0, |(_, n)| *n)
+    };
+    assert_eq!(n("stations"), 499);
+    assert_eq!(n("users"), 2);
+    assert_eq!(n("assignments"), 1);
+    assert_eq!(n("confirmations"), 1);
+    assert_eq!(n("fact_tallies"), 1);
+    let sqlite_head = Catalog::open(&sqlite)
+        .expect("open")
+        .head_seq()
+        .expect("head");
+    assert_eq!(copied.head, sqlite_head);
+    assert_eq!(feed::head(&client).await.expect("head"), sqlite_head);
+
+    // The same file from either store.
+    let mut from_pg = Vec::new();
+    let mut w = CsvWriter::new(&mut from_pg).expect("csv");
+    stations::for_each_station(&client, |s| {
+        w.write(s).expect("row");
+        Ok(())
+    })
+    .await
+    .expect("export");
+    w.finish().expect("flush");
+    assert_eq!(
+        String::from_utf8_lossy(&from_pg),
+        String::from_utf8_lossy(&csv_of_sqlite(&sqlite))
+    );
+    let info = stations::info(&client, "test").await.expect("info");
+    let sqlite_info = Catalog::open(&sqlite).expect("open").info().expect("info");
+    assert_eq!(info.stations, sqlite_info.stations);
+    assert_eq!(info.synthetic, sqlite_info.synthetic);
+    assert_eq!(info.last_updated, sqlite_info.last_updated);
+
+    // The counters carry on past what was copied: the next feed position is new.
+    let tx = client.transaction().await.expect("tx");
+    let next = feed::log_change(
+        &tx,
+        "syn-ws-000003",
+        "station",
+        "upsert",
+        "2026-11-29T13:00:00Z",
+    )
+    .await
+    .expect("log");
+    tx.commit().await.expect("commit");
+    assert_eq!(next, sqlite_head + 1);
+
+    // Copying again is refused: the database holds a catalog now.
+    match copy::from_sqlite(&sqlite, &mut client).await {
+        Err(Error::NotEmpty { stations, users }) => assert_eq!((stations, users), (499, 2)),
+        other => panic!("a second copy: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_copy_that_fails_half_way_leaves_the_database_empty_and_says_where() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = sqlite_catalog(&dir);
+    // A row PostgreSQL cannot take, after the stations are in (SQLite's loose typing let it in).
+    rusqlite::Connection::open(&sqlite)
+        .expect("sqlite")
+        .execute(
+            "UPDATE users SET created_at = x'00ff' WHERE username = 'root'",
+            [],
+        )
+        .expect("spoil a row");
+    let mut client = db.migrated().await;
+    let err = copy::from_sqlite(&sqlite, &mut client)
+        .await
+        .expect_err("refused");
+    let text = err.to_string();
+    assert!(
+        text.contains("users") && text.contains("row 1") && text.contains("created_at"),
+        "{text}"
+    );
+    let stations: i64 = client
+        .query_one("SELECT count(*) FROM stations", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(stations, 0, "nothing of the copy is left");
+    assert_eq!(feed::head(&client).await.expect("head"), 0);
+    assert!(matches!(
+        copy::from_sqlite(&dir.path().join("missing.sqlite"), &mut client).await,
+        Err(Error::NoFile(_))
+    ));
+    assert!(
+        !dir.path().join("missing.sqlite").exists(),
+        "no file is made"
+    );
+}
+
+#[tokio::test]
+async fn migrations_run_once_even_when_replicas_start_together() {
+    let db = TestDb::new().await;
+    let runs = (0..4).map(|_| {
+        let url = db.url.clone();
+        tokio::spawn(async move {
+            let mut client = waystation_postgres::connect(&url).await.expect("connect");
+            schema::migrate(&mut client).await.expect("migrate")
+        })
+    });
+    for run in runs {
+        assert_eq!(run.await.expect("task"), schema::SCHEMA_VERSION);
+    }
+    let client = waystation_postgres::open(&db.url).await.expect("open");
+    assert_eq!(feed::head(&client).await.expect("head"), 0);
+    // A database without the schema is named as such.
+    let other = TestDb::new().await;
+    assert!(matches!(
+        waystation_postgres::open(&other.url).await,
+        Err(Error::NoSchema)
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reader_following_the_feed_never_misses_a_position_that_commits_late() {
+    const WRITERS: usize = 8;
+    const WRITES: usize = 60;
+    let db = TestDb::new().await;
+    drop(db.migrated().await);
+    let done = Arc::new(AtomicBool::new(false));
+
+    // A client's loop: everything after the highest position seen so far.
+    let reader = {
+        let (url, done) = (db.url.clone(), done.clone());
+        tokio::spawn(async move {
+            let client = waystation_postgres::connect(&url).await.expect("connect");
+            let mut seen = BTreeSet::new();
+            let mut high = 0i64;
+            loop {
+                let finished = done.load(Ordering::Acquire);
+                for row in client
+                    .query(
+                        "SELECT seq FROM changes WHERE seq > $1 ORDER BY seq",
+                        &[&high],
+                    )
+                    .await
+                    .expect("page")
+                {
+                    let seq: i64 = row.get(0);
+                    seen.insert(seq);
+                    high = high.max(seq);
+                }
+                if finished {
+                    return seen;
+                }
+            }
+        })
+    };
+    // Writers whose transactions take their positions, then go on working for a random while
+    // before they commit: with a plain sequence, a later position often commits first.
+    let writers = (0..WRITERS).map(|w| {
+        let url = db.url.clone();
+        tokio::spawn(async move {
+            let mut client = waystation_postgres::connect(&url).await.expect("connect");
+            for i in 0..WRITES {
+                let tx = client.transaction().await.expect("tx");
+                feed::log_change(&tx, &format!("w{w}-{i}"), "station", "upsert", "now")
+                    .await
+                    .expect("log");
+                tx.execute("SELECT pg_sleep(random() * 0.004)", &[])
+                    .await
+                    .expect("work");
+                tx.commit().await.expect("commit");
+            }
+        })
+    });
+    for w in writers.collect::<Vec<_>>() {
+        w.await.expect("writer");
+    }
+    done.store(true, Ordering::Release);
+    let seen = reader.await.expect("reader");
+    let all: BTreeSet<i64> = (1..=(WRITERS * WRITES) as i64).collect();
+    assert_eq!(seen.len(), all.len(), "the reader missed positions");
+    assert_eq!(seen, all, "every position, none skipped");
+}
