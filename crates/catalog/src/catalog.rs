@@ -447,9 +447,12 @@ impl Catalog {
         let confirmations = Confirmations(&tx);
         let stations = confirmations.stations_with_words_before(&since, max_stations)?;
         for station_id in &stations {
-            confirmations.recount(station_id, &since)?;
+            // Words about a station no longer listed are only forgotten (no tally comes back).
+            if store::pk_of(&tx, station_id)?.is_some() {
+                confirmations.recount(station_id, &since)?;
+                store::log_facts(&tx, station_id, now)?;
+            }
             confirmations.forget_before(station_id, &since)?;
-            store::log_facts(&tx, station_id, now)?;
         }
         tx.commit()?;
         for station_id in &stations {
@@ -473,7 +476,7 @@ impl Catalog {
     /// Checks a driver's confirmation before it is queued or kept: the station exists, the fact
     /// is `open` or a service, the device id is short plain text.
     pub fn check_confirmation(&self, c: &crate::confirmations::Confirmation) -> Result<()> {
-        self.station(&c.station_id)?;
+        let station = self.station(&c.station_id)?;
         if !crate::confirmations::valid_fact(&c.fact) {
             return Err(CatalogError::Refused(Message::UnknownId {
                 field: "fact",
@@ -483,6 +486,15 @@ impl Catalog {
                     crate::confirmations::OPEN,
                     crate::confirmations::FREE_TRUCK_SPACES,
                     crate::model::Service::accepted()
+                ),
+            }));
+        }
+        if !crate::confirmations::confirmable(&station, &c.fact) {
+            return Err(CatalogError::Refused(Message::BadField {
+                field: "fact".into(),
+                problem: format!(
+                    "station {} does not list {} (propose it instead)",
+                    c.station_id, c.fact
                 ),
             }));
         }

@@ -21,15 +21,25 @@ pub const OPEN: &str = "open";
 /// The fact "there were free truck spaces when I was here" (stations with truck parking).
 pub const FREE_TRUCK_SPACES: &str = "free_truck_spaces";
 
-/// The facts a listing states: open (when its status is), free truck spaces (when it says some
-/// are free), and each service it lists.
+/// The facts a listing states, which its operator vouches for by saving it: open (when its
+/// status is) and each service it lists. (Free truck spaces are a driver's observation of the
+/// moment, not something a listing states.)
 pub fn listed_facts(station: &Station) -> Vec<String> {
     let open = (station.status == Status::Open).then(|| OPEN.to_string());
-    let free = (station.free_truck_spaces.unwrap_or(0) > 0).then(|| FREE_TRUCK_SPACES.to_string());
     open.into_iter()
-        .chain(free)
         .chain(station.services.iter().map(|s| s.id().to_string()))
         .collect()
+}
+
+/// Whether drivers may speak to `fact` of `station`: being open (whatever its status: it may
+/// be open again), free truck spaces where it has truck parking, and each service it lists — a
+/// service it does not list is a proposal to make, not a fact to confirm or deny.
+pub fn confirmable(station: &Station, fact: &str) -> bool {
+    fact == OPEN
+        || (fact == FREE_TRUCK_SPACES && station.truck_spaces.unwrap_or(0) > 0)
+        || fact
+            .parse::<Service>()
+            .is_ok_and(|s| station.services.contains(s))
 }
 
 /// A driver's word about one fact of one station.

@@ -47,8 +47,8 @@ pub struct ChangePage {
 
 /// A snapshot's body for clients that read tallies (`facts=true`): every station and every
 /// station's fact tallies at one sequence. Older clients get the array of stations alone.
+/// (Fields a later server adds are passed over, so it cannot break the clients out there.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct SnapshotWithFacts {
     pub stations: Vec<Station>,
     pub facts: Vec<FactTally>,

@@ -172,22 +172,34 @@ impl HoursTable {
 }
 
 /// Cloned when a server publishes a new index after a write while queries still read the old
-/// one (see `Catalog::shared_index`).
+/// one (see `Catalog::shared_index`). A clone shares both parts until one changes: a station's
+/// change copies the trees and summaries once, a change to drivers' tallies only the (small)
+/// facts part.
 #[derive(Default, Clone)]
 pub struct SpatialIndex {
+    stations: Arc<Stations>,
+    facts: Arc<Facts>,
+    hours: HoursTable,
+    len: usize,
+}
+
+#[derive(Default, Clone)]
+struct Stations {
     /// One tree per kind, in `Kind::ALL` order; together they hold every station once.
     by_kind: Vec<Tree>,
     /// A tree per rare service (in `Service::ALL` order), None for common ones.
     by_service: Vec<Option<Tree>>,
+    /// Indexed by primary key; holes for deleted rows.
+    summaries: Vec<Option<Summary>>,
+}
+
+#[derive(Default, Clone)]
+struct Facts {
+    /// Drivers' tallies by primary key, for the stations that have any (few of them).
+    by_station: HashMap<u32, Arc<StationFacts>>,
     /// The stations any fact of which anyone ever confirmed: what the `confirmed` filter walks
     /// while they are fewer than the other candidates.
     confirmed: Tree,
-    /// Drivers' tallies by primary key, for the stations that have any (few of them).
-    facts: HashMap<u32, Arc<StationFacts>>,
-    /// Indexed by primary key; holes for deleted rows.
-    summaries: Vec<Option<Summary>>,
-    hours: HoursTable,
-    len: usize,
 }
 
 impl SpatialIndex {
@@ -208,7 +220,9 @@ impl SpatialIndex {
             (low, high)
         });
         let mut index = SpatialIndex::default();
-        index.summaries.reserve(max_pk as usize + 1);
+        Arc::make_mut(&mut index.stations)
+            .summaries
+            .reserve(max_pk as usize + 1);
         let mut units: Vec<(u32, [f64; 3])> = Vec::with_capacity(max_pk as usize);
         for scan in [low?, high?] {
             let hours: Vec<u32> = scan.hours.iter().map(|t| index.hours.intern(t)).collect();
@@ -257,19 +271,22 @@ impl SpatialIndex {
                 .unwrap_or_else(|p| std::panic::resume_unwind(p));
             (kinds, services)
         });
-        index.by_kind = by_kind;
-        index.by_service = by_service;
+        let stations = Arc::make_mut(&mut index.stations);
+        stations.by_kind = by_kind;
+        stations.by_service = by_service;
+        let mut facts = Facts::default();
         let mut confirmed_points = Vec::new();
         summaries::tallies(conn, |pk, tallies| {
-            let facts = StationFacts::new(tallies);
+            let said = StationFacts::new(tallies);
             if let Some(s) = index.summary(pk as u32) {
-                if facts.ever_confirmed() {
+                if said.ever_confirmed() {
                     confirmed_points.push(TreePoint::new(s.location.unit_vector(), pk as u32));
                 }
-                index.facts.insert(pk as u32, Arc::new(facts));
+                facts.by_station.insert(pk as u32, Arc::new(said));
             }
         })?;
-        index.confirmed = Tree::bulk_load_with_params(confirmed_points);
+        facts.confirmed = Tree::bulk_load_with_params(confirmed_points);
+        index.facts = Arc::new(facts);
         Ok(index)
     }
 
@@ -281,30 +298,32 @@ impl SpatialIndex {
             return;
         };
         let point = TreePoint::new(location.unit_vector(), key);
-        let was = self.facts.get(&key).is_some_and(|f| f.ever_confirmed());
+        let was = self.facts(key).is_some_and(|f| f.ever_confirmed());
         let now = facts.as_ref().is_some_and(StationFacts::ever_confirmed);
+        let all = Arc::make_mut(&mut self.facts);
         match facts {
-            Some(f) => self.facts.insert(key, Arc::new(f)),
-            None => self.facts.remove(&key),
+            Some(f) => all.by_station.insert(key, Arc::new(f)),
+            None => all.by_station.remove(&key),
         };
         if was && !now {
-            self.confirmed.remove(&point);
+            all.confirmed.remove(&point);
         } else if now && !was {
-            self.confirmed.insert(point);
+            all.confirmed.insert(point);
         }
     }
 
     /// What drivers said about a station's facts, if anything.
     pub fn facts(&self, pk: u32) -> Option<&Arc<StationFacts>> {
-        self.facts.get(&pk)
+        self.facts.by_station.get(&pk)
     }
 
     fn put_summary(&mut self, pk: i64, summary: Summary) {
         let slot = pk as usize;
-        if self.summaries.len() <= slot {
-            self.summaries.resize(slot + 1, None);
+        let summaries = &mut Arc::make_mut(&mut self.stations).summaries;
+        if summaries.len() <= slot {
+            summaries.resize(slot + 1, None);
         }
-        if self.summaries[slot].replace(summary).is_none() {
+        if summaries[slot].replace(summary).is_none() {
             self.len += 1;
         }
     }
@@ -315,8 +334,9 @@ impl SpatialIndex {
         kind: Kind,
         services: ServiceSet,
     ) -> impl Iterator<Item = &mut Tree> {
-        let kind_tree = self.by_kind.get_mut(kind as usize);
-        let service_trees = self
+        let stations = Arc::make_mut(&mut self.stations);
+        let kind_tree = stations.by_kind.get_mut(kind as usize);
+        let service_trees = stations
             .by_service
             .iter_mut()
             .enumerate()
@@ -328,22 +348,21 @@ impl SpatialIndex {
     /// Adds or replaces one station, keeping every tree in step with the store.
     pub fn upsert(&mut self, pk: i64, station: &Station) {
         let confirmed = self.facts(pk as u32).is_some_and(|f| f.ever_confirmed());
-        if let Some(Some(old)) = self.summaries.get(pk as usize) {
+        let point = TreePoint::new(station.location.unit_vector(), pk as u32);
+        if let Some(old) = self.summary(pk as u32) {
             let old_point = TreePoint::new(old.location.unit_vector(), pk as u32);
             let (kind, services) = (old.kind, old.services);
             for tree in self.trees_of_mut(kind, services) {
                 tree.remove(&old_point);
             }
-            if confirmed {
-                self.confirmed.remove(&old_point);
+            if confirmed && old_point != point {
+                let tree = &mut Arc::make_mut(&mut self.facts).confirmed;
+                tree.remove(&old_point);
+                tree.insert(point);
             }
         }
-        let point = TreePoint::new(station.location.unit_vector(), pk as u32);
         for tree in self.trees_of_mut(station.kind, station.services) {
             tree.insert(point);
-        }
-        if confirmed {
-            self.confirmed.insert(point);
         }
         let hours = station
             .opening_hours
@@ -362,7 +381,14 @@ impl SpatialIndex {
 
     /// Drops a deleted station from every tree it was in.
     pub fn remove(&mut self, pk: i64) {
-        let Some(old) = self.summaries.get_mut(pk as usize).and_then(Option::take) else {
+        if self.summary(pk as u32).is_none() {
+            return;
+        }
+        let Some(old) = Arc::make_mut(&mut self.stations)
+            .summaries
+            .get_mut(pk as usize)
+            .and_then(Option::take)
+        else {
             return;
         };
         self.len -= 1;
@@ -370,12 +396,15 @@ impl SpatialIndex {
         for tree in self.trees_of_mut(old.kind, old.services) {
             tree.remove(&point);
         }
-        if self
-            .facts
-            .remove(&(pk as u32))
-            .is_some_and(|f| f.ever_confirmed())
-        {
-            self.confirmed.remove(&point);
+        if self.facts(pk as u32).is_some() {
+            let facts = Arc::make_mut(&mut self.facts);
+            if facts
+                .by_station
+                .remove(&(pk as u32))
+                .is_some_and(|f| f.ever_confirmed())
+            {
+                facts.confirmed.remove(&point);
+            }
         }
     }
 
@@ -395,13 +424,13 @@ impl SpatialIndex {
         let kind_trees: Vec<&Tree> = Kind::ALL
             .iter()
             .filter(|k| kinds.allows(**k))
-            .filter_map(|k| self.by_kind.get(*k as usize))
+            .filter_map(|k| self.stations.by_kind.get(*k as usize))
             .collect();
         let kind_size: usize = kind_trees.iter().map(|t| t.size()).sum();
         let rarest = services
             .iter()
-            .filter_map(|s| self.by_service.get(s as usize)?.as_ref())
-            .chain(confirmed.then_some(&self.confirmed))
+            .filter_map(|s| self.stations.by_service.get(s as usize)?.as_ref())
+            .chain(confirmed.then_some(&self.facts.confirmed))
             .min_by_key(|t| t.size());
         match rarest {
             Some(t) if t.size() < kind_size => vec![t],
@@ -410,12 +439,13 @@ impl SpatialIndex {
     }
 
     pub fn summary(&self, pk: u32) -> Option<&Summary> {
-        self.summaries.get(pk as usize)?.as_ref()
+        self.stations.summaries.get(pk as usize)?.as_ref()
     }
 
     /// Every stored station, for scans that must see all of them.
     pub fn summaries(&self) -> impl Iterator<Item = (u32, &Summary)> {
-        self.summaries
+        self.stations
+            .summaries
             .iter()
             .enumerate()
             .filter_map(|(pk, s)| s.as_ref().map(|s| (pk as u32, s)))

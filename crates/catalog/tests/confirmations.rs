@@ -149,7 +149,8 @@ fn devices_from_one_voice_count_once_and_the_confirmed_filter_follows_the_tallie
     drop(catalog);
     let catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("reopen");
     assert_eq!(confirmed_showers(&catalog, 1), ["far"]);
-    // 90 days after the last confirmation, "far" is to be confirmed again.
+    // Within 90 days of its last confirmation "far" stays confirmed; after, it is to be
+    // confirmed again.
     assert_eq!(confirmed_showers(&catalog, 29), ["far"]);
     let late = NaiveDate::from_ymd_opt(2027, 2, 1)
         .and_then(|d| d.and_hms_opt(12, 0, 0))
@@ -278,5 +279,63 @@ fn counts_fall_as_words_leave_the_window_and_the_last_confirmation_stays() {
     assert_eq!(
         toilet.last_confirmed.as_deref(),
         Some("2026-10-20T08:00:00Z")
+    );
+}
+
+#[test]
+fn only_a_stations_own_facts_can_be_confirmed_and_a_deleted_station_keeps_no_words() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut catalog = catalog(&dir);
+    let refused = |fact: &str| catalog.check_confirmation(&said("near", fact, false));
+    assert!(refused("shower").is_ok(), "a listed service");
+    assert!(refused("open").is_ok(), "being open, whatever the status");
+    assert!(refused("free_truck_spaces").is_ok(), "it has truck parking");
+    let unlisted = refused("fuel").expect_err("not listed");
+    assert!(
+        unlisted.to_string().contains("does not list fuel"),
+        "{unlisted}"
+    );
+    assert!(refused("jacuzzi").is_err(), "not a fact at all");
+    let mut no_parking = station("small", 22.7);
+    no_parking.truck_spaces = None;
+    catalog
+        .import(vec![no_parking], &mut Silent)
+        .expect("import");
+    assert!(
+        catalog
+            .check_confirmation(&said("small", "free_truck_spaces", true))
+            .is_err(),
+        "no truck parking, no free truck spaces to confirm"
+    );
+
+    // Words about a station that is then deleted do not come back with the ageing.
+    catalog
+        .confirm(
+            &[said("near", "shower", true)],
+            "p1",
+            "addr:1",
+            "2026-10-01T08:00:00Z",
+        )
+        .expect("confirm");
+    catalog.delete_station("near", "test").expect("delete");
+    let seq = catalog.head_seq().expect("head");
+    assert_eq!(
+        catalog
+            .age_tallies("2026-11-25T00:00:00Z", 100)
+            .expect("age"),
+        0,
+        "nothing left to age"
+    );
+    assert_eq!(
+        catalog.head_seq().expect("head"),
+        seq,
+        "no facts entry for it"
+    );
+    assert!(
+        catalog
+            .confirmations()
+            .tallies("near")
+            .expect("tallies")
+            .is_empty()
     );
 }

@@ -105,7 +105,7 @@ pub struct ServeArgs {
     /// 网页界面目录（`npm run build` 的输出）The built web UI to serve at / (default: ui/dist if it exists)
     #[arg(long, env = "WAYSTATION_UI", value_name = "DIR")]
     pub ui: Option<std::path::PathBuf>,
-    /// 前置反向代理的地址：来自它的请求按 X-Forwarded-For 计算客户端地址 The reverse proxy in front (its address): for requests from it, login and report limits count the address it put last in X-Forwarded-For
+    /// 前置反向代理的地址：来自它的请求按 X-Forwarded-For 计算客户端地址（用于限流，以及确认计数中的"一人一票"）The reverse proxy in front (its address): for requests from it, the limits on logins, reports, proposals and confirmations, and who counts as one voice in the tallies, use the address it put last in X-Forwarded-For (without it, everyone behind the proxy is one address)
     #[arg(long, value_name = "IP")]
     pub trust_proxy: Option<std::net::IpAddr>,
     /// 签名目录头的有效分钟数：客户端超过这段时间收不到新的目录头就提示"目录可能已过时" Minutes a signed head holds: a client that gets no newer one for this long says its catalog may be stale (how long replayed answers can hide news)

@@ -35,6 +35,7 @@ pub struct Said {
     responses((status = 202, description = "{counted}: false when this device already spoke to this fact today (the first word stands)"),
               (status = 400, description = "An unknown fact", body = crate::error::ErrorBody),
               (status = 404, description = "No such station", body = crate::error::ErrorBody),
+              (status = 422, description = "A service the station does not list (propose it instead), or a device id that is not plain", body = crate::error::ErrorBody),
               (status = 429, description = "Too many from this address or device", body = crate::error::ErrorBody)))]
 pub async fn confirm(
     axum::extract::State(app): Shared,

@@ -40,23 +40,29 @@ async fn confirmations_count_once_a_day_and_disputed_facts_reach_the_admins() {
     let api = server.api();
     let station = "syn-ws-000003";
     assert_eq!(
-        say(&driver(&server, 1), station, "shower", true, "d1")
+        say(&driver(&server, 1), station, "drinking_water", true, "d1")
             .await
             .1["counted"],
         true
     );
     // The same device again today: the first word stands.
     assert_eq!(
-        say(&driver(&server, 1), station, "shower", false, "d1")
+        say(&driver(&server, 1), station, "drinking_water", false, "d1")
             .await
             .1["counted"],
         false
     );
     for (n, device) in [(2, "d2"), (3, "d3")] {
         assert_eq!(
-            say(&driver(&server, n), station, "shower", false, device)
-                .await
-                .0,
+            say(
+                &driver(&server, n),
+                station,
+                "drinking_water",
+                false,
+                device
+            )
+            .await
+            .0,
             StatusCode::ACCEPTED
         );
     }
@@ -71,13 +77,13 @@ async fn confirmations_count_once_a_day_and_disputed_facts_reach_the_admins() {
         .call(Method::GET, &format!("/v1/stations/{station}/facts"), "")
         .await;
     assert_eq!(status, StatusCode::OK);
-    let shower = tally(&facts, "shower");
+    let water = tally(&facts, "drinking_water");
     assert_eq!(
-        (&shower["confirmed"], &shower["denied"]),
+        (&water["confirmed"], &water["denied"]),
         (&json!(1), &json!(2)),
         "{facts}"
     );
-    assert!(shower["last_confirmed"].is_string());
+    assert!(water["last_confirmed"].is_string());
     assert_eq!(tally(&facts, "open")["confirmed"], 1);
 
     // Denied more than confirmed: in the admins' queue, and only theirs.
@@ -98,7 +104,7 @@ async fn confirmations_count_once_a_day_and_disputed_facts_reach_the_admins() {
         .collect();
     assert_eq!(
         listed,
-        [(station, "shower")],
+        [(station, "drinking_water")],
         "open was confirmed, not disputed"
     );
 
@@ -136,6 +142,21 @@ async fn confirmations_count_once_a_day_and_disputed_facts_reach_the_admins() {
         say(&api, station, "jacuzzi", true, "d4").await.0,
         StatusCode::BAD_REQUEST
     );
+    // A service the station does not list is a proposal to make, not a fact to deny.
+    let (_, listing) = api
+        .call(Method::GET, &format!("/v1/stations/{station}"), "")
+        .await;
+    let unlisted = ["fuel", "vehicle_repair", "laundry", "shower", "toilet"]
+        .into_iter()
+        .find(|s| {
+            !listing["services"]
+                .as_array()
+                .expect("services")
+                .contains(&json!(s))
+        })
+        .expect("a service it lacks");
+    let (status, refused) = say(&api, station, unlisted, false, "d4").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert_eq!(
         say(&api, "nowhere", "open", true, "d4").await.0,
         StatusCode::NOT_FOUND
@@ -190,7 +211,14 @@ async fn snapshots_carry_the_tallies_to_clients_that_ask_and_are_reused_while_th
         .as_array()
         .expect("older clients still get an array")
         .len();
-    say(&driver(&server, 1), "syn-ws-000005", "shower", true, "d1").await;
+    say(
+        &driver(&server, 1),
+        "syn-ws-000005",
+        "drinking_water",
+        true,
+        "d1",
+    )
+    .await;
 
     // The first snapshot with tallies is built now, so it has the word just said.
     let req = |path: &str| {
@@ -213,11 +241,18 @@ async fn snapshots_carry_the_tallies_to_clients_that_ask_and_are_reused_while_th
     );
     let facts = &with["facts"];
     assert_eq!(facts[0]["station_id"], "syn-ws-000005", "{facts}");
-    assert_eq!(tally(facts, "shower")["confirmed"], 1);
+    assert_eq!(tally(facts, "drinking_water")["confirmed"], 1);
 
     // Another word moves the head; for a few minutes the same snapshot is served (clients page
     // forward from its sequence) instead of building the whole catalog again.
-    say(&driver(&server, 2), "syn-ws-000005", "shower", true, "d2").await;
+    say(
+        &driver(&server, 2),
+        "syn-ws-000005",
+        "drinking_water",
+        true,
+        "d2",
+    )
+    .await;
     let again = api.send(req("/v1/snapshot?facts=true")).await;
     assert_eq!(
         again.headers()["x-waystation-seq"].to_str().expect("seq"),

@@ -134,7 +134,8 @@ impl Confirmations<'_> {
     /// Every station's tallies, by station and fact (what a snapshot carries).
     pub fn all_tallies(&self) -> Result<Vec<FactTally>> {
         let mut stmt = self.0.prepare_cached(&format!(
-            "SELECT {TALLY_COLUMNS} FROM fact_tallies ORDER BY station_id, fact"
+            "SELECT {TALLY_COLUMNS} FROM fact_tallies
+             WHERE station_id IN (SELECT id FROM stations) ORDER BY station_id, fact"
         ))?;
         let rows = stmt.query_map([], tally)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -144,6 +145,7 @@ impl Confirmations<'_> {
     pub fn disputed(&self, limit: usize) -> Result<Vec<FactTally>> {
         let mut stmt = self.0.prepare_cached(&format!(
             "SELECT {TALLY_COLUMNS} FROM fact_tallies WHERE denied > confirmed AND denied >= ?2
+             AND station_id IN (SELECT id FROM stations)
              ORDER BY denied DESC, station_id, fact LIMIT ?1"
         ))?;
         let rows = stmt.query_map(

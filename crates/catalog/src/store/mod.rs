@@ -445,6 +445,9 @@ pub fn log_change(
             .execute([station_id])?;
         tx.prepare_cached("DELETE FROM fact_tallies WHERE station_id = ?1")?
             .execute([station_id])?;
+        // And the words about it: a station listed again under its id starts afresh.
+        tx.prepare_cached("DELETE FROM confirmations WHERE station_id = ?1")?
+            .execute([station_id])?;
     }
     Ok(())
 }
