@@ -68,25 +68,26 @@ fn confirmed_showers(catalog: &Catalog, day: u32) -> Vec<String> {
         .collect()
 }
 
-fn tally(catalog: &Catalog, id: &str, fact: &str) -> FactTally {
-    let hit = catalog
-        .nearest(
-            LatLon {
-                lat: 22.5,
-                lon: 113.93,
-            },
-            5,
-            &Filter::any_at(
-                NaiveDate::from_ymd_opt(2026, 11, 1)
-                    .and_then(|d| d.and_hms_opt(0, 0, 0))
-                    .expect("date"),
-            ),
-        )
+/// What the nearest answer on November `day` says of station `id`'s facts.
+fn facts_on(catalog: &Catalog, day: u32, id: &str) -> Vec<FactTally> {
+    let time = NaiveDate::from_ymd_opt(2026, 11, day)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .expect("date");
+    let at = LatLon {
+        lat: 22.5,
+        lon: 113.93,
+    };
+    catalog
+        .nearest(at, 5, &Filter::any_at(time))
         .expect("nearest")
         .into_iter()
         .find(|h| h.station.id == id)
-        .expect("station");
-    hit.facts
+        .expect("station")
+        .facts
+}
+
+fn tally(catalog: &Catalog, id: &str, fact: &str) -> FactTally {
+    facts_on(catalog, 1, id)
         .into_iter()
         .find(|t| t.fact == fact)
         .unwrap_or_else(|| panic!("{id} has no tally for {fact}"))
@@ -228,24 +229,7 @@ fn counts_fall_as_words_leave_the_window_and_the_last_confirmation_stays() {
         Some("2026-10-20T08:00:00Z")
     );
     assert!(
-        catalog
-            .nearest(
-                LatLon {
-                    lat: 22.5,
-                    lon: 113.93
-                },
-                5,
-                &Filter::any_at(
-                    NaiveDate::from_ymd_opt(2026, 11, 5)
-                        .and_then(|d| d.and_hms_opt(0, 0, 0))
-                        .expect("date"),
-                )
-            )
-            .expect("nearest")
-            .iter()
-            .find(|h| h.station.id == "near")
-            .expect("near")
-            .facts
+        facts_on(&catalog, 5, "near")
             .iter()
             .all(|t| t.fact != "open"),
         "a fact only ever denied, whose denials all left the window, has no tally left"
