@@ -9,6 +9,9 @@
 //! the moment of their commit.
 
 use tokio_postgres::GenericClient;
+use waystation_catalog::confirmations::FactTally;
+use waystation_catalog::feed::{Change, ChangeOp, ChangePage, Gone};
+use waystation_catalog::store::STATION_COLUMNS;
 
 use crate::error::Result;
 
@@ -49,4 +52,113 @@ pub async fn head(client: &impl GenericClient) -> Result<i64> {
         .query_one("SELECT seq FROM feed_head", &[])
         .await?
         .get(0))
+}
+
+/// The highest position whose tombstone may have been forgotten (a client behind it takes a
+/// snapshot); the key is the SQLite catalog's, so a copied catalog keeps its horizon.
+pub async fn horizon(client: &impl GenericClient) -> Result<i64> {
+    let value: Option<String> = client
+        .query_opt(
+            "SELECT value FROM catalog_meta WHERE key = 'feed.tombstone_horizon'",
+            &[],
+        )
+        .await?
+        .map(|r| r.get(0));
+    Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+/// Up to `limit` changes after `since`, in position order, as the SQLite catalog's feed gives
+/// them (`facts` entries only when asked for). One repeatable-read snapshot: positions commit in
+/// order (see the module's note), so the snapshot holds every position up to its head and the
+/// page's `last_seq` never passes an entry it lacks.
+pub async fn since(
+    client: &mut tokio_postgres::Client,
+    since: i64,
+    limit: usize,
+    with_facts: bool,
+) -> Result<std::result::Result<ChangePage, Gone>> {
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let horizon = horizon(&tx).await?;
+    if since < horizon {
+        return Ok(Err(Gone { horizon }));
+    }
+    let columns: String = STATION_COLUMNS
+        .split(',')
+        .map(|c| format!("s.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT c.seq, c.op, c.station_id, s.pk, {columns} FROM changes c
+                 LEFT JOIN stations s ON s.id = c.station_id
+                 WHERE c.seq > $1 AND (c.kind = 'station' OR $3) ORDER BY c.seq LIMIT $2"
+            ),
+            &[&since, &(limit as i64 + 1), &with_facts],
+        )
+        .await?;
+    let mut changes = Vec::with_capacity(rows.len());
+    for (n, r) in rows.iter().enumerate() {
+        let op = match r.get::<_, &str>(1) {
+            "delete" => ChangeOp::Delete,
+            "facts" => ChangeOp::Facts,
+            _ => ChangeOp::Upsert,
+        };
+        let station_id: String = r.get(2);
+        let has_row = r.get::<_, Option<i64>>(3).is_some();
+        let station = match op {
+            ChangeOp::Upsert if has_row => Some(crate::stations::station(r, 4, n + 1)?),
+            _ => None,
+        };
+        let facts = match op {
+            ChangeOp::Facts => Some(tallies(&tx, &station_id).await?),
+            _ => None,
+        };
+        changes.push(Change {
+            seq: r.get(0),
+            op,
+            station_id,
+            station,
+            facts,
+        });
+    }
+    let more = changes.len() > limit;
+    changes.truncate(limit);
+    let last_seq = match changes.last() {
+        Some(c) if more => c.seq,
+        _ => head(&tx).await?.max(since),
+    };
+    tx.commit().await?;
+    Ok(Ok(ChangePage {
+        changes,
+        last_seq,
+        more,
+    }))
+}
+
+/// A station's tallies in fact order (byte order, as SQLite sorts), the station left unnamed
+/// (a feed entry names it once).
+async fn tallies(tx: &impl GenericClient, station_id: &str) -> Result<Vec<FactTally>> {
+    let rows = tx
+        .query(
+            "SELECT fact, last_confirmed, confirmed, denied FROM fact_tallies
+             WHERE station_id = $1 ORDER BY fact COLLATE \"C\"",
+            &[&station_id],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| FactTally {
+            station_id: String::new(),
+            fact: r.get(0),
+            last_confirmed: r.get(1),
+            confirmed: r.get::<_, i64>(2) as u32,
+            denied: r.get::<_, i64>(3) as u32,
+        })
+        .collect())
 }

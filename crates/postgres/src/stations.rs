@@ -22,45 +22,47 @@ pub async fn for_each_station(
     let mut n = 0;
     while let Some(row) = rows.try_next().await? {
         n += 1;
-        each(&station(&row, n)?)?;
+        each(&station(&row, 0, n)?)?;
     }
     Ok(())
 }
 
-/// A station from a row of `STATION_COLUMNS`; `n` numbers the row for an error.
-fn station(r: &Row, n: usize) -> Result<Station> {
+/// A station from `STATION_COLUMNS` starting at column `at` of a row; `n` numbers the row for
+/// an error.
+pub(crate) fn station(r: &Row, at: usize, n: usize) -> Result<Station> {
     let bad = |problem: String| Error::BadRow {
         table: "stations",
         row: n,
         problem,
     };
-    let vocab = |i: usize| r.get::<_, String>(i);
+    let vocab = |i: usize| r.get::<_, String>(at + i);
     let count = |i: usize| -> Result<Option<u32>> {
-        r.get::<_, Option<i64>>(i)
+        r.get::<_, Option<i64>>(at + i)
             .map(|v| u32::try_from(v).map_err(|_| bad(format!("{v} is not a count"))))
             .transpose()
     };
     Ok(Station {
-        id: r.get(0),
+        id: r.get(at),
         kind: vocab(1).parse().map_err(|e| bad(format!("{e}")))?,
-        name: r.get(2),
-        address: r.get(3),
-        adcode: r.get(4),
+        name: r.get(at + 2),
+        address: r.get(at + 3),
+        adcode: r.get(at + 4),
         location: LatLon {
-            lat: r.get(5),
-            lon: r.get(6),
+            lat: r.get(at + 5),
+            lon: r.get(at + 6),
         },
         services: ServiceSet::from_bits(
-            u32::try_from(r.get::<_, i64>(7)).map_err(|_| bad("services out of range".into()))?,
+            u32::try_from(r.get::<_, i64>(at + 7))
+                .map_err(|_| bad("services out of range".into()))?,
         ),
-        opening_hours: r.get(8),
-        phone: r.get(9),
+        opening_hours: r.get(at + 8),
+        phone: r.get(at + 9),
         truck_spaces: count(10)?,
         status: vocab(11).parse().map_err(|e| bad(format!("{e}")))?,
-        notice: r.get(12),
+        notice: r.get(at + 12),
         source: vocab(13).parse().map_err(|e| bad(format!("{e}")))?,
-        version: r.get(14),
-        updated_at: r.get(15),
+        version: r.get(at + 14),
+        updated_at: r.get(at + 15),
         free_truck_spaces: count(16)?,
     })
 }

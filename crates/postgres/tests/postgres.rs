@@ -118,6 +118,22 @@ async fn a_sqlite_catalog_moves_in_whole_keeps_its_numbers_and_exports_the_same(
     assert_eq!(info.synthetic, sqlite_info.synthetic);
     assert_eq!(info.last_updated, sqlite_info.last_updated);
 
+    // The change feed reads the same from PostgreSQL, page by page (facts entries included).
+    let file = Catalog::open(&sqlite).expect("open");
+    for (since, limit) in [(0, 10_000), (0, 7), (250, 100), (copied.head - 3, 10)] {
+        let want = file.changes_since(since, limit).expect("sqlite page");
+        let got = feed::since(&mut client, since, limit, true)
+            .await
+            .expect("postgres page");
+        assert_eq!(got, want, "since {since}, limit {limit}");
+    }
+    let older_client = feed::since(&mut client, 0, 10_000, false)
+        .await
+        .expect("page")
+        .expect("not gone");
+    assert!(older_client.changes.iter().all(|c| c.facts.is_none()));
+    assert_eq!(older_client.last_seq, copied.head);
+
     // The counters carry on past what was copied: the next feed position is new.
     let tx = client.transaction().await.expect("tx");
     let next = feed::log_change(
@@ -209,28 +225,23 @@ async fn a_reader_following_the_feed_never_misses_a_position_that_commits_late()
     drop(db.migrated().await);
     let done = Arc::new(AtomicBool::new(false));
 
-    // A client's loop: everything after the highest position seen so far.
+    // A client's loop, as the server pages the feed to it: from the page's last_seq on (which,
+    // on the last page, is the head — where a position committed late would be jumped over).
     let reader = {
         let (url, done) = (db.url.clone(), done.clone());
         tokio::spawn(async move {
-            let client = waystation_postgres::connect(&url).await.expect("connect");
+            let mut client = waystation_postgres::connect(&url).await.expect("connect");
             let mut seen = BTreeSet::new();
-            let mut high = 0i64;
+            let mut at = 0i64;
             loop {
                 let finished = done.load(Ordering::Acquire);
-                for row in client
-                    .query(
-                        "SELECT seq FROM changes WHERE seq > $1 ORDER BY seq",
-                        &[&high],
-                    )
+                let page = feed::since(&mut client, at, 50, false)
                     .await
                     .expect("page")
-                {
-                    let seq: i64 = row.get(0);
-                    seen.insert(seq);
-                    high = high.max(seq);
-                }
-                if finished {
+                    .expect("not gone");
+                seen.extend(page.changes.iter().map(|c| c.seq));
+                at = page.last_seq;
+                if finished && !page.more {
                     return seen;
                 }
             }
