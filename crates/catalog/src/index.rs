@@ -24,12 +24,12 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-use crate::confirmations::StationFacts;
+use crate::confirmations::{FactTally, StationFacts};
 use crate::error::Result;
 use crate::hours::{Hours, OpenState};
 use crate::model::{Kind, KindSet, Service, ServiceSet, Station, Status};
 use crate::sphere::LatLon;
-use crate::store::summaries;
+use crate::store::summaries::{self, SummaryRow};
 
 /// A tree point: the unit vector, carrying the station's primary key.
 pub type TreePoint = GeomWithData<[f64; 3], u32>;
@@ -63,42 +63,43 @@ pub struct Summary {
     pub hours: Option<u32>,
 }
 
-/// Summaries (with their unit vectors) read from one range of primary keys; their `hours`
-/// indexes refer to `self.hours`.
-struct Scan {
+/// Summaries (with their unit vectors) of some stations, read from any store (two ranges of a
+/// catalog file at once, or a database's rows); their `hours` indexes refer to `self.hours`.
+#[derive(Default)]
+pub struct SummaryBatch {
     rows: Vec<(i64, Summary, [f64; 3])>,
     hours: Vec<Box<str>>,
+    hours_seen: HashMap<Box<str>, u32>,
 }
 
-impl Scan {
-    fn read(conn: &Connection, after_pk: i64, up_to_pk: i64) -> Result<Scan> {
-        let mut scan = Scan {
-            rows: Vec::new(),
-            hours: Vec::new(),
+impl SummaryBatch {
+    /// Adds one station as a filter needs it.
+    pub fn push(&mut self, row: SummaryRow<'_>) {
+        let hours = row.hours.map(|t| match self.hours_seen.get(t) {
+            Some(&i) => i,
+            None => {
+                self.hours.push(t.into());
+                let i = self.hours.len() as u32 - 1;
+                self.hours_seen.insert(t.into(), i);
+                i
+            }
+        });
+        let summary = Summary {
+            id: row.id.into(),
+            location: row.location,
+            kind: row.kind,
+            status: row.status,
+            services: row.services,
+            hours,
         };
-        let mut local_hours: HashMap<Box<str>, u32> = HashMap::new();
-        summaries::scan(conn, after_pk, up_to_pk, |row| {
-            let hours = row.hours.map(|t| match local_hours.get(t) {
-                Some(&i) => i,
-                None => {
-                    scan.hours.push(t.into());
-                    let i = scan.hours.len() as u32 - 1;
-                    local_hours.insert(t.into(), i);
-                    i
-                }
-            });
-            let summary = Summary {
-                id: row.id.into(),
-                location: row.location,
-                kind: row.kind,
-                status: row.status,
-                services: row.services,
-                hours,
-            };
-            let unit = summary.location.unit_vector();
-            scan.rows.push((row.pk, summary, unit));
-        })?;
-        Ok(scan)
+        let unit = summary.location.unit_vector();
+        self.rows.push((row.pk, summary, unit));
+    }
+
+    fn read(conn: &Connection, after_pk: i64, up_to_pk: i64) -> Result<SummaryBatch> {
+        let mut batch = SummaryBatch::default();
+        summaries::scan(conn, after_pk, up_to_pk, |row| batch.push(row))?;
+        Ok(batch)
     }
 }
 
@@ -212,19 +213,31 @@ impl SpatialIndex {
         let max_pk = summaries::max_pk(conn)?;
         let mid = max_pk / 2;
         let (low, high) = std::thread::scope(|scope| {
-            let high = scope.spawn(|| -> Result<Scan> {
-                Scan::read(&summaries::second_connection(path)?, mid, i64::MAX)
+            let high = scope.spawn(|| -> Result<SummaryBatch> {
+                SummaryBatch::read(&summaries::second_connection(path)?, mid, i64::MAX)
             });
-            let low = Scan::read(conn, i64::MIN, mid);
+            let low = SummaryBatch::read(conn, i64::MIN, mid);
             let high = high.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
             (low, high)
         });
+        let mut tallies = Vec::new();
+        summaries::tallies(conn, |pk, t| tallies.push((pk, t)))?;
+        Ok(SpatialIndex::from_batches(vec![low?, high?], tallies))
+    }
+
+    /// Builds the index from stations' summaries and the tallies of those that have any (by
+    /// primary key): bulk-loads the trees, the kind and service trees on two threads.
+    pub fn from_batches(
+        batches: Vec<SummaryBatch>,
+        tallies: Vec<(i64, Vec<FactTally>)>,
+    ) -> SpatialIndex {
+        let count: usize = batches.iter().map(|b| b.rows.len()).sum();
         let mut index = SpatialIndex::default();
         Arc::make_mut(&mut index.stations)
             .summaries
-            .reserve(max_pk as usize + 1);
-        let mut units: Vec<(u32, [f64; 3])> = Vec::with_capacity(max_pk as usize);
-        for scan in [low?, high?] {
+            .reserve(count + 1);
+        let mut units: Vec<(u32, [f64; 3])> = Vec::with_capacity(count);
+        for scan in batches {
             let hours: Vec<u32> = scan.hours.iter().map(|t| index.hours.intern(t)).collect();
             for (pk, mut summary, unit) in scan.rows {
                 summary.hours = summary.hours.map(|local| hours[local as usize]);
@@ -276,7 +289,7 @@ impl SpatialIndex {
         stations.by_service = by_service;
         let mut facts = Facts::default();
         let mut confirmed_points = Vec::new();
-        summaries::tallies(conn, |pk, tallies| {
+        for (pk, tallies) in tallies {
             let said = StationFacts::new(tallies);
             if let Some(s) = index.summary(pk as u32) {
                 if said.ever_confirmed() {
@@ -284,10 +297,10 @@ impl SpatialIndex {
                 }
                 facts.by_station.insert(pk as u32, Arc::new(said));
             }
-        })?;
+        }
         facts.confirmed = Tree::bulk_load_with_params(confirmed_points);
         index.facts = Arc::new(facts);
-        Ok(index)
+        index
     }
 
     /// A station's tallies as drivers' confirmations left them (after a confirmation on the

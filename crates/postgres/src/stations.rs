@@ -1,10 +1,14 @@
 //! Stations read back from PostgreSQL: every station in the SQLite catalog's order (by id,
-//! byte order — `COLLATE "C"`, not the database's locale), and the catalog's counts.
+//! byte order — `COLLATE "C"`, not the database's locale), the catalog's counts, and a
+//! replica's in-memory index built from the rows.
 
 use std::pin::pin;
 
 use futures_util::TryStreamExt;
 use tokio_postgres::Row;
+use waystation_catalog::confirmations::FactTally;
+use waystation_catalog::index::{SpatialIndex, SummaryBatch};
+use waystation_catalog::store::summaries::SummaryRow;
 use waystation_catalog::store::{Counts, STATION_COLUMNS};
 use waystation_catalog::{CatalogInfo, LatLon, ServiceSet, Source, Station};
 
@@ -102,4 +106,71 @@ pub async fn info(client: &tokio_postgres::Client, label: &str) -> Result<Catalo
         bytes as u64,
         counts,
     ))
+}
+
+/// A replica's in-memory index, built from the database's rows: the same index the catalog file
+/// gives (primary keys were kept when the catalog moved in), so queries answer alike.
+pub async fn index(client: &tokio_postgres::Client) -> Result<SpatialIndex> {
+    let rows = client
+        .query_raw(
+            "SELECT pk, id, lat, lon, kind, status, services, opening_hours FROM stations",
+            std::iter::empty::<i32>(),
+        )
+        .await?;
+    let mut rows = pin!(rows);
+    let mut batch = SummaryBatch::default();
+    let mut n = 0;
+    while let Some(r) = rows.try_next().await? {
+        n += 1;
+        let bad = |problem: String| Error::BadRow {
+            table: "stations",
+            row: n,
+            problem,
+        };
+        batch.push(SummaryRow {
+            pk: r.get(0),
+            id: r.get(1),
+            location: LatLon {
+                lat: r.get(2),
+                lon: r.get(3),
+            },
+            kind: r
+                .get::<_, &str>(4)
+                .parse()
+                .map_err(|e| bad(format!("{e}")))?,
+            status: r
+                .get::<_, &str>(5)
+                .parse()
+                .map_err(|e| bad(format!("{e}")))?,
+            services: ServiceSet::from_bits(
+                u32::try_from(r.get::<_, i64>(6))
+                    .map_err(|_| bad("services out of range".into()))?,
+            ),
+            hours: r.get(7),
+        });
+    }
+    let mut tallies: Vec<(i64, Vec<FactTally>)> = Vec::new();
+    for r in client
+        .query(
+            "SELECT s.pk, t.fact, t.last_confirmed, t.confirmed, t.denied
+             FROM fact_tallies t JOIN stations s ON s.id = t.station_id
+             ORDER BY s.pk, t.fact COLLATE \"C\"",
+            &[],
+        )
+        .await?
+    {
+        let pk: i64 = r.get(0);
+        let tally = FactTally {
+            station_id: String::new(),
+            fact: r.get(1),
+            last_confirmed: r.get(2),
+            confirmed: r.get::<_, i64>(3) as u32,
+            denied: r.get::<_, i64>(4) as u32,
+        };
+        match tallies.last_mut() {
+            Some((at, list)) if *at == pk => list.push(tally),
+            _ => tallies.push((pk, vec![tally])),
+        }
+    }
+    Ok(SpatialIndex::from_batches(vec![batch], tallies))
 }

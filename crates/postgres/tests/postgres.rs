@@ -8,11 +8,12 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use waystation_catalog::Catalog;
 use waystation_catalog::confirmations::Confirmation;
 use waystation_catalog::exchange::CsvWriter;
 use waystation_catalog::progress::Silent;
+use waystation_catalog::query::{self, Filter};
 use waystation_catalog::store::accounts::{Actor, Role};
+use waystation_catalog::{Catalog, LatLon, Service, ServiceSet};
 use waystation_postgres::testing::TestDb;
 use waystation_postgres::{Error, copy, feed, schema, stations};
 
@@ -127,6 +128,42 @@ async fn a_sqlite_catalog_moves_in_whole_keeps_its_numbers_and_exports_the_same(
             .expect("postgres page");
         assert_eq!(got, want, "since {since}, limit {limit}");
     }
+    // A replica's index built from the database answers as the file's does.
+    let from_pg = stations::index(&client).await.expect("index");
+    assert_eq!(from_pg.len(), file.index().len());
+    let time = chrono::NaiveDate::from_ymd_opt(2026, 11, 29)
+        .and_then(|d| d.and_hms_opt(20, 0, 0))
+        .expect("time");
+    let mut showers = Filter::any_at(time);
+    showers.services = ServiceSet::from_iter([Service::Shower]);
+    showers.open_only = true;
+    let mut confirmed = Filter::any_at(time);
+    confirmed.confirmed = true;
+    for (lat, lon) in [
+        (22.54, 114.06),
+        (39.9, 116.4),
+        (30.6, 114.3),
+        (45.75, 126.63),
+    ] {
+        let at = LatLon::new(lat, lon).expect("position");
+        for f in [&Filter::any_at(time), &showers, &confirmed] {
+            assert_eq!(
+                query::nearest(&from_pg, at, 20, f),
+                query::nearest(file.index(), at, 20, f),
+                "at {lat},{lon}"
+            );
+        }
+    }
+    assert_eq!(
+        query::nearest(
+            &from_pg,
+            LatLon::new(22.5, 114.0).expect("p"),
+            5,
+            &confirmed
+        )
+        .len(),
+        1
+    );
     let older_client = feed::since(&mut client, 0, 10_000, false)
         .await
         .expect("page")
