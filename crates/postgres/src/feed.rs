@@ -23,6 +23,9 @@ pub async fn take_positions(tx: &impl GenericClient, count: i64) -> Result<i64> 
             &[&count],
         )
         .await?;
+    // Followers (other replicas) are woken when this commits; not at all if it rolls back.
+    tx.execute("SELECT pg_notify($1, '')", &[&crate::follow::CHANNEL])
+        .await?;
     Ok(row.get(0))
 }
 

@@ -7,6 +7,7 @@
 pub mod copy;
 pub mod error;
 pub mod feed;
+pub mod follow;
 pub mod schema;
 pub mod stations;
 #[cfg(feature = "test-support")]
@@ -23,6 +24,15 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connects to `url` (`postgres://user:password@host:port/database`, or key=value pairs) with a
 /// connect timeout and TCP keepalives; the connection runs on the current tokio runtime.
 pub async fn connect(url: &str) -> Result<Client> {
+    let (client, connection) = config(url)?.connect(NoTls).await?;
+    tokio::spawn(async move {
+        // Ends when the client is dropped; an error here surfaces on the client's next call.
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
+fn config(url: &str) -> Result<Config> {
     let mut config: Config = url.parse().map_err(|e: tokio_postgres::Error| {
         // The parser's message never repeats the URL, so no password is shown.
         Error::BadUrl(e.to_string())
@@ -31,12 +41,7 @@ pub async fn connect(url: &str) -> Result<Client> {
         .connect_timeout(CONNECT_TIMEOUT)
         .keepalives(true)
         .application_name("waystation");
-    let (client, connection) = config.connect(NoTls).await?;
-    tokio::spawn(async move {
-        // Ends when the client is dropped; an error here surfaces on the client's next call.
-        let _ = connection.await;
-    });
-    Ok(client)
+    Ok(config)
 }
 
 /// Connects and checks the database holds this build's schema.

@@ -311,3 +311,66 @@ async fn a_reader_following_the_feed_never_misses_a_position_that_commits_late()
     assert_eq!(seen.len(), all.len(), "the reader missed positions");
     assert_eq!(seen, all, "every position, none skipped");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_is_woken_by_each_commit_and_told_when_the_feed_is_gone() {
+    use waystation_postgres::follow::{Stopped, follow};
+    let db = TestDb::new().await;
+    let mut writer = db.migrated().await;
+    // The fallback poll is a minute: anything seen sooner came by notification.
+    let fallback = std::time::Duration::from_secs(60);
+    let (seen, mut arrivals) = tokio::sync::mpsc::unbounded_channel();
+    let url = db.url.clone();
+    let follower = tokio::spawn(async move {
+        follow(&url, 0, fallback, |page| {
+            for c in &page.changes {
+                let _ = seen.send((c.seq, std::time::Instant::now()));
+            }
+            true
+        })
+        .await
+    });
+    let mut lags = Vec::new();
+    for i in 0..20 {
+        let tx = writer.transaction().await.expect("tx");
+        let seq = feed::log_change(&tx, &format!("s{i}"), "station", "upsert", "now")
+            .await
+            .expect("log");
+        tx.commit().await.expect("commit");
+        let committed = std::time::Instant::now();
+        // A rolled-back write notifies nobody and takes no position.
+        let tx = writer.transaction().await.expect("tx");
+        feed::log_change(&tx, "never", "station", "upsert", "now")
+            .await
+            .expect("log");
+        tx.rollback().await.expect("rollback");
+        let (got, at) = tokio::time::timeout(std::time::Duration::from_secs(10), arrivals.recv())
+            .await
+            .expect("the follower was woken well before its fallback poll")
+            .expect("follower running");
+        assert_eq!(got, seq, "in order, nothing else");
+        lags.push(at.saturating_duration_since(committed));
+    }
+    follower.abort();
+    lags.sort();
+    eprintln!(
+        "follower lag after commit: median {:?}, max {:?}",
+        lags[10], lags[19]
+    );
+
+    // A follower behind the tombstone horizon is told to reload.
+    writer
+        .execute(
+            "INSERT INTO catalog_meta (key, value) VALUES ('feed.tombstone_horizon', '5')",
+            &[],
+        )
+        .await
+        .expect("horizon");
+    let stopped = follow(&db.url, 2, fallback, |_| true)
+        .await
+        .expect("follow");
+    assert!(
+        matches!(stopped, Stopped::Gone(g) if g.horizon == 5),
+        "{stopped:?}"
+    );
+}
