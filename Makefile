@@ -38,7 +38,7 @@ test: setup ui
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	mkdir -p target
-	set -o pipefail; export WAYSTATION_TEST_DATABASE_URL="$$(scripts/postgres.sh)"; \
+	set -o pipefail; url="$$(scripts/postgres.sh)"; export WAYSTATION_TEST_DATABASE_URL="$$url"; \
 		cargo test --workspace --locked 2>&1 | tee target/test-output.log
 	set -o pipefail; cd tests/e2e && npm test 2>&1 | tee ../../target/e2e-output.log
 	cargo build -p waystation-app --locked

@@ -175,7 +175,11 @@ pub enum AdminCommand {
     /// 列出账户、角色和站点 List accounts, their roles and stations
     Users,
     /// 更换服务器签名密钥（新密钥由旧密钥签名交接，客户端自动跟随；之后重启服务器）Re-key the server: the old key signs the handover, clients follow it; restart the server afterwards
-    RotateKey,
+    RotateKey {
+        /// 要更换的密钥文件（`serve --signing-key` 用的那个）；不给出时为目录旁的密钥 The key file to re-key (the one `serve --signing-key` is given); without it, the key beside the catalog
+        #[arg(long, env = "WAYSTATION_SIGNING_KEY_FILE", value_name = "FILE")]
+        signing_key: Option<PathBuf>,
+    },
     /// 列出账户的有效登录 List an account's live sessions
     Sessions {
         /// 用户名 User name
@@ -655,7 +659,7 @@ pub struct GenArgs {
 /// A catalog in PostgreSQL, in place of a catalog file.
 #[derive(Args)]
 pub struct DatabaseArg {
-    /// PostgreSQL 中的目录（代替 --catalog），如 postgres://user:password@host/waystation The catalog in PostgreSQL (in place of --catalog), e.g. postgres://user:password@host/waystation
+    /// PostgreSQL 中的目录（代替 --catalog）；含密码的地址请放在环境变量里，命令行上别人看得见 The catalog in PostgreSQL (in place of --catalog); put a URL with a password in WAYSTATION_DATABASE_URL, not on the command line, where other users can read it
     #[arg(
         long,
         env = "WAYSTATION_DATABASE_URL",
@@ -688,7 +692,7 @@ pub struct InfoArgs {
 
 #[derive(Args)]
 pub struct MigrateArgs {
-    /// PostgreSQL 数据库 The PostgreSQL database, e.g. postgres://user:password@host/waystation
+    /// PostgreSQL 数据库（含密码的地址请放在环境变量 WAYSTATION_DATABASE_URL 里）The PostgreSQL database (put a URL with a password in WAYSTATION_DATABASE_URL, not on the command line)
     #[arg(
         long,
         env = "WAYSTATION_DATABASE_URL",

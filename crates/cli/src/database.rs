@@ -6,7 +6,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use waystation_catalog::{CatalogInfo, Lang};
-use waystation_postgres::{copy, schema, stations};
+use waystation_postgres::{copy, schema, shown, stations};
 
 use crate::cli::{ExportArgs, MigrateArgs};
 
@@ -14,18 +14,6 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?)
-}
-
-/// The database's URL as it may be shown: without its password.
-pub fn shown(url: &str) -> String {
-    match (url.split_once("://"), url.rsplit_once('@')) {
-        (Some((scheme, rest)), Some((_, host))) => {
-            let user = rest.split('@').next().unwrap_or_default();
-            let user = user.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}@{host}")
-        }
-        _ => url.to_string(),
-    }
 }
 
 pub fn migrate(args: &MigrateArgs, out: &mut impl Write, lang: Lang) -> Result<()> {
@@ -74,23 +62,4 @@ pub fn info(url: &str) -> Result<CatalogInfo> {
         let client = waystation_postgres::open(url).await?;
         Ok(stations::info(&client, &shown(url)).await?)
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_shown_url_has_no_password() {
-        assert_eq!(
-            super::shown("postgres://ws:s3cret@db.internal:5432/waystation"),
-            "postgres://ws@db.internal:5432/waystation"
-        );
-        assert_eq!(
-            super::shown("postgres://ws@localhost/waystation"),
-            "postgres://ws@localhost/waystation"
-        );
-        assert_eq!(
-            super::shown("host=/run/postgresql dbname=w"),
-            "host=/run/postgresql dbname=w"
-        );
-    }
 }

@@ -101,6 +101,14 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// One function per command; each writes to `out`.
 fn run(cli: Cli, lang: Lang) -> Result<()> {
+    if let (Command::Serve(_) | Command::Import(_) | Command::Admin(_), Ok(_)) =
+        (&cli.command, std::env::var("WAYSTATION_DATABASE_URL"))
+    {
+        // Not silently the catalog file when a database was meant.
+        bail!(
+            "WAYSTATION_DATABASE_URL 已设置，但此命令还不能用于数据库：取消该变量以使用目录文件 — WAYSTATION_DATABASE_URL is set, but this command does not work on a database yet: unset it to use a catalog file"
+        );
+    }
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let catalog = cli.catalog.as_deref();

@@ -313,8 +313,11 @@ pub fn admin(
             let n = accounts::revoke_sessions(catalog, name, CLI_ACTOR)?;
             writeln!(out, "已结束 {n} 个登录 sessions ended: {n} ({name})")?;
         }
-        AdminCommand::RotateKey => {
-            let (old, new) = waystation_server::signing::rotate_beside(catalog.path())?;
+        AdminCommand::RotateKey { signing_key } => {
+            let (old, new) = match signing_key {
+                Some(file) => waystation_server::signing::rotate_file(file)?,
+                None => waystation_server::signing::rotate_beside(catalog.path())?,
+            };
             writeln!(out, "旧公钥 old public key: {old}")?;
             writeln!(out, "新公钥 new public key: {new}")?;
             writeln!(

@@ -1003,6 +1003,26 @@ fn servers_given_one_key_file_sign_with_it_and_a_missing_one_stops_serve() {
     ));
     assert_eq!(report["snapshot_taken"], true, "{report}");
 
+    // Re-keying that file (not a key beside the catalog): replicas restarted with it sign with
+    // the new key, and a client pinned to the old one follows the signed handover.
+    drop(server);
+    let rotated = ok(
+        &world.server_catalog,
+        &["admin", "rotate-key", "--signing-key", key_path],
+    );
+    assert!(rotated.contains(public), "{rotated}");
+    assert!(
+        !world.server_catalog.with_extension("signing-key").exists(),
+        "no key is made beside the catalog"
+    );
+    let server = Server::start(&world.server_catalog, &["--signing-key", key_path]);
+    assert_ne!(server.key, public);
+    let report = json_of(&ok(
+        &client,
+        &["sync", &server.url, "--key", public, "--json"],
+    ));
+    assert_eq!(report["new_key"], server.key.as_str(), "{report}");
+
     let missing = world.dir.path().join("no-such.key");
     let missing = missing.to_str().expect("path");
     let err = fails(

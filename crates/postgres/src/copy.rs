@@ -8,7 +8,7 @@ use std::path::Path;
 
 use rusqlite::types::ValueRef;
 use tokio_postgres::types::ToSql;
-use waystation_catalog::Catalog;
+use waystation_catalog::store::SCHEMA_VERSION;
 
 use crate::error::{Error, Result};
 
@@ -179,24 +179,44 @@ pub struct Copied {
     pub head: i64,
 }
 
-/// Copies the SQLite catalog at `sqlite` into the (migrated, empty) database, all or nothing.
-/// The SQLite file is first brought to this build's schema, as opening it anywhere would.
+/// Copies the SQLite catalog at `sqlite` (at this build's schema) into the migrated, empty
+/// database, all or nothing. The file is only read.
 pub async fn from_sqlite(sqlite: &Path, client: &mut tokio_postgres::Client) -> Result<Copied> {
     if !sqlite.is_file() {
         return Err(Error::NoFile(sqlite.to_path_buf()));
     }
-    drop(Catalog::open(sqlite)?);
+    // Read-only: the file may be a live server's or a backup, and is never changed here.
     let source =
         rusqlite::Connection::open_with_flags(sqlite, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let found: i64 = source.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found != SCHEMA_VERSION {
+        return Err(Error::OldCatalog {
+            path: sqlite.to_path_buf(),
+            found,
+            expected: SCHEMA_VERSION,
+        });
+    }
     // One read transaction: the copy is of one moment of the file, even if a server writes it.
     let source = source.unchecked_transaction()?;
     let tx = client.transaction().await?;
-    let count = |table: &str| format!("SELECT count(*) FROM {table}");
-    let stations: i64 = tx.query_one(&count("stations"), &[]).await?.get(0);
-    let users: i64 = tx.query_one(&count("users"), &[]).await?.get(0);
-    let changes: i64 = tx.query_one(&count("changes"), &[]).await?.get(0);
-    if stations + users + changes > 0 {
-        return Err(Error::NotEmpty { stations, users });
+    // No writer (another copy, a replica) may start while this one decides the database is empty.
+    tx.batch_execute("LOCK TABLE feed_head IN EXCLUSIVE MODE")
+        .await?;
+    let head: i64 = tx.query_one("SELECT seq FROM feed_head", &[]).await?.get(0);
+    if head != 0 {
+        return Err(Error::NotEmpty {
+            table: "feed_head",
+            rows: head,
+        });
+    }
+    for table in TABLES.iter().map(|t| t.name).chain(["signing_keys"]) {
+        let rows: i64 = tx
+            .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+            .await?
+            .get(0);
+        if rows > 0 {
+            return Err(Error::NotEmpty { table, rows });
+        }
     }
     let mut copied = Copied::default();
     for table in TABLES {
@@ -275,11 +295,14 @@ fn value(v: ValueRef<'_>, ty: Ty) -> Result<Box<dyn ToSql + Sync + Send>, String
         (Real, ValueRef::Real(f)) => Box::new(f),
         (Real, ValueRef::Integer(i)) => Box::new(i as f64),
         (Bool, ValueRef::Integer(i)) => Box::new(i != 0),
-        (Text, ValueRef::Text(t)) => Box::new(
-            std::str::from_utf8(t)
-                .map_err(|_| "text that is not UTF-8".to_string())?
-                .to_string(),
-        ),
+        (Text, ValueRef::Text(t)) => {
+            let text = std::str::from_utf8(t).map_err(|_| "text that is not UTF-8".to_string())?;
+            if text.contains('\0') {
+                // SQLite keeps it; PostgreSQL's text cannot.
+                return Err("a NUL character, which PostgreSQL text cannot hold".into());
+            }
+            Box::new(text.to_string())
+        }
         (_, other) => return Err(format!("unexpected {:?} value", other.data_type())),
     })
 }

@@ -15,9 +15,23 @@ pub enum Error {
     #[error("the database has no Waystation catalog yet: run `waystation migrate --database URL`")]
     NoSchema,
     #[error(
-        "the database already holds a catalog ({stations} stations, {users} accounts): copy into an empty one"
+        "the database already holds a catalog (table {table} has {rows} rows): copy into an empty one"
     )]
-    NotEmpty { stations: i64, users: i64 },
+    NotEmpty { table: &'static str, rows: i64 },
+    #[error(
+        "the database's encoding is {0}; a catalog needs UTF8 (create it with ENCODING 'UTF8')"
+    )]
+    Encoding(String),
+    #[error(
+        "{path}: not a catalog at this build's schema (version {found}, this build's {expected}); open it once with this build (`waystation --catalog FILE info`) and copy again"
+    )]
+    OldCatalog {
+        path: std::path::PathBuf,
+        found: i64,
+        expected: i64,
+    },
+    #[error("PostgreSQL did not answer in time ({0})")]
+    Timeout(&'static str),
     #[error("{0}: no such catalog file")]
     NoFile(std::path::PathBuf),
     #[error("the SQLite catalog: {0}")]
@@ -43,9 +57,21 @@ impl Bilingual for Error {
             Error::NoSchema => {
                 "数据库里还没有歇脚目录：先运行 `waystation migrate --database URL`".into()
             }
-            Error::NotEmpty { stations, users } => {
-                format!("数据库里已有目录（{stations} 个站点、{users} 个账户）：请复制到空数据库")
+            Error::NotEmpty { table, rows } => {
+                format!("数据库里已有目录（表 {table} 有 {rows} 行）：请复制到空数据库")
             }
+            Error::Encoding(e) => {
+                format!("数据库编码是 {e}；目录需要 UTF8（用 ENCODING 'UTF8' 创建数据库）")
+            }
+            Error::OldCatalog {
+                path,
+                found,
+                expected,
+            } => format!(
+                "{}：不是本程序结构版本的目录（版本 {found}，本程序 {expected}）；先用本程序打开一次（`waystation --catalog FILE info`）再复制",
+                path.display()
+            ),
+            Error::Timeout(what) => format!("PostgreSQL 没有及时回答（{what}）"),
             Error::NoFile(path) => format!("{}：没有这个目录文件", path.display()),
             Error::Sqlite(e) => format!("SQLite 目录出错：{e}"),
             Error::Catalog(e) => e.zh(),

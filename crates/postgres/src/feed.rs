@@ -7,6 +7,13 @@
 //! the same order: whatever a reader has seen, nothing with a lower position commits after it.
 //! Writers take the row as late as they can (after their own work), so they queue only for
 //! the moment of their commit.
+//!
+//! What the argument needs of writers and of the deployment: writers run at READ COMMITTED (at
+//! REPEATABLE READ or above the waiting update fails with a serialization error instead of
+//! reading the new value: retry it); a writer that also locks other rows takes them before its
+//! positions, never after, or two writers can deadlock; and a reader must not be moved to an
+//! asynchronous standby that is behind what it has read (`synchronous_commit = on`, and fail
+//! over only to a synchronous standby).
 
 use tokio_postgres::GenericClient;
 use waystation_catalog::confirmations::FactTally;
@@ -90,6 +97,12 @@ pub async fn since(
     if since < horizon {
         return Ok(Err(Gone { horizon }));
     }
+    // Ahead of the database (one restored from a backup): what the reader holds is not this
+    // feed's, so it starts again from a snapshot rather than wait for positions it has seen.
+    let head = head(&tx).await?;
+    if since > head {
+        return Ok(Err(Gone { horizon: head }));
+    }
     let columns: String = STATION_COLUMNS
         .split(',')
         .map(|c| format!("s.{}", c.trim()))
@@ -134,7 +147,7 @@ pub async fn since(
     changes.truncate(limit);
     let last_seq = match changes.last() {
         Some(c) if more => c.seq,
-        _ => head(&tx).await?.max(since),
+        _ => head,
     };
     tx.commit().await?;
     Ok(Ok(ChangePage {

@@ -19,6 +19,12 @@ pub const CHANNEL: &str = "waystation_feed";
 /// Changes pulled a page at a time.
 const PAGE: usize = 1000;
 
+/// How long a page may take before the database counts as lost.
+const PAGE_WAIT: Duration = Duration::from_secs(30);
+
+/// The shortest fallback poll (a zero would poll without pause).
+const FALLBACK_MIN: Duration = Duration::from_millis(100);
+
 /// Why following stopped: the feed no longer reaches back to the follower's position (the caller
 /// reloads whole and follows again from the new head), or `apply` asked to stop.
 #[derive(Debug, PartialEq)]
@@ -55,7 +61,13 @@ pub async fn follow(
     let stopped = loop {
         // Everything after `at`, page by page (listening first, so no commit falls between).
         let page = loop {
-            match crate::feed::since(&mut client, at, PAGE, true).await? {
+            // Bounded: a page that does not come is a database lost, for the caller to retry.
+            let read = crate::feed::since(&mut client, at, PAGE, true);
+            let answered = tokio::time::timeout(PAGE_WAIT, read).await;
+            let Ok(answered) = answered else {
+                return Err(crate::Error::Timeout("a change page"));
+            };
+            match answered? {
                 Err(gone) => break Err(gone),
                 Ok(page) => {
                     let more = page.more;
@@ -80,7 +92,7 @@ pub async fn follow(
             // The connection ended: the next query says why.
             client.simple_query("SELECT 1").await?;
         }
-        let _ = tokio::time::timeout(fallback, woken.recv()).await;
+        let _ = tokio::time::timeout(fallback.max(FALLBACK_MIN), woken.recv()).await;
     };
     driver.abort();
     Ok(stopped)

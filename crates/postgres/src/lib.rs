@@ -32,14 +32,43 @@ pub async fn connect(url: &str) -> Result<Client> {
     Ok(client)
 }
 
+/// How the database may be named in output and logs: `postgres://user@host:port/dbname`, from
+/// the parsed settings, so no password (in the URL's user part, a `password=` pair or a query
+/// parameter) is ever shown.
+pub fn shown(url: &str) -> String {
+    let Ok(config) = url.parse::<Config>() else {
+        return "(a database URL that does not parse)".into();
+    };
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .zip(config.get_ports().iter().chain(std::iter::repeat(&5432)))
+        .map(|(host, port)| match host {
+            tokio_postgres::config::Host::Tcp(name) => format!("{name}:{port}"),
+            #[cfg(unix)]
+            tokio_postgres::config::Host::Unix(dir) => format!("{}:{port}", dir.display()),
+        })
+        .collect();
+    format!(
+        "postgres://{}@{}/{}",
+        config.get_user().unwrap_or_default(),
+        hosts.join(","),
+        config.get_dbname().unwrap_or_default()
+    )
+}
+
 fn config(url: &str) -> Result<Config> {
     let mut config: Config = url.parse().map_err(|e: tokio_postgres::Error| {
         // The parser's message never repeats the URL, so no password is shown.
         Error::BadUrl(e.to_string())
     })?;
+    // A half-open connection (a database host gone without a word) is noticed in about a
+    // minute, not the two hours of the system's TCP defaults: a replica must not stay stale.
     config
         .connect_timeout(CONNECT_TIMEOUT)
         .keepalives(true)
+        .keepalives_idle(Duration::from_secs(30))
+        .tcp_user_timeout(Duration::from_secs(60))
         .application_name("waystation");
     Ok(config)
 }
@@ -54,5 +83,24 @@ pub async fn open(url: &str) -> Result<Client> {
             build: schema::SCHEMA_VERSION,
         }),
         _ => Ok(client),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_shown_database_has_no_password_however_it_was_given() {
+        for url in [
+            "postgres://ws:s3cret@db.internal:5433/waystation",
+            "postgres://ws@db.internal:5433/waystation?password=s3cret",
+            "host=db.internal port=5433 user=ws password=s3cret dbname=waystation",
+        ] {
+            assert_eq!(
+                super::shown(url),
+                "postgres://ws@db.internal:5433/waystation",
+                "{url}"
+            );
+        }
+        assert!(!super::shown("postgres://ws:s3cret@[oops").contains("s3cret"));
     }
 }

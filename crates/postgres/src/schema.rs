@@ -136,6 +136,10 @@ pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 /// Applies the migrations the database lacks; the version it is at after. A database newer
 /// than this build is refused.
 pub async fn migrate(client: &mut Client) -> Result<i32> {
+    let encoding: String = client.query_one("SHOW server_encoding", &[]).await?.get(0);
+    if encoding != "UTF8" {
+        return Err(crate::Error::Encoding(encoding));
+    }
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;

@@ -22,9 +22,14 @@ impl TestDb {
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .await
             .expect("create database");
-        let url = match admin_url.rsplit_once('/') {
-            Some((server, _)) => format!("{server}/{name}"),
-            None => panic!("a URL ending in /database: {admin_url}"),
+        // The same server and settings, another database (query parameters kept).
+        let (base, query) = admin_url
+            .split_once('?')
+            .map_or((admin_url.as_str(), None), |(b, q)| (b, Some(q)));
+        let url = match (base.rsplit_once('/'), query) {
+            (Some((server, _)), None) => format!("{server}/{name}"),
+            (Some((server, _)), Some(q)) => format!("{server}/{name}?{q}"),
+            (None, _) => panic!("a URL ending in /database: {admin_url}"),
         };
         TestDb {
             admin_url,
@@ -63,10 +68,17 @@ impl Drop for TestDb {
         let (url, name) = (self.admin_url.clone(), self.name.clone());
         let _ = std::thread::spawn(move || {
             runtime().block_on(async {
-                if let Ok(admin) = crate::connect(&url).await {
-                    let _ = admin
-                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
+                let Ok(admin) = crate::connect(&url).await else {
+                    eprintln!("test database {name} left behind: the cluster is gone");
+                    return;
+                };
+                let forced = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                if let Err(e) = admin.batch_execute(&forced).await {
+                    // Without the right to end other sessions, wait for them instead.
+                    let plain = format!("DROP DATABASE IF EXISTS {name}");
+                    if admin.batch_execute(&plain).await.is_err() {
+                        eprintln!("test database {name} left behind: {e}");
+                    }
                 }
             });
         })

@@ -187,7 +187,7 @@ async fn a_sqlite_catalog_moves_in_whole_keeps_its_numbers_and_exports_the_same(
 
     // Copying again is refused: the database holds a catalog now.
     match copy::from_sqlite(&sqlite, &mut client).await {
-        Err(Error::NotEmpty { stations, users }) => assert_eq!((stations, users), (499, 2)),
+        Err(Error::NotEmpty { table, .. }) => assert_eq!(table, "feed_head"),
         other => panic!("a second copy: {other:?}"),
     }
 }
@@ -228,6 +228,56 @@ async fn a_copy_that_fails_half_way_leaves_the_database_empty_and_says_where() {
     assert!(
         !dir.path().join("missing.sqlite").exists(),
         "no file is made"
+    );
+    // A file that is not a catalog at this build's schema is read, never upgraded here.
+    std::fs::write(dir.path().join("empty.sqlite"), b"").expect("file");
+    assert!(matches!(
+        copy::from_sqlite(&dir.path().join("empty.sqlite"), &mut client).await,
+        Err(Error::OldCatalog { found: 0, .. })
+    ));
+    assert_eq!(
+        std::fs::metadata(dir.path().join("empty.sqlite"))
+            .expect("file")
+            .len(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_database_with_anything_in_it_and_text_postgresql_cannot_hold_are_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = sqlite_catalog(&dir);
+    // Anything at all in the database (here a stray report) stops the copy, naming the table.
+    let db = TestDb::new().await;
+    let mut client = db.migrated().await;
+    client
+        .execute(
+            "INSERT INTO reports (station_id, problem, received_at) VALUES ('x', 'closed', 'now')",
+            &[],
+        )
+        .await
+        .expect("stray row");
+    match copy::from_sqlite(&sqlite, &mut client).await {
+        Err(Error::NotEmpty { table, rows }) => assert_eq!((table, rows), ("reports", 1)),
+        other => panic!("{other:?}"),
+    }
+    // A NUL in a text (SQLite keeps it, PostgreSQL cannot) is named by table, row and column.
+    rusqlite::Connection::open(&sqlite)
+        .expect("sqlite")
+        .execute(
+            "UPDATE stations SET notice = 'a' || char(0) || 'b' WHERE id = 'syn-ws-000003'",
+            [],
+        )
+        .expect("a NUL");
+    let db = TestDb::new().await;
+    let mut client = db.migrated().await;
+    let err = copy::from_sqlite(&sqlite, &mut client)
+        .await
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        err.contains("stations") && err.contains("notice") && err.contains("NUL"),
+        "{err}"
     );
 }
 

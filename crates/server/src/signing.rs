@@ -155,7 +155,22 @@ fn read_rotations(path: &Path) -> std::io::Result<Vec<KeyRotation>> {
 /// Returns the old and new public keys. The server must be restarted to sign with the new key.
 pub fn rotate_beside(catalog: &Path) -> std::io::Result<(String, String)> {
     let old = ServerKey::beside(catalog)?;
-    let key_path = catalog.with_extension("signing-key");
+    rotate(
+        old,
+        &catalog.with_extension("signing-key"),
+        &rotations_path(catalog),
+    )
+}
+
+/// `rotate_beside` for a key file of its own (`serve --signing-key FILE`, every replica's): the
+/// history goes beside it (`<FILE>.key-rotations`), where `from_file` reads it. Every replica
+/// must be given the new file and restarted.
+pub fn rotate_file(key_file: &Path) -> std::io::Result<(String, String)> {
+    let old = ServerKey::from_file(key_file)?;
+    rotate(old, key_file, &rotations_path(key_file))
+}
+
+fn rotate(old: ServerKey, key_path: &Path, history: &Path) -> std::io::Result<(String, String)> {
     let now = chrono::Utc::now();
     let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let kept = PathBuf::from(format!(
@@ -174,14 +189,14 @@ pub fn rotate_beside(catalog: &Path) -> std::io::Result<(String, String)> {
     let staged = key_path.with_extension("signing-key.new");
     let _ = std::fs::remove_file(&staged);
     write_private(&staged, &to_hex(&seed))?;
-    let mut history = std::fs::OpenOptions::new()
+    let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(rotations_path(catalog))?;
-    writeln!(history, "{line}")?;
-    history.sync_all()?;
-    std::fs::rename(&key_path, &kept)?;
-    std::fs::rename(&staged, &key_path)?;
+        .open(history)?;
+    writeln!(file, "{line}")?;
+    file.sync_all()?;
+    std::fs::rename(key_path, &kept)?;
+    std::fs::rename(&staged, key_path)?;
     Ok((old.public_hex(), new.public_hex()))
 }
 

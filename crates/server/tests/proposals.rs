@@ -305,6 +305,23 @@ async fn bad_proposals_are_refused_naming_the_rule() {
             &json!("control_characters")
         )
     );
+    // Nor may a problem report's note (a NUL also could not move to PostgreSQL).
+    let (status, answer) = api
+        .call(
+            axum::http::Method::POST,
+            "/v1/reports",
+            &json!({"station_id": "syn-ws-000001", "problem": "closed", "note": "a\u{0}b"})
+                .to_string(),
+        )
+        .await;
+    assert_eq!(
+        (status, &answer["message_id"]),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!("control_characters")
+        ),
+        "{answer}"
+    );
     // A change to what a field already says changes nothing.
     let same = seeded(&api, "syn-ws-000001").await;
     let (status, answer) = propose(

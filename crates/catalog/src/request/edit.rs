@@ -61,15 +61,9 @@ pub fn check_report(report: &Report) -> Result<(), Message> {
     if report.problem == Problem::ServiceMissing && report.service.is_none() {
         return Err(Message::ServiceNeeded {});
     }
-    if report
-        .note
-        .as_deref()
-        .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
-    {
-        return Err(Message::TooLong {
-            field: "note",
-            max: MAX_NOTE_CHARS,
-        });
+    if let Some(note) = report.note.as_deref() {
+        // Shown to admins and operators: plain text, like a proposal's note.
+        plain_text("note", note, MAX_NOTE_CHARS, true)?;
     }
     Ok(())
 }
