@@ -423,4 +423,13 @@ async fn a_follower_is_woken_by_each_commit_and_told_when_the_feed_is_gone() {
         matches!(stopped, Stopped::Gone(g) if g.horizon == 5),
         "{stopped:?}"
     );
+    // And one ahead of the database (restored from a backup behind it) is told to start over.
+    let head = feed::head(&writer).await.expect("head");
+    let stopped = follow(&db.url, head + 100, fallback, |_| true)
+        .await
+        .expect("follow");
+    assert!(
+        matches!(stopped, Stopped::Gone(g) if g.horizon == head),
+        "{stopped:?}"
+    );
 }
