@@ -69,6 +69,25 @@ impl SnapshotWithFacts {
     }
 }
 
+impl ChangePage {
+    /// The page from the changes read after a position — up to `limit + 1` of them, the extra
+    /// one only saying that more wait — ending at the last change it carries when more wait,
+    /// else at `head` (so a client moves past entries it was not sent, such as facts).
+    pub fn of(mut changes: Vec<Change>, limit: usize, head: i64) -> ChangePage {
+        let more = changes.len() > limit;
+        changes.truncate(limit);
+        let last_seq = match changes.last() {
+            Some(c) if more => c.seq,
+            _ => head,
+        };
+        ChangePage {
+            changes,
+            last_seq,
+            more,
+        }
+    }
+}
+
 /// A client is behind the tombstone retention window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Gone {

@@ -143,18 +143,8 @@ pub async fn since(
             facts,
         });
     }
-    let more = changes.len() > limit;
-    changes.truncate(limit);
-    let last_seq = match changes.last() {
-        Some(c) if more => c.seq,
-        _ => head,
-    };
     tx.commit().await?;
-    Ok(Ok(ChangePage {
-        changes,
-        last_seq,
-        more,
-    }))
+    Ok(Ok(ChangePage::of(changes, limit, head)))
 }
 
 /// A station's tallies in fact order (byte order, as SQLite sorts), the station left unnamed

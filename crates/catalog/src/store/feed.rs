@@ -102,17 +102,7 @@ fn page_since(
             facts,
         });
     }
-    let more = changes.len() > limit;
-    changes.truncate(limit);
-    let last_seq = match changes.last() {
-        Some(c) if more => c.seq,
-        _ => head(conn)?.max(since),
-    };
-    Ok(Ok(ChangePage {
-        changes,
-        last_seq,
-        more,
-    }))
+    Ok(Ok(ChangePage::of(changes, limit, head(conn)?.max(since))))
 }
 
 /// Forgets tombstones written at or before `cutoff` (RFC 3339) and moves the horizon past them.
