@@ -209,7 +209,11 @@ pub async fn from_sqlite(sqlite: &Path, client: &mut tokio_postgres::Client) -> 
             rows: head,
         });
     }
-    for table in TABLES.iter().map(|t| t.name).chain(["signing_keys"]) {
+    for table in TABLES
+        .iter()
+        .map(|t| t.name)
+        .chain(["signing_keys", "snapshots"])
+    {
         let rows: i64 = tx
             .query_one(&format!("SELECT count(*) FROM {table}"), &[])
             .await?

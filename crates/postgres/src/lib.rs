@@ -9,6 +9,7 @@ pub mod error;
 pub mod feed;
 pub mod follow;
 pub mod schema;
+pub mod snapshots;
 pub mod stations;
 #[cfg(feature = "test-support")]
 pub mod testing;

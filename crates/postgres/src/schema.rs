@@ -128,6 +128,19 @@ const MIGRATIONS: &[&str] = &[
         public_key text PRIMARY KEY,
         added_at text NOT NULL
     );",
+    // 2: snapshots, built once by one replica and served by all: the signed body and its two
+    //    compressed forms, for the array of stations (older clients) or with the tallies.
+    "CREATE TABLE snapshots (
+        seq bigint NOT NULL,
+        with_facts boolean NOT NULL,
+        created_at text NOT NULL,
+        digest text NOT NULL,
+        signature text NOT NULL,
+        body bytea NOT NULL,
+        gzip bytea NOT NULL,
+        zstd bytea NOT NULL,
+        PRIMARY KEY (seq, with_facts)
+    );",
 ];
 
 /// The schema version this build creates and expects.

@@ -433,3 +433,59 @@ async fn a_follower_is_woken_by_each_commit_and_told_when_the_feed_is_gone() {
         "{stopped:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_asking_for_one_snapshot_at_once_build_it_once() {
+    use std::sync::atomic::AtomicUsize;
+    use waystation_postgres::snapshots::{Stored, once};
+    let db = TestDb::new().await;
+    drop(db.migrated().await);
+    let builds = Arc::new(AtomicUsize::new(0));
+    let ask = |seq: i64, with_facts: bool| {
+        let (url, builds) = (db.url.clone(), builds.clone());
+        tokio::spawn(async move {
+            let mut client = waystation_postgres::connect(&url).await.expect("connect");
+            once(&mut client, seq, with_facts, async || {
+                builds.fetch_add(1, Ordering::SeqCst);
+                // Building takes a while: long enough for the other replica to ask meanwhile.
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                Ok(Stored {
+                    seq,
+                    with_facts,
+                    created_at: "2026-11-29T21:00:00Z".into(),
+                    digest: format!("digest-{seq}-{with_facts}"),
+                    signature: "sig".into(),
+                    body: vec![b'['; 3],
+                    gzip: vec![1, 2],
+                    zstd: vec![3],
+                })
+            })
+            .await
+            .expect("snapshot")
+        })
+    };
+    let (a, b) = (ask(7, true), ask(7, true));
+    let (a, b) = (a.await.expect("a"), b.await.expect("b"));
+    assert_eq!(a, b, "both replicas serve the same bytes");
+    assert_eq!(builds.load(Ordering::SeqCst), 1, "built once");
+    // The other form is its own snapshot; the newest two of a form are kept.
+    ask(7, false).await.expect("array form");
+    assert_eq!(builds.load(Ordering::SeqCst), 2);
+    for seq in [8, 9] {
+        ask(seq, true).await.expect("newer");
+    }
+    let client = waystation_postgres::connect(&db.url)
+        .await
+        .expect("connect");
+    let kept: Vec<(i64, bool)> = client
+        .query(
+            "SELECT seq, with_facts FROM snapshots ORDER BY seq, with_facts",
+            &[],
+        )
+        .await
+        .expect("kept")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(kept, [(7, false), (8, true), (9, true)]);
+}

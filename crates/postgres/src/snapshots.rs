@@ -1,0 +1,92 @@
+//! Snapshots built once for every replica: the first replica asked for the snapshot at a
+//! position builds, signs and compresses it and stores it; the others asking meanwhile wait for
+//! it (an advisory lock on the position and form) and then read it, so a 200,000-station catalog
+//! is not serialised and compressed once per replica. The newest two of each form are kept.
+
+use tokio_postgres::Client;
+
+use crate::error::Result;
+
+/// A snapshot as stored: the signed statement's parts and the body in each encoding served.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    pub seq: i64,
+    pub with_facts: bool,
+    pub created_at: String,
+    pub digest: String,
+    pub signature: String,
+    pub body: Vec<u8>,
+    pub gzip: Vec<u8>,
+    pub zstd: Vec<u8>,
+}
+
+/// Snapshots of each form kept (the newest; a client paging forward from an older one is
+/// served by the feed).
+const KEPT: i64 = 2;
+
+/// The snapshot at `seq` in its form (`with_facts`): the stored one, or — if no replica has
+/// built it yet — the one `build` makes, stored for the others. Replicas asking at once wait for
+/// the one that builds. `build` is slow (the whole catalog): the caller gives it the catalog as
+/// it was at `seq`.
+pub async fn once(
+    client: &mut Client,
+    seq: i64,
+    with_facts: bool,
+    build: impl AsyncFnOnce() -> Result<Stored>,
+) -> Result<Stored> {
+    let tx = client.transaction().await?;
+    // One lock per position and form (key: the position, doubled, plus the form).
+    let key = seq.wrapping_mul(2) + i64::from(with_facts);
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&key])
+        .await?;
+    if let Some(row) = tx
+        .query_opt(
+            "SELECT created_at, digest, signature, body, gzip, zstd FROM snapshots
+             WHERE seq = $1 AND with_facts = $2",
+            &[&seq, &with_facts],
+        )
+        .await?
+    {
+        return Ok(Stored {
+            seq,
+            with_facts,
+            created_at: row.get(0),
+            digest: row.get(1),
+            signature: row.get(2),
+            body: row.get(3),
+            gzip: row.get(4),
+            zstd: row.get(5),
+        });
+    }
+    let built = build().await?;
+    if (built.seq, built.with_facts) != (seq, with_facts) {
+        return Err(crate::Error::BadRow {
+            table: "snapshots",
+            row: 1,
+            problem: format!("built at position {}, asked for {seq}", built.seq),
+        });
+    }
+    tx.execute(
+        "INSERT INTO snapshots (seq, with_facts, created_at, digest, signature, body, gzip, zstd)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[
+            &built.seq,
+            &built.with_facts,
+            &built.created_at,
+            &built.digest,
+            &built.signature,
+            &built.body,
+            &built.gzip,
+            &built.zstd,
+        ],
+    )
+    .await?;
+    tx.execute(
+        "DELETE FROM snapshots WHERE with_facts = $1 AND seq NOT IN
+             (SELECT seq FROM snapshots WHERE with_facts = $1 ORDER BY seq DESC LIMIT $2)",
+        &[&with_facts, &KEPT],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(built)
+}
