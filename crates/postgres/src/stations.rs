@@ -174,3 +174,107 @@ pub async fn index(client: &tokio_postgres::Client) -> Result<SpatialIndex> {
     }
     Ok(SpatialIndex::from_batches(vec![batch], tallies))
 }
+
+/// What a conditional save did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Save {
+    /// Written (or already as given: the version moves only when something changed), audited,
+    /// and in the feed when it changed; the row as stored.
+    Saved(Station),
+    /// Someone saved first (another replica, another operator): the row as it is now.
+    Stale(Station),
+}
+
+/// Saves `station` as `actor` if the stored version is `expected` (None: it must not exist
+/// yet), in one transaction: the check, the row (its version moved only if something changed),
+/// the audit record, and the feed entry — the station's row is locked first and the feed
+/// position taken last, so writers on any replica queue only for the moment of the commit. Two
+/// replicas saving one version at once: one saves, the other is told it is stale.
+pub async fn save_if(
+    client: &mut tokio_postgres::Client,
+    station: &Station,
+    expected: Option<i64>,
+    actor: &str,
+    action: &str,
+    now: &str,
+) -> Result<Save> {
+    let tx = client.transaction().await?;
+    let select = format!("SELECT {STATION_COLUMNS} FROM stations WHERE id = $1");
+    let current = tx
+        .query_opt(&format!("{select} FOR UPDATE"), &[&station.id])
+        .await?
+        .map(|r| crate::stations::station(&r, 0, 1))
+        .transpose()?;
+    let s = station;
+    let values: [&(dyn tokio_postgres::types::ToSql + Sync); 16] = [
+        &s.id,
+        &s.kind.id(),
+        &s.name,
+        &s.address,
+        &s.adcode,
+        &s.location.lat,
+        &s.location.lon,
+        &i64::from(s.services.bits()),
+        &s.opening_hours,
+        &s.phone,
+        &s.truck_spaces.map(i64::from),
+        &s.status.id(),
+        &s.notice,
+        &s.source.id(),
+        &now,
+        &s.free_truck_spaces.map(i64::from),
+    ];
+    let changed = match (current, expected) {
+        (Some(now_stored), Some(v)) if now_stored.version == v => tx
+            .query_opt(
+                "UPDATE stations SET kind = $2, name = $3, address = $4, adcode = $5, lat = $6,
+                     lon = $7, services = $8, opening_hours = $9, phone = $10,
+                     truck_spaces = $11, status = $12, notice = $13, source = $14,
+                     updated_at = $15, free_truck_spaces = $16, version = version + 1
+                 WHERE id = $1 AND (kind, name, address, adcode, lat, lon, services,
+                     opening_hours, phone, truck_spaces, status, notice, source,
+                     free_truck_spaces)
+                 IS DISTINCT FROM ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16)
+                 RETURNING pk",
+                &values,
+            )
+            .await?
+            .is_some(),
+        (None, None) => {
+            let inserted = tx
+                .query_opt(
+                    "INSERT INTO stations (id, kind, name, address, adcode, lat, lon, services,
+                         opening_hours, phone, truck_spaces, status, notice, source, updated_at,
+                         free_truck_spaces, version)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                         $16, 1)
+                     ON CONFLICT (id) DO NOTHING RETURNING pk",
+                    &values,
+                )
+                .await?;
+            if inserted.is_none() {
+                // Created meanwhile on another replica: stale, like any other lost race.
+                let row = tx.query_one(&select, &[&station.id]).await?;
+                return Ok(Save::Stale(crate::stations::station(&row, 0, 1)?));
+            }
+            true
+        }
+        (Some(now_stored), _) => return Ok(Save::Stale(now_stored)),
+        (None, Some(_)) => {
+            return Err(waystation_catalog::CatalogError::NotFound(station.id.clone()).into());
+        }
+    };
+    let detail = serde_json::to_string(station).unwrap_or_default();
+    tx.execute(
+        "INSERT INTO audit (at, actor, action, station_id, detail) VALUES ($1, $2, $3, $4, $5)",
+        &[&now, &actor, &action, &station.id, &detail],
+    )
+    .await?;
+    if changed {
+        crate::feed::log_change(&tx, &station.id, "station", "upsert", now).await?;
+    }
+    let row = tx.query_one(&select, &[&station.id]).await?;
+    let saved = crate::stations::station(&row, 0, 1)?;
+    tx.commit().await?;
+    Ok(Save::Saved(saved))
+}

@@ -489,3 +489,94 @@ async fn replicas_asking_for_one_snapshot_at_once_build_it_once() {
         .collect();
     assert_eq!(kept, [(7, false), (8, true), (9, true)]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_saving_one_version_at_once_one_saves_and_the_other_is_stale() {
+    use waystation_postgres::stations::{Save, save_if};
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = sqlite_catalog(&dir);
+    let mut client = db.migrated().await;
+    copy::from_sqlite(&sqlite, &mut client).await.expect("copy");
+    let base = Catalog::open(&sqlite)
+        .expect("open")
+        .station("syn-ws-000001")
+        .expect("station");
+
+    for round in 0..5 {
+        let head = feed::head(&client).await.expect("head");
+        let current = base.version + round;
+        let edit = |who: &'static str| {
+            let url = db.url.clone();
+            let mut station = base.clone();
+            station.notice = Some(format!("{who} {round}"));
+            tokio::spawn(async move {
+                let mut replica = waystation_postgres::connect(&url).await.expect("connect");
+                save_if(
+                    &mut replica,
+                    &station,
+                    Some(current),
+                    who,
+                    "edit",
+                    "2026-11-29T21:00:00Z",
+                )
+                .await
+                .expect("save")
+            })
+        };
+        let (a, b) = (edit("ann"), edit("bob"));
+        let outcomes = [a.await.expect("a"), b.await.expect("b")];
+        let saved: Vec<&Save> = outcomes
+            .iter()
+            .filter(|o| matches!(o, Save::Saved(_)))
+            .collect();
+        assert_eq!(saved.len(), 1, "exactly one wins: {outcomes:?}");
+        let Save::Saved(winner) = saved[0] else {
+            unreachable!()
+        };
+        assert_eq!(winner.version, current + 1);
+        for o in &outcomes {
+            if let Save::Stale(now) = o {
+                assert_eq!(now, winner, "the loser sees what the winner saved");
+            }
+        }
+        assert_eq!(
+            feed::head(&client).await.expect("head"),
+            head + 1,
+            "one feed entry"
+        );
+    }
+
+    // Saving what is already there moves nothing but the audit; a new id is created once.
+    let now = match save_if(&mut client, &base, None, "root", "create", "t")
+        .await
+        .expect("save")
+    {
+        Save::Stale(now) => now,
+        other => panic!("an existing id is not created again: {other:?}"),
+    };
+    let head = feed::head(&client).await.expect("head");
+    let same = save_if(&mut client, &now, Some(now.version), "root", "edit", "t")
+        .await
+        .expect("save");
+    assert_eq!(same, Save::Saved(now.clone()));
+    assert_eq!(feed::head(&client).await.expect("head"), head);
+    let mut new = base.clone();
+    new.id = "new-000001".into();
+    let creates = (0..2).map(|_| {
+        let (url, new) = (db.url.clone(), new.clone());
+        tokio::spawn(async move {
+            let mut replica = waystation_postgres::connect(&url).await.expect("connect");
+            save_if(&mut replica, &new, None, "root", "create", "t")
+                .await
+                .expect("save")
+        })
+    });
+    let mut created = 0;
+    for c in creates.collect::<Vec<_>>() {
+        if matches!(c.await.expect("create"), Save::Saved(_)) {
+            created += 1;
+        }
+    }
+    assert_eq!(created, 1, "created once, the other told it exists");
+}
