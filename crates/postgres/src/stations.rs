@@ -278,3 +278,37 @@ pub async fn save_if(
     tx.commit().await?;
     Ok(Save::Saved(saved))
 }
+
+/// Deletes a station as `actor`, in one transaction: the row, what drivers said about it (words
+/// and tallies, and its facts entry), the audit record, and a tombstone in the feed (its
+/// position taken last). False when there was no such station.
+pub async fn delete(
+    client: &mut tokio_postgres::Client,
+    id: &str,
+    actor: &str,
+    now: &str,
+) -> Result<bool> {
+    let tx = client.transaction().await?;
+    if tx
+        .execute("DELETE FROM stations WHERE id = $1", &[&id])
+        .await?
+        == 0
+    {
+        return Ok(false);
+    }
+    for forget in [
+        "DELETE FROM fact_tallies WHERE station_id = $1",
+        "DELETE FROM confirmations WHERE station_id = $1",
+        "DELETE FROM changes WHERE station_id = $1 AND kind = 'facts'",
+    ] {
+        tx.execute(forget, &[&id]).await?;
+    }
+    tx.execute(
+        "INSERT INTO audit (at, actor, action, station_id, detail) VALUES ($1, $2, 'delete', $3, '{}')",
+        &[&now, &actor, &id],
+    )
+    .await?;
+    crate::feed::log_change(&tx, id, "station", "delete", now).await?;
+    tx.commit().await?;
+    Ok(true)
+}

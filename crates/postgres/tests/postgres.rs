@@ -579,4 +579,35 @@ async fn two_replicas_saving_one_version_at_once_one_saves_and_the_other_is_stal
         }
     }
     assert_eq!(created, 1, "created once, the other told it exists");
+
+    // A deletion leaves a tombstone (and takes the station's tallies with it), once.
+    let head = feed::head(&client).await.expect("head");
+    assert!(
+        waystation_postgres::stations::delete(&mut client, "syn-ws-000002", "root", "t")
+            .await
+            .expect("delete")
+    );
+    assert!(
+        !waystation_postgres::stations::delete(&mut client, "syn-ws-000002", "root", "t")
+            .await
+            .expect("delete again")
+    );
+    let page = feed::since(&mut client, head, 10, true)
+        .await
+        .expect("page")
+        .expect("not gone");
+    assert_eq!(page.changes.len(), 1);
+    assert_eq!(
+        (page.changes[0].op, page.changes[0].station_id.as_str()),
+        (waystation_catalog::feed::ChangeOp::Delete, "syn-ws-000002")
+    );
+    let tallies: i64 = client
+        .query_one(
+            "SELECT count(*) FROM fact_tallies WHERE station_id = 'syn-ws-000002'",
+            &[],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(tallies, 0, "its drivers' words went with it");
 }
