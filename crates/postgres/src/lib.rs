@@ -4,6 +4,7 @@
 //! (`copy`). Queries are not answered here: every replica answers them from its own in-memory
 //! index.
 
+pub mod accounts;
 pub mod copy;
 pub mod error;
 pub mod feed;

@@ -611,3 +611,125 @@ async fn two_replicas_saving_one_version_at_once_one_saves_and_the_other_is_stal
         .get(0);
     assert_eq!(tallies, 0, "its drivers' words went with it");
 }
+
+#[tokio::test]
+async fn accounts_keep_the_catalog_files_rules_step_for_step() {
+    use waystation_postgres::accounts as pg;
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = sqlite_catalog(&dir);
+    let mut client = db.migrated().await;
+    copy::from_sqlite(&sqlite, &mut client).await.expect("copy");
+    let file = Catalog::open(&sqlite).expect("open");
+    let by = Actor {
+        name: "root",
+        now: "2026-11-29T21:00:00Z".into(),
+    };
+    let (now, later) = ("2026-11-29T21:00:00Z", "2026-12-30T00:00:00Z");
+
+    // The same story told to both stores, answer by answer.
+    let a = file.accounts();
+    assert_eq!(
+        pg::add(&mut client, "zoe", Role::Operator, "h-z", &by)
+            .await
+            .expect("add"),
+        a.add("zoe", Role::Operator, "h-z", &by).expect("add")
+    );
+    assert_eq!(
+        pg::add(&mut client, "zoe", Role::Admin, "h-2", &by)
+            .await
+            .expect("taken"),
+        a.add("zoe", Role::Admin, "h-2", &by).expect("taken")
+    );
+    pg::assign(&mut client, "zoe", "syn-ws-000004", &by)
+        .await
+        .expect("assign");
+    a.assign("zoe", "syn-ws-000004", &by).expect("assign");
+    for (token, until) in [("t1", later), ("t2", later), ("t0", now)] {
+        assert_eq!(
+            pg::start_session(&client, token, "zoe", until, "h-z", now)
+                .await
+                .expect("start"),
+            a.start_session(token, "zoe", until, "h-z", now)
+                .expect("start")
+        );
+    }
+    // A login checked against an old password does not start a session.
+    assert!(
+        !pg::start_session(&client, "t3", "zoe", later, "old", now)
+            .await
+            .expect("start")
+    );
+    assert_eq!(
+        pg::sessions(&client, "zoe", now).await.expect("sessions"),
+        a.sessions("zoe", now).expect("sessions")
+    );
+    assert_eq!(
+        pg::session(&client, "t1", now).await.expect("session"),
+        a.session("t1", now).expect("session")
+    );
+    assert_eq!(
+        pg::set_password_hash(&mut client, "zoe", "h-new", Some("t1"), &by)
+            .await
+            .expect("pw"),
+        a.set_password_hash("zoe", "h-new", Some("t1"), &by)
+            .expect("pw")
+    );
+    assert!(
+        pg::session(&client, "t2", now)
+            .await
+            .expect("session")
+            .is_none()
+    );
+    assert_eq!(
+        pg::credentials(&client, "zoe").await.expect("credentials"),
+        a.credentials("zoe").expect("credentials")
+    );
+    assert_eq!(
+        pg::unassign(&mut client, "zoe", "syn-ws-000004", &by)
+            .await
+            .expect("unassign"),
+        a.unassign("zoe", "syn-ws-000004", &by).expect("unassign")
+    );
+    assert_eq!(
+        pg::revoke_sessions(&mut client, "zoe", &by)
+            .await
+            .expect("revoke") as usize,
+        a.revoke_sessions("zoe", &by).expect("revoke")
+    );
+    assert_eq!(
+        pg::users(&client).await.expect("users"),
+        a.users().expect("users")
+    );
+    assert_eq!(
+        pg::is_assigned(&client, "ann", "syn-ws-000001")
+            .await
+            .expect("assigned"),
+        a.is_assigned("ann", "syn-ws-000001").expect("assigned")
+    );
+    assert_eq!(
+        pg::remove(&mut client, "zoe", &by).await.expect("remove"),
+        a.remove("zoe", &by).expect("remove")
+    );
+    assert_eq!(
+        pg::users(&client).await.expect("users"),
+        a.users().expect("users")
+    );
+
+    // And the audit logs say the same, record for record.
+    let pg_audit: Vec<(String, String, String)> = client
+        .query("SELECT actor, action, detail FROM audit ORDER BY id", &[])
+        .await
+        .expect("audit")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let mut file_audit: Vec<(String, String, String)> = file
+        .audit_log(1000, None)
+        .expect("audit")
+        .into_iter()
+        .map(|e| (e.actor, e.action, e.detail))
+        .collect();
+    file_audit.reverse();
+    assert_eq!(pg_audit, file_audit);
+}
