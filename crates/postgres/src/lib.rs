@@ -9,6 +9,7 @@ pub mod copy;
 pub mod error;
 pub mod feed;
 pub mod follow;
+pub mod reports;
 pub mod schema;
 pub mod snapshots;
 pub mod stations;

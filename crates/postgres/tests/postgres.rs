@@ -733,3 +733,89 @@ async fn accounts_keep_the_catalog_files_rules_step_for_step() {
     file_audit.reverse();
     assert_eq!(pg_audit, file_audit);
 }
+
+#[tokio::test]
+async fn reports_and_the_audit_log_read_the_same_from_both_stores() {
+    use waystation_catalog::model::Problem;
+    use waystation_catalog::reports::Report;
+    use waystation_postgres::reports as pg;
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = sqlite_catalog(&dir);
+    let mut client = db.migrated().await;
+    copy::from_sqlite(&sqlite, &mut client).await.expect("copy");
+    let file = Catalog::open(&sqlite).expect("open");
+    for (i, station) in [
+        "syn-ws-000001",
+        "syn-ws-000002",
+        "syn-ws-000001",
+        "syn-ws-000003",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let report = Report {
+            station_id: station.into(),
+            problem: if i % 2 == 0 {
+                Problem::ServiceMissing
+            } else {
+                Problem::Closed
+            },
+            service: (i % 2 == 0).then_some(Service::Shower),
+            note: Some(format!("第 {i} 条")),
+        };
+        let at = format!("2026-11-29T21:0{i}:00Z");
+        assert_eq!(
+            pg::record(&client, &report, &at).await.expect("record"),
+            file.received_reports()
+                .record(&report, &at)
+                .expect("record")
+        );
+    }
+    for (station, limit, before) in [
+        (None, 10, None),
+        (Some("syn-ws-000001"), 10, None),
+        (None, 2, Some(4)),
+    ] {
+        assert_eq!(
+            json(
+                &pg::newest(&client, station, limit, before)
+                    .await
+                    .expect("pg")
+            ),
+            json(
+                &file
+                    .received_reports()
+                    .newest(station, limit, before)
+                    .expect("file")
+            ),
+            "{station:?} {limit} {before:?}"
+        );
+    }
+    let mine = vec!["syn-ws-000001".to_string(), "syn-ws-000003".to_string()];
+    assert_eq!(
+        json(&pg::about(&client, &mine, 10).await.expect("pg")),
+        json(&file.received_reports().about(&mine, 10).expect("file"))
+    );
+    assert_eq!(
+        json(&pg::audit(&client, 3, None).await.expect("pg")),
+        json(&file.audit_log(3, None).expect("file"))
+    );
+    assert_eq!(
+        json(&pg::audit(&client, 10, Some(3)).await.expect("pg")),
+        json(&file.audit_log(10, Some(3)).expect("file"))
+    );
+    assert_eq!(
+        pg::forget_before(&client, "2026-11-29T21:02:00Z")
+            .await
+            .expect("forget"),
+        file.received_reports()
+            .forget_before("2026-11-29T21:02:00Z")
+            .expect("forget") as u64
+    );
+}
+
+/// An answer as JSON, to compare both stores' answers of types without PartialEq.
+fn json<T: serde::Serialize>(answer: &T) -> serde_json::Value {
+    serde_json::to_value(answer).expect("json")
+}
