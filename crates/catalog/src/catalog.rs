@@ -442,7 +442,7 @@ impl Catalog {
     /// the new tallies in the change feed, in one transaction; how many stations. The server
     /// runs it every so often, so counts fall without new confirmations.
     pub fn age_tallies(&mut self, now: &str, max_stations: usize) -> Result<usize> {
-        let since = window_start(now);
+        let since = crate::confirmations::window_start(now);
         let tx = self.store.conn_mut().transaction()?;
         let confirmations = Confirmations(&tx);
         let stations = confirmations.stations_with_words_before(&since, max_stations)?;
@@ -809,7 +809,7 @@ fn record_confirmations<'a>(
     voice: &str,
     now: &str,
 ) -> Result<(usize, std::collections::BTreeSet<&'a str>)> {
-    let since = window_start(now);
+    let since = crate::confirmations::window_start(now);
     let confirmations = Confirmations(tx);
     let mut counted = 0;
     let mut stations = std::collections::BTreeSet::new();
@@ -824,13 +824,4 @@ fn record_confirmations<'a>(
         store::log_facts(tx, station_id, now)?;
     }
     Ok((counted, stations))
-}
-
-/// The start of the tallies' window ending at `now` (RFC 3339; unreadable: the clock's now).
-fn window_start(now: &str) -> String {
-    (chrono::DateTime::parse_from_rfc3339(now)
-        .map(|t| t.to_utc())
-        .unwrap_or_else(|_| chrono::Utc::now())
-        - chrono::Duration::days(crate::confirmations::WINDOW_DAYS))
-    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -147,3 +147,20 @@ impl StationFacts {
         self.confirmed_at.iter().any(Option::is_some)
     }
 }
+
+/// The start of the tallies' window ending at `now` (RFC 3339; unreadable: the clock's now).
+pub fn window_start(now: &str) -> String {
+    (chrono::DateTime::parse_from_rfc3339(now)
+        .map(|t| t.to_utc())
+        .unwrap_or_else(|_| chrono::Utc::now())
+        - chrono::Duration::days(WINDOW_DAYS))
+    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The day (China time) a word said at `now` (RFC 3339) counts for: one a device, a fact and a
+/// day.
+pub fn china_day(now: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(now)
+        .map(|t| crate::hours::china_local(t.to_utc()).date().to_string())
+        .unwrap_or_else(|_| now.chars().take(10).collect())
+}

@@ -5,6 +5,7 @@
 //! index.
 
 pub mod accounts;
+pub mod confirmations;
 pub mod copy;
 pub mod error;
 pub mod feed;

@@ -819,3 +819,128 @@ async fn reports_and_the_audit_log_read_the_same_from_both_stores() {
 fn json<T: serde::Serialize>(answer: &T) -> serde_json::Value {
     serde_json::to_value(answer).expect("json")
 }
+
+#[tokio::test]
+async fn confirmations_tally_and_age_the_same_in_both_stores() {
+    use waystation_postgres::confirmations as pg;
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = sqlite_catalog(&dir);
+    let mut client = db.migrated().await;
+    copy::from_sqlite(&sqlite, &mut client).await.expect("copy");
+    let mut file = Catalog::open(&sqlite).expect("open");
+    let head = file.head_seq().expect("head");
+
+    // Words over two months: voices repeating, one device twice a day, denials that dispute.
+    let words = [
+        (
+            "syn-ws-000001",
+            "toilet",
+            true,
+            "d1",
+            "addr:1",
+            "2026-10-01T08:00:00Z",
+        ),
+        (
+            "syn-ws-000001",
+            "toilet",
+            false,
+            "d1",
+            "addr:1",
+            "2026-10-01T09:00:00Z",
+        ),
+        (
+            "syn-ws-000001",
+            "toilet",
+            false,
+            "d2",
+            "addr:2",
+            "2026-10-20T08:00:00Z",
+        ),
+        (
+            "syn-ws-000001",
+            "toilet",
+            false,
+            "d3",
+            "addr:3",
+            "2026-10-21T08:00:00Z",
+        ),
+        (
+            "syn-ws-000001",
+            "open",
+            true,
+            "d4",
+            "addr:3",
+            "2026-10-21T08:00:00Z",
+        ),
+        (
+            "syn-ws-000004",
+            "drinking_water",
+            true,
+            "d5",
+            "addr:5",
+            "2026-11-02T08:00:00Z",
+        ),
+        (
+            "syn-ws-000004",
+            "drinking_water",
+            true,
+            "d6",
+            "addr:5",
+            "2026-11-03T08:00:00Z",
+        ),
+        (
+            "syn-ws-000004",
+            "drinking_water",
+            false,
+            "d7",
+            "addr:7",
+            "2026-11-28T08:00:00Z",
+        ),
+    ];
+    for (station, fact, holds, device, voice, at) in words {
+        let said = [Confirmation {
+            station_id: station.into(),
+            fact: fact.into(),
+            holds,
+            device: None,
+        }];
+        let (counted, _) = pg::confirm(&mut client, &said, device, voice, at)
+            .await
+            .expect("pg");
+        assert_eq!(
+            counted,
+            file.confirm(&said, device, voice, at).expect("file"),
+            "{at}"
+        );
+    }
+    let compare = async |client: &mut tokio_postgres::Client, file: &Catalog| {
+        for station in ["syn-ws-000001", "syn-ws-000002", "syn-ws-000004"] {
+            assert_eq!(
+                pg::tallies(&*client, station).await.expect("pg"),
+                file.confirmations().tallies(station).expect("file"),
+                "{station}"
+            );
+        }
+        assert_eq!(
+            pg::disputed(&*client, 10).await.expect("pg"),
+            file.confirmations().disputed(10).expect("file")
+        );
+        assert_eq!(
+            feed::since(client, head, 100, true).await.expect("pg"),
+            file.changes_since(head, 100).expect("file"),
+            "the same facts entries at the same positions"
+        );
+    };
+    compare(&mut client, &file).await;
+    assert!(
+        !pg::disputed(&client, 10).await.expect("pg").is_empty(),
+        "something is disputed"
+    );
+
+    // A month on: the words of October leave the window in both.
+    let later = "2026-11-25T00:00:00Z";
+    let aged = pg::age_tallies(&mut client, later, 100).await.expect("pg");
+    assert_eq!(aged.len(), file.age_tallies(later, 100).expect("file"));
+    compare(&mut client, &file).await;
+}

@@ -34,9 +34,7 @@ impl Confirmations<'_> {
         voice: &str,
         now: &str,
     ) -> Result<bool> {
-        let day = chrono::DateTime::parse_from_rfc3339(now)
-            .map(|t| crate::hours::china_local(t.to_utc()).date().to_string())
-            .unwrap_or_else(|_| now.chars().take(10).collect());
+        let day = crate::confirmations::china_day(now);
         let n = self.0.execute(
             "INSERT OR IGNORE INTO confirmations (station_id, fact, holds, device, day, at, voice)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
