@@ -10,6 +10,7 @@ pub mod copy;
 pub mod error;
 pub mod feed;
 pub mod follow;
+pub mod proposals;
 pub mod reports;
 pub mod schema;
 pub mod snapshots;

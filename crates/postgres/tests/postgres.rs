@@ -944,3 +944,108 @@ async fn confirmations_tally_and_age_the_same_in_both_stores() {
     assert_eq!(aged.len(), file.age_tallies(later, 100).expect("file"));
     compare(&mut client, &file).await;
 }
+
+#[tokio::test]
+async fn proposals_are_kept_read_and_decided_the_same_in_both_stores() {
+    use waystation_catalog::proposals::{Proposal, ProposalState};
+    use waystation_catalog::request::check_proposal;
+    use waystation_catalog::store::proposals::Proposer;
+    use waystation_postgres::proposals as pg;
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = sqlite_catalog(&dir);
+    let mut client = db.migrated().await;
+    copy::from_sqlite(&sqlite, &mut client).await.expect("copy");
+    let mut file = Catalog::open(&sqlite).expect("open");
+    let now = "2026-11-29T21:30:00Z";
+    let proposals: Vec<Proposal> = [
+        serde_json::json!({"fields": {"kind": "warm_bee", "name": "新驿站", "lat": 22.55, "lon": 114.06}, "note": "店主同意"}),
+        serde_json::json!({"station_id": "syn-ws-000001", "fields": {"phone": "0755-1234567"}}),
+        serde_json::json!({"station_id": "syn-ws-000003", "fields": {"notice": "改了"}, "contact": "139"}),
+    ]
+    .into_iter()
+    .map(|v| serde_json::from_value(v).expect("proposal"))
+    .collect();
+    for (i, p) in proposals.iter().enumerate() {
+        let secret = format!("secret-{i}");
+        let by = Proposer {
+            username: (i == 1).then_some("ann"),
+            secret_hash: &secret,
+        };
+        let (id, duplicate) = file.propose(p, &by, now).expect("file");
+        let current = p
+            .station_id
+            .as_deref()
+            .map(|s| file.station(s).expect("station"));
+        let checked = check_proposal(p, current.as_ref()).expect("checked");
+        assert_eq!(
+            pg::record(&client, &checked, &by, duplicate.as_deref(), now)
+                .await
+                .expect("pg"),
+            id
+        );
+    }
+    // Rejected in both, at the same moment.
+    file.reject_proposal(2, "重复", "root").expect("reject");
+    let rejected = file.proposals().get(2).expect("get").expect("kept");
+    let tx = client.transaction().await.expect("tx");
+    let decided_at = rejected.decided_at.as_deref().expect("decided");
+    assert!(
+        pg::decide(
+            &tx,
+            2,
+            ProposalState::Rejected,
+            None,
+            Some("重复"),
+            "root",
+            decided_at
+        )
+        .await
+        .expect("decide")
+    );
+    assert!(
+        !pg::decide(
+            &tx,
+            2,
+            ProposalState::Approved,
+            None,
+            None,
+            "root",
+            decided_at
+        )
+        .await
+        .expect("decide again"),
+        "decided once"
+    );
+    tx.commit().await.expect("commit");
+
+    let p = file.proposals();
+    for id in 1..=3 {
+        assert_eq!(
+            pg::get(&client, id, None).await.expect("pg"),
+            p.get(id).expect("file")
+        );
+    }
+    assert_eq!(
+        pg::get(&client, 1, Some("secret-0")).await.expect("pg"),
+        p.get_with_secret(1, "secret-0").expect("file")
+    );
+    assert_eq!(pg::get(&client, 1, Some("wrong")).await.expect("pg"), None);
+    for (state, limit, before) in [
+        (None, 10, None),
+        (Some(ProposalState::Pending), 10, None),
+        (None, 1, Some(3)),
+    ] {
+        assert_eq!(
+            pg::newest(&client, state, limit, before).await.expect("pg"),
+            p.newest(state, limit, before).expect("file")
+        );
+    }
+    let mine = vec!["syn-ws-000001".to_string(), "syn-ws-000003".to_string()];
+    assert_eq!(
+        pg::about(&client, &mine, ProposalState::Pending, 10)
+            .await
+            .expect("pg"),
+        p.about(&mine, ProposalState::Pending, 10).expect("file")
+    );
+}
