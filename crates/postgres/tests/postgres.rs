@@ -58,6 +58,22 @@ fn sqlite_catalog(dir: &tempfile::TempDir) -> std::path::PathBuf {
     path
 }
 
+/// A test database holding a copy of `sqlite_catalog`: the database, the file's folder, the file,
+/// and a connection.
+async fn copied() -> (
+    TestDb,
+    tempfile::TempDir,
+    std::path::PathBuf,
+    tokio_postgres::Client,
+) {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = sqlite_catalog(&dir);
+    let mut client = db.migrated().await;
+    copy::from_sqlite(&sqlite, &mut client).await.expect("copy");
+    (db, dir, sqlite, client)
+}
+
 fn csv_of_sqlite(path: &std::path::Path) -> Vec<u8> {
     let catalog = Catalog::open(path).expect("open");
     let mut out = Vec::new();
@@ -493,11 +509,7 @@ async fn replicas_asking_for_one_snapshot_at_once_build_it_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_saving_one_version_at_once_one_saves_and_the_other_is_stale() {
     use waystation_postgres::stations::{Save, save_if};
-    let db = TestDb::new().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sqlite = sqlite_catalog(&dir);
-    let mut client = db.migrated().await;
-    copy::from_sqlite(&sqlite, &mut client).await.expect("copy");
+    let (db, _dir, sqlite, mut client) = copied().await;
     let base = Catalog::open(&sqlite)
         .expect("open")
         .station("syn-ws-000001")
@@ -615,11 +627,7 @@ async fn two_replicas_saving_one_version_at_once_one_saves_and_the_other_is_stal
 #[tokio::test]
 async fn accounts_keep_the_catalog_files_rules_step_for_step() {
     use waystation_postgres::accounts as pg;
-    let db = TestDb::new().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sqlite = sqlite_catalog(&dir);
-    let mut client = db.migrated().await;
-    copy::from_sqlite(&sqlite, &mut client).await.expect("copy");
+    let (_db, _dir, sqlite, mut client) = copied().await;
     let file = Catalog::open(&sqlite).expect("open");
     let by = Actor {
         name: "root",
@@ -739,11 +747,7 @@ async fn reports_and_the_audit_log_read_the_same_from_both_stores() {
     use waystation_catalog::model::Problem;
     use waystation_catalog::reports::Report;
     use waystation_postgres::reports as pg;
-    let db = TestDb::new().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sqlite = sqlite_catalog(&dir);
-    let mut client = db.migrated().await;
-    copy::from_sqlite(&sqlite, &mut client).await.expect("copy");
+    let (_db, _dir, sqlite, client) = copied().await;
     let file = Catalog::open(&sqlite).expect("open");
     for (i, station) in [
         "syn-ws-000001",
@@ -823,11 +827,7 @@ fn json<T: serde::Serialize>(answer: &T) -> serde_json::Value {
 #[tokio::test]
 async fn confirmations_tally_and_age_the_same_in_both_stores() {
     use waystation_postgres::confirmations as pg;
-    let db = TestDb::new().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sqlite = sqlite_catalog(&dir);
-    let mut client = db.migrated().await;
-    copy::from_sqlite(&sqlite, &mut client).await.expect("copy");
+    let (_db, _dir, sqlite, mut client) = copied().await;
     let mut file = Catalog::open(&sqlite).expect("open");
     let head = file.head_seq().expect("head");
 
@@ -951,11 +951,7 @@ async fn proposals_are_kept_read_and_decided_the_same_in_both_stores() {
     use waystation_catalog::request::check_proposal;
     use waystation_catalog::store::proposals::Proposer;
     use waystation_postgres::proposals as pg;
-    let db = TestDb::new().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sqlite = sqlite_catalog(&dir);
-    let mut client = db.migrated().await;
-    copy::from_sqlite(&sqlite, &mut client).await.expect("copy");
+    let (_db, _dir, sqlite, mut client) = copied().await;
     let mut file = Catalog::open(&sqlite).expect("open");
     let now = "2026-11-29T21:30:00Z";
     let proposals: Vec<Proposal> = [
