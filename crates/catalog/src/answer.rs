@@ -95,8 +95,18 @@ pub(crate) struct Pending {
 impl Answer {
     /// Reads the stations' rows (in one statement). A station deleted since the query is left out.
     pub(crate) fn read(self, conn: &rusqlite::Connection) -> Result<Vec<Hit>> {
-        let pks: Vec<i64> = self.items.iter().map(|p| p.pk as i64).collect();
-        let mut rows = store::stations_by_pk(conn, &pks)?;
+        let rows = store::stations_by_pk(conn, &self.keys())?;
+        Ok(self.with_rows(rows))
+    }
+
+    /// The primary keys of the stations whose rows the answer needs, in order.
+    pub fn keys(&self) -> Vec<i64> {
+        self.items.iter().map(|p| p.pk as i64).collect()
+    }
+
+    /// The hits, from the stations' rows by primary key read from any store (a station without
+    /// a row — deleted since the query — is left out).
+    pub fn with_rows(self, mut rows: std::collections::HashMap<i64, Station>) -> Vec<Hit> {
         let mut hits = Vec::with_capacity(self.items.len());
         for p in self.items {
             let Some(station) = rows.remove(&(p.pk as i64)) else {
@@ -115,7 +125,7 @@ impl Answer {
                 station,
             });
         }
-        Ok(hits)
+        hits
     }
 }
 

@@ -312,3 +312,21 @@ pub async fn delete(
     tx.commit().await?;
     Ok(true)
 }
+
+/// Stations' rows by primary key (the rows a query's answer needs, in one statement).
+pub async fn by_keys(
+    client: &tokio_postgres::Client,
+    keys: &[i64],
+) -> Result<std::collections::HashMap<i64, Station>> {
+    let rows = client
+        .query(
+            &format!("SELECT pk, {STATION_COLUMNS} FROM stations WHERE pk = ANY($1)"),
+            &[&keys],
+        )
+        .await?;
+    let mut out = std::collections::HashMap::with_capacity(rows.len());
+    for (n, r) in rows.iter().enumerate() {
+        out.insert(r.get(0), station(r, 1, n + 1)?);
+    }
+    Ok(out)
+}

@@ -180,6 +180,18 @@ async fn a_sqlite_catalog_moves_in_whole_keeps_its_numbers_and_exports_the_same(
         .len(),
         1
     );
+    // And whole answers — the rows read from the database by key — are the file's.
+    for f in [&Filter::any_at(time), &showers, &confirmed] {
+        let at = LatLon::new(22.54, 114.06).expect("position");
+        let answer = waystation_catalog::answering::nearest(&from_pg, at, 10, f);
+        let rows = stations::by_keys(&client, &answer.keys())
+            .await
+            .expect("rows");
+        assert_eq!(
+            json(&answer.with_rows(rows)),
+            json(&file.nearest(at, 10, f).expect("file"))
+        );
+    }
     let older_client = feed::since(&mut client, 0, 10_000, false)
         .await
         .expect("page")
