@@ -623,6 +623,8 @@ pub struct LinkArgs {
 pub struct ImportArgs {
     /// CSV 或 GeoJSON 文件 A CSV (UTF-8, header row) or GeoJSON FeatureCollection file
     pub file: PathBuf,
+    #[command(flatten)]
+    pub database: DatabaseArg,
     /// 文件格式（默认按扩展名）Format (default: from the file extension)
     #[arg(long, value_parser = parse_format)]
     pub format: Option<waystation_catalog::exchange::Format>,

@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use anyhow::Result;
-use waystation_catalog::{CatalogInfo, Lang};
+use waystation_catalog::{CatalogInfo, ImportReport, Lang};
 use waystation_postgres::{copy, schema, shown, stations};
 
 use crate::cli::{ExportArgs, MigrateArgs};
@@ -61,5 +61,14 @@ pub fn info(url: &str) -> Result<CatalogInfo> {
     runtime()?.block_on(async {
         let client = waystation_postgres::open(url).await?;
         Ok(stations::info(&client, &shown(url)).await?)
+    })
+}
+
+/// Imports checked stations into the database, all or nothing.
+pub fn import(url: &str, stations: &[waystation_catalog::Station]) -> Result<ImportReport> {
+    runtime()?.block_on(async {
+        let mut client = waystation_postgres::open(url).await?;
+        let now = waystation_catalog::exchange::now_rfc3339();
+        Ok(stations::import(&mut client, stations, &now).await?)
     })
 }

@@ -101,7 +101,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// One function per command; each writes to `out`.
 fn run(cli: Cli, lang: Lang) -> Result<()> {
-    if let (Command::Serve(_) | Command::Import(_) | Command::Admin(_), Ok(_)) =
+    if let (Command::Serve(_) | Command::Admin(_), Ok(_)) =
         (&cli.command, std::env::var("WAYSTATION_DATABASE_URL"))
     {
         // Not silently the catalog file when a database was meant.
@@ -238,6 +238,35 @@ fn import_command(
     out: &mut impl Write,
     lang: Lang,
 ) -> Result<()> {
+    let mut bars = Bars::new();
+    let stations = read_stations(args, &mut bars, lang)?;
+    let (report, into) = match args.database.url(catalog)? {
+        Some(url) => (
+            database::import(url, &stations)?,
+            waystation_postgres::shown(url),
+        ),
+        None => {
+            let mut catalog = open(catalog, true, lang)?;
+            let report = catalog.import(stations, &mut bars)?;
+            (report, catalog.path().display().to_string())
+        }
+    };
+    let msg = match lang {
+        Lang::Zh => format!(
+            "导入完成：新增 {}，更新 {}，未变 {}（{into}）",
+            report.inserted, report.updated, report.unchanged
+        ),
+        Lang::En => format!(
+            "imported: {} new, {} updated, {} unchanged ({into})",
+            report.inserted, report.updated, report.unchanged
+        ),
+    };
+    writeln!(out, "{msg}")?;
+    Ok(())
+}
+
+/// The stations of an import file, every record checked (nothing is written if one is bad).
+fn read_stations(args: &ImportArgs, bars: &mut Bars, lang: Lang) -> Result<Vec<Station>> {
     let format = args.format.unwrap_or_else(|| Format::from_path(&args.file));
     let file = File::open(&args.file).with_context(|| {
         Msg::CannotRead {
@@ -246,11 +275,10 @@ fn import_command(
         .text(lang)
     })?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut bars = Bars::new();
     let input = BufReader::new(file);
-    let stations = match format {
-        Format::Csv => exchange::read_csv(input, total, args.crs, &mut bars),
-        Format::GeoJson => exchange::read_geojson(input, args.crs, &mut bars),
+    match format {
+        Format::Csv => exchange::read_csv(input, total, args.crs, bars),
+        Format::GeoJson => exchange::read_geojson(input, args.crs, bars),
     }
     .map_err(|e| {
         anyhow::Error::new(e).context(
@@ -259,22 +287,7 @@ fn import_command(
             }
             .text(lang),
         )
-    })?;
-    let mut catalog = open(catalog, true, lang)?;
-    let report = catalog.import(stations, &mut bars)?;
-    let path = catalog.path().display();
-    let msg = match lang {
-        Lang::Zh => format!(
-            "导入完成：新增 {}，更新 {}，未变 {}（{path}）",
-            report.inserted, report.updated, report.unchanged
-        ),
-        Lang::En => format!(
-            "imported: {} new, {} updated, {} unchanged ({path})",
-            report.inserted, report.updated, report.unchanged
-        ),
-    };
-    writeln!(out, "{msg}")?;
-    Ok(())
+    })
 }
 
 fn export_command(catalog: &Catalog, args: &ExportArgs, lang: Lang) -> Result<()> {

@@ -522,6 +522,27 @@ fn a_catalog_moves_into_postgresql_and_exports_and_counts_the_same_there() {
     assert_eq!(info["stations"], 120);
     assert!(!info["path"].as_str().expect("path").contains(password));
 
+    // An import goes into the database, all or nothing, as into a file.
+    let more = env.path("more.csv");
+    env.ok(&["gen", "--count", "3", "--seed", "9", "-o", s(&more)]);
+    let imported = pg(&["--lang", "en", "import", s(&more)]);
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let said = String::from_utf8_lossy(&imported.stdout);
+    assert!(!said.contains(password), "{said}");
+    let stated: u64 = said
+        .strip_prefix("imported: ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("how many new: {said}"));
+    let info = json(&String::from_utf8_lossy(&pg(&["info", "--json"]).stdout));
+    let file_info = json(&env.ok(&["info", "--json"]));
+    let counted = |i: &Value| i["stations"].as_u64().expect("count");
+    assert_eq!(counted(&info) - counted(&file_info), stated, "{said}");
+
     // Moving in twice, or naming a file and a database at once, is refused.
     let again = pg(&["migrate", "--from", s(&catalog)]);
     assert!(!again.status.success());

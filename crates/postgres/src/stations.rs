@@ -10,7 +10,7 @@ use waystation_catalog::confirmations::FactTally;
 use waystation_catalog::index::{SpatialIndex, SummaryBatch};
 use waystation_catalog::store::summaries::SummaryRow;
 use waystation_catalog::store::{Counts, STATION_COLUMNS};
-use waystation_catalog::{CatalogInfo, LatLon, ServiceSet, Source, Station};
+use waystation_catalog::{CatalogInfo, ImportReport, LatLon, ServiceSet, Source, Station};
 
 use crate::error::{Error, Result};
 
@@ -329,4 +329,95 @@ pub async fn by_keys(
         out.insert(r.get(0), station(r, 1, n + 1)?);
     }
     Ok(out)
+}
+
+/// Imports checked stations in one transaction, as the catalog file does: each inserted or
+/// updated by id (its version moved only when something changed); then the feed positions of
+/// all that changed, taken together and last (in import order, as the file numbers them), so
+/// other writers queue only for the commit.
+pub async fn import(
+    client: &mut tokio_postgres::Client,
+    stations: &[Station],
+    now: &str,
+) -> Result<ImportReport> {
+    let tx = client.transaction().await?;
+    let upsert = tx
+        .prepare(
+            "INSERT INTO stations (id, kind, name, address, adcode, lat, lon, services,
+                 opening_hours, phone, truck_spaces, status, notice, source, updated_at,
+                 free_truck_spaces, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1)
+             ON CONFLICT (id) DO UPDATE SET
+                 kind = excluded.kind, name = excluded.name, address = excluded.address,
+                 adcode = excluded.adcode, lat = excluded.lat, lon = excluded.lon,
+                 services = excluded.services, opening_hours = excluded.opening_hours,
+                 phone = excluded.phone, truck_spaces = excluded.truck_spaces,
+                 status = excluded.status, notice = excluded.notice, source = excluded.source,
+                 free_truck_spaces = excluded.free_truck_spaces,
+                 version = stations.version + 1, updated_at = excluded.updated_at
+             WHERE (stations.kind, stations.name, stations.address, stations.adcode,
+                    stations.lat, stations.lon, stations.services, stations.opening_hours,
+                    stations.phone, stations.truck_spaces, stations.status, stations.notice,
+                    stations.source, stations.free_truck_spaces)
+                 IS DISTINCT FROM (excluded.kind, excluded.name, excluded.address,
+                    excluded.adcode, excluded.lat, excluded.lon, excluded.services,
+                    excluded.opening_hours, excluded.phone, excluded.truck_spaces,
+                    excluded.status, excluded.notice, excluded.source,
+                    excluded.free_truck_spaces)
+             RETURNING version",
+        )
+        .await?;
+    let mut report = ImportReport::default();
+    let mut changed: Vec<&str> = Vec::new();
+    for s in stations {
+        let written = tx
+            .query_opt(
+                &upsert,
+                &[
+                    &s.id,
+                    &s.kind.id(),
+                    &s.name,
+                    &s.address,
+                    &s.adcode,
+                    &s.location.lat,
+                    &s.location.lon,
+                    &i64::from(s.services.bits()),
+                    &s.opening_hours,
+                    &s.phone,
+                    &s.truck_spaces.map(i64::from),
+                    &s.status.id(),
+                    &s.notice,
+                    &s.source.id(),
+                    &now,
+                    &s.free_truck_spaces.map(i64::from),
+                ],
+            )
+            .await?;
+        match written.map(|r| r.get::<_, i64>(0)) {
+            None => report.unchanged += 1,
+            Some(version) => {
+                if version == 1 {
+                    report.inserted += 1;
+                } else {
+                    report.updated += 1;
+                }
+                changed.push(&s.id);
+            }
+        }
+    }
+    if !changed.is_empty() {
+        let first = crate::feed::take_positions(&tx, changed.len() as i64).await?;
+        let seqs: Vec<i64> = (first..first + changed.len() as i64).collect();
+        tx.execute(
+            "INSERT INTO changes (seq, station_id, kind, op, at)
+             SELECT seq, station_id, 'station', 'upsert', $3
+             FROM unnest($1::bigint[], $2::text[]) AS c (seq, station_id)
+             ON CONFLICT (station_id, kind) DO UPDATE
+             SET seq = excluded.seq, op = excluded.op, at = excluded.at",
+            &[&seqs, &changed, &now],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(report)
 }

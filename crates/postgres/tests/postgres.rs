@@ -1057,3 +1057,53 @@ async fn proposals_are_kept_read_and_decided_the_same_in_both_stores() {
         p.about(&mine, ProposalState::Pending, 10).expect("file")
     );
 }
+
+#[tokio::test]
+async fn an_import_writes_and_numbers_the_feed_as_the_catalog_file_does() {
+    let (_db, _dir, sqlite, mut client) = copied().await;
+    let mut file = Catalog::open(&sqlite).expect("open");
+    let head = file.head_seq().expect("head");
+    // Some stations changed, some as they were, some new.
+    let mut stations = Vec::new();
+    file.for_each_station(|s| {
+        if stations.len() < 40 {
+            stations.push(s.clone());
+        }
+        Ok(())
+    })
+    .expect("stations");
+    for s in stations.iter_mut().step_by(3) {
+        s.notice = Some(format!("{} 改", s.id));
+    }
+    for s in stations.iter_mut().skip(30) {
+        s.id = s.id.replace("syn-", "new-");
+    }
+    let now = "2026-11-29T22:00:00Z";
+    let report = waystation_postgres::stations::import(&mut client, &stations, now)
+        .await
+        .expect("pg import");
+    let file_report = file
+        .import(stations.clone(), &mut Silent)
+        .expect("file import");
+    assert_eq!(report, file_report);
+    assert!(
+        report.inserted > 0 && report.updated > 0 && report.unchanged > 0,
+        "{report:?}"
+    );
+    // The same feed entries at the same positions (the file stamps its own time: compare the
+    // rest).
+    let mut page = feed::since(&mut client, head, 1000, true)
+        .await
+        .expect("pg")
+        .expect("not gone");
+    let mut want = file
+        .changes_since(head, 1000)
+        .expect("file")
+        .expect("not gone");
+    for c in page.changes.iter_mut().chain(want.changes.iter_mut()) {
+        if let Some(s) = c.station.as_mut() {
+            s.updated_at.clear();
+        }
+    }
+    assert_eq!(page, want);
+}
