@@ -175,6 +175,57 @@ pub async fn index(client: &tokio_postgres::Client) -> Result<SpatialIndex> {
     Ok(SpatialIndex::from_batches(vec![batch], tallies))
 }
 
+/// A station's columns as the statements that write it take them ($1 … $16: id, kind, name,
+/// address, adcode, lat, lon, services, hours, phone, truck spaces, status, notice, source, the
+/// time written, free truck spaces).
+struct Written<'a> {
+    station: &'a Station,
+    now: &'a str,
+    kind: &'static str,
+    status: &'static str,
+    source: &'static str,
+    services: i64,
+    truck_spaces: Option<i64>,
+    free_truck_spaces: Option<i64>,
+}
+
+impl<'a> Written<'a> {
+    fn new(station: &'a Station, now: &'a str) -> Written<'a> {
+        Written {
+            station,
+            now,
+            kind: station.kind.id(),
+            status: station.status.id(),
+            source: station.source.id(),
+            services: i64::from(station.services.bits()),
+            truck_spaces: station.truck_spaces.map(i64::from),
+            free_truck_spaces: station.free_truck_spaces.map(i64::from),
+        }
+    }
+
+    fn params(&self) -> [&(dyn tokio_postgres::types::ToSql + Sync); 16] {
+        let s = self.station;
+        [
+            &s.id,
+            &self.kind,
+            &s.name,
+            &s.address,
+            &s.adcode,
+            &s.location.lat,
+            &s.location.lon,
+            &self.services,
+            &s.opening_hours,
+            &s.phone,
+            &self.truck_spaces,
+            &self.status,
+            &s.notice,
+            &self.source,
+            &self.now,
+            &self.free_truck_spaces,
+        ]
+    }
+}
+
 /// What a conditional save did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Save {
@@ -205,25 +256,8 @@ pub async fn save_if(
         .await?
         .map(|r| crate::stations::station(&r, 0, 1))
         .transpose()?;
-    let s = station;
-    let values: [&(dyn tokio_postgres::types::ToSql + Sync); 16] = [
-        &s.id,
-        &s.kind.id(),
-        &s.name,
-        &s.address,
-        &s.adcode,
-        &s.location.lat,
-        &s.location.lon,
-        &i64::from(s.services.bits()),
-        &s.opening_hours,
-        &s.phone,
-        &s.truck_spaces.map(i64::from),
-        &s.status.id(),
-        &s.notice,
-        &s.source.id(),
-        &now,
-        &s.free_truck_spaces.map(i64::from),
-    ];
+    let written = Written::new(station, now);
+    let values = written.params();
     let changed = match (current, expected) {
         (Some(now_stored), Some(v)) if now_stored.version == v => tx
             .query_opt(
@@ -371,27 +405,7 @@ pub async fn import(
     let mut changed: Vec<&str> = Vec::new();
     for s in stations {
         let written = tx
-            .query_opt(
-                &upsert,
-                &[
-                    &s.id,
-                    &s.kind.id(),
-                    &s.name,
-                    &s.address,
-                    &s.adcode,
-                    &s.location.lat,
-                    &s.location.lon,
-                    &i64::from(s.services.bits()),
-                    &s.opening_hours,
-                    &s.phone,
-                    &s.truck_spaces.map(i64::from),
-                    &s.status.id(),
-                    &s.notice,
-                    &s.source.id(),
-                    &now,
-                    &s.free_truck_spaces.map(i64::from),
-                ],
-            )
+            .query_opt(&upsert, &Written::new(s, now).params())
             .await?;
         match written.map(|r| r.get::<_, i64>(0)) {
             None => report.unchanged += 1,
