@@ -313,10 +313,14 @@ impl Catalog {
             Arc::make_mut(&mut self.index).remove(pk);
         }
         for (pk, s) in written {
+            // A station new to the index may have had its tallies come before it (its newer
+            // `station` entry follows its `facts` entry in the feed); one already there keeps
+            // its tallies under its key.
+            let new = self.index.summary(pk as u32).is_none();
             Arc::make_mut(&mut self.index).upsert(pk, s);
-            // Its tallies may have come before it: a station's newer `station` entry follows
-            // its `facts` entry in the feed.
-            facts_of.push(s.id.as_str());
+            if new {
+                facts_of.push(s.id.as_str());
+            }
         }
         for station_id in facts_of {
             self.index_facts(station_id)?;

@@ -310,6 +310,10 @@ impl SpatialIndex {
         let Some(location) = self.summary(key).map(|s| s.location) else {
             return;
         };
+        if facts.is_none() && self.facts(key).is_none() {
+            // Nothing to take away: the shared facts part is not copied for nothing.
+            return;
+        }
         let point = TreePoint::new(location.unit_vector(), key);
         let was = self.facts(key).is_some_and(|f| f.ever_confirmed());
         let now = facts.as_ref().is_some_and(StationFacts::ever_confirmed);
