@@ -536,6 +536,19 @@ impl Catalog {
         by: &Proposer<'_>,
         now: &str,
     ) -> Result<(i64, Option<String>)> {
+        let (checked, duplicate) = self.checked_proposal(proposal)?;
+        let id = self
+            .proposals()
+            .record(&checked, by, duplicate.as_deref(), now)?;
+        Ok((id, duplicate))
+    }
+
+    /// A proposal checked against the station it changes, and the station a new one may
+    /// duplicate (whoever keeps it: this file, or a replica's database).
+    pub fn checked_proposal(
+        &self,
+        proposal: &Proposal,
+    ) -> Result<(CheckedProposal, Option<String>)> {
         let current = match &proposal.station_id {
             Some(id) => Some(self.station(id)?),
             None => None,
@@ -545,10 +558,7 @@ impl Catalog {
             None => self.possible_duplicate(&proposed_station(&checked, "proposal")?)?,
             Some(_) => None,
         };
-        let id = self
-            .proposals()
-            .record(&checked, by, duplicate.as_deref(), now)?;
-        Ok((id, duplicate))
+        Ok((checked, duplicate))
     }
 
     /// A station this new one may duplicate: one of the same kind within `SAME_PLACE_M`, else
@@ -577,23 +587,13 @@ impl Catalog {
     /// audit record and the proposal's new state are written in one transaction; the station
     /// reaches clients through the change feed like any other write.
     pub fn approve_proposal(&mut self, id: i64, actor: &str) -> Result<Station> {
-        let kept = self.pending_proposal(id)?;
-        let station = match (&kept.station_id, kept.new_station) {
-            (Some(station_id), false) => {
-                let current = self.station(station_id)?;
-                check_patch(&kept.fields, Some(&current), Editor::Admin)
-                    .map_err(CatalogError::Refused)?
-            }
-            _ => {
-                let checked = CheckedProposal {
-                    station_id: None,
-                    fields: kept.fields.clone(),
-                    note: None,
-                    contact: None,
-                    device: None,
-                };
-                proposed_station(&checked, &self.free_station_id(id)?)?
-            }
+        let kept = pending(self.proposals().get(id)?, id)?;
+        let station = match kept.changes() {
+            Some(station_id) => approved_station(&kept, Some(&self.station(station_id)?))?,
+            None => Station {
+                id: self.free_station_id(id)?,
+                ..approved_station(&kept, None)?
+            },
         };
         let now = crate::exchange::now_rfc3339();
         let (station_id, by) = (station.id.clone(), actor.to_string());
@@ -613,7 +613,7 @@ impl Catalog {
     /// Rejects a pending proposal as `actor`, with the reason its proposer will see.
     pub fn reject_proposal(&mut self, id: i64, reason: &str, actor: &str) -> Result<()> {
         let reason = &crate::request::check_reason(reason).map_err(CatalogError::Refused)?;
-        self.pending_proposal(id)?;
+        pending(self.proposals().get(id)?, id)?;
         let now = crate::exchange::now_rfc3339();
         let tx = self.store.conn_mut().transaction()?;
         let pending =
@@ -628,36 +628,14 @@ impl Catalog {
     /// `prop-NNNNNN` for proposal N, or with -2, -3 … when that id is taken already (an admin
     /// may have used it): an approval creates a station, it never overwrites one.
     fn free_station_id(&self, proposal: i64) -> Result<String> {
-        let base = format!("prop-{proposal:06}");
-        for n in 1..=100 {
-            let id = if n == 1 {
-                base.clone()
-            } else {
-                format!("{base}-{n}")
-            };
+        for id in new_station_ids(proposal) {
             match self.station(&id) {
                 Err(CatalogError::NotFound(_)) => return Ok(id),
                 Err(e) => return Err(e),
                 Ok(_) => {}
             }
         }
-        Err(CatalogError::Refused(Message::NotProposable {
-            field: "id",
-        }))
-    }
-
-    fn pending_proposal(&self, id: i64) -> Result<Kept> {
-        let kept = self
-            .proposals()
-            .get(id)?
-            .ok_or_else(|| CatalogError::Refused(Message::NoProposal { id: id.to_string() }))?;
-        if kept.state != ProposalState::Pending {
-            return Err(CatalogError::Refused(Message::AlreadyDecided {
-                id,
-                state: kept.state.id().to_string(),
-            }));
-        }
-        Ok(kept)
+        Err(no_free_station_id())
     }
 
     /// The problem reports the server has received.
@@ -792,8 +770,62 @@ fn proposed_station(p: &CheckedProposal, id: &str) -> Result<Station> {
     check_patch(&fields, None, Editor::Admin).map_err(CatalogError::Refused)
 }
 
+/// The rules of approving a proposal, for every store that keeps proposals.
+///
+/// The station approving `kept` saves: its change applied to `current` (the station as it is
+/// now), or — with no `current` — a new station (source `proposal`) still to be given its id.
+pub fn approved_station(kept: &Kept, current: Option<&Station>) -> Result<Station> {
+    match current {
+        Some(current) => {
+            check_patch(&kept.fields, Some(current), Editor::Admin).map_err(CatalogError::Refused)
+        }
+        None => {
+            let checked = CheckedProposal {
+                station_id: None,
+                fields: kept.fields.clone(),
+                note: None,
+                contact: None,
+                device: None,
+            };
+            proposed_station(&checked, "proposal")
+        }
+    }
+}
+
+/// The ids a station created by approving proposal N may take, in order: `prop-NNNNNN`, then
+/// with -2, -3 … when that one is taken (an admin may have used it): an approval creates a
+/// station, it never overwrites one.
+pub fn new_station_ids(proposal: i64) -> impl Iterator<Item = String> {
+    let base = format!("prop-{proposal:06}");
+    (1..=100).map(move |n| {
+        if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        }
+    })
+}
+
+/// Every id `new_station_ids` offers is taken.
+pub fn no_free_station_id() -> CatalogError {
+    CatalogError::Refused(Message::NotProposable { field: "id" })
+}
+
+/// `kept` if it is still pending; why it cannot be decided otherwise.
+pub fn pending(kept: Option<Kept>, id: i64) -> Result<Kept> {
+    let kept =
+        kept.ok_or_else(|| CatalogError::Refused(Message::NoProposal { id: id.to_string() }))?;
+    if kept.state != ProposalState::Pending {
+        return Err(CatalogError::Refused(Message::AlreadyDecided {
+            id,
+            state: kept.state.id().to_string(),
+        }));
+    }
+    Ok(kept)
+}
+
 /// A proposal decided by someone else between our read and our write is not decided twice.
-fn decided_now(was_pending: bool, id: i64) -> Result<()> {
+pub fn decided_now(was_pending: bool, id: i64) -> Result<()> {
     if was_pending {
         Ok(())
     } else {

@@ -75,6 +75,12 @@ pub enum CatalogError {
     Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The catalog's database (a replica's PostgreSQL) cannot be reached now: try again shortly.
+    #[error("the catalog's database is out of reach ({0}); try again shortly")]
+    Unavailable(String),
+    /// The catalog's database (a replica's PostgreSQL) refused a statement.
+    #[error("catalog database error: {0}")]
+    Database(String),
 }
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
@@ -120,6 +126,8 @@ impl Bilingual for CatalogError {
             CatalogError::NotFound(id) => format!("没有 id 为 `{id}` 的站点"),
             CatalogError::Sqlite(e) => format!("目录数据库出错：{e}"),
             CatalogError::Io(e) => format!("读写出错：{e}"),
+            CatalogError::Unavailable(e) => format!("目录数据库暂时连不上（{e}）；请稍后再试"),
+            CatalogError::Database(e) => format!("目录数据库出错：{e}"),
         }
     }
 }

@@ -85,6 +85,16 @@ pub struct Kept {
     pub decided_by: Option<String>,
 }
 
+impl Kept {
+    /// The station it changes; None for a new station.
+    pub fn changes(&self) -> Option<&str> {
+        match (&self.station_id, self.new_station) {
+            (Some(id), false) => Some(id),
+            _ => None,
+        }
+    }
+}
+
 /// What a proposer may see of their proposal (with its secret): its state, the station it
 /// created or changed, and why it was rejected.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
