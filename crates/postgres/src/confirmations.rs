@@ -22,6 +22,20 @@ pub async fn confirm(
     now: &str,
 ) -> Result<(usize, BTreeSet<String>)> {
     let tx = client.transaction().await?;
+    let confirmed = record(&tx, said, device, voice, now).await?;
+    tx.commit().await?;
+    Ok(confirmed)
+}
+
+/// `confirm` in the caller's transaction (an operator's saved listing vouches for what it says
+/// in the same transaction); the caller commits.
+pub async fn record(
+    tx: &Transaction<'_>,
+    said: &[Confirmation],
+    device: &str,
+    voice: &str,
+    now: &str,
+) -> Result<(usize, BTreeSet<String>)> {
     let day = china_day(now);
     let mut counted = 0;
     let mut stations = BTreeSet::new();
@@ -48,10 +62,9 @@ pub async fn confirm(
     }
     let since = window_start(now);
     for station_id in &stations {
-        recount(&tx, station_id, &since).await?;
-        crate::feed::log_change(&tx, station_id, "facts", "facts", now).await?;
+        recount(tx, station_id, &since).await?;
+        crate::feed::log_change(tx, station_id, "facts", "facts", now).await?;
     }
-    tx.commit().await?;
     Ok((counted, stations))
 }
 
@@ -161,7 +174,7 @@ pub async fn disputed(client: &impl GenericClient, limit: usize) -> Result<Vec<F
         .collect())
 }
 
-fn tally(r: &tokio_postgres::Row) -> FactTally {
+pub(crate) fn tally(r: &tokio_postgres::Row) -> FactTally {
     FactTally {
         station_id: r.get(0),
         fact: r.get(1),

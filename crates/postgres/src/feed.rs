@@ -77,6 +77,35 @@ pub async fn horizon(client: &impl GenericClient) -> Result<i64> {
     Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
+/// Forgets tombstones recorded at or before `cutoff` (RFC 3339) and moves the horizon past them,
+/// as the catalog file does: a client further behind takes a snapshot. How many were forgotten.
+pub async fn purge_tombstones(client: &mut tokio_postgres::Client, cutoff: &str) -> Result<u64> {
+    let tx = client.transaction().await?;
+    let purged: Option<i64> = tx
+        .query_one(
+            "SELECT max(seq) FROM changes WHERE op = 'delete' AND at <= $1 COLLATE \"C\"",
+            &[&cutoff],
+        )
+        .await?
+        .get(0);
+    let Some(max) = purged else { return Ok(0) };
+    let n = tx
+        .execute(
+            "DELETE FROM changes WHERE op = 'delete' AND at <= $1 COLLATE \"C\"",
+            &[&cutoff],
+        )
+        .await?;
+    tx.execute(
+        "INSERT INTO catalog_meta (key, value) VALUES ('feed.tombstone_horizon', $1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value
+         WHERE catalog_meta.value::bigint < excluded.value::bigint",
+        &[&max.to_string()],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
 /// Up to `limit` changes after `since`, in position order, as the SQLite catalog's feed gives
 /// them (`facts` entries only when asked for). One repeatable-read snapshot: positions commit in
 /// order (see the module's note), so the snapshot holds every position up to its head and the

@@ -62,7 +62,8 @@ pub fn shown(url: &str) -> String {
     )
 }
 
-fn config(url: &str) -> Result<Config> {
+/// The settings for `url`, with the timeouts and keepalives every connection of ours uses.
+pub fn config(url: &str) -> Result<Config> {
     let mut config: Config = url.parse().map_err(|e: tokio_postgres::Error| {
         // The parser's message never repeats the URL, so no password is shown.
         Error::BadUrl(e.to_string())

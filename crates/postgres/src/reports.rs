@@ -110,3 +110,20 @@ pub async fn audit(
         })
         .collect())
 }
+
+/// Writes an audit record, in the caller's transaction beside the change it records.
+pub async fn record_audit(
+    tx: &impl GenericClient,
+    actor: &str,
+    action: &str,
+    station_id: Option<&str>,
+    detail: &str,
+    now: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO audit (at, actor, action, station_id, detail) VALUES ($1, $2, $3, $4, $5)",
+        &[&now, &actor, &action, &station_id, &detail],
+    )
+    .await?;
+    Ok(())
+}

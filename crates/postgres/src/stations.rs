@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 /// Calls `each` for every station, ordered by id as the SQLite catalog orders them; the rows
 /// stream, so a national catalog is never held whole.
 pub async fn for_each_station(
-    client: &tokio_postgres::Client,
+    client: &impl tokio_postgres::GenericClient,
     mut each: impl FnMut(&Station) -> std::result::Result<(), waystation_catalog::CatalogError>,
 ) -> Result<()> {
     let sql = format!("SELECT {STATION_COLUMNS} FROM stations ORDER BY id COLLATE \"C\"");
@@ -29,6 +29,43 @@ pub async fn for_each_station(
         each(&station(&row, 0, n)?)?;
     }
     Ok(())
+}
+
+/// Every station (by id, as the catalog file orders them) and every listed station's tallies (by
+/// station, then fact), and the feed position they are at, read in one snapshot: what a snapshot
+/// carries and what a replica's local copy starts from.
+pub async fn everything(
+    client: &mut tokio_postgres::Client,
+) -> Result<(i64, waystation_catalog::feed::SnapshotWithFacts)> {
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let head = crate::feed::head(&tx).await?;
+    let mut stations = Vec::new();
+    for_each_station(&tx, |s| {
+        stations.push(s.clone());
+        Ok(())
+    })
+    .await?;
+    let facts = tx
+        .query(
+            "SELECT station_id, fact, last_confirmed, confirmed, denied FROM fact_tallies
+             WHERE station_id IN (SELECT id FROM stations)
+             ORDER BY station_id COLLATE \"C\", fact COLLATE \"C\"",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(crate::confirmations::tally)
+        .collect();
+    tx.commit().await?;
+    Ok((
+        head,
+        waystation_catalog::feed::SnapshotWithFacts { stations, facts },
+    ))
 }
 
 /// A station from `STATION_COLUMNS` starting at column `at` of a row; `n` numbers the row for
@@ -226,6 +263,22 @@ impl<'a> Written<'a> {
     }
 }
 
+/// The station with `id` as stored now; with `lock`, its row stays locked to the end of the
+/// caller's transaction (a write that depends on it takes it first).
+pub async fn get(
+    client: &impl tokio_postgres::GenericClient,
+    id: &str,
+    lock: bool,
+) -> Result<Option<Station>> {
+    let lock = if lock { " FOR UPDATE" } else { "" };
+    let sql = format!("SELECT {STATION_COLUMNS} FROM stations WHERE id = $1{lock}");
+    client
+        .query_opt(&sql, &[&id])
+        .await?
+        .map(|r| station(&r, 0, 1))
+        .transpose()
+}
+
 /// What a conditional save did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Save {
@@ -250,6 +303,22 @@ pub async fn save_if(
     now: &str,
 ) -> Result<Save> {
     let tx = client.transaction().await?;
+    let saved = save_in(&tx, station, expected, actor, action, now).await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// `save_if` in the caller's transaction, beside what else it writes (an approved proposal's
+/// decision, an operator's confirmations): the caller commits, and takes no other row lock after
+/// it (the feed position is taken here).
+pub async fn save_in(
+    tx: &tokio_postgres::Transaction<'_>,
+    station: &Station,
+    expected: Option<i64>,
+    actor: &str,
+    action: &str,
+    now: &str,
+) -> Result<Save> {
     let select = format!("SELECT {STATION_COLUMNS} FROM stations WHERE id = $1");
     let current = tx
         .query_opt(&format!("{select} FOR UPDATE"), &[&station.id])
@@ -305,12 +374,10 @@ pub async fn save_if(
     )
     .await?;
     if changed {
-        crate::feed::log_change(&tx, &station.id, "station", "upsert", now).await?;
+        crate::feed::log_change(tx, &station.id, "station", "upsert", now).await?;
     }
     let row = tx.query_one(&select, &[&station.id]).await?;
-    let saved = crate::stations::station(&row, 0, 1)?;
-    tx.commit().await?;
-    Ok(Save::Saved(saved))
+    Ok(Save::Saved(crate::stations::station(&row, 0, 1)?))
 }
 
 /// Deletes a station as `actor`, in one transaction: the row, what drivers said about it (words

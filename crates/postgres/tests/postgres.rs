@@ -391,22 +391,29 @@ async fn a_reader_following_the_feed_never_misses_a_position_that_commits_late()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_follower_is_woken_by_each_commit_and_told_when_the_feed_is_gone() {
-    use waystation_postgres::follow::{Stopped, follow};
+async fn a_listener_is_woken_by_each_commit_and_a_reader_told_when_the_feed_is_gone() {
+    use waystation_postgres::follow::Listener;
     let db = TestDb::new().await;
     let mut writer = db.migrated().await;
-    // The fallback poll is a minute: anything seen sooner came by notification.
+    // The fallback wait is a minute: anything seen sooner came by notification.
     let fallback = std::time::Duration::from_secs(60);
     let (seen, mut arrivals) = tokio::sync::mpsc::unbounded_channel();
+    let mut listener = Listener::new(&db.url).await.expect("listen");
     let url = db.url.clone();
     let follower = tokio::spawn(async move {
-        follow(&url, 0, fallback, |page| {
+        let mut reader = waystation_postgres::connect(&url).await.expect("reader");
+        let mut at = 0;
+        loop {
+            let page = feed::since(&mut reader, at, 100, true)
+                .await
+                .expect("page")
+                .expect("not gone");
             for c in &page.changes {
                 let _ = seen.send((c.seq, std::time::Instant::now()));
             }
-            true
-        })
-        .await
+            at = page.last_seq;
+            listener.wait(fallback).await.expect("listening");
+        }
     });
     let mut lags = Vec::new();
     for i in 0..20 {
@@ -424,7 +431,7 @@ async fn a_follower_is_woken_by_each_commit_and_told_when_the_feed_is_gone() {
         tx.rollback().await.expect("rollback");
         let (got, at) = tokio::time::timeout(std::time::Duration::from_secs(10), arrivals.recv())
             .await
-            .expect("the follower was woken well before its fallback poll")
+            .expect("the follower was woken well before its fallback wait")
             .expect("follower running");
         assert_eq!(got, seq, "in order, nothing else");
         lags.push(at.saturating_duration_since(committed));
@@ -436,7 +443,7 @@ async fn a_follower_is_woken_by_each_commit_and_told_when_the_feed_is_gone() {
         lags[10], lags[19]
     );
 
-    // A follower behind the tombstone horizon is told to reload.
+    // A reader behind the tombstone horizon is told to reload.
     writer
         .execute(
             "INSERT INTO catalog_meta (key, value) VALUES ('feed.tombstone_horizon', '5')",
@@ -444,22 +451,14 @@ async fn a_follower_is_woken_by_each_commit_and_told_when_the_feed_is_gone() {
         )
         .await
         .expect("horizon");
-    let stopped = follow(&db.url, 2, fallback, |_| true)
-        .await
-        .expect("follow");
-    assert!(
-        matches!(stopped, Stopped::Gone(g) if g.horizon == 5),
-        "{stopped:?}"
-    );
+    let gone = feed::since(&mut writer, 2, 100, true).await.expect("page");
+    assert!(matches!(gone, Err(g) if g.horizon == 5), "{gone:?}");
     // And one ahead of the database (restored from a backup behind it) is told to start over.
     let head = feed::head(&writer).await.expect("head");
-    let stopped = follow(&db.url, head + 100, fallback, |_| true)
+    let gone = feed::since(&mut writer, head + 100, 100, true)
         .await
-        .expect("follow");
-    assert!(
-        matches!(stopped, Stopped::Gone(g) if g.horizon == head),
-        "{stopped:?}"
-    );
+        .expect("page");
+    assert!(matches!(gone, Err(g) if g.horizon == head), "{gone:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
