@@ -39,7 +39,9 @@ test: setup ui
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	mkdir -p target
 	set -o pipefail; url="$$(scripts/postgres.sh)"; export WAYSTATION_TEST_DATABASE_URL="$$url"; \
-		cargo test --workspace --locked 2>&1 | tee target/test-output.log
+		cargo test --workspace --locked 2>&1 | tee target/test-output.log && \
+		WAYSTATION_TEST_STORE=postgres cargo test -p waystation-server -p waystation-app --locked 2>&1 \
+		| tee -a target/test-output.log
 	set -o pipefail; cd tests/e2e && npm test 2>&1 | tee ../../target/e2e-output.log
 	cargo build -p waystation-app --locked
 	set -o pipefail; cd tests/e2e && xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \

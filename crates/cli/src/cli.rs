@@ -86,9 +86,8 @@ pub enum Command {
     Proposals(ProposalsArgs),
     /// 与目录服务器同步 Sync with a catalog server (first time: give its URL and public key)
     Sync(SyncArgs),
-    /// 管理账户（在服务器的目录上）Manage accounts, on the server's catalog
-    #[command(subcommand)]
-    Admin(AdminCommand),
+    /// 管理账户与提议（在服务器的目录或数据库上）Manage accounts and proposals, on the server's catalog file or database
+    Admin(AdminArgs),
     /// 站点运营者：登录、修改自己的站点 Station operators: log in, edit your stations
     #[command(subcommand)]
     Operator(OperatorCommand),
@@ -111,9 +110,12 @@ pub struct ServeArgs {
     /// 签名目录头的有效分钟数：客户端超过这段时间收不到新的目录头就提示"目录可能已过时" Minutes a signed head holds: a client that gets no newer one for this long says its catalog may be stale (how long replayed answers can hide news)
     #[arg(long, value_name = "MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(2..=1440))]
     pub head_minutes: u32,
-    /// 签名密钥文件（`waystation keygen` 生成）；不给出时使用目录旁的 <目录>.signing-key（没有则新建）The signing key file (made by `waystation keygen`); without it, <catalog>.signing-key beside the catalog (created if missing)
+    /// 签名密钥文件（`waystation keygen` 生成）；不给出时使用目录旁的 <目录>.signing-key（没有则新建）；用数据库时必须给出，且各副本用同一个 The signing key file (made by `waystation keygen`); without it, <catalog>.signing-key beside the catalog (created if missing). With --database it must be given, the same file on every replica
     #[arg(long, env = "WAYSTATION_SIGNING_KEY_FILE", value_name = "FILE")]
     pub signing_key: Option<std::path::PathBuf>,
+    /// 作为副本服务 PostgreSQL 中的目录（多个副本可共用一个数据库）Serve the catalog in PostgreSQL as one of any number of replicas
+    #[command(flatten)]
+    pub database: DatabaseArg,
 }
 
 #[derive(Args)]
@@ -131,6 +133,14 @@ pub struct SyncArgs {
     pub key: Option<String>,
     #[arg(long, help = JSON_HELP)]
     pub json: bool,
+}
+
+#[derive(Args)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    pub database: DatabaseArg,
+    #[command(subcommand)]
+    pub command: AdminCommand,
 }
 
 #[derive(Subcommand)]

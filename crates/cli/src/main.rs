@@ -101,14 +101,6 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// One function per command; each writes to `out`.
 fn run(cli: Cli, lang: Lang) -> Result<()> {
-    if let (Command::Serve(_) | Command::Admin(_), Ok(_)) =
-        (&cli.command, std::env::var("WAYSTATION_DATABASE_URL"))
-    {
-        // Not silently the catalog file when a database was meant.
-        bail!(
-            "WAYSTATION_DATABASE_URL 已设置，但此命令还不能用于数据库：取消该变量以使用目录文件 — WAYSTATION_DATABASE_URL is set, but this command does not work on a database yet: unset it to use a catalog file"
-        );
-    }
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let catalog = cli.catalog.as_deref();
@@ -148,11 +140,14 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
             None => export_command(&open(catalog, false, lang)?, &args, lang)?,
         },
         Command::Migrate(args) => database::migrate(&args, &mut out, lang)?,
-        Command::Serve(args) => {
-            // Open once here so the default catalog is seeded; the server opens its own handle.
-            let path = open(catalog, true, lang)?.path().to_path_buf();
-            online::serve(&path, &args, lang)?;
-        }
+        Command::Serve(args) => match args.database.url(catalog)? {
+            Some(url) => online::serve_database(url, &args, lang)?,
+            None => {
+                // Open once here so the default catalog is seeded; the server opens its own.
+                let path = open(catalog, true, lang)?.path().to_path_buf();
+                online::serve(&path, &args, lang)?;
+            }
+        },
         Command::Keygen(args) => {
             let key =
                 waystation_server::signing::ServerKey::generate(&args.file).with_context(|| {
@@ -165,9 +160,19 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
         }
         Command::Sync(args) => sync_command(catalog, &args, &mut out, lang)?,
         Command::Report(args) => report_command(&open(catalog, true, lang)?, args, &mut out, lang)?,
-        Command::Admin(command) => {
-            online::admin(&mut open(catalog, false, lang)?, &command, &mut out, lang)?
-        }
+        Command::Admin(args) => match args.database.url(catalog)? {
+            Some(url) => {
+                let store = waystation_server::replica::PgStore::connect(url)
+                    .map_err(anyhow::Error::msg)?;
+                online::admin(&store, None, &args.command, &mut out, lang)?
+            }
+            None => {
+                let path = open(catalog, false, lang)?.path().to_path_buf();
+                let store = waystation_server::store::SqliteStore::for_admin(&path)
+                    .map_err(anyhow::Error::msg)?;
+                online::admin(&store, Some(&path), &args.command, &mut out, lang)?
+            }
+        },
         Command::Confirm(args) => {
             let confirmation = waystation_catalog::confirmations::Confirmation {
                 station_id: args.id,

@@ -57,9 +57,9 @@ messages! {
     CannotListen { addr: SocketAddr }
         => "无法监听 {addr}",
            "cannot listen on {addr}";
-    Serving { path: PathText<'a>, stations: usize }
-        => "目录 {path}（{stations} 个站点）",
-           "catalog {path} ({stations} stations)";
+    Serving { shown: &'a str, stations: usize }
+        => "目录 {shown}（{stations} 个站点）",
+           "catalog {shown} ({stations} stations)";
     WebUi { dir: PathText<'a> }
         => "网页界面来自 {dir}",
            "web UI from {dir}";

@@ -18,16 +18,8 @@ use crate::cli::{
 use crate::messages::Msg;
 
 pub fn serve(path: &std::path::Path, args: &ServeArgs, lang: Lang) -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(io::stderr)
-        .init();
-    let ui = args.ui.clone().or_else(|| {
-        Some(std::path::PathBuf::from("ui/dist")).filter(|d| d.join("index.html").exists())
-    });
+    start_logging();
+    let ui = ui_dir(args);
     if let Some(dir) = &ui {
         waystation_server::check_ui_dir(dir, path).map_err(anyhow::Error::msg)?;
     }
@@ -36,8 +28,57 @@ pub fn serve(path: &std::path::Path, args: &ServeArgs, lang: Lang) -> Result<()>
         Some(file) => waystation_server::signing::ServerKey::from_file(file)?,
         None => waystation_server::signing::ServerKey::beside(path)?,
     };
+    let shown = path.display().to_string();
+    run_server(Arc::new(store), key, &shown, ui, args, lang)
+}
+
+/// `serve --database URL`: one replica of any number over the catalog in PostgreSQL.
+pub fn serve_database(url: &str, args: &ServeArgs, lang: Lang) -> Result<()> {
+    start_logging();
+    // Every replica signs with the same key, so it is made once (keygen), never here.
+    let Some(file) = &args.signing_key else {
+        bail!(
+            "用数据库服务时须给出签名密钥：先运行 `waystation keygen FILE`，再在每个副本上用 --signing-key FILE（或 WAYSTATION_SIGNING_KEY_FILE）— serving a database needs the signing key every replica shares: make one with `waystation keygen FILE`, then give each replica --signing-key FILE (or WAYSTATION_SIGNING_KEY_FILE)"
+        );
+    };
+    let key = waystation_server::signing::ServerKey::from_file(file)?;
+    let ui = ui_dir(args);
+    if let Some(dir) = &ui {
+        waystation_server::check_ui_dir(dir, file).map_err(anyhow::Error::msg)?;
+    }
+    let store = waystation_server::replica::PgStore::open(url, args.tombstone_days)
+        .map_err(anyhow::Error::msg)?;
+    run_server(store, key, &waystation_postgres::shown(url), ui, args, lang)
+}
+
+fn start_logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(io::stderr)
+        .init();
+}
+
+/// The web UI to serve: `--ui`, else ui/dist when it was built.
+fn ui_dir(args: &ServeArgs) -> Option<std::path::PathBuf> {
+    args.ui.clone().or_else(|| {
+        Some(std::path::PathBuf::from("ui/dist")).filter(|d| d.join("index.html").exists())
+    })
+}
+
+/// Serves `store` (named `shown` in the log) until interrupted.
+fn run_server(
+    store: Arc<dyn CatalogStore>,
+    key: waystation_server::signing::ServerKey,
+    shown: &str,
+    ui: Option<std::path::PathBuf>,
+    args: &ServeArgs,
+    lang: Lang,
+) -> Result<()> {
     let public_key = key.public_hex();
-    let stations = CatalogStore::info(&store)?.stations;
+    let stations = store.info()?.stations;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.addr)
@@ -47,14 +88,7 @@ pub fn serve(path: &std::path::Path, args: &ServeArgs, lang: Lang) -> Result<()>
         // One line a script (or a test) can read: where, and the key clients pin. It stays the
         // same in every language.
         println!("listening on http://{addr} public_key={public_key}");
-        eprintln!(
-            "{}",
-            Msg::Serving {
-                path: path.display(),
-                stations
-            }
-            .text(lang)
-        );
+        eprintln!("{}", Msg::Serving { shown, stations }.text(lang));
         io::stdout().flush()?;
         if let Some(dir) = &ui {
             eprintln!("{}", Msg::WebUi { dir: dir.display() }.text(lang));
@@ -64,7 +98,7 @@ pub fn serve(path: &std::path::Path, args: &ServeArgs, lang: Lang) -> Result<()>
             trusted_proxy: args.trust_proxy,
             head_lifetime: chrono::TimeDelta::minutes(args.head_minutes.into()),
         };
-        waystation_server::serve(listener, Arc::new(store), key, &options).await?;
+        waystation_server::serve(listener, store, key, &options).await?;
         Ok(())
     })
 }
@@ -276,7 +310,8 @@ fn read_password(name: &str, lang: Lang) -> Result<String> {
 const CLI_ACTOR: &str = "admin (command line)";
 
 pub fn admin(
-    catalog: &mut Catalog,
+    store: &dyn CatalogStore,
+    catalog_file: Option<&std::path::Path>,
     command: &AdminCommand,
     out: &mut impl Write,
     lang: Lang,
@@ -284,39 +319,45 @@ pub fn admin(
     match command {
         AdminCommand::AddUser { name, role } => {
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
-            let password = read_password(name, lang)?;
-            accounts::add_user(catalog, name, role, &password, CLI_ACTOR)?;
+            if !accounts::valid_name(name) {
+                return Err(accounts::AccountError::BadName(name.clone()).into());
+            }
+            let hash = accounts::hash_new_password(&read_password(name, lang)?)?;
+            store.add_user(name, role, &hash, CLI_ACTOR)?;
             writeln!(out, "已创建账户 user created: {name} ({})", role.id())?;
         }
         AdminCommand::Assign { name, station_id } => {
-            accounts::assign(catalog, name, station_id, CLI_ACTOR)?;
+            store.assign(name, station_id, CLI_ACTOR)?;
             writeln!(out, "{name} → {station_id}")?;
         }
         AdminCommand::Unassign { name, station_id } => {
-            accounts::unassign(catalog, name, station_id, CLI_ACTOR)?;
+            store.unassign(name, station_id, CLI_ACTOR)?;
             writeln!(out, "{name} ✕ {station_id}")?;
         }
         AdminCommand::RemoveUser { name } => {
-            accounts::remove_user(catalog, name, CLI_ACTOR)?;
+            store.remove_user(name, CLI_ACTOR)?;
             writeln!(out, "已删除账户 user removed: {name}")?;
         }
         AdminCommand::SetPassword { name } => {
             let password = read_password(name, lang)?;
             let hash = accounts::hash_new_password(&password)?;
-            accounts::set_password_hash(catalog, name, &hash, None, CLI_ACTOR)?;
+            store.set_password_hash(name, &hash, None, CLI_ACTOR)?;
             writeln!(
                 out,
                 "已重设密码，所有登录已结束 password set, every session ended: {name}"
             )?;
         }
         AdminCommand::RevokeSessions { name } => {
-            let n = accounts::revoke_sessions(catalog, name, CLI_ACTOR)?;
+            let n = store.revoke_sessions(name, CLI_ACTOR)?;
             writeln!(out, "已结束 {n} 个登录 sessions ended: {n} ({name})")?;
         }
         AdminCommand::RotateKey { signing_key } => {
-            let (old, new) = match signing_key {
-                Some(file) => waystation_server::signing::rotate_file(file)?,
-                None => waystation_server::signing::rotate_beside(catalog.path())?,
+            let (old, new) = match (signing_key, catalog_file) {
+                (Some(file), _) => waystation_server::signing::rotate_file(file)?,
+                (None, Some(path)) => waystation_server::signing::rotate_beside(path)?,
+                (None, None) => bail!(
+                    "数据库的签名密钥在文件里：请用 --signing-key FILE（或 WAYSTATION_SIGNING_KEY_FILE）给出 — a database's signing key is in a file: give it with --signing-key FILE (or WAYSTATION_SIGNING_KEY_FILE)"
+                ),
             };
             writeln!(out, "旧公钥 old public key: {old}")?;
             writeln!(out, "新公钥 new public key: {new}")?;
@@ -326,7 +367,7 @@ pub fn admin(
             )?;
         }
         AdminCommand::Users => {
-            for u in catalog.accounts().users()? {
+            for u in store.users()? {
                 writeln!(
                     out,
                     "{}\t{}\t{}\t{}",
@@ -338,13 +379,17 @@ pub fn admin(
             }
         }
         AdminCommand::Sessions { name } => {
-            for s in catalog.accounts().sessions(name, &accounts::now())? {
+            for s in store.sessions(name)? {
                 writeln!(out, "{}\t{}", s.id, s.expires_at)?;
             }
         }
         AdminCommand::Proposals { state, json } => {
             let state = state.parse().map_err(anyhow::Error::msg)?;
-            let page = catalog.proposals().newest(Some(state), 1000, None)?;
+            let page = store.proposals(&waystation_catalog::request::ProposalPage {
+                state: Some(state),
+                limit: 1000,
+                before: None,
+            })?;
             if *json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&page)?)?;
             }
@@ -379,31 +424,30 @@ pub fn admin(
         AdminCommand::Approve { id, operator } => {
             // The operator is settled first, so a refused account leaves the proposal pending.
             if let Some(name) = operator
-                && catalog
-                    .accounts()
+                && store
                     .credentials(name)?
                     .is_some_and(|(role, _)| role != Role::Operator)
             {
                 bail!("`{name}` 是管理员，不是站长 — `{name}` is an admin, not an operator");
             }
             let new_account = match operator {
-                Some(name) if !catalog.accounts().exists(name)? => Some((
+                Some(name) if store.credentials(name)?.is_none() => Some((
                     name,
                     accounts::hash_new_password(&read_password(name, lang)?)?,
                 )),
                 _ => None,
             };
-            let saved = catalog.approve_proposal(*id, CLI_ACTOR)?;
+            let saved = store.approve(*id, CLI_ACTOR)?;
             if let Some((name, hash)) = new_account {
-                accounts::add_user_with_hash(catalog, name, Role::Operator, &hash, CLI_ACTOR)?;
+                store.add_user(name, Role::Operator, &hash, CLI_ACTOR)?;
             }
             if let Some(name) = operator {
-                accounts::assign(catalog, name, &saved.id, CLI_ACTOR)?;
+                store.assign(name, &saved.id, CLI_ACTOR)?;
             }
             writeln!(out, "已通过 approved: {id} → {} {}", saved.id, saved.name)?;
         }
         AdminCommand::Reject { id, reason } => {
-            catalog.reject_proposal(*id, reason, CLI_ACTOR)?;
+            store.reject(*id, reason, CLI_ACTOR)?;
             writeln!(out, "已驳回 rejected: {id}")?;
         }
     }

@@ -378,7 +378,8 @@ pub async fn changes(
         let key = key_header(&app)?;
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag), signed, key]).into_response());
     }
-    let page = match app.store.changes(since, limit, r.facts.unwrap_or(false))? {
+    let with_facts = r.facts.unwrap_or(false);
+    let page = match on_store(&app, move |store| store.changes(since, limit, with_facts)).await? {
         Ok(page) => page,
         Err(gone) => {
             return Err(ApiError::new(
@@ -506,7 +507,8 @@ pub async fn login(
         .limiter
         .begin_login(&body.username, addr)
         .map_err(|wait| ApiError::too_many(wait, "too_many_attempts", "too many failed logins"))?;
-    let found = app.store.credentials(&body.username)?;
+    let name = body.username.clone();
+    let found = on_store(&app, move |store| store.credentials(&name)).await?;
     let checked = found
         .as_ref()
         .map(|(_, hash)| hash.clone())
@@ -593,9 +595,9 @@ impl FromRequestParts<Arc<AppState>> for Session {
     async fn from_request_parts(parts: &mut Parts, app: &Arc<AppState>) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
         let token_hash = accounts::token_hash(token);
-        let who = app
-            .store
-            .session(&token_hash)?
+        let hash = token_hash.clone();
+        let who = on_store(app, move |store| store.session(&hash))
+            .await?
             .ok_or_else(ApiError::unauthorized)?;
         Ok(Session { who, token_hash })
     }
@@ -625,7 +627,8 @@ pub async fn logout(State(app): Shared, session: Session) -> Result<Response, Ap
 
 #[utoipa::path(get, path = "/v1/me", responses((status = 200, description = "Who the token belongs to, and the stations assigned to them")))]
 pub async fn me(State(app): Shared, Session { who, .. }: Session) -> Result<Response, ApiError> {
-    let stations = app.store.assigned(&who.username)?;
+    let name = who.username.clone();
+    let stations = on_store(&app, move |store| store.assigned(&name)).await?;
     Ok(private(
         json!({"username": who.username, "role": who.role, "stations": stations}),
     ))
@@ -669,7 +672,10 @@ pub async fn patch_station(
         Role::Admin => Editor::Admin,
         Role::Operator => Editor::Operator,
     };
-    if editor == Editor::Operator && !app.store.is_assigned(&who.username, &id)? {
+    let (name, station) = (who.username.clone(), id.clone());
+    if editor == Editor::Operator
+        && !on_store(&app, move |store| store.is_assigned(&name, &station)).await?
+    {
         return Err(ApiError::forbidden(format!(
             "站点 `{id}` 未分配给你 — station `{id}` is not assigned to you"
         )));
@@ -770,7 +776,7 @@ pub(crate) fn private(body: Value) -> Response {
     responses((status = 200, description = "Every account: username, role, created_at, stations"),
               (status = 403, description = "Admins only", body = crate::error::ErrorBody)))]
 pub async fn users(State(app): Shared, _: Admin) -> Result<Response, ApiError> {
-    Ok(private(json!(app.store.users()?)))
+    Ok(private(json!(on_store(&app, |store| store.users()).await?)))
 }
 
 /// A new account.
@@ -891,7 +897,9 @@ pub async fn user_sessions(
     _: Admin,
     Path(username): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(private(json!(app.store.sessions(&username)?)))
+    Ok(private(json!(
+        on_store(&app, move |store| store.sessions(&username)).await?
+    )))
 }
 
 #[utoipa::path(delete, path = "/v1/users/{username}/sessions",
@@ -917,7 +925,9 @@ pub async fn my_sessions(
     State(app): Shared,
     Session { who, .. }: Session,
 ) -> Result<Response, ApiError> {
-    Ok(private(json!(app.store.sessions(&who.username)?)))
+    Ok(private(json!(
+        on_store(&app, move |store| store.sessions(&who.username)).await?
+    )))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -944,7 +954,8 @@ pub async fn change_my_password(
     let attempt = app.limiter.begin_login(&who, addr).map_err(|wait| {
         ApiError::too_many(wait, "too_many_attempts", "too many failed attempts")
     })?;
-    let found = app.store.credentials(&who)?;
+    let name = who.clone();
+    let found = on_store(&app, move |store| store.credentials(&name)).await?;
     let Ok(right) = check_password(&app, found, body.current_password).await else {
         attempt.not_checked();
         return Err(ApiError::busy(1));

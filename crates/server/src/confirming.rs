@@ -58,10 +58,13 @@ pub async fn confirm(
     // by their device, or without one by their address (one a fact and a day from there). In
     // the tallies, an address (IPv6 by its /64) is one voice however many devices it has.
     let operator = match &who {
-        Some(p) if app.store.is_assigned(&p.username, &id)? => {
-            Some(format!("operator:{}", p.username))
+        Some(p) => {
+            let (name, station) = (p.username.clone(), id.clone());
+            on_store(&app, move |store| store.is_assigned(&name, &station))
+                .await?
+                .then(|| format!("operator:{}", p.username))
         }
-        _ => None,
+        None => None,
     };
     let voice = operator.clone().unwrap_or_else(|| address_key(addr));
     let device = operator
@@ -91,12 +94,14 @@ pub async fn facts(
     axum::extract::State(app): Shared,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(axum::Json(app.store.facts(&id)?).into_response())
+    Ok(axum::Json(on_store(&app, move |store| store.facts(&id)).await?).into_response())
 }
 
 #[utoipa::path(get, path = "/v1/disputes",
     responses((status = 200, description = "Facts denied more often than confirmed in the last 30 days, most denied first"),
               (status = 403, description = "Admins only", body = crate::error::ErrorBody)))]
 pub async fn disputes(axum::extract::State(app): Shared, _: Admin) -> Result<Response, ApiError> {
-    Ok(private(json!(app.store.disputes(DISPUTES_MAX)?)))
+    Ok(private(json!(
+        on_store(&app, |store| store.disputes(DISPUTES_MAX)).await?
+    )))
 }

@@ -87,6 +87,21 @@ impl ApiError {
         }
     }
 
+    /// The database behind this replica is out of reach: writes and what only it holds wait;
+    /// try again after `wait_s`.
+    pub fn unavailable(wait_s: u64) -> ApiError {
+        ApiError {
+            retry_after: Some(wait_s),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                format!(
+                    "目录数据库暂时连不上，请 {wait_s} 秒后重试（查询照常）— the catalog's database is out of reach; try again in {wait_s} s (searches still work)"
+                ),
+            )
+        }
+    }
+
     pub fn internal(detail: impl std::fmt::Display) -> ApiError {
         tracing::error!(error = %detail, "internal error");
         ApiError::new(
@@ -137,11 +152,19 @@ impl From<Message> for ApiError {
     }
 }
 
+/// How long a client waits before writing again to a replica that lost its database.
+const DATABASE_RETRY_SECONDS: u64 = 5;
+
 impl From<CatalogError> for ApiError {
     fn from(e: CatalogError) -> ApiError {
         match e {
             CatalogError::NotFound(id) => Message::NotFound { id }.into(),
             CatalogError::Refused(m) => m.into(),
+            // A replica that lost its database: writes wait for it (reads go on from the index).
+            CatalogError::Unavailable(why) => {
+                tracing::warn!(%why, "the database is out of reach");
+                ApiError::unavailable(DATABASE_RETRY_SECONDS)
+            }
             // Details go to the log, not to the client.
             other => ApiError::internal(other),
         }
@@ -159,7 +182,8 @@ impl From<crate::accounts::AccountError> for ApiError {
             E::WrongPassword => {
                 ApiError::new(StatusCode::FORBIDDEN, "wrong_password", e.to_string())
             }
-            E::Hash(_) | E::Catalog(_) => ApiError::internal(e),
+            E::Catalog(e) => e.into(),
+            E::Hash(_) => ApiError::internal(e),
         }
     }
 }

@@ -110,11 +110,15 @@ pub async fn proposal(
     // sequential, and what someone proposed is theirs.
     let not_found = || ApiError::from(Message::NoProposal { id: id.to_string() });
     if admin {
-        let kept = app.store.proposal(id, None)?.ok_or_else(not_found)?;
+        let kept = on_store(&app, move |store| store.proposal(id, None))
+            .await?
+            .ok_or_else(not_found)?;
         return Ok(private(json!(kept)));
     }
     let hash = secret.ok_or_else(not_found)?;
-    let kept: Kept = app.store.proposal(id, Some(&hash))?.ok_or_else(not_found)?;
+    let kept: Kept = on_store(&app, move |store| store.proposal(id, Some(&hash)))
+        .await?
+        .ok_or_else(not_found)?;
     Ok(private(json!(ProposalStatus::from(&kept))))
 }
 
@@ -127,7 +131,9 @@ pub async fn proposals(
     ApiQuery(r): ApiQuery<ProposalsRequest>,
 ) -> Result<Response, ApiError> {
     let page = r.check()?;
-    Ok(private(json!(app.store.proposals(&page)?)))
+    Ok(private(json!(
+        on_store(&app, move |store| store.proposals(&page)).await?
+    )))
 }
 
 /// An approval, optionally making the proposer the station's operator.
@@ -163,7 +169,8 @@ pub async fn approve(
             if !accounts::valid_name(name) {
                 return Err(accounts::AccountError::BadName(name.clone()).into());
             }
-            match app.store.credentials(name)? {
+            let name = name.clone();
+            match on_store(&app, move |store| store.credentials(&name)).await? {
                 Some((Role::Operator, _)) => None,
                 Some((Role::Admin, _)) => {
                     return Err(ApiError::invalid(
@@ -245,8 +252,11 @@ pub async fn inbox(
     axum::extract::State(app): Shared,
     crate::api::Session { who, .. }: crate::api::Session,
 ) -> Result<Response, ApiError> {
-    let stations = app.store.assigned(&who.username)?;
-    let (reports, proposals) = app.store.inbox(&stations)?;
+    let (reports, proposals) = on_store(&app, move |store| {
+        let stations = store.assigned(&who.username)?;
+        store.inbox(&stations)
+    })
+    .await?;
     // Who proposed and how to reach them is for the catalog's admins only.
     let proposals: Vec<Kept> = proposals
         .into_iter()

@@ -24,10 +24,10 @@ use waystation_catalog::{Catalog, CatalogError, Crs, Detail, Hit, MapPoints, Que
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 
 /// Problem reports are kept this long.
-const REPORT_RETENTION_DAYS: i64 = 365;
+pub(crate) const REPORT_RETENTION_DAYS: i64 = 365;
 
 /// An operator's inbox shows at most this many reports, and as many proposals.
-const INBOX_MAX: usize = 200;
+pub(crate) const INBOX_MAX: usize = 200;
 
 /// Reader connections: a few more than cores, so a reader is rarely busy.
 const READERS: usize = 4;
@@ -143,41 +143,28 @@ pub trait CatalogStore: Send + Sync + 'static {
     fn reject(&self, id: i64, reason: &str, actor: &str) -> Result<()>;
 }
 
-/// The embedded store: one SQLite catalog. Writes go through the catalog behind a mutex;
-/// queries never take it: they answer from the index as last published (an `Arc` swapped in
-/// after each write) on read-only connections, so no query waits behind a write or another
-/// query, however long.
-pub struct SqliteStore {
+/// A catalog file served: writes go through the catalog behind a mutex; queries never take it:
+/// they answer from the index as last published (an `Arc` swapped in after each write) on
+/// read-only connections, so no query waits behind a write or another query, however long.
+/// The embedded store's catalog, and a replica's local copy of the database's.
+pub(crate) struct Served {
     catalog: Mutex<Catalog>,
     /// The index queries use; replaced (never changed) after every write.
     index: RwLock<Arc<SpatialIndex>>,
     /// Read-only connections: queries, rows, stations, change pages, snapshots.
     readers: Readers,
-    /// The feed's head sequence, kept in memory so an unchanged poll never waits for the lock.
-    head: AtomicI64,
-    /// Tombstones older than this are forgotten (clients further behind get 410).
-    tombstone_days: i64,
 }
 
-impl SqliteStore {
-    /// Opens the catalog for serving.
-    pub fn open(path: &Path, tombstone_days: i64) -> std::result::Result<SqliteStore, String> {
-        let catalog = Catalog::open(path).map_err(|e| e.to_string())?;
-        catalog.make_durable().map_err(|e| e.to_string())?;
-        let head = catalog.head_seq().map_err(|e| e.to_string())?;
-        let readers = catalog.readers(READERS).map_err(|e| e.to_string())?;
-        let store = SqliteStore {
+impl Served {
+    pub(crate) fn new(catalog: Catalog) -> Result<Served> {
+        Ok(Served {
             index: RwLock::new(catalog.shared_index()),
+            readers: catalog.readers(READERS)?,
             catalog: Mutex::new(catalog),
-            readers,
-            head: AtomicI64::new(head),
-            tombstone_days,
-        };
-        store.purge().map_err(|e| e.to_string())?;
-        Ok(store)
+        })
     }
 
-    fn catalog(&self) -> MutexGuard<'_, Catalog> {
+    pub(crate) fn catalog(&self) -> MutexGuard<'_, Catalog> {
         // A panic while holding the lock cannot leave SQLite half-written (transactions), so
         // the catalog stays usable.
         self.catalog.lock().unwrap_or_else(|p| p.into_inner())
@@ -186,6 +173,72 @@ impl SqliteStore {
     /// The index as last published: held only as long as it takes to clone an `Arc`.
     fn index(&self) -> Arc<SpatialIndex> {
         self.index.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// After a write: the catalog's new index becomes what queries see.
+    pub(crate) fn publish(&self, catalog: &Catalog) {
+        *self.index.write().unwrap_or_else(|p| p.into_inner()) = catalog.shared_index();
+    }
+
+    pub(crate) fn hits(&self, query: &Query) -> Result<Vec<Hit>> {
+        self.readers.hits(&self.index(), query)
+    }
+
+    pub(crate) fn detail(&self, id: &str, query: &DetailQuery) -> Result<Detail> {
+        self.readers.detail(&self.index(), id, query)
+    }
+
+    pub(crate) fn station(&self, id: &str) -> Result<Station> {
+        self.readers.station(id)
+    }
+
+    pub(crate) fn map_points(&self, crs: Crs) -> MapPoints {
+        answering::map_points(&self.index(), crs)
+    }
+}
+
+/// The embedded store: one SQLite catalog file.
+pub struct SqliteStore {
+    served: Served,
+    /// The feed's head sequence, kept in memory so an unchanged poll never waits for the lock.
+    head: AtomicI64,
+    /// Tombstones older than this are forgotten (clients further behind get 410); None: the
+    /// catalog is not served (an admin command) and nothing is forgotten.
+    tombstone_days: Option<i64>,
+}
+
+impl SqliteStore {
+    /// Opens the catalog for serving.
+    pub fn open(path: &Path, tombstone_days: i64) -> std::result::Result<SqliteStore, String> {
+        let store = SqliteStore::new(path, Some(tombstone_days))?;
+        store.purge().map_err(|e| e.to_string())?;
+        Ok(store)
+    }
+
+    /// Opens the catalog for the admin commands: nothing is forgotten (the server's own window
+    /// decides that).
+    pub fn for_admin(path: &Path) -> std::result::Result<SqliteStore, String> {
+        SqliteStore::new(path, None)
+    }
+
+    fn new(path: &Path, tombstone_days: Option<i64>) -> std::result::Result<SqliteStore, String> {
+        let catalog = Catalog::open(path).map_err(|e| e.to_string())?;
+        catalog.make_durable().map_err(|e| e.to_string())?;
+        let head = catalog.head_seq().map_err(|e| e.to_string())?;
+        Ok(SqliteStore {
+            served: Served::new(catalog).map_err(|e| e.to_string())?,
+            head: AtomicI64::new(head),
+            tombstone_days,
+        })
+    }
+
+    /// The catalog file.
+    pub fn path(&self) -> std::path::PathBuf {
+        self.catalog().path().to_path_buf()
+    }
+
+    fn catalog(&self) -> MutexGuard<'_, Catalog> {
+        self.served.catalog()
     }
 
     /// Saves with `save` under the writer's lock if the stored version is `expected_version`
@@ -215,41 +268,47 @@ impl SqliteStore {
 
     /// After a write: the catalog's new index and head become what queries see.
     fn publish(&self, catalog: &Catalog) -> Result<()> {
-        *self.index.write().unwrap_or_else(|p| p.into_inner()) = catalog.shared_index();
+        self.served.publish(catalog);
         self.head.store(catalog.head_seq()?, Ordering::Release);
         Ok(())
     }
 
     /// Forgets tombstones past the window, and reports older than a year (they have been
     /// read or are no longer true).
-    fn purge(&self) -> Result<usize> {
-        let ago = |days| {
-            (chrono::Utc::now() - chrono::Duration::days(days))
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    fn purge(&self) -> Result<()> {
+        let Some(tombstone_days) = self.tombstone_days else {
+            return Ok(());
         };
         let catalog = self.catalog();
         catalog
             .received_reports()
-            .forget_before(&ago(REPORT_RETENTION_DAYS))?;
-        catalog.purge_tombstones(&ago(self.tombstone_days))
+            .forget_before(&days_ago(REPORT_RETENTION_DAYS))?;
+        catalog.purge_tombstones(&days_ago(tombstone_days))?;
+        Ok(())
     }
+}
+
+/// `days` days before now, as the stores keep times.
+pub(crate) fn days_ago(days: i64) -> String {
+    (chrono::Utc::now() - chrono::Duration::days(days))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 impl CatalogStore for SqliteStore {
     fn hits(&self, query: &Query) -> Result<Vec<Hit>> {
-        self.readers.hits(&self.index(), query)
+        self.served.hits(query)
     }
 
     fn detail(&self, id: &str, query: &DetailQuery) -> Result<Detail> {
-        self.readers.detail(&self.index(), id, query)
+        self.served.detail(id, query)
     }
 
     fn station(&self, id: &str) -> Result<Station> {
-        self.readers.station(id)
+        self.served.station(id)
     }
 
     fn map_points(&self, crs: Crs) -> Result<MapPoints> {
-        Ok(answering::map_points(&self.index(), crs))
+        Ok(self.served.map_points(crs))
     }
 
     fn info(&self) -> Result<CatalogInfo> {
@@ -275,17 +334,17 @@ impl CatalogStore for SqliteStore {
         limit: usize,
         with_facts: bool,
     ) -> Result<std::result::Result<ChangePage, Gone>> {
-        self.readers.changes_since(since, limit, with_facts)
+        self.served.readers.changes_since(since, limit, with_facts)
     }
 
     fn all_stations(&self) -> Result<(i64, SnapshotWithFacts)> {
         // On a reader connection inside one read transaction, so the sequence and the
         // stations agree and queries go on meanwhile.
-        self.readers.all_stations()
+        self.served.readers.all_stations()
     }
 
     fn credentials(&self, username: &str) -> Result<Option<(Role, String)>> {
-        self.readers.accounts(|a| a.credentials(username))
+        self.served.readers.accounts(|a| a.credentials(username))
     }
 
     fn start_session(
@@ -305,7 +364,8 @@ impl CatalogStore for SqliteStore {
     }
 
     fn session(&self, token_hash: &str) -> Result<Option<Principal>> {
-        self.readers
+        self.served
+            .readers
             .accounts(|a| a.session(token_hash, &accounts::now()))
     }
 
@@ -314,11 +374,14 @@ impl CatalogStore for SqliteStore {
     }
 
     fn assigned(&self, username: &str) -> Result<Vec<String>> {
-        self.readers.accounts(|a| a.assigned_stations(username))
+        self.served
+            .readers
+            .accounts(|a| a.assigned_stations(username))
     }
 
     fn is_assigned(&self, username: &str, station_id: &str) -> Result<bool> {
-        self.readers
+        self.served
+            .readers
             .accounts(|a| a.is_assigned(username, station_id))
     }
 
@@ -349,12 +412,13 @@ impl CatalogStore for SqliteStore {
     }
 
     fn sessions(&self, username: &str) -> Result<Vec<SessionInfo>> {
-        self.readers
+        self.served
+            .readers
             .accounts(|a| a.sessions(username, &accounts::now()))
     }
 
     fn users(&self) -> Result<Vec<User>> {
-        self.readers.accounts(|a| a.users())
+        self.served.readers.accounts(|a| a.users())
     }
 
     fn report(&self, report: &Report) -> Result<i64> {
@@ -404,7 +468,7 @@ impl CatalogStore for SqliteStore {
             catalog.delete_station(id, actor)?;
             self.publish(&catalog)?;
         }
-        self.purge().map(|_| ())
+        self.purge()
     }
 
     fn add_user(
@@ -422,14 +486,15 @@ impl CatalogStore for SqliteStore {
     }
 
     fn proposal(&self, id: i64, secret_hash: Option<&str>) -> Result<Option<Kept>> {
-        self.readers.proposals(|p| match secret_hash {
+        self.served.readers.proposals(|p| match secret_hash {
             Some(hash) => p.get_with_secret(id, hash),
             None => p.get(id),
         })
     }
 
     fn proposals(&self, page: &ProposalPage) -> Result<Vec<Kept>> {
-        self.readers
+        self.served
+            .readers
             .proposals(|p| p.newest(page.state, page.limit, page.before))
     }
 
@@ -456,16 +521,20 @@ impl CatalogStore for SqliteStore {
     }
 
     fn facts(&self, station_id: &str) -> Result<Vec<FactTally>> {
-        self.readers.confirmations(|c| c.tallies(station_id))
+        self.served.readers.confirmations(|c| c.tallies(station_id))
     }
 
     fn disputes(&self, limit: usize) -> Result<Vec<FactTally>> {
-        self.readers.confirmations(|c| c.disputed(limit))
+        self.served.readers.confirmations(|c| c.disputed(limit))
     }
 
     fn inbox(&self, stations: &[String]) -> Result<(Vec<Received>, Vec<Kept>)> {
-        let reports = self.readers.reports(|r| r.about(stations, INBOX_MAX))?;
+        let reports = self
+            .served
+            .readers
+            .reports(|r| r.about(stations, INBOX_MAX))?;
         let proposals = self
+            .served
             .readers
             .proposals(|p| p.about(stations, ProposalState::Pending, INBOX_MAX))?;
         Ok((reports, proposals))

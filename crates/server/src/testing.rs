@@ -1,6 +1,11 @@
 //! The one seeded catalog server the tests share (feature `test-support`, never in a normal
 //! build): the handler tests call its router in-process, clients that need a real socket (the
 //! app's sync tests) get it on 127.0.0.1. A fixture, so a failed set-up panics with its reason.
+//!
+//! With `WAYSTATION_TEST_STORE=postgres` the same suite runs against a replica: the seeded
+//! catalog is copied into a database of its own on the test cluster (WAYSTATION_TEST_DATABASE_URL)
+//! and served by a `PgStore`, as `waystation serve --database` serves it. `make test` runs the
+//! handler and sync tests both ways.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -20,7 +25,7 @@ use waystation_catalog::store::accounts::Role;
 
 use crate::accounts;
 use crate::signing::ServerKey;
-use crate::store::SqliteStore;
+use crate::store::{CatalogStore, SqliteStore};
 
 /// How many synthetic stations the catalog holds (ids syn-ws-000001 …).
 pub const STATIONS: usize = 200;
@@ -38,12 +43,49 @@ pub const ACCOUNTS: [(&str, Role, &str, Option<&str>); 3] = [
 /// The address in-process calls come from unless a test picks another.
 pub const LOCAL: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9);
 
-/// A seeded catalog in a temporary directory and the real router over it.
+/// A seeded catalog in a temporary directory (or copied into a test database) and the real
+/// router over it.
 pub struct TestServer {
     router: Router,
     public_key: String,
     path: PathBuf,
+    /// The database a replica serves (dropped after the router, which holds the replica).
+    database: Option<waystation_postgres::testing::TestDb>,
     _dir: tempfile::TempDir,
+}
+
+/// Which store the suite runs against: `WAYSTATION_TEST_STORE` = `file` (the default) or
+/// `postgres`.
+fn postgres_wanted() -> bool {
+    match std::env::var("WAYSTATION_TEST_STORE").as_deref() {
+        Err(_) | Ok("file") => false,
+        Ok("postgres") => true,
+        Ok(other) => panic!("WAYSTATION_TEST_STORE={other}: use file or postgres"),
+    }
+}
+
+/// The seeded file copied into a new test database, and a replica serving it. Off the test's
+/// runtime: the replica runs one of its own.
+fn replica_of(path: &Path) -> (waystation_postgres::testing::TestDb, Arc<dyn CatalogStore>) {
+    let path = path.to_path_buf();
+    std::thread::spawn(move || {
+        let db = waystation_postgres::testing::TestDb::blocking();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let mut client = db.migrated().await;
+            waystation_postgres::copy::from_sqlite(&path, &mut client)
+                .await
+                .expect("copy the seeded catalog in");
+        });
+        drop(runtime);
+        let store = crate::replica::PgStore::open(&db.url, TOMBSTONE_DAYS).expect("a replica");
+        (db, store as Arc<dyn CatalogStore>)
+    })
+    .join()
+    .unwrap_or_else(|p| std::panic::resume_unwind(p))
 }
 
 impl TestServer {
@@ -57,20 +99,45 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("server.sqlite");
         seed(&path);
-        let store = SqliteStore::open(&path, TOMBSTONE_DAYS).expect("open the store");
+        let (database, store) = if postgres_wanted() {
+            let (db, store) = replica_of(&path);
+            (Some(db), store)
+        } else {
+            let store = SqliteStore::open(&path, TOMBSTONE_DAYS).expect("open the store");
+            (None, Arc::new(store) as Arc<dyn CatalogStore>)
+        };
         let key = ServerKey::beside(&path).expect("signing key");
         TestServer {
             public_key: key.public_hex(),
-            router: crate::router(Arc::new(store), key, options),
+            router: crate::router(store, key, options),
             path,
+            database,
             _dir: dir,
         }
     }
 
-    /// The catalog's change sequence, read from the file: every write moves it on.
+    /// The catalog's change sequence, read from the file or the database (not through the
+    /// server): every write moves it on.
     pub fn head_seq(&self) -> i64 {
-        let catalog = Catalog::open(&self.path).expect("open the catalog");
-        catalog.head_seq().expect("head sequence")
+        let Some(db) = &self.database else {
+            let catalog = Catalog::open(&self.path).expect("open the catalog");
+            return catalog.head_seq().expect("head sequence");
+        };
+        let url = db.url.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let client = waystation_postgres::connect(&url).await.expect("connect");
+                waystation_postgres::feed::head(&client)
+                    .await
+                    .expect("head")
+            })
+        })
+        .join()
+        .unwrap_or_else(|p| std::panic::resume_unwind(p))
     }
 
     /// The key clients pin, as `waystation serve` prints it.

@@ -1,0 +1,500 @@
+//! Replicas end to end: real `waystation serve --database` processes on one PostgreSQL
+//! database (each test its own, on the cluster `scripts/postgres.sh` starts), real clients
+//! syncing with the real `waystation sync`, and — where the database must go away — a TCP proxy
+//! in this file between the replicas and PostgreSQL that cuts every connection and refuses new
+//! ones (the shared test cluster cannot be stopped under the other tests; to a replica, a cut
+//! connection and a stopped server look the same: the socket closes).
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{AUTHORIZATION, IF_MATCH, RETRY_AFTER};
+use serde_json::{Value, json};
+use waystation_postgres::testing::TestDb;
+
+mod common;
+use common::*;
+
+/// A catalog moved into a test database, and the signing key its replicas share.
+struct Deployment {
+    world: World,
+    db: TestDb,
+    key_file: PathBuf,
+}
+
+impl Deployment {
+    fn new(stations: u32) -> Deployment {
+        let world = World::new(stations);
+        let db = TestDb::blocking();
+        database(
+            &db.url,
+            &[
+                "migrate",
+                "--from",
+                world.server_catalog.to_str().expect("path"),
+            ],
+        );
+        let key_file = world.dir.path().join("replicas.signing-key");
+        ok(&world.server_catalog, &["keygen", s(&key_file)]);
+        Deployment {
+            world,
+            db,
+            key_file,
+        }
+    }
+
+    /// A replica on the database (through `url`: the database's own, or a proxy's).
+    fn replica_via(&self, url: &str) -> Server {
+        let mut command = Command::new(BIN);
+        command
+            .args(["serve", "--addr", "127.0.0.1:0", "--signing-key"])
+            .arg(&self.key_file)
+            .env("WAYSTATION_DATABASE_URL", url);
+        Server::run(command)
+    }
+
+    fn replica(&self) -> Server {
+        self.replica_via(&self.db.url)
+    }
+
+    /// `waystation export --database`: the catalog as the database holds it.
+    fn export(&self) -> String {
+        database(&self.db.url, &["export"])
+    }
+}
+
+/// Runs `waystation ARGS` on the database at `url` (given as a deployment gives it, in the
+/// environment); its output.
+fn database(url: &str, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .args(args)
+        .env("WAYSTATION_DATABASE_URL", url)
+        .env_remove("WAYSTATION_LANG")
+        .output()
+        .expect("run waystation");
+    assert!(
+        out.status.success(),
+        "waystation {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
+}
+
+fn get(server: &Server, path: &str) -> reqwest::blocking::Response {
+    http()
+        .get(format!("{}{path}", server.url))
+        .send()
+        .expect("get")
+}
+
+fn get_json(server: &Server, path: &str) -> Value {
+    let resp = get(server, path);
+    assert_eq!(resp.status(), 200, "GET {path}");
+    resp.json().expect("json")
+}
+
+/// PATCHes `id` as `token` through the server at `base`, from the version it holds now; the
+/// status (0: no answer).
+fn patch(base: &str, token: &str, id: &str, body: &Value) -> u16 {
+    let Ok(current) = http().get(format!("{base}/v1/stations/{id}")).send() else {
+        return 0;
+    };
+    let version = current.headers()["etag"]
+        .to_str()
+        .expect("etag")
+        .to_string();
+    http()
+        .patch(format!("{base}/v1/stations/{id}"))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .header(IF_MATCH, version)
+        .json(body)
+        .send()
+        .map_or(0, |r| r.status().as_u16())
+}
+
+/// The nearest station to where `id` stands, as `server` answers.
+fn nearest_to(server: &Server, id: &str) -> Value {
+    let station = get_json(server, &format!("/v1/stations/{id}"));
+    let (lat, lon) = (&station["lat"], &station["lon"]);
+    get_json(
+        server,
+        &format!("/v1/stations/near?lat={lat}&lon={lon}&k=1"),
+    )[0]
+    .clone()
+}
+
+fn head(server: &Server) -> i64 {
+    get_json(server, "/health")["seq"].as_i64().expect("seq")
+}
+
+#[test]
+fn an_edit_through_one_replica_is_answered_by_the_other_and_reaches_its_clients() {
+    let deployment = Deployment::new(60);
+    let (a, b) = (deployment.replica(), deployment.replica());
+    assert_eq!(a.key, b.key, "every replica signs with the shared key");
+
+    // A session started on A holds on B: sessions live in the database.
+    let ann = token(&a, "ann", "ann-pass-1");
+    let me = http()
+        .get(format!("{}/v1/me", b.url))
+        .header(AUTHORIZATION, format!("Bearer {ann}"))
+        .send()
+        .expect("me");
+    assert_eq!(me.status(), 200);
+
+    let client = deployment.world.client("driver");
+    ok(&client, &["sync", &b.url, "--key", &b.key]);
+    let before = head(&b);
+
+    let notice = json!({"notice": "副本之间：热水已修好"});
+    assert_eq!(patch(&a.url, &ann, "syn-ws-000001", &notice), 200);
+    let written = Instant::now();
+    // B answers from its own copy: the edit is there once B has followed the feed.
+    assert!(
+        eventually(Duration::from_secs(10), || {
+            nearest_to(&b, "syn-ws-000001")["notice"] == "副本之间：热水已修好"
+        }),
+        "B's nearest answer has A's edit"
+    );
+    eprintln!("A's edit in B's answers after {:?}", written.elapsed());
+    let root = token(&a, "root", "root-pass-1");
+    let renamed = json!({"name": "副本之间的司机之家"});
+    assert_eq!(patch(&a.url, &root, "syn-ws-000001", &renamed), 200);
+    let page = get_json(&b, &format!("/v1/changes?since={before}"));
+    let changed: Vec<&str> = page["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(|c| c["station_id"].as_str())
+        .collect();
+    assert!(changed.contains(&"syn-ws-000001"), "{page}");
+    // Text search runs on B's copy too.
+    assert!(
+        eventually(Duration::from_secs(10), || {
+            get_json(&b, "/v1/stations/search?q=副本之间&k=3")[0]["id"] == "syn-ws-000001"
+        }),
+        "B's text search finds A's rename"
+    );
+
+    // A client syncing through B gets it, verified against the shared key.
+    let report = json_of(&ok(&client, &["sync", "--json"]));
+    assert!(report["upserts"].as_i64() >= Some(1), "{report}");
+    assert!(ok(&client, &["export"]).contains("副本之间的司机之家"));
+    // Nobody edits behind the version they read: B, shown A's old version, refuses.
+    let stale = http()
+        .patch(format!("{}/v1/stations/syn-ws-000001", b.url))
+        .header(AUTHORIZATION, format!("Bearer {ann}"))
+        .header(IF_MATCH, "\"1\"")
+        .json(&json!({"notice": "旧版本上的修改"}))
+        .send()
+        .expect("patch");
+    assert_eq!(stale.status(), 412);
+}
+
+#[test]
+fn a_replica_killed_mid_write_loses_nothing_it_acknowledged() {
+    let deployment = Deployment::new(80);
+    let (a, b) = (deployment.replica(), deployment.replica());
+    let root = token(&a, "root", "root-pass-1");
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let writer = {
+        let (url, acknowledged) = (a.url.clone(), acknowledged.clone());
+        std::thread::spawn(move || {
+            for i in 3..=80 {
+                let id = format!("syn-ws-{i:06}");
+                let notice = format!("第 {i} 次写入");
+                if patch(&url, &root, &id, &json!({ "notice": notice })) != 200 {
+                    return;
+                }
+                acknowledged.lock().expect("list").push((id, notice));
+            }
+        })
+    };
+    // Killed (SIGKILL) while its writer is in full flow.
+    assert!(
+        eventually(Duration::from_secs(60), || acknowledged
+            .lock()
+            .expect("list")
+            .len()
+            >= 20),
+        "A acknowledges writes"
+    );
+    drop(a);
+    writer.join().expect("writer");
+    let acknowledged = acknowledged.lock().expect("list").clone();
+    assert!(
+        acknowledged.len() < 78,
+        "A was killed before the writer was done"
+    );
+    for (id, notice) in &acknowledged {
+        assert!(
+            eventually(Duration::from_secs(10), || get_json(
+                &b,
+                &format!("/v1/stations/{id}")
+            )["notice"]
+                == notice.as_str()),
+            "{id}: acknowledged by A, answered by B"
+        );
+    }
+    let exported = deployment.export();
+    for (_, notice) in &acknowledged {
+        assert!(
+            exported.contains(notice.as_str()),
+            "{notice} in the database"
+        );
+    }
+}
+
+#[test]
+fn without_the_database_writes_wait_and_queries_go_on_then_both_replicas_catch_up() {
+    let deployment = Deployment::new(60);
+    let proxy = DatabaseProxy::new(&deployment.db.url);
+    let (a, b) = (
+        deployment.replica_via(&proxy.url),
+        deployment.replica_via(&proxy.url),
+    );
+    let ann = token(&a, "ann", "ann-pass-1");
+    let name_before = nearest_to(&b, "syn-ws-000005")["name"].clone();
+
+    proxy.cut();
+    // Writes (and what only the database holds) are 503 with Retry-After…
+    let refused = http()
+        .patch(format!("{}/v1/stations/syn-ws-000001", a.url))
+        .header(AUTHORIZATION, format!("Bearer {ann}"))
+        .header(IF_MATCH, "\"1\"")
+        .json(&json!({"notice": "数据库不在时"}))
+        .send()
+        .expect("patch");
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().contains_key(RETRY_AFTER));
+    assert_eq!(get(&b, "/v1/changes?since=0").status(), 503);
+    // …while queries are answered from each replica's copy.
+    for replica in [&a, &b] {
+        assert_eq!(nearest_to(replica, "syn-ws-000005")["name"], name_before);
+        let found = get_json(replica, "/v1/stations/near?lat=30&lon=114&k=5");
+        assert_eq!(found.as_array().map(Vec::len), Some(5));
+    }
+
+    // Meanwhile the database takes a write the replicas cannot see yet (an import, direct).
+    let csv = deployment.world.dir.path().join("renamed.csv");
+    let exported = deployment.export();
+    let old = name_before.as_str().expect("name");
+    std::fs::write(&csv, exported.replacen(old, "断线时改的名字", 1)).expect("csv");
+    database(&deployment.db.url, &["import", s(&csv)]);
+
+    proxy.restore();
+    for replica in [&a, &b] {
+        assert!(
+            eventually(Duration::from_secs(20), || {
+                nearest_to(replica, "syn-ws-000005")["name"] == "断线时改的名字"
+            }),
+            "{} catches up with what was written while it was cut off",
+            replica.url
+        );
+    }
+    let notice = json!({"notice": "数据库回来了"});
+    assert!(
+        eventually(Duration::from_secs(20), || patch(
+            &a.url,
+            &ann,
+            "syn-ws-000001",
+            &notice
+        ) == 200),
+        "writes are taken again"
+    );
+    assert!(eventually(Duration::from_secs(10), || get_json(
+        &b,
+        "/v1/stations/syn-ws-000001"
+    )["notice"]
+        == "数据库回来了"));
+}
+
+#[test]
+fn writers_on_two_replicas_leave_no_gap_a_syncing_client_could_fall_into() {
+    let seconds: u64 = std::env::var("WAYSTATION_GAP_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30);
+    let deployment = Deployment::new(40);
+    let replicas = [deployment.replica(), deployment.replica()];
+    let root = token(&replicas[0], "root", "root-pass-1");
+    let client = deployment.world.client("tight-loop");
+    ok(
+        &client,
+        &["sync", &replicas[1].url, "--key", &replicas[1].key],
+    );
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let created = Arc::new(AtomicUsize::new(0));
+    let writers: Vec<_> = (0..8)
+        .map(|w| {
+            let url = replicas[w % 2].url.clone();
+            let (root, stop, created) = (root.clone(), stop.clone(), created.clone());
+            std::thread::spawn(move || {
+                let mut n = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    n += 1;
+                    // A new station each time: nothing later stands in for a change missed.
+                    let body = json!({"id": format!("gap-{w}-{n:05}"), "kind": "driver_home",
+                        "name": format!("第 {w} 写者的第 {n} 站"), "adcode": "420100",
+                        "lat": 30.0 + w as f64 * 0.01, "lon": 114.0 + n as f64 * 0.0001,
+                        "source": "official"});
+                    let resp = http()
+                        .post(format!("{url}/v1/stations"))
+                        .header(AUTHORIZATION, format!("Bearer {root}"))
+                        .json(&body)
+                        .send()
+                        .expect("create");
+                    assert_eq!(resp.status(), 201, "{}", resp.text().unwrap_or_default());
+                    created.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    let end = Instant::now() + Duration::from_secs(seconds);
+    let mut syncs = 0;
+    while Instant::now() < end {
+        ok(&client, &["sync"]);
+        syncs += 1;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.join().expect("writer");
+    }
+    let created = created.load(Ordering::Relaxed);
+    // The last sync, once B holds every write.
+    let db_head = database_head(&deployment.db.url);
+    assert!(eventually(Duration::from_secs(10), || head(&replicas[1]) == db_head));
+    ok(&client, &["sync"]);
+    eprintln!("{created} stations created through 2 replicas in {seconds} s; {syncs} syncs");
+    assert!(created > 100, "the writers wrote: {created}");
+    let ours = ok(&client, &["export"]);
+    assert_eq!(
+        ours.lines().filter(|l| l.starts_with("gap-")).count(),
+        created,
+        "every acknowledged station reached the client"
+    );
+    assert_eq!(
+        ours,
+        deployment.export(),
+        "the client's catalog is the database's"
+    );
+    assert_eq!(
+        synced_to(&client),
+        db_head,
+        "the client read the feed to its head"
+    );
+}
+
+/// The feed position the database is at.
+fn database_head(url: &str) -> i64 {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let client = waystation_postgres::connect(url).await.expect("connect");
+        waystation_postgres::feed::head(&client)
+            .await
+            .expect("head")
+    })
+}
+
+/// The feed position a client catalog has synced to.
+fn synced_to(client: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(client).expect("open");
+    let seq: String = conn
+        .query_row(
+            "SELECT value FROM catalog_meta WHERE key = 'sync.seq'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("sync.seq");
+    seq.parse().expect("a number")
+}
+
+/// A TCP proxy in front of PostgreSQL that can cut every connection and refuse new ones.
+struct DatabaseProxy {
+    url: String,
+    up: Arc<AtomicBool>,
+    open: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl DatabaseProxy {
+    /// A proxy for the database at `url`; its own URL is `url` with the proxy's address.
+    fn new(url: &str) -> DatabaseProxy {
+        let (before, rest) = url.split_once('@').expect("user@host in the URL");
+        let (server, after) = rest.split_once('/').expect("/database in the URL");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let proxy_url = format!(
+            "{before}@{}/{after}",
+            listener.local_addr().expect("address")
+        );
+        let (up, open) = (Arc::new(AtomicBool::new(true)), Arc::default());
+        let upstream = server.to_string();
+        let (up2, open2): (_, Arc<Mutex<Vec<TcpStream>>>) = (up.clone(), Arc::clone(&open));
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                if !up2.load(Ordering::Acquire) {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let mut open = open2.lock().expect("open");
+                for stream in [&client, &server] {
+                    if let Ok(s) = stream.try_clone() {
+                        open.push(s);
+                    }
+                }
+                pump(&client, &server);
+                pump(&server, &client);
+            }
+        });
+        DatabaseProxy {
+            url: proxy_url,
+            up,
+            open,
+        }
+    }
+
+    /// The database is gone: every connection closed, new ones refused.
+    fn cut(&self) {
+        self.up.store(false, Ordering::Release);
+        for stream in self.open.lock().expect("open").drain(..) {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, Ordering::Release);
+    }
+}
+
+/// Copies `from` to `to` until either side closes.
+fn pump(from: &TcpStream, to: &TcpStream) {
+    let (Ok(mut from), Ok(mut to)) = (from.try_clone(), to.try_clone()) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 16 * 1024];
+        while let Ok(n) = from.read(&mut buffer) {
+            if n == 0 || to.write_all(&buffer[..n]).is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown(Shutdown::Both);
+        let _ = from.shutdown(Shutdown::Both);
+    });
+}
