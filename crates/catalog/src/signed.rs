@@ -13,6 +13,10 @@ pub const SIGNATURE_HEADER: &str = "x-waystation-signature";
 
 /// The signed head, as one header value on every feed and snapshot answer (see [`SignedHead`]).
 pub const HEAD_HEADER: &str = "x-waystation-head";
+/// A client sends it (`by-reference`) to GET /v1/snapshot to be told where the snapshot is
+/// (303, the head on that answer) rather than sent it: the bytes then come from an immutable
+/// URL any cache or CDN may keep.
+pub const SNAPSHOT_REFERENCE_HEADER: &str = "x-waystation-snapshot";
 /// The public key the server signs with now: a client pinned to an older one follows the
 /// rotations (`GET /v1/keys`) from its pinned key to this one, each signed by the key before.
 pub const KEY_HEADER: &str = "x-waystation-key";

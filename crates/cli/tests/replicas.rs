@@ -198,6 +198,83 @@ fn an_edit_through_one_replica_is_answered_by_the_other_and_reaches_its_clients(
         .send()
         .expect("patch");
     assert_eq!(stale.status(), 412);
+
+    // A snapshot is built once for both: its immutable URL gives the same bytes from either
+    // replica (B has one of its own from the client's first sync, at an older position).
+    let snapshot = |server: &Server, path: &str| {
+        let resp = get(server, path);
+        assert_eq!(resp.status(), 200, "{path}");
+        let signature = resp.headers()["x-waystation-signature"]
+            .to_str()
+            .expect("signature")
+            .to_string();
+        let url = resp
+            .headers()
+            .get("content-location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        (signature, url, resp.bytes().expect("body"))
+    };
+    let (signed_by_a, url, body) = snapshot(&a, "/v1/snapshot?facts=true");
+    let url = url.expect("an immutable URL");
+    let (_, url_b, _) = snapshot(&b, "/v1/snapshot?facts=true");
+    assert_ne!(url_b.as_ref(), Some(&url), "B reuses its own, older one");
+    let (signed, _, from_b) = snapshot(&b, &url);
+    assert_eq!(
+        signed, signed_by_a,
+        "one snapshot at that position, whoever serves it"
+    );
+    assert_eq!(from_b, body);
+}
+
+#[test]
+fn edits_through_two_replicas_in_turn_each_build_on_the_last() {
+    let deployment = Deployment::new(20);
+    let (a, b) = (deployment.replica(), deployment.replica());
+    let root = token(&a, "root", "root-pass-1");
+    let send = |through: &Server, version: i64, body: Value| {
+        let resp = http()
+            .patch(format!("{}/v1/stations/syn-ws-000003", through.url))
+            .header(AUTHORIZATION, format!("Bearer {root}"))
+            .header(IF_MATCH, format!("\"{version}\""))
+            .json(&body)
+            .send()
+            .expect("patch");
+        let status = resp.status().as_u16();
+        let etag = resp.headers()["etag"]
+            .to_str()
+            .expect("etag")
+            .trim_matches('"')
+            .to_string();
+        (status, etag.parse::<i64>().expect("a version"))
+    };
+    let mut version: i64 = get_json(&a, "/v1/stations/syn-ws-000003")["version"]
+        .as_i64()
+        .expect("version");
+    // A's answer names the new version; B is asked at once, maybe before it has followed A.
+    for round in 0..20 {
+        let (status, after_a) = send(&a, version, json!({"notice": format!("通知 {round}")}));
+        assert_eq!(status, 200, "round {round} through A");
+        let (status, after_b) = send(&b, after_a, json!({"name": format!("站名 {round}")}));
+        assert_eq!(status, 200, "round {round} through B, from A's version");
+        version = after_b;
+        let current = || get_json(&a, "/v1/stations/syn-ws-000003");
+        assert!(eventually(Duration::from_secs(10), || current()["version"] == version));
+        let stored = current();
+        assert_eq!(
+            (&stored["notice"], &stored["name"]),
+            (
+                &json!(format!("通知 {round}")),
+                &json!(format!("站名 {round}"))
+            ),
+            "B's edit kept A's"
+        );
+    }
+    let exported = deployment.export();
+    assert!(
+        exported.contains("通知 19") && exported.contains("站名 19"),
+        "both in the database"
+    );
 }
 
 #[test]
@@ -277,6 +354,22 @@ fn without_the_database_writes_wait_and_queries_go_on_then_both_replicas_catch_u
     assert_eq!(refused.status(), 503);
     assert!(refused.headers().contains_key(RETRY_AFTER));
     assert_eq!(get(&b, "/v1/changes?since=0").status(), 503);
+    let report = http()
+        .post(format!("{}/v1/reports", b.url))
+        .json(&json!({"station_id": "syn-ws-000005", "problem": "closed"}))
+        .send()
+        .expect("report");
+    assert_eq!(report.status(), 503, "a driver's report waits too");
+    // Logins cannot be checked meanwhile, and do not count as failures: more than the limit
+    // allows, and the right password works the moment the database is back.
+    for _ in 0..25 {
+        let login = http()
+            .post(format!("{}/v1/login", a.url))
+            .json(&json!({"username": "ann", "password": "ann-pass-1"}))
+            .send()
+            .expect("login");
+        assert_eq!(login.status(), 503);
+    }
     // …while queries are answered from each replica's copy.
     for replica in [&a, &b] {
         assert_eq!(nearest_to(replica, "syn-ws-000005")["name"], name_before);
@@ -292,6 +385,14 @@ fn without_the_database_writes_wait_and_queries_go_on_then_both_replicas_catch_u
     database(&deployment.db.url, &["import", s(&csv)]);
 
     proxy.restore();
+    assert!(
+        eventually(Duration::from_secs(20), || http()
+            .post(format!("{}/v1/login", a.url))
+            .json(&json!({"username": "ann", "password": "ann-pass-1"}))
+            .send()
+            .is_ok_and(|r| r.status() == 200)),
+        "the right password is not locked out by the outage"
+    );
     for replica in [&a, &b] {
         assert!(
             eventually(Duration::from_secs(20), || {
@@ -363,7 +464,9 @@ fn writers_on_two_replicas_leave_no_gap_a_syncing_client_could_fall_into() {
     let end = Instant::now() + Duration::from_secs(seconds);
     let mut syncs = 0;
     while Instant::now() < end {
-        ok(&client, &["sync"]);
+        let report = json_of(&ok(&client, &["sync", "--json"]));
+        // A snapshot would hide a gap: every sync in the loop reads the feed.
+        assert_eq!(report["snapshot_taken"], false, "{report}");
         syncs += 1;
     }
     stop.store(true, Ordering::Relaxed);

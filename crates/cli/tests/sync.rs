@@ -360,7 +360,7 @@ fn serve_one(
         return client.write_all(body);
     }
     if let Mode::Replay(old) = &mode
-        && path.starts_with("/v1/snapshot")
+        && (path == "/v1/snapshot" || path.starts_with("/v1/snapshot?"))
     {
         return client.write_all(old);
     }
@@ -388,14 +388,18 @@ fn serve_one(
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .map_or(response.len(), |i| i + 4);
-    if path.starts_with("/v1/snapshot") {
+    // The answer to GET /v1/snapshot: the snapshot, or (asked by reference) the signed head
+    // and where the bytes are.
+    let snapshot_answer = path == "/v1/snapshot" || path.starts_with("/v1/snapshot?");
+    if snapshot_answer {
         *recorded.snapshot.lock().expect("recorded") = Some(response.clone());
     }
     if path.starts_with("/v1/changes") {
         *recorded.changes.lock().expect("recorded") = Some(response.clone());
     }
     match mode {
-        Mode::FlipSnapshot if path.starts_with("/v1/snapshot") => {
+        // Whichever answer carries the snapshot's bytes.
+        Mode::FlipSnapshot if path.starts_with("/v1/snapshot") && response.len() > split => {
             let middle = split + (response.len() - split) / 2;
             response[middle] ^= 0x01;
             client.write_all(&response)
@@ -482,6 +486,16 @@ fn tampered_and_replayed_snapshots_are_refused_and_change_nothing() {
     proxy.set(Mode::FlipSnapshot);
     let err = fails(&client, &["sync", &proxy.url, "--key", &server.key]);
     assert!(err.contains("does not match its signed digest"), "{err}");
+    assert_eq!(export(&client), untouched);
+
+    // The snapshot's bytes are fetched from the server that pointed to them, never elsewhere.
+    proxy.set(Mode::Rewrite(
+        "/v1/snapshot?",
+        "location: /v1/".into(),
+        "location: //elsewhere.example/v1/".into(),
+    ));
+    let err = fails(&client, &["sync", &proxy.url, "--key", &server.key]);
+    assert!(err.contains("a snapshot pointer that is not"), "{err}");
     assert_eq!(export(&client), untouched);
 
     // A good sync records the snapshot at sequence N; the server moves on; the client follows.

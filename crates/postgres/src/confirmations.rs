@@ -37,6 +37,14 @@ pub async fn record(
     now: &str,
 ) -> Result<(usize, BTreeSet<String>)> {
     let day = china_day(now);
+    // The stations' rows first (see `stations::lock`): a word about a station deleted
+    // meanwhile is refused, and two words about one fact are counted one after the other.
+    let ids: BTreeSet<&str> = said.iter().map(|c| c.station_id.as_str()).collect();
+    let ids: Vec<&str> = ids.into_iter().collect();
+    let listed = crate::stations::lock(tx, &ids).await?;
+    if let Some(gone) = ids.iter().find(|id| !listed.contains(**id)) {
+        return Err(waystation_catalog::CatalogError::NotFound(gone.to_string()).into());
+    }
     let mut counted = 0;
     let mut stations = BTreeSet::new();
     for c in said {
@@ -63,6 +71,9 @@ pub async fn record(
     let since = window_start(now);
     for station_id in &stations {
         recount(tx, station_id, &since).await?;
+    }
+    // Feed positions last.
+    for station_id in &stations {
         crate::feed::log_change(tx, station_id, "facts", "facts", now).await?;
     }
     Ok((counted, stations))
@@ -123,20 +134,21 @@ pub async fn age_tallies(
         .iter()
         .map(|r| r.get(0))
         .collect();
+    // The listed stations' rows first, in order; feed positions last (see `stations::lock`).
+    let ids: Vec<&str> = stations.iter().map(String::as_str).collect();
+    let listed = crate::stations::lock(&tx, &ids).await?;
     for station_id in &stations {
-        let listed = tx
-            .query_opt("SELECT 1 FROM stations WHERE id = $1", &[station_id])
-            .await?
-            .is_some();
-        if listed {
+        if listed.contains(station_id) {
             recount(&tx, station_id, &since).await?;
-            crate::feed::log_change(&tx, station_id, "facts", "facts", now).await?;
         }
         tx.execute(
             "DELETE FROM confirmations WHERE station_id = $1 AND at < $2 COLLATE \"C\"",
             &[station_id, &since],
         )
         .await?;
+    }
+    for station_id in &listed {
+        crate::feed::log_change(&tx, station_id, "facts", "facts", now).await?;
     }
     tx.commit().await?;
     Ok(stations)

@@ -11,7 +11,8 @@
 //! What the argument needs of writers and of the deployment: writers run at READ COMMITTED (at
 //! REPEATABLE READ or above the waiting update fails with a serialization error instead of
 //! reading the new value: retry it); a writer that also locks other rows takes them before its
-//! positions, never after, or two writers can deadlock; and a reader must not be moved to an
+//! positions, never after, or two writers can deadlock — a writer that touches a station's row or
+//! its tallies locks the station's row first (`stations::lock`); and a reader must not be moved to an
 //! asynchronous standby that is behind what it has read (`synchronous_commit = on`, and fail
 //! over only to a synchronous standby).
 
@@ -147,6 +148,14 @@ pub async fn since(
             &[&since, &(limit as i64 + 1), &with_facts],
         )
         .await?;
+    // The tallies of every facts entry on the page, in one statement (a page may hold
+    // thousands: one query each would hold a connection for seconds).
+    let with_tallies: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.get::<_, &str>(1) == "facts")
+        .map(|r| r.get::<_, &str>(2))
+        .collect();
+    let mut tallies = tallies_of(&tx, &with_tallies).await?;
     let mut changes = Vec::with_capacity(rows.len());
     for (n, r) in rows.iter().enumerate() {
         let op = match r.get::<_, &str>(1) {
@@ -161,7 +170,7 @@ pub async fn since(
             _ => None,
         };
         let facts = match op {
-            ChangeOp::Facts => Some(tallies(&tx, &station_id).await?),
+            ChangeOp::Facts => Some(tallies.remove(&station_id).unwrap_or_default()),
             _ => None,
         };
         changes.push(Change {
@@ -176,24 +185,31 @@ pub async fn since(
     Ok(Ok(ChangePage::of(changes, limit, head)))
 }
 
-/// A station's tallies in fact order (byte order, as SQLite sorts), the station left unnamed
-/// (a feed entry names it once).
-async fn tallies(tx: &impl GenericClient, station_id: &str) -> Result<Vec<FactTally>> {
+/// The tallies of `stations`, each station's in fact order (byte order, as SQLite sorts), the
+/// station left unnamed (a feed entry names it once).
+async fn tallies_of(
+    tx: &impl GenericClient,
+    stations: &[&str],
+) -> Result<std::collections::HashMap<String, Vec<FactTally>>> {
+    let mut of = std::collections::HashMap::<String, Vec<FactTally>>::new();
+    if stations.is_empty() {
+        return Ok(of);
+    }
     let rows = tx
         .query(
-            "SELECT fact, last_confirmed, confirmed, denied FROM fact_tallies
-             WHERE station_id = $1 ORDER BY fact COLLATE \"C\"",
-            &[&station_id],
+            "SELECT station_id, fact, last_confirmed, confirmed, denied FROM fact_tallies
+             WHERE station_id = ANY($1) ORDER BY station_id, fact COLLATE \"C\"",
+            &[&stations],
         )
         .await?;
-    Ok(rows
-        .iter()
-        .map(|r| FactTally {
+    for r in &rows {
+        of.entry(r.get(0)).or_default().push(FactTally {
             station_id: String::new(),
-            fact: r.get(0),
-            last_confirmed: r.get(1),
-            confirmed: r.get::<_, i64>(2) as u32,
-            denied: r.get::<_, i64>(3) as u32,
-        })
-        .collect())
+            fact: r.get(1),
+            last_confirmed: r.get(2),
+            confirmed: r.get::<_, i64>(3) as u32,
+            denied: r.get::<_, i64>(4) as u32,
+        });
+    }
+    Ok(of)
 }

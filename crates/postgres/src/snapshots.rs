@@ -3,7 +3,7 @@
 //! it (an advisory lock on the position and form) and then read it, so a 200,000-station catalog
 //! is not serialised and compressed once per replica. The newest two of each form are kept.
 
-use tokio_postgres::Client;
+use tokio_postgres::{Client, GenericClient};
 
 use crate::error::Result;
 
@@ -26,8 +26,9 @@ const KEPT: i64 = 2;
 
 /// The snapshot at `seq` in its form (`with_facts`): the stored one, or — if no replica has
 /// built it yet — the one `build` makes, stored for the others. Replicas asking at once wait for
-/// the one that builds. `build` is slow (the whole catalog): the caller gives it the catalog as
-/// it was at `seq`.
+/// the one that builds. `build` is slow (the whole catalog) and may find the catalog further on
+/// than `seq`: whatever position it built at, the first snapshot stored for that position is the
+/// one every replica serves (a URL naming the position always gives the same bytes).
 pub async fn once(
     client: &mut Client,
     seq: i64,
@@ -39,48 +40,41 @@ pub async fn once(
     let key = seq.wrapping_mul(2) + i64::from(with_facts);
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&key])
         .await?;
-    if let Some(row) = tx
-        .query_opt(
-            "SELECT created_at, digest, signature, body, gzip, zstd FROM snapshots
-             WHERE seq = $1 AND with_facts = $2",
-            &[&seq, &with_facts],
-        )
-        .await?
-    {
-        return Ok(Stored {
-            seq,
-            with_facts,
-            created_at: row.get(0),
-            digest: row.get(1),
-            signature: row.get(2),
-            body: row.get(3),
-            gzip: row.get(4),
-            zstd: row.get(5),
-        });
+    if let Some(stored) = kept(&tx, seq, with_facts).await? {
+        return Ok(stored);
     }
     let built = build().await?;
-    if (built.seq, built.with_facts) != (seq, with_facts) {
+    if built.with_facts != with_facts {
         return Err(crate::Error::BadRow {
             table: "snapshots",
             row: 1,
-            problem: format!("built at position {}, asked for {seq}", built.seq),
+            problem: "built in the other form".into(),
         });
     }
-    tx.execute(
-        "INSERT INTO snapshots (seq, with_facts, created_at, digest, signature, body, gzip, zstd)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        &[
-            &built.seq,
-            &built.with_facts,
-            &built.created_at,
-            &built.digest,
-            &built.signature,
-            &built.body,
-            &built.gzip,
-            &built.zstd,
-        ],
-    )
-    .await?;
+    let inserted = tx
+        .execute(
+            "INSERT INTO snapshots (seq, with_facts, created_at, digest, signature, body, gzip, zstd)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (seq, with_facts) DO NOTHING",
+            &[
+                &built.seq,
+                &built.with_facts,
+                &built.created_at,
+                &built.digest,
+                &built.signature,
+                &built.body,
+                &built.gzip,
+                &built.zstd,
+            ],
+        )
+        .await?;
+    let stored = if inserted == 1 {
+        built
+    } else {
+        // Another replica stored one for that position first: it is the one served.
+        kept(&tx, built.seq, with_facts)
+            .await?
+            .ok_or(crate::Error::Timeout("a snapshot stored meanwhile"))?
+    };
     tx.execute(
         "DELETE FROM snapshots WHERE with_facts = $1 AND seq NOT IN
              (SELECT seq FROM snapshots WHERE with_facts = $1 ORDER BY seq DESC LIMIT $2)",
@@ -88,5 +82,30 @@ pub async fn once(
     )
     .await?;
     tx.commit().await?;
-    Ok(built)
+    Ok(stored)
+}
+
+/// The snapshot stored for `seq` in its form, if it is still kept.
+pub async fn kept(
+    client: &impl GenericClient,
+    seq: i64,
+    with_facts: bool,
+) -> Result<Option<Stored>> {
+    let row = client
+        .query_opt(
+            "SELECT created_at, digest, signature, body, gzip, zstd FROM snapshots
+             WHERE seq = $1 AND with_facts = $2",
+            &[&seq, &with_facts],
+        )
+        .await?;
+    Ok(row.map(|row| Stored {
+        seq,
+        with_facts,
+        created_at: row.get(0),
+        digest: row.get(1),
+        signature: row.get(2),
+        body: row.get(3),
+        gzip: row.get(4),
+        zstd: row.get(5),
+    }))
 }

@@ -279,6 +279,26 @@ pub async fn get(
         .transpose()
 }
 
+/// Locks the rows of those of `ids` still listed, in id order, to the end of the caller's
+/// transaction; the ids listed. Every writer that touches a station's row or its tallies takes
+/// this lock first (a save, a delete, a confirmation, the ageing of tallies), so a station's
+/// tallies are counted by one writer at a time, and writers that take it in this order and their
+/// feed positions last never deadlock.
+pub async fn lock(
+    tx: &impl tokio_postgres::GenericClient,
+    ids: &[&str],
+) -> Result<std::collections::BTreeSet<String>> {
+    Ok(tx
+        .query(
+            "SELECT id FROM stations WHERE id = ANY($1) ORDER BY id COLLATE \"C\" FOR UPDATE",
+            &[&ids],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
 /// What a conditional save did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Save {

@@ -515,6 +515,27 @@ async fn replicas_asking_for_one_snapshot_at_once_build_it_once() {
         .map(|r| (r.get(0), r.get(1)))
         .collect();
     assert_eq!(kept, [(7, false), (8, true), (9, true)]);
+
+    // A replica that asked at 5 but found the catalog at 9 when it built serves the snapshot
+    // stored for 9 first, never a second one under the same position.
+    let mut late = waystation_postgres::connect(&db.url)
+        .await
+        .expect("connect");
+    let served = once(&mut late, 5, true, async || {
+        Ok(Stored {
+            seq: 9,
+            with_facts: true,
+            created_at: "2026-11-29T22:00:00Z".into(),
+            digest: "built-later".into(),
+            signature: "sig".into(),
+            body: vec![b'['; 3],
+            gzip: vec![1, 2],
+            zstd: vec![3],
+        })
+    })
+    .await
+    .expect("snapshot");
+    assert_eq!(served.digest, "digest-9-true");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1105,4 +1126,65 @@ async fn an_import_writes_and_numbers_the_feed_as_the_catalog_file_does() {
         }
     }
     assert_eq!(page, want);
+}
+
+/// Two voices confirming one fact at once on two replicas, on 20 stations: both counted every
+/// time (each writer counts with the other's word committed, the station's row being the lock
+/// they take in turn); and an operator's listing saved (its confirmations in the same
+/// transaction) while a driver confirms, and the tallies aged meanwhile, never deadlock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn words_at_once_are_all_counted_and_writers_on_one_station_never_deadlock() {
+    use waystation_postgres::confirmations::{age_tallies, confirm, record, tallies};
+    let (db, _dir, _sqlite, mut client) = copied().await;
+    let word = |station: &str, fact: &str| Confirmation {
+        station_id: station.into(),
+        fact: fact.into(),
+        holds: true,
+        device: None,
+    };
+    let connect = || waystation_postgres::connect(&db.url);
+    let (mut a, mut b) = (connect().await.expect("a"), connect().await.expect("b"));
+    let now = "2026-11-29T12:00:00Z";
+    for n in 10..30 {
+        let station = format!("syn-ws-{n:06}");
+        let (first, second) = ([word(&station, "open")], [word(&station, "open")]);
+        let (x, y) = tokio::join!(
+            confirm(&mut a, &first, "phone-a", "addr:10.0.0.1", now),
+            confirm(&mut b, &second, "phone-b", "addr:10.0.0.2", now),
+        );
+        x.expect("first word");
+        y.expect("second word");
+        let tally = tallies(&client, &station).await.expect("tallies");
+        assert_eq!(tally.len(), 1, "{station}");
+        assert_eq!(tally[0].confirmed, 2, "{station}: both voices counted");
+    }
+
+    // A listing saved with its vouching, a driver's word and the ageing, all at once, on one
+    // station, twenty times: PostgreSQL would end one of them with 40P01 on a deadlock.
+    let station = stations::get(&client, "syn-ws-000001", false)
+        .await
+        .expect("read")
+        .expect("listed");
+    for round in 0..20 {
+        let mut edited = station.clone();
+        edited.notice = Some(format!("第 {round} 次"));
+        let listing = async {
+            let tx = a.transaction().await?;
+            let current = stations::get(&tx, "syn-ws-000001", false)
+                .await?
+                .expect("listed");
+            stations::save_in(&tx, &edited, Some(current.version), "ann", "edit", now).await?;
+            let said = [word("syn-ws-000001", "open")];
+            record(&tx, &said, "operator:ann", "operator:ann", now).await?;
+            tx.commit().await?;
+            Ok::<_, Error>(())
+        };
+        let (said, phone) = ([word("syn-ws-000001", "open")], format!("phone-{round}"));
+        let driver = confirm(&mut b, &said, &phone, "addr:10.0.0.3", now);
+        let ageing = age_tallies(&mut client, "2027-06-01T00:00:00Z", 50);
+        let (listing, driver, ageing) = tokio::join!(listing, driver, ageing);
+        listing.expect("the listing saved");
+        driver.expect("the driver's word kept");
+        ageing.expect("the tallies aged");
+    }
 }

@@ -19,7 +19,7 @@ use waystation_catalog::request::{
 };
 use waystation_catalog::signed::{
     CREATED_HEADER, DIGEST_HEADER, HEAD_HEADER, KEY_HEADER, PAGE_SIGNATURE_HEADER, SEQ_HEADER,
-    SIGNATURE_HEADER,
+    SIGNATURE_HEADER, SNAPSHOT_REFERENCE_HEADER,
 };
 use waystation_catalog::store::accounts::{Principal, Role};
 use waystation_catalog::vocabulary::{Vocabulary, vocabulary};
@@ -27,7 +27,8 @@ use waystation_catalog::{Hit, LatLon, Query as CheckedQuery, Station};
 
 use crate::accounts;
 use crate::error::ApiError;
-use crate::limiter::{Anonymous, RateLimits};
+use crate::limiter::{Anonymous, LoginAttempt, RateLimits};
+use crate::snapshots::PublishedSnapshot;
 use crate::snapshots::Publisher;
 use crate::store::{CatalogStore, Stale};
 use crate::workers::Workers;
@@ -359,7 +360,13 @@ pub async fn changes(
     ApiQuery(r): ApiQuery<ChangesRequest>,
 ) -> Result<Response, ApiError> {
     let (since, limit) = r.check()?;
-    let head = app.store.head_seq()?;
+    let mut head = app.store.head_seq()?;
+    if since > head {
+        // This server may be behind its store (a replica that has not yet followed a write the
+        // client read through another): catch up before calling the client ahead.
+        on_store(&app, |store| store.refresh()).await?;
+        head = app.store.head_seq()?;
+    }
     let tag = etag(head);
     let unchanged = headers.get(header::IF_NONE_MATCH).is_some_and(|v| v == tag);
     // A client ahead of this server (a server restored from a backup, or a made-up `since`)
@@ -412,7 +419,8 @@ pub async fn changes(
 }
 
 #[utoipa::path(get, path = "/v1/snapshot", params(SnapshotRequest),
-    responses((status = 200, description = "Every station at a sequence: a JSON array, or with facts=true {stations, facts} (the tallies too); headers x-waystation-seq, -created-at, -digest (SHA-256) and -signature (Ed25519 over them). Possibly a few minutes behind the head: page forward from its sequence"),
+    responses((status = 200, description = "Every station at a sequence: a JSON array, or with facts=true {stations, facts} (the tallies too); headers x-waystation-seq, -created-at, -digest (SHA-256) and -signature (Ed25519 over them), and the signed head; Content-Location names the same snapshot's immutable URL. Possibly a few minutes behind the head: page forward from its sequence"),
+              (status = 303, description = "With `x-waystation-snapshot: by-reference`: the signed head here, the snapshot at Location (/v1/snapshots/{seq}, immutable, cacheable by any CDN)"),
               (status = 400, description = "An unknown or malformed parameter", body = crate::error::ErrorBody)))]
 pub async fn snapshot(
     State(app): Shared,
@@ -423,6 +431,66 @@ pub async fn snapshot(
     let with_facts = r.facts.unwrap_or(false);
     let published =
         blocking(move || state.publisher.current(state.store.as_ref(), with_facts)).await?;
+    let seq = published.signed.seq;
+    let location = format!(
+        "/v1/snapshots/{seq}{}",
+        if with_facts { "?facts=true" } else { "" }
+    );
+    let location = HeaderValue::from_str(&location).map_err(ApiError::internal)?;
+    let mut common = vec![
+        head_header(&app, seq)?,
+        key_header(&app)?,
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    ];
+    let by_reference = request
+        .get(SNAPSHOT_REFERENCE_HEADER)
+        .is_some_and(|v| v.as_bytes() == b"by-reference");
+    if by_reference {
+        common.push((header::LOCATION, location));
+        let mut response = StatusCode::SEE_OTHER.into_response();
+        response.headers_mut().extend(common);
+        return Ok(response);
+    }
+    common.push((header::CONTENT_LOCATION, location));
+    let mut response = snapshot_answer(&published, &request);
+    response.headers_mut().extend(common);
+    Ok(response)
+}
+
+/// What an immutable snapshot may be cached for: a year (its URL names its position, and its
+/// bytes never change).
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+#[utoipa::path(get, path = "/v1/snapshots/{seq}", params(("seq" = i64, Path, description = "The snapshot's sequence, as /v1/snapshot names it"), SnapshotRequest),
+    responses((status = 200, description = "The snapshot published at this sequence, as /v1/snapshot sends it but without the head (fetch that from /v1/head or /v1/snapshot): immutable, cacheable for a year"),
+              (status = 404, description = "No snapshot kept at this sequence (only the newest are): ask /v1/snapshot", body = crate::error::ErrorBody)))]
+pub async fn snapshot_at(
+    State(app): Shared,
+    Path(seq): Path<i64>,
+    request: HeaderMap,
+    ApiQuery(r): ApiQuery<SnapshotRequest>,
+) -> Result<Response, ApiError> {
+    let state = app.clone();
+    let with_facts = r.facts.unwrap_or(false);
+    let published =
+        blocking(move || state.publisher.at(state.store.as_ref(), seq, with_facts)).await?;
+    let Some(published) = published else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no snapshot is kept at sequence {seq}; ask GET /v1/snapshot"),
+        ));
+    };
+    let mut response = snapshot_answer(&published, &request);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    Ok(response)
+}
+
+/// A published snapshot in the encoding the request accepts (pre-compressed bodies carry their
+/// Content-Encoding, so the compression layer leaves them be), with its signed statement.
+fn snapshot_answer(published: &PublishedSnapshot, request: &HeaderMap) -> Response {
     let accepts = |encoding: &str| {
         request
             .get_all(header::ACCEPT_ENCODING)
@@ -435,7 +503,6 @@ pub async fn snapshot(
                     .is_some_and(|name| name.trim() == encoding)
             })
     };
-    // Pre-compressed bodies carry their Content-Encoding, so the compression layer leaves them be.
     let (encoding, body) = if accepts("zstd") {
         (Some("zstd"), published.zstd.clone())
     } else if accepts("gzip") {
@@ -445,39 +512,43 @@ pub async fn snapshot(
     };
     let snap = &published.signed;
     let h = |v: &str| HeaderValue::from_str(v).unwrap_or_else(|_| HeaderValue::from_static(""));
-    let mut headers = vec![
-        (header::VARY, HeaderValue::from_static("accept-encoding")),
-        (
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        ),
-        (
-            header::HeaderName::from_static(SEQ_HEADER),
-            h(&snap.seq.to_string()),
-        ),
-        (
-            header::HeaderName::from_static(CREATED_HEADER),
-            h(&snap.created_at),
-        ),
-        (
-            header::HeaderName::from_static(DIGEST_HEADER),
-            h(&snap.digest),
-        ),
-        (
-            header::HeaderName::from_static(SIGNATURE_HEADER),
-            h(&snap.signature),
-        ),
-    ];
-    headers.push(head_header(&app, snap.seq)?);
-    headers.push(key_header(&app)?);
-    if let Some(e) = encoding {
-        headers.push((header::CONTENT_ENCODING, HeaderValue::from_static(e)));
-    }
     let mut response = body.into_response();
-    for (name, value) in headers {
-        response.headers_mut().insert(name, value);
+    let headers = response.headers_mut();
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        HeaderName::from_static(SEQ_HEADER),
+        h(&snap.seq.to_string()),
+    );
+    headers.insert(HeaderName::from_static(CREATED_HEADER), h(&snap.created_at));
+    headers.insert(HeaderName::from_static(DIGEST_HEADER), h(&snap.digest));
+    headers.insert(
+        HeaderName::from_static(SIGNATURE_HEADER),
+        h(&snap.signature),
+    );
+    if let Some(e) = encoding {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
     }
-    Ok(response)
+    response
+}
+
+/// A user's stored role and password hash, for `attempt` to check; when the store cannot say
+/// (its database out of reach), the attempt does not count against anyone.
+async fn credentials<'a>(
+    app: &AppState,
+    attempt: LoginAttempt<'a>,
+    username: String,
+) -> Result<(LoginAttempt<'a>, Option<(Role, String)>), ApiError> {
+    match on_store(app, move |store| store.credentials(&username)).await {
+        Ok(found) => Ok((attempt, found)),
+        Err(e) => {
+            attempt.not_checked();
+            Err(e)
+        }
+    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -507,8 +578,7 @@ pub async fn login(
         .limiter
         .begin_login(&body.username, addr)
         .map_err(|wait| ApiError::too_many(wait, "too_many_attempts", "too many failed logins"))?;
-    let name = body.username.clone();
-    let found = on_store(&app, move |store| store.credentials(&name)).await?;
+    let (attempt, found) = credentials(&app, attempt, body.username.clone()).await?;
     let checked = found
         .as_ref()
         .map(|(_, hash)| hash.clone())
@@ -667,7 +737,18 @@ pub async fn patch_station(
     headers: HeaderMap,
     ApiJson(fields): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
-    let current = app.store.station(&id)?;
+    let expected = if_match(&headers)?;
+    let mut current = app.store.station(&id)?;
+    if current.version < expected {
+        // The client has seen a newer version than this server holds (a replica behind
+        // another's write): catch up first, so the edit is made to the version it names.
+        on_store(&app, |store| store.refresh()).await?;
+        current = app.store.station(&id)?;
+    }
+    // The edit is built from the station at the version the client names, or not at all.
+    if current.version != expected {
+        return Ok(with_etag(StatusCode::PRECONDITION_FAILED, &current));
+    }
     let editor = match who.role {
         Role::Admin => Editor::Admin,
         Role::Operator => Editor::Operator,
@@ -680,7 +761,6 @@ pub async fn patch_station(
             "站点 `{id}` 未分配给你 — station `{id}` is not assigned to you"
         )));
     }
-    let expected = if_match(&headers)?;
     let edited = check_patch(&fields, Some(&current), editor)?;
     // An operator who saves their listing vouches for what it says now.
     let saving = move |store: &dyn CatalogStore| match editor {
@@ -954,8 +1034,7 @@ pub async fn change_my_password(
     let attempt = app.limiter.begin_login(&who, addr).map_err(|wait| {
         ApiError::too_many(wait, "too_many_attempts", "too many failed attempts")
     })?;
-    let name = who.clone();
-    let found = on_store(&app, move |store| store.credentials(&name)).await?;
+    let (attempt, found) = credentials(&app, attempt, who.clone()).await?;
     let Ok(right) = check_password(&app, found, body.current_password).await else {
         attempt.not_checked();
         return Err(ApiError::busy(1));

@@ -97,6 +97,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(api::keys))
         .routes(routes!(api::changes))
         .routes(routes!(api::snapshot))
+        .routes(routes!(api::snapshot_at))
         .routes(routes!(api::login))
         .routes(routes!(api::logout))
         .routes(routes!(api::me))
@@ -372,13 +373,25 @@ fn return_large_blocks_to_the_os() {}
 /// import` into the served file), so the server is never silently stale; ends with the store.
 async fn follow_other_writers(store: std::sync::Weak<dyn CatalogStore>) {
     let mut tick = tokio::time::interval(Duration::from_millis(500));
+    // Said once when checking starts failing (a database away), and once when it works again.
+    let mut failing = false;
     loop {
         tick.tick().await;
         let Some(store) = store.upgrade() else { return };
         match tokio::task::spawn_blocking(move || store.refresh()).await {
-            Ok(Ok(true)) => tracing::info!("catalog written by another program: index reloaded"),
-            Ok(Ok(false)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "checking the catalog for other writers"),
+            Ok(Ok(changed)) => {
+                if changed {
+                    tracing::info!("catalog written by another program: index reloaded");
+                }
+                if std::mem::take(&mut failing) {
+                    tracing::info!("the catalog can be checked for other writers again");
+                }
+            }
+            Ok(Err(e)) if !failing => {
+                failing = true;
+                tracing::warn!(error = %e, "checking the catalog for other writers");
+            }
+            Ok(Err(_)) => {}
             Err(e) => tracing::warn!(error = %e, "the catalog check stopped"),
         }
     }
@@ -418,10 +431,25 @@ pub async fn serve(
     tokio::spawn(age_tallies(Arc::downgrade(&store)));
     let app = router(store, key, options).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(stop_asked())
         .await
+}
+
+/// Interrupted at the terminal (Ctrl-C) or told to stop by a service manager (SIGTERM): the
+/// server finishes the requests in hand and its store is closed (a replica's local copy goes).
+async fn stop_asked() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 #[cfg(test)]

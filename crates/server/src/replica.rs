@@ -34,9 +34,11 @@ use waystation_postgres as pg;
 use waystation_postgres::stations::Save;
 
 use crate::accounts::{self, AccountError};
+use crate::snapshots::PublishedSnapshot;
 use crate::store::{
     CatalogStore, INBOX_MAX, REPORT_RETENTION_DAYS, Result, Served, Stale, days_ago,
 };
+use waystation_catalog::signed::SignedSnapshot;
 
 /// Connections a replica keeps to the database (queries never need one: they answer from the
 /// copy).
@@ -52,6 +54,14 @@ const FALLBACK: Duration = Duration::from_secs(1);
 
 /// Changes applied to the copy a page at a time.
 const PAGE: usize = 1000;
+
+/// Building a snapshot of the whole catalog (or waiting for the replica that builds it) may
+/// take this long.
+const SNAPSHOT_WAIT: Duration = Duration::from_secs(300);
+
+/// The copy records the database's feed position it holds, in the transaction that brings it
+/// there, so a snapshot read from the copy knows its position.
+const COPY_SEQ: &str = "replica.seq";
 
 pub struct PgStore {
     /// The local copy (dropped before the folder that holds it).
@@ -143,16 +153,25 @@ impl PgStore {
         &self,
         work: impl AsyncFnOnce(&mut tokio_postgres::Client) -> pg::Result<T>,
     ) -> Result<T> {
+        self.db_within(DATABASE_WAIT, work)
+    }
+
+    /// `db`, bounded by `wait`.
+    fn db_within<T>(
+        &self,
+        wait: Duration,
+        work: impl AsyncFnOnce(&mut tokio_postgres::Client) -> pg::Result<T>,
+    ) -> Result<T> {
         self.runtime().block_on(async {
             let mut client = self.pool.get().await.map_err(|e| match e {
                 deadpool_postgres::PoolError::Backend(e) => from_database(e.into()),
                 other => CatalogError::Unavailable(other.to_string()),
             })?;
-            match tokio::time::timeout(DATABASE_WAIT, work(&mut client)).await {
+            match tokio::time::timeout(wait, work(&mut client)).await {
                 Ok(done) => done.map_err(from_database),
                 Err(_) => Err(CatalogError::Unavailable(format!(
                     "no answer in {} s",
-                    DATABASE_WAIT.as_secs()
+                    wait.as_secs()
                 ))),
             }
         })
@@ -161,7 +180,8 @@ impl PgStore {
     /// Replaces the copy with everything the database holds now.
     fn copy_everything(&self, copy: &mut Catalog) -> Result<()> {
         let (seq, all) = self.db(async |c| pg::stations::everything(c).await)?;
-        copy.replace_all(&all.stations, &all.facts, &[], &mut progress::Silent)?;
+        let at = [(COPY_SEQ, seq.to_string())];
+        copy.replace_all(&all.stations, &all.facts, &at, &mut progress::Silent)?;
         self.at.store(seq, Ordering::Release);
         self.local.publish(copy);
         Ok(())
@@ -170,18 +190,26 @@ impl PgStore {
     /// Brings the copy up to the database's head: the pages after the position it holds,
     /// applied in order (or everything again when the feed no longer reaches back to it). The
     /// copy's lock is held throughout, so pages are applied once and in order whoever calls.
+    /// The page is read without holding the copy's lock (a slow database holds up no one but
+    /// this caller); it is applied under the lock only if the copy is still where the page
+    /// starts, so pages are applied once and in order whoever calls.
     fn catch_up(&self) -> Result<()> {
-        let mut copy = self.local.catalog();
         loop {
             let at = self.at.load(Ordering::Acquire);
-            match self.db(async |c| pg::feed::since(c, at, PAGE, true).await)? {
+            let page = self.db(async |c| pg::feed::since(c, at, PAGE, true).await)?;
+            let mut copy = self.local.catalog();
+            if self.at.load(Ordering::Acquire) != at {
+                // Another caller applied this page (or more) meanwhile: read on from there.
+                continue;
+            }
+            match page {
                 Err(Gone { horizon }) => {
                     tracing::info!(at, horizon, "the feed is gone past the copy: copying all");
                     return self.copy_everything(&mut copy);
                 }
                 Ok(page) => {
                     if !page.changes.is_empty() || page.last_seq != at {
-                        copy.apply_changes(&page, &[])?;
+                        copy.apply_changes(&page, &[(COPY_SEQ, page.last_seq.to_string())])?;
                         self.at.store(page.last_seq, Ordering::Release);
                         self.local.publish(&copy);
                     }
@@ -333,6 +361,35 @@ fn out_of_reach(e: &tokio_postgres::Error) -> bool {
     }
 }
 
+/// A published snapshot as the database keeps it.
+fn stored(p: PublishedSnapshot, with_facts: bool) -> pg::snapshots::Stored {
+    pg::snapshots::Stored {
+        seq: p.signed.seq,
+        with_facts,
+        created_at: p.signed.created_at,
+        digest: p.signed.digest,
+        signature: p.signed.signature,
+        body: p.signed.body,
+        gzip: p.gzip,
+        zstd: p.zstd,
+    }
+}
+
+/// A snapshot the database keeps, as served.
+fn published(s: pg::snapshots::Stored) -> PublishedSnapshot {
+    PublishedSnapshot {
+        signed: SignedSnapshot {
+            seq: s.seq,
+            created_at: s.created_at,
+            digest: s.digest,
+            signature: s.signature,
+            body: s.body,
+        },
+        gzip: s.gzip,
+        zstd: s.zstd,
+    }
+}
+
 /// `actor`, now: who changes an account, for its audit record.
 fn by(actor: &str) -> Actor<'_> {
     Actor {
@@ -368,8 +425,11 @@ impl CatalogStore for PgStore {
     }
 
     fn refresh(&self) -> Result<bool> {
-        // The follower keeps the copy current.
-        Ok(false)
+        // The follower keeps the copy current; this brings it up to date now (a client that
+        // read further through another replica is answered, not told to start over).
+        let before = self.at.load(Ordering::Acquire);
+        self.catch_up()?;
+        Ok(self.at.load(Ordering::Acquire) != before)
     }
 
     fn changes(
@@ -381,8 +441,27 @@ impl CatalogStore for PgStore {
         self.db(async |c| pg::feed::since(c, since, limit, with_facts).await)
     }
 
-    fn all_stations(&self) -> Result<(i64, SnapshotWithFacts)> {
-        self.db(async |c| pg::stations::everything(c).await)
+    fn snapshot(
+        &self,
+        with_facts: bool,
+        publish: &dyn Fn(i64, &SnapshotWithFacts) -> Result<PublishedSnapshot>,
+    ) -> Result<PublishedSnapshot> {
+        // Built from the copy (the database is not asked to read the whole catalog), once:
+        // other replicas asking at the same position wait for this one and serve what it stored.
+        let asked_at = self.at.load(Ordering::Acquire);
+        let stored = self.db_within(SNAPSHOT_WAIT, async |c| {
+            pg::snapshots::once(c, asked_at, with_facts, async || {
+                let (seq, all) = self.local.all_stations_at_fact(COPY_SEQ)?;
+                Ok(stored(publish(seq, &all)?, with_facts))
+            })
+            .await
+        })?;
+        Ok(published(stored))
+    }
+
+    fn kept_snapshot(&self, seq: i64, with_facts: bool) -> Result<Option<PublishedSnapshot>> {
+        let kept = self.db(async |c| pg::snapshots::kept(&*c, seq, with_facts).await)?;
+        Ok(kept.map(published))
     }
 
     fn credentials(&self, username: &str) -> Result<Option<(Role, String)>> {
@@ -552,7 +631,11 @@ impl CatalogStore for PgStore {
             return Err(CatalogError::NotFound(id.to_string()));
         }
         self.written(())?;
-        self.purge()
+        // The delete is done; forgetting old tombstones can wait for the next one.
+        if let Err(e) = self.purge() {
+            tracing::warn!(error = %e, "forgetting old tombstones after a delete");
+        }
+        Ok(())
     }
 
     fn add_user(
@@ -673,7 +756,11 @@ impl CatalogStore for PgStore {
             let Save::Saved(saved) = saved else {
                 // Another replica created a station under the free id meanwhile: nothing is
                 // written, and trying again finds the next id.
-                return Err(pg::Error::Timeout("a station took the new id meanwhile"));
+                return Err(CatalogError::Unavailable(
+                    "another replica created a station under the new id meanwhile; approve again"
+                        .into(),
+                )
+                .into());
             };
             tx.commit().await?;
             Ok(saved)

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 
 use waystation_catalog::CatalogError;
+use waystation_catalog::feed::SnapshotWithFacts;
 use waystation_catalog::signed::{SignedHead, SignedSnapshot};
 
 use crate::signing::ServerKey;
@@ -22,7 +23,7 @@ pub struct PublishedSnapshot {
 }
 
 impl PublishedSnapshot {
-    fn new(signed: SignedSnapshot) -> std::io::Result<PublishedSnapshot> {
+    pub(crate) fn new(signed: SignedSnapshot) -> std::io::Result<PublishedSnapshot> {
         use std::io::Write;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(&signed.body)?;
@@ -122,17 +123,48 @@ impl Publisher {
                 return Ok(s.clone());
             }
         }
-        let (seq, snapshot) = store.all_stations()?;
+        let published = Arc::new(store.snapshot(with_facts, &|seq, snapshot| {
+            self.publish(seq, snapshot, with_facts)
+        })?);
+        *slot = Some((Utc::now(), published.clone()));
+        Ok(published)
+    }
+
+    /// Signs and compresses every station at `seq` (the array of stations, or with
+    /// `with_facts` the tallies too), dated now.
+    pub fn publish(
+        &self,
+        seq: i64,
+        snapshot: &SnapshotWithFacts,
+        with_facts: bool,
+    ) -> Result<PublishedSnapshot> {
         let body = if with_facts {
-            serde_json::to_vec(&snapshot)
+            serde_json::to_vec(snapshot)
         } else {
             serde_json::to_vec(&snapshot.stations)
         }
         .map_err(|e| CatalogError::Io(e.into()))?;
-        let now = Utc::now();
-        let created = now.to_rfc3339_opts(SecondsFormat::Millis, true);
-        let published = Arc::new(PublishedSnapshot::new(self.key.sign(seq, &created, body))?);
-        *slot = Some((now, published.clone()));
-        Ok(published)
+        let created = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+        Ok(PublishedSnapshot::new(self.key.sign(seq, &created, body))?)
+    }
+
+    /// The snapshot published at exactly `seq` in its form, for its immutable URL: the one
+    /// this server serves now, or one its store still keeps (a replica's database keeps the
+    /// newest two); None once it is gone.
+    pub fn at(
+        &self,
+        store: &dyn CatalogStore,
+        seq: i64,
+        with_facts: bool,
+    ) -> Result<Option<Arc<PublishedSnapshot>>> {
+        {
+            let current = self.current.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((_, s)) = &current[usize::from(with_facts)]
+                && s.signed.seq == seq
+            {
+                return Ok(Some(s.clone()));
+            }
+        }
+        Ok(store.kept_snapshot(seq, with_facts)?.map(Arc::new))
     }
 }

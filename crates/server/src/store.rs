@@ -19,6 +19,7 @@ use waystation_catalog::store::audit::AuditEntry;
 use waystation_catalog::store::proposals::Proposer;
 
 use crate::accounts::{self, AccountError};
+use crate::snapshots::PublishedSnapshot;
 use waystation_catalog::{Catalog, CatalogError, Crs, Detail, Hit, MapPoints, Query, Station};
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
@@ -55,9 +56,17 @@ pub trait CatalogStore: Send + Sync + 'static {
         limit: usize,
         with_facts: bool,
     ) -> Result<std::result::Result<ChangePage, Gone>>;
-    /// Every station and their tallies, and the head sequence they are at, read consistently
-    /// (for snapshots).
-    fn all_stations(&self) -> Result<(i64, SnapshotWithFacts)>;
+    /// The snapshot to serve now in its form: `publish` signs and compresses every station
+    /// (and their tallies) read consistently at one position. A replica's is made once for all
+    /// replicas and kept in the database. Slow: call it off the async workers.
+    fn snapshot(
+        &self,
+        with_facts: bool,
+        publish: &dyn Fn(i64, &SnapshotWithFacts) -> Result<PublishedSnapshot>,
+    ) -> Result<PublishedSnapshot>;
+    /// A snapshot kept at exactly `seq` in its form, for its immutable URL (the catalog file
+    /// keeps none beyond the one its server publishes).
+    fn kept_snapshot(&self, seq: i64, with_facts: bool) -> Result<Option<PublishedSnapshot>>;
 
     /// A user's role and password hash (checking the password is the caller's: crate::accounts).
     fn credentials(&self, username: &str) -> Result<Option<(Role, String)>>;
@@ -190,6 +199,11 @@ impl Served {
 
     pub(crate) fn station(&self, id: &str) -> Result<Station> {
         self.readers.station(id)
+    }
+
+    /// Every station and tally, and the position `fact` records, read consistently.
+    pub(crate) fn all_stations_at_fact(&self, fact: &str) -> Result<(i64, SnapshotWithFacts)> {
+        self.readers.all_stations_at_fact(fact)
     }
 
     pub(crate) fn map_points(&self, crs: Crs) -> MapPoints {
@@ -337,10 +351,20 @@ impl CatalogStore for SqliteStore {
         self.served.readers.changes_since(since, limit, with_facts)
     }
 
-    fn all_stations(&self) -> Result<(i64, SnapshotWithFacts)> {
+    fn snapshot(
+        &self,
+        with_facts: bool,
+        publish: &dyn Fn(i64, &SnapshotWithFacts) -> Result<PublishedSnapshot>,
+    ) -> Result<PublishedSnapshot> {
+        let _ = with_facts; // both forms come from the same read
         // On a reader connection inside one read transaction, so the sequence and the
         // stations agree and queries go on meanwhile.
-        self.served.readers.all_stations()
+        let (seq, all) = self.served.readers.all_stations()?;
+        publish(seq, &all)
+    }
+
+    fn kept_snapshot(&self, _seq: i64, _with_facts: bool) -> Result<Option<PublishedSnapshot>> {
+        Ok(None)
     }
 
     fn credentials(&self, username: &str) -> Result<Option<(Role, String)>> {

@@ -295,3 +295,68 @@ async fn a_signed_head_holds_as_long_as_the_server_is_told() {
     });
     assert_eq!(lifetime(&short).await, 300);
 }
+
+#[tokio::test]
+async fn a_snapshot_has_an_immutable_url_and_can_be_asked_for_by_reference() {
+    let server = TestServer::seeded();
+    let api = server.api();
+    let direct = get(&api, "/v1/snapshot?facts=true", &[]).await;
+    assert_eq!(direct.status(), StatusCode::OK);
+    let header = |resp: &Response, name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let seq = header(&direct, "x-waystation-seq").expect("seq");
+    let url = format!("/v1/snapshots/{seq}?facts=true");
+    assert_eq!(header(&direct, "content-location"), Some(url.clone()));
+    assert_eq!(
+        header(&direct, "cache-control").as_deref(),
+        Some("no-store")
+    );
+    assert!(header(&direct, "x-waystation-head").is_some());
+    let signature = header(&direct, "x-waystation-signature");
+    let body = testing::bytes(direct).await;
+
+    // The same bytes and signature at the immutable URL, cacheable for good; no head there
+    // (a cached head would go stale).
+    let immutable = get(&api, &url, &[]).await;
+    assert_eq!(immutable.status(), StatusCode::OK);
+    assert_eq!(
+        header(&immutable, "cache-control").as_deref(),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(header(&immutable, "x-waystation-signature"), signature);
+    assert_eq!(header(&immutable, "x-waystation-head"), None);
+    assert_eq!(testing::bytes(immutable).await, body);
+    // The array form (older clients) is its own snapshot, with its own URL once published.
+    assert_eq!(
+        get(&api, &format!("/v1/snapshots/{seq}"), &[])
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let array = get(&api, "/v1/snapshot", &[]).await;
+    let array_url = header(&array, "content-location").expect("its URL");
+    assert_eq!(array_url, format!("/v1/snapshots/{seq}"));
+    let array = get(&api, &array_url, &[]).await;
+    assert_eq!(array.status(), StatusCode::OK);
+    assert_ne!(testing::bytes(array).await, body);
+
+    // By reference: the head here, the bytes at Location.
+    let pointer = get(
+        &api,
+        "/v1/snapshot?facts=true",
+        &[("x-waystation-snapshot", "by-reference")],
+    )
+    .await;
+    assert_eq!(pointer.status(), StatusCode::SEE_OTHER);
+    assert_eq!(header(&pointer, "location"), Some(url));
+    assert!(header(&pointer, "x-waystation-head").is_some());
+    assert!(testing::bytes(pointer).await.is_empty());
+
+    // A position no snapshot was published at is not there.
+    let never = get(&api, "/v1/snapshots/999999?facts=true", &[]).await;
+    assert_eq!(never.status(), StatusCode::NOT_FOUND);
+}

@@ -21,7 +21,7 @@ use waystation_catalog::reports::Report;
 use waystation_catalog::request::{Editor, check_patch};
 use waystation_catalog::signed::{
     CREATED_HEADER, DIGEST_HEADER, HEAD_HEADER, KEY_HEADER, KeyRotation, PAGE_SIGNATURE_HEADER,
-    SEQ_HEADER, SIGNATURE_HEADER, SignedHead,
+    SEQ_HEADER, SIGNATURE_HEADER, SNAPSHOT_REFERENCE_HEADER, SignedHead,
 };
 use waystation_catalog::{Bilingual, Catalog, CatalogError, Station};
 
@@ -760,12 +760,18 @@ fn take_snapshot(
     report: &mut SyncReport,
     progress: &mut dyn Progress,
 ) -> Result<i64, SyncError> {
-    // With the tallies: a new device shows what drivers said from its first sync.
-    let resp = http.send(http.client.get(http.url("/v1/snapshot?facts=true")))?;
-    if !resp.status().is_success() {
-        return Err(http.refused(resp));
+    // With the tallies: a new device shows what drivers said from its first sync. Asked by
+    // reference: the signed head comes from the server, the bytes from an immutable URL a CDN
+    // may carry (a server that does not know the header sends them here, as before).
+    let asked = http
+        .client
+        .get(http.url("/v1/snapshot?facts=true"))
+        .header(SNAPSHOT_REFERENCE_HEADER, "by-reference");
+    let pointer = http.send(asked)?;
+    if !pointer.status().is_success() && pointer.status() != StatusCode::SEE_OTHER {
+        return Err(http.refused(pointer));
     }
-    if let Some(announced) = header(&resp, KEY_HEADER).filter(|k| *k != source.key) {
+    if let Some(announced) = header(&pointer, KEY_HEADER).filter(|k| *k != source.key) {
         follow_key(db, http, source, &announced, report)?;
     }
     // Nothing behind what this catalog already holds from this source: not the head, not
@@ -773,10 +779,28 @@ fn take_snapshot(
     let held = db.with(|c| held(c, source))?;
     let head = verify::verify_head(
         &source.key,
-        header(&resp, HEAD_HEADER).as_deref(),
+        header(&pointer, HEAD_HEADER).as_deref(),
         held,
         Utc::now(),
     )?;
+    let resp = if pointer.status() == StatusCode::SEE_OTHER {
+        // Only a snapshot path on the same server: the answer is verified by its signature
+        // either way, but a pointer must not send the client anywhere else.
+        let location = header(&pointer, "location")
+            .filter(|l| l.starts_with("/v1/snapshots/") && !l.contains(".."))
+            .ok_or_else(|| SyncError::Server {
+                server: http.server.clone(),
+                status: StatusCode::SEE_OTHER.as_u16(),
+                message: "a snapshot pointer that is not /v1/snapshots/…".into(),
+            })?;
+        let resp = http.send(http.client.get(http.url(&location)))?;
+        if !resp.status().is_success() {
+            return Err(http.refused(resp));
+        }
+        resp
+    } else {
+        pointer
+    };
     let (seq, created, digest, signature) = (
         header(&resp, SEQ_HEADER),
         header(&resp, CREATED_HEADER),
