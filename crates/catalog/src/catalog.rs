@@ -282,7 +282,30 @@ impl Catalog {
         page: &crate::feed::ChangePage,
         facts: &[(&str, String)],
     ) -> Result<()> {
+        self.apply_page(page, facts, false)
+    }
+
+    /// `apply_changes` for a replica's copy of the database's catalog, which also keeps the
+    /// feed as the page gives it (entries at their own positions, the head at the page's
+    /// `last_seq`), so the copy serves the same change pages as the database.
+    pub fn mirror_changes(&mut self, page: &crate::feed::ChangePage) -> Result<()> {
+        self.apply_page(page, &[], true)
+    }
+
+    fn apply_page(
+        &mut self,
+        page: &crate::feed::ChangePage,
+        facts: &[(&str, String)],
+        keep_feed: bool,
+    ) -> Result<()> {
         let tx = self.store.conn_mut().transaction()?;
+        if keep_feed {
+            let now = crate::exchange::now_rfc3339();
+            for change in &page.changes {
+                crate::store::feed::record(&tx, change, &now)?;
+            }
+            crate::store::feed::advance_head(&tx, page.last_seq)?;
+        }
         let mut written = Vec::new();
         let mut deleted = Vec::new();
         let mut facts_of = Vec::new();
@@ -338,9 +361,45 @@ impl Catalog {
         facts: &[(&str, String)],
         progress: &mut dyn Progress,
     ) -> Result<()> {
+        self.replace(stations, tallies, facts, None, progress)
+    }
+
+    /// `replace_all` for a replica's copy: the feed too — its entries (the station and facts
+    /// bodies left out: the copy reads them from its own rows), its head and its tombstone
+    /// horizon — so the copy serves the same change pages as the catalog it copies.
+    pub fn mirror_all(
+        &mut self,
+        stations: &[Station],
+        tallies: &[crate::confirmations::FactTally],
+        feed: &crate::feed::FeedState,
+    ) -> Result<()> {
+        self.replace(
+            stations,
+            tallies,
+            &[],
+            Some(feed),
+            &mut crate::progress::Silent,
+        )
+    }
+
+    fn replace(
+        &mut self,
+        stations: &[Station],
+        tallies: &[crate::confirmations::FactTally],
+        facts: &[(&str, String)],
+        feed: Option<&crate::feed::FeedState>,
+        progress: &mut dyn Progress,
+    ) -> Result<()> {
         progress.begin("applying", stations.len() as u64);
         let tx = self.store.conn_mut().transaction()?;
         store::remove_all(&tx)?;
+        if let Some(feed) = feed {
+            crate::store::feed::restart(&tx, feed.head, feed.tombstone_horizon)?;
+            let now = crate::exchange::now_rfc3339();
+            for change in &feed.entries {
+                crate::store::feed::record(&tx, change, &now)?;
+            }
+        }
         for s in stations {
             store::put_exact(&tx, s)?;
             progress.advance(1);

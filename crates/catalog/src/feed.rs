@@ -45,6 +45,15 @@ pub struct ChangePage {
     pub more: bool,
 }
 
+/// A whole change feed as another catalog holds it (what a replica's copy starts from): every
+/// entry (without its station or facts body), the head, and the tombstone horizon.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedState {
+    pub entries: Vec<Change>,
+    pub head: i64,
+    pub tombstone_horizon: i64,
+}
+
 /// A snapshot's body for clients that read tallies (`facts=true`): every station and every
 /// station's fact tallies at one sequence. Older clients get the array of stations alone.
 /// (Fields a later server adds are passed over, so it cannot break the clients out there.)

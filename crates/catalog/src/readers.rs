@@ -111,26 +111,9 @@ impl Readers {
     /// Every station, their tallies and the feed's head sequence, read in one transaction so
     /// they agree.
     pub fn all_stations(&self) -> Result<(i64, SnapshotWithFacts)> {
-        self.all_stations_at(crate::store::feed::head)
-    }
-
-    /// Every station and their tallies, and the position `fact` records (a replica's copy
-    /// records the database's feed position it holds beside each change it applies), read in
-    /// one transaction so they agree.
-    pub fn all_stations_at_fact(&self, fact: &str) -> Result<(i64, SnapshotWithFacts)> {
-        self.all_stations_at(|conn| {
-            let value = crate::store::meta(conn, fact)?;
-            Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
-        })
-    }
-
-    fn all_stations_at(
-        &self,
-        position: impl FnOnce(&Connection) -> Result<i64>,
-    ) -> Result<(i64, SnapshotWithFacts)> {
         let conn = self.reader();
         let tx = conn.unchecked_transaction()?;
-        let head = position(&tx)?;
+        let head = crate::store::feed::head(&tx)?;
         let mut stations = Vec::new();
         crate::store::for_each_station(&tx, |s| {
             stations.push(s.clone());

@@ -1,8 +1,9 @@
 //! The public catalog in PostgreSQL, for a catalog served by several replicas: the schema and
 //! its migrations (`schema`), feed positions that commit in the order they are handed out
-//! (`feed`), reading stations back (`stations`), and moving a SQLite catalog in, all or nothing
-//! (`copy`). Queries are not answered here: every replica answers them from its own in-memory
-//! index.
+//! (`feed`) and the commits replicas listen for (`follow`), stations and their writes
+//! (`stations`), accounts, reports and the audit log, proposals, drivers' confirmations,
+//! snapshots built once, and moving a SQLite catalog in, all or nothing (`copy`). Queries are not
+//! answered here: every replica answers them from its own copy (`waystation_server::replica`).
 
 pub mod accounts;
 pub mod confirmations;

@@ -1,14 +1,12 @@
-//! Stations read back from PostgreSQL: every station in the SQLite catalog's order (by id,
-//! byte order — `COLLATE "C"`, not the database's locale), the catalog's counts, and a
-//! replica's in-memory index built from the rows.
+//! Stations in PostgreSQL: every station in the SQLite catalog's order (by id, byte order —
+//! `COLLATE "C"`, not the database's locale), everything read in one snapshot (what a replica's
+//! copy and a snapshot start from), the catalog's counts, and the writes — conditional saves,
+//! deletions, imports — with the station's row locked first and the feed position taken last.
 
 use std::pin::pin;
 
 use futures_util::TryStreamExt;
 use tokio_postgres::Row;
-use waystation_catalog::confirmations::FactTally;
-use waystation_catalog::index::{SpatialIndex, SummaryBatch};
-use waystation_catalog::store::summaries::SummaryRow;
 use waystation_catalog::store::{Counts, STATION_COLUMNS};
 use waystation_catalog::{CatalogInfo, ImportReport, LatLon, ServiceSet, Source, Station};
 
@@ -31,12 +29,18 @@ pub async fn for_each_station(
     Ok(())
 }
 
-/// Every station (by id, as the catalog file orders them) and every listed station's tallies (by
-/// station, then fact), and the feed position they are at, read in one snapshot: what a snapshot
-/// carries and what a replica's local copy starts from.
-pub async fn everything(
-    client: &mut tokio_postgres::Client,
-) -> Result<(i64, waystation_catalog::feed::SnapshotWithFacts)> {
+/// Everything a replica's copy starts from, read in one snapshot.
+pub struct Everything {
+    /// Every station (by id, as the catalog file orders them) and every listed station's
+    /// tallies (by station, then fact).
+    pub all: waystation_catalog::feed::SnapshotWithFacts,
+    /// The feed: every entry (without bodies), the head they are at, the tombstone horizon.
+    pub feed: waystation_catalog::feed::FeedState,
+}
+
+/// Everything the database holds that a replica's copy serves, read in one snapshot.
+pub async fn everything(client: &mut tokio_postgres::Client) -> Result<Everything> {
+    use waystation_catalog::feed::{Change, ChangeOp, FeedState, SnapshotWithFacts};
     let tx = client
         .build_transaction()
         .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
@@ -44,6 +48,7 @@ pub async fn everything(
         .start()
         .await?;
     let head = crate::feed::head(&tx).await?;
+    let tombstone_horizon = crate::feed::horizon(&tx).await?;
     let mut stations = Vec::new();
     for_each_station(&tx, |s| {
         stations.push(s.clone());
@@ -61,11 +66,31 @@ pub async fn everything(
         .iter()
         .map(crate::confirmations::tally)
         .collect();
+    let entries = tx
+        .query("SELECT seq, station_id, op FROM changes ORDER BY seq", &[])
+        .await?
+        .iter()
+        .map(|r| Change {
+            seq: r.get(0),
+            station_id: r.get(1),
+            op: match r.get::<_, &str>(2) {
+                "delete" => ChangeOp::Delete,
+                "facts" => ChangeOp::Facts,
+                _ => ChangeOp::Upsert,
+            },
+            station: None,
+            facts: None,
+        })
+        .collect();
     tx.commit().await?;
-    Ok((
-        head,
-        waystation_catalog::feed::SnapshotWithFacts { stations, facts },
-    ))
+    Ok(Everything {
+        all: SnapshotWithFacts { stations, facts },
+        feed: FeedState {
+            entries,
+            head,
+            tombstone_horizon,
+        },
+    })
 }
 
 /// A station from `STATION_COLUMNS` starting at column `at` of a row; `n` numbers the row for
@@ -143,73 +168,6 @@ pub async fn info(client: &tokio_postgres::Client, label: &str) -> Result<Catalo
         bytes as u64,
         counts,
     ))
-}
-
-/// A replica's in-memory index, built from the database's rows: the same index the catalog file
-/// gives (primary keys were kept when the catalog moved in), so queries answer alike.
-pub async fn index(client: &tokio_postgres::Client) -> Result<SpatialIndex> {
-    let rows = client
-        .query_raw(
-            "SELECT pk, id, lat, lon, kind, status, services, opening_hours FROM stations",
-            std::iter::empty::<i32>(),
-        )
-        .await?;
-    let mut rows = pin!(rows);
-    let mut batch = SummaryBatch::default();
-    let mut n = 0;
-    while let Some(r) = rows.try_next().await? {
-        n += 1;
-        let bad = |problem: String| Error::BadRow {
-            table: "stations",
-            row: n,
-            problem,
-        };
-        batch.push(SummaryRow {
-            pk: r.get(0),
-            id: r.get(1),
-            location: LatLon {
-                lat: r.get(2),
-                lon: r.get(3),
-            },
-            kind: r
-                .get::<_, &str>(4)
-                .parse()
-                .map_err(|e| bad(format!("{e}")))?,
-            status: r
-                .get::<_, &str>(5)
-                .parse()
-                .map_err(|e| bad(format!("{e}")))?,
-            services: ServiceSet::from_bits(
-                u32::try_from(r.get::<_, i64>(6))
-                    .map_err(|_| bad("services out of range".into()))?,
-            ),
-            hours: r.get(7),
-        });
-    }
-    let mut tallies: Vec<(i64, Vec<FactTally>)> = Vec::new();
-    for r in client
-        .query(
-            "SELECT s.pk, t.fact, t.last_confirmed, t.confirmed, t.denied
-             FROM fact_tallies t JOIN stations s ON s.id = t.station_id
-             ORDER BY s.pk, t.fact COLLATE \"C\"",
-            &[],
-        )
-        .await?
-    {
-        let pk: i64 = r.get(0);
-        let tally = FactTally {
-            station_id: String::new(),
-            fact: r.get(1),
-            last_confirmed: r.get(2),
-            confirmed: r.get::<_, i64>(3) as u32,
-            denied: r.get::<_, i64>(4) as u32,
-        };
-        match tallies.last_mut() {
-            Some((at, list)) if *at == pk => list.push(tally),
-            _ => tallies.push((pk, vec![tally])),
-        }
-    }
-    Ok(SpatialIndex::from_batches(vec![batch], tallies))
 }
 
 /// A station's columns as the statements that write it take them ($1 … $16: id, kind, name,
@@ -432,24 +390,6 @@ pub async fn delete(
     crate::feed::log_change(&tx, id, "station", "delete", now).await?;
     tx.commit().await?;
     Ok(true)
-}
-
-/// Stations' rows by primary key (the rows a query's answer needs, in one statement).
-pub async fn by_keys(
-    client: &tokio_postgres::Client,
-    keys: &[i64],
-) -> Result<std::collections::HashMap<i64, Station>> {
-    let rows = client
-        .query(
-            &format!("SELECT pk, {STATION_COLUMNS} FROM stations WHERE pk = ANY($1)"),
-            &[&keys],
-        )
-        .await?;
-    let mut out = std::collections::HashMap::with_capacity(rows.len());
-    for (n, r) in rows.iter().enumerate() {
-        out.insert(r.get(0), station(r, 1, n + 1)?);
-    }
-    Ok(out)
 }
 
 /// Imports checked stations in one transaction, as the catalog file does: each inserted or

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use waystation_catalog::confirmations::Confirmation;
 use waystation_catalog::exchange::CsvWriter;
 use waystation_catalog::progress::Silent;
-use waystation_catalog::query::{self, Filter};
+use waystation_catalog::query::Filter;
 use waystation_catalog::store::accounts::{Actor, Role};
 use waystation_catalog::{Catalog, LatLon, Service, ServiceSet};
 use waystation_postgres::testing::TestDb;
@@ -144,9 +144,25 @@ async fn a_sqlite_catalog_moves_in_whole_keeps_its_numbers_and_exports_the_same(
             .expect("postgres page");
         assert_eq!(got, want, "since {since}, limit {limit}");
     }
-    // A replica's index built from the database answers as the file's does.
-    let from_pg = stations::index(&client).await.expect("index");
-    assert_eq!(from_pg.len(), file.index().len());
+    // A replica's copy, made from everything read in one snapshot, answers as the file does.
+    let everything = stations::everything(&mut client).await.expect("everything");
+    assert_eq!(everything.feed.head, copied.head);
+    let mut copy = Catalog::open(&dir.path().join("copy.sqlite")).expect("copy");
+    copy.mirror_all(
+        &everything.all.stations,
+        &everything.all.facts,
+        &everything.feed,
+    )
+    .expect("fill the copy");
+    assert_eq!(copy.len(), file.len());
+    // Its feed is the file's, page for page.
+    for (since, limit) in [(0, 10_000), (0, 7), (250, 100), (copied.head - 3, 10)] {
+        assert_eq!(
+            copy.changes_since(since, limit).expect("copy"),
+            file.changes_since(since, limit).expect("file"),
+            "since {since}, limit {limit}"
+        );
+    }
     let time = chrono::NaiveDate::from_ymd_opt(2026, 11, 29)
         .and_then(|d| d.and_hms_opt(20, 0, 0))
         .expect("time");
@@ -164,34 +180,16 @@ async fn a_sqlite_catalog_moves_in_whole_keeps_its_numbers_and_exports_the_same(
         let at = LatLon::new(lat, lon).expect("position");
         for f in [&Filter::any_at(time), &showers, &confirmed] {
             assert_eq!(
-                query::nearest(&from_pg, at, 20, f),
-                query::nearest(file.index(), at, 20, f),
+                json(&copy.nearest(at, 20, f).expect("copy")),
+                json(&file.nearest(at, 20, f).expect("file")),
                 "at {lat},{lon}"
             );
         }
     }
-    assert_eq!(
-        query::nearest(
-            &from_pg,
-            LatLon::new(22.5, 114.0).expect("p"),
-            5,
-            &confirmed
-        )
-        .len(),
-        1
-    );
-    // And whole answers — the rows read from the database by key — are the file's.
-    for f in [&Filter::any_at(time), &showers, &confirmed] {
-        let at = LatLon::new(22.54, 114.06).expect("position");
-        let answer = waystation_catalog::answering::nearest(&from_pg, at, 10, f);
-        let rows = stations::by_keys(&client, &answer.keys())
-            .await
-            .expect("rows");
-        assert_eq!(
-            json(&answer.with_rows(rows)),
-            json(&file.nearest(at, 10, f).expect("file"))
-        );
-    }
+    let confirmed_near = copy
+        .nearest(LatLon::new(22.5, 114.0).expect("p"), 5, &confirmed)
+        .expect("copy");
+    assert_eq!(confirmed_near.len(), 1, "the tallies came along");
     let older_client = feed::since(&mut client, 0, 10_000, false)
         .await
         .expect("page")

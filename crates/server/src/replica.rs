@@ -28,7 +28,7 @@ use waystation_catalog::store::accounts::{Actor, Principal, Role, SessionInfo, U
 use waystation_catalog::store::audit::AuditEntry;
 use waystation_catalog::store::proposals::Proposer;
 use waystation_catalog::{
-    Catalog, CatalogError, Crs, Detail, Hit, MapPoints, Query, Station, catalog, progress,
+    Catalog, CatalogError, Crs, Detail, Hit, MapPoints, Query, Station, catalog,
 };
 use waystation_postgres as pg;
 use waystation_postgres::stations::Save;
@@ -43,6 +43,11 @@ use waystation_catalog::signed::SignedSnapshot;
 /// Connections a replica keeps to the database (queries never need one: they answer from the
 /// copy).
 const CONNECTIONS: usize = 8;
+
+/// Of those, at most this many serve what anyone may ask without logging in (kept snapshots),
+/// so a crowd of such requests never leaves writes, logins or the follower without a
+/// connection.
+const ANONYMOUS_READS: usize = CONNECTIONS / 2;
 
 /// How long a request waits for a connection, and for the database's answer, before it is told
 /// the database is out of reach.
@@ -59,16 +64,14 @@ const PAGE: usize = 1000;
 /// take this long.
 const SNAPSHOT_WAIT: Duration = Duration::from_secs(300);
 
-/// The copy records the database's feed position it holds, in the transaction that brings it
-/// there, so a snapshot read from the copy knows its position.
-const COPY_SEQ: &str = "replica.seq";
-
 pub struct PgStore {
     /// The local copy (dropped before the folder that holds it).
     local: Served,
     /// The feed position the copy holds: the head clients are told.
     at: AtomicI64,
     pool: Pool,
+    /// Permits for anonymous reads (`ANONYMOUS_READS`).
+    anonymous: tokio::sync::Semaphore,
     /// The database's URL, for the follower's own listening connection.
     url: String,
     /// Where the database's connections run; shut down without waiting when the store goes.
@@ -125,8 +128,9 @@ impl PgStore {
             .create_timeout(Some(DATABASE_WAIT))
             .build()
             .map_err(|e| e.to_string())?;
+        forget_copies_of_dead_replicas();
         let folder = tempfile::Builder::new()
-            .prefix("waystation-replica-")
+            .prefix(&format!("{COPY_PREFIX}{}-", std::process::id()))
             .tempdir()
             .map_err(|e| format!("a folder for the local copy: {e}"))?;
         let copy = Catalog::open(&folder.path().join("copy.sqlite")).map_err(|e| e.to_string())?;
@@ -134,6 +138,7 @@ impl PgStore {
             local: Served::new(copy).map_err(|e| e.to_string())?,
             at: AtomicI64::new(0),
             pool,
+            anonymous: tokio::sync::Semaphore::new(ANONYMOUS_READS),
             url: url.to_string(),
             runtime: Some(runtime),
             tombstone_days: None,
@@ -154,6 +159,23 @@ impl PgStore {
         work: impl AsyncFnOnce(&mut tokio_postgres::Client) -> pg::Result<T>,
     ) -> Result<T> {
         self.db_within(DATABASE_WAIT, work)
+    }
+
+    /// `db` for a read anyone may ask for: it waits for one of the `ANONYMOUS_READS` permits
+    /// first (within the same bound).
+    fn db_anonymous<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut tokio_postgres::Client) -> pg::Result<T>,
+    ) -> Result<T> {
+        let permit = self.runtime().block_on(async {
+            tokio::time::timeout(DATABASE_WAIT, self.anonymous.acquire()).await
+        });
+        let Ok(Ok(_permit)) = permit else {
+            return Err(CatalogError::Unavailable(
+                "every connection for reads is busy".into(),
+            ));
+        };
+        self.db(work)
     }
 
     /// `db`, bounded by `wait`.
@@ -177,12 +199,13 @@ impl PgStore {
         })
     }
 
-    /// Replaces the copy with everything the database holds now.
+    /// Replaces the copy with everything the database holds now, its feed included.
     fn copy_everything(&self, copy: &mut Catalog) -> Result<()> {
-        let (seq, all) = self.db(async |c| pg::stations::everything(c).await)?;
-        let at = [(COPY_SEQ, seq.to_string())];
-        copy.replace_all(&all.stations, &all.facts, &at, &mut progress::Silent)?;
-        self.at.store(seq, Ordering::Release);
+        let everything =
+            self.db_within(SNAPSHOT_WAIT, async |c| pg::stations::everything(c).await)?;
+        let all = &everything.all;
+        copy.mirror_all(&all.stations, &all.facts, &everything.feed)?;
+        self.at.store(everything.feed.head, Ordering::Release);
         self.local.publish(copy);
         Ok(())
     }
@@ -209,7 +232,7 @@ impl PgStore {
                 }
                 Ok(page) => {
                     if !page.changes.is_empty() || page.last_seq != at {
-                        copy.apply_changes(&page, &[(COPY_SEQ, page.last_seq.to_string())])?;
+                        copy.mirror_changes(&page)?;
                         self.at.store(page.last_seq, Ordering::Release);
                         self.local.publish(&copy);
                     }
@@ -283,6 +306,33 @@ impl Drop for PgStore {
         // The last handle may go on an async worker, where a runtime cannot wait to stop.
         if let Some(runtime) = self.runtime.take() {
             runtime.shutdown_background();
+        }
+    }
+}
+
+/// A replica's copy lives in a temporary folder named after its process.
+const COPY_PREFIX: &str = "waystation-replica-";
+
+/// Removes the copies left by replicas that were killed (a stopped one removes its own): on
+/// Linux, those whose process is gone.
+fn forget_copies_of_dead_replicas() {
+    let Ok(folders) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for folder in folders.flatten() {
+        let name = folder.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(COPY_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let gone =
+            cfg!(target_os = "linux") && !std::path::Path::new(&format!("/proc/{pid}")).exists();
+        if gone && std::fs::remove_dir_all(folder.path()).is_ok() {
+            tracing::info!(folder = %folder.path().display(), "removed a killed replica's copy");
         }
     }
 }
@@ -438,7 +488,9 @@ impl CatalogStore for PgStore {
         limit: usize,
         with_facts: bool,
     ) -> Result<std::result::Result<ChangePage, Gone>> {
-        self.db(async |c| pg::feed::since(c, since, limit, with_facts).await)
+        // From the copy, which keeps the database's feed: a crowd of clients polling costs the
+        // database nothing.
+        self.local.changes(since, limit, with_facts)
     }
 
     fn snapshot(
@@ -451,7 +503,7 @@ impl CatalogStore for PgStore {
         let asked_at = self.at.load(Ordering::Acquire);
         let stored = self.db_within(SNAPSHOT_WAIT, async |c| {
             pg::snapshots::once(c, asked_at, with_facts, async || {
-                let (seq, all) = self.local.all_stations_at_fact(COPY_SEQ)?;
+                let (seq, all) = self.local.all_stations()?;
                 Ok(stored(publish(seq, &all)?, with_facts))
             })
             .await
@@ -460,7 +512,7 @@ impl CatalogStore for PgStore {
     }
 
     fn kept_snapshot(&self, seq: i64, with_facts: bool) -> Result<Option<PublishedSnapshot>> {
-        let kept = self.db(async |c| pg::snapshots::kept(&*c, seq, with_facts).await)?;
+        let kept = self.db_anonymous(async |c| pg::snapshots::kept(&*c, seq, with_facts).await)?;
         Ok(kept.map(published))
     }
 

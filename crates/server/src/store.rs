@@ -201,9 +201,19 @@ impl Served {
         self.readers.station(id)
     }
 
-    /// Every station and tally, and the position `fact` records, read consistently.
-    pub(crate) fn all_stations_at_fact(&self, fact: &str) -> Result<(i64, SnapshotWithFacts)> {
-        self.readers.all_stations_at_fact(fact)
+    /// Every station and tally, and the feed position they are at, read consistently.
+    pub(crate) fn all_stations(&self) -> Result<(i64, SnapshotWithFacts)> {
+        self.readers.all_stations()
+    }
+
+    /// A page of the feed the catalog keeps.
+    pub(crate) fn changes(
+        &self,
+        since: i64,
+        limit: usize,
+        with_facts: bool,
+    ) -> Result<std::result::Result<ChangePage, Gone>> {
+        self.readers.changes_since(since, limit, with_facts)
     }
 
     pub(crate) fn map_points(&self, crs: Crs) -> MapPoints {
@@ -348,7 +358,7 @@ impl CatalogStore for SqliteStore {
         limit: usize,
         with_facts: bool,
     ) -> Result<std::result::Result<ChangePage, Gone>> {
-        self.served.readers.changes_since(since, limit, with_facts)
+        self.served.changes(since, limit, with_facts)
     }
 
     fn snapshot(
@@ -359,7 +369,7 @@ impl CatalogStore for SqliteStore {
         let _ = with_facts; // both forms come from the same read
         // On a reader connection inside one read transaction, so the sequence and the
         // stations agree and queries go on meanwhile.
-        let (seq, all) = self.served.readers.all_stations()?;
+        let (seq, all) = self.served.all_stations()?;
         publish(seq, &all)
     }
 

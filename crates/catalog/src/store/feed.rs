@@ -124,3 +124,55 @@ pub fn purge_tombstones(conn: &Connection, cutoff: &str) -> Result<usize> {
     tx.commit()?;
     Ok(n)
 }
+
+/// A copy of another catalog's feed (a replica's copy of the database's): `change` recorded at
+/// its own position, as the feed it came from holds it — the station's previous entry of that
+/// kind gives way, and a tombstone takes the station's facts entry with it.
+pub fn record(conn: &Connection, change: &Change, at: &str) -> Result<()> {
+    let (kind, op) = match change.op {
+        ChangeOp::Upsert => ("station", "upsert"),
+        ChangeOp::Delete => ("station", "delete"),
+        ChangeOp::Facts => ("facts", "facts"),
+        // What this build cannot read takes no entry (its position still passes).
+        ChangeOp::Other => return Ok(()),
+    };
+    conn.prepare_cached("DELETE FROM changes WHERE station_id = ?1 AND kind = ?2")?
+        .execute([&change.station_id, kind])?;
+    if change.op == ChangeOp::Delete {
+        conn.prepare_cached("DELETE FROM changes WHERE station_id = ?1 AND kind = 'facts'")?
+            .execute([&change.station_id])?;
+    }
+    conn.prepare_cached(
+        "INSERT INTO changes (seq, station_id, kind, op, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(rusqlite::params![
+        change.seq,
+        change.station_id,
+        kind,
+        op,
+        at
+    ])?;
+    Ok(())
+}
+
+/// A copied feed's head moves to `seq`, the position the copy now holds (positions whose
+/// entries were replaced since leave no row to count them by).
+pub fn advance_head(conn: &Connection, seq: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO sqlite_sequence (name, seq) SELECT 'changes', ?1
+         WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'changes')",
+    )?
+    .execute([seq])?;
+    conn.prepare_cached("UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'changes' AND seq < ?1")?
+        .execute([seq])?;
+    Ok(())
+}
+
+/// A copied feed starts afresh: no entries, the head and the tombstone horizon of the feed it
+/// copies.
+pub fn restart(conn: &Connection, head: i64, tombstone_horizon: i64) -> Result<()> {
+    conn.execute("DELETE FROM changes", [])?;
+    conn.execute("DELETE FROM sqlite_sequence WHERE name = 'changes'", [])?;
+    advance_head(conn, head)?;
+    store::set_meta(conn, HORIZON_KEY, &tombstone_horizon.to_string())
+}
