@@ -61,3 +61,5 @@ bench: setup
 	scripts/bench-server.sh
 	scripts/bench-attack.sh
 	scripts/bench-app.sh
+	scripts/bench-feed-positions.sh
+	scripts/bench-replicas.sh

@@ -3,15 +3,16 @@
 # one feed position and record one change, for 15 s, with positions from the one counter row
 # (what waystation does: they commit in order) and, for comparison, from a plain sequence (which
 # does not keep that order). Writers queue on the counter row only for the moment of their commit.
-# Needs PostgreSQL (scripts/postgres.sh) and a built `waystation` (for `migrate`).
+# Needs PostgreSQL (scripts/postgres.sh starts it); builds `waystation` (for `migrate`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+cargo build --release -q -p waystation-cli
 url=$(scripts/postgres.sh)
 db="ws_bench_$$"
 psql "$url" -qc "CREATE DATABASE $db"
 trap 'psql "$url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
 target="${url%/postgres}/$db"
-WAYSTATION_DATABASE_URL="$target" target/debug/waystation migrate >/dev/null
+WAYSTATION_DATABASE_URL="$target" target/release/waystation migrate >/dev/null
 psql "$target" -qc "CREATE SEQUENCE plain_positions"
 work=$(mktemp -d)
 cat > "$work/counter.sql" <<'SQL'
