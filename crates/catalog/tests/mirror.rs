@@ -102,6 +102,28 @@ fn a_copy_serves_the_same_change_pages_as_the_catalog_it_follows() {
         follow(&source, &mut copy);
         same_feed(&source, &copy);
     }
+    // Deleted and listed again under its id before the copy looks: the tombstone is gone from
+    // the feed by then, and the new listing's entries say it has no tallies.
+    let again = "syn-ws-000060";
+    let said = [Confirmation {
+        station_id: again.into(),
+        fact: "open".into(),
+        holds: true,
+        device: None,
+    }];
+    source
+        .confirm(&said, "phone", "addr:10.0.0.8", "2026-11-29T12:00:00Z")
+        .expect("confirm");
+    follow(&source, &mut copy);
+    assert_eq!(copy.confirmations().tallies(again).expect("copy").len(), 1);
+    let station = source.station(again).expect("station");
+    source.delete_station(again, "test").expect("delete");
+    source
+        .save_station(&station, "test", "create")
+        .expect("again");
+    follow(&source, &mut copy);
+    same_feed(&source, &copy);
+    assert_eq!(copy.confirmations().tallies(again).expect("copy"), []);
     // The stations and tallies too.
     assert_eq!(copy.len(), source.len());
     assert_eq!(

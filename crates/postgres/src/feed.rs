@@ -46,15 +46,38 @@ pub async fn log_change(
     op: &str,
     at: &str,
 ) -> Result<i64> {
-    let seq = take_positions(tx, 1).await?;
-    tx.execute(
-        "INSERT INTO changes (seq, station_id, kind, op, at) VALUES ($1, $2, $3, $4, $5)
+    let listed_again =
+        kind == "station" && op == "upsert" && was_deleted(tx, &[station_id]).await?.len() == 1;
+    let count = if listed_again { 2 } else { 1 };
+    let seq = take_positions(tx, count).await?;
+    let insert = "INSERT INTO changes (seq, station_id, kind, op, at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (station_id, kind) DO UPDATE
-         SET seq = excluded.seq, op = excluded.op, at = excluded.at",
-        &[&seq, &station_id, &kind, &op, &at],
-    )
-    .await?;
+         SET seq = excluded.seq, op = excluded.op, at = excluded.at";
+    tx.execute(insert, &[&seq, &station_id, &kind, &op, &at])
+        .await?;
+    if listed_again {
+        // Its tombstone gives way to this entry, so a reader that never saw the tombstone is
+        // told that the station has no tallies (those of its former listing went with it).
+        let next = seq + 1;
+        tx.execute(insert, &[&next, &station_id, &"facts", &"facts", &at])
+            .await?;
+    }
     Ok(seq)
+}
+
+/// Those of `stations` whose station entry in the feed is a tombstone (deleted, and about to be
+/// listed again).
+pub async fn was_deleted(tx: &impl GenericClient, stations: &[&str]) -> Result<Vec<String>> {
+    Ok(tx
+        .query(
+            "SELECT station_id FROM changes
+             WHERE kind = 'station' AND op = 'delete' AND station_id = ANY($1)",
+            &[&stations],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
 }
 
 /// The newest position handed out and committed.

@@ -141,6 +141,11 @@ const MIGRATIONS: &[&str] = &[
         zstd bytea NOT NULL,
         PRIMARY KEY (seq, with_facts)
     );",
+    // 3: a snapshot is the key's that signed it: after a re-keying, replicas signing with the
+    //    new key build their own instead of serving one clients of the new key cannot verify.
+    "ALTER TABLE snapshots ADD COLUMN public_key text NOT NULL DEFAULT '';
+     ALTER TABLE snapshots DROP CONSTRAINT snapshots_pkey;
+     ALTER TABLE snapshots ADD PRIMARY KEY (seq, with_facts, public_key);",
 ];
 
 /// The schema version this build creates and expects.

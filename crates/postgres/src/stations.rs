@@ -74,9 +74,11 @@ pub async fn everything(client: &mut tokio_postgres::Client) -> Result<Everythin
             seq: r.get(0),
             station_id: r.get(1),
             op: match r.get::<_, &str>(2) {
+                "upsert" => ChangeOp::Upsert,
                 "delete" => ChangeOp::Delete,
                 "facts" => ChangeOp::Facts,
-                _ => ChangeOp::Upsert,
+                // A later build's: the copy passes over it, as a phone does.
+                _ => ChangeOp::Other,
             },
             station: None,
             facts: None,
@@ -447,15 +449,32 @@ pub async fn import(
         }
     }
     if !changed.is_empty() {
-        let first = crate::feed::take_positions(&tx, changed.len() as i64).await?;
-        let seqs: Vec<i64> = (first..first + changed.len() as i64).collect();
+        // Each changed station's entry, and — for one listed again after its deletion — an
+        // entry saying it has no tallies, right after it (as the catalog file logs them).
+        let again: std::collections::HashSet<String> = crate::feed::was_deleted(&tx, &changed)
+            .await?
+            .into_iter()
+            .collect();
+        let mut entries: Vec<(&str, &str, &str)> = Vec::with_capacity(changed.len());
+        for id in &changed {
+            entries.push((id, "station", "upsert"));
+            if again.contains(*id) {
+                entries.push((id, "facts", "facts"));
+            }
+        }
+        let first = crate::feed::take_positions(&tx, entries.len() as i64).await?;
+        let seqs: Vec<i64> = (first..first + entries.len() as i64).collect();
+        let ids: Vec<&str> = entries.iter().map(|e| e.0).collect();
+        let kinds: Vec<&str> = entries.iter().map(|e| e.1).collect();
+        let ops: Vec<&str> = entries.iter().map(|e| e.2).collect();
         tx.execute(
             "INSERT INTO changes (seq, station_id, kind, op, at)
-             SELECT seq, station_id, 'station', 'upsert', $3
-             FROM unnest($1::bigint[], $2::text[]) AS c (seq, station_id)
+             SELECT seq, station_id, kind, op, $5
+             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])
+                 AS c (seq, station_id, kind, op)
              ON CONFLICT (station_id, kind) DO UPDATE
              SET seq = excluded.seq, op = excluded.op, at = excluded.at",
-            &[&seqs, &changed, &now],
+            &[&seqs, &ids, &kinds, &ops, &now],
         )
         .await?;
     }

@@ -470,13 +470,14 @@ async fn replicas_asking_for_one_snapshot_at_once_build_it_once() {
         let (url, builds) = (db.url.clone(), builds.clone());
         tokio::spawn(async move {
             let mut client = waystation_postgres::connect(&url).await.expect("connect");
-            once(&mut client, seq, with_facts, async || {
+            once(&mut client, seq, with_facts, "key-1", async || {
                 builds.fetch_add(1, Ordering::SeqCst);
                 // Building takes a while: long enough for the other replica to ask meanwhile.
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;
                 Ok(Stored {
                     seq,
                     with_facts,
+                    public_key: "key-1".into(),
                     created_at: "2026-11-29T21:00:00Z".into(),
                     digest: format!("digest-{seq}-{with_facts}"),
                     signature: "sig".into(),
@@ -519,10 +520,11 @@ async fn replicas_asking_for_one_snapshot_at_once_build_it_once() {
     let mut late = waystation_postgres::connect(&db.url)
         .await
         .expect("connect");
-    let served = once(&mut late, 5, true, async || {
+    let served = once(&mut late, 5, true, "key-1", async || {
         Ok(Stored {
             seq: 9,
             with_facts: true,
+            public_key: "key-1".into(),
             created_at: "2026-11-29T22:00:00Z".into(),
             digest: "built-later".into(),
             signature: "sig".into(),
@@ -534,6 +536,27 @@ async fn replicas_asking_for_one_snapshot_at_once_build_it_once() {
     .await
     .expect("snapshot");
     assert_eq!(served.digest, "digest-9-true");
+
+    // After a re-keying, a replica signing with the new key builds its own snapshot at that
+    // position (the old one would not verify), and the old key's are let go.
+    let rekeyed = once(&mut late, 9, true, "key-2", async || {
+        Ok(Stored {
+            seq: 9,
+            with_facts: true,
+            public_key: "key-2".into(),
+            created_at: "2026-11-29T23:00:00Z".into(),
+            digest: "signed-by-key-2".into(),
+            signature: "sig2".into(),
+            body: vec![b'['; 3],
+            gzip: vec![1, 2],
+            zstd: vec![3],
+        })
+    })
+    .await
+    .expect("snapshot");
+    assert_eq!(rekeyed.digest, "signed-by-key-2");
+    let old_key = waystation_postgres::snapshots::kept(&late, 9, true, "key-1").await;
+    assert_eq!(old_key.expect("kept"), None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

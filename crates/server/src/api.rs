@@ -32,6 +32,7 @@ use crate::snapshots::PublishedSnapshot;
 use crate::snapshots::Publisher;
 use crate::store::{CatalogStore, Stale};
 use crate::workers::Workers;
+use waystation_catalog::CatalogError;
 
 pub struct AppState {
     /// See `Options::trusted_proxy`.
@@ -362,10 +363,22 @@ pub async fn changes(
     let (since, limit) = r.check()?;
     let mut head = app.store.head_seq()?;
     if since > head {
-        // This server may be behind its store (a replica that has not yet followed a write the
-        // client read through another): catch up before calling the client ahead.
-        on_store(&app, |store| store.refresh()).await?;
-        head = app.store.head_seq()?;
+        // This server may be behind (a replica that has not yet followed a write the client
+        // read through another): it waits a moment for news before calling the client ahead.
+        head = on_store(&app, move |store| {
+            let deadline = std::time::Instant::now() + CATCH_UP_WAIT;
+            let mut head = store.head_seq()?;
+            while head < since {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                let news = store.wait_for_news(head, left)?;
+                if news == head {
+                    break; // nothing came in time
+                }
+                head = news;
+            }
+            Ok::<_, CatalogError>(head)
+        })
+        .await?;
     }
     let tag = etag(head);
     let unchanged = headers.get(header::IF_NONE_MATCH).is_some_and(|v| v == tag);
@@ -534,6 +547,10 @@ fn snapshot_answer(published: &PublishedSnapshot, request: &HeaderMap) -> Respon
     }
     response
 }
+
+/// How long a request waits for this server to catch up with what its client has already seen
+/// through another replica.
+const CATCH_UP_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A user's stored role and password hash, for `attempt` to check; when the store cannot say
 /// (its database out of reach), the attempt does not count against anyone.
@@ -738,13 +755,27 @@ pub async fn patch_station(
     ApiJson(fields): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     let expected = if_match(&headers)?;
-    let mut current = app.store.station(&id)?;
-    if current.version < expected {
-        // The client has seen a newer version than this server holds (a replica behind
-        // another's write): catch up first, so the edit is made to the version it names.
-        on_store(&app, |store| store.refresh()).await?;
-        current = app.store.station(&id)?;
-    }
+    // The client may have seen a newer version than this server holds (a replica behind
+    // another's write, or a station just created there): it waits a moment for news, so the
+    // edit is made to the version the client names.
+    let station = id.clone();
+    let current = on_store(&app, move |store| {
+        let deadline = std::time::Instant::now() + CATCH_UP_WAIT;
+        loop {
+            let head = store.head_seq()?;
+            let found = store.station(&station);
+            let settled = match &found {
+                Ok(current) => current.version >= expected,
+                Err(CatalogError::NotFound(_)) => false,
+                Err(_) => true,
+            };
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if settled || store.wait_for_news(head, left)? == head {
+                return found;
+            }
+        }
+    })
+    .await?;
     // The edit is built from the station at the version the client names, or not at all.
     if current.version != expected {
         return Ok(with_etag(StatusCode::PRECONDITION_FAILED, &current));

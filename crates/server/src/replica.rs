@@ -34,10 +34,11 @@ use waystation_postgres as pg;
 use waystation_postgres::stations::Save;
 
 use crate::accounts::{self, AccountError};
-use crate::snapshots::PublishedSnapshot;
+use crate::snapshots::{PublishedSnapshot, SNAPSHOT_REUSE};
 use crate::store::{
     CatalogStore, INBOX_MAX, REPORT_RETENTION_DAYS, Result, Served, Stale, days_ago,
 };
+use chrono::Utc;
 use waystation_catalog::signed::SignedSnapshot;
 
 /// Connections a replica keeps to the database (queries never need one: they answer from the
@@ -72,6 +73,8 @@ pub struct PgStore {
     pool: Pool,
     /// Permits for anonymous reads (`ANONYMOUS_READS`).
     anonymous: tokio::sync::Semaphore,
+    /// Signalled whenever the copy moves on (`wait_for_news`).
+    moved: (std::sync::Mutex<()>, std::sync::Condvar),
     /// The database's URL, for the follower's own listening connection.
     url: String,
     /// Where the database's connections run; shut down without waiting when the store goes.
@@ -88,6 +91,14 @@ impl PgStore {
         let mut store = PgStore::connect(url)?;
         store.tombstone_days = Some(tombstone_days);
         let shown = pg::shown(url);
+        // Listening before the copy is made: no commit falls between the copy and following.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let listener = runtime
+            .block_on(pg::follow::Listener::new(url))
+            .map_err(|e| format!("{shown}: {e}"))?;
         store
             .copy_everything(&mut store.local.catalog())
             .map_err(|e| format!("{shown}: copying the catalog: {e}"))?;
@@ -96,7 +107,7 @@ impl PgStore {
         let follower = Arc::downgrade(&store);
         std::thread::Builder::new()
             .name("follower".into())
-            .spawn(move || follow(follower))
+            .spawn(move || follow(follower, runtime, listener))
             .map_err(|e| e.to_string())?;
         Ok(store)
     }
@@ -139,6 +150,7 @@ impl PgStore {
             at: AtomicI64::new(0),
             pool,
             anonymous: tokio::sync::Semaphore::new(ANONYMOUS_READS),
+            moved: Default::default(),
             url: url.to_string(),
             runtime: Some(runtime),
             tombstone_days: None,
@@ -207,6 +219,7 @@ impl PgStore {
         copy.mirror_all(&all.stations, &all.facts, &everything.feed)?;
         self.at.store(everything.feed.head, Ordering::Release);
         self.local.publish(copy);
+        self.moved_on();
         Ok(())
     }
 
@@ -232,9 +245,11 @@ impl PgStore {
                 }
                 Ok(page) => {
                     if !page.changes.is_empty() || page.last_seq != at {
+                        tracing::debug!(at, to = page.last_seq, "applying a page to the copy");
                         copy.mirror_changes(&page)?;
                         self.at.store(page.last_seq, Ordering::Release);
                         self.local.publish(&copy);
+                        self.moved_on();
                     }
                     if !page.more {
                         return Ok(());
@@ -242,6 +257,13 @@ impl PgStore {
                 }
             }
         }
+    }
+
+    /// The copy moved on: whoever waits for news (`wait_for_news`) looks again. The waiters'
+    /// lock is taken, so none can be between its look and its wait and miss this.
+    fn moved_on(&self) {
+        let _looking = self.moved.0.lock().unwrap_or_else(|p| p.into_inner());
+        self.moved.1.notify_all();
     }
 
     /// After a write of ours committed: our copy (a replica's) holds it before the writer is
@@ -339,21 +361,20 @@ fn forget_copies_of_dead_replicas() {
 
 /// The follower: woken by each commit that took a feed position (or every `FALLBACK`), brings
 /// the copy up to date; ends with the store.
-fn follow(store: Weak<PgStore>) {
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
-        tracing::error!("the follower cannot start: the copy is only brought up to date by writes");
-        return;
-    };
-    let mut listener: Option<pg::follow::Listener> = None;
+/// `listener` runs on `runtime`, the follower's own.
+fn follow(store: Weak<PgStore>, runtime: Runtime, listener: pg::follow::Listener) {
+    let mut listener = Some(listener);
     let mut lost = false;
     loop {
         let Some(replica) = store.upgrade() else {
             return;
         };
-        let url = replica.url.clone();
+        if listener.is_none() {
+            // Listening again before reading: no commit falls between.
+            listener = runtime
+                .block_on(pg::follow::Listener::new(&replica.url))
+                .ok();
+        }
         let caught_up = replica.catch_up();
         drop(replica);
         match caught_up {
@@ -368,9 +389,7 @@ fn follow(store: Weak<PgStore>) {
             }
             Err(_) => {}
         }
-        if listener.is_none() {
-            listener = runtime.block_on(pg::follow::Listener::new(&url)).ok();
-        }
+        tracing::debug!(listening = listener.is_some(), "the follower waits");
         let heard = match listener.as_mut() {
             Some(l) => runtime.block_on(l.wait(FALLBACK)).is_ok(),
             None => {
@@ -412,10 +431,11 @@ fn out_of_reach(e: &tokio_postgres::Error) -> bool {
 }
 
 /// A published snapshot as the database keeps it.
-fn stored(p: PublishedSnapshot, with_facts: bool) -> pg::snapshots::Stored {
+fn stored(p: PublishedSnapshot, with_facts: bool, signer: &str) -> pg::snapshots::Stored {
     pg::snapshots::Stored {
         seq: p.signed.seq,
         with_facts,
+        public_key: signer.to_string(),
         created_at: p.signed.created_at,
         digest: p.signed.digest,
         signature: p.signed.signature,
@@ -475,11 +495,26 @@ impl CatalogStore for PgStore {
     }
 
     fn refresh(&self) -> Result<bool> {
-        // The follower keeps the copy current; this brings it up to date now (a client that
-        // read further through another replica is answered, not told to start over).
-        let before = self.at.load(Ordering::Acquire);
-        self.catch_up()?;
-        Ok(self.at.load(Ordering::Acquire) != before)
+        // The follower keeps the copy current.
+        Ok(false)
+    }
+
+    fn wait_for_news(&self, after: i64, within: Duration) -> Result<i64> {
+        // The follower is woken by every commit: waiting for it costs the database nothing,
+        // however many clients ask.
+        let deadline = std::time::Instant::now() + within;
+        let mut guard = self.moved.0.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            let at = self.at.load(Ordering::Acquire);
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if at > after || left.is_zero() {
+                return Ok(at);
+            }
+            guard = match self.moved.1.wait_timeout(guard, left) {
+                Ok((guard, _)) => guard,
+                Err(p) => p.into_inner().0,
+            };
+        }
     }
 
     fn changes(
@@ -496,23 +531,41 @@ impl CatalogStore for PgStore {
     fn snapshot(
         &self,
         with_facts: bool,
+        signer: &str,
         publish: &dyn Fn(i64, &SnapshotWithFacts) -> Result<PublishedSnapshot>,
     ) -> Result<PublishedSnapshot> {
-        // Built from the copy (the database is not asked to read the whole catalog), once:
-        // other replicas asking at the same position wait for this one and serve what it stored.
+        // The newest one any replica made, while it is young and clients can still page on
+        // from it: replicas share one snapshot, and point clients only at one the database keeps.
+        let newest = self.db(async |c| pg::snapshots::newest(&*c, with_facts, signer).await)?;
+        if let Some((seq, made)) = newest
+            && chrono::DateTime::parse_from_rfc3339(&made)
+                .is_ok_and(|t| Utc::now() - t.with_timezone(&Utc) < SNAPSHOT_REUSE)
+            && self.local.changes(seq, 1, false)?.is_ok()
+            && let Some(kept) = self.kept_snapshot(seq, with_facts, signer)?
+        {
+            return Ok(kept);
+        }
+        // Else built from the copy (the database is not asked to read the whole catalog),
+        // once: replicas asking at the same position wait for this one and serve what it stored.
         let asked_at = self.at.load(Ordering::Acquire);
         let stored = self.db_within(SNAPSHOT_WAIT, async |c| {
-            pg::snapshots::once(c, asked_at, with_facts, async || {
+            pg::snapshots::once(c, asked_at, with_facts, signer, async || {
                 let (seq, all) = self.local.all_stations()?;
-                Ok(stored(publish(seq, &all)?, with_facts))
+                Ok(stored(publish(seq, &all)?, with_facts, signer))
             })
             .await
         })?;
         Ok(published(stored))
     }
 
-    fn kept_snapshot(&self, seq: i64, with_facts: bool) -> Result<Option<PublishedSnapshot>> {
-        let kept = self.db_anonymous(async |c| pg::snapshots::kept(&*c, seq, with_facts).await)?;
+    fn kept_snapshot(
+        &self,
+        seq: i64,
+        with_facts: bool,
+        signer: &str,
+    ) -> Result<Option<PublishedSnapshot>> {
+        let kept =
+            self.db_anonymous(async |c| pg::snapshots::kept(&*c, seq, with_facts, signer).await)?;
         Ok(kept.map(published))
     }
 

@@ -45,7 +45,7 @@ const HEAD_RESIGN: TimeDelta = TimeDelta::minutes(1);
 /// How long a built snapshot is served after the head has moved on: a client pages forward
 /// from its sequence, and a busy feed (every confirmation moves the head) does not rebuild and
 /// recompress the whole catalog for each new install.
-const SNAPSHOT_REUSE: TimeDelta = TimeDelta::minutes(5);
+pub(crate) const SNAPSHOT_REUSE: TimeDelta = TimeDelta::minutes(5);
 
 /// A published snapshot and when it was built.
 type Built = Option<(DateTime<Utc>, Arc<PublishedSnapshot>)>;
@@ -123,10 +123,16 @@ impl Publisher {
                 return Ok(s.clone());
             }
         }
-        let published = Arc::new(store.snapshot(with_facts, &|seq, snapshot| {
+        let signer = self.key.public_hex();
+        let published = Arc::new(store.snapshot(with_facts, &signer, &|seq, snapshot| {
             self.publish(seq, snapshot, with_facts)
         })?);
-        *slot = Some((Utc::now(), published.clone()));
+        // Reused until five minutes after it was made (not after this server took it): every
+        // replica serving one shared snapshot moves on from it at the same time, while the
+        // database still keeps it.
+        let made = DateTime::parse_from_rfc3339(&published.signed.created_at)
+            .map_or_else(|_| Utc::now(), |t| t.with_timezone(&Utc));
+        *slot = Some((made, published.clone()));
         Ok(published)
     }
 
@@ -157,14 +163,15 @@ impl Publisher {
         seq: i64,
         with_facts: bool,
     ) -> Result<Option<Arc<PublishedSnapshot>>> {
+        // While a snapshot is being built (the lock is held), the store is asked: a request for
+        // a kept snapshot never waits for a build.
+        if let Ok(current) = self.current.try_lock()
+            && let Some((_, s)) = &current[usize::from(with_facts)]
+            && s.signed.seq == seq
         {
-            let current = self.current.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((_, s)) = &current[usize::from(with_facts)]
-                && s.signed.seq == seq
-            {
-                return Ok(Some(s.clone()));
-            }
+            return Ok(Some(s.clone()));
         }
-        Ok(store.kept_snapshot(seq, with_facts)?.map(Arc::new))
+        let signer = self.key.public_hex();
+        Ok(store.kept_snapshot(seq, with_facts, &signer)?.map(Arc::new))
     }
 }

@@ -46,9 +46,13 @@ pub trait CatalogStore: Send + Sync + 'static {
     fn map_points(&self, crs: Crs) -> Result<MapPoints>;
     fn info(&self) -> Result<CatalogInfo>;
     fn head_seq(&self) -> Result<i64>;
-    /// Takes in writes made by another program (or another replica); true if there were any.
-    /// The server calls it every half second.
+    /// Takes in writes made by another program; true if there were any. The server calls it
+    /// every half second.
     fn refresh(&self) -> Result<bool>;
+    /// This server's head once it is past `after`, or when `within` is up: for a client that
+    /// has seen more than this server holds yet (a write through another replica). Call it off
+    /// the async workers.
+    fn wait_for_news(&self, after: i64, within: std::time::Duration) -> Result<i64>;
     /// A page of the feed; `with_facts`: the confirmation tallies too (a client that reads them).
     fn changes(
         &self,
@@ -59,14 +63,21 @@ pub trait CatalogStore: Send + Sync + 'static {
     /// The snapshot to serve now in its form: `publish` signs and compresses every station
     /// (and their tallies) read consistently at one position. A replica's is made once for all
     /// replicas and kept in the database. Slow: call it off the async workers.
+    /// `signer` is the public key `publish` signs with.
     fn snapshot(
         &self,
         with_facts: bool,
+        signer: &str,
         publish: &dyn Fn(i64, &SnapshotWithFacts) -> Result<PublishedSnapshot>,
     ) -> Result<PublishedSnapshot>;
-    /// A snapshot kept at exactly `seq` in its form, for its immutable URL (the catalog file
-    /// keeps none beyond the one its server publishes).
-    fn kept_snapshot(&self, seq: i64, with_facts: bool) -> Result<Option<PublishedSnapshot>>;
+    /// A snapshot kept at exactly `seq` in its form, signed by `signer`, for its immutable URL
+    /// (the catalog file keeps none beyond the one its server publishes).
+    fn kept_snapshot(
+        &self,
+        seq: i64,
+        with_facts: bool,
+        signer: &str,
+    ) -> Result<Option<PublishedSnapshot>>;
 
     /// A user's role and password hash (checking the password is the caller's: crate::accounts).
     fn credentials(&self, username: &str) -> Result<Option<(Role, String)>>;
@@ -352,6 +363,12 @@ impl CatalogStore for SqliteStore {
         Ok(true)
     }
 
+    fn wait_for_news(&self, _after: i64, _within: std::time::Duration) -> Result<i64> {
+        // One file, one writer: there is nothing to wait for but another program's write.
+        self.refresh()?;
+        self.head_seq()
+    }
+
     fn changes(
         &self,
         since: i64,
@@ -363,17 +380,22 @@ impl CatalogStore for SqliteStore {
 
     fn snapshot(
         &self,
-        with_facts: bool,
+        _with_facts: bool,
+        _signer: &str,
         publish: &dyn Fn(i64, &SnapshotWithFacts) -> Result<PublishedSnapshot>,
     ) -> Result<PublishedSnapshot> {
-        let _ = with_facts; // both forms come from the same read
         // On a reader connection inside one read transaction, so the sequence and the
         // stations agree and queries go on meanwhile.
         let (seq, all) = self.served.all_stations()?;
         publish(seq, &all)
     }
 
-    fn kept_snapshot(&self, _seq: i64, _with_facts: bool) -> Result<Option<PublishedSnapshot>> {
+    fn kept_snapshot(
+        &self,
+        _seq: i64,
+        _with_facts: bool,
+        _signer: &str,
+    ) -> Result<Option<PublishedSnapshot>> {
         Ok(None)
     }
 

@@ -787,7 +787,7 @@ fn take_snapshot(
         // Only a snapshot path on the same server: the answer is verified by its signature
         // either way, but a pointer must not send the client anywhere else.
         let location = header(&pointer, "location")
-            .filter(|l| l.starts_with("/v1/snapshots/") && !l.contains(".."))
+            .filter(|l| l.starts_with("/v1/snapshots/") && !l.contains("..") && !l.contains('%'))
             .ok_or_else(|| SyncError::Server {
                 server: http.server.clone(),
                 status: StatusCode::SEE_OTHER.as_u16(),

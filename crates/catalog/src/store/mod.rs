@@ -433,12 +433,23 @@ pub fn log_change(
     op: &str,
     now: &str,
 ) -> Result<()> {
+    let listed_again = op == "upsert"
+        && tx
+            .prepare_cached(
+                "SELECT 1 FROM changes WHERE station_id = ?1 AND kind = 'station' AND op = 'delete'",
+            )?
+            .exists([station_id])?;
     tx.prepare_cached("DELETE FROM changes WHERE station_id = ?1 AND kind = 'station'")?
         .execute([station_id])?;
     tx.prepare_cached(
         "INSERT INTO changes (station_id, kind, op, at) VALUES (?1, 'station', ?2, ?3)",
     )?
     .execute([station_id, op, now])?;
+    if listed_again {
+        // Its tombstone gives way to this entry, so a client that never saw the tombstone
+        // is told here that the station has no tallies (those of its former listing went).
+        log_facts(tx, station_id, now)?;
+    }
     if op == "delete" {
         // A deleted station's facts go with it (the tombstone tells clients to drop theirs).
         tx.prepare_cached("DELETE FROM changes WHERE station_id = ?1 AND kind = 'facts'")?
