@@ -46,7 +46,7 @@ pub fn serve_database(url: &str, args: &ServeArgs, lang: Lang) -> Result<()> {
     if let Some(dir) = &ui {
         waystation_server::check_ui_dir(dir, file).map_err(anyhow::Error::msg)?;
     }
-    let store = waystation_server::replica::PgStore::open(url, args.tombstone_days)
+    let store = waystation_server::replica::PgStore::open(url, args.tombstone_days, &key)
         .map_err(anyhow::Error::msg)?;
     run_server(store, key, &waystation_postgres::shown(url), ui, args, lang)
 }

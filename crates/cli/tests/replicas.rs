@@ -141,6 +141,21 @@ fn an_edit_through_one_replica_is_answered_by_the_other_and_reaches_its_clients(
     let deployment = Deployment::new(60);
     let (a, b) = (deployment.replica(), deployment.replica());
     assert_eq!(a.key, b.key, "every replica signs with the shared key");
+    // One given another key file does not start: clients would see two keys.
+    let other = deployment.world.dir.path().join("other.signing-key");
+    ok(&deployment.world.server_catalog, &["keygen", s(&other)]);
+    let refused = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--signing-key"])
+        .arg(&other)
+        .env("WAYSTATION_DATABASE_URL", &deployment.db.url)
+        .output()
+        .expect("run");
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("every replica must be given the same key file"),
+        "{said}"
+    );
 
     // A session started on A holds on B: sessions live in the database.
     let ann = token(&a, "ann", "ann-pass-1");

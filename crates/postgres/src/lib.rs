@@ -14,6 +14,7 @@ pub mod follow;
 pub mod proposals;
 pub mod reports;
 pub mod schema;
+pub mod signing;
 pub mod snapshots;
 pub mod stations;
 #[cfg(feature = "test-support")]

@@ -87,10 +87,17 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to the database at `url` (its schema must be this build's: `waystation
     /// migrate`), copies the catalog locally and starts following the feed: a replica.
-    pub fn open(url: &str, tombstone_days: i64) -> std::result::Result<Arc<PgStore>, String> {
+    /// `signer` must be the catalog's key (`signing::adopt`), so replicas never sign with
+    /// different keys.
+    pub fn open(
+        url: &str,
+        tombstone_days: i64,
+        signer: &crate::signing::ServerKey,
+    ) -> std::result::Result<Arc<PgStore>, String> {
         let mut store = PgStore::connect(url)?;
         store.tombstone_days = Some(tombstone_days);
         let shown = pg::shown(url);
+        store.adopt(signer).map_err(|e| format!("{shown}: {e}"))?;
         // Listening before the copy is made: no commit falls between the copy and following.
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -156,6 +163,26 @@ impl PgStore {
             tombstone_days: None,
             _folder: folder,
         })
+    }
+
+    /// Takes `signer` as the catalog's key, or says why not.
+    fn adopt(&self, signer: &crate::signing::ServerKey) -> std::result::Result<(), String> {
+        let public_key = signer.public_hex();
+        let from: Vec<String> = signer.rotations().iter().map(|r| r.old.clone()).collect();
+        let now = accounts::now();
+        let adopted = self
+            .db(async |c| pg::signing::adopt(c, &public_key, &from, &now).await)
+            .map_err(|e| e.to_string())?;
+        match adopted {
+            pg::signing::Adopted::Foreign { newest } => Err(format!(
+                "the catalog is signed with key {newest}, not with this key file's {public_key}: every replica must be given the same key file (or one re-keyed from it with `waystation admin rotate-key`)"
+            )),
+            pg::signing::Adopted::Rotated => {
+                tracing::info!(key = %public_key, "the catalog is now signed with a new key");
+                Ok(())
+            }
+            pg::signing::Adopted::First | pg::signing::Adopted::Same => Ok(()),
+        }
     }
 
     fn runtime(&self) -> &Runtime {

@@ -66,25 +66,31 @@ fn postgres_wanted() -> bool {
 
 /// The seeded file copied into a new test database, and a replica serving it. Off the test's
 /// runtime: the replica runs one of its own.
-fn replica_of(path: &Path) -> (waystation_postgres::testing::TestDb, Arc<dyn CatalogStore>) {
-    let path = path.to_path_buf();
-    std::thread::spawn(move || {
-        let db = waystation_postgres::testing::TestDb::blocking();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async {
-            let mut client = db.migrated().await;
-            waystation_postgres::copy::from_sqlite(&path, &mut client)
-                .await
-                .expect("copy the seeded catalog in");
-        });
-        drop(runtime);
-        let store = crate::replica::PgStore::open(&db.url, TOMBSTONE_DAYS).expect("a replica");
-        (db, store as Arc<dyn CatalogStore>)
+fn replica_of(
+    path: &Path,
+    key: &ServerKey,
+) -> (waystation_postgres::testing::TestDb, Arc<dyn CatalogStore>) {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let db = waystation_postgres::testing::TestDb::blocking();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async {
+                    let mut client = db.migrated().await;
+                    waystation_postgres::copy::from_sqlite(path, &mut client)
+                        .await
+                        .expect("copy the seeded catalog in");
+                });
+                drop(runtime);
+                let store =
+                    crate::replica::PgStore::open(&db.url, TOMBSTONE_DAYS, key).expect("a replica");
+                (db, store as Arc<dyn CatalogStore>)
+            })
+            .join()
     })
-    .join()
     .unwrap_or_else(|p| std::panic::resume_unwind(p))
 }
 
@@ -99,14 +105,14 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("server.sqlite");
         seed(&path);
+        let key = ServerKey::beside(&path).expect("signing key");
         let (database, store) = if postgres_wanted() {
-            let (db, store) = replica_of(&path);
+            let (db, store) = replica_of(&path, &key);
             (Some(db), store)
         } else {
             let store = SqliteStore::open(&path, TOMBSTONE_DAYS).expect("open the store");
             (None, Arc::new(store) as Arc<dyn CatalogStore>)
         };
-        let key = ServerKey::beside(&path).expect("signing key");
         TestServer {
             public_key: key.public_hex(),
             router: crate::router(store, key, options),
