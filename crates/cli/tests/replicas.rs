@@ -102,6 +102,23 @@ fn get_json(server: &Server, path: &str) -> Value {
     resp.json().expect("json")
 }
 
+/// PATCHes `id` as `token` through the server at `base`, based on the version `if_match`
+/// names (an ETag).
+fn patch_from(
+    base: &str,
+    token: &str,
+    id: &str,
+    if_match: &str,
+    body: &Value,
+) -> reqwest::Result<reqwest::blocking::Response> {
+    http()
+        .patch(format!("{base}/v1/stations/{id}"))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .header(IF_MATCH, if_match)
+        .json(body)
+        .send()
+}
+
 /// PATCHes `id` as `token` through the server at `base`, from the version it holds now; the
 /// status (0: no answer).
 fn patch(base: &str, token: &str, id: &str, body: &Value) -> u16 {
@@ -112,13 +129,7 @@ fn patch(base: &str, token: &str, id: &str, body: &Value) -> u16 {
         .to_str()
         .expect("etag")
         .to_string();
-    http()
-        .patch(format!("{base}/v1/stations/{id}"))
-        .header(AUTHORIZATION, format!("Bearer {token}"))
-        .header(IF_MATCH, version)
-        .json(body)
-        .send()
-        .map_or(0, |r| r.status().as_u16())
+    patch_from(base, token, id, &version, body).map_or(0, |r| r.status().as_u16())
 }
 
 /// The nearest station to where `id` stands, as `server` answers.
@@ -205,13 +216,8 @@ fn an_edit_through_one_replica_is_answered_by_the_other_and_reaches_its_clients(
     assert!(report["upserts"].as_i64() >= Some(1), "{report}");
     assert!(ok(&client, &["export"]).contains("副本之间的司机之家"));
     // Nobody edits behind the version they read: B, shown A's old version, refuses.
-    let stale = http()
-        .patch(format!("{}/v1/stations/syn-ws-000001", b.url))
-        .header(AUTHORIZATION, format!("Bearer {ann}"))
-        .header(IF_MATCH, "\"1\"")
-        .json(&json!({"notice": "旧版本上的修改"}))
-        .send()
-        .expect("patch");
+    let old_notice = json!({"notice": "旧版本上的修改"});
+    let stale = patch_from(&b.url, &ann, "syn-ws-000001", "\"1\"", &old_notice).expect("patch");
     assert_eq!(stale.status(), 412);
 
     // A snapshot is built once for both (the one made for the client's first sync, still
@@ -253,25 +259,18 @@ fn edits_through_two_replicas_in_turn_each_build_on_the_last() {
     let (a, b) = (deployment.replica(), deployment.replica());
     let root = token(&a, "root", "root-pass-1");
     let send = |through: &Server, version: i64, body: Value| {
-        let resp = http()
-            .patch(format!("{}/v1/stations/syn-ws-000003", through.url))
-            .header(AUTHORIZATION, format!("Bearer {root}"))
-            .header(IF_MATCH, format!("\"{version}\""))
-            .json(&body)
-            .send()
-            .expect("patch");
-        let status = resp.status().as_u16();
-        eprintln!(
-            "DEBUG {} {status} {:?}",
-            through.url,
-            resp.headers().get("etag")
-        );
+        let if_match = format!("\"{version}\"");
+        let resp = patch_from(&through.url, &root, "syn-ws-000003", &if_match, &body);
+        let resp = resp.expect("patch");
         let etag = resp.headers()["etag"]
             .to_str()
             .expect("etag")
             .trim_matches('"')
             .to_string();
-        (status, etag.parse::<i64>().expect("a version"))
+        (
+            resp.status().as_u16(),
+            etag.parse::<i64>().expect("a version"),
+        )
     };
     let mut version: i64 = get_json(&a, "/v1/stations/syn-ws-000003")["version"]
         .as_i64()
@@ -369,13 +368,8 @@ fn without_the_database_writes_wait_and_queries_go_on_then_both_replicas_catch_u
 
     proxy.cut();
     // Writes (and what only the database holds) are 503 with Retry-After…
-    let refused = http()
-        .patch(format!("{}/v1/stations/syn-ws-000001", a.url))
-        .header(AUTHORIZATION, format!("Bearer {ann}"))
-        .header(IF_MATCH, "\"1\"")
-        .json(&json!({"notice": "数据库不在时"}))
-        .send()
-        .expect("patch");
+    let while_away = json!({"notice": "数据库不在时"});
+    let refused = patch_from(&a.url, &ann, "syn-ws-000001", "\"1\"", &while_away).expect("patch");
     assert_eq!(refused.status(), 503);
     assert!(refused.headers().contains_key(RETRY_AFTER));
     // Clients syncing go on too: each replica's copy keeps the feed.

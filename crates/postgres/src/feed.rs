@@ -140,12 +140,7 @@ pub async fn since(
     limit: usize,
     with_facts: bool,
 ) -> Result<std::result::Result<ChangePage, Gone>> {
-    let tx = client
-        .build_transaction()
-        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await?;
+    let tx = crate::one_snapshot(client).await?;
     let horizon = horizon(&tx).await?;
     if since < horizon {
         return Ok(Err(Gone { horizon }));

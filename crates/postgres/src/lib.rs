@@ -81,6 +81,17 @@ pub fn config(url: &str) -> Result<Config> {
     Ok(config)
 }
 
+/// A read-only transaction that sees one snapshot of the database throughout (repeatable read):
+/// what it reads in several statements agrees.
+pub async fn one_snapshot(client: &mut Client) -> Result<tokio_postgres::Transaction<'_>> {
+    Ok(client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?)
+}
+
 /// Connects and checks the database holds this build's schema.
 pub async fn open(url: &str) -> Result<Client> {
     let client = connect(url).await?;

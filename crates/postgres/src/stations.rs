@@ -41,12 +41,7 @@ pub struct Everything {
 /// Everything the database holds that a replica's copy serves, read in one snapshot.
 pub async fn everything(client: &mut tokio_postgres::Client) -> Result<Everything> {
     use waystation_catalog::feed::{Change, ChangeOp, FeedState, SnapshotWithFacts};
-    let tx = client
-        .build_transaction()
-        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await?;
+    let tx = crate::one_snapshot(client).await?;
     let head = crate::feed::head(&tx).await?;
     let tombstone_horizon = crate::feed::horizon(&tx).await?;
     let mut stations = Vec::new();
