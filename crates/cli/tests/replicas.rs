@@ -302,6 +302,33 @@ fn edits_through_two_replicas_in_turn_each_build_on_the_last() {
 }
 
 #[test]
+fn a_replica_forgets_tombstones_as_the_database_does() {
+    let deployment = Deployment::new(20);
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "--addr", "127.0.0.1:0", "--tombstone-days", "0"])
+        .arg("--signing-key")
+        .arg(&deployment.key_file)
+        .env("WAYSTATION_DATABASE_URL", &deployment.db.url);
+    let replica = Server::run(command);
+    let root = token(&replica, "root", "root-pass-1");
+    let deleted = http()
+        .delete(format!("{}/v1/stations/syn-ws-000004", replica.url))
+        .header(AUTHORIZATION, format!("Bearer {root}"))
+        .send()
+        .expect("delete");
+    assert_eq!(deleted.status(), 204);
+    // A window of 0 days: the tombstone is forgotten at once, in the database and in the copy,
+    // so a client from before it is told to take a snapshot rather than read on.
+    assert_eq!(get(&replica, "/v1/changes?since=0").status(), 410);
+    let head = head(&replica);
+    assert_eq!(
+        get(&replica, &format!("/v1/changes?since={head}")).status(),
+        200
+    );
+}
+
+#[test]
 fn a_replica_killed_mid_write_loses_nothing_it_acknowledged() {
     let deployment = Deployment::new(80);
     let (a, b) = (deployment.replica(), deployment.replica());

@@ -315,8 +315,11 @@ impl PgStore {
         self.db(async |c| {
             pg::feed::purge_tombstones(c, &tombstones).await?;
             pg::reports::forget_before(&*c, &reports).await
-        })
-        .map(|_| ())
+        })?;
+        // The copy forgets them too, so it answers a client behind the window as the database
+        // and the file server do (410: take a snapshot), and its feed does not grow for ever.
+        self.local.catalog().purge_tombstones(&tombstones)?;
+        Ok(())
     }
 
     fn exists(&self, name: &str) -> Result<bool> {
