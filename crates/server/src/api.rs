@@ -366,17 +366,10 @@ pub async fn changes(
         // This server may be behind (a replica that has not yet followed a write the client
         // read through another): it waits a moment for news before calling the client ahead.
         head = on_store(&app, move |store| {
-            let deadline = std::time::Instant::now() + CATCH_UP_WAIT;
-            let mut head = store.head_seq()?;
-            while head < since {
-                let left = deadline.saturating_duration_since(std::time::Instant::now());
-                let news = store.wait_for_news(head, left)?;
-                if news == head {
-                    break; // nothing came in time
-                }
-                head = news;
-            }
-            Ok::<_, CatalogError>(head)
+            once_caught_up(store, || {
+                let head = store.head_seq()?;
+                Ok((head >= since, head))
+            })
         })
         .await?;
     }
@@ -551,6 +544,25 @@ fn snapshot_answer(published: &PublishedSnapshot, request: &HeaderMap) -> Respon
 /// How long a request waits for this server to catch up with what its client has already seen
 /// through another replica.
 const CATCH_UP_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// What `look` finds once it says this server has caught up with what its client has seen
+/// through another replica, or as it stands when no news comes within `CATCH_UP_WAIT`: a look
+/// that is not settled waits for the store's next news and looks again. Call it off the async
+/// workers.
+fn once_caught_up<T>(
+    store: &dyn CatalogStore,
+    mut look: impl FnMut() -> Result<(bool, T), CatalogError>,
+) -> Result<T, CatalogError> {
+    let deadline = std::time::Instant::now() + CATCH_UP_WAIT;
+    loop {
+        let head = store.head_seq()?;
+        let (settled, found) = look()?;
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if settled || store.wait_for_news(head, left)? == head {
+            return Ok(found);
+        }
+    }
+}
 
 /// A user's stored role and password hash, for `attempt` to check; when the store cannot say
 /// (its database out of reach), the attempt does not count against anyone.
@@ -760,20 +772,15 @@ pub async fn patch_station(
     // edit is made to the version the client names.
     let station = id.clone();
     let current = on_store(&app, move |store| {
-        let deadline = std::time::Instant::now() + CATCH_UP_WAIT;
-        loop {
-            let head = store.head_seq()?;
+        once_caught_up(store, || {
             let found = store.station(&station);
             let settled = match &found {
                 Ok(current) => current.version >= expected,
                 Err(CatalogError::NotFound(_)) => false,
                 Err(_) => true,
             };
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            if settled || store.wait_for_news(head, left)? == head {
-                return found;
-            }
-        }
+            Ok((settled, found))
+        })?
     })
     .await?;
     // The edit is built from the station at the version the client names, or not at all.

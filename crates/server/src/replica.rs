@@ -251,11 +251,10 @@ impl PgStore {
     }
 
     /// Brings the copy up to the database's head: the pages after the position it holds,
-    /// applied in order (or everything again when the feed no longer reaches back to it). The
-    /// copy's lock is held throughout, so pages are applied once and in order whoever calls.
-    /// The page is read without holding the copy's lock (a slow database holds up no one but
-    /// this caller); it is applied under the lock only if the copy is still where the page
-    /// starts, so pages are applied once and in order whoever calls.
+    /// applied in order (or everything again when the feed no longer reaches back to it). Each
+    /// page is read without holding the copy's lock (a slow database holds up no one but this
+    /// caller) and applied under the lock only if the copy is still where the page starts, so
+    /// pages are applied once and in order whoever calls.
     fn catch_up(&self) -> Result<()> {
         loop {
             let at = self.at.load(Ordering::Acquire);
