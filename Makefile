@@ -40,7 +40,8 @@ test: setup ui
 	mkdir -p target
 	set -o pipefail; url="$$(scripts/postgres.sh)"; export WAYSTATION_TEST_DATABASE_URL="$$url"; \
 		cargo test --workspace --locked 2>&1 | tee target/test-output.log && \
-		WAYSTATION_TEST_STORE=postgres cargo test -p waystation-server -p waystation-app --locked 2>&1 \
+		{ WAYSTATION_TEST_STORE=postgres cargo test -p waystation-server -p waystation-app --locked && \
+		WAYSTATION_TEST_STORE=postgres cargo test -p waystation-cli --test sync --locked; } 2>&1 \
 		| tee -a target/test-output.log
 	set -o pipefail; cd tests/e2e && npm test 2>&1 | tee ../../target/e2e-output.log
 	cargo build -p waystation-app --locked

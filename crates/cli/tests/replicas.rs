@@ -7,82 +7,31 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{AUTHORIZATION, IF_MATCH, RETRY_AFTER};
 use serde_json::{Value, json};
-use waystation_postgres::testing::TestDb;
 
 mod common;
 use common::*;
 
-/// A catalog moved into a test database, and the signing key its replicas share.
-struct Deployment {
-    world: World,
-    db: TestDb,
-    key_file: PathBuf,
-}
-
-impl Deployment {
-    fn new(stations: u32) -> Deployment {
-        let world = World::new(stations);
-        let db = TestDb::blocking();
-        database(
-            &db.url,
-            &[
-                "migrate",
-                "--from",
-                world.server_catalog.to_str().expect("path"),
-            ],
-        );
-        let key_file = world.dir.path().join("replicas.signing-key");
-        ok(&world.server_catalog, &["keygen", s(&key_file)]);
-        Deployment {
-            world,
-            db,
-            key_file,
-        }
-    }
-
-    /// A replica on the database (through `url`: the database's own, or a proxy's).
-    fn replica_via(&self, url: &str) -> Server {
-        let mut command = Command::new(BIN);
-        command
-            .args(["serve", "--addr", "127.0.0.1:0", "--signing-key"])
-            .arg(&self.key_file)
-            .env("WAYSTATION_DATABASE_URL", url);
-        Server::run(command)
-    }
-
-    fn replica(&self) -> Server {
-        self.replica_via(&self.db.url)
-    }
-
-    /// `waystation export --database`: the catalog as the database holds it.
-    fn export(&self) -> String {
-        database(&self.db.url, &["export"])
-    }
-}
-
-/// Runs `waystation ARGS` on the database at `url` (given as a deployment gives it, in the
-/// environment); its output.
-fn database(url: &str, args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .args(args)
+/// A replica of `deployment`'s catalog that reaches its database through `url` (a proxy's).
+fn replica_via(deployment: &World, url: &str) -> Server {
+    let mut command = deployment.command();
+    command
         .env("WAYSTATION_DATABASE_URL", url)
-        .env_remove("WAYSTATION_LANG")
-        .output()
-        .expect("run waystation");
-    assert!(
-        out.status.success(),
-        "waystation {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+        .args(["serve", "--addr", "127.0.0.1:0"]);
+    Server::run(command)
+}
+
+fn database_url(deployment: &World) -> &str {
+    match deployment.served() {
+        Served::Database(url) => url,
+        Served::File(file) => panic!("a world on a database, not on {}", file.display()),
+    }
 }
 
 fn s(p: &Path) -> &str {
@@ -149,20 +98,13 @@ fn head(server: &Server) -> i64 {
 
 #[test]
 fn an_edit_through_one_replica_is_answered_by_the_other_and_reaches_its_clients() {
-    let deployment = Deployment::new(60);
-    let (a, b) = (deployment.replica(), deployment.replica());
+    let deployment = World::on_database(60);
+    let (a, b) = (deployment.serve(&[]), deployment.serve(&[]));
     assert_eq!(a.key, b.key, "every replica signs with the shared key");
     // One given another key file does not start: clients would see two keys.
-    let other = deployment.world.dir.path().join("other.signing-key");
-    ok(&deployment.world.server_catalog, &["keygen", s(&other)]);
-    let refused = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0", "--signing-key"])
-        .arg(&other)
-        .env("WAYSTATION_DATABASE_URL", &deployment.db.url)
-        .output()
-        .expect("run");
-    assert!(!refused.status.success());
-    let said = String::from_utf8_lossy(&refused.stderr);
+    let other = deployment.dir.path().join("other.signing-key");
+    deployment.ok(&["keygen", s(&other)]);
+    let said = deployment.fails(&["serve", "--addr", "127.0.0.1:0", "--signing-key", s(&other)]);
     assert!(
         said.contains("every replica must be given the same key file"),
         "{said}"
@@ -177,7 +119,7 @@ fn an_edit_through_one_replica_is_answered_by_the_other_and_reaches_its_clients(
         .expect("me");
     assert_eq!(me.status(), 200);
 
-    let client = deployment.world.client("driver");
+    let client = deployment.client("driver");
     ok(&client, &["sync", &b.url, "--key", &b.key]);
     let before = head(&b);
 
@@ -255,8 +197,8 @@ fn an_edit_through_one_replica_is_answered_by_the_other_and_reaches_its_clients(
 
 #[test]
 fn edits_through_two_replicas_in_turn_each_build_on_the_last() {
-    let deployment = Deployment::new(20);
-    let (a, b) = (deployment.replica(), deployment.replica());
+    let deployment = World::on_database(20);
+    let (a, b) = (deployment.serve(&[]), deployment.serve(&[]));
     let root = token(&a, "root", "root-pass-1");
     let send = |through: &Server, version: i64, body: Value| {
         let if_match = format!("\"{version}\"");
@@ -294,7 +236,7 @@ fn edits_through_two_replicas_in_turn_each_build_on_the_last() {
             "B's edit kept A's"
         );
     }
-    let exported = deployment.export();
+    let exported = deployment.ok(&["export"]);
     assert!(
         exported.contains("通知 19") && exported.contains("站名 19"),
         "both in the database"
@@ -303,14 +245,8 @@ fn edits_through_two_replicas_in_turn_each_build_on_the_last() {
 
 #[test]
 fn a_replica_forgets_tombstones_as_the_database_does() {
-    let deployment = Deployment::new(20);
-    let mut command = Command::new(BIN);
-    command
-        .args(["serve", "--addr", "127.0.0.1:0", "--tombstone-days", "0"])
-        .arg("--signing-key")
-        .arg(&deployment.key_file)
-        .env("WAYSTATION_DATABASE_URL", &deployment.db.url);
-    let replica = Server::run(command);
+    let deployment = World::on_database(20);
+    let replica = deployment.serve(&["--tombstone-days", "0"]);
     let root = token(&replica, "root", "root-pass-1");
     let deleted = http()
         .delete(format!("{}/v1/stations/syn-ws-000004", replica.url))
@@ -330,8 +266,8 @@ fn a_replica_forgets_tombstones_as_the_database_does() {
 
 #[test]
 fn a_replica_killed_mid_write_loses_nothing_it_acknowledged() {
-    let deployment = Deployment::new(80);
-    let (a, b) = (deployment.replica(), deployment.replica());
+    let deployment = World::on_database(80);
+    let (a, b) = (deployment.serve(&[]), deployment.serve(&[]));
     let root = token(&a, "root", "root-pass-1");
     let acknowledged = Arc::new(Mutex::new(Vec::new()));
     let writer = {
@@ -373,7 +309,7 @@ fn a_replica_killed_mid_write_loses_nothing_it_acknowledged() {
             "{id}: acknowledged by A, answered by B"
         );
     }
-    let exported = deployment.export();
+    let exported = deployment.ok(&["export"]);
     for (_, notice) in &acknowledged {
         assert!(
             exported.contains(notice.as_str()),
@@ -384,11 +320,11 @@ fn a_replica_killed_mid_write_loses_nothing_it_acknowledged() {
 
 #[test]
 fn without_the_database_writes_wait_and_queries_go_on_then_both_replicas_catch_up() {
-    let deployment = Deployment::new(60);
-    let proxy = DatabaseProxy::new(&deployment.db.url);
+    let deployment = World::on_database(60);
+    let proxy = DatabaseProxy::new(database_url(&deployment));
     let (a, b) = (
-        deployment.replica_via(&proxy.url),
-        deployment.replica_via(&proxy.url),
+        replica_via(&deployment, &proxy.url),
+        replica_via(&deployment, &proxy.url),
     );
     let ann = token(&a, "ann", "ann-pass-1");
     let name_before = nearest_to(&b, "syn-ws-000005")["name"].clone();
@@ -426,11 +362,11 @@ fn without_the_database_writes_wait_and_queries_go_on_then_both_replicas_catch_u
     }
 
     // Meanwhile the database takes a write the replicas cannot see yet (an import, direct).
-    let csv = deployment.world.dir.path().join("renamed.csv");
-    let exported = deployment.export();
+    let csv = deployment.dir.path().join("renamed.csv");
+    let exported = deployment.ok(&["export"]);
     let old = name_before.as_str().expect("name");
     std::fs::write(&csv, exported.replacen(old, "断线时改的名字", 1)).expect("csv");
-    database(&deployment.db.url, &["import", s(&csv)]);
+    deployment.ok(&["import", s(&csv)]);
 
     proxy.restore();
     assert!(
@@ -473,10 +409,10 @@ fn writers_on_two_replicas_leave_no_gap_a_syncing_client_could_fall_into() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
-    let deployment = Deployment::new(40);
-    let replicas = [deployment.replica(), deployment.replica()];
+    let deployment = World::on_database(40);
+    let replicas = [deployment.serve(&[]), deployment.serve(&[])];
     let root = token(&replicas[0], "root", "root-pass-1");
-    let client = deployment.world.client("tight-loop");
+    let client = deployment.client("tight-loop");
     ok(
         &client,
         &["sync", &replicas[1].url, "--key", &replicas[1].key],
@@ -523,7 +459,7 @@ fn writers_on_two_replicas_leave_no_gap_a_syncing_client_could_fall_into() {
     }
     let created = created.load(Ordering::Relaxed);
     // The last sync, once B holds every write.
-    let db_head = database_head(&deployment.db.url);
+    let db_head = database_head(database_url(&deployment));
     assert!(eventually(Duration::from_secs(10), || head(&replicas[1]) == db_head));
     ok(&client, &["sync"]);
     eprintln!("{created} stations created through 2 replicas in {seconds} s; {syncs} syncs");
@@ -536,7 +472,7 @@ fn writers_on_two_replicas_leave_no_gap_a_syncing_client_could_fall_into() {
     );
     assert_eq!(
         ours,
-        deployment.export(),
+        deployment.ok(&["export"]),
         "the client's catalog is the database's"
     );
     assert_eq!(

@@ -1,8 +1,10 @@
 //! The catalog server and sync end to end: a real `waystation serve` process on 127.0.0.1 (an
 //! ephemeral port), real client catalogs synced by the real `waystation sync`, and, where a
-//! fault must be injected, a small HTTP proxy in this file between them. What needs only HTTP
-//! (authorization, bad input, login limits, the OpenAPI document, compression, the map's
-//! endpoints) is tested in-process in crates/server/tests.
+//! fault must be injected, a small HTTP proxy in this file between them. The suite runs over a
+//! catalog file, and again (WAYSTATION_TEST_STORE=postgres; `make test` does both) over a
+//! replica on a PostgreSQL database: the admin's commands go to whichever the server serves.
+//! What needs only HTTP (authorization, bad input, login limits, the OpenAPI document,
+//! compression, the map's endpoints) is tested in-process in crates/server/tests.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -16,29 +18,6 @@ use serde_json::{Value, json};
 
 mod common;
 use common::*;
-
-fn fails(catalog: &Path, args: &[&str]) -> String {
-    let out = ws(catalog, args);
-    assert!(!out.status.success(), "waystation {args:?} should fail");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// A server on a catalog file.
-impl Server {
-    fn start(catalog: &Path, extra: &[&str]) -> Server {
-        Server::start_at(catalog, "127.0.0.1:0", extra)
-    }
-
-    fn start_at(catalog: &Path, addr: &str, extra: &[&str]) -> Server {
-        let mut command = Command::new(BIN);
-        command
-            .arg("--catalog")
-            .arg(catalog)
-            .args(["serve", "--addr", addr])
-            .args(extra);
-        Server::run(command)
-    }
-}
 
 /// PATCHes a station as `token`, based on the version the server holds now.
 fn patch_as(server: &Server, token: &str, id: &str, body: Value) -> reqwest::blocking::Response {
@@ -118,7 +97,7 @@ fn station_count(catalog: &Path) -> i64 {
 #[test]
 fn edits_and_deletes_reach_other_clients_and_polls_are_cheap() {
     let world = World::new(300);
-    let server = Server::start(&world.server_catalog, &[]);
+    let server = world.serve(&[]);
     let (ann, driver) = (world.client("ann"), world.client("driver"));
     for c in [&ann, &driver] {
         let report = json_of(&ok(
@@ -224,7 +203,7 @@ fn edits_and_deletes_reach_other_clients_and_polls_are_cheap() {
 fn a_client_behind_the_tombstone_window_gets_410_and_takes_a_snapshot() {
     let world = World::new(100);
     // Tombstones are forgotten at once: any client that has not seen a delete is "too old".
-    let server = Server::start(&world.server_catalog, &["--tombstone-days", "0"]);
+    let server = world.serve(&["--tombstone-days", "0"]);
     let client = world.client("late");
     ok(&client, &["sync", &server.url, "--key", &server.key]);
     let root = token(&server, "root", "root-pass-1");
@@ -451,7 +430,7 @@ fn serve_one(
 #[test]
 fn tampered_and_replayed_snapshots_are_refused_and_change_nothing() {
     let world = World::new(200);
-    let server = Server::start(&world.server_catalog, &[]);
+    let server = world.serve(&[]);
     let proxy = Proxy::start(&server.url);
     let client = world.client("careful");
     let untouched = export(&client);
@@ -535,7 +514,7 @@ fn held_head_time(catalog: &Path) -> String {
 #[test]
 fn tampered_forged_and_replayed_change_pages_are_refused_and_change_nothing() {
     let world = World::new(200);
-    let server = Server::start(&world.server_catalog, &[]);
+    let server = world.serve(&[]);
     let proxy = Proxy::start(&server.url);
     let client = world.client("careful");
     ok(&client, &["sync", &proxy.url, "--key", &server.key]);
@@ -601,7 +580,7 @@ fn tampered_forged_and_replayed_change_pages_are_refused_and_change_nothing() {
 #[test]
 fn a_gzip_bomb_stops_at_the_size_cap_and_changes_nothing() {
     let world = World::new(50);
-    let server = Server::start(&world.server_catalog, &[]);
+    let server = world.serve(&[]);
     let proxy = Proxy::start(&server.url);
     let client = world.client("bombed");
     let before = export(&client);
@@ -631,22 +610,21 @@ fn a_gzip_bomb_stops_at_the_size_cap_and_changes_nothing() {
 #[test]
 fn a_cli_import_into_a_served_catalog_reaches_the_server_and_its_clients() {
     let world = World::new(50);
-    let server = Server::start(&world.server_catalog, &[]);
+    let server = world.serve(&[]);
     let client = world.client("follower");
     ok(&client, &["sync", &server.url, "--key", &server.key]);
     let station = get_station(&server, "syn-ws-000001");
     let name = station["name"].as_str().expect("name").to_string();
 
-    // Another program writes the served file: the same stations, one renamed.
+    // Another program writes the served catalog (its file or its database): the same
+    // stations, one renamed.
     let csv = world.dir.path().join("renamed.csv");
-    let text = export(&world.server_catalog).replacen(&name, "改名后的司机之家", 1);
+    let text = world.ok(&["export"]).replacen(&name, "改名后的司机之家", 1);
     std::fs::write(&csv, text).expect("write");
-    ok(
-        &world.server_catalog,
-        &["import", csv.to_str().expect("path")],
-    );
+    world.ok(&["import", csv.to_str().expect("path")]);
 
-    // The server notices the other writer (it looks every half second): its head moves on.
+    // The server notices the other writer (a file server looks every half second; a replica is
+    // woken by the database): its head moves on.
     let head = || -> i64 {
         let health: Value = http()
             .get(format!("{}/health", server.url))
@@ -682,7 +660,7 @@ fn a_cli_import_into_a_served_catalog_reaches_the_server_and_its_clients() {
 #[test]
 fn account_commands_at_the_terminal_take_effect_on_the_running_server() {
     let world = World::new(20);
-    let server = Server::start(&world.server_catalog, &[]);
+    let server = world.serve(&[]);
     let ann = token(&server, "ann", "ann-pass-1");
     let me = |token: &str| {
         http()
@@ -693,44 +671,41 @@ fn account_commands_at_the_terminal_take_effect_on_the_running_server() {
             .status()
     };
     assert_eq!(me(&ann), 200);
-    let listed = ok(&world.server_catalog, &["admin", "users"]);
+    let listed = world.ok(&["admin", "users"]);
     assert!(listed.contains("ann\toperator"), "{listed}");
     assert!(listed.contains("syn-ws-000001"), "{listed}");
-    let sessions = ok(&world.server_catalog, &["admin", "sessions", "ann"]);
+    let sessions = world.ok(&["admin", "sessions", "ann"]);
     assert_eq!(sessions.lines().count(), 1, "{sessions}");
 
-    ok(&world.server_catalog, &["admin", "revoke-sessions", "ann"]);
+    world.ok(&["admin", "revoke-sessions", "ann"]);
     assert_eq!(me(&ann), 401, "a revoked token stops working at once");
-    ok(
-        &world.server_catalog,
-        &["admin", "unassign", "ann", "syn-ws-000001"],
-    );
-    let err = fails(
-        &world.server_catalog,
-        &["admin", "unassign", "ann", "syn-ws-000001"],
-    );
+    world.ok(&["admin", "unassign", "ann", "syn-ws-000001"]);
+    let err = world.fails(&["admin", "unassign", "ann", "syn-ws-000001"]);
     assert!(err.contains("does not run station"), "{err}");
-    let out = ws_input(
-        &world.server_catalog,
-        &["admin", "set-password", "ann"],
-        "ann-new-pass-2\n",
-    );
+    let out = world.run(&["admin", "set-password", "ann"], "ann-new-pass-2\n");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     let ann = token(&server, "ann", "ann-new-pass-2");
-    ok(&world.server_catalog, &["admin", "remove-user", "ann"]);
+    world.ok(&["admin", "remove-user", "ann"]);
     assert_eq!(me(&ann), 401);
-    let audit = rusqlite::Connection::open(&world.server_catalog)
-        .expect("open")
-        .prepare("SELECT action FROM audit WHERE actor = 'admin (command line)' ORDER BY id")
-        .expect("query")
-        .query_map([], |r| r.get::<_, String>(0))
-        .expect("rows")
-        .collect::<Result<Vec<_>, _>>()
-        .expect("actions");
+    // The audit log, as an admin reads it over HTTP (newest first).
+    let root = token(&server, "root", "root-pass-1");
+    let log: Vec<Value> = http()
+        .get(format!("{}/v1/audit?limit=1000", server.url))
+        .header(AUTHORIZATION, format!("Bearer {root}"))
+        .send()
+        .expect("audit")
+        .json()
+        .expect("json");
+    let mut audit: Vec<&str> = log
+        .iter()
+        .filter(|e| e["actor"] == "admin (command line)")
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    audit.reverse();
     assert_eq!(
         audit,
         [
@@ -748,16 +723,16 @@ fn account_commands_at_the_terminal_take_effect_on_the_running_server() {
 #[test]
 fn clients_follow_a_re_keyed_server_through_its_signed_handover_only() {
     let world = World::new(30);
-    let server = Server::start(&world.server_catalog, &[]);
+    let server = world.serve(&[]);
     let port = server.url.rsplit(':').next().expect("port").to_string();
     let client = world.client("rekeyed");
     ok(&client, &["sync", &server.url, "--key", &server.key]);
     let old_key = server.key.clone();
     drop(server);
 
-    let rotated = ok(&world.server_catalog, &["admin", "rotate-key"]);
+    let rotated = world.ok(&["admin", "rotate-key"]);
     assert!(rotated.contains(&old_key), "{rotated}");
-    let server = Server::start_at(&world.server_catalog, &format!("127.0.0.1:{port}"), &[]);
+    let server = world.serve_at(&format!("127.0.0.1:{port}"), &[]);
     assert_ne!(server.key, old_key, "the server signs with the new key");
     let root = token(&server, "root", "root-pass-1");
     let resp = patch_as(
@@ -827,14 +802,14 @@ fn servers_given_one_key_file_sign_with_it_and_a_missing_one_stops_serve() {
     let world = World::new(10);
     let key_file = world.dir.path().join("replica.key");
     let key_path = key_file.to_str().expect("path");
-    let public = ok(&world.server_catalog, &["keygen", key_path]);
+    let public = world.ok(&["keygen", key_path]);
     let public = public.trim();
     assert_eq!(public.len(), 64, "{public}");
     // Never overwritten: a second keygen would leave replicas signing with different keys.
-    let err = fails(&world.server_catalog, &["keygen", key_path]);
+    let err = world.fails(&["keygen", key_path]);
     assert!(err.contains("never overwritten"), "{err}");
 
-    let server = Server::start(&world.server_catalog, &["--signing-key", key_path]);
+    let server = world.serve(&["--signing-key", key_path]);
     assert_eq!(server.key, public, "the server signs with the given key");
     let client = world.client("keyed");
     let report = json_of(&ok(
@@ -846,16 +821,15 @@ fn servers_given_one_key_file_sign_with_it_and_a_missing_one_stops_serve() {
     // Re-keying that file (not a key beside the catalog): replicas restarted with it sign with
     // the new key, and a client pinned to the old one follows the signed handover.
     drop(server);
-    let rotated = ok(
-        &world.server_catalog,
-        &["admin", "rotate-key", "--signing-key", key_path],
-    );
+    let rotated = world.ok(&["admin", "rotate-key", "--signing-key", key_path]);
     assert!(rotated.contains(public), "{rotated}");
-    assert!(
-        !world.server_catalog.with_extension("signing-key").exists(),
-        "no key is made beside the catalog"
-    );
-    let server = Server::start(&world.server_catalog, &["--signing-key", key_path]);
+    if let Served::File(file) = world.served() {
+        assert!(
+            !file.with_extension("signing-key").exists(),
+            "no key is made beside the catalog"
+        );
+    }
+    let server = world.serve(&["--signing-key", key_path]);
     assert_ne!(server.key, public);
     let report = json_of(&ok(
         &client,
@@ -865,10 +839,7 @@ fn servers_given_one_key_file_sign_with_it_and_a_missing_one_stops_serve() {
 
     let missing = world.dir.path().join("no-such.key");
     let missing = missing.to_str().expect("path");
-    let err = fails(
-        &world.server_catalog,
-        &["serve", "--addr", "127.0.0.1:0", "--signing-key", missing],
-    );
+    let err = world.fails(&["serve", "--addr", "127.0.0.1:0", "--signing-key", missing]);
     assert!(err.contains("no-such.key"), "{err}");
     assert!(
         !Path::new(missing).exists(),
@@ -898,7 +869,7 @@ fn plain_http_is_refused_for_any_server_but_this_device() {
 #[test]
 fn cut_connections_and_killed_clients_leave_a_whole_sequence() {
     let world = World::new(3000);
-    let server = Server::start(&world.server_catalog, &[]);
+    let server = world.serve(&[]);
     let proxy = Proxy::start(&server.url);
 
     // A snapshot cut half-way.
@@ -977,7 +948,7 @@ fn cut_connections_and_killed_clients_leave_a_whole_sequence() {
 #[test]
 fn offline_edits_wait_in_the_outbox_and_conflicts_show_both_versions() {
     let world = World::new(50);
-    let server = Server::start(&world.server_catalog, &[]);
+    let server = world.serve(&[]);
     let port = server.url.rsplit(':').next().expect("port").to_string();
     let ann = world.client("ann-offline");
     ok(&ann, &["sync", &server.url, "--key", &server.key]);
@@ -998,7 +969,7 @@ fn offline_edits_wait_in_the_outbox_and_conflicts_show_both_versions() {
     assert_eq!(queued["outcome"], "queued");
     assert!(fails(&ann, &["sync"]).contains("cannot reach"));
 
-    let server = Server::start_at(&world.server_catalog, &format!("127.0.0.1:{port}"), &[]);
+    let server = world.serve_at(&format!("127.0.0.1:{port}"), &[]);
     let report = json_of(&ok(&ann, &["sync", "--json"]));
     assert_eq!(report["pushed"], 1);
     let on_server: Value = get_station(&server, "syn-ws-000001");
@@ -1018,7 +989,7 @@ fn offline_edits_wait_in_the_outbox_and_conflicts_show_both_versions() {
         ],
     ));
     assert_eq!(queued["outcome"], "queued");
-    let server = Server::start_at(&world.server_catalog, &format!("127.0.0.1:{port}"), &[]);
+    let server = world.serve_at(&format!("127.0.0.1:{port}"), &[]);
     let root = token(&server, "root", "root-pass-1");
     let resp = patch_as(
         &server,
@@ -1059,11 +1030,8 @@ fn outbox(catalog: &Path) -> Vec<(String, Option<String>)> {
 #[test]
 fn a_refused_edit_is_kept_with_its_reason_and_an_expired_login_blocks_nothing() {
     let world = World::new(50);
-    ok(
-        &world.server_catalog,
-        &["admin", "assign", "ann", "syn-ws-000002"],
-    );
-    let server = Server::start(&world.server_catalog, &[]);
+    world.ok(&["admin", "assign", "ann", "syn-ws-000002"]);
+    let server = world.serve(&[]);
     let port = server.url.rsplit(':').next().expect("port").to_string();
     let ann = world.client("ann-refused");
     ok(&ann, &["sync", &server.url, "--key", &server.key]);
@@ -1078,11 +1046,8 @@ fn a_refused_edit_is_kept_with_its_reason_and_an_expired_login_blocks_nothing() 
         ));
         assert_eq!(queued["outcome"], "queued");
     }
-    ok(
-        &world.server_catalog,
-        &["admin", "unassign", "ann", "syn-ws-000001"],
-    );
-    let server = Server::start_at(&world.server_catalog, &format!("127.0.0.1:{port}"), &[]);
+    world.ok(&["admin", "unassign", "ann", "syn-ws-000001"]);
+    let server = world.serve_at(&format!("127.0.0.1:{port}"), &[]);
     let root = token(&server, "root", "root-pass-1");
     let resp = patch_as(&server, &root, "syn-ws-000003", json!({"notice": "news"}));
     assert_eq!(resp.status(), 200);
@@ -1131,8 +1096,8 @@ fn a_refused_edit_is_kept_with_its_reason_and_an_expired_login_blocks_nothing() 
         ],
     ));
     assert_eq!(queued["outcome"], "queued");
-    ok(&world.server_catalog, &["admin", "revoke-sessions", "ann"]);
-    let server = Server::start_at(&world.server_catalog, &format!("127.0.0.1:{port}"), &[]);
+    world.ok(&["admin", "revoke-sessions", "ann"]);
+    let server = world.serve_at(&format!("127.0.0.1:{port}"), &[]);
     let text = ok(&ann, &["sync"]);
     assert!(text.contains("operator login"), "{text}");
     assert_eq!(
@@ -1148,7 +1113,7 @@ fn a_refused_edit_is_kept_with_its_reason_and_an_expired_login_blocks_nothing() 
 #[test]
 fn problem_reports_wait_for_the_next_sync_and_reach_the_admins() {
     let world = World::new(100);
-    let server = Server::start(&world.server_catalog, &[]);
+    let server = world.serve(&[]);
     let driver = world.client("driver");
     // Before any sync (no server known yet) a report is kept locally.
     let said = ok(
@@ -1250,7 +1215,7 @@ fn problem_reports_wait_for_the_next_sync_and_reach_the_admins() {
 #[test]
 fn the_cli_and_the_server_agree_along_a_route() {
     let world = World::new(400);
-    let server = Server::start(&world.server_catalog, &[]);
+    let server = world.serve(&[]);
     // A route through syn-ws-000001, east-west.
     let station = get_station(&server, "syn-ws-000001");
     let (lat, lon) = (
@@ -1275,8 +1240,11 @@ fn the_cli_and_the_server_agree_along_a_route() {
         .filter_map(|h| h["id"].as_str())
         .collect();
     assert!(http_ids.contains(&"syn-ws-000001"), "{http_ids:?}");
+    // The same route on a phone's copy, answered by the CLI from its own index.
+    let client = world.client("router");
+    ok(&client, &["sync", &server.url, "--key", &server.key]);
     let cli = json_of(&ok(
-        &world.server_catalog,
+        &client,
         &[
             "along",
             file.to_str().expect("path"),
@@ -1297,7 +1265,7 @@ fn the_cli_and_the_server_agree_along_a_route() {
 #[test]
 fn a_proposal_made_offline_arrives_with_the_next_sync_and_once_approved_reaches_other_clients() {
     let world = World::new(50);
-    let server = Server::start(&world.server_catalog, &[]);
+    let server = world.serve(&[]);
     let proposer = world.client("proposer");
     let other = world.client("other");
     ok(&other, &["sync", &server.url, "--key", &server.key]);
@@ -1335,18 +1303,14 @@ fn a_proposal_made_offline_arrives_with_the_next_sync_and_once_approved_reaches_
         &["sync", &server.url, "--key", &server.key, "--json"],
     ));
     assert_eq!(report["proposals_sent"], 1, "{report}");
-    let listed = json_of(&ok(
-        &world.server_catalog,
-        &["admin", "proposals", "--json"],
-    ));
+    let listed = json_of(&world.ok(&["admin", "proposals", "--json"]));
     let id = listed[0]["id"].as_i64().expect("id");
     assert_eq!(listed[0]["contact"], "13900000000");
     let mine = json_of(&ok(&proposer, &["proposals", "--json"]));
     assert_eq!(mine["sent"][0]["status"]["state"], "pending", "{mine}");
 
     // Approved at the server's terminal, making the proposer the station's operator.
-    let out = ws_input(
-        &world.server_catalog,
+    let out = world.run(
         &["admin", "approve", &id.to_string(), "--operator", "qinghai"],
         "qinghai-pass-1\n",
     );
@@ -1386,7 +1350,7 @@ fn a_proposal_made_offline_arrives_with_the_next_sync_and_once_approved_reaches_
 
     // A proposer whose login has expired still proposes (anyone may): sent without it.
     operator_login(&proposer, &server, "ann", "ann-pass-1");
-    ok(&world.server_catalog, &["admin", "revoke-sessions", "ann"]);
+    world.ok(&["admin", "revoke-sessions", "ann"]);
     ok(&proposer, &["sync"]);
     ok(
         &proposer,

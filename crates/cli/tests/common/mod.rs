@@ -1,6 +1,9 @@
 //! What the process-level tests share: the real `waystation` binary run on a catalog, a real
 //! `waystation serve` on an ephemeral port of 127.0.0.1, and an HTTP client.
 
+// Each test crate that includes this module uses part of it; what one leaves, another uses.
+#![allow(dead_code)]
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -16,11 +19,18 @@ pub fn ws(catalog: &Path, args: &[&str]) -> Output {
 }
 
 pub fn ws_input(catalog: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    command
         .arg("--catalog")
         .arg(catalog)
         .args(args)
         .env_remove("WAYSTATION_LANG")
+        .env_remove("WAYSTATION_DATABASE_URL");
+    run_with_input(&mut command, stdin)
+}
+
+fn run_with_input(command: &mut Command, stdin: &str) -> Output {
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -40,13 +50,25 @@ pub fn json_of(text: &str) -> Value {
 }
 
 pub fn ok(catalog: &Path, args: &[&str]) -> String {
-    let out = ws(catalog, args);
+    succeeded(args, ws(catalog, args))
+}
+
+pub fn fails(catalog: &Path, args: &[&str]) -> String {
+    failed(args, ws(catalog, args))
+}
+
+fn succeeded(args: &[&str], out: Output) -> String {
     assert!(
         out.status.success(),
         "waystation {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn failed(args: &[&str], out: Output) -> String {
+    assert!(!out.status.success(), "waystation {args:?} should fail");
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// A running `waystation serve`, killed (SIGKILL) on drop.
@@ -124,37 +146,58 @@ pub fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
     check()
 }
 
-/// A server catalog of generated stations, with an admin (root) and an operator (ann, who runs
-/// syn-ws-000001), made by the real `waystation gen`, `import` and `admin` commands.
+/// A served catalog of generated stations, with an admin (root) and an operator (ann, who runs
+/// syn-ws-000001), made by the real `waystation gen`, `import` and `admin` commands in a file —
+/// and, in a world on a database, moved into a PostgreSQL database of its own by `waystation
+/// migrate`, with the signing key file its replicas share.
 pub struct World {
     pub dir: tempfile::TempDir,
-    pub server_catalog: PathBuf,
+    catalog_file: PathBuf,
+    database: Option<Database>,
+}
+
+/// Where a world's catalog is served from.
+pub enum Served<'a> {
+    File(&'a Path),
+    /// A PostgreSQL database (its URL).
+    Database(&'a str),
+}
+
+struct Database {
+    db: waystation_postgres::testing::TestDb,
+    key_file: PathBuf,
 }
 
 impl World {
+    /// A world on the store the test run names: a database when WAYSTATION_TEST_STORE is
+    /// `postgres` (`make test` runs the suites both ways), a file otherwise.
     pub fn new(stations: u32) -> World {
+        match std::env::var("WAYSTATION_TEST_STORE").as_deref() {
+            Ok("postgres") => World::on_database(stations),
+            Ok("file") | Err(_) => World::on_file(stations),
+            Ok(other) => panic!("WAYSTATION_TEST_STORE={other}: use file or postgres"),
+        }
+    }
+
+    pub fn on_file(stations: u32) -> World {
         let dir = tempfile::tempdir().expect("temp dir");
-        let server_catalog = dir.path().join("server.sqlite");
+        let catalog_file = dir.path().join("server.sqlite");
         let csv = dir.path().join("stations.csv");
-        ok(
-            &server_catalog,
-            &[
-                "gen",
-                "--count",
-                &stations.to_string(),
-                "--seed",
-                "11",
-                "-o",
-                csv.to_str().expect("path"),
-            ],
-        );
-        ok(&server_catalog, &["import", csv.to_str().expect("path")]);
+        let csv = csv.to_str().expect("path");
+        let count = stations.to_string();
+        let seed = ["gen", "--count", &count, "--seed", "11", "-o", csv];
+        ok(&catalog_file, &seed);
+        ok(&catalog_file, &["import", csv]);
+        let world = World {
+            dir,
+            catalog_file,
+            database: None,
+        };
         for (user, role, password) in [
             ("root", "admin", "root-pass-1"),
             ("ann", "operator", "ann-pass-1"),
         ] {
-            let out = ws_input(
-                &server_catalog,
+            let out = world.run(
                 &["admin", "add-user", user, "--role", role],
                 &format!("{password}\n"),
             );
@@ -164,14 +207,74 @@ impl World {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        ok(
-            &server_catalog,
-            &["admin", "assign", "ann", "syn-ws-000001"],
-        );
-        World {
-            dir,
-            server_catalog,
+        world.ok(&["admin", "assign", "ann", "syn-ws-000001"]);
+        world
+    }
+
+    pub fn on_database(stations: u32) -> World {
+        let mut world = World::on_file(stations);
+        let db = waystation_postgres::testing::TestDb::blocking();
+        let key_file = world.dir.path().join("replicas.signing-key");
+        let from = world.catalog_file.to_str().expect("path");
+        world.database = Some(Database {
+            db,
+            key_file: key_file.clone(),
+        });
+        world.ok(&["migrate", "--from", from]);
+        world.ok(&["keygen", key_file.to_str().expect("path")]);
+        world
+    }
+
+    /// Where the catalog is served from.
+    pub fn served(&self) -> Served<'_> {
+        match &self.database {
+            None => Served::File(&self.catalog_file),
+            Some(d) => Served::Database(&d.db.url),
         }
+    }
+
+    /// `waystation` set up as an admin at the server's terminal: on the catalog file, or on the
+    /// database with the replicas' key file (both given in the environment, as a deployment does).
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(BIN);
+        command
+            .env_remove("WAYSTATION_LANG")
+            .env_remove("WAYSTATION_DATABASE_URL")
+            .env_remove("WAYSTATION_SIGNING_KEY_FILE");
+        match &self.database {
+            None => command.arg("--catalog").arg(&self.catalog_file),
+            Some(d) => command
+                .env("WAYSTATION_DATABASE_URL", &d.db.url)
+                .env("WAYSTATION_SIGNING_KEY_FILE", &d.key_file),
+        };
+        command
+    }
+
+    /// `waystation ARGS` on the served catalog, `stdin` given to it.
+    pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+        run_with_input(self.command().args(args), stdin)
+    }
+
+    /// `waystation ARGS` on the served catalog, which must succeed; its output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        succeeded(args, self.run(args, ""))
+    }
+
+    /// `waystation ARGS` on the served catalog, which must fail; what it said.
+    pub fn fails(&self, args: &[&str]) -> String {
+        failed(args, self.run(args, ""))
+    }
+
+    /// `waystation serve` on the served catalog, on an ephemeral port.
+    pub fn serve(&self, extra: &[&str]) -> Server {
+        self.serve_at("127.0.0.1:0", extra)
+    }
+
+    /// `waystation serve` on the served catalog, at `addr` (a restart on the same port).
+    pub fn serve_at(&self, addr: &str, extra: &[&str]) -> Server {
+        let mut command = self.command();
+        command.args(["serve", "--addr", addr]).args(extra);
+        Server::run(command)
     }
 
     /// A client catalog that starts with a few local synthetic rows of its own.
