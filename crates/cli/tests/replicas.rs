@@ -2,8 +2,8 @@
 //! database (each test its own, on the cluster `scripts/postgres.sh` starts), real clients
 //! syncing with the real `waystation sync`, and — where the database must go away — a TCP proxy
 //! in this file between the replicas and PostgreSQL that cuts every connection and refuses new
-//! ones (the shared test cluster cannot be stopped under the other tests; to a replica, a cut
-//! connection and a stopped server look the same: the socket closes).
+//! ones, or a PostgreSQL server of the test's own that it stops and starts again (the shared
+//! test cluster cannot be stopped under the other tests).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{AUTHORIZATION, IF_MATCH, RETRY_AFTER};
 use serde_json::{Value, json};
+use waystation_postgres::testing::Cluster;
 
 mod common;
 use common::*;
@@ -319,17 +320,36 @@ fn a_replica_killed_mid_write_loses_nothing_it_acknowledged() {
 }
 
 #[test]
-fn without_the_database_writes_wait_and_queries_go_on_then_both_replicas_catch_up() {
+fn cut_off_from_the_database_writes_wait_and_queries_go_on_then_both_replicas_catch_up() {
     let deployment = World::on_database(60);
     let proxy = DatabaseProxy::new(database_url(&deployment));
-    let (a, b) = (
-        replica_via(&deployment, &proxy.url),
-        replica_via(&deployment, &proxy.url),
-    );
+    let (away, back) = (|| proxy.cut(), || proxy.restore());
+    without_the_database(&deployment, &proxy.url, away, back, true);
+}
+
+#[test]
+fn with_postgresql_stopped_writes_wait_and_queries_go_on_then_both_replicas_catch_up() {
+    let cluster = Cluster::start();
+    let deployment = World::on_cluster(60, &cluster);
+    let url = database_url(&deployment).to_string();
+    let (away, back) = (|| cluster.stop(), || cluster.restart());
+    without_the_database(&deployment, &url, away, back, false);
+}
+
+/// Two replicas reaching the database through `url`; `away` takes the database from them (from
+/// them alone when `writable_while_away`), `back` returns it.
+fn without_the_database(
+    deployment: &World,
+    url: &str,
+    away: impl Fn(),
+    back: impl Fn(),
+    writable_while_away: bool,
+) {
+    let (a, b) = (replica_via(deployment, url), replica_via(deployment, url));
     let ann = token(&a, "ann", "ann-pass-1");
     let name_before = nearest_to(&b, "syn-ws-000005")["name"].clone();
 
-    proxy.cut();
+    away();
     // Writes (and what only the database holds) are 503 with Retry-After…
     let while_away = json!({"notice": "数据库不在时"});
     let refused = patch_from(&a.url, &ann, "syn-ws-000001", "\"1\"", &while_away).expect("patch");
@@ -361,14 +381,23 @@ fn without_the_database_writes_wait_and_queries_go_on_then_both_replicas_catch_u
         assert_eq!(found.as_array().map(Vec::len), Some(5));
     }
 
-    // Meanwhile the database takes a write the replicas cannot see yet (an import, direct).
-    let csv = deployment.dir.path().join("renamed.csv");
-    let exported = deployment.ok(&["export"]);
-    let old = name_before.as_str().expect("name");
-    std::fs::write(&csv, exported.replacen(old, "断线时改的名字", 1)).expect("csv");
-    deployment.ok(&["import", s(&csv)]);
-
-    proxy.restore();
+    // The database takes a write the replicas are not told of (an import, direct): while they
+    // are cut off from it, or — a stopped server takes none — the moment it is back, before
+    // they have listened again.
+    let write_behind_their_backs = || {
+        let csv = deployment.dir.path().join("renamed.csv");
+        let exported = deployment.ok(&["export"]);
+        let old = name_before.as_str().expect("name");
+        std::fs::write(&csv, exported.replacen(old, "断线时改的名字", 1)).expect("csv");
+        deployment.ok(&["import", s(&csv)]);
+    };
+    if writable_while_away {
+        write_behind_their_backs();
+        back();
+    } else {
+        back();
+        write_behind_their_backs();
+    }
     assert!(
         eventually(Duration::from_secs(20), || http()
             .post(format!("{}/v1/login", a.url))

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
+use waystation_postgres::testing::{Cluster, TestDb};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_waystation");
 
@@ -164,7 +165,7 @@ pub enum Served<'a> {
 }
 
 struct Database {
-    db: waystation_postgres::testing::TestDb,
+    db: TestDb,
     key_file: PathBuf,
 }
 
@@ -211,9 +212,18 @@ impl World {
         world
     }
 
+    /// A world on a database of its own on the shared test cluster.
     pub fn on_database(stations: u32) -> World {
+        World::moved_into(stations, TestDb::blocking())
+    }
+
+    /// A world on a database of its own on `cluster` (a server the test stops and starts).
+    pub fn on_cluster(stations: u32, cluster: &Cluster) -> World {
+        World::moved_into(stations, TestDb::blocking_on(&cluster.url))
+    }
+
+    fn moved_into(stations: u32, db: TestDb) -> World {
         let mut world = World::on_file(stations);
-        let db = waystation_postgres::testing::TestDb::blocking();
         let key_file = world.dir.path().join("replicas.signing-key");
         let from = world.catalog_file.to_str().expect("path");
         world.database = Some(Database {
