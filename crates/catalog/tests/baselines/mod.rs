@@ -119,15 +119,17 @@ impl HoursCache {
 /// A candidate: primary key, id, distance.
 type Candidate = (i64, String, f64);
 
-/// Reads the rows of the best `k` candidates (sorted by distance, then id) and answers with
-/// them: the open state of each at `time`, and — with `open_only` — only those known open.
+/// Reads the rows of the best `k` candidates (by distance, then id) and answers with them,
+/// each open or not at the asked time.
 fn answer(
     conn: &Connection,
     hours: &HoursCache,
     mut found: Vec<Candidate>,
+    k: usize,
     want: &Want,
 ) -> Vec<Nearby> {
     found.sort_by(|a, b| a.2.total_cmp(&b.2).then_with(|| a.1.cmp(&b.1)));
+    found.truncate(k);
     let keys: Vec<i64> = found.iter().map(|c| c.0).collect();
     let mut rows: HashMap<i64, Station> = store::stations_by_pk(conn, &keys).expect("rows");
     found
@@ -295,8 +297,7 @@ impl SqliteRtree {
                 (half_lon.to_radians().min(std::f64::consts::FRAC_PI_2).sin() * cos_lat).asin();
             let inscribed_m = 6_371_008.8 * to_parallel.min(to_meridian);
             if half_deg >= 180.0 || (found.len() >= k && found[k - 1].2 <= inscribed_m) {
-                found.truncate(k);
-                return answer(&self.conn, &self.hours, found, want);
+                return answer(&self.conn, &self.hours, found, k, want);
             }
             half_deg *= 2.0;
         }
@@ -388,6 +389,6 @@ impl BruteForce {
             .into_iter()
             .map(|(i, metres)| (self.rows[i].pk, self.rows[i].id.clone(), metres))
             .collect();
-        answer(&self.conn, &self.hours, best, want)
+        answer(&self.conn, &self.hours, best, k, want)
     }
 }
