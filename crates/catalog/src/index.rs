@@ -29,7 +29,10 @@ use crate::error::Result;
 use crate::hours::{Hours, OpenState};
 use crate::model::{Kind, KindSet, Service, ServiceSet, Station, Status};
 use crate::sphere::LatLon;
+use crate::store::packed_index;
 use crate::store::summaries::{self, SummaryRow};
+
+mod packed;
 
 /// A tree point: the unit vector, carrying the station's primary key.
 pub type TreePoint = GeomWithData<[f64; 3], u32>;
@@ -182,6 +185,17 @@ pub struct SpatialIndex {
     facts: Arc<Facts>,
     hours: HoursTable,
     len: usize,
+    origin: Origin,
+}
+
+/// Where an index came from when it was loaded.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Built from the stations' rows.
+    #[default]
+    Rows,
+    /// Unpacked from the index the catalog file keeps (index/packed.rs).
+    Packed,
 }
 
 #[derive(Default, Clone)]
@@ -204,12 +218,27 @@ struct Facts {
 }
 
 impl SpatialIndex {
+    /// The catalog's index: as the file keeps it when nothing has changed since it was packed
+    /// (index/packed.rs), else built from the rows and packed for the next open — when no one
+    /// wrote meanwhile, and if the file can be written (a packed index is only a cache).
+    pub fn load(conn: &Connection, path: &Path) -> Result<SpatialIndex> {
+        let generation = packed_index::generation(conn)?;
+        if let Some(index) = packed::load(conn, path, generation) {
+            return Ok(index);
+        }
+        let index = SpatialIndex::build(conn, path)?;
+        if packed_index::generation(conn)? == generation {
+            packed::save(conn, &index, generation);
+        }
+        Ok(index)
+    }
+
     /// Reads every station's summary from the store and bulk-loads the trees.
     ///
     /// SQLite's per-row cost dominates opening a national catalog, so the scan is split into two
     /// primary-key ranges read at once on two connections, and the kind and service trees are
     /// bulk-loaded on two threads.
-    pub fn load(conn: &Connection, path: &Path) -> Result<SpatialIndex> {
+    pub fn build(conn: &Connection, path: &Path) -> Result<SpatialIndex> {
         let max_pk = summaries::max_pk(conn)?;
         let mid = max_pk / 2;
         let (low, high) = std::thread::scope(|scope| {
@@ -427,6 +456,11 @@ impl SpatialIndex {
 
     pub fn len(&self) -> usize {
         self.len
+    }
+
+    /// Where this index came from when it was loaded.
+    pub fn origin(&self) -> Origin {
+        self.origin
     }
 
     pub fn is_empty(&self) -> bool {

@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use waystation_catalog::arrival::Travel;
+use waystation_catalog::index::Origin;
 use waystation_catalog::model::{Kind, Service, ServiceSet, Source, Station, Status};
 use waystation_catalog::progress::Silent;
 use waystation_catalog::query::{Ahead, Arrival, BBox, Filter};
@@ -405,6 +406,17 @@ proptest! {
             .into_iter().map(|h| (h.station.id, h.distance_m.expect("distance"))).collect();
         assert_same(&got, &want)?;
 
+        let got: Vec<(String, f64)> = catalog.within(at, radius_km * 1000.0, &f).expect("within")
+            .into_iter().map(|h| (h.station.id, h.distance_m.expect("distance"))).collect();
+        assert_same(&got, &brute_force(&stations, &confirmed, at, &f, radius_km * 1000.0))?;
+
+        // And from the index the file keeps (packed by the open above, nothing written since).
+        drop(catalog);
+        let catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("reopen");
+        prop_assert_eq!(catalog.index().origin(), Origin::Packed);
+        let got: Vec<(String, f64)> = catalog.nearest(at, k, &f).expect("nearest")
+            .into_iter().map(|h| (h.station.id, h.distance_m.expect("distance"))).collect();
+        assert_same(&got, &want)?;
         let got: Vec<(String, f64)> = catalog.within(at, radius_km * 1000.0, &f).expect("within")
             .into_iter().map(|h| (h.station.id, h.distance_m.expect("distance"))).collect();
         assert_same(&got, &brute_force(&stations, &confirmed, at, &f, radius_km * 1000.0))?;

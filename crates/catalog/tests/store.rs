@@ -719,7 +719,8 @@ fn upgrading_the_feed_to_two_kinds_of_entry_keeps_its_sequence_going_forward() {
     let head = catalog.head_seq().expect("head");
     drop(catalog);
 
-    // The feed as migration 6 left it (one row per station, no kinds, no tallies, no voices), with its
+    // The feed as migration 6 left it (one row per station, no kinds, no tallies, no voices, no
+    // packed index), with its
     // newest row gone as a purged tombstone would be: the sequence is past every row.
     let conn = rusqlite::Connection::open(&path).expect("sqlite");
     conn.execute_batch(
@@ -733,6 +734,11 @@ fn upgrading_the_feed_to_two_kinds_of_entry_keeps_its_sequence_going_forward() {
          DELETE FROM changes WHERE seq = (SELECT max(seq) FROM changes);
          DROP TABLE fact_tallies;
          ALTER TABLE confirmations DROP COLUMN voice;
+         DROP TRIGGER stations_generation_insert;
+         DROP TRIGGER stations_generation_update;
+         DROP TRIGGER stations_generation_delete;
+         DROP TABLE index_generation;
+         DROP TABLE packed_index;
          PRAGMA user_version = 6;",
     )
     .expect("the old feed");

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod confirmations;
 pub mod feed;
 pub mod outbox;
+pub mod packed_index;
 pub mod proposal_outbox;
 pub mod proposals;
 pub mod reports;
@@ -205,6 +206,37 @@ const MIGRATIONS: &[&str] = &[
     // 8: who a confirmation counts for: fresh device ids from one address (or one operator)
     //    are one voice in the tallies, so a single phone cannot make a fact disputed.
     "ALTER TABLE confirmations ADD COLUMN voice TEXT;",
+    // 9: the index kept in the file, so opening does not rebuild it (store/packed_index.rs).
+    //    Every change to a station or a drivers' tally moves the generation on, in the same
+    //    transaction, whoever writes; a packed index is trusted only at the generation it was
+    //    made at.
+    "CREATE TABLE index_generation (n INTEGER NOT NULL);
+    INSERT INTO index_generation VALUES (0);
+    CREATE TRIGGER stations_generation_insert AFTER INSERT ON stations BEGIN
+        UPDATE index_generation SET n = n + 1;
+    END;
+    CREATE TRIGGER stations_generation_update AFTER UPDATE ON stations BEGIN
+        UPDATE index_generation SET n = n + 1;
+    END;
+    CREATE TRIGGER stations_generation_delete AFTER DELETE ON stations BEGIN
+        UPDATE index_generation SET n = n + 1;
+    END;
+    CREATE TRIGGER tallies_generation_insert AFTER INSERT ON fact_tallies BEGIN
+        UPDATE index_generation SET n = n + 1;
+    END;
+    CREATE TRIGGER tallies_generation_update AFTER UPDATE ON fact_tallies BEGIN
+        UPDATE index_generation SET n = n + 1;
+    END;
+    CREATE TRIGGER tallies_generation_delete AFTER DELETE ON fact_tallies BEGIN
+        UPDATE index_generation SET n = n + 1;
+    END;
+    CREATE TABLE packed_index (
+        part TEXT PRIMARY KEY,
+        generation INTEGER NOT NULL,
+        format INTEGER NOT NULL,
+        checksum INTEGER NOT NULL,
+        data BLOB NOT NULL
+    );",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

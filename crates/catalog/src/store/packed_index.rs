@@ -1,0 +1,69 @@
+//! Where the packed index (index/packed.rs) lives in the catalog file: one row per part, each
+//! with the generation of the catalog it was made from, its format and its checksum. Every
+//! change to a station or a tally moves the generation on (migration 9's triggers, in the
+//! writer's own transaction), so a part made before a change is never read as current.
+
+use std::io::Read;
+
+use rusqlite::{Connection, MAIN_DB, OptionalExtension, Transaction, TransactionBehavior};
+
+use crate::error::Result;
+
+/// The catalog's generation now.
+pub fn generation(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT n FROM index_generation", [], |r| r.get(0))?)
+}
+
+/// Part `name` with its checksum, if it was made at `generation` in `format`. The bytes are
+/// read straight into one buffer (incremental blob I/O: no second copy).
+pub fn read(
+    conn: &Connection,
+    name: &str,
+    generation: i64,
+    format: i64,
+) -> Result<Option<(u32, Vec<u8>)>> {
+    let found = conn
+        .prepare_cached(
+            "SELECT rowid, checksum FROM packed_index
+             WHERE part = ?1 AND generation = ?2 AND format = ?3",
+        )?
+        .query_row((name, generation, format), |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })
+        .optional()?;
+    let Some((rowid, checksum)) = found else {
+        return Ok(None);
+    };
+    let Ok(checksum) = u32::try_from(checksum) else {
+        return Ok(None);
+    };
+    let mut blob = conn.blob_open(MAIN_DB, c"packed_index", c"data", rowid, true)?;
+    let mut data = vec![0; blob.len()];
+    blob.read_exact(&mut data)?;
+    Ok(Some((checksum, data)))
+}
+
+/// Keeps `parts` (name, checksum, bytes) as the packed index made at `generation`, in place of
+/// any before; unless the catalog has moved on since, when they would be stale at once and
+/// nothing is written. Whether they were kept.
+pub fn write(
+    conn: &Connection,
+    generation: i64,
+    format: i64,
+    parts: &[(&str, u32, &[u8])],
+) -> Result<bool> {
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    if self::generation(&tx)? != generation {
+        return Ok(false);
+    }
+    tx.execute("DELETE FROM packed_index", [])?;
+    for (name, checksum, data) in parts {
+        tx.execute(
+            "INSERT INTO packed_index (part, generation, format, checksum, data)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            (name, generation, format, i64::from(*checksum), data),
+        )?;
+    }
+    tx.commit()?;
+    Ok(true)
+}

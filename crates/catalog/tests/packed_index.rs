@@ -1,0 +1,221 @@
+//! The index a catalog file keeps (index/packed.rs) is used only while it is current and whole:
+//! a change by any writer — this library, or another program with nothing but SQLite — makes
+//! the next open build the index from the rows again, and so does a packed index that is
+//! damaged, of another format, or cut short with a checksum to match. Answers are compared with
+//! an index built from the rows.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rusqlite::Connection;
+use waystation_catalog::index::Origin;
+use waystation_catalog::progress::Silent;
+use waystation_catalog::query::Filter;
+use waystation_catalog::{Catalog, LatLon, Service};
+
+/// A catalog of `n` generated stations whose file keeps its packed index.
+fn catalog(n: usize) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("c.sqlite");
+    let mut catalog = Catalog::open(&path).expect("open");
+    catalog
+        .import(waystation_synthetic::generate(n, 3), &mut Silent)
+        .expect("import");
+    drop(catalog);
+    assert_eq!(
+        origin(&path),
+        Origin::Packed,
+        "the import's rebuild was packed"
+    );
+    (dir, path)
+}
+
+fn origin(path: &Path) -> Origin {
+    Catalog::open(path).expect("open").index().origin()
+}
+
+fn filter() -> Filter {
+    let mut f = Filter::any_at(
+        NaiveDate::from_ymd_opt(2026, 11, 30)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .expect("time"),
+    );
+    f.services = [Service::Toilet].into_iter().collect();
+    f
+}
+
+/// The 20 nearest (with a toilet) to a few places, ids and open states.
+fn answers(catalog: &Catalog) -> Vec<(String, Option<bool>)> {
+    [(39.9, 116.4), (31.2, 121.5), (22.5, 114.1), (43.8, 87.6)]
+        .into_iter()
+        .flat_map(|(lat, lon)| {
+            let at = LatLon::new(lat, lon).expect("place");
+            catalog.nearest(at, 20, &filter()).expect("nearest")
+        })
+        .map(|h| (h.station.id, h.open_now))
+        .collect()
+}
+
+/// The answers of an index built from the rows, the packed one set aside for it.
+fn from_rows(path: &Path) -> Vec<(String, Option<bool>)> {
+    let copy = path.with_file_name("rows.sqlite");
+    std::fs::copy(path, &copy).expect("copy");
+    let conn = Connection::open(&copy).expect("open copy");
+    conn.execute("DELETE FROM packed_index", [])
+        .expect("forget");
+    drop(conn);
+    let catalog = Catalog::open(&copy).expect("open copy");
+    assert_eq!(catalog.index().origin(), Origin::Rows);
+    answers(&catalog)
+}
+
+fn sql(path: &Path, statement: &str) {
+    Connection::open(path)
+        .expect("open")
+        .execute_batch(statement)
+        .expect(statement);
+}
+
+#[test]
+fn an_unchanged_catalog_opens_from_its_packed_index_with_the_same_answers() {
+    let (_dir, path) = catalog(3_000);
+    let catalog = Catalog::open(&path).expect("open");
+    assert_eq!(catalog.index().origin(), Origin::Packed);
+    assert_eq!(catalog.len(), 3_000);
+    let packed = answers(&catalog);
+    assert!(packed.len() >= 60, "{packed:?}");
+    assert_eq!(packed, from_rows(&path));
+}
+
+#[test]
+fn a_change_by_any_writer_makes_the_next_open_build_from_the_rows() {
+    let (_dir, path) = catalog(2_000);
+    // Another program moves a station to Beijing's centre and gives it a toilet, with SQLite
+    // alone: the trigger moves the generation on in its transaction.
+    sql(
+        &path,
+        "UPDATE stations SET lat = 39.9042, lon = 116.4074, services = services | (1 << 10),
+             status = 'open', opening_hours = '24/7'
+         WHERE id = (SELECT id FROM stations ORDER BY id LIMIT 1)",
+    );
+    let catalog = Catalog::open(&path).expect("open");
+    assert_eq!(
+        catalog.index().origin(),
+        Origin::Rows,
+        "a stale index is not used"
+    );
+    let moved: String = Connection::open(&path)
+        .expect("open")
+        .query_row("SELECT id FROM stations ORDER BY id LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .expect("id");
+    let at = LatLon::new(39.9042, 116.4074).expect("Beijing");
+    let nearest = catalog.nearest(at, 1, &filter()).expect("nearest");
+    assert_eq!(nearest[0].station.id, moved);
+    drop(catalog);
+    assert_eq!(
+        origin(&path),
+        Origin::Packed,
+        "packed again for the open after"
+    );
+
+    // This library's own small write (in place, no rebuild) moves it on too.
+    let mut catalog = Catalog::open(&path).expect("open");
+    let mut station = catalog.station(&moved).expect("there");
+    station.location = LatLon::new(31.2304, 121.4737).expect("Shanghai");
+    catalog.import(vec![station], &mut Silent).expect("import");
+    drop(catalog);
+    let catalog = Catalog::open(&path).expect("open");
+    assert_eq!(catalog.index().origin(), Origin::Rows);
+    let at = LatLon::new(31.2304, 121.4737).expect("Shanghai");
+    assert_eq!(
+        catalog.nearest(at, 1, &filter()).expect("nearest")[0]
+            .station
+            .id,
+        moved
+    );
+
+    // And a drivers' tally written by another program.
+    drop(catalog);
+    assert_eq!(origin(&path), Origin::Packed);
+    sql(
+        &path,
+        &format!(
+            "INSERT INTO fact_tallies (station_id, fact, last_confirmed, confirmed, denied)
+             VALUES ('{moved}', 'toilet', '2026-11-29T10:00:00+08:00', 3, 0)"
+        ),
+    );
+    let catalog = Catalog::open(&path).expect("open");
+    assert_eq!(catalog.index().origin(), Origin::Rows);
+    let hit = &catalog.nearest(at, 1, &filter()).expect("nearest")[0];
+    assert_eq!(hit.facts.first().map(|t| t.confirmed), Some(3));
+}
+
+#[test]
+fn a_damaged_foreign_or_cut_short_packed_index_is_never_trusted() {
+    let (_dir, path) = catalog(2_000);
+    let want = from_rows(&path);
+    let part = |name: &str| -> Vec<u8> {
+        Connection::open(&path)
+            .expect("open")
+            .query_row(
+                "SELECT data FROM packed_index WHERE part = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .expect("part")
+    };
+    let set = |name: &str, data: &[u8], checksum: u32| {
+        Connection::open(&path)
+            .expect("open")
+            .execute(
+                "UPDATE packed_index SET data = ?2, checksum = ?3 WHERE part = ?1",
+                (name, data, i64::from(checksum)),
+            )
+            .expect("set");
+    };
+    for name in ["stations", "trees"] {
+        let whole = part(name);
+        let checksum = crc32fast::hash(&whole);
+
+        // One flipped bit, the old checksum kept: damage.
+        let mut damaged = whole.clone();
+        damaged[whole.len() / 2] ^= 0x10;
+        set(name, &damaged, checksum);
+        let catalog = Catalog::open(&path).expect("open");
+        assert_eq!(catalog.index().origin(), Origin::Rows, "{name} damaged");
+        assert_eq!(answers(&catalog), want);
+        drop(catalog);
+
+        // Cut short with a checksum to match (a bug, or a hand): decoding fails, no panic.
+        assert_eq!(origin(&path), Origin::Packed, "packed again");
+        let cut = &part(name)[..whole.len() / 3];
+        set(name, cut, crc32fast::hash(cut));
+        assert_eq!(origin(&path), Origin::Rows, "{name} cut short");
+
+        // Whole, but of another format.
+        assert_eq!(origin(&path), Origin::Packed, "packed again");
+        sql(&path, "UPDATE packed_index SET format = format + 1");
+        assert_eq!(origin(&path), Origin::Rows, "{name}: another format");
+        assert_eq!(origin(&path), Origin::Packed, "packed again");
+    }
+    // The two parts of two different catalogs at the same generation do not fit together.
+    let (_other_dir, other) = catalog(1_500);
+    let trees = Connection::open(&other)
+        .expect("open")
+        .query_row(
+            "SELECT data FROM packed_index WHERE part = 'trees'",
+            [],
+            |r| r.get::<_, Vec<u8>>(0),
+        )
+        .expect("trees");
+    set("trees", &trees, crc32fast::hash(&trees));
+    let catalog = Catalog::open(&path).expect("open");
+    assert_eq!(
+        catalog.index().origin(),
+        Origin::Rows,
+        "trees of another catalog"
+    );
+    assert_eq!(answers(&catalog), want);
+}
