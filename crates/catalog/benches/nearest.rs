@@ -3,8 +3,8 @@
 //! asked time: `Catalog::nearest` (its in-memory index) against SQLite's own R*Tree used well and
 //! a brute-force scan with filter code of its own (tests/baselines/mod.rs; tests/nearest_baselines.rs
 //! checks them on a small catalog in `make test`), after checking all three give the same
-//! answers here too. Also the index walk alone, and the time to open the catalog and have the
-//! index ready.
+//! answers here too. Also the index walk alone, and opening the catalog with its index ready:
+//! from the index the file keeps, building it from the rows, and the first open after a change.
 //!
 //! Run: `cargo bench -p waystation-catalog --bench nearest` (WAYSTATION_BENCH_STATIONS to resize).
 
@@ -15,6 +15,8 @@ use chrono::NaiveDate;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::prelude::*;
 use rand_chacha::ChaCha8Rng;
+use rusqlite::Connection;
+use waystation_catalog::index::{Origin, SpatialIndex};
 use waystation_catalog::progress::Silent;
 use waystation_catalog::query;
 use waystation_catalog::{Catalog, LatLon, Service};
@@ -123,11 +125,38 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
 
+    // Opening: from the index the file keeps (what every open does while nothing changed);
+    // building it from the rows (what every open did before the file kept it; the same code);
+    // and the first open after a change, which builds, packs and writes it.
+    drop(catalog);
+    drop(Catalog::open(&path).expect("open: packs the index"));
     let mut open = c.benchmark_group("open");
     open.sample_size(10);
     open.measurement_time(Duration::from_secs(5));
-    open.bench_function("open_catalog_and_build_index", |b| {
-        b.iter(|| Catalog::open(black_box(&path)).expect("open").len())
+    open.bench_function("open_catalog_packed_index", |b| {
+        b.iter(|| {
+            let catalog = Catalog::open(black_box(&path)).expect("open");
+            assert_eq!(catalog.index().origin(), Origin::Packed);
+            catalog.len()
+        })
+    });
+    let conn = Connection::open(&path).expect("connection");
+    open.bench_function("build_index_from_rows", |b| {
+        b.iter(|| {
+            SpatialIndex::build(&conn, black_box(&path))
+                .expect("build")
+                .len()
+        })
+    });
+    open.bench_function("first_open_after_a_change", |b| {
+        b.iter_batched(
+            || {
+                conn.execute("UPDATE index_generation SET n = n + 1", [])
+                    .expect("a change")
+            },
+            |_| Catalog::open(black_box(&path)).expect("open").len(),
+            criterion::BatchSize::PerIteration,
+        )
     });
     open.finish();
 }

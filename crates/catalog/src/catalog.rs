@@ -806,6 +806,11 @@ impl Catalog {
         Ok(true)
     }
 
+    /// What each part of the file costs on disk, largest first.
+    pub fn file_parts(&self) -> Result<Vec<store::sizes::FilePart>> {
+        store::sizes::parts(self.store.conn())
+    }
+
     pub fn info(&self) -> Result<CatalogInfo> {
         Ok(CatalogInfo::new(
             self.path().display().to_string(),

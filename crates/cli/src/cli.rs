@@ -698,6 +698,9 @@ impl DatabaseArg {
 pub struct InfoArgs {
     #[command(flatten)]
     pub database: DatabaseArg,
+    /// 列出文件各部分占用的空间（站点、全文索引、变更记录、打包的索引、空闲页……）What each part of the catalog file costs on disk (stations, the text index, the change feed, the packed index, free pages…)
+    #[arg(long)]
+    pub sizes: bool,
     #[arg(long, help = JSON_HELP)]
     pub json: bool,
 }

@@ -193,14 +193,28 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
             online::operator(&mut open(catalog, false, lang)?, &command, &mut out, lang)?
         }
         Command::Info(args) => {
-            let info = match args.database.url(catalog)? {
-                Some(url) => database::info(url)?,
-                None => open(catalog, false, lang)?.info()?,
+            let (info, parts) = match args.database.url(catalog)? {
+                Some(_) if args.sizes => bail!(
+                    "--sizes 只适用于目录文件；数据库的大小请问 PostgreSQL（pg_total_relation_size）— --sizes is for a catalog file; ask PostgreSQL for a database's (pg_total_relation_size)"
+                ),
+                Some(url) => (database::info(url)?, None),
+                None => {
+                    let catalog = open(catalog, false, lang)?;
+                    let parts = args.sizes.then(|| catalog.file_parts()).transpose()?;
+                    (catalog.info()?, parts)
+                }
             };
             if args.json {
-                writeln!(out, "{}", serde_json::to_string_pretty(&info)?)?;
+                let mut json = serde_json::to_value(&info)?;
+                if let (Some(parts), Some(object)) = (&parts, json.as_object_mut()) {
+                    object.insert("sizes".into(), serde_json::to_value(parts)?);
+                }
+                writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
             } else {
                 render::catalog_info(&mut out, &info, lang)?;
+                if let Some(parts) = &parts {
+                    render::file_parts(&mut out, parts, lang)?;
+                }
             }
         }
     }

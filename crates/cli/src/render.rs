@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use unicode_width::UnicodeWidthStr;
 use waystation_catalog::confirmations::{self, FactTally};
 use waystation_catalog::sphere::compass;
+use waystation_catalog::store::sizes::{self, FilePart};
 use waystation_catalog::{CatalogInfo, Detail, Hit, Lang, Service, Source, Station, Status};
 
 /// Words that differ between the two languages.
@@ -332,6 +333,59 @@ pub fn station_detail(out: &mut impl Write, detail: &Detail, lang: Lang) -> io::
     }
     if s.source == Source::Synthetic {
         writeln!(out, "\n{}", words(lang).synthetic_note)?;
+    }
+    Ok(())
+}
+
+/// What each part of a catalog file costs, largest first, with its share of the whole; the
+/// parts under a tenth of a percent on one line.
+pub fn file_parts(out: &mut impl Write, parts: &[FilePart], lang: Lang) -> io::Result<()> {
+    let zh = lang == Lang::Zh;
+    let total: u64 = parts.iter().map(|p| p.bytes).sum();
+    let share = |bytes: u64| bytes as f64 * 100.0 / total.max(1) as f64;
+    let line = |out: &mut dyn Write, what: &str, bytes: u64| {
+        let mb = bytes as f64 / 1e6;
+        writeln!(
+            out,
+            "  {}  {mb:>8.1} MB  {:>5.1}%",
+            pad(what, 36),
+            share(bytes)
+        )
+    };
+    let title = if zh {
+        "各部分占用"
+    } else {
+        "What each part costs"
+    };
+    writeln!(out, "{title}")?;
+    let (large, small): (Vec<&FilePart>, Vec<&FilePart>) =
+        parts.iter().partition(|p| share(p.bytes) >= 0.1);
+    for p in large {
+        let (zh_text, en_text) = match p.part.as_str() {
+            "stations" => (
+                "站点（含 id 与区县索引）",
+                "stations (with their id and county indexes)",
+            ),
+            "station_text" => ("名称与地址的全文索引", "text index of names and addresses"),
+            "changes" => ("变更记录（同步用）", "change feed (for syncing)"),
+            "packed_index" => ("打包的查询索引", "packed query index"),
+            "fact_tallies" => ("司机确认汇总", "drivers' tallies"),
+            sizes::FREE_PAGES => (
+                "空闲页（留给以后的写入）",
+                "free pages (kept for later writes)",
+            ),
+            other => (other, other),
+        };
+        line(out, if zh { zh_text } else { en_text }, p.bytes)?;
+    }
+    if !small.is_empty() {
+        let n = small.len();
+        let what = if zh {
+            format!("其余 {n} 个表")
+        } else {
+            format!("{n} other tables")
+        };
+        line(out, &what, small.iter().map(|p| p.bytes).sum())?;
     }
     Ok(())
 }

@@ -384,6 +384,40 @@ fn show_and_link_hand_off_with_converted_coordinates() {
 }
 
 #[test]
+fn info_sizes_accounts_for_the_whole_file_part_by_part() {
+    let env = Env::new();
+    env.generated(2_000);
+    // The import's rebuild packed the index; one open later the file keeps it.
+    env.ok(&["near", "30.59,114.31", "-n", "1"]);
+    let info = json(&env.ok(&["info", "--sizes", "--json"]));
+    let parts = info["sizes"].as_array().expect("sizes");
+    let bytes = |part: &str| {
+        parts
+            .iter()
+            .find(|p| p["part"] == part)
+            .and_then(|p| p["bytes"].as_u64())
+            .unwrap_or(0)
+    };
+    for part in ["stations", "station_text", "changes", "packed_index"] {
+        assert!(bytes(part) > 0, "{part} in {parts:?}");
+    }
+    // Shadow tables are counted with their text index, not on their own.
+    assert_eq!(bytes("station_text_data"), 0, "{parts:?}");
+    let total: u64 = parts.iter().filter_map(|p| p["bytes"].as_u64()).sum();
+    assert_eq!(total, info["file_bytes"].as_u64().expect("file size"));
+    let sizes: Vec<u64> = parts.iter().filter_map(|p| p["bytes"].as_u64()).collect();
+    assert!(
+        sizes.windows(2).all(|w| w[0] >= w[1]),
+        "largest first: {sizes:?}"
+    );
+
+    let text = env.ok(&["info", "--sizes"]);
+    assert!(text.contains("名称与地址的全文索引"), "{text}");
+    let english = env.ok(&["--lang", "en", "info", "--sizes"]);
+    assert!(english.contains("packed query index"), "{english}");
+}
+
+#[test]
 fn first_use_creates_the_default_catalog_from_the_built_in_seed() {
     let env = Env::new();
     let out = Command::new(env!("CARGO_BIN_EXE_waystation"))

@@ -10,6 +10,7 @@ pub mod proposal_outbox;
 pub mod proposals;
 pub mod reports;
 pub mod search;
+pub mod sizes;
 pub mod summaries;
 
 use std::path::{Path, PathBuf};
