@@ -120,14 +120,50 @@ pub struct Catalog {
     /// Shared so a server can hand the index at one moment to queries on other threads while
     /// this catalog writes (a write then works on its own copy: `Arc::make_mut`).
     index: Arc<SpatialIndex>,
+    /// Packing the index into the file after a build from the rows, on a thread of its own so
+    /// that no answer waits for it (index/packed.rs); waited for when the catalog closes.
+    packing: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Catalog {
+    fn drop(&mut self) {
+        self.finish_packing();
+    }
 }
 
 impl Catalog {
     /// Opens an existing catalog (or creates an empty one) and builds its index.
     pub fn open(path: &Path) -> Result<Catalog> {
         let store = Store::open(path)?;
-        let index = Arc::new(SpatialIndex::load(store.conn(), store.path())?);
-        Ok(Catalog { store, index })
+        let mut catalog = Catalog {
+            store,
+            index: Arc::default(),
+            packing: None,
+        };
+        catalog.load_index()?;
+        Ok(catalog)
+    }
+
+    /// Loads the index (index::SpatialIndex::load) and, when it had to be built from the rows,
+    /// packs it for the next open in the background.
+    fn load_index(&mut self) -> Result<()> {
+        // One packer at a time, and none reading while the index is loaded again.
+        self.finish_packing();
+        let loaded = SpatialIndex::load(self.store.conn(), self.store.path())?;
+        self.index = Arc::new(loaded.index);
+        if let Some(generation) = loaded.pack_at {
+            let (index, path) = (self.index.clone(), self.store.path().to_path_buf());
+            self.packing = Some(std::thread::spawn(move || index.pack(&path, generation)));
+        }
+        Ok(())
+    }
+
+    /// Waits for the index being packed, if it is.
+    fn finish_packing(&mut self) {
+        if let Some(packing) = self.packing.take() {
+            // A packer that failed leaves no packed index, which is only a cache.
+            let _ = packing.join();
+        }
     }
 
     /// Creates the catalog file at `path` by filling a temporary file beside it (`fill` gets
@@ -201,7 +237,7 @@ impl Catalog {
         progress.end();
         // Small batches update the tree in place; big ones rebuild it, which is faster.
         if changed.len() > 10_000 || changed.len() > self.index.len() {
-            self.index = Arc::new(SpatialIndex::load(self.store.conn(), self.store.path())?);
+            self.load_index()?;
         } else {
             for (pk, i) in changed {
                 Arc::make_mut(&mut self.index).upsert(pk, &stations[i]);
@@ -417,7 +453,7 @@ impl Catalog {
         }
         tx.commit()?;
         progress.end();
-        self.index = Arc::new(SpatialIndex::load(self.store.conn(), self.store.path())?);
+        self.load_index()?;
         Ok(())
     }
 
@@ -802,7 +838,7 @@ impl Catalog {
         if !self.store.written_elsewhere()? {
             return Ok(false);
         }
-        self.index = Arc::new(SpatialIndex::load(self.store.conn(), self.store.path())?);
+        self.load_index()?;
         Ok(true)
     }
 

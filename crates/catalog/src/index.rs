@@ -188,6 +188,13 @@ pub struct SpatialIndex {
     origin: Origin,
 }
 
+/// An index as loaded for a catalog.
+pub struct Loaded {
+    pub index: SpatialIndex,
+    /// Built from the rows at this generation, no one having written meanwhile: worth packing.
+    pub pack_at: Option<i64>,
+}
+
 /// Where an index came from when it was loaded.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
@@ -219,18 +226,31 @@ struct Facts {
 
 impl SpatialIndex {
     /// The catalog's index: as the file keeps it when nothing has changed since it was packed
-    /// (index/packed.rs), else built from the rows and packed for the next open — when no one
-    /// wrote meanwhile, and if the file can be written (a packed index is only a cache).
-    pub fn load(conn: &Connection, path: &Path) -> Result<SpatialIndex> {
+    /// (index/packed.rs), else built from the rows — then to be packed at the generation it was
+    /// built from, when no one wrote meanwhile.
+    pub fn load(conn: &Connection, path: &Path) -> Result<Loaded> {
         let generation = packed_index::generation(conn)?;
         if let Some(index) = packed::load(conn, path, generation) {
-            return Ok(index);
+            return Ok(Loaded {
+                index,
+                pack_at: None,
+            });
         }
         let index = SpatialIndex::build(conn, path)?;
-        if packed_index::generation(conn)? == generation {
-            packed::save(conn, &index, generation);
+        let unchanged = packed_index::generation(conn)? == generation;
+        Ok(Loaded {
+            index,
+            pack_at: unchanged.then_some(generation),
+        })
+    }
+
+    /// Packs this index, built from the catalog at `generation`, into the file at `path` for
+    /// the next open, on a connection of its own; unless the catalog has moved on since, or the
+    /// file cannot be written (a packed index is only a cache: the next open builds again).
+    pub fn pack(&self, path: &Path, generation: i64) {
+        if let Ok(conn) = summaries::second_connection(path) {
+            packed::save(&conn, self, generation);
         }
-        Ok(index)
     }
 
     /// Reads every station's summary from the store and bulk-loads the trees.

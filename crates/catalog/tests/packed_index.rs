@@ -219,3 +219,41 @@ fn a_damaged_foreign_or_cut_short_packed_index_is_never_trusted() {
     );
     assert_eq!(answers(&catalog), want);
 }
+
+#[test]
+fn a_write_while_the_index_is_being_packed_waits_its_turn_and_is_kept() {
+    // New catalogs: each one's (empty) index is built and packed on a thread of its own while
+    // its first import begins at once. (The collision is a race; many tries make it certain.)
+    let dir = tempfile::tempdir().expect("temp dir");
+    for i in 0..40 {
+        let mut fresh = Catalog::open(&dir.path().join(format!("new-{i}.sqlite"))).expect("open");
+        fresh
+            .import(waystation_synthetic::generate(10, i), &mut Silent)
+            .expect("waits for the packer, then writes");
+        assert_eq!(fresh.len(), 10);
+    }
+
+    let (_dir, path) = catalog(20_000);
+    // Another program's change: the next open builds the index and packs it on a thread of its
+    // own, while this catalog writes at once.
+    sql(&path, "UPDATE index_generation SET n = n + 1");
+    let mut catalog = Catalog::open(&path).expect("open");
+    assert_eq!(catalog.index().origin(), Origin::Rows);
+    let mut station = catalog.station("syn-ws-000001").expect("there");
+    station.services = [Service::Toilet].into_iter().collect();
+    // Small writes one after another, from before the packer writes until after it has.
+    for i in 0..40 {
+        station.location = LatLon::new(45.75 - f64::from(i) * 0.01, 126.63).expect("Harbin");
+        let write = catalog.import(vec![station.clone()], &mut Silent);
+        write.expect("waits for the packer, then writes");
+    }
+    station.location = LatLon::new(45.75, 126.63).expect("Harbin");
+    catalog.import(vec![station], &mut Silent).expect("import");
+    drop(catalog);
+    // The packed index (made before the write, or skipped for it) is not taken for current.
+    let catalog = Catalog::open(&path).expect("open");
+    assert_eq!(catalog.index().origin(), Origin::Rows);
+    let at = LatLon::new(45.75, 126.63).expect("Harbin");
+    let hit = &catalog.nearest(at, 1, &filter()).expect("nearest")[0];
+    assert_eq!(hit.station.id, "syn-ws-000001");
+}

@@ -39,7 +39,8 @@ pub fn since(
     limit: usize,
     with_facts: bool,
 ) -> Result<std::result::Result<ChangePage, Gone>> {
-    let tx = conn.unchecked_transaction()?;
+    // A read: deferred, whatever the connection's writers take (see `Store::prepare`).
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Deferred)?;
     let page = page_since(&tx, since, limit, with_facts)?;
     tx.commit()?;
     Ok(page)

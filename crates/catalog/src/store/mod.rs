@@ -314,6 +314,11 @@ impl Store {
     /// (mapped by the caller), the inner one a catalog-level refusal.
     fn prepare(&mut self) -> rusqlite::Result<Result<()>> {
         self.conn.busy_timeout(std::time::Duration::from_secs(3))?;
+        // A write transaction takes the write lock when it begins, so it waits its turn behind
+        // another writer (the index packer, another program's import) instead of failing at
+        // once when that writer commits after it began reading (SQLite's rule in WAL mode).
+        self.conn
+            .set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         let app_id: i64 = self
             .conn
             .query_row("PRAGMA application_id", [], |r| r.get(0))?;

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The phone-class check (issue 12): the open and query figures on a 200,000-station catalog with
+# the process held to one core at a quarter of its speed (taskset, and a CPU cgroup allowing
+# 2.5 ms of every 10 ms), beside the same on the whole machine; and instruction counts
+# (valgrind), the measure that does not move with the machine's load. Needs root for the cgroup
+# (v1 or v2); without it, only the instruction counts are given.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for tool in hyperfine valgrind; do
+  command -v "$tool" >/dev/null 2>&1 || {
+    echo "bench-phone: installing $tool"
+    if [ "$(id -u)" -eq 0 ]; then apt-get install -y -q "$tool"; else sudo apt-get install -y -q "$tool"; fi
+  }
+done
+
+cargo build --release -q -p waystation-cli
+bin=$PWD/target/release/waystation
+work=$(mktemp -d)
+cgroup=""
+cleanup() {
+  if [ -n "$cgroup" ]; then
+    while read -r pid; do echo "$pid" > "$(dirname "$cgroup")/cgroup.procs" 2>/dev/null || true; done < "$cgroup/cgroup.procs"
+    rmdir "$cgroup" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "## machine"
+echo "$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(lscpu | sed -n 's/^Model name: *//p')"
+
+catalog="$work/national.sqlite"
+"$bin" gen --count 200000 --seed 1 -o "$work/national.csv" 2>/dev/null
+"$bin" --catalog "$catalog" import "$work/national.csv" >/dev/null
+query=("$bin" --catalog "$catalog" near 30.59,114.31 -n 10 --service shower,drinking_water --json)
+"${query[@]}" >/dev/null # the file now keeps its packed index
+# A change by another writer: the next open builds the index from the rows (and packs it).
+changed="python3 -c \"import sqlite3; c = sqlite3.connect('$catalog'); c.execute('UPDATE index_generation SET n = n + 1'); c.commit()\""
+
+# A CPU cgroup allowing a quarter of one core, in small slices so the process is slowed
+# evenly rather than stopped for long stretches.
+if [ "$(id -u)" -eq 0 ]; then
+  if [ -d /sys/fs/cgroup/cpu ] && [ -w /sys/fs/cgroup/cpu ]; then
+    cgroup=/sys/fs/cgroup/cpu/waystation-phone
+    mkdir -p "$cgroup"
+    echo 10000 > "$cgroup/cpu.cfs_period_us"
+    echo 2500 > "$cgroup/cpu.cfs_quota_us"
+  elif [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw cpu /sys/fs/cgroup/cgroup.controllers; then
+    echo "+cpu" > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+    cgroup=/sys/fs/cgroup/waystation-phone
+    mkdir -p "$cgroup"
+    echo "2500 10000" > "$cgroup/cpu.max"
+  fi
+fi
+phone="$work/phone"
+cat > "$phone" <<EOF
+#!/bin/sh
+# Runs its arguments on one core at a quarter of its speed.
+echo \$\$ > "$cgroup/cgroup.procs"
+exec taskset -c 0 "\$@"
+EOF
+chmod +x "$phone"
+
+median() {
+  python3 -c "import json,statistics,sys;r=json.load(open(sys.argv[1]))['results'][0];print('%.1f ms' % (statistics.median(r['times'])*1000))" "$1"
+}
+
+echo "## whole-process near (Wuhan, shower + drinking water, k = 10): median of hyperfine runs"
+hyperfine -N --warmup 3 --runs 30 --export-json "$work/open.json" "${query[*]}" >/dev/null
+echo "whole machine, packed index: $(median "$work/open.json")"
+hyperfine --warmup 1 --runs 10 --prepare "$changed" --export-json "$work/built.json" "${query[*]}" >/dev/null
+echo "whole machine, first open after a change (build + pack): $(median "$work/built.json")"
+if [ -n "$cgroup" ]; then
+  hyperfine -N --warmup 2 --runs 20 --export-json "$work/phone-open.json" "$phone ${query[*]}" >/dev/null
+  echo "one core at a quarter speed, packed index: $(median "$work/phone-open.json")"
+  hyperfine --warmup 1 --runs 5 --prepare "$changed" --export-json "$work/phone-built.json" "$phone ${query[*]}" >/dev/null
+  echo "one core at a quarter speed, first open after a change: $(median "$work/phone-built.json")"
+else
+  echo "(no CPU cgroup to write: run as root for the quarter-speed figures)"
+fi
+
+echo "## instructions (valgrind, the whole process)"
+count() {
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null \
+    | sed -n 's/.*Collected : \([0-9]*\).*/\1/p' \
+    | awk '{printf "%.1f million instructions\n", $1 / 1e6}'
+}
+echo "near, packed index: $(count "${query[@]}")"
+eval "$changed"
+echo "near, first open after a change: $(count "${query[@]}")"
