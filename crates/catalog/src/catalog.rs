@@ -123,6 +123,10 @@ pub struct Catalog {
     /// Packing the index into the file after a build from the rows, on a thread of its own so
     /// that no answer waits for it (index/packed.rs); waited for when the catalog closes.
     packing: Option<std::thread::JoinHandle<()>>,
+    /// The catalog's generation when the index was last loaded or found current: another
+    /// connection's commit that leaves it where it was (this catalog's own packer, another
+    /// program's account changes) changes nothing the index holds.
+    generation_seen: Option<i64>,
 }
 
 impl Drop for Catalog {
@@ -139,19 +143,21 @@ impl Catalog {
             store,
             index: Arc::default(),
             packing: None,
+            generation_seen: None,
         };
-        catalog.load_index()?;
+        catalog.load_index(true)?;
         Ok(catalog)
     }
 
-    /// Loads the index (index::SpatialIndex::load) and, when it had to be built from the rows,
-    /// packs it for the next open in the background.
-    fn load_index(&mut self) -> Result<()> {
+    /// Loads the index (index::SpatialIndex::load) and, when it had to be built from the rows
+    /// and `pack` allows, packs it for the next open in the background.
+    fn load_index(&mut self, pack: bool) -> Result<()> {
         // One packer at a time, and none reading while the index is loaded again.
         self.finish_packing();
         let loaded = SpatialIndex::load(self.store.conn(), self.store.path())?;
         self.index = Arc::new(loaded.index);
-        if let Some(generation) = loaded.pack_at {
+        self.generation_seen = loaded.generation;
+        if let Some(generation) = loaded.pack_at.filter(|_| pack) {
             let (index, path) = (self.index.clone(), self.store.path().to_path_buf());
             self.packing = Some(std::thread::spawn(move || index.pack(&path, generation)));
         }
@@ -175,7 +181,9 @@ impl Catalog {
 
     /// Leaves the file self-contained (no -wal beside it), so it may be copied or shipped as
     /// it is.
-    pub fn close_as_single_file(self) -> Result<()> {
+    pub fn close_as_single_file(mut self) -> Result<()> {
+        // Leaving WAL mode needs the file to itself: the packer first.
+        self.finish_packing();
         self.store
             .conn()
             .pragma_update(None, "journal_mode", "DELETE")?;
@@ -237,7 +245,7 @@ impl Catalog {
         progress.end();
         // Small batches update the tree in place; big ones rebuild it, which is faster.
         if changed.len() > 10_000 || changed.len() > self.index.len() {
-            self.load_index()?;
+            self.load_index(true)?;
         } else {
             for (pk, i) in changed {
                 Arc::make_mut(&mut self.index).upsert(pk, &stations[i]);
@@ -453,7 +461,7 @@ impl Catalog {
         }
         tx.commit()?;
         progress.end();
-        self.load_index()?;
+        self.load_index(true)?;
         Ok(())
     }
 
@@ -838,12 +846,22 @@ impl Catalog {
         if !self.store.written_elsewhere()? {
             return Ok(false);
         }
-        self.load_index()?;
+        let now = store::packed_index::generation(self.store.conn())
+            .ok()
+            .flatten();
+        if now.is_some() && now == self.generation_seen {
+            return Ok(false);
+        }
+        // Not packed: a server looks often, and its next start builds from the rows anyway if
+        // the file moves on; packing here would be one more commit for it to see.
+        self.load_index(false)?;
         Ok(true)
     }
 
-    /// What each part of the file costs on disk, largest first.
-    pub fn file_parts(&self) -> Result<Vec<store::sizes::FilePart>> {
+    /// What each part of the file costs on disk, largest first (once the index being packed,
+    /// if it is, is in).
+    pub fn file_parts(&mut self) -> Result<Vec<store::sizes::FilePart>> {
+        self.finish_packing();
         store::sizes::parts(self.store.conn())
     }
 

@@ -191,6 +191,8 @@ pub struct SpatialIndex {
 /// An index as loaded for a catalog.
 pub struct Loaded {
     pub index: SpatialIndex,
+    /// The catalog's generation when it was loaded (None: unreadable).
+    pub generation: Option<i64>,
     /// Built from the rows at this generation, no one having written meanwhile: worth packing.
     pub pack_at: Option<i64>,
 }
@@ -229,18 +231,23 @@ impl SpatialIndex {
     /// (index/packed.rs), else built from the rows — then to be packed at the generation it was
     /// built from, when no one wrote meanwhile.
     pub fn load(conn: &Connection, path: &Path) -> Result<Loaded> {
-        let generation = packed_index::generation(conn)?;
-        if let Some(index) = packed::load(conn, path, generation) {
+        // A file whose generation cannot be read or trusted (damaged, a trigger dropped) is built
+        // from the rows and not packed: the packed index is a cache, never a reason not to open.
+        let generation = packed_index::generation(conn).ok().flatten();
+        if let Some(index) = generation.and_then(|g| packed::load(conn, path, g)) {
             return Ok(Loaded {
                 index,
+                generation,
                 pack_at: None,
             });
         }
         let index = SpatialIndex::build(conn, path)?;
-        let unchanged = packed_index::generation(conn)? == generation;
+        let now = packed_index::generation(conn).ok().flatten();
+        let unchanged = generation.is_some() && now == generation;
         Ok(Loaded {
             index,
-            pack_at: unchanged.then_some(generation),
+            generation,
+            pack_at: generation.filter(|_| unchanged),
         })
     }
 

@@ -150,6 +150,33 @@ fn a_change_by_any_writer_makes_the_next_open_build_from_the_rows() {
     assert_eq!(catalog.index().origin(), Origin::Rows);
     let hit = &catalog.nearest(at, 1, &filter()).expect("nearest")[0];
     assert_eq!(hit.facts.first().map(|t| t.confirmed), Some(3));
+
+    // A trigger dropped (by hand, or by a migration that rebuilt the table) and a station moved
+    // without the generation: the generation is not trusted, the index is built from the rows.
+    drop(catalog);
+    assert_eq!(origin(&path), Origin::Packed);
+    sql(
+        &path,
+        &format!(
+            "DROP TRIGGER stations_generation_update;
+             UPDATE stations SET lat = 43.8256, lon = 87.6168 WHERE id = '{moved}'"
+        ),
+    );
+    let catalog = Catalog::open(&path).expect("open");
+    assert_eq!(catalog.index().origin(), Origin::Rows);
+    let at = LatLon::new(43.8256, 87.6168).expect("Urumqi");
+    assert_eq!(
+        catalog.nearest(at, 1, &filter()).expect("nearest")[0]
+            .station
+            .id,
+        moved
+    );
+    drop(catalog);
+    assert_eq!(
+        origin(&path),
+        Origin::Rows,
+        "and nothing is packed meanwhile"
+    );
 }
 
 #[test]
@@ -256,4 +283,86 @@ fn a_write_while_the_index_is_being_packed_waits_its_turn_and_is_kept() {
     let at = LatLon::new(45.75, 126.63).expect("Harbin");
     let hit = &catalog.nearest(at, 1, &filter()).expect("nearest")[0];
     assert_eq!(hit.station.id, "syn-ws-000001");
+}
+
+/// Bytes of a trees part as the catalog lays it out (bincode, fixed-width little-endian
+/// integers): the kind trees, then one `None` for every service; the first kind's tree is
+/// `first` (a root with its children, then its size), the others empty.
+fn trees_part(first: &[u8]) -> Vec<u8> {
+    let empty_box = [f64::MAX; 3].into_iter().chain([f64::MIN; 3]);
+    let mut empty: Vec<u8> = 0u64.to_le_bytes().to_vec();
+    empty.extend(empty_box.flat_map(f64::to_le_bytes));
+    empty.extend(0u64.to_le_bytes());
+    let mut part = (waystation_catalog::Kind::ALL.len() as u64)
+        .to_le_bytes()
+        .to_vec();
+    part.extend(first);
+    for _ in 1..waystation_catalog::Kind::ALL.len() {
+        part.extend(&empty);
+    }
+    part.extend((Service::ALL.len() as u64).to_le_bytes());
+    part.extend(std::iter::repeat_n(0u8, Service::ALL.len()));
+    part
+}
+
+/// A root holding one chain of `depth` nodes of one child each, ending in a point with `key`.
+fn chain(depth: usize, key: u32) -> Vec<u8> {
+    let unit_box: Vec<u8> = [0.0f64; 3]
+        .into_iter()
+        .chain([1.0; 3])
+        .flat_map(f64::to_le_bytes)
+        .collect();
+    let mut tree = 1u64.to_le_bytes().to_vec();
+    for _ in 0..depth {
+        tree.extend(1u32.to_le_bytes());
+        tree.extend(1u64.to_le_bytes());
+    }
+    tree.extend(0u32.to_le_bytes());
+    tree.extend([0.5f64; 3].into_iter().flat_map(f64::to_le_bytes));
+    tree.extend(key.to_le_bytes());
+    for _ in 0..=depth {
+        tree.extend(&unit_box);
+    }
+    tree.extend(1u64.to_le_bytes());
+    tree
+}
+
+#[test]
+fn a_made_up_packed_index_with_a_matching_checksum_cannot_crash_the_open() {
+    let (_dir, path) = catalog(1_000);
+    let want = from_rows(&path);
+    let install = |name: &str, data: &[u8]| {
+        Connection::open(&path)
+            .expect("open")
+            .execute(
+                "UPDATE packed_index SET data = ?2, checksum = ?3 WHERE part = ?1",
+                (name, data, i64::from(crc32fast::hash(data))),
+            )
+            .expect("install");
+    };
+    // Trees nested far deeper than any real one (a recursive decoder would overflow its
+    // stack: an abort, not an error); a point whose key no station has.
+    for (depth, key) in [(200_000, 1), (2, u32::MAX - 1)] {
+        install("trees", &trees_part(&chain(depth, key)));
+        let catalog = Catalog::open(&path).expect("open");
+        assert_eq!(catalog.index().origin(), Origin::Rows, "depth {depth}");
+        assert_eq!(answers(&catalog), want);
+        drop(catalog);
+        assert_eq!(origin(&path), Origin::Packed, "packed again");
+    }
+    // A station's key made huge in the stations part (the first summary's, after the count):
+    // no vector of four billion slots is made for it.
+    let mut stations: Vec<u8> = Connection::open(&path)
+        .expect("open")
+        .query_row(
+            "SELECT data FROM packed_index WHERE part = 'stations'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("stations");
+    stations[8..12].copy_from_slice(&(u32::MAX - 1).to_le_bytes());
+    install("stations", &stations);
+    let catalog = Catalog::open(&path).expect("open");
+    assert_eq!(catalog.index().origin(), Origin::Rows);
+    assert_eq!(answers(&catalog), want);
 }

@@ -199,7 +199,7 @@ fn run(cli: Cli, lang: Lang) -> Result<()> {
                 ),
                 Some(url) => (database::info(url)?, None),
                 None => {
-                    let catalog = open(catalog, false, lang)?;
+                    let mut catalog = open(catalog, false, lang)?;
                     let parts = args.sizes.then(|| catalog.file_parts()).transpose()?;
                     (catalog.info()?, parts)
                 }

@@ -79,16 +79,22 @@ struct TreesPart {
 }
 
 /// The index packed at `generation`, read from the file, if it is there, whole and current.
-/// The two parts are read and decoded at once, one on a second connection.
+/// The two parts are read and decoded at once, one on a second connection. The trees' shape is
+/// checked before they are decoded (see `trees_are_sound`), and every key is bounded by the
+/// highest the rows hold, so a made-up part cannot exhaust the stack or the memory.
 pub(super) fn load(
     conn: &rusqlite::Connection,
     path: &Path,
     generation: i64,
 ) -> Option<SpatialIndex> {
+    let keys = u32::try_from(summaries::max_pk(conn).ok()?)
+        .ok()?
+        .checked_add(1)?;
     let (stations, trees) = std::thread::scope(|scope| {
         let trees = scope.spawn(|| -> Option<TreesPart> {
             let conn = summaries::second_connection(path).ok()?;
-            decode(&read(&conn, TREES, generation)?)
+            let bytes = read(&conn, TREES, generation)?;
+            trees_are_sound(&bytes, keys).then(|| decode(&bytes))?
         });
         let stations: Option<StationsPart> =
             read(conn, STATIONS, generation).and_then(|b| decode(&b));
@@ -97,7 +103,7 @@ pub(super) fn load(
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
         (stations, trees)
     });
-    assemble(stations?, trees?)
+    assemble(stations?, trees?, keys)
 }
 
 /// Keeps `index`, made from the catalog at `generation`, for the next open, unless the catalog
@@ -168,7 +174,7 @@ fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Option<T> {
 
 /// The index from its two parts, if they agree with each other: every summary's vocabulary and
 /// hours in range, as many trees as kinds and services, each as big as it should be.
-fn assemble(stations: StationsPart, trees: TreesPart) -> Option<SpatialIndex> {
+fn assemble(stations: StationsPart, trees: TreesPart, keys: u32) -> Option<SpatialIndex> {
     if trees.by_kind.len() != Kind::ALL.len() || trees.by_service.len() != Service::ALL.len() {
         return None;
     }
@@ -179,13 +185,7 @@ fn assemble(stations: StationsPart, trees: TreesPart) -> Option<SpatialIndex> {
     if index.hours.entries.len() != stations.hours.len() {
         return None; // the same text twice: not what `save` writes
     }
-    let top = stations
-        .summaries
-        .iter()
-        .map(|s| s.pk)
-        .max()
-        .map_or(0, |pk| pk as usize + 1);
-    let mut summaries: Vec<Option<Summary>> = vec![None; top];
+    let mut summaries: Vec<Option<Summary>> = vec![None; keys as usize];
     for s in stations.summaries {
         let hours = (s.hours != NO_HOURS).then_some(s.hours);
         if hours.is_some_and(|h| h as usize >= stations.hours.len()) {
@@ -199,7 +199,7 @@ fn assemble(stations: StationsPart, trees: TreesPart) -> Option<SpatialIndex> {
             services: ServiceSet::from_bits(s.services),
             hours,
         };
-        if summaries[s.pk as usize].replace(summary).is_some() {
+        if summaries.get_mut(s.pk as usize)?.replace(summary).is_some() {
             return None;
         }
     }
@@ -255,4 +255,106 @@ fn assemble(stations: StationsPart, trees: TreesPart) -> Option<SpatialIndex> {
     index.len = len;
     index.origin = super::Origin::Packed;
     Some(index)
+}
+
+/// Whether a trees part (as `save` encodes it: bincode, fixed-width little-endian integers) has
+/// the shape of sound trees, read without recursion: as many trees as kinds and services; in
+/// each, no node empty but the root, every point at the same depth (at most `MAX_DEPTH`),
+/// finite coordinates, boxes the right way round, keys below `keys`, and as many points as the
+/// tree says it holds. A decoder recursing into a made-up part nested a million
+/// deep would overflow its thread's stack, and rstar panics on a tree whose points stand at
+/// different depths the first time it changes it.
+fn trees_are_sound(bytes: &[u8], keys: u32) -> bool {
+    fn all(part: &mut Cursor<'_>, keys: u32) -> Option<()> {
+        (part.u64()? == Kind::ALL.len() as u64).then_some(())?;
+        for _ in Kind::ALL {
+            tree_is_sound(part, keys)?;
+        }
+        (part.u64()? == Service::ALL.len() as u64).then_some(())?;
+        for _ in Service::ALL {
+            match part.u8()? {
+                0 => {}
+                1 => tree_is_sound(part, keys)?,
+                _ => return None,
+            }
+        }
+        part.0.is_empty().then_some(())
+    }
+    all(&mut Cursor(bytes), keys).is_some()
+}
+
+/// Far deeper than any real tree (a national catalog's are six deep).
+const MAX_DEPTH: usize = 32;
+
+fn tree_is_sound(part: &mut Cursor<'_>, keys: u32) -> Option<()> {
+    // For each open node from the root down: children still to read, and whether it had any
+    // (an empty tree's root has an empty box, its lower corner above its upper).
+    let root = part.u64()?;
+    let mut open: Vec<(u64, bool)> = vec![(root, root > 0)];
+    let (mut points, mut point_depth) = (0u64, None);
+    while let Some((left, has_children)) = open.last_mut() {
+        if *left == 0 {
+            let has_children = *has_children;
+            open.pop();
+            part.envelope(has_children)?;
+            continue;
+        }
+        *left -= 1;
+        match part.u32()? {
+            0 => {
+                part.coordinates()?;
+                (part.u32()? < keys).then_some(())?;
+                (*point_depth.get_or_insert(open.len()) == open.len()).then_some(())?;
+                points += 1;
+            }
+            1 => {
+                let children = part.u64()?;
+                (children > 0).then_some(())?;
+                (open.len() < MAX_DEPTH).then_some(())?;
+                open.push((children, true));
+            }
+            _ => return None,
+        }
+    }
+    (part.u64()? == points).then_some(())
+}
+
+/// Reads a part front to back.
+struct Cursor<'a>(&'a [u8]);
+
+impl Cursor<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, rest) = self.0.split_first_chunk::<N>()?;
+        self.0 = rest;
+        Some(*head)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        self.take::<1>().map(|b| b[0])
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.take().map(u32::from_le_bytes)
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        self.take().map(u64::from_le_bytes)
+    }
+
+    /// Three finite coordinates.
+    fn coordinates(&mut self) -> Option<[f64; 3]> {
+        let mut xyz = [0.0; 3];
+        for c in &mut xyz {
+            *c = f64::from_le_bytes(self.take()?);
+            c.is_finite().then_some(())?;
+        }
+        Some(xyz)
+    }
+
+    /// A node's bounding box: two corners, the lower below the upper unless it is empty.
+    fn envelope(&mut self, has_children: bool) -> Option<()> {
+        let (lower, upper) = (self.coordinates()?, self.coordinates()?);
+        let ordered = lower.iter().zip(&upper).all(|(l, u)| l <= u);
+        (ordered || !has_children).then_some(())
+    }
 }

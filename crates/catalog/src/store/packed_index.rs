@@ -9,9 +9,30 @@ use rusqlite::{Connection, MAIN_DB, OptionalExtension, Transaction, TransactionB
 
 use crate::error::Result;
 
-/// The catalog's generation now.
-pub fn generation(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT n FROM index_generation", [], |r| r.get(0))?)
+/// The triggers that move the generation on; all of them must be there for it to mean anything.
+const TRIGGERS: [&str; 6] = [
+    "stations_generation_insert",
+    "stations_generation_update",
+    "stations_generation_delete",
+    "tallies_generation_insert",
+    "tallies_generation_update",
+    "tallies_generation_delete",
+];
+
+/// The catalog's generation now; None when it cannot be trusted to move with every change
+/// (one of its triggers gone: dropped by hand, or by a migration that rebuilt a table).
+pub fn generation(conn: &Connection) -> Result<Option<i64>> {
+    let triggers: i64 = conn.query_row(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name IN (?1, ?2, ?3, ?4, ?5, ?6)",
+        TRIGGERS,
+        |r| r.get(0),
+    )?;
+    if triggers != TRIGGERS.len() as i64 {
+        return Ok(None);
+    }
+    Ok(conn
+        .query_row("SELECT n FROM index_generation", [], |r| r.get(0))
+        .optional()?)
 }
 
 /// Part `name` with its checksum, if it was made at `generation` in `format`. The bytes are
@@ -53,7 +74,7 @@ pub fn write(
     parts: &[(&str, u32, &[u8])],
 ) -> Result<bool> {
     let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
-    if self::generation(&tx)? != generation {
+    if self::generation(&tx)? != Some(generation) {
         return Ok(false);
     }
     tx.execute("DELETE FROM packed_index", [])?;

@@ -25,9 +25,10 @@ pub fn parts(conn: &Connection) -> Result<Vec<FilePart>> {
         "WITH owner(name, part) AS (
              SELECT s.name, coalesce(
                  (SELECT v.name FROM sqlite_schema v
-                  WHERE v.sql LIKE 'CREATE VIRTUAL TABLE%' AND s.name LIKE v.name || '\\_%' ESCAPE '\\'),
+                  WHERE v.type = 'table' AND v.sql LIKE 'CREATE VIRTUAL TABLE%'
+                    AND substr(s.name, 1, length(v.name) + 1) = v.name || '_'),
                  s.tbl_name)
-             FROM sqlite_schema s
+             FROM sqlite_schema s WHERE s.type IN ('table', 'index')
          )
          SELECT coalesce(o.part, d.name), sum(d.pgsize)
          FROM dbstat d LEFT JOIN owner o ON o.name = d.name
