@@ -64,3 +64,4 @@ bench: setup
 	scripts/bench-app.sh
 	scripts/bench-feed-positions.sh
 	scripts/bench-replicas.sh
+	scripts/bench-phone.sh

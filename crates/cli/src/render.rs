@@ -348,7 +348,7 @@ pub fn file_parts(out: &mut impl Write, parts: &[FilePart], lang: Lang) -> io::R
         writeln!(
             out,
             "  {}  {mb:>8.1} MB  {:>5.1}%",
-            pad(what, 36),
+            pad(what, 44),
             share(bytes)
         )
     };
