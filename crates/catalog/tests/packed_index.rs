@@ -56,6 +56,12 @@ fn answers(catalog: &Catalog) -> Vec<(String, Option<bool>)> {
         .collect()
 }
 
+/// The id of the nearest station (with a toilet) to `at`.
+fn nearest_id(catalog: &Catalog, at: LatLon) -> String {
+    let hits = catalog.nearest(at, 1, &filter()).expect("nearest");
+    hits.into_iter().next().expect("a station").station.id
+}
+
 /// The answers of an index built from the rows, the packed one set aside for it.
 fn from_rows(path: &Path) -> Vec<(String, Option<bool>)> {
     let copy = path.with_file_name("rows.sqlite");
@@ -111,8 +117,7 @@ fn a_change_by_any_writer_makes_the_next_open_build_from_the_rows() {
         })
         .expect("id");
     let at = LatLon::new(39.9042, 116.4074).expect("Beijing");
-    let nearest = catalog.nearest(at, 1, &filter()).expect("nearest");
-    assert_eq!(nearest[0].station.id, moved);
+    assert_eq!(nearest_id(&catalog, at), moved);
     drop(catalog);
     assert_eq!(
         origin(&path),
@@ -129,12 +134,7 @@ fn a_change_by_any_writer_makes_the_next_open_build_from_the_rows() {
     let catalog = Catalog::open(&path).expect("open");
     assert_eq!(catalog.index().origin(), Origin::Rows);
     let at = LatLon::new(31.2304, 121.4737).expect("Shanghai");
-    assert_eq!(
-        catalog.nearest(at, 1, &filter()).expect("nearest")[0]
-            .station
-            .id,
-        moved
-    );
+    assert_eq!(nearest_id(&catalog, at), moved);
 
     // And a drivers' tally written by another program.
     drop(catalog);
@@ -165,12 +165,7 @@ fn a_change_by_any_writer_makes_the_next_open_build_from_the_rows() {
     let catalog = Catalog::open(&path).expect("open");
     assert_eq!(catalog.index().origin(), Origin::Rows);
     let at = LatLon::new(43.8256, 87.6168).expect("Urumqi");
-    assert_eq!(
-        catalog.nearest(at, 1, &filter()).expect("nearest")[0]
-            .station
-            .id,
-        moved
-    );
+    assert_eq!(nearest_id(&catalog, at), moved);
     drop(catalog);
     assert_eq!(
         origin(&path),
@@ -281,8 +276,7 @@ fn a_write_while_the_index_is_being_packed_waits_its_turn_and_is_kept() {
     let catalog = Catalog::open(&path).expect("open");
     assert_eq!(catalog.index().origin(), Origin::Rows);
     let at = LatLon::new(45.75, 126.63).expect("Harbin");
-    let hit = &catalog.nearest(at, 1, &filter()).expect("nearest")[0];
-    assert_eq!(hit.station.id, "syn-ws-000001");
+    assert_eq!(nearest_id(&catalog, at), "syn-ws-000001");
 }
 
 /// Bytes of a trees part as the catalog lays it out (bincode, fixed-width little-endian
