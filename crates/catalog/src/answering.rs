@@ -174,7 +174,7 @@ pub fn map_points(index: &SpatialIndex, crs: Crs) -> MapPoints {
         lon: Vec::with_capacity(index.len()),
     };
     for (_, s) in index.summaries() {
-        points.ids.push(s.id.to_string());
+        points.ids.push(index.id(s).to_string());
         points
             .kinds
             .push(Kind::ALL.iter().position(|k| *k == s.kind).unwrap_or(0) as u8);

@@ -57,7 +57,8 @@ const RARE_SERVICE_SHARE: f64 = 0.15;
 /// What filters need to know about a station, kept in memory.
 #[derive(Debug, Clone)]
 pub struct Summary {
-    pub id: Box<str>,
+    /// Where its id stands in the index's ids (`SpatialIndex::id`).
+    pub id: IdSpan,
     pub location: LatLon,
     pub kind: Kind,
     pub status: Status,
@@ -66,11 +67,39 @@ pub struct Summary {
     pub hours: Option<u32>,
 }
 
+/// A station's id as a stretch of the index's ids, which stand end to end in one string: 200,000
+/// ids are then one allocation to copy, pack and unpack rather than 200,000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdSpan {
+    start: u32,
+    len: u32,
+}
+
+impl IdSpan {
+    /// Appends `id` to `ids`; where it stands.
+    fn push(ids: &mut String, id: &str) -> IdSpan {
+        let span = IdSpan {
+            start: ids.len() as u32,
+            len: id.len() as u32,
+        };
+        ids.push_str(id);
+        span
+    }
+
+    /// The id in `ids` (empty if the span does not fit, which a sound index never has).
+    fn of(self, ids: &str) -> &str {
+        let (start, end) = (self.start as usize, self.start as usize + self.len as usize);
+        ids.get(start..end).unwrap_or_default()
+    }
+}
+
 /// Summaries (with their unit vectors) of some stations, read from any store (two ranges of a
 /// catalog file at once, or a database's rows); their `hours` indexes refer to `self.hours`.
 #[derive(Default)]
 pub struct SummaryBatch {
     rows: Vec<(i64, Summary, [f64; 3])>,
+    /// The batch's ids, end to end (its summaries' spans point here until they join an index).
+    ids: String,
     hours: Vec<Box<str>>,
     hours_seen: HashMap<Box<str>, u32>,
 }
@@ -88,7 +117,7 @@ impl SummaryBatch {
             }
         });
         let summary = Summary {
-            id: row.id.into(),
+            id: IdSpan::push(&mut self.ids, row.id),
             location: row.location,
             kind: row.kind,
             status: row.status,
@@ -215,6 +244,8 @@ struct Stations {
     by_service: Vec<Option<Tree>>,
     /// Indexed by primary key; holes for deleted rows.
     summaries: Vec<Option<Summary>>,
+    /// Every station's id, end to end (`IdSpan`); a changed id is appended, the old one left.
+    ids: String,
 }
 
 #[derive(Default, Clone)]
@@ -295,8 +326,12 @@ impl SpatialIndex {
         let mut units: Vec<(u32, [f64; 3])> = Vec::with_capacity(count);
         for scan in batches {
             let hours: Vec<u32> = scan.hours.iter().map(|t| index.hours.intern(t)).collect();
+            let ids = &mut Arc::make_mut(&mut index.stations).ids;
+            let offset = ids.len() as u32;
+            ids.push_str(&scan.ids);
             for (pk, mut summary, unit) in scan.rows {
                 summary.hours = summary.hours.map(|local| hours[local as usize]);
+                summary.id.start += offset;
                 index.put_summary(pk, summary);
                 units.push((pk as u32, unit));
             }
@@ -442,7 +477,7 @@ impl SpatialIndex {
             .as_deref()
             .map(|t| self.hours.intern(t));
         let summary = Summary {
-            id: station.id.as_str().into(),
+            id: self.id_span(pk, &station.id),
             location: station.location,
             kind: station.kind,
             status: station.status,
@@ -514,6 +549,20 @@ impl SpatialIndex {
             Some(t) if t.size() < kind_size => vec![t],
             _ => kind_trees,
         }
+    }
+
+    /// A station's id.
+    pub fn id(&self, s: &Summary) -> &str {
+        s.id.of(&self.stations.ids)
+    }
+
+    /// Where `id`, the id of the station at `pk`, stands in the ids: where it stood, if it is
+    /// the same, else appended.
+    fn id_span(&mut self, pk: i64, id: &str) -> IdSpan {
+        if let Some(s) = self.summary(pk as u32).filter(|s| self.id(s) == id) {
+            return s.id;
+        }
+        IdSpan::push(&mut Arc::make_mut(&mut self.stations).ids, id)
     }
 
     pub fn summary(&self, pk: u32) -> Option<&Summary> {

@@ -136,7 +136,7 @@ pub struct Found {
 
 /// Sorts by (distance, id): the order every query promises.
 pub fn sort_found(index: &SpatialIndex, found: &mut [Found]) {
-    let id = |f: &Found| index.summary(f.pk).map_or("", |s| &*s.id);
+    let id = |f: &Found| index.summary(f.pk).map_or("", |s| index.id(s));
     found.sort_by(|a, b| {
         a.distance_m
             .total_cmp(&b.distance_m)

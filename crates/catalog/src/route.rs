@@ -277,7 +277,7 @@ pub fn along(
         start_m += seg * EARTH_RADIUS_M;
     }
     let mut found: Vec<RouteFound> = best.into_values().collect();
-    let id = |f: &RouteFound| index.summary(f.pk).map_or("", |s| &*s.id);
+    let id = |f: &RouteFound| index.summary(f.pk).map_or("", |s| index.id(s));
     found.sort_by(|x, y| {
         x.along_m
             .total_cmp(&y.along_m)

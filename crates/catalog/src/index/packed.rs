@@ -12,14 +12,14 @@ use std::sync::Arc;
 use bincode::Options;
 use serde::{Deserialize, Serialize};
 
-use super::{Facts, SpatialIndex, Stations, Summary, Tree, TreePoint};
+use super::{Facts, IdSpan, SpatialIndex, Stations, Summary, Tree, TreePoint};
 use crate::confirmations::{FactTally, StationFacts};
 use crate::model::{Kind, Service, ServiceSet, Status};
 use crate::sphere::LatLon;
 use crate::store::{packed_index, summaries};
 
 /// Bumped whenever what is encoded changes shape: a part of another format is not read.
-const FORMAT: i64 = 1;
+const FORMAT: i64 = 2;
 
 const STATIONS: &str = "stations";
 const TREES: &str = "trees";
@@ -36,6 +36,8 @@ fn encoding(limit: u64) -> impl Options {
 #[derive(Serialize, Deserialize)]
 struct StationsPart {
     summaries: Vec<PackedSummary>,
+    /// Every station's id, end to end; each summary says where its own stands.
+    ids: String,
     hours: Vec<Box<str>>,
     tallies: Vec<(u32, Vec<PackedTally>)>,
 }
@@ -55,7 +57,8 @@ struct PackedTally {
 #[derive(Serialize, Deserialize)]
 struct PackedSummary {
     pk: u32,
-    id: Box<str>,
+    id_start: u32,
+    id_len: u32,
     lat: f64,
     lon: f64,
     kind: u8,
@@ -115,7 +118,8 @@ pub(super) fn save(conn: &rusqlite::Connection, index: &SpatialIndex, generation
             .summaries()
             .map(|(pk, s)| PackedSummary {
                 pk,
-                id: s.id.clone(),
+                id_start: s.id.start,
+                id_len: s.id.len,
                 lat: s.location.lat,
                 lon: s.location.lon,
                 kind: s.kind as u8,
@@ -124,6 +128,7 @@ pub(super) fn save(conn: &rusqlite::Connection, index: &SpatialIndex, generation
                 hours: s.hours.unwrap_or(NO_HOURS),
             })
             .collect(),
+        ids: index.stations.ids.clone(),
         hours: index
             .hours
             .entries
@@ -191,8 +196,13 @@ fn assemble(stations: StationsPart, trees: TreesPart, keys: u32) -> Option<Spati
         if hours.is_some_and(|h| h as usize >= stations.hours.len()) {
             return None;
         }
+        let id_end = s.id_start.checked_add(s.id_len)? as usize;
+        stations.ids.get(s.id_start as usize..id_end)?;
         let summary = Summary {
-            id: s.id,
+            id: IdSpan {
+                start: s.id_start,
+                len: s.id_len,
+            },
             location: LatLon::new(s.lat, s.lon).ok()?,
             kind: *Kind::ALL.get(s.kind as usize)?,
             status: *Status::ALL.get(s.status as usize)?,
@@ -247,6 +257,7 @@ fn assemble(stations: StationsPart, trees: TreesPart, keys: u32) -> Option<Spati
     }
     facts.confirmed = Tree::bulk_load_with_params(confirmed);
     index.stations = Arc::new(Stations {
+        ids: stations.ids,
         by_kind: trees.by_kind,
         by_service: trees.by_service,
         summaries,
