@@ -16,12 +16,12 @@ use waystation_catalog::progress::{Progress, Silent};
 use waystation_catalog::proposals::Proposal;
 use waystation_catalog::reports::Report;
 use waystation_catalog::request::{
-    AlongRequest, ConvertRequest, DetailRequest, NearRequest, PlacesRequest, PointsRequest,
+    AlongRequest, ConvertRequest, DetailRequest, MapViewRequest, NearRequest, PlacesRequest,
     SearchRequest,
 };
 use waystation_catalog::vocabulary::{Vocabulary, vocabulary};
 use waystation_catalog::{
-    Bilingual, Catalog, CatalogError, Detail, Hit, Lang, LatLon, MapPoints, Message, Query,
+    Bilingual, Catalog, CatalogError, Detail, Hit, Lang, LatLon, MapView, Message, Query,
 };
 use waystation_sync::proposing::MyProposals;
 use waystation_sync::{self as sync, EditOutcome, Operator, PendingEdit, SyncReport, SyncState};
@@ -126,8 +126,8 @@ fn along(state: State<'_, AppCatalog>, route: String, request: AlongRequest) -> 
 
 /// Every station's position for the map, in the datum of its tiles.
 #[tauri::command]
-fn points(state: State<'_, AppCatalog>, request: PointsRequest) -> Answer<MapPoints> {
-    Ok(catalog(&state).map_points(request.check()?))
+fn map_view(state: State<'_, AppCatalog>, request: MapViewRequest) -> Answer<MapView> {
+    Ok(catalog(&state).map_view(&request.check()?))
 }
 
 /// A position typed or tapped in one datum, in another.
@@ -322,7 +322,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         search,
         places,
         along,
-        points,
+        map_view,
         convert,
         vocab,
         info,
@@ -573,7 +573,7 @@ mod tests {
     }
 
     #[test]
-    fn detail_info_points_places_search() {
+    fn detail_info_map_places_search() {
         let app = TestApp::new(300);
         // The detail is the hit plus its links: distance and direction from the given position.
         let one = app
@@ -590,12 +590,27 @@ mod tests {
         let info = app.invoke("info", json!({})).expect("info");
         assert_eq!(info["stations"], 300);
         assert_eq!(info["synthetic_share"], 1.0);
-        let points = app
-            .invoke("points", json!({"request": {"crs": "wgs84"}}))
-            .expect("points");
-        assert_eq!(points["ids"].as_array().map(Vec::len), Some(300));
-        let mars = json!({"request": {"crs": "mars"}});
-        assert_eq!(refused(app.invoke("points", mars)), "unknown_id");
+        // The whole world at zoom 0: all 300 stations, in clusters or alone, and province names.
+        let world = json!({"south": -85, "west": -180, "north": 85, "east": 180, "zoom": 0});
+        let view = app
+            .invoke("map_view", json!({"request": world}))
+            .expect("map_view");
+        assert_eq!(view["in_view"], 300);
+        let clustered: u64 = view["clusters"]["count"]
+            .as_array()
+            .expect("counts")
+            .iter()
+            .filter_map(|c| c.as_u64())
+            .sum();
+        let alone = view["stations"]["ids"].as_array().map_or(0, Vec::len) as u64;
+        assert_eq!(clustered + alone, 300, "{view}");
+        assert!(
+            view["places"]["names"]
+                .as_array()
+                .is_some_and(|n| !n.is_empty())
+        );
+        let mars = json!({"request": {"south": 0, "west": 0, "north": 1, "east": 1, "zoom": 3, "crs": "mars"}});
+        assert_eq!(refused(app.invoke("map_view", mars)), "unknown_id");
         let gcj = app
             .invoke(
                 "convert",

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startCatalogServer } from "./catalog-server.mjs";
+import { NATIONAL, nationalCatalog } from "./national.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const bin = process.env.WAYSTATION_BIN ?? join(root, "target/debug/waystation");
@@ -266,10 +267,23 @@ for (const [name, viewport] of [
     assert.match(await page.locator("#where-label").innerText(), /深圳/);
     await shot("4-place");
 
-    // The map: every station, clustered, over the plain offline background with scale and north.
+    // The map: the stations around Shenzhen, clustered by the catalog, over the plain offline
+    // background with scale, north and the districts' names; zoomed out, every station.
     await page.click("#tab-map");
     await page.waitForSelector("#map[data-render-ms]", { timeout: 20_000 });
+    const inView = Number(await page.locator("#map").getAttribute("data-points"));
+    assert.ok(inView > 0 && inView < 802, `${inView} stations around Shenzhen`);
+    await page.locator(".place-label", { hasText: "南山区" }).waitFor();
+    for (let zoom = 9; zoom >= 2; zoom--) {
+      await page.click(".maplibregl-ctrl-zoom-out");
+      await page.waitForSelector(`#map[data-zoom="${zoom}.00"]`, { timeout: 20_000 });
+    }
     assert.equal(await page.locator("#map").getAttribute("data-points"), "802");
+    // The whole country: provinces named, spaced apart (the few that fit at this zoom).
+    await page.locator(".place-label.rank-0").first().waitFor();
+    assert.ok((await page.locator(".place-label.rank-0").count()) >= 5);
+    assert.equal(await page.locator(".place-label.rank-2").count(), 0, "no county names at this zoom");
+    assert.ok((await page.locator(".cluster-count").count()) > 0, "cluster counts are drawn");
     assert.equal(await page.locator("#map canvas").count(), 1);
     assert.ok((await page.locator(".maplibregl-ctrl-scale").count()) === 1);
     assert.ok((await page.locator(".maplibregl-ctrl-compass").count()) === 1);
@@ -402,6 +416,59 @@ for (const [name, viewport] of [
     await page.close();
   });
 }
+
+/** Clicks the map's zoom buttons (a whole step each) until its zoom is within [low, high]. */
+async function zoomMap(page, low, high) {
+  for (;;) {
+    const zoom = Number(await page.locator("#map").getAttribute("data-zoom"));
+    if (zoom >= low && zoom <= high) return;
+    await page.click(zoom < low ? ".maplibregl-ctrl-zoom-in" : ".maplibregl-ctrl-zoom-out");
+    const next = (zoom < low ? zoom + 1 : zoom - 1).toFixed(2);
+    await page.waitForSelector(`#map[data-zoom="${next}"]`, { timeout: 20_000 });
+  }
+}
+
+test("the map keeps up with the national catalog (200,000 stations), sent only what each view shows", async () => {
+  const national = await startCatalogServer({
+    bin,
+    work: mkdtempSync(join(tmpdir(), "waystation-e2e-national-")),
+    catalog: nationalCatalog(bin, root),
+    ui: join(root, "ui/dist"),
+  });
+  try {
+    const { page, errors, shot } = await watchedPage({ viewport: { width: 1280, height: 800 } }, "national");
+    const answers = [];
+    page.on("response", (r) => {
+      if (new URL(r.url()).pathname === "/v1/map" && r.status() === 200) answers.push(r.body().then((b) => b.length));
+    });
+    await page.goto(national.url);
+    await page.click("#tab-map");
+    await page.waitForSelector("#map[data-render-ms]", { timeout: 60_000 });
+    // Zoomed out to the whole country: every station, in clusters.
+    await zoomMap(page, -Infinity, 2.5);
+    assert.equal(await page.locator("#map").getAttribute("data-points"), String(NATIONAL));
+    assert.ok((await page.locator(".cluster-count").count()) > 0, "cluster counts are drawn");
+    // In to the cities: a drag moves the view, and its answer follows.
+    await zoomMap(page, 7, Infinity);
+    const before = await page.locator("#map").getAttribute("data-center");
+    const box = await page.locator("#map canvas").boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 - 300, box.y + box.height / 2 - 150, { steps: 20 });
+    await page.mouse.up();
+    await page.locator(`#map:not([data-center="${before}"])`).waitFor({ timeout: 20_000 });
+    await page.locator(".place-label.rank-1").first().waitFor();
+    await shot("1-map");
+    // Every answer is a view's worth, never the catalog: the whole catalog's points were 8 MB.
+    const sizes = await Promise.all(answers);
+    assert.ok(sizes.length >= 3, `${sizes.length} views asked for`);
+    assert.ok(Math.max(...sizes) < 100_000, `answers of ${sizes.join(", ")} bytes`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    national.stop();
+  }
+});
 
 // Where the map draws a WGS-84 point, in CSS pixels from its centre (Web Mercator, 512 px tiles
 // as MapLibre counts zoom; the plain offline map is WGS-84 and unrotated).

@@ -13,15 +13,18 @@ export function waystation(bin, catalog, args, input = "") {
 }
 
 /**
- * Makes a catalog in `work` of `count` stations generated with `seed`, runs `prepare(ws)` for
- * whatever the suite adds (imports, users, assignments), then serves it (and `ui`, if given).
- * Returns where it listens, its public key, the catalog path, `ws` and `stop()`.
+ * Makes a catalog in `work` of `count` stations generated with `seed` (or takes the ready
+ * `catalog` given), runs `prepare(ws)` for whatever the suite adds (imports, users,
+ * assignments), then serves it (and `ui`, if given). Returns where it listens, its public key,
+ * the catalog path, `ws` and `stop()`.
  */
-export async function startCatalogServer({ bin, work, count, seed, ui, prepare = () => {}, serveArgs = [] }) {
-  const catalog = join(work, "server.sqlite");
+export async function startCatalogServer({ bin, work, count, seed, catalog: ready, ui, prepare = () => {}, serveArgs = [] }) {
+  const catalog = ready ?? join(work, "server.sqlite");
   const ws = (args, input) => waystation(bin, catalog, args, input);
-  ws(["gen", "--count", String(count), "--seed", String(seed), "-o", join(work, "gen.csv")]);
-  ws(["import", join(work, "gen.csv")]);
+  if (!ready) {
+    ws(["gen", "--count", String(count), "--seed", String(seed), "-o", join(work, "gen.csv")]);
+    ws(["import", join(work, "gen.csv")]);
+  }
   prepare(ws);
   const args = ["--catalog", catalog, "serve", "--addr", "127.0.0.1:0", ...(ui ? ["--ui", ui] : []), ...serveArgs];
   const server = spawn(bin, args, {

@@ -7,11 +7,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startCatalogServer } from "./catalog-server.mjs";
+import { NATIONAL, nationalCatalog } from "./national.mjs";
 import { css, until, wd as webdriver } from "./webdriver.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -41,14 +42,11 @@ function startServer(work) {
   });
 }
 
-before(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  catalogServer = await startServer(mkdtempSync(join(tmpdir(), "waystation-window-server-")));
-  // A fresh data directory: the app must create its catalog from the built-in seed, offline.
-  const data = mkdtempSync(join(tmpdir(), "waystation-window-"));
+/** tauri-driver, and a session of the app with its data under `dataHome`. */
+async function startApp(dataHome) {
   driver = spawn(driverBin, ["--port", String(port)], {
     stdio: "ignore",
-    env: { ...process.env, XDG_DATA_HOME: data, NO_AT_BRIDGE: "1" },
+    env: { ...process.env, XDG_DATA_HOME: dataHome, NO_AT_BRIDGE: "1" },
   });
   await until("tauri-driver", async () => (await fetch(`${base}/status`)).ok, 20_000);
   // No browserName: WebKitWebDriver rejects it.
@@ -56,11 +54,28 @@ before(async () => {
     capabilities: { alwaysMatch: { "tauri:options": { application: app } } },
   });
   session = created.sessionId;
+}
+
+/** Ends the session and the driver, and waits for the driver to let go of its port. */
+async function stopApp() {
+  if (session) await wd("DELETE", `/session/${session}`).catch(() => {});
+  session = undefined;
+  if (driver && driver.exitCode === null && driver.signalCode === null) {
+    const exited = new Promise((resolve) => driver.once("exit", resolve));
+    driver.kill();
+    await exited;
+  }
+}
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  catalogServer = await startServer(mkdtempSync(join(tmpdir(), "waystation-window-server-")));
+  // A fresh data directory: the app must create its catalog from the built-in seed, offline.
+  await startApp(mkdtempSync(join(tmpdir(), "waystation-window-")));
 });
 
 after(async () => {
-  if (session) await wd("DELETE", `/session/${session}`).catch(() => {});
-  driver?.kill();
+  await stopApp();
   catalogServer?.stop();
 });
 
@@ -90,14 +105,11 @@ test("the app window starts offline from the bundled catalog and lists nearby st
   await screenshot("nearby");
 });
 
-test("the map draws every station of the offline catalog, clustered", async () => {
-  await wd("POST", `/session/${session}/element/${await element("#tab-map")}/click`, {});
-  const points = await until("the map's first render", async () => {
-    const el = await element("#map");
-    const v = await wd("GET", `/session/${session}/element/${el}/attribute/data-points`);
-    return v || null;
-  });
-  assert.equal(points, "30000");
+test("the map draws the offline catalog's stations, clustered, and every one zoomed out", async () => {
+  await click("#tab-map");
+  await until("the map's first render", () => attribute("#map", "data-render-ms"));
+  await zoomOutToCountry();
+  assert.equal(await attribute("#map", "data-points"), "30000");
   assert.match(await textOf("#map-note"), /离线视图/);
   const clusters = await wd("POST", `/session/${session}/elements`, css(".cluster-count"));
   assert.ok(clusters.length > 0, "cluster counts are drawn");
@@ -111,6 +123,20 @@ test("settings show the offline catalog's size and the sync form", async () => {
   await element("#sync-now");
   await screenshot("settings");
 });
+
+async function attribute(selector, name) {
+  return wd("GET", `/session/${session}/element/${await element(selector)}/attribute/${name}`);
+}
+
+/** Zooms the map out a step at a time until the whole country is in view (zoom 2.6 or less). */
+async function zoomOutToCountry() {
+  for (;;) {
+    const zoom = Number(await attribute("#map", "data-zoom"));
+    if (zoom <= 2.6) return;
+    await click(".maplibregl-ctrl-zoom-out");
+    await until("the zoomed-out view", async () => (await attribute("#map", "data-zoom")) === (zoom - 1).toFixed(2), 20_000);
+  }
+}
 
 async function type(selector, text) {
   const el = await element(selector);
@@ -206,4 +232,44 @@ test("an admin reviews a driver's proposal in the app window's console, and the 
   assert.match(await syncNow(), /已同步到 #\d+：1 个更新/);
   await click("#tab-nearby");
   await until("the new station in the list", () => element(`.station[data-id="${status.station_id}"]`));
+});
+
+test("the map keeps up with the national catalog (200,000 stations) in the app window", async () => {
+  // The app on a data directory holding the national catalog, as after a sync with the country.
+  const national = nationalCatalog(cli, root);
+  const data = mkdtempSync(join(tmpdir(), "waystation-window-national-"));
+  mkdirSync(join(data, "org.waystation.app"));
+  for (const suffix of ["", "-wal"]) {
+    if (existsSync(national + suffix)) copyFileSync(national + suffix, join(data, "org.waystation.app", `catalog.sqlite${suffix}`));
+  }
+  await stopApp();
+  await startApp(data);
+  await until("the nearby list", () => element(".station"), 120_000);
+  await click("#tab-map");
+  await until("the map's first render", () => attribute("#map", "data-render-ms"), 120_000);
+  // Zoomed out to the whole country: every station, in clusters, the provinces named.
+  await zoomOutToCountry();
+  assert.equal(await attribute("#map", "data-points"), String(NATIONAL));
+  assert.ok((await wd("POST", `/session/${session}/elements`, css(".cluster-count"))).length > 0);
+  assert.ok((await wd("POST", `/session/${session}/elements`, css(".place-label"))).length > 0);
+  // A drag with the pointer moves the view, and the answer for the new view follows.
+  const before = await attribute("#map", "data-center");
+  const canvas = await element("#map canvas");
+  await wd("POST", `/session/${session}/actions`, {
+    actions: [
+      {
+        type: "pointer",
+        id: "mouse",
+        parameters: { pointerType: "mouse" },
+        actions: [
+          { type: "pointerMove", duration: 0, origin: { "element-6066-11e4-a52e-4f735466cecf": canvas }, x: 0, y: 0 },
+          { type: "pointerDown", button: 0 },
+          { type: "pointerMove", duration: 600, origin: "pointer", x: -200, y: -100 },
+          { type: "pointerUp", button: 0 },
+        ],
+      },
+    ],
+  });
+  await until("the moved view", async () => (await attribute("#map", "data-center")) !== before, 20_000);
+  await screenshot("national-map");
 });

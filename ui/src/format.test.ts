@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { arrival, bytes, chinaNow, compass, distance, freshness, openState, parsePosition, when } from "./format";
+import { arrival, bytes, chinaNow, compass, distance, freshness, openState, parsePosition, shortCount, when } from "./format";
 import { Labels, type Lang, t } from "./i18n";
 import type { Vocabulary } from "./transport";
 
@@ -126,5 +126,14 @@ describe("arrival", () => {
     });
     expect(arrival({ eta: "2026-11-29T22:51:00+08:00", open_at_arrival: null }, "en", now)?.tone).toBe("unknown");
     expect(arrival({}, "zh", now)).toBeNull();
+  });
+});
+
+describe("counts on the map's circles", () => {
+  it("are whole up to 9999, then in 万 or thousands", () => {
+    expect(shortCount(9999, "zh")).toBe("9999");
+    expect(shortCount(16_384, "zh")).toBe("1.6万");
+    expect(shortCount(200_000, "zh")).toBe("20万");
+    expect(shortCount(16_384, "en")).toBe("16k");
   });
 });

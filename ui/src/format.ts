@@ -98,3 +98,10 @@ export function parsePosition(text: string): { lat: number; lon: number } | null
   if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
   return { lat, lon };
 }
+
+/** A count short enough for a map circle: up to 9999 in full, then 1.2万 (Chinese) or 12k (English). */
+export function shortCount(n: number, lang: Lang): string {
+  if (n < 10_000) return String(n);
+  if (lang === "zh") return `${(n / 10_000).toFixed(n < 100_000 ? 1 : 0)}万`;
+  return `${Math.round(n / 1000)}k`;
+}

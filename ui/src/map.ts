@@ -1,8 +1,9 @@
-// The map (MapLibre GL, loaded only when the map screen first opens): every station, clustered,
-// over the configured basemap — or over a plain background with scale and north when there
-// are no tiles (offline, or no approved source configured). Never a broken page.
-// The style is mapstyle.ts, what is drawn over it maplayers.ts, what taps do mapevents.ts; this
-// puts them together and keeps "me" and the theme up to date.
+// The map (MapLibre GL, loaded only when the map screen first opens): the stations of the view,
+// clustered by the catalog, over the configured basemap — or over a plain background with scale,
+// north and place names when there are no tiles (offline, or no approved source configured).
+// Never a broken page. The style is mapstyle.ts, what is drawn over it maplayers.ts, what taps do
+// mapevents.ts, which part of the world is asked for mapview.ts; this puts them together, asks
+// for the view as it moves and keeps "me" and the theme up to date.
 import "maplibre-gl/dist/maplibre-gl.css";
 import { Map as MapLibre, NavigationControl, ScaleControl, setWorkerUrl } from "maplibre-gl";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
@@ -10,8 +11,9 @@ import { type Basemap, basemap } from "./basemap";
 import type { Context } from "./context";
 import { t } from "./i18n";
 import { bindEvents } from "./mapevents";
-import { addMeLayer, addStationLayers, ClusterCounts, placeMe } from "./maplayers";
+import { addMeLayer, addStationLayers, Overlay, placeMe, showView } from "./maplayers";
 import { BACKGROUND, type Look, mapLook, style, systemPrefersDark } from "./mapstyle";
+import { viewAround } from "./mapview";
 import type { Datum } from "./transport";
 
 /** MapLibre's worker from a Blob URL: works from tauri:// pages too (WebKitGTK on Linux). */
@@ -20,13 +22,20 @@ async function useBlobWorker() {
   setWorkerUrl(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
 }
 
+/** How often the view is asked for while it moves, in ms (the margin shows meanwhile). */
+const ASK_EVERY_MS = 250;
+
 function waitFor(map: MapLibre, event: "load" | "idle"): Promise<void> {
   return new Promise((resolve) => map.once(event, () => resolve()));
 }
 
 export class StationMap {
   private map: MapLibre | null = null;
-  private counts: ClusterCounts | null = null;
+  private overlay: Overlay | null = null;
+  /** The last view asked for and the last drawn (answers may come back out of order). */
+  private asked = 0;
+  private drawn = 0;
+  private askedAt = 0;
   private readonly base: Basemap | null;
   private picking = false;
   readonly ready: Promise<void>;
@@ -57,11 +66,10 @@ export class StationMap {
     await useBlobWorker();
     const map = this.create();
     await waitFor(map, "load");
-    const points = await this.ctx.transport.points({ crs: this.datum });
     this.note.textContent = this.base ? "" : t("mapNoTiles", this.ctx.lang);
-    addStationLayers(map, points);
+    addStationLayers(map);
     addMeLayer(map);
-    const counts = (this.counts = new ClusterCounts(map));
+    this.overlay = new Overlay(map);
     bindEvents(map, {
       station: (id) => {
         if (!this.picking) this.ctx.showStation(id);
@@ -69,13 +77,48 @@ export class StationMap {
       tap: (lat, lon) => {
         if (this.picking) void this.pick(lat, lon);
       },
-      render: () => counts.paint(),
-      settled: () => this.noteView(),
+      moving: () => {
+        if (performance.now() - this.askedAt >= ASK_EVERY_MS) void this.ask();
+      },
+      moved: () => void this.ask(),
     });
     await this.showMe();
-    await waitFor(map, "idle");
-    this.container.dataset.points = String(points.ids.length);
+    await this.ask();
     this.container.dataset.renderMs = String(Math.round(performance.now() - started));
+  }
+
+  /**
+   * Asks the catalog what the view shows and draws the answer unless a later one is drawn
+   * already; once the latest is drawn and the map idle, notes the view (data-zoom, data-center,
+   * data-points: what tests and tools read).
+   */
+  private async ask() {
+    const map = this.map;
+    if (!map) return;
+    const asked = ++this.asked;
+    this.askedAt = performance.now();
+    const b = map.getBounds();
+    const edges = { south: b.getSouth(), west: b.getWest(), north: b.getNorth(), east: b.getEast() };
+    let view;
+    try {
+      view = await this.ctx.transport.mapView(viewAround(edges, map.getZoom(), this.datum));
+    } catch (e) {
+      this.note.textContent = t("mapFailed", this.ctx.lang, { why: (e as Error).message });
+      this.note.className = "map-note error";
+      return;
+    }
+    if (asked < this.drawn || this.map !== map) return;
+    this.drawn = asked;
+    if (this.note.classList.contains("error")) {
+      this.note.className = "map-note";
+      this.note.textContent = this.base ? "" : t("mapNoTiles", this.ctx.lang);
+    }
+    showView(map, view);
+    this.overlay?.show(view, !this.base, this.ctx.lang);
+    await waitFor(map, "idle");
+    if (asked !== this.asked) return;
+    this.container.dataset.points = String(view.in_view);
+    this.noteView();
   }
 
   /** The map with its style, controls and the "no tiles" note. */
@@ -90,6 +133,8 @@ export class StationMap {
       zoom: s.position ? 10 : 3.5,
       attributionControl: this.base ? { compact: true } : false,
       dragRotate: true,
+      // Flat: a tilted view would reach to the horizon, and ask for all of it.
+      maxPitch: 0,
     });
     this.map = map;
     this.container.dataset.look = look;
@@ -149,8 +194,8 @@ export class StationMap {
 
   /** Frees the map (before one with another basemap replaces it). */
   remove() {
-    this.counts?.clear();
-    this.counts = null;
+    this.overlay?.clear();
+    this.overlay = null;
     this.map?.remove();
     this.map = null;
   }

@@ -1,9 +1,12 @@
-// What the map draws over its style: every station (clustered, coloured by kind), the cluster
-// counts (HTML: the offline style has no glyphs for text) and "me".
+// What the map draws over its style: the clusters and lone stations of the current view (as the
+// catalog grouped them: see crates/catalog/src/index/clusters.rs), coloured by kind, their counts
+// and the place names to steer by (HTML: the offline style has no glyphs for text) and "me".
 import type { Feature, FeatureCollection, Point } from "geojson";
 import { type GeoJSONSource, type Map as MapLibre, Marker } from "maplibre-gl";
 import { el } from "./dom";
-import type { MapPoints } from "./transport";
+import { shortCount } from "./format";
+import type { Lang } from "./i18n";
+import type { MapView } from "./transport";
 
 export const KIND_COLOURS: Record<string, string> = {
   driver_home: "#0b5cad",
@@ -17,39 +20,49 @@ export const STATIONS = "stations";
 export const CLUSTERS = "clusters";
 const ME = "me";
 
-export function pointsToGeoJSON(p: MapPoints): FeatureCollection<Point> {
-  const features: Feature<Point>[] = new Array(p.ids.length);
-  for (let i = 0; i < p.ids.length; i++) {
-    features[i] = {
+/** A view's clusters (count, expand) and lone stations (id, kind) as GeoJSON points. */
+export function viewToGeoJSON(v: MapView): FeatureCollection<Point> {
+  const features: Feature<Point>[] = [];
+  const c = v.clusters;
+  for (let i = 0; i < c.count.length; i++) {
+    features.push({
       type: "Feature",
-      geometry: { type: "Point", coordinates: [p.lon[i], p.lat[i]] },
-      properties: { id: p.ids[i], kind: p.kind_ids[p.kinds[i]] },
-    };
+      geometry: { type: "Point", coordinates: [c.lon[i], c.lat[i]] },
+      properties: { count: c.count[i], expand: c.expand[i] },
+    });
+  }
+  const s = v.stations;
+  for (let i = 0; i < s.ids.length; i++) {
+    features.push({
+      type: "Feature",
+      geometry: { type: "Point", coordinates: [s.lon[i], s.lat[i]] },
+      properties: { id: s.ids[i], kind: s.kind_ids[s.kinds[i]] },
+    });
   }
   return { type: "FeatureCollection", features };
 }
 
-/** The stations, clustered: a circle per cluster and per single station. */
-export function addStationLayers(map: MapLibre, points: MapPoints) {
-  map.addSource(STATIONS, { type: "geojson", data: pointsToGeoJSON(points), cluster: true, clusterRadius: 48, clusterMaxZoom: 13 });
+/** A circle per cluster and per lone station, empty until `showView`. */
+export function addStationLayers(map: MapLibre) {
+  map.addSource(STATIONS, { type: "geojson", data: { type: "FeatureCollection", features: [] } });
   map.addLayer({
     id: CLUSTERS,
     type: "circle",
     source: STATIONS,
-    filter: ["has", "point_count"],
+    filter: ["has", "count"],
     paint: {
       "circle-color": "#0b5cad",
       "circle-opacity": 0.85,
       "circle-stroke-color": "#fff",
       "circle-stroke-width": 2,
-      "circle-radius": ["step", ["get", "point_count"], 16, 50, 22, 500, 28, 5000, 34],
+      "circle-radius": ["step", ["get", "count"], 16, 50, 22, 500, 28, 5000, 34],
     },
   });
   map.addLayer({
     id: STATIONS,
     type: "circle",
     source: STATIONS,
-    filter: ["!", ["has", "point_count"]],
+    filter: ["!", ["has", "count"]],
     paint: {
       "circle-color": [
         "match",
@@ -91,31 +104,47 @@ export function placeMe(map: MapLibre, lon: number, lat: number) {
   });
 }
 
-/** Cluster counts as HTML markers over the cluster circles, kept in step with what is drawn. */
-export class ClusterCounts {
-  private readonly markers = new Map<number, Marker>();
+/** Draws a view's clusters and lone stations. */
+export function showView(map: MapLibre, v: MapView) {
+  (map.getSource(STATIONS) as GeoJSONSource | undefined)?.setData(viewToGeoJSON(v));
+}
+
+/**
+ * HTML markers that follow the map: the clusters' counts and the place names. Each answer's
+ * markers replace the last one's, keeping those that did not change (no flicker while panning).
+ */
+export class Overlay {
+  private readonly markers = new Map<string, Marker>();
 
   constructor(private readonly map: MapLibre) {}
 
-  paint() {
-    const map = this.map;
-    if (!map.isSourceLoaded(STATIONS)) return;
-    const seen = new Set<number>();
-    for (const f of map.querySourceFeatures(STATIONS, { filter: ["has", "point_count"] })) {
-      const id = f.properties.cluster_id as number;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      if (!this.markers.has(id)) {
-        const label = el("span", "cluster-count", String(f.properties.point_count_abbreviated));
-        const [lon, lat] = (f.geometry as Point).coordinates;
-        this.markers.set(id, new Marker({ element: label }).setLngLat([lon, lat]).addTo(map));
+  /** The view's counts, and its place names when `names` (the plain offline map only). */
+  show(v: MapView, names: boolean, lang: Lang) {
+    const wanted = new Map<string, () => HTMLElement>();
+    const at = new Map<string, [number, number]>();
+    const c = v.clusters;
+    for (let i = 0; i < c.count.length; i++) {
+      const key = `c${c.count[i]}${lang}@${c.lon[i]},${c.lat[i]}`;
+      wanted.set(key, () => el("span", "cluster-count", shortCount(c.count[i], lang)));
+      at.set(key, [c.lon[i], c.lat[i]]);
+    }
+    const p = v.places;
+    for (let i = 0; names && i < p.names.length; i++) {
+      const key = `p${p.names[i]}@${p.lon[i]},${p.lat[i]}`;
+      wanted.set(key, () => el("span", `place-label rank-${p.rank[i]}`, p.names[i]));
+      at.set(key, [p.lon[i], p.lat[i]]);
+    }
+    for (const [key, marker] of this.markers) {
+      if (!wanted.has(key)) {
+        marker.remove();
+        this.markers.delete(key);
       }
     }
-    for (const [id, marker] of this.markers) {
-      if (!seen.has(id)) {
-        marker.remove();
-        this.markers.delete(id);
-      }
+    for (const [key, make] of wanted) {
+      if (this.markers.has(key)) continue;
+      // A name hangs just below its place, as on printed maps; a count sits in its circle.
+      const options = key.startsWith("p") ? { anchor: "top" as const, offset: [0, 4] as [number, number] } : {};
+      this.markers.set(key, new Marker({ element: make(), ...options }).setLngLat(at.get(key) ?? [0, 0]).addTo(this.map));
     }
   }
 

@@ -102,15 +102,15 @@ describe("HttpTransport", () => {
     expect(f.calls[0].init.body).toBe("<gpx/>");
   });
 
-  it("sends places, points and convert requests as parameters", async () => {
+  it("sends places, map views and convert requests as parameters", async () => {
     const f = fakeServer(200, {});
     const tr = new HttpTransport("", f.fetcher, f.tokens);
     await tr.places({ q: "深圳" });
-    await tr.points({ crs: "gcj02" });
+    await tr.mapView({ south: 22, west: 113, north: 23, east: 114, zoom: 9.5, crs: "gcj02" });
     await tr.convert({ lat: 22.5, lon: 114, from: "gcj02", to: "wgs84" });
     expect(f.calls.map((c) => c.url)).toEqual([
       `/v1/places?q=${encodeURIComponent("深圳")}`,
-      "/v1/stations/points?crs=gcj02",
+      "/v1/map?south=22&west=113&north=23&east=114&zoom=9.5&crs=gcj02",
       "/v1/convert?lat=22.5&lon=114&from=gcj02&to=wgs84",
     ]);
   });
@@ -181,14 +181,14 @@ describe("IpcTransport", () => {
     await ipc.search({ q: "南山", k: 20 });
     await ipc.places({ q: "深圳" });
     await ipc.along("<gpx/>", { within: "5", service: "shower" });
-    await ipc.points({ crs: "wgs84" });
+    await ipc.mapView({ south: 22, west: 113, north: 23, east: 114, zoom: 3 });
     await ipc.convert({ lat: 1, lon: 2, from: "gcj02", to: "wgs84" });
     expect(invoked).toEqual([
       ["station", { id: "x1", request: { lat: 22.5, lon: 114 } }],
       ["search", { request: { q: "南山", k: 20 } }],
       ["places", { request: { q: "深圳" } }],
       ["along", { route: "<gpx/>", request: { within: "5", service: "shower" } }],
-      ["points", { request: { crs: "wgs84" } }],
+      ["map_view", { request: { south: 22, west: 113, north: 23, east: 114, zoom: 3 } }],
       ["convert", { request: { lat: 1, lon: 2, from: "gcj02", to: "wgs84" } }],
     ]);
   });

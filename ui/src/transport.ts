@@ -12,12 +12,12 @@ import type {
   DetailRequest,
   Hit,
   LatLon,
-  MapPoints,
+  MapView,
+  MapViewRequest,
   MessageId,
   NearRequest,
   PlaceHit,
   PlacesRequest,
-  PointsRequest,
   Confirmation,
   FactTally,
   Proposal,
@@ -154,7 +154,8 @@ export interface Transport {
   search(r: SearchRequest): Promise<Hit[]>;
   places(r: PlacesRequest): Promise<PlaceHit[]>;
   along(route: string, r: AlongRequest): Promise<Hit[]>;
-  points(r: PointsRequest): Promise<MapPoints>;
+  /** What the map shows of a view: clusters, lone stations, place names. */
+  mapView(r: MapViewRequest): Promise<MapView>;
   info(): Promise<CatalogInfo>;
   vocab(): Promise<Vocabulary>;
   convert(r: ConvertRequest): Promise<LatLon>;
@@ -288,8 +289,8 @@ export class HttpTransport implements Transport {
     return (await this.call<Hit[]>(withQuery("/v1/stations/along", r), { method: "POST", body: route })).body;
   }
 
-  points(r: PointsRequest): Promise<MapPoints> {
-    return this.get(withQuery("/v1/stations/points", r));
+  mapView(r: MapViewRequest): Promise<MapView> {
+    return this.get(withQuery("/v1/map", r));
   }
 
   info(): Promise<CatalogInfo> {
@@ -492,8 +493,8 @@ export class IpcTransport implements Transport {
     return this.call("along", { route, request });
   }
 
-  points(request: PointsRequest): Promise<MapPoints> {
-    return this.call("points", { request });
+  mapView(request: MapViewRequest): Promise<MapView> {
+    return this.call("map_view", { request });
   }
 
   info(): Promise<CatalogInfo> {

@@ -129,10 +129,44 @@ impl Answer {
     }
 }
 
-/// Every station's position for the map, column by column (a third the size of GeoJSON):
-/// `kinds[i]` indexes `kind_ids`; coordinates are in the asked datum (WGS-84 unless the map's
-/// tiles are GCJ-02), rounded to 1e-5° (about a metre).
+/// What the map shows of one view (`MapViewRequest`): its stations in clusters, the lone ones
+/// by themselves, and place names to steer by. Column by column (a third the size of GeoJSON);
+/// coordinates in the asked datum (WGS-84 unless the map's tiles are GCJ-02), rounded to 1e-5°
+/// (about a metre).
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct MapView {
+    /// The level of the map's grid the clusters are of (the zoom, rounded; at most 13); 14 when
+    /// the view is zoomed past the clusters and every station stands alone.
+    pub level: u8,
+    /// How many stations the view's cells hold, in clusters or alone.
+    pub in_view: u64,
+    pub clusters: MapClusters,
+    /// The stations drawn alone (at most `MAX_VIEW_STATIONS`; `in_view` counts them all).
+    pub stations: MapPoints,
+    pub places: MapPlaces,
+}
+
+/// Clusters: `count[i]` stations drawn at their mean position (`lat[i]`, `lon[i]`), which part
+/// from one another at zoom `expand[i]` (14: only when shown one by one).
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+pub struct MapClusters {
+    pub lat: Vec<f64>,
+    pub lon: Vec<f64>,
+    pub count: Vec<u32>,
+    pub expand: Vec<u8>,
+}
+
+/// Place names (`labels.rs`): `rank[i]` is 0 for a province, 1 a city, 2 a county seat or district.
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+pub struct MapPlaces {
+    pub names: Vec<&'static str>,
+    pub lat: Vec<f64>,
+    pub lon: Vec<f64>,
+    pub rank: Vec<u8>,
+}
+
+/// Stations on the map: `kinds[i]` indexes `kind_ids`.
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct MapPoints {
     pub kind_ids: Vec<&'static str>,
     pub ids: Vec<String>,

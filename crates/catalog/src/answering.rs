@@ -7,15 +7,18 @@ use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
-use crate::Crs;
-use crate::answer::{Answer, Detail, MapPoints, Pending};
+use crate::answer::{Answer, Detail, MapClusters, MapPlaces, MapPoints, MapView, Pending};
 use crate::error::{CatalogError, Result};
 use crate::index::SpatialIndex;
+use crate::index::clusters::{Clusters, Drawn, MAX_LEVEL, fold_overlaps};
+use crate::labels;
 use crate::message::Message;
 use crate::model::Kind;
 use crate::query::{self, BBox, Filter, Found};
-use crate::request::limits::{MAX_ALONG_RESULTS, MAX_WITHIN_RESULTS, MAX_WORK_MS};
-use crate::request::{Along, DetailQuery, InBox, Near, Query, Search, Within};
+use crate::request::limits::{
+    MAX_ALONG_RESULTS, MAX_VIEW_STATIONS, MAX_WITHIN_RESULTS, MAX_WORK_MS,
+};
+use crate::request::{Along, DetailQuery, InBox, MapViewQuery, Near, Query, Search, Within};
 use crate::route::{self, Route};
 use crate::sphere::LatLon;
 use crate::store;
@@ -163,26 +166,83 @@ pub fn detail(
     .ok_or_else(|| CatalogError::NotFound(id.to_string()))
 }
 
-/// Every station's id, kind and position in `crs`, from the index (no rows read).
-pub fn map_points(index: &SpatialIndex, crs: Crs) -> MapPoints {
+/// What the map shows of a view, from the index's clusters (no rows read): the cells of the
+/// view's level, a lone station by itself, those drawn too near one another folded together;
+/// zoomed past the deepest level, every station alone (at most `MAX_VIEW_STATIONS` listed). The
+/// place names come from the embedded geography.
+pub fn map_view(index: &SpatialIndex, q: &MapViewQuery) -> MapView {
     let round = |v: f64| (v * 1e5).round() / 1e5;
-    let mut points = MapPoints {
-        kind_ids: Kind::ALL.iter().map(|k| k.id()).collect(),
-        ids: Vec::with_capacity(index.len()),
-        kinds: Vec::with_capacity(index.len()),
-        lat: Vec::with_capacity(index.len()),
-        lon: Vec::with_capacity(index.len()),
+    let shown = |p: LatLon| {
+        let p = q.crs.from_wgs84(p);
+        (round(p.lat), round(p.lon))
     };
-    for (_, s) in index.summaries() {
-        points.ids.push(index.id(s).to_string());
-        points
+    let clusters = index.clusters();
+    let level = Clusters::level_for(q.zoom);
+    let one_by_one = q.zoom >= f64::from(MAX_LEVEL) + 0.5;
+    let mut view = MapView {
+        level: if one_by_one { MAX_LEVEL + 1 } else { level },
+        in_view: 0,
+        clusters: MapClusters::default(),
+        stations: MapPoints {
+            kind_ids: Kind::ALL.iter().map(|k| k.id()).collect(),
+            ..MapPoints::default()
+        },
+        places: MapPlaces::default(),
+    };
+    let (mut drawn, mut alone) = (Vec::new(), 0);
+    for cell in clusters.cells_in(level, &q.view) {
+        view.in_view += u64::from(cell.count);
+        if cell.count > 1 && !one_by_one {
+            drawn.push(Drawn {
+                at: cell.at(),
+                count: cell.count,
+                expand: clusters.splits_at(level, cell),
+                station: None,
+            });
+            continue;
+        }
+        let room = MAX_VIEW_STATIONS.saturating_sub(alone);
+        let members = clusters.members(cell).iter().take(room);
+        alone += members.len();
+        drawn.extend(members.map(|&key| Drawn {
+            at: cell.at(),
+            count: 1,
+            expand: MAX_LEVEL + 1,
+            station: Some(key),
+        }));
+    }
+    if !one_by_one {
+        drawn = fold_overlaps(drawn, level, q.zoom);
+    }
+    for d in drawn {
+        // The clusters are of this very index: a station's summary is there.
+        let Some(s) = d.station.and_then(|key| index.summary(key)) else {
+            let (lat, lon) = shown(d.at.lat_lon());
+            let c = &mut view.clusters;
+            c.lat.push(lat);
+            c.lon.push(lon);
+            c.count.push(d.count);
+            c.expand.push(d.expand);
+            continue;
+        };
+        let (lat, lon) = shown(s.location);
+        let stations = &mut view.stations;
+        stations.ids.push(index.id(s).to_string());
+        stations
             .kinds
             .push(Kind::ALL.iter().position(|k| *k == s.kind).unwrap_or(0) as u8);
-        let p = crs.from_wgs84(s.location);
-        points.lat.push(round(p.lat));
-        points.lon.push(round(p.lon));
+        stations.lat.push(lat);
+        stations.lon.push(lon);
     }
-    points
+    for label in labels::labels_in(&q.view, q.zoom) {
+        let (lat, lon) = shown(label.at);
+        let p = &mut view.places;
+        p.names.push(label.name);
+        p.lat.push(lat);
+        p.lon.push(lon);
+        p.rank.push(label.rank);
+    }
+    view
 }
 
 fn found_answer(

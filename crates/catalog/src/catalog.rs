@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::answer::{Answer, Detail, Hit, MapPoints};
+use crate::answer::{Answer, Detail, Hit, MapView};
 use crate::answering;
 use crate::confirmations::StationFacts;
 use crate::error::{CatalogError, Result};
@@ -829,9 +829,9 @@ impl Catalog {
         answer.read(self.store.conn())
     }
 
-    /// Every station's id, kind and position in `crs`, from memory (no rows read).
-    pub fn map_points(&self, crs: crate::Crs) -> MapPoints {
-        answering::map_points(&self.index, crs)
+    /// What the map shows of a view, from memory (no rows read).
+    pub fn map_view(&self, q: &crate::request::MapViewQuery) -> MapView {
+        answering::map_view(&self.index, q)
     }
 
     /// Every commit reaches the disk before it returns (for a server; see `Store::make_durable`).

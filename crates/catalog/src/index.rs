@@ -27,11 +27,14 @@ use rusqlite::Connection;
 use crate::confirmations::{FactTally, StationFacts};
 use crate::error::Result;
 use crate::hours::{Hours, OpenState};
+use crate::mercator::WorldPoint;
 use crate::model::{Kind, KindSet, Service, ServiceSet, Station, Status};
 use crate::sphere::LatLon;
 use crate::store::packed_index;
 use crate::store::summaries::{self, SummaryRow};
+use clusters::Clusters;
 
+pub mod clusters;
 mod packed;
 
 /// A tree point: the unit vector, carrying the station's primary key.
@@ -246,6 +249,9 @@ struct Stations {
     summaries: Vec<Option<Summary>>,
     /// Every station's id, end to end (`IdSpan`); a changed id is appended, the old one left.
     ids: String,
+    /// The map's clusters of these stations, made when the map first asks (`stations_mut`
+    /// forgets them: any change to the stations makes them anew).
+    clusters: OnceLock<Arc<Clusters>>,
 }
 
 #[derive(Default, Clone)]
@@ -320,13 +326,11 @@ impl SpatialIndex {
     ) -> SpatialIndex {
         let count: usize = batches.iter().map(|b| b.rows.len()).sum();
         let mut index = SpatialIndex::default();
-        Arc::make_mut(&mut index.stations)
-            .summaries
-            .reserve(count + 1);
+        index.stations_mut().summaries.reserve(count + 1);
         let mut units: Vec<(u32, [f64; 3])> = Vec::with_capacity(count);
         for scan in batches {
             let hours: Vec<u32> = scan.hours.iter().map(|t| index.hours.intern(t)).collect();
-            let ids = &mut Arc::make_mut(&mut index.stations).ids;
+            let ids = &mut index.stations_mut().ids;
             let offset = ids.len() as u32;
             ids.push_str(&scan.ids);
             for (pk, mut summary, unit) in scan.rows {
@@ -375,7 +379,7 @@ impl SpatialIndex {
                 .unwrap_or_else(|p| std::panic::resume_unwind(p));
             (kinds, services)
         });
-        let stations = Arc::make_mut(&mut index.stations);
+        let stations = index.stations_mut();
         stations.by_kind = by_kind;
         stations.by_service = by_service;
         let mut facts = Facts::default();
@@ -427,7 +431,7 @@ impl SpatialIndex {
 
     fn put_summary(&mut self, pk: i64, summary: Summary) {
         let slot = pk as usize;
-        let summaries = &mut Arc::make_mut(&mut self.stations).summaries;
+        let summaries = &mut self.stations_mut().summaries;
         if summaries.len() <= slot {
             summaries.resize(slot + 1, None);
         }
@@ -442,7 +446,7 @@ impl SpatialIndex {
         kind: Kind,
         services: ServiceSet,
     ) -> impl Iterator<Item = &mut Tree> {
-        let stations = Arc::make_mut(&mut self.stations);
+        let stations = self.stations_mut();
         let kind_tree = stations.by_kind.get_mut(kind as usize);
         let service_trees = stations
             .by_service
@@ -492,7 +496,8 @@ impl SpatialIndex {
         if self.summary(pk as u32).is_none() {
             return;
         }
-        let Some(old) = Arc::make_mut(&mut self.stations)
+        let Some(old) = self
+            .stations_mut()
             .summaries
             .get_mut(pk as usize)
             .and_then(Option::take)
@@ -562,7 +567,29 @@ impl SpatialIndex {
         if let Some(s) = self.summary(pk as u32).filter(|s| self.id(s) == id) {
             return s.id;
         }
-        IdSpan::push(&mut Arc::make_mut(&mut self.stations).ids, id)
+        IdSpan::push(&mut self.stations_mut().ids, id)
+    }
+
+    /// The stations' part, to change: copied first if a clone still shares it, and without the
+    /// map's clusters, which no longer hold.
+    fn stations_mut(&mut self) -> &mut Stations {
+        let stations = Arc::make_mut(&mut self.stations);
+        stations.clusters = OnceLock::new();
+        stations
+    }
+
+    /// The map's clusters of every station, made on first use after a change.
+    pub fn clusters(&self) -> Arc<Clusters> {
+        let stations = &self.stations;
+        stations
+            .clusters
+            .get_or_init(|| {
+                let positions = self
+                    .summaries()
+                    .map(|(key, s)| (key, WorldPoint::of(s.location)));
+                Arc::new(Clusters::build(positions))
+            })
+            .clone()
     }
 
     pub fn summary(&self, pk: u32) -> Option<&Summary> {

@@ -57,6 +57,10 @@ messages! {
         => "empty_text", "`{field}` 为空：请输入名称或地址的一部分，例如 南山 或 司机之家", "`{field}` is empty: give part of a name or address, e.g. 南山 or 司机之家";
     BadBox {}
         => "bad_box", "范围须满足 south ≤ north", "the box must have south ≤ north";
+    BadView {}
+        => "bad_view", "地图视图须满足 south ≤ north、west ≤ east", "the map view must have south ≤ north and west ≤ east";
+    ViewTooLarge { cells: u64, max: u64 }
+        => "view_too_large", "地图视图在此缩放级别跨 {cells} 个网格，最多 {max} 个：请放大或缩小视图", "the map view spans {cells} grid cells at this zoom; at most {max}: zoom in or make the view smaller";
     BadRoute { problem: String }
         => "bad_route", "路线无法读取：{problem}", "the route cannot be read: {problem}";
     TooLong { field: &'static str, max: usize }

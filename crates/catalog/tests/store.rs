@@ -464,21 +464,52 @@ fn hits_say_when_a_station_next_opens_or_closes() {
     }
 }
 
+/// The map's view of (south, west, north, east) at `zoom`, in `crs`.
+fn map_view(
+    catalog: &Catalog,
+    (south, west, north, east): (f64, f64, f64, f64),
+    zoom: f64,
+    crs: &str,
+) -> waystation_catalog::MapView {
+    let request = waystation_catalog::request::MapViewRequest {
+        south: Some(south),
+        west: Some(west),
+        north: Some(north),
+        east: Some(east),
+        zoom: Some(zoom),
+        crs: Some(crs.into()),
+    };
+    catalog.map_view(&request.check().expect("valid"))
+}
+
+/// Around the three GOOD stations, and around the two in Shenzhen and the one in Changsha.
+const SOUTH_CHINA: (f64, f64, f64, f64) = (20.0, 110.0, 30.0, 116.0);
+const SHENZHEN: (f64, f64, f64, f64) = (22.5, 113.9, 22.56, 114.1);
+const CHANGSHA: (f64, f64, f64, f64) = (27.75, 112.9, 27.8, 113.0);
+
 #[test]
-fn map_points_list_every_station_once() {
+fn map_views_show_every_station_once_in_the_tiles_datum() {
     let (_dir, mut catalog) = temp_catalog();
     catalog
         .import(read(&csv(&GOOD)).expect("valid"), &mut Silent)
         .expect("import");
-    let points = catalog.map_points(Crs::Wgs84);
-    let mut rows: Vec<(String, &str, f64, f64)> = (0..points.ids.len())
-        .map(|i| {
-            (
-                points.ids[i].clone(),
-                points.kind_ids[points.kinds[i] as usize],
-                points.lat[i],
-                points.lon[i],
-            )
+    // Zoomed past the clusters: each station alone, with its kind and position.
+    let (shenzhen, changsha) = (
+        map_view(&catalog, SHENZHEN, 14.0, "wgs84"),
+        map_view(&catalog, CHANGSHA, 14.0, "wgs84"),
+    );
+    let mut rows: Vec<(String, &str, f64, f64)> = [shenzhen, changsha]
+        .iter()
+        .flat_map(|view| {
+            let p = &view.stations;
+            (0..p.ids.len()).map(move |i| {
+                (
+                    p.ids[i].clone(),
+                    p.kind_ids[p.kinds[i] as usize],
+                    p.lat[i],
+                    p.lon[i],
+                )
+            })
         })
         .collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0));
@@ -490,15 +521,38 @@ fn map_points_list_every_station_once() {
             ("a3".to_string(), "worker_station", 22.52, 114.05),
         ]
     );
-    // For GCJ-02 tiles the points move by the offset (a few hundred metres in Shenzhen).
-    let gcj = catalog.map_points(Crs::Gcj02);
-    let i = gcj.ids.iter().position(|id| id == "a2").expect("a2");
+    // Seen from afar, Shenzhen's two (11 km apart) are one cluster at their mean position,
+    // parting at the zoom where 64-pixel cells are finer than their distance; Changsha's alone.
+    let far = map_view(&catalog, SOUTH_CHINA, 5.0, "wgs84");
+    assert_eq!((far.in_view, far.level), (3, 5));
+    assert_eq!(far.stations.ids, ["a1"]);
+    assert_eq!(far.clusters.count, [2]);
+    assert!(
+        (far.clusters.lat[0] - 22.53).abs() < 0.01 && (far.clusters.lon[0] - 114.0).abs() < 0.01
+    );
+    assert!(
+        (7..=9).contains(&far.clusters.expand[0]),
+        "{:?}",
+        far.clusters
+    );
+    assert!(far.places.names.contains(&"长沙市") || far.places.names.contains(&"湖南省"));
+    // For GCJ-02 tiles everything moves by the offset (a few hundred metres in Shenzhen).
+    let gcj = map_view(&catalog, SHENZHEN, 14.0, "gcj02");
+    let i = gcj
+        .stations
+        .ids
+        .iter()
+        .position(|id| id == "a2")
+        .expect("a2");
     let shift = LatLon::new(22.54, 113.95)
         .expect("valid")
-        .distance_m(LatLon::new(gcj.lat[i], gcj.lon[i]).expect("valid"));
+        .distance_m(LatLon::new(gcj.stations.lat[i], gcj.stations.lon[i]).expect("valid"));
     assert!((200.0..800.0).contains(&shift), "shift {shift}");
+    // A deleted station leaves the map at once: the clusters are made anew.
     catalog.delete_station("a2", "test").expect("delete");
-    assert_eq!(catalog.map_points(Crs::Wgs84).ids.len(), 2);
+    let after = map_view(&catalog, SOUTH_CHINA, 5.0, "wgs84");
+    assert_eq!(after.in_view, 2);
+    assert!(after.clusters.count.is_empty());
 }
 
 #[test]

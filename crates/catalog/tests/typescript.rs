@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use ts_rs::{Config, TS};
-use waystation_catalog::answer::{Detail, Hit, MapPoints};
+use waystation_catalog::answer::{Detail, Hit, MapClusters, MapPlaces, MapPoints, MapView};
 use waystation_catalog::arrival::Vehicle;
 use waystation_catalog::confirmations::{Confirmation, FactTally};
 use waystation_catalog::geography::PlaceHit;
@@ -16,7 +16,7 @@ use waystation_catalog::proposals::{Kept, Proposal, ProposalState, ProposalStatu
 use waystation_catalog::reports::Report;
 use waystation_catalog::request::{
     AlongRequest, BoxRequest, ChangesRequest, ConvertRequest, DetailRequest, ListRequest,
-    NearRequest, PlacesRequest, PointsRequest, SearchRequest, WithinRequest,
+    MapViewRequest, NearRequest, PlacesRequest, SearchRequest, WithinRequest,
 };
 use waystation_catalog::vocabulary::{Term, VehicleTerm, Vocabulary};
 use waystation_catalog::{LatLon, Message, Station};
@@ -36,6 +36,9 @@ fn declarations() -> String {
         Hit::decl(&cfg),
         NavLink::decl(&cfg),
         Detail::decl(&cfg),
+        MapView::decl(&cfg),
+        MapClusters::decl(&cfg),
+        MapPlaces::decl(&cfg),
         MapPoints::decl(&cfg),
         PlaceHit::decl(&cfg),
         Term::decl(&cfg),
@@ -55,7 +58,7 @@ fn declarations() -> String {
         SearchRequest::decl(&cfg),
         AlongRequest::decl(&cfg),
         DetailRequest::decl(&cfg),
-        PointsRequest::decl(&cfg),
+        MapViewRequest::decl(&cfg),
         PlacesRequest::decl(&cfg),
         ConvertRequest::decl(&cfg),
         ChangesRequest::decl(&cfg),

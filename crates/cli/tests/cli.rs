@@ -443,7 +443,7 @@ fn first_use_creates_the_default_catalog_from_the_built_in_seed() {
 }
 
 /// The CLI's arguments for one case of tests/requests/refusals.json, or None for a request
-/// type the CLI has no command for (within, bbox, places, points, convert).
+/// type the CLI has no command for (within, bbox, places, map_view, convert).
 fn cli_args(env: &Env, case: &Value) -> Option<Vec<String>> {
     let fields = case["fields"].as_object().expect("fields");
     let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);

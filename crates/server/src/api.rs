@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use waystation_catalog::geography::{PlaceHit, find_places};
 use waystation_catalog::request::{
     AlongRequest, BoxRequest, ChangesRequest, ConvertRequest, DetailRequest, Editor, ListRequest,
-    NearRequest, PlacesRequest, PointsRequest, SearchRequest, SnapshotRequest, WithinRequest,
+    MapViewRequest, NearRequest, PlacesRequest, SearchRequest, SnapshotRequest, WithinRequest,
     check_patch,
 };
 use waystation_catalog::signed::{
@@ -164,23 +164,26 @@ pub async fn along(
     ))
 }
 
-#[utoipa::path(get, path = "/v1/stations/points", params(PointsRequest),
-    responses((status = 200, description = "Every station's id, kind and position in columns (ids, kinds as indexes into kind_ids, lat, lon), for the map; ETag is the change sequence"),
-              (status = 304, description = "Unchanged since the ETag sent in If-None-Match")))]
-pub async fn points(
+#[utoipa::path(get, path = "/v1/map", params(MapViewRequest),
+    responses((status = 200, description = "What the map shows of a view, in columns: clusters (lat, lon, count, the zoom each parts at), the stations drawn alone (ids, kinds as indexes into kind_ids, lat, lon) and place names (names, lat, lon, rank); ETag is the change sequence"),
+              (status = 304, description = "Unchanged since the ETag sent in If-None-Match"),
+              (status = 400, description = "A parameter is invalid, or the view spans too many cells for its zoom", body = crate::error::ErrorBody)))]
+pub async fn map_view(
     State(app): Shared,
     headers: HeaderMap,
-    ApiQuery(r): ApiQuery<PointsRequest>,
+    ApiQuery(r): ApiQuery<MapViewRequest>,
 ) -> Result<Response, ApiError> {
-    let crs = r.check()?;
-    let tag = HeaderValue::from_str(&format!("\"p{}-{}\"", app.store.head_seq()?, crs.id()))
+    let q = r.check()?;
+    // The same view of the same catalog draws the same: a browser's repeat is a 304.
+    let tag = HeaderValue::from_str(&format!("\"m{}\"", app.store.head_seq()?))
         .map_err(ApiError::internal)?;
     if headers.get(header::IF_NONE_MATCH) == Some(&tag) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
     }
     let store = app.store.clone();
-    let points = long_query(&app, move || store.map_points(crs)).await?;
-    Ok(([(header::ETAG, tag)], Json(points)).into_response())
+    // The first view after a change makes the clusters (tens of milliseconds): off the workers.
+    let view = long_query(&app, move || store.map_view(&q)).await?;
+    Ok(([(header::ETAG, tag)], Json(view)).into_response())
 }
 
 #[utoipa::path(get, path = "/v1/convert", params(ConvertRequest),

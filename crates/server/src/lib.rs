@@ -81,7 +81,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(api::within))
         .routes(routes!(api::bbox))
         .routes(routes!(api::search))
-        .routes(routes!(api::points))
+        .routes(routes!(api::map_view))
         .routes(routes!(api::places))
         .routes(routes!(api::convert))
         .routes(routes!(api::vocab))

@@ -23,13 +23,11 @@ use waystation_catalog::confirmations::{Confirmation, FactTally, listed_facts};
 use waystation_catalog::feed::{ChangePage, Gone, SnapshotWithFacts};
 use waystation_catalog::proposals::{Kept, Proposal, ProposalState};
 use waystation_catalog::reports::{Received, Report};
-use waystation_catalog::request::{DetailQuery, ListPage, ProposalPage};
+use waystation_catalog::request::{DetailQuery, ListPage, MapViewQuery, ProposalPage};
 use waystation_catalog::store::accounts::{Actor, Principal, Role, SessionInfo, User};
 use waystation_catalog::store::audit::AuditEntry;
 use waystation_catalog::store::proposals::Proposer;
-use waystation_catalog::{
-    Catalog, CatalogError, Crs, Detail, Hit, MapPoints, Query, Station, catalog,
-};
+use waystation_catalog::{Catalog, CatalogError, Detail, Hit, MapView, Query, Station, catalog};
 use waystation_postgres as pg;
 use waystation_postgres::stations::Save;
 
@@ -510,8 +508,8 @@ impl CatalogStore for PgStore {
         self.local.station(id)
     }
 
-    fn map_points(&self, crs: Crs) -> Result<MapPoints> {
-        Ok(self.local.map_points(crs))
+    fn map_view(&self, q: &MapViewQuery) -> Result<MapView> {
+        Ok(self.local.map_view(q))
     }
 
     fn info(&self) -> Result<CatalogInfo> {

@@ -13,14 +13,14 @@ use waystation_catalog::index::SpatialIndex;
 use waystation_catalog::proposals::{Kept, Proposal, ProposalState};
 use waystation_catalog::readers::Readers;
 use waystation_catalog::reports::{Received, Report};
-use waystation_catalog::request::{DetailQuery, ListPage, ProposalPage};
+use waystation_catalog::request::{DetailQuery, ListPage, MapViewQuery, ProposalPage};
 use waystation_catalog::store::accounts::{Principal, Role, SessionInfo, User};
 use waystation_catalog::store::audit::AuditEntry;
 use waystation_catalog::store::proposals::Proposer;
 
 use crate::accounts::{self, AccountError};
 use crate::snapshots::PublishedSnapshot;
-use waystation_catalog::{Catalog, CatalogError, Crs, Detail, Hit, MapPoints, Query, Station};
+use waystation_catalog::{Catalog, CatalogError, Detail, Hit, MapView, Query, Station};
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 
@@ -42,8 +42,8 @@ pub trait CatalogStore: Send + Sync + 'static {
     /// One station's detail: its hit and navigation links.
     fn detail(&self, id: &str, query: &DetailQuery) -> Result<Detail>;
     fn station(&self, id: &str) -> Result<Station>;
-    /// Every station's id, kind and position, for the map.
-    fn map_points(&self, crs: Crs) -> Result<MapPoints>;
+    /// What the map shows of a view.
+    fn map_view(&self, q: &MapViewQuery) -> Result<MapView>;
     fn info(&self) -> Result<CatalogInfo>;
     fn head_seq(&self) -> Result<i64>;
     /// Takes in writes made by another program; true if there were any. The server calls it
@@ -227,8 +227,8 @@ impl Served {
         self.readers.changes_since(since, limit, with_facts)
     }
 
-    pub(crate) fn map_points(&self, crs: Crs) -> MapPoints {
-        answering::map_points(&self.index(), crs)
+    pub(crate) fn map_view(&self, q: &MapViewQuery) -> MapView {
+        answering::map_view(&self.index(), q)
     }
 }
 
@@ -342,8 +342,8 @@ impl CatalogStore for SqliteStore {
         self.served.station(id)
     }
 
-    fn map_points(&self, crs: Crs) -> Result<MapPoints> {
-        Ok(self.served.map_points(crs))
+    fn map_view(&self, q: &MapViewQuery) -> Result<MapView> {
+        Ok(self.served.map_view(q))
     }
 
     fn info(&self) -> Result<CatalogInfo> {

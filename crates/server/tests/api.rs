@@ -51,6 +51,7 @@ async fn every_request_type_refuses_bad_input_with_its_message_id() {
             ),
             "places" => (Method::GET, format!("/v1/places?{q}"), String::new()),
             "convert" => (Method::GET, format!("/v1/convert?{q}"), String::new()),
+            "map_view" => (Method::GET, format!("/v1/map?{q}"), String::new()),
             other => (
                 Method::GET,
                 format!("/v1/stations/{other}?{q}"),
@@ -160,7 +161,7 @@ async fn every_route_is_in_the_openapi_document() {
         "/v1/stations/bbox",
         "/v1/stations/search",
         "/v1/stations/along",
-        "/v1/stations/points",
+        "/v1/map",
         "/v1/stations/{id}",
         "/v1/stations/{id}/links",
         "/v1/stations",

@@ -1,5 +1,5 @@
 //! What the HTTP layer adds to the handlers (the OpenAPI document, health, request ids,
-//! compression, no file paths in answers) and the map's endpoints (points with their ETag,
+//! compression, no file paths in answers) and the map's endpoints (views with their ETag,
 //! places, vocabulary, datum conversion, stations along a route). In-process over the shared
 //! fixture; the CLI's answer along the same route is compared in crates/cli/tests/sync.rs.
 
@@ -8,7 +8,7 @@ use std::io::Read;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use axum::response::Response;
-use serde_json::json;
+use serde_json::{Value, json};
 use waystation_server::testing::{self, Api, STATIONS, TestServer};
 
 async fn get(api: &Api, uri: &str, headers: &[(&str, &str)]) -> Response {
@@ -69,7 +69,10 @@ async fn openapi_health_request_ids_and_compression() {
     assert_eq!(traced.headers()["x-request-id"], "trace-me-42");
     // The encoding asked for is the one sent, and decodes to the plain body: the snapshot is
     // compressed ahead of time, other answers by the compression layer.
-    for uri in ["/v1/snapshot", "/v1/stations/points"] {
+    for uri in [
+        "/v1/snapshot",
+        "/v1/map?south=0&west=70&north=55&east=140&zoom=3",
+    ] {
         let plain = testing::bytes(get(&api, uri, &[]).await).await;
         for encoding in ["gzip", "zstd"] {
             assert!(
@@ -88,30 +91,57 @@ async fn openapi_health_request_ids_and_compression() {
 }
 
 #[tokio::test]
-async fn map_points_places_and_routes_over_http() {
+async fn map_views_places_and_routes_over_http() {
     let server = TestServer::seeded();
     let api = server.api();
-    let resp = get(&api, "/v1/stations/points", &[]).await;
+    // The whole world at zoom 0: every station, in a cluster or alone.
+    const WORLD: &str = "/v1/map?south=-85&west=-180&north=85&east=180&zoom=0";
+    let resp = get(&api, WORLD, &[]).await;
     let tag = resp.headers()["etag"].to_str().expect("etag").to_string();
-    let points = testing::json(resp).await;
-    let ids = points["ids"].as_array().expect("ids");
-    assert_eq!(ids.len(), STATIONS);
-    assert_eq!(points["lat"].as_array().map(Vec::len), Some(STATIONS));
-    let first = ids
+    let world = testing::json(resp).await;
+    assert_eq!(world["in_view"], STATIONS);
+    let clustered: u64 = world["clusters"]["count"]
+        .as_array()
+        .expect("counts")
         .iter()
-        .position(|i| i == "syn-ws-000001")
-        .expect("listed");
+        .filter_map(Value::as_u64)
+        .sum();
+    let alone = world["stations"]["ids"].as_array().expect("ids").len() as u64;
+    assert_eq!(clustered + alone, STATIONS as u64);
+    let unchanged = get(&api, WORLD, &[("if-none-match", &tag)]).await;
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+    // Zoomed in on one station: it stands alone with its kind and position.
     let (_, station) = api
         .call(Method::GET, "/v1/stations/syn-ws-000001", "")
         .await;
+    let (lat, lon) = (
+        station["lat"].as_f64().expect("lat"),
+        station["lon"].as_f64().expect("lon"),
+    );
+    let around = |crs: &str| {
+        format!(
+            "/v1/map?south={}&west={}&north={}&east={}&zoom=15&crs={crs}",
+            lat - 0.005,
+            lon - 0.005,
+            lat + 0.005,
+            lon + 0.005
+        )
+    };
+    let (_, near) = api.call(Method::GET, &around("wgs84"), "").await;
+    let points = &near["stations"];
+    let first = points["ids"]
+        .as_array()
+        .expect("ids")
+        .iter()
+        .position(|i| i == "syn-ws-000001")
+        .expect("shown alone");
     let kind = &points["kind_ids"][points["kinds"][first].as_u64().expect("kind") as usize];
     assert_eq!(kind, &station["kind"]);
-    assert!(
-        (points["lat"][first].as_f64().expect("lat") - station["lat"].as_f64().expect("lat")).abs()
-            < 1e-5
-    );
-    let unchanged = get(&api, "/v1/stations/points", &[("if-none-match", &tag)]).await;
-    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+    assert!((points["lat"][first].as_f64().expect("lat") - lat).abs() < 1e-5);
+    let (_, gcj) = api.call(Method::GET, &around("gcj02"), "").await;
+    assert_ne!(gcj["stations"]["lat"][first], points["lat"][first]);
+    let (status, _) = api.call(Method::GET, &around("mars"), "").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     let (_, places) = api
         .call(Method::GET, "/v1/places?q=%E6%B7%B1%E5%9C%B3", "")
@@ -127,14 +157,6 @@ async fn map_points_places_and_routes_over_http() {
         )
         .await;
     assert!((gcj["lat"].as_f64().expect("lat") - 22.54).abs() > 0.001);
-    let (_, gcj_points) = api
-        .call(Method::GET, "/v1/stations/points?crs=gcj02", "")
-        .await;
-    assert_ne!(gcj_points["lat"][first], points["lat"][first]);
-    let (status, _) = api
-        .call(Method::GET, "/v1/stations/points?crs=mars", "")
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // A route through syn-ws-000001, east-west: it is found, and hits come in route order.
     let (lat, lon) = (

@@ -165,6 +165,25 @@ free_truck_spaces: number | null, status: Status, notice: string | null, source:
  */
 updated_at: string, lat: number, lon: number, };
 
+export type MapView = { 
+/**
+ * The level of the map's grid the clusters are of (the zoom, rounded; at most 13); 14 when
+ * the view is zoomed past the clusters and every station stands alone.
+ */
+level: number, 
+/**
+ * How many stations the view's cells hold, in clusters or alone.
+ */
+in_view: number, clusters: MapClusters, 
+/**
+ * The stations drawn alone (at most `MAX_VIEW_STATIONS`; `in_view` counts them all).
+ */
+stations: MapPoints, places: MapPlaces, };
+
+export type MapClusters = { lat: Array<number>, lon: Array<number>, count: Array<number>, expand: Array<number>, };
+
+export type MapPlaces = { names: Array<string>, lat: Array<number>, lon: Array<number>, rank: Array<number>, };
+
 export type MapPoints = { kind_ids: Array<string>, ids: Array<string>, kinds: Array<number>, lat: Array<number>, lon: Array<number>, };
 
 export type PlaceHit = { adcode: string, name: string, 
@@ -528,7 +547,27 @@ lon?: number,
  */
 crs?: string, };
 
-export type PointsRequest = { 
+export type MapViewRequest = { 
+/**
+ * The view's southern edge (degrees, in `crs`).
+ */
+south?: number, 
+/**
+ * The view's western edge.
+ */
+west?: number, 
+/**
+ * The view's northern edge.
+ */
+north?: number, 
+/**
+ * The view's eastern edge (not west of `west`: the map does not cross the date line).
+ */
+east?: number, 
+/**
+ * The map's zoom, as MapLibre counts it (512-pixel tiles), 0 to 24.
+ */
+zoom?: number, 
 /**
  * The datum of the map's tiles: wgs84 (default) or gcj02 (Amap/Tencent tiles).
  */
@@ -584,4 +623,4 @@ limit?: number,
 before?: number, };
 
 /** The stable ids of refused requests' messages. */
-export type MessageId = "required" | "not_finite" | "out_of_range" | "unknown_id" | "bad_distance" | "bad_time" | "bad_speed" | "bad_position" | "empty_text" | "bad_box" | "bad_route" | "too_long" | "too_many_words" | "too_many_points" | "route_too_long" | "too_much_work" | "bad_field" | "unknown_field" | "already_decided" | "control_characters" | "reason_needed" | "no_proposal" | "nothing_proposed" | "not_proposable" | "not_editable" | "service_needed" | "bad_input" | "not_found";
+export type MessageId = "required" | "not_finite" | "out_of_range" | "unknown_id" | "bad_distance" | "bad_time" | "bad_speed" | "bad_position" | "empty_text" | "bad_box" | "bad_view" | "view_too_large" | "bad_route" | "too_long" | "too_many_words" | "too_many_points" | "route_too_long" | "too_much_work" | "bad_field" | "unknown_field" | "already_decided" | "control_characters" | "reason_needed" | "no_proposal" | "nothing_proposed" | "not_proposable" | "not_editable" | "service_needed" | "bad_input" | "not_found";

@@ -261,6 +261,7 @@ fn assemble(stations: StationsPart, trees: TreesPart, keys: u32) -> Option<Spati
         by_kind: trees.by_kind,
         by_service: trees.by_service,
         summaries,
+        clusters: Default::default(),
     });
     index.facts = Arc::new(facts);
     index.len = len;

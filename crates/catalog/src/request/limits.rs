@@ -18,6 +18,12 @@ pub const MAX_WITHIN_RESULTS: usize = 1000;
 pub const DEFAULT_BOX_RESULTS: usize = 500;
 pub const MAX_BOX_RESULTS: usize = 5000;
 
+/// The map: the most cells of its grid one view may span (a 4K screen with half a screen
+/// around it spans about 16,000), and the most stations it lists one by one when zoomed past
+/// the clusters (the rest are counted, not listed).
+pub const MAX_VIEW_CELLS: u64 = 65_536;
+pub const MAX_VIEW_STATIONS: usize = 5000;
+
 /// Along a route: how far from the route, by default and at most, in km.
 pub const DEFAULT_ALONG_KM: f64 = 2.0;
 pub const MAX_ALONG_KM: f64 = 50.0;
@@ -84,6 +90,12 @@ pub fn table() -> Vec<(&'static str, String, &'static str)> {
             "results",
         ),
         ("MAX_BOX_RESULTS", MAX_BOX_RESULTS.to_string(), "results"),
+        ("MAX_VIEW_CELLS", MAX_VIEW_CELLS.to_string(), "cells"),
+        (
+            "MAX_VIEW_STATIONS",
+            MAX_VIEW_STATIONS.to_string(),
+            "stations",
+        ),
         ("DEFAULT_ALONG_KM", DEFAULT_ALONG_KM.to_string(), "km"),
         ("MAX_ALONG_KM", MAX_ALONG_KM.to_string(), "km"),
         ("MAX_ROUTE_POINTS", MAX_ROUTE_POINTS.to_string(), "points"),

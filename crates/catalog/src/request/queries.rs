@@ -11,6 +11,8 @@ use super::limits::*;
 use crate::arrival::{Travel, Vehicle};
 use crate::crs::Crs;
 use crate::hours::china_local;
+use crate::index::clusters::Clusters;
+use crate::mercator::WorldBox;
 use crate::message::Message;
 use crate::model::{Kind, Service, Status};
 use crate::proposals::ProposalState;
@@ -451,20 +453,58 @@ impl DetailRequest {
     }
 }
 
-/// Every station's position for the map.
+/// What the map shows of one view: clusters, stations one by one, and place names.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 #[ts(optional_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
-pub struct PointsRequest {
+pub struct MapViewRequest {
+    /// The view's southern edge (degrees, in `crs`).
+    pub south: Option<f64>,
+    /// The view's western edge.
+    pub west: Option<f64>,
+    /// The view's northern edge.
+    pub north: Option<f64>,
+    /// The view's eastern edge (not west of `west`: the map does not cross the date line).
+    pub east: Option<f64>,
+    /// The map's zoom, as MapLibre counts it (512-pixel tiles), 0 to 24.
+    pub zoom: Option<f64>,
     /// The datum of the map's tiles: wgs84 (default) or gcj02 (Amap/Tencent tiles).
     pub crs: Option<String>,
 }
 
-impl PointsRequest {
-    pub fn check(&self) -> Result<Crs, Message> {
-        fields::crs("crs", self.crs.as_deref())
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapViewQuery {
+    /// The view, from its WGS-84 corners.
+    pub view: WorldBox,
+    pub zoom: f64,
+    /// The datum to answer in.
+    pub crs: Crs,
+}
+
+impl MapViewRequest {
+    pub fn check(&self) -> Result<MapViewQuery, Message> {
+        let crs = fields::crs("crs", self.crs.as_deref())?;
+        let lat = |field, v| fields::number(field, fields::required(field, v)?, -90.0, 90.0);
+        let lon = |field, v| fields::number(field, fields::required(field, v)?, -180.0, 180.0);
+        let (south, west) = (lat("south", self.south)?, lon("west", self.west)?);
+        let (north, east) = (lat("north", self.north)?, lon("east", self.east)?);
+        let zoom = fields::number("zoom", fields::required("zoom", self.zoom)?, 0.0, 24.0)?;
+        if south > north || west > east {
+            return Err(Message::BadView {});
+        }
+        // GCJ-02 shifts a position by well under a kilometre, so the corners carry the view.
+        let corner = |lat, lon| crs.to_wgs84(LatLon { lat, lon });
+        let view = WorldBox::between(corner(south, west), corner(north, east));
+        let cells = Clusters::cells_spanned(&view, Clusters::level_for(zoom));
+        if cells > MAX_VIEW_CELLS {
+            return Err(Message::ViewTooLarge {
+                cells,
+                max: MAX_VIEW_CELLS,
+            });
+        }
+        Ok(MapViewQuery { view, zoom, crs })
     }
 }
 
