@@ -40,3 +40,6 @@ echo "release binary $(du -h "$bin" | cut -f1) (the seed is generated from the e
 
 echo "## criterion: index vs SQLite R*Tree vs brute force; open + index build"
 cargo bench -q -p waystation-catalog --bench nearest 2>&1 | grep -E "^[a-z_0-9/]+$|time:|thrpt:|agree"
+
+echo "## criterion: a map view from the clusters vs grouping on the spot; making the clusters; answer sizes"
+cargo bench -q -p waystation-catalog --bench map 2>&1 | grep -E "^[a-z_0-9/.]+$|time:|thrpt:|bytes"

@@ -125,7 +125,8 @@ fn along(state: State<'_, AppCatalog>, route: String, request: AlongRequest) -> 
 }
 
 /// Every station's position for the map, in the datum of its tiles.
-#[tauri::command]
+/// Off the main thread: the first view after a change makes the map's clusters.
+#[tauri::command(async)]
 fn map_view(state: State<'_, AppCatalog>, request: MapViewRequest) -> Answer<MapView> {
     Ok(catalog(&state).map_view(&request.check()?))
 }

@@ -1,14 +1,15 @@
 // The app's figures for BENCHMARKS.md (run by scripts/bench-app.sh under Xvfb): launch to the first
-// list, memory with the map open against a minimal Tauri app measured the same way, and the map's
-// time to first render with a large catalog. Each app runs through tauri-driver + WebKitWebDriver.
-// Usage: node bench-app.mjs APP MINIMAL DATA_30K DATA_200K
+// list, memory with the map open against a minimal Tauri app measured the same way, the map's
+// time to first render with a large catalog and its frames while panning — each beside an app
+// built from an earlier commit, when one is given. Each app runs through tauri-driver + WebKitWebDriver.
+// Usage: node bench-app.mjs APP MINIMAL DATA_30K DATA_200K DATA_ONE [BEFORE_APP]
 import { spawn } from "node:child_process";
 import { readFileSync, readdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { css, until, wd as webdriver } from "./webdriver.mjs";
 
-const [app, minimal, data30k, data200k] = process.argv.slice(2);
+const [app, minimal, data30k, data200k, dataOne, before] = process.argv.slice(2);
 const port = 4446;
 const base = `http://127.0.0.1:${port}`;
 
@@ -72,14 +73,17 @@ function treePss(name) {
   };
   let kb = 0;
   const members = [];
+  const each = new Map();
   for (const p of procs.filter(inTree)) {
     try {
       const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, "utf8"));
       kb += Number(m?.[1] ?? 0);
       members.push(comm.get(p));
+      each.set(comm.get(p), (each.get(comm.get(p)) ?? 0) + Number(m?.[1] ?? 0));
     } catch {}
   }
-  return { mb: Math.round(kb / 1024), members: members.join(", ") };
+  const parts = [...each].map(([name, k]) => `${name} ${Math.round(k / 1024)}`).join(", ");
+  return { mb: Math.round(kb / 1024), members: members.join(", "), parts };
 }
 
 // 1. Launch to the first list, warm (the catalog exists) and first launch (seeded from scratch).
@@ -102,27 +106,76 @@ for (let i = 0; i < 3; i++) {
 }
 console.log(`launch to first list (first launch: the bundled catalog is copied into a fresh data directory): median ${median(first)} ms [${first.join(", ")}]`);
 
-// 2. Memory: the app with the map open, the app on its first screen, a minimal Tauri app.
+// 2. Memory: the app with the map open (and the app before the map was sent per view, when
+// given), the app on its first screen, a minimal Tauri app.
 const memory = async (binary, data, setup) =>
   withApp(binary, data, async (s) => {
     await setup(s);
     await sleep(3000);
     return treePss(binary.split("/").pop());
   });
-const withMap = await memory(app, data30k, async (s) => {
+const openMap = async (s) => {
   await soon(() => find(s, ".station"));
   await click(s, "#tab-map");
-  await soon(() => attr(s, "#map", "data-render-ms"));
-});
+  await soon(() => attr(s, "#map", "data-render-ms"), 120_000, 20);
+};
 const nearby = await memory(app, data30k, (s) => soon(() => find(s, ".station")));
 const anchor = await memory(minimal, data30k, () => sleep(2000));
-console.log(`memory (PSS of the process and its web processes): app with the map open ${withMap.mb} MB; app on the nearby list ${nearby.mb} MB; minimal Tauri app ${anchor.mb} MB (${anchor.members}); ratio map/minimal ${(withMap.mb / anchor.mb).toFixed(2)}`);
+console.log(`memory (PSS of the process and its web processes, MB): app on the nearby list ${nearby.mb} (${nearby.parts}); minimal Tauri app ${anchor.mb} (${anchor.parts})`);
+for (const [name, binary] of [["after", app], ["before", before]]) {
+  if (!binary) continue;
+  for (const [size, data] of [["30,000", data30k], ["200,000", data200k]]) {
+    const m = await memory(binary, data, openMap);
+    console.log(`memory, map open, ${size} stations (${name}): ${m.mb} MB, ${(m.mb / anchor.mb).toFixed(2)}× the minimal app (${m.parts})`);
+  }
+}
 
-// 3. The map with the large catalog: time to first render, then a zoom into a cluster.
-await withApp(app, data200k, async (s) => {
-  await soon(() => find(s, ".station"));
-  await click(s, "#tab-map");
-  const ms = await soon(() => attr(s, "#map", "data-render-ms"), 120_000, 20);
-  const points = await attr(s, "#map", "data-points");
-  console.log(`map first render with ${Number(points).toLocaleString("en")} stations: ${ms} ms (from opening the map screen: load MapLibre, read the points, cluster, draw)`);
+// 3. The map with the large catalog: time to first render, and frames while a pointer drags it
+// (requestAnimationFrame intervals in the page, three drags of 450 px in 1.5 s each); the same
+// drags on a one-station catalog give this machine's floor (WebGL drawn in software here).
+const RECORD_FRAMES =
+  "window.__frames = []; window.__stop = false; let last = performance.now();" +
+  "const tick = (t) => { window.__frames.push(t - last); last = t; if (!window.__stop) requestAnimationFrame(tick); };" +
+  "requestAnimationFrame(tick); return true;";
+async function panFrames(s) {
+  const frames = [];
+  for (const dx of [-300, 300, -300]) {
+    await wd("POST", `/session/${s}/execute/sync`, { script: RECORD_FRAMES, args: [] });
+    const canvas = await find(s, "#map .maplibregl-canvas");
+    const steps = Array.from({ length: 30 }, () => ({ type: "pointerMove", duration: 50, origin: "pointer", x: dx / 30, y: dx / 90 }));
+    await wd("POST", `/session/${s}/actions`, {
+      actions: [
+        {
+          type: "pointer",
+          id: "mouse",
+          parameters: { pointerType: "mouse" },
+          actions: [
+            { type: "pointerMove", duration: 0, origin: { "element-6066-11e4-a52e-4f735466cecf": canvas }, x: 0, y: 0 },
+            { type: "pointerDown", button: 0 },
+            ...steps,
+            { type: "pointerUp", button: 0 },
+          ],
+        },
+      ],
+    });
+    frames.push(...(await wd("POST", `/session/${s}/execute/sync`, { script: "window.__stop = true; return window.__frames;", args: [] })));
+    await sleep(1000);
+  }
+  const sorted = frames.slice(1).sort((a, b) => a - b);
+  const at = (q) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]);
+  return `${sorted.length} frames, median ${at(0.5)} ms, p95 ${at(0.95)} ms, worst ${at(1)} ms`;
+}
+for (const [name, binary] of [["after", app], ["before", before]]) {
+  if (!binary) continue;
+  await withApp(binary, data200k, async (s) => {
+    await soon(() => find(s, ".station"));
+    await click(s, "#tab-map");
+    const ms = await soon(() => attr(s, "#map", "data-render-ms"), 120_000, 20);
+    console.log(`map first render, 200,000 stations (${name}): ${ms} ms (from opening the map screen: load MapLibre, ask for the stations, draw)`);
+    console.log(`frames while panning, 200,000 stations (${name}): ${await panFrames(s)}`);
+  });
+}
+await withApp(app, dataOne, async (s) => {
+  await openMap(s);
+  console.log(`frames while panning, one station (this machine's floor): ${await panFrames(s)}`);
 });

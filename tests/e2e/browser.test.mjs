@@ -284,7 +284,7 @@ for (const [name, viewport] of [
     assert.ok((await page.locator(".place-label.rank-0").count()) >= 5);
     assert.equal(await page.locator(".place-label.rank-2").count(), 0, "no county names at this zoom");
     assert.ok((await page.locator(".cluster-count").count()) > 0, "cluster counts are drawn");
-    assert.equal(await page.locator("#map canvas").count(), 1);
+    assert.equal(await page.locator("#map .maplibregl-canvas").count(), 1);
     assert.ok((await page.locator(".maplibregl-ctrl-scale").count()) === 1);
     assert.ok((await page.locator(".maplibregl-ctrl-compass").count()) === 1);
     assert.match(await page.locator("#map-note").innerText(), /离线视图/);
@@ -451,7 +451,7 @@ test("the map keeps up with the national catalog (200,000 stations), sent only w
     // In to the cities: a drag moves the view, and its answer follows.
     await zoomMap(page, 7, Infinity);
     const before = await page.locator("#map").getAttribute("data-center");
-    const box = await page.locator("#map canvas").boundingBox();
+    const box = await page.locator("#map .maplibregl-canvas").boundingBox();
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.down();
     await page.mouse.move(box.x + box.width / 2 - 300, box.y + box.height / 2 - 150, { steps: 20 });
@@ -523,7 +523,7 @@ test("a station opened from the map and from the search box shows distance, dire
   }
   const [lat, lon] = (await page.locator("#map").getAttribute("data-center")).split(",").map(Number);
   const { dx, dy } = mercatorOffset({ lat, lon }, { lat: 22.543527, lon: 114.057939 }, 14);
-  const box = await page.locator("#map canvas").boundingBox();
+  const box = await page.locator("#map .maplibregl-canvas").boundingBox();
   await page.mouse.click(box.x + box.width / 2 + dx, box.y + box.height / 2 + dy);
   await assertDetailFrom(page, "x1", here);
   assert.match(await page.locator("#detail .meta .distance").innerText(), /^\d+ m 东北$/);

@@ -254,7 +254,7 @@ test("the map keeps up with the national catalog (200,000 stations) in the app w
   assert.ok((await wd("POST", `/session/${session}/elements`, css(".place-label"))).length > 0);
   // A drag with the pointer moves the view, and the answer for the new view follows.
   const before = await attribute("#map", "data-center");
-  const canvas = await element("#map canvas");
+  const canvas = await element("#map .maplibregl-canvas");
   await wd("POST", `/session/${session}/actions`, {
     actions: [
       {

@@ -24,6 +24,8 @@ async function useBlobWorker() {
 
 /** How often the view is asked for while it moves, in ms (the margin shows meanwhile). */
 const ASK_EVERY_MS = 250;
+/** How soon a view whose answer failed (a server away) is asked for again, in ms. */
+const RETRY_MS = 3000;
 
 function waitFor(map: MapLibre, event: "load" | "idle"): Promise<void> {
   return new Promise((resolve) => map.once(event, () => resolve()));
@@ -103,8 +105,13 @@ export class StationMap {
     try {
       view = await this.ctx.transport.mapView(viewAround(edges, map.getZoom(), this.datum));
     } catch (e) {
+      // Only the latest ask speaks: an older one failing says nothing of the view now drawn.
+      if (asked !== this.asked || this.map !== map) return;
       this.note.textContent = t("mapFailed", this.ctx.lang, { why: (e as Error).message });
       this.note.className = "map-note error";
+      setTimeout(() => {
+        if (asked === this.asked) void this.ask();
+      }, RETRY_MS);
       return;
     }
     if (asked < this.drawn || this.map !== map) return;
@@ -133,8 +140,10 @@ export class StationMap {
       zoom: s.position ? 10 : 3.5,
       attributionControl: this.base ? { compact: true } : false,
       dragRotate: true,
-      // Flat: a tilted view would reach to the horizon, and ask for all of it.
+      // Flat: a tilted view would reach to the horizon, and ask for all of it. One world: the
+      // catalog answers for longitudes -180 to 180, not for the copies beyond.
       maxPitch: 0,
+      renderWorldCopies: false,
     });
     this.map = map;
     this.container.dataset.look = look;

@@ -136,12 +136,13 @@ impl Answer {
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct MapView {
     /// The level of the map's grid the clusters are of (the zoom, rounded; at most 13); 14 when
-    /// the view is zoomed past the clusters and every station stands alone.
+    /// the view is zoomed past the clusters and every station stands alone (when it holds no more
+    /// than `MAX_VIEW_STATIONS`).
     pub level: u8,
     /// How many stations the view's cells hold, in clusters or alone.
     pub in_view: u64,
     pub clusters: MapClusters,
-    /// The stations drawn alone (at most `MAX_VIEW_STATIONS`; `in_view` counts them all).
+    /// The stations drawn alone.
     pub stations: MapPoints,
     pub places: MapPlaces,
 }

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use crate::answer::{Answer, Detail, MapClusters, MapPlaces, MapPoints, MapView, Pending};
 use crate::error::{CatalogError, Result};
 use crate::index::SpatialIndex;
-use crate::index::clusters::{Clusters, Drawn, MAX_LEVEL, fold_overlaps};
+use crate::index::clusters::{Cell, Clusters, Drawn, MAX_LEVEL, fold_overlaps};
 use crate::labels;
 use crate::message::Message;
 use crate::model::Kind;
@@ -168,20 +168,26 @@ pub fn detail(
 
 /// What the map shows of a view, from the index's clusters (no rows read): the cells of the
 /// view's level, a lone station by itself, those drawn too near one another folded together;
-/// zoomed past the deepest level, every station alone (at most `MAX_VIEW_STATIONS` listed). The
-/// place names come from the embedded geography.
+/// zoomed past the deepest level, every station alone — unless the view holds more than
+/// `MAX_VIEW_STATIONS`, when it stays clustered. The place names come from the embedded geography.
 pub fn map_view(index: &SpatialIndex, q: &MapViewQuery) -> MapView {
     let round = |v: f64| (v * 1e5).round() / 1e5;
     let shown = |p: LatLon| {
         let p = q.crs.from_wgs84(p);
         (round(p.lat), round(p.lon))
     };
-    let clusters = index.clusters();
     let level = Clusters::level_for(q.zoom);
-    let one_by_one = q.zoom >= f64::from(MAX_LEVEL) + 0.5;
+    let clusters = index.clusters();
+    let cells = clusters.cells_in(level, &q.view);
+    let in_view: u64 = cells.iter().map(|c| u64::from(c.count)).sum();
+    let one_by_one = q.zoom >= f64::from(MAX_LEVEL) + 0.5 && in_view <= MAX_VIEW_STATIONS as u64;
+    let mut drawn = drawn_in(&clusters, level, &cells, one_by_one);
+    if !one_by_one {
+        drawn = fold_overlaps(drawn, level, q.zoom);
+    }
     let mut view = MapView {
         level: if one_by_one { MAX_LEVEL + 1 } else { level },
-        in_view: 0,
+        in_view,
         clusters: MapClusters::default(),
         stations: MapPoints {
             kind_ids: Kind::ALL.iter().map(|k| k.id()).collect(),
@@ -189,31 +195,6 @@ pub fn map_view(index: &SpatialIndex, q: &MapViewQuery) -> MapView {
         },
         places: MapPlaces::default(),
     };
-    let (mut drawn, mut alone) = (Vec::new(), 0);
-    for cell in clusters.cells_in(level, &q.view) {
-        view.in_view += u64::from(cell.count);
-        if cell.count > 1 && !one_by_one {
-            drawn.push(Drawn {
-                at: cell.at(),
-                count: cell.count,
-                expand: clusters.splits_at(level, cell),
-                station: None,
-            });
-            continue;
-        }
-        let room = MAX_VIEW_STATIONS.saturating_sub(alone);
-        let members = clusters.members(cell).iter().take(room);
-        alone += members.len();
-        drawn.extend(members.map(|&key| Drawn {
-            at: cell.at(),
-            count: 1,
-            expand: MAX_LEVEL + 1,
-            station: Some(key),
-        }));
-    }
-    if !one_by_one {
-        drawn = fold_overlaps(drawn, level, q.zoom);
-    }
     for d in drawn {
         // The clusters are of this very index: a station's summary is there.
         let Some(s) = d.station.and_then(|key| index.summary(key)) else {
@@ -243,6 +224,30 @@ pub fn map_view(index: &SpatialIndex, q: &MapViewQuery) -> MapView {
         p.rank.push(label.rank);
     }
     view
+}
+
+/// The clusters and lone stations of `cells` (of `level`), or every station alone when
+/// `one_by_one`.
+fn drawn_in(clusters: &Clusters, level: u8, cells: &[&Cell], one_by_one: bool) -> Vec<Drawn> {
+    let mut drawn = Vec::new();
+    for &cell in cells {
+        if cell.count > 1 && !one_by_one {
+            drawn.push(Drawn {
+                at: cell.at(),
+                count: cell.count,
+                expand: clusters.splits_at(level, cell),
+                station: None,
+            });
+            continue;
+        }
+        drawn.extend(clusters.members(cell).iter().map(|&key| Drawn {
+            at: cell.at(),
+            count: 1,
+            expand: MAX_LEVEL + 1,
+            station: Some(key),
+        }));
+    }
+    drawn
 }
 
 fn found_answer(

@@ -2,6 +2,8 @@
 //! and county seats of the embedded geography that fall in a view, chosen by zoom and spaced so
 //! that no two overlap. Names only — no borders and no roads — so no basemap approval is needed.
 
+use std::sync::OnceLock;
+
 use crate::geography::{Level, Place, places};
 use crate::mercator::{WorldBox, WorldPoint, world_px};
 use crate::sphere::LatLon;
@@ -46,16 +48,24 @@ fn rank_at(p: &Place, zoom: f64) -> Option<u8> {
     }
 }
 
+/// Every place with where the map draws it, worked out once.
+fn placed() -> &'static [(WorldPoint, &'static Place)] {
+    static PLACED: OnceLock<Vec<(WorldPoint, &'static Place)>> = OnceLock::new();
+    PLACED.get_or_init(|| {
+        places()
+            .iter()
+            .map(|p| (WorldPoint::of(p.center), p))
+            .collect()
+    })
+}
+
 /// The labels of `view` at `zoom`: larger places first, each kept only if it overlaps none kept
 /// before it, so a screen holds at most a few hundred.
 pub fn labels_in(view: &WorldBox, zoom: f64) -> Vec<Label> {
-    let mut candidates: Vec<(u8, &Place, WorldPoint)> = places()
+    let mut candidates: Vec<(u8, &Place, WorldPoint)> = placed()
         .iter()
-        .filter_map(|p| {
-            let at = WorldPoint::of(p.center);
-            let rank = rank_at(p, zoom)?;
-            view.contains(at).then_some((rank, p, at))
-        })
+        .filter(|(at, _)| view.contains(*at))
+        .filter_map(|&(at, p)| Some((rank_at(p, zoom)?, p, at)))
         .collect();
     // Stable: within a rank, the geography's own order (by code).
     candidates.sort_by_key(|(rank, _, _)| *rank);

@@ -548,11 +548,39 @@ fn map_views_show_every_station_once_in_the_tiles_datum() {
         .expect("valid")
         .distance_m(LatLon::new(gcj.stations.lat[i], gcj.stations.lon[i]).expect("valid"));
     assert!((200.0..800.0).contains(&shift), "shift {shift}");
-    // A deleted station leaves the map at once: the clusters are made anew.
+    // A deleted station leaves the map at once: the clusters are made anew; a copy of the index
+    // taken before (as a server publishes them) still shows what it held.
+    let published = catalog.index().clone();
     catalog.delete_station("a2", "test").expect("delete");
     let after = map_view(&catalog, SOUTH_CHINA, 5.0, "wgs84");
     assert_eq!(after.in_view, 2);
     assert!(after.clusters.count.is_empty());
+    let query = waystation_catalog::request::MapViewRequest {
+        south: Some(20.0),
+        west: Some(110.0),
+        north: Some(30.0),
+        east: Some(116.0),
+        zoom: Some(5.0),
+        crs: None,
+    };
+    let before =
+        waystation_catalog::answering::map_view(&published, &query.check().expect("valid"));
+    assert_eq!(
+        (before.in_view, before.clusters.count.as_slice()),
+        (3, &[2][..])
+    );
+    // A station moved in place (one row changed) is drawn where it went.
+    let mut moved = read(&csv(&GOOD)).expect("valid").remove(0);
+    assert_eq!(moved.id, "a1");
+    moved.location = LatLon::new(22.53, 114.0).expect("valid");
+    catalog.import(vec![moved], &mut Silent).expect("move a1");
+    let shenzhen = map_view(&catalog, SHENZHEN, 14.0, "wgs84");
+    assert!(
+        shenzhen.stations.ids.contains(&"a1".to_string()),
+        "{:?}",
+        shenzhen.stations.ids
+    );
+    assert_eq!(map_view(&catalog, CHANGSHA, 14.0, "wgs84").in_view, 0);
 }
 
 #[test]

@@ -109,6 +109,13 @@ fn cell_of(p: WorldPoint, level: u8) -> (u32, u32) {
     (at(p.x), at(p.y))
 }
 
+/// The first and last (column, row) of the cells `view` spans at `level`, whichever way round its
+/// corners were given.
+fn span(view: &WorldBox, level: u8) -> ((u32, u32), (u32, u32)) {
+    let (a, b) = (cell_of(view.min, level), cell_of(view.max, level));
+    ((a.0.min(b.0), a.1.min(b.1)), (a.0.max(b.0), a.1.max(b.1)))
+}
+
 /// The low 16 bits of `v` moved to the even bits.
 fn spread(v: u32) -> u32 {
     let mut x = v & 0xffff;
@@ -180,6 +187,9 @@ impl Clusters {
             levels.push(coarser);
         }
         levels.reverse();
+        for cells in &mut levels {
+            cells.shrink_to_fit();
+        }
         Clusters {
             members: placed.iter().map(|&(_, key, _)| key).collect(),
             levels,
@@ -193,8 +203,7 @@ impl Clusters {
 
     /// How many cells `view` spans at `level`, occupied or not: the most a view's answer can cost.
     pub fn cells_spanned(view: &WorldBox, level: u8) -> u64 {
-        let (c0, r0) = cell_of(view.min, level);
-        let (c1, r1) = cell_of(view.max, level);
+        let ((c0, r0), (c1, r1)) = span(view, level);
         u64::from(c1 - c0 + 1) * u64::from(r1 - r0 + 1)
     }
 
@@ -203,8 +212,7 @@ impl Clusters {
         let Some(cells) = self.levels.get(usize::from(level)) else {
             return Vec::new();
         };
-        let (c0, r0) = cell_of(view.min, level);
-        let (c1, r1) = cell_of(view.max, level);
+        let ((c0, r0), (c1, r1)) = span(view, level);
         // Every cell of the span lies between its corners' keys in Z-order; when that stretch is
         // far longer than the span (the span straddles a big quadrant's edge), looking each cell
         // up costs less.
@@ -218,13 +226,16 @@ impl Clusters {
             };
             cells[lo..hi].iter().filter(inside).collect()
         } else {
-            (r0..=r1)
+            let mut found: Vec<&Cell> = (r0..=r1)
                 .flat_map(|row| (c0..=c1).map(move |col| z_order(col, row)))
                 .filter_map(|key| {
                     let i = cells.binary_search_by_key(&key, |c| c.key).ok()?;
                     cells.get(i)
                 })
-                .collect()
+                .collect();
+            // In Z-order, as the scan gives them: folds then do not depend on the path taken.
+            found.sort_unstable_by_key(|c| c.key);
+            found
         }
     }
 

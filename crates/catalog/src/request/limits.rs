@@ -19,8 +19,8 @@ pub const DEFAULT_BOX_RESULTS: usize = 500;
 pub const MAX_BOX_RESULTS: usize = 5000;
 
 /// The map: the most cells of its grid one view may span (a 4K screen with half a screen
-/// around it spans about 16,000), and the most stations it lists one by one when zoomed past
-/// the clusters (the rest are counted, not listed).
+/// around it spans about 16,000), and the most stations a view zoomed past the clusters shows
+/// one by one (a view holding more stays clustered).
 pub const MAX_VIEW_CELLS: u64 = 65_536;
 pub const MAX_VIEW_STATIONS: usize = 5000;
 
