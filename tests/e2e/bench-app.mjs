@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, readdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { css, until, wd as webdriver } from "./webdriver.mjs";
+import { css, drag, until, wd as webdriver } from "./webdriver.mjs";
 
 const [app, minimal, data30k, data200k, dataOne, before] = process.argv.slice(2);
 const port = 4446;
@@ -142,22 +142,7 @@ async function panFrames(s) {
   for (const dx of [-300, 300, -300]) {
     await wd("POST", `/session/${s}/execute/sync`, { script: RECORD_FRAMES, args: [] });
     const canvas = await find(s, "#map .maplibregl-canvas");
-    const steps = Array.from({ length: 30 }, () => ({ type: "pointerMove", duration: 50, origin: "pointer", x: dx / 30, y: dx / 90 }));
-    await wd("POST", `/session/${s}/actions`, {
-      actions: [
-        {
-          type: "pointer",
-          id: "mouse",
-          parameters: { pointerType: "mouse" },
-          actions: [
-            { type: "pointerMove", duration: 0, origin: { "element-6066-11e4-a52e-4f735466cecf": canvas }, x: 0, y: 0 },
-            { type: "pointerDown", button: 0 },
-            ...steps,
-            { type: "pointerUp", button: 0 },
-          ],
-        },
-      ],
-    });
+    await wd("POST", `/session/${s}/actions`, drag(canvas, dx, dx / 3, 1500, 30));
     frames.push(...(await wd("POST", `/session/${s}/execute/sync`, { script: "window.__stop = true; return window.__frames;", args: [] })));
     await sleep(1000);
   }

@@ -29,3 +29,26 @@ export async function until(what, fn, ms = 60_000, every = 250) {
 }
 
 export const css = (value) => ({ using: "css selector", value });
+
+/**
+ * The W3C actions of a mouse drag from the middle of `element` by (dx, dy) pixels, in `steps`
+ * moves over `ms` (one move: a straight jump at the end of the time).
+ */
+export function drag(element, dx, dy, ms, steps = 1) {
+  const moves = Array.from({ length: steps }, () => ({ type: "pointerMove", duration: ms / steps, origin: "pointer", x: dx / steps, y: dy / steps }));
+  return {
+    actions: [
+      {
+        type: "pointer",
+        id: "mouse",
+        parameters: { pointerType: "mouse" },
+        actions: [
+          { type: "pointerMove", duration: 0, origin: { "element-6066-11e4-a52e-4f735466cecf": element }, x: 0, y: 0 },
+          { type: "pointerDown", button: 0 },
+          ...moves,
+          { type: "pointerUp", button: 0 },
+        ],
+      },
+    ],
+  };
+}

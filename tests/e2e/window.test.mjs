@@ -13,7 +13,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startCatalogServer } from "./catalog-server.mjs";
 import { NATIONAL, nationalCatalog } from "./national.mjs";
-import { css, until, wd as webdriver } from "./webdriver.mjs";
+import { css, drag, until, wd as webdriver } from "./webdriver.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const app = process.env.WAYSTATION_APP ?? join(root, "target/debug/waystation-app");
@@ -255,21 +255,7 @@ test("the map keeps up with the national catalog (200,000 stations) in the app w
   // A drag with the pointer moves the view, and the answer for the new view follows.
   const before = await attribute("#map", "data-center");
   const canvas = await element("#map .maplibregl-canvas");
-  await wd("POST", `/session/${session}/actions`, {
-    actions: [
-      {
-        type: "pointer",
-        id: "mouse",
-        parameters: { pointerType: "mouse" },
-        actions: [
-          { type: "pointerMove", duration: 0, origin: { "element-6066-11e4-a52e-4f735466cecf": canvas }, x: 0, y: 0 },
-          { type: "pointerDown", button: 0 },
-          { type: "pointerMove", duration: 600, origin: "pointer", x: -200, y: -100 },
-          { type: "pointerUp", button: 0 },
-        ],
-      },
-    ],
-  });
+  await wd("POST", `/session/${session}/actions`, drag(canvas, -200, -100, 600));
   await until("the moved view", async () => (await attribute("#map", "data-center")) !== before, 20_000);
   await screenshot("national-map");
 });

@@ -55,6 +55,7 @@ export function addStationLayers(map: MapLibre) {
       "circle-opacity": 0.85,
       "circle-stroke-color": "#fff",
       "circle-stroke-width": 2,
+      // The catalog folds circles that would overlap by these radii (index/clusters.rs, drawn_radius_px).
       "circle-radius": ["step", ["get", "count"], 16, 50, 22, 500, 28, 5000, 34],
     },
   });

@@ -168,7 +168,8 @@ updated_at: string, lat: number, lon: number, };
 export type MapView = { 
 /**
  * The level of the map's grid the clusters are of (the zoom, rounded; at most 13); 14 when
- * the view is zoomed past the clusters and every station stands alone.
+ * the view is zoomed past the clusters and every station stands alone (when it holds no more
+ * than `MAX_VIEW_STATIONS`).
  */
 level: number, 
 /**
@@ -176,7 +177,7 @@ level: number,
  */
 in_view: number, clusters: MapClusters, 
 /**
- * The stations drawn alone (at most `MAX_VIEW_STATIONS`; `in_view` counts them all).
+ * The stations drawn alone.
  */
 stations: MapPoints, places: MapPlaces, };
 

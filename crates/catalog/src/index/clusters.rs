@@ -36,10 +36,22 @@ impl Cell {
     }
 }
 
-/// The least distance, in the map's pixels, between two things drawn (clusters' circles are 16
-/// to 34 pixels across, a station's 9): a grid alone leaves closer ones where stations crowd
-/// both sides of a cell's edge.
+/// The least distance, in the map's pixels, between two things drawn: a grid alone leaves closer
+/// ones where stations crowd both sides of a cell's edge.
 pub const APART_PX: f64 = 48.0;
+
+/// The radius the map draws a circle of `count` stations with, its white ring and a gap (the UI's
+/// `circle-radius` steps in ui/src/maplayers.ts, plus 2 + 2 px): larger circles stand further apart.
+fn drawn_radius_px(count: u32) -> f64 {
+    let radius = match count {
+        1 => 9.0,
+        2..50 => 16.0,
+        50..500 => 22.0,
+        500..5000 => 28.0,
+        _ => 34.0,
+    };
+    radius + 4.0
+}
 
 /// A cluster or a lone station as the map will draw it.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,25 +64,31 @@ pub struct Drawn {
     pub station: Option<u32>,
 }
 
-/// Folds what would be drawn nearer than `APART_PX` at `zoom` into the larger neighbour (larger
-/// count first, then the order given), which stays where it is: no two things left are nearer
-/// than that. A fold parts one level deeper, where its cells are drawn apart again.
+/// Folds what would be drawn overlapping at `zoom` — nearer than their circles' radii, and in
+/// any case nearer than `APART_PX` — into the larger neighbour (larger count first, then the order
+/// given), which stays where it is: no two things left are nearer than `APART_PX`. A fold parts
+/// one level deeper, where its cells are drawn apart again.
 pub fn fold_overlaps(mut drawn: Vec<Drawn>, level: u8, zoom: f64) -> Vec<Drawn> {
     let px = world_px(zoom);
     let square = |p: WorldPoint| ((p.x * px / APART_PX) as i64, (p.y * px / APART_PX) as i64);
+    // Two radii are at most 76 px: two squares of 48 px each way reach every overlap.
+    const REACH: i64 = 2;
     drawn.sort_by_key(|d| std::cmp::Reverse(d.count));
     let mut kept: Vec<Drawn> = Vec::with_capacity(drawn.len());
     // The kept, by the APART_PX square they stand in: a neighbour is in one of nine squares.
     let mut squares: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
     for d in drawn {
         let (sx, sy) = square(d.at);
-        let near = (sx - 1..=sx + 1)
-            .flat_map(|x| (sy - 1..=sy + 1).map(move |y| (x, y)))
+        let near = (sx - REACH..=sx + REACH)
+            .flat_map(|x| (sy - REACH..=sy + REACH).map(move |y| (x, y)))
             .filter_map(|s| squares.get(&s))
             .flatten()
             .copied()
             .map(|i| (i, (kept[i].at.x - d.at.x).hypot(kept[i].at.y - d.at.y) * px))
-            .filter(|&(_, apart)| apart < APART_PX)
+            .filter(|&(i, apart)| {
+                let overlap = drawn_radius_px(kept[i].count) + drawn_radius_px(d.count);
+                apart < overlap.max(APART_PX)
+            })
             .min_by(|a, b| a.1.total_cmp(&b.1));
         match near {
             Some((i, _)) => {
@@ -331,6 +349,36 @@ mod tests {
             assert_eq!(got, brute_cells(&points, level, &view), "level {level}");
             assert!(!got.is_empty());
         }
+    }
+
+    #[test]
+    fn circles_that_would_overlap_are_folded_into_the_larger() {
+        // At zoom 5 (a world of 16,384 px), things `px` pixels east of one another.
+        let zoom = 5.0;
+        let at = |px: f64| WorldPoint {
+            x: 0.8 + px / world_px(zoom),
+            y: 0.4,
+        };
+        let drawn = |count, px| Drawn {
+            at: at(px),
+            count,
+            expand: 9,
+            station: None,
+        };
+        // Two big circles (34 px each) 60 px apart overlap: one circle of both, where the larger stood.
+        let folded = fold_overlaps(vec![drawn(6_000, 60.0), drawn(7_000, 0.0)], 5, zoom);
+        assert_eq!(folded.len(), 1);
+        assert_eq!((folded[0].count, folded[0].expand), (13_000, 6));
+        assert!((folded[0].at.x - at(0.0).x).abs() < 1e-12);
+        // Two small ones (16 px) 50 px apart do not; two lone stations 40 px apart are too near.
+        assert_eq!(
+            fold_overlaps(vec![drawn(3, 0.0), drawn(3, 50.0)], 5, zoom).len(),
+            2
+        );
+        assert_eq!(
+            fold_overlaps(vec![drawn(1, 0.0), drawn(1, 40.0)], 5, zoom).len(),
+            1
+        );
     }
 
     #[test]
