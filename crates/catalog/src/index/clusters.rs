@@ -236,7 +236,7 @@ impl Clusters {
         // up costs less.
         let lo = cells.partition_point(|c| c.key < z_order(c0, r0));
         let hi = cells.partition_point(|c| c.key <= z_order(c1, r1));
-        let spanned = Clusters::cells_spanned(view, level);
+        let spanned = u64::from(c1 - c0 + 1) * u64::from(r1 - r0 + 1);
         if ((hi - lo) as u64) <= spanned.saturating_mul(4) {
             let inside = |c: &&Cell| {
                 let (col, row) = (gather(c.key), gather(c.key >> 1));
@@ -246,10 +246,8 @@ impl Clusters {
         } else {
             let mut found: Vec<&Cell> = (r0..=r1)
                 .flat_map(|row| (c0..=c1).map(move |col| z_order(col, row)))
-                .filter_map(|key| {
-                    let i = cells.binary_search_by_key(&key, |c| c.key).ok()?;
-                    cells.get(i)
-                })
+                .filter_map(|key| cells.binary_search_by_key(&key, |c| c.key).ok())
+                .map(|i| &cells[i])
                 .collect();
             // In Z-order, as the scan gives them: folds then do not depend on the path taken.
             found.sort_unstable_by_key(|c| c.key);
