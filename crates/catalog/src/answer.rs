@@ -15,11 +15,14 @@ use crate::model::Station;
 use crate::sphere::LatLon;
 use crate::store;
 
-/// A station in a query's answer, with where it is from the query point.
+/// A station in a query's answer, with where it is from the query point. The station is a
+/// [`Station`] everywhere but in the server, which answers with rows it keeps ready as JSON
+/// ([`ReadyStation`](crate::ready::ReadyStation)); both render the same bytes.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
-pub struct Hit {
+#[ts(concrete(S = Station))]
+pub struct Hit<S = Station> {
     #[serde(flatten)]
-    pub station: Station,
+    pub station: S,
     /// Great-circle metres from the query point (null without one, e.g. a plain text search).
     pub distance_m: Option<f64>,
     /// Initial bearing from the query point, degrees clockwise from north.
@@ -105,16 +108,18 @@ impl Answer {
     }
 
     /// The hits, from the stations' rows by primary key read from any store (a station without
-    /// a row — deleted since the query — is left out).
-    pub fn with_rows(self, mut rows: std::collections::HashMap<i64, Station>) -> Vec<Hit> {
+    /// a row — deleted since the query — is left out). A row is a [`Station`] or the server's
+    /// [`ReadyStation`](crate::ready::ReadyStation).
+    pub fn with_rows<S: Located>(self, mut rows: std::collections::HashMap<i64, S>) -> Vec<Hit<S>> {
         let mut hits = Vec::with_capacity(self.items.len());
         for p in self.items {
             let Some(station) = rows.remove(&(p.pk as i64)) else {
                 continue;
             };
+            let at = station.location();
             hits.push(Hit {
-                distance_m: self.from.map(|f| f.distance_m(station.location)),
-                bearing_deg: self.from.map(|f| f.bearing_deg(station.location)),
+                distance_m: self.from.map(|f| f.distance_m(at)),
+                bearing_deg: self.from.map(|f| f.bearing_deg(at)),
                 open_now: p.open_now,
                 changes_at: p.changes_at,
                 along_m: p.along_m,
@@ -126,6 +131,17 @@ impl Answer {
             });
         }
         hits
+    }
+}
+
+/// A station's row as an answer holds it: where it stands is all the answer needs to know.
+pub trait Located {
+    fn location(&self) -> LatLon;
+}
+
+impl Located for Station {
+    fn location(&self) -> LatLon {
+        self.location
     }
 }
 

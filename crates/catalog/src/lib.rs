@@ -25,6 +25,7 @@ pub mod progress;
 pub mod proposals;
 pub mod query;
 pub mod readers;
+pub mod ready;
 pub mod reports;
 pub mod request;
 pub mod route;

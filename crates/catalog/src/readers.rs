@@ -2,13 +2,14 @@
 //! shared from the catalog), reads stations, change pages and snapshots on them, outside the
 //! lock that guards the writes — so no reader waits behind a write or a long query.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use rusqlite::{Connection, OpenFlags};
 
-use crate::answer::{Detail, Hit};
+use crate::answer::{Answer, Detail};
 use crate::answering;
 use crate::error::{CatalogError, Result};
 use crate::feed::{ChangePage, Gone, SnapshotWithFacts};
@@ -59,9 +60,15 @@ impl Readers {
             .unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A checked query's hits, from `index` (a catalog's `shared_index`).
-    pub fn hits(&self, index: &SpatialIndex, query: &Query) -> Result<Vec<Hit>> {
-        answering::answer(index, || self.reader(), query)?.read(&self.reader())
+    /// A checked query's answer from `index` (a catalog's `shared_index`), before its rows
+    /// are read: a text search reads the file, the rest only the index.
+    pub fn answer(&self, index: &SpatialIndex, query: &Query) -> Result<Answer> {
+        answering::answer(index, || self.reader(), query)
+    }
+
+    /// Stations by primary key (those that still exist).
+    pub fn stations_by_pk(&self, pks: &[i64]) -> Result<HashMap<i64, Station>> {
+        crate::store::stations_by_pk(&self.reader(), pks)
     }
 
     /// One station's detail, from `index`.

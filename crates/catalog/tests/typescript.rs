@@ -33,7 +33,7 @@ fn declarations() -> String {
         App::decl(&cfg),
         LatLon::decl(&cfg),
         Station::decl(&cfg),
-        Hit::decl(&cfg),
+        Hit::<Station>::decl(&cfg),
         NavLink::decl(&cfg),
         Detail::decl(&cfg),
         MapView::decl(&cfg),

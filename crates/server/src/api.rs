@@ -23,14 +23,14 @@ use waystation_catalog::signed::{
 };
 use waystation_catalog::store::accounts::{Principal, Role};
 use waystation_catalog::vocabulary::{Vocabulary, vocabulary};
-use waystation_catalog::{Hit, LatLon, Query as CheckedQuery, Station};
+use waystation_catalog::{LatLon, Query as CheckedQuery, Station};
 
 use crate::accounts;
 use crate::error::ApiError;
 use crate::limiter::{Anonymous, LoginAttempt, RateLimits};
 use crate::snapshots::PublishedSnapshot;
 use crate::snapshots::Publisher;
-use crate::store::{CatalogStore, Stale};
+use crate::store::{CatalogStore, ServedHit, Stale};
 use crate::workers::Workers;
 use waystation_catalog::CatalogError;
 
@@ -82,7 +82,7 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 /// microseconds); anything that may walk far (a route, a radius, a map view, a text search,
 /// a long list) runs on the long-query threads, few and at a lower priority, so they can
 /// never occupy every worker and every core while short queries wait.
-async fn hits(app: &Arc<AppState>, query: CheckedQuery) -> Result<Json<Vec<Hit>>, ApiError> {
+async fn hits(app: &Arc<AppState>, query: CheckedQuery) -> Result<Json<Vec<ServedHit>>, ApiError> {
     if matches!(&query, CheckedQuery::Near(near) if near.k <= LIGHT_NEAREST) {
         return Ok(Json(app.store.hits(&query)?));
     }
@@ -111,7 +111,7 @@ const LIGHT_NEAREST: usize = 100;
 pub async fn near(
     State(app): Shared,
     ApiQuery(r): ApiQuery<NearRequest>,
-) -> Result<Json<Vec<Hit>>, ApiError> {
+) -> Result<Json<Vec<ServedHit>>, ApiError> {
     hits(&app, CheckedQuery::Near(r.check(now())?)).await
 }
 
@@ -121,7 +121,7 @@ pub async fn near(
 pub async fn within(
     State(app): Shared,
     ApiQuery(r): ApiQuery<WithinRequest>,
-) -> Result<Json<Vec<Hit>>, ApiError> {
+) -> Result<Json<Vec<ServedHit>>, ApiError> {
     hits(&app, CheckedQuery::Within(r.check(now())?)).await
 }
 
@@ -131,7 +131,7 @@ pub async fn within(
 pub async fn bbox(
     State(app): Shared,
     ApiQuery(r): ApiQuery<BoxRequest>,
-) -> Result<Json<Vec<Hit>>, ApiError> {
+) -> Result<Json<Vec<ServedHit>>, ApiError> {
     hits(&app, CheckedQuery::InBox(r.check(now())?)).await
 }
 
@@ -141,7 +141,7 @@ pub async fn bbox(
 pub async fn search(
     State(app): Shared,
     ApiQuery(r): ApiQuery<SearchRequest>,
-) -> Result<Json<Vec<Hit>>, ApiError> {
+) -> Result<Json<Vec<ServedHit>>, ApiError> {
     hits(&app, CheckedQuery::Search(r.check(now())?)).await
 }
 
@@ -153,7 +153,7 @@ pub async fn along(
     State(app): Shared,
     ApiQuery(r): ApiQuery<AlongRequest>,
     body: String,
-) -> Result<Json<Vec<Hit>>, ApiError> {
+) -> Result<Json<Vec<ServedHit>>, ApiError> {
     // Reading a route of megabytes is long work too: on a long-query thread.
     let store = app.store.clone();
     Ok(Json(

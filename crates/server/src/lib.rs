@@ -8,6 +8,7 @@ pub mod confirming;
 pub mod error;
 pub mod limiter;
 pub mod proposing;
+mod ready_rows;
 pub mod replica;
 pub mod signing;
 pub mod snapshots;

@@ -27,14 +27,14 @@ use waystation_catalog::request::{DetailQuery, ListPage, MapViewQuery, ProposalP
 use waystation_catalog::store::accounts::{Actor, Principal, Role, SessionInfo, User};
 use waystation_catalog::store::audit::AuditEntry;
 use waystation_catalog::store::proposals::Proposer;
-use waystation_catalog::{Catalog, CatalogError, Detail, Hit, MapView, Query, Station, catalog};
+use waystation_catalog::{Catalog, CatalogError, Detail, MapView, Query, Station, catalog};
 use waystation_postgres as pg;
 use waystation_postgres::stations::Save;
 
 use crate::accounts::{self, AccountError};
 use crate::snapshots::{PublishedSnapshot, SNAPSHOT_REUSE};
 use crate::store::{
-    CatalogStore, INBOX_MAX, REPORT_RETENTION_DAYS, Result, Served, Stale, days_ago,
+    CatalogStore, INBOX_MAX, REPORT_RETENTION_DAYS, Result, Served, ServedHit, Stale, days_ago,
 };
 use chrono::Utc;
 use waystation_catalog::signed::SignedSnapshot;
@@ -496,7 +496,7 @@ fn by(actor: &str) -> Actor<'_> {
 }
 
 impl CatalogStore for PgStore {
-    fn hits(&self, query: &Query) -> Result<Vec<Hit>> {
+    fn hits(&self, query: &Query) -> Result<Vec<ServedHit>> {
         self.local.hits(query)
     }
 

@@ -12,6 +12,7 @@ use waystation_catalog::feed::{ChangePage, Gone, SnapshotWithFacts};
 use waystation_catalog::index::SpatialIndex;
 use waystation_catalog::proposals::{Kept, Proposal, ProposalState};
 use waystation_catalog::readers::Readers;
+use waystation_catalog::ready::ReadyStation;
 use waystation_catalog::reports::{Received, Report};
 use waystation_catalog::request::{DetailQuery, ListPage, MapViewQuery, ProposalPage};
 use waystation_catalog::store::accounts::{Principal, Role, SessionInfo, User};
@@ -19,10 +20,14 @@ use waystation_catalog::store::audit::AuditEntry;
 use waystation_catalog::store::proposals::Proposer;
 
 use crate::accounts::{self, AccountError};
+use crate::ready_rows::ReadyRows;
 use crate::snapshots::PublishedSnapshot;
 use waystation_catalog::{Catalog, CatalogError, Detail, Hit, MapView, Query, Station};
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+/// A hit as the server answers it: its station's row kept ready as JSON.
+pub type ServedHit = Hit<ReadyStation>;
 
 /// Problem reports are kept this long.
 pub(crate) const REPORT_RETENTION_DAYS: i64 = 365;
@@ -38,7 +43,7 @@ pub struct Stale(pub Station);
 
 pub trait CatalogStore: Send + Sync + 'static {
     /// A checked query's hits (crate::request).
-    fn hits(&self, query: &Query) -> Result<Vec<Hit>>;
+    fn hits(&self, query: &Query) -> Result<Vec<ServedHit>>;
     /// One station's detail: its hit and navigation links.
     fn detail(&self, id: &str, query: &DetailQuery) -> Result<Detail>;
     fn station(&self, id: &str) -> Result<Station>;
@@ -169,16 +174,31 @@ pub trait CatalogStore: Send + Sync + 'static {
 /// The embedded store's catalog, and a replica's local copy of the database's.
 pub(crate) struct Served {
     catalog: Mutex<Catalog>,
-    /// The index queries use; replaced (never changed) after every write.
-    index: RwLock<Arc<SpatialIndex>>,
+    /// What queries use; replaced (never changed) after every write.
+    published: RwLock<Arc<Published>>,
     /// Read-only connections: queries, rows, stations, change pages, snapshots.
     readers: Readers,
+}
+
+/// An index as published after a write, with the rows its answers have read so far.
+struct Published {
+    index: Arc<SpatialIndex>,
+    rows: ReadyRows,
+}
+
+impl Published {
+    fn new(catalog: &Catalog) -> Arc<Published> {
+        Arc::new(Published {
+            index: catalog.shared_index(),
+            rows: ReadyRows::new(),
+        })
+    }
 }
 
 impl Served {
     pub(crate) fn new(catalog: Catalog) -> Result<Served> {
         Ok(Served {
-            index: RwLock::new(catalog.shared_index()),
+            published: RwLock::new(Published::new(&catalog)),
             readers: catalog.readers(READERS)?,
             catalog: Mutex::new(catalog),
         })
@@ -191,17 +211,27 @@ impl Served {
     }
 
     /// The index as last published: held only as long as it takes to clone an `Arc`.
+    fn published(&self) -> Arc<Published> {
+        self.published
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     fn index(&self) -> Arc<SpatialIndex> {
-        self.index.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.published().index.clone()
     }
 
     /// After a write: the catalog's new index becomes what queries see.
     pub(crate) fn publish(&self, catalog: &Catalog) {
-        *self.index.write().unwrap_or_else(|p| p.into_inner()) = catalog.shared_index();
+        *self.published.write().unwrap_or_else(|p| p.into_inner()) = Published::new(catalog);
     }
 
-    pub(crate) fn hits(&self, query: &Query) -> Result<Vec<Hit>> {
-        self.readers.hits(&self.index(), query)
+    pub(crate) fn hits(&self, query: &Query) -> Result<Vec<ServedHit>> {
+        let published = self.published();
+        let answer = self.readers.answer(&published.index, query)?;
+        let rows = (published.rows).rows(&answer.keys(), |pks| self.readers.stations_by_pk(pks))?;
+        Ok(answer.with_rows(rows))
     }
 
     pub(crate) fn detail(&self, id: &str, query: &DetailQuery) -> Result<Detail> {
@@ -330,7 +360,7 @@ pub(crate) fn days_ago(days: i64) -> String {
 }
 
 impl CatalogStore for SqliteStore {
-    fn hits(&self, query: &Query) -> Result<Vec<Hit>> {
+    fn hits(&self, query: &Query) -> Result<Vec<ServedHit>> {
         self.served.hits(query)
     }
 
