@@ -26,11 +26,12 @@ use waystation_catalog::vocabulary::{Vocabulary, vocabulary};
 use waystation_catalog::{LatLon, Query as CheckedQuery, Station};
 
 use crate::accounts;
+use crate::encoding::{self, Encoding};
 use crate::error::ApiError;
 use crate::limiter::{Anonymous, LoginAttempt, RateLimits};
 use crate::snapshots::PublishedSnapshot;
 use crate::snapshots::Publisher;
-use crate::store::{CatalogStore, ServedHit, Stale};
+use crate::store::{CatalogStore, Stale};
 use crate::workers::Workers;
 use waystation_catalog::CatalogError;
 
@@ -82,12 +83,24 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 /// microseconds); anything that may walk far (a route, a radius, a map view, a text search,
 /// a long list) runs on the long-query threads, few and at a lower priority, so they can
 /// never occupy every worker and every core while short queries wait.
-async fn hits(app: &Arc<AppState>, query: CheckedQuery) -> Result<Json<Vec<ServedHit>>, ApiError> {
-    if matches!(&query, CheckedQuery::Near(near) if near.k <= LIGHT_NEAREST) {
-        return Ok(Json(app.store.hits(&query)?));
-    }
-    let store = app.store.clone();
-    Ok(Json(long_query(app, move || store.hits(&query)).await?))
+async fn hits(
+    app: &Arc<AppState>,
+    request: &HeaderMap,
+    query: CheckedQuery,
+) -> Result<Response, ApiError> {
+    let hits = if matches!(&query, CheckedQuery::Near(near) if near.k <= LIGHT_NEAREST) {
+        app.store.hits(&query)?
+    } else {
+        let store = app.store.clone();
+        long_query(app, move || store.hits(&query)).await?
+    };
+    answer(request, &hits)
+}
+
+/// `value` as JSON, compressed in one go as the request asks.
+fn answer(request: &HeaderMap, value: &impl serde::Serialize) -> Result<Response, ApiError> {
+    let json = serde_json::to_vec(value).map_err(ApiError::internal)?;
+    Ok(encoding::json_answer(request, json))
 }
 
 /// Runs `work` on a long-query thread; busy (503) when their queue is full.
@@ -110,9 +123,10 @@ const LIGHT_NEAREST: usize = 100;
               (status = 400, description = "A parameter is missing or invalid; message_id names the rule", body = crate::error::ErrorBody)))]
 pub async fn near(
     State(app): Shared,
+    headers: HeaderMap,
     ApiQuery(r): ApiQuery<NearRequest>,
-) -> Result<Json<Vec<ServedHit>>, ApiError> {
-    hits(&app, CheckedQuery::Near(r.check(now())?)).await
+) -> Result<Response, ApiError> {
+    hits(&app, &headers, CheckedQuery::Near(r.check(now())?)).await
 }
 
 #[utoipa::path(get, path = "/v1/stations/within", params(WithinRequest),
@@ -120,9 +134,10 @@ pub async fn near(
               (status = 400, description = "A parameter is missing or invalid", body = crate::error::ErrorBody)))]
 pub async fn within(
     State(app): Shared,
+    headers: HeaderMap,
     ApiQuery(r): ApiQuery<WithinRequest>,
-) -> Result<Json<Vec<ServedHit>>, ApiError> {
-    hits(&app, CheckedQuery::Within(r.check(now())?)).await
+) -> Result<Response, ApiError> {
+    hits(&app, &headers, CheckedQuery::Within(r.check(now())?)).await
 }
 
 #[utoipa::path(get, path = "/v1/stations/bbox", params(BoxRequest),
@@ -130,9 +145,10 @@ pub async fn within(
               (status = 400, description = "A parameter is missing or invalid", body = crate::error::ErrorBody)))]
 pub async fn bbox(
     State(app): Shared,
+    headers: HeaderMap,
     ApiQuery(r): ApiQuery<BoxRequest>,
-) -> Result<Json<Vec<ServedHit>>, ApiError> {
-    hits(&app, CheckedQuery::InBox(r.check(now())?)).await
+) -> Result<Response, ApiError> {
+    hits(&app, &headers, CheckedQuery::InBox(r.check(now())?)).await
 }
 
 #[utoipa::path(get, path = "/v1/stations/search", params(SearchRequest),
@@ -140,9 +156,10 @@ pub async fn bbox(
               (status = 400, description = "A parameter is missing or invalid", body = crate::error::ErrorBody)))]
 pub async fn search(
     State(app): Shared,
+    headers: HeaderMap,
     ApiQuery(r): ApiQuery<SearchRequest>,
-) -> Result<Json<Vec<ServedHit>>, ApiError> {
-    hits(&app, CheckedQuery::Search(r.check(now())?)).await
+) -> Result<Response, ApiError> {
+    hits(&app, &headers, CheckedQuery::Search(r.check(now())?)).await
 }
 
 #[utoipa::path(post, path = "/v1/stations/along", params(AlongRequest),
@@ -152,16 +169,16 @@ pub async fn search(
 pub async fn along(
     State(app): Shared,
     ApiQuery(r): ApiQuery<AlongRequest>,
+    headers: HeaderMap,
     body: String,
-) -> Result<Json<Vec<ServedHit>>, ApiError> {
+) -> Result<Response, ApiError> {
     // Reading a route of megabytes is long work too: on a long-query thread.
     let store = app.store.clone();
-    Ok(Json(
-        long_query(&app, move || -> Result<_, ApiError> {
-            Ok(store.hits(&CheckedQuery::Along(r.check(&body, now())?))?)
-        })
-        .await?,
-    ))
+    let hits = long_query(&app, move || -> Result<_, ApiError> {
+        Ok(store.hits(&CheckedQuery::Along(r.check(&body, now())?))?)
+    })
+    .await?;
+    answer(&headers, &hits)
 }
 
 #[utoipa::path(get, path = "/v1/map", params(MapViewRequest),
@@ -183,7 +200,9 @@ pub async fn map_view(
     let store = app.store.clone();
     // The first view after a change makes the clusters (tens of milliseconds): off the workers.
     let view = long_query(&app, move || store.map_view(&q)).await?;
-    Ok(([(header::ETAG, tag)], Json(view)).into_response())
+    let mut response = answer(&headers, &view)?;
+    response.headers_mut().insert(header::ETAG, tag);
+    Ok(response)
 }
 
 #[utoipa::path(get, path = "/v1/convert", params(ConvertRequest),
@@ -500,24 +519,11 @@ pub async fn snapshot_at(
 /// A published snapshot in the encoding the request accepts (pre-compressed bodies carry their
 /// Content-Encoding, so the compression layer leaves them be), with its signed statement.
 fn snapshot_answer(published: &PublishedSnapshot, request: &HeaderMap) -> Response {
-    let accepts = |encoding: &str| {
-        request
-            .get_all(header::ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|e| {
-                e.split(';')
-                    .next()
-                    .is_some_and(|name| name.trim() == encoding)
-            })
-    };
-    let (encoding, body) = if accepts("zstd") {
-        (Some("zstd"), published.zstd.clone())
-    } else if accepts("gzip") {
-        (Some("gzip"), published.gzip.clone())
-    } else {
-        (None, published.signed.body.clone())
+    let encoding = Encoding::asked(request);
+    let body = match encoding {
+        Encoding::Zstd => published.zstd.clone(),
+        Encoding::Gzip => published.gzip.clone(),
+        Encoding::Identity => published.signed.body.clone(),
     };
     let snap = &published.signed;
     let h = |v: &str| HeaderValue::from_str(v).unwrap_or_else(|_| HeaderValue::from_static(""));
@@ -538,8 +544,8 @@ fn snapshot_answer(published: &PublishedSnapshot, request: &HeaderMap) -> Respon
         HeaderName::from_static(SIGNATURE_HEADER),
         h(&snap.signature),
     );
-    if let Some(e) = encoding {
-        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
+    if let Some(value) = encoding.header() {
+        headers.insert(header::CONTENT_ENCODING, value);
     }
     response
 }

@@ -68,10 +68,12 @@ async fn openapi_health_request_ids_and_compression() {
     let traced = get(&api, "/health", &[("x-request-id", "trace-me-42")]).await;
     assert_eq!(traced.headers()["x-request-id"], "trace-me-42");
     // The encoding asked for is the one sent, and decodes to the plain body: the snapshot is
-    // compressed ahead of time, other answers by the compression layer.
+    // compressed ahead of time, answers in one go, the document by the compression layer.
     for uri in [
         "/v1/snapshot",
         "/v1/map?south=0&west=70&north=55&east=140&zoom=3",
+        "/v1/stations/near?lat=22.54&lon=114.06&k=50",
+        "/v1/openapi.json",
     ] {
         let plain = testing::bytes(get(&api, uri, &[]).await).await;
         for encoding in ["gzip", "zstd"] {
