@@ -578,6 +578,13 @@ impl SpatialIndex {
         stations
     }
 
+    /// True when no station was added, changed or removed between `self` and `other`, one an
+    /// earlier copy of the other: a write to a station copies the stations' part while a copy
+    /// shares it (a confirmation changes only the tallies).
+    pub fn same_stations(&self, other: &SpatialIndex) -> bool {
+        Arc::ptr_eq(&self.stations, &other.stations)
+    }
+
     /// The map's clusters of every station, made on first use after a change.
     pub fn clusters(&self) -> Arc<Clusters> {
         let stations = &self.stations;

@@ -31,14 +31,10 @@ impl ReadyStation {
     pub fn new(station: &Station) -> Result<ReadyStation> {
         let json = serde_json::to_string(station).map_err(std::io::Error::from)?;
         let Fields(fields) = serde_json::from_str(&json).map_err(std::io::Error::from)?;
-        // What it holds, with malloc's bookkeeping for each allocation.
-        const PER_ALLOCATION: usize = 16;
-        let size = std::mem::size_of::<Ready>()
-            + PER_ALLOCATION
-            + std::mem::size_of_val(fields.as_slice())
-            + PER_ALLOCATION
+        let size = heap(std::mem::size_of::<Ready>() + 16)
+            + heap(std::mem::size_of_val(fields.as_slice()))
             + (fields.iter())
-                .map(|(name, value)| name.len() + value.get().len() + 2 * PER_ALLOCATION)
+                .map(|(name, value)| heap(name.len()) + heap(value.get().len()))
                 .sum::<usize>();
         Ok(ReadyStation(Arc::new(Ready {
             location: station.location,
@@ -57,6 +53,12 @@ impl Located for ReadyStation {
     fn location(&self) -> LatLon {
         self.0.location
     }
+}
+
+/// What an allocation of `bytes` takes from glibc's malloc: a header, rounded up to 16 bytes,
+/// never under 32.
+fn heap(bytes: usize) -> usize {
+    ((bytes + 8).div_ceil(16) * 16).max(32)
 }
 
 /// Writes the fields as they are (serde_json copies a raw value without reading it); only

@@ -19,26 +19,33 @@ pub enum Encoding {
 }
 
 impl Encoding {
-    /// zstd, else gzip, when the request's Accept-Encoding names it (and not with q=0).
+    /// The one of zstd and gzip the request's Accept-Encoding weighs higher (named, or through
+    /// `*`; zstd on a tie), or none when it names neither or weighs both at q=0 (RFC 9110 12.5.3).
     pub fn asked(request: &HeaderMap) -> Encoding {
-        let accepts = |wanted: &str| {
-            (request.get_all(header::ACCEPT_ENCODING).iter())
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .any(|item| {
-                    let mut parts = item.split(';');
-                    let name = parts.next().unwrap_or_default().trim();
-                    let refused = parts.any(|p| {
-                        (p.trim().strip_prefix("q="))
-                            .and_then(|q| q.trim().parse::<f32>().ok())
-                            .is_some_and(|q| q == 0.0)
-                    });
-                    name.eq_ignore_ascii_case(wanted) && !refused
-                })
-        };
-        if accepts("zstd") {
+        let (mut zstd, mut gzip, mut any) = (None, None, None);
+        let items = (request.get_all(header::ACCEPT_ENCODING).iter())
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','));
+        for item in items {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or_default().trim();
+            let weight = parts
+                .filter_map(|p| p.split_once('='))
+                .find(|(key, _)| key.trim().eq_ignore_ascii_case("q"))
+                .map_or(Some(1.0), |(_, q)| q.trim().parse::<f32>().ok());
+            let Some(weight) = weight else { continue };
+            if name.eq_ignore_ascii_case("zstd") {
+                zstd = Some(weight);
+            } else if name.eq_ignore_ascii_case("gzip") {
+                gzip = Some(weight);
+            } else if name == "*" {
+                any = Some(weight);
+            }
+        }
+        let (zstd, gzip) = (zstd.or(any).unwrap_or(0.0), gzip.or(any).unwrap_or(0.0));
+        if zstd > 0.0 && zstd >= gzip {
             Encoding::Zstd
-        } else if accepts("gzip") {
+        } else if gzip > 0.0 {
             Encoding::Gzip
         } else {
             Encoding::Identity
@@ -141,7 +148,12 @@ mod tests {
         assert_eq!(asked("gzip"), Encoding::Gzip);
         assert_eq!(asked("GZIP;q=0.5"), Encoding::Gzip);
         assert_eq!(asked("zstd;q=0, gzip"), Encoding::Gzip);
-        assert_eq!(asked("gzip;q=0"), Encoding::Identity);
+        assert_eq!(asked("zstd;Q=0, gzip"), Encoding::Gzip);
+        assert_eq!(asked("zstd;q=0.1, gzip;q=1"), Encoding::Gzip);
+        assert_eq!(asked("gzip;q=0.0"), Encoding::Identity);
+        assert_eq!(asked("gzip;q=zero"), Encoding::Identity);
+        assert_eq!(asked("*"), Encoding::Zstd);
+        assert_eq!(asked("*;q=0.5, zstd;q=0"), Encoding::Gzip);
         assert_eq!(asked("br, identity"), Encoding::Identity);
         assert_eq!(Encoding::asked(&HeaderMap::new()), Encoding::Identity);
     }

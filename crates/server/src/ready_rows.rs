@@ -18,9 +18,12 @@ const READY_ROWS: usize = 20_000;
 #[derive(Clone)]
 struct ByBytes;
 
+/// What the cache itself keeps for an entry besides the row (its slot, key and hash).
+const PER_ENTRY: usize = 64;
+
 impl Weighter<i64, ReadyStation> for ByBytes {
     fn weight(&self, _: &i64, row: &ReadyStation) -> u64 {
-        row.size() as u64
+        (row.size() + PER_ENTRY) as u64
     }
 }
 

@@ -241,9 +241,11 @@ impl PgStore {
         let everything =
             self.db_within(SNAPSHOT_WAIT, async |c| pg::stations::everything(c).await)?;
         let all = &everything.all;
-        copy.mirror_all(&all.stations, &all.facts, &everything.feed)?;
-        self.at.store(everything.feed.head, Ordering::Release);
+        let copied = copy.mirror_all(&all.stations, &all.facts, &everything.feed);
+        // Published even when it fails: it may have failed after committing.
         self.local.publish(copy);
+        copied?;
+        self.at.store(everything.feed.head, Ordering::Release);
         self.moved_on();
         Ok(())
     }
@@ -270,9 +272,10 @@ impl PgStore {
                 Ok(page) => {
                     if !page.changes.is_empty() || page.last_seq != at {
                         tracing::debug!(at, to = page.last_seq, "applying a page to the copy");
-                        copy.mirror_changes(&page)?;
-                        self.at.store(page.last_seq, Ordering::Release);
+                        let applied = copy.mirror_changes(&page);
                         self.local.publish(&copy);
+                        applied?;
+                        self.at.store(page.last_seq, Ordering::Release);
                         self.moved_on();
                     }
                     if !page.more {
@@ -522,7 +525,8 @@ impl CatalogStore for PgStore {
     }
 
     fn refresh(&self) -> Result<bool> {
-        // The follower keeps the copy current.
+        // The follower keeps the copy current; the tick only lets go of old copies' rows.
+        self.local.let_go();
         Ok(false)
     }
 

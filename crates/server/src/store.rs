@@ -176,6 +176,10 @@ pub(crate) struct Served {
     catalog: Mutex<Catalog>,
     /// What queries use; replaced (never changed) after every write.
     published: RwLock<Arc<Published>>,
+    /// What was published before, until no query holds it: a query never lets go of the last
+    /// reference to a full cache (tens of thousands of rows to free), the writer or the half-second
+    /// tick does.
+    retired: Mutex<Vec<Arc<Published>>>,
     /// Read-only connections: queries, rows, stations, change pages, snapshots.
     readers: Readers,
 }
@@ -183,22 +187,17 @@ pub(crate) struct Served {
 /// An index as published after a write, with the rows its answers have read so far.
 struct Published {
     index: Arc<SpatialIndex>,
-    rows: ReadyRows,
-}
-
-impl Published {
-    fn new(catalog: &Catalog) -> Arc<Published> {
-        Arc::new(Published {
-            index: catalog.shared_index(),
-            rows: ReadyRows::new(),
-        })
-    }
+    rows: Arc<ReadyRows>,
 }
 
 impl Served {
     pub(crate) fn new(catalog: Catalog) -> Result<Served> {
         Ok(Served {
-            published: RwLock::new(Published::new(&catalog)),
+            published: RwLock::new(Arc::new(Published {
+                index: catalog.shared_index(),
+                rows: Arc::new(ReadyRows::new()),
+            })),
+            retired: Mutex::new(Vec::new()),
             readers: catalog.readers(READERS)?,
             catalog: Mutex::new(catalog),
         })
@@ -222,9 +221,28 @@ impl Served {
         self.published().index.clone()
     }
 
-    /// After a write: the catalog's new index becomes what queries see.
+    /// After a write: the catalog's new index becomes what queries see. Its rows start afresh
+    /// when any station changed (the write committed before this, so no row kept from now on is
+    /// older than the index), and carry over when none did (a confirmation, say).
     pub(crate) fn publish(&self, catalog: &Catalog) {
-        *self.published.write().unwrap_or_else(|p| p.into_inner()) = Published::new(catalog);
+        let index = catalog.shared_index();
+        let mut published = self.published.write().unwrap_or_else(|p| p.into_inner());
+        let rows = if index.same_stations(&published.index) {
+            published.rows.clone()
+        } else {
+            Arc::new(ReadyRows::new())
+        };
+        let before = std::mem::replace(&mut *published, Arc::new(Published { index, rows }));
+        drop(published);
+        let mut retired = self.retired.lock().unwrap_or_else(|p| p.into_inner());
+        retired.push(before);
+        retired.retain(|p| Arc::strong_count(p) > 1);
+    }
+
+    /// Lets go of what was published before and is no longer in use.
+    pub(crate) fn let_go(&self) {
+        let mut retired = self.retired.lock().unwrap_or_else(|p| p.into_inner());
+        retired.retain(|p| Arc::strong_count(p) > 1);
     }
 
     pub(crate) fn hits(&self, query: &Query) -> Result<Vec<ServedHit>> {
@@ -326,9 +344,10 @@ impl SqliteStore {
             (Some(cur), _) => return Ok(Err(Stale(cur))),
             (None, Some(_)) => return Err(CatalogError::NotFound(station.id.clone())),
         }
-        let saved = save(&mut catalog)?;
+        // Published even when the write fails: it may have failed after committing.
+        let saved = save(&mut catalog);
         self.publish(&catalog)?;
-        Ok(Ok(saved))
+        Ok(Ok(saved?))
     }
 
     /// After a write: the catalog's new index and head become what queries see.
@@ -385,11 +404,14 @@ impl CatalogStore for SqliteStore {
     }
 
     fn refresh(&self) -> Result<bool> {
+        self.served.let_go();
         let mut catalog = self.catalog();
-        if !catalog.reload_if_written_elsewhere()? {
+        let reloaded = catalog.reload_if_written_elsewhere();
+        if matches!(reloaded, Ok(false)) {
             return Ok(false);
         }
         self.publish(&catalog)?;
+        reloaded?;
         Ok(true)
     }
 
@@ -551,8 +573,9 @@ impl CatalogStore for SqliteStore {
     fn delete(&self, id: &str, actor: &str) -> Result<()> {
         {
             let mut catalog = self.catalog();
-            catalog.delete_station(id, actor)?;
+            let deleted = catalog.delete_station(id, actor);
             self.publish(&catalog)?;
+            deleted?;
         }
         self.purge()
     }
@@ -592,18 +615,19 @@ impl CatalogStore for SqliteStore {
             device,
             voice,
             &accounts::now(),
-        )?;
+        );
         self.publish(&catalog)?;
+        let counted = counted?;
         Ok(counted == 1)
     }
 
     fn age_tallies(&self, max_stations: usize) -> Result<usize> {
         let mut catalog = self.catalog();
-        let aged = catalog.age_tallies(&accounts::now(), max_stations)?;
-        if aged > 0 {
+        let aged = catalog.age_tallies(&accounts::now(), max_stations);
+        if !matches!(aged, Ok(0)) {
             self.publish(&catalog)?;
         }
-        Ok(aged)
+        aged
     }
 
     fn facts(&self, station_id: &str) -> Result<Vec<FactTally>> {
@@ -628,12 +652,53 @@ impl CatalogStore for SqliteStore {
 
     fn approve(&self, id: i64, actor: &str) -> Result<Station> {
         let mut catalog = self.catalog();
-        let saved = catalog.approve_proposal(id, actor)?;
+        let saved = catalog.approve_proposal(id, actor);
         self.publish(&catalog)?;
+        let saved = saved?;
         Ok(saved)
     }
 
     fn reject(&self, id: i64, reason: &str, actor: &str) -> Result<()> {
         self.catalog().reject_proposal(id, reason, actor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows kept for one published index carry over to the next only when no station
+    /// changed; an index a query still holds is let go of by a writer or the tick, not by it.
+    #[test]
+    fn kept_rows_outlast_a_confirmation_but_not_a_station_write() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("c.sqlite");
+        crate::testing::seed(&path);
+        let store = SqliteStore::open(&path, 30).expect("store");
+        let rows = || store.served.published().rows.clone();
+        let retired = || store.served.retired.lock().expect("retired").len();
+        let first = rows();
+        let in_flight = store.served.published();
+
+        let said = Confirmation {
+            station_id: "syn-ws-000001".into(),
+            fact: "shower".into(),
+            holds: true,
+            device: None,
+        };
+        store
+            .confirm(&said, "device-1", "addr:10.0.0.1")
+            .expect("confirm");
+        assert!(
+            Arc::ptr_eq(&first, &rows()),
+            "a confirmation changes no row"
+        );
+        store.delete("syn-ws-000002", "root").expect("delete");
+        assert!(!Arc::ptr_eq(&first, &rows()), "a deletion starts afresh");
+        assert_eq!(retired(), 1, "only the index a query holds is kept");
+
+        drop(in_flight);
+        store.refresh().expect("the tick");
+        assert_eq!(retired(), 0);
     }
 }

@@ -196,7 +196,7 @@ impl TestServer {
 }
 
 /// Writes the stations and accounts through the same functions `waystation admin` uses.
-fn seed(path: &Path) {
+pub(crate) fn seed(path: &Path) {
     let mut catalog = Catalog::open(path).expect("open the catalog");
     catalog
         .import(waystation_synthetic::generate(STATIONS, SEED), &mut Silent)
