@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Reproduces the server figures in BENCHMARKS.md: `near` queries and an unchanged `changes`
 # poll under load (wrk, on loopback) beside nginx serving a static file of the same size, and
-# the bytes a 1 % change costs on the wire against a full snapshot.
+# the bytes a 1 % change costs on the wire against a full snapshot; `near` also as the server
+# was at BEFORE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 
 need=()
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
@@ -14,6 +16,23 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
+# The server as it was at BEFORE (a commit; empty for none), built the same way and kept aside, for
+# the before/after `near` rows: by default the commit before answers were made from rows kept ready
+# and compressed in one go (issue 12).
+before=${BEFORE-22a4ad2}
+before_bin=""
+if [ -n "$before" ]; then
+  src=target/bench/before-src
+  [ -d "$src" ] || git worktree add -f "$src" "$before" >/dev/null
+  git -C "$src" checkout -q --detach "$before"
+  (cd "$src" && CARGO_TARGET_DIR="$root/target" cargo build --release -q -p waystation-cli)
+  cp target/release/waystation target/bench/waystation-before
+  before_bin="$PWD/target/bench/waystation-before"
+  # Cargo names a workspace member's artifacts by its path within the workspace, so the two trees'
+  # share names here: drop the old tree's, or the build below would take them as fresh.
+  cargo clean -q --release $(printf -- '-p %s ' waystation-catalog waystation-synthetic waystation-cli \
+    waystation-postgres waystation-server waystation-sync)
+fi
 cargo build --release -q -p waystation-cli
 bin=$PWD/target/release/waystation
 work=$(mktemp -d)
@@ -31,8 +50,8 @@ nginx_port=18182
 "$bin" gen --count 200000 --seed 1 -o "$work/national.csv" 2>/dev/null
 "$bin" --catalog "$catalog" import "$work/national.csv" >/dev/null
 
-start_server() {
-  RUST_LOG=warn "$bin" --catalog "$catalog" serve --addr "127.0.0.1:$port" >"$work/serve.out" 2>/dev/null &
+start_server() { # [the binary: this tree's by default]
+  RUST_LOG=warn "${1:-$bin}" --catalog "$catalog" serve --addr "127.0.0.1:$port" >"$work/serve.out" 2>/dev/null &
   server_pid=$!
   for _ in $(seq 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
 }
@@ -65,19 +84,42 @@ NGINX
 sleep 0.5
 etag=$(curl -sI "http://127.0.0.1:$nginx_port/near.json" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
 
-load() { # name, url, extra header
+# One wrk run: its rate and latency. A run with any answer but 2xx/3xx is not a measurement.
+load() { # name, header, then wrk's URL (and its script and arguments)
   echo "### $1"
-  if [ -n "${3:-}" ]; then wrk -t2 -c64 -d10s --latency -H "$3" "$2"; else wrk -t2 -c64 -d10s --latency "$2"; fi \
-    | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors"
+  wrk -t2 -c64 -d10s --latency -H "$2" "${@:3}" >"$work/wrk.out"
+  grep -E "Requests/sec|^ +(50|99)%|Non-2xx|Socket errors" "$work/wrk.out"
+  if grep -q "Non-2xx" "$work/wrk.out"; then echo "bench: $1 had failed answers" >&2; exit 1; fi
 }
+# A thousand places across the country (every 200th station of the catalog, filter as above),
+# each wrk thread taking them in turn: no one neighbourhood stays hot.
+python3 - "$work/national.csv" >"$work/spread.txt" <<'PY'
+import csv, sys
+for row in list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))[::200]:
+    print(f"/v1/stations/near?lat={row['lat']}&lon={row['lon']}&k=10&service=shower,drinking_water")
+PY
+gzip="Accept-Encoding: gzip"
+plain="Accept-Encoding: identity"
 echo "## load on loopback: wrk -t2 -c64 -d10s (server and load generator share the 2 cores)"
 echo "near response: $(wc -c <"$work/near.json") bytes ($(wc -c <"$work/near.gz") gzip)"
-load "waystation near (k=10, shower + drinking water), gzip" "$base$near_path" "Accept-Encoding: gzip"
-load "waystation near, uncompressed" "$base$near_path"
-load "nginx static file of the same size, gzip" "http://127.0.0.1:$nginx_port/near.json" "Accept-Encoding: gzip"
-load "nginx static file, uncompressed" "http://127.0.0.1:$nginx_port/near.json"
-load "waystation unchanged changes poll (304)" "$base/v1/changes?since=$head" "If-None-Match: \"$head\""
-load "nginx unchanged static file (304)" "http://127.0.0.1:$nginx_port/near.json" "If-None-Match: $etag"
+load "waystation near (k=10, shower + drinking water), gzip" "$gzip" "$base$near_path"
+load "waystation near at 1,000 places in turn, gzip" "$gzip" \
+  -s scripts/near-spread.lua "$base" -- "$work/spread.txt"
+load "waystation near, uncompressed" "$plain" "$base$near_path"
+if [ -n "$before_bin" ]; then
+  stop_server
+  start_server "$before_bin"
+  load "before ($before): waystation near, gzip" "$gzip" "$base$near_path"
+  load "before ($before): waystation near at 1,000 places in turn, gzip" "$gzip" \
+    -s scripts/near-spread.lua "$base" -- "$work/spread.txt"
+  load "before ($before): waystation near, uncompressed" "$plain" "$base$near_path"
+  stop_server
+  start_server
+fi
+load "nginx static file of the same size, gzip" "$gzip" "http://127.0.0.1:$nginx_port/near.json"
+load "nginx static file, uncompressed" "$plain" "http://127.0.0.1:$nginx_port/near.json"
+load "waystation unchanged changes poll (304)" "If-None-Match: \"$head\"" "$base/v1/changes?since=$head"
+load "nginx unchanged static file (304)" "If-None-Match: $etag" "http://127.0.0.1:$nginx_port/near.json"
 
 echo "## sync volume: a 1 % change (2,000 of 200,000 stations) against a full snapshot"
 for enc in gzip zstd; do

@@ -43,3 +43,6 @@ cargo bench -q -p waystation-catalog --bench nearest 2>&1 | grep -E "^[a-z_0-9/]
 
 echo "## criterion: a map view from the clusters vs grouping on the spot; making the clusters; answer sizes"
 cargo bench -q -p waystation-catalog --bench map 2>&1 | grep -E "^[a-z_0-9/.]+$|time:|thrpt:|bytes"
+
+echo "## a 1 % change applied on the device, page by page, while the window asks nearest"
+cargo bench -q -p waystation-catalog --bench apply 2>&1 | grep -E "applied|meanwhile"
