@@ -854,7 +854,11 @@ impl Catalog {
         }
         // Not packed: a server looks often, and its next start builds from the rows anyway if
         // the file moves on; packing here would be one more commit for it to see.
-        self.load_index(false)?;
+        if let Err(failed) = self.load_index(false) {
+            // The write is still to be taken in: look again next time.
+            self.store.look_again();
+            return Err(failed);
+        }
         Ok(true)
     }
 

@@ -217,29 +217,30 @@ impl Served {
             .clone()
     }
 
-    fn index(&self) -> Arc<SpatialIndex> {
-        self.published().index.clone()
-    }
-
-    /// After a write: the catalog's new index becomes what queries see. Its rows start afresh
-    /// when any station changed (the write committed before this, so no row kept from now on is
-    /// older than the index), and carry over when none did (a confirmation, say).
+    /// After a write (the caller holds the catalog, so nobody else publishes meanwhile): the
+    /// catalog's new index becomes what queries see. Its rows start afresh when any station
+    /// changed (the write committed before this, so no row kept from now on is older than the
+    /// index), and carry over when none did (a confirmation, say). What it replaces is retired,
+    /// for the tick to free once no query holds it.
     pub(crate) fn publish(&self, catalog: &Catalog) {
         let index = catalog.shared_index();
-        let mut published = self.published.write().unwrap_or_else(|p| p.into_inner());
-        let rows = if index.same_stations(&published.index) {
-            published.rows.clone()
+        let now = self.published();
+        let rows = if index.same_stations(&now.index) {
+            now.rows.clone()
         } else {
             Arc::new(ReadyRows::new())
         };
-        let before = std::mem::replace(&mut *published, Arc::new(Published { index, rows }));
-        drop(published);
-        let mut retired = self.retired.lock().unwrap_or_else(|p| p.into_inner());
-        retired.push(before);
-        retired.retain(|p| Arc::strong_count(p) > 1);
+        drop(now);
+        let next = Arc::new(Published { index, rows });
+        let before = std::mem::replace(
+            &mut *self.published.write().unwrap_or_else(|p| p.into_inner()),
+            next,
+        );
+        (self.retired.lock().unwrap_or_else(|p| p.into_inner())).push(before);
     }
 
-    /// Lets go of what was published before and is no longer in use.
+    /// Frees what was published before and no query holds any more: on the half-second tick,
+    /// outside every other lock, so neither a query nor a writer pays for freeing a full cache.
     pub(crate) fn let_go(&self) {
         let mut retired = self.retired.lock().unwrap_or_else(|p| p.into_inner());
         retired.retain(|p| Arc::strong_count(p) > 1);
@@ -253,7 +254,7 @@ impl Served {
     }
 
     pub(crate) fn detail(&self, id: &str, query: &DetailQuery) -> Result<Detail> {
-        self.readers.detail(&self.index(), id, query)
+        self.readers.detail(&self.published().index, id, query)
     }
 
     pub(crate) fn station(&self, id: &str) -> Result<Station> {
@@ -276,7 +277,7 @@ impl Served {
     }
 
     pub(crate) fn map_view(&self, q: &MapViewQuery) -> MapView {
-        answering::map_view(&self.index(), q)
+        answering::map_view(&self.published().index, q)
     }
 }
 
@@ -668,7 +669,7 @@ mod tests {
     use super::*;
 
     /// The rows kept for one published index carry over to the next only when no station
-    /// changed; an index a query still holds is let go of by a writer or the tick, not by it.
+    /// changed; what was published before is freed by the tick once no query holds it.
     #[test]
     fn kept_rows_outlast_a_confirmation_but_not_a_station_write() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -686,17 +687,20 @@ mod tests {
             holds: true,
             device: None,
         };
-        store
-            .confirm(&said, "device-1", "addr:10.0.0.1")
-            .expect("confirm");
+        let counted = store.confirm(&said, "device-1", "addr:10.0.0.1");
+        assert!(counted.expect("confirm"), "the confirmation counts");
+        let index = || store.served.published().index.clone();
+        assert!(!Arc::ptr_eq(&in_flight.index, &index()), "a new index");
         assert!(
             Arc::ptr_eq(&first, &rows()),
             "a confirmation changes no row"
         );
         store.delete("syn-ws-000002", "root").expect("delete");
         assert!(!Arc::ptr_eq(&first, &rows()), "a deletion starts afresh");
-        assert_eq!(retired(), 1, "only the index a query holds is kept");
+        assert_eq!(retired(), 2, "writers free nothing");
 
+        store.refresh().expect("the tick");
+        assert_eq!(retired(), 1, "the tick frees all but what a query holds");
         drop(in_flight);
         store.refresh().expect("the tick");
         assert_eq!(retired(), 0);

@@ -285,6 +285,11 @@ impl Store {
     }
 
     /// Whether another connection (another program) committed since the last call.
+    /// Makes the next `written_elsewhere` say yes (what was written could not be taken in).
+    pub fn look_again(&mut self) {
+        self.data_version = -1;
+    }
+
     pub fn written_elsewhere(&mut self) -> Result<bool> {
         let now = self.data_version()?;
         let changed = now != self.data_version;
