@@ -176,8 +176,8 @@ pub(crate) struct Served {
     catalog: Mutex<Catalog>,
     /// What queries use; replaced (never changed) after every write.
     published: RwLock<Arc<Published>>,
-    /// What was published before, until no query holds it: a query never lets go of the last
-    /// reference to a full cache (tens of thousands of rows to free), the writer or the half-second
+    /// What was published before, until no query holds it: neither a query nor a writer lets go
+    /// of the last reference to a full cache (tens of thousands of rows to free); the half-second
     /// tick does.
     retired: Mutex<Vec<Arc<Published>>>,
     /// Read-only connections: queries, rows, stations, change pages, snapshots.
