@@ -66,11 +66,12 @@ impl Encoding {
 /// fail), with its Content-Type, Content-Encoding and Vary.
 pub fn json_answer(request: &HeaderMap, json: Vec<u8>) -> Response {
     let asked = Encoding::asked(request);
-    let (encoding, body) = match asked {
-        Encoding::Zstd => compressed(zstd(&json), asked, json),
-        Encoding::Gzip => compressed(gzip(&json), asked, json),
-        Encoding::Identity => (asked, json),
+    let compressed = match asked {
+        Encoding::Zstd => zstd(&json),
+        Encoding::Gzip => gzip(&json),
+        Encoding::Identity => None,
     };
+    let (encoding, body) = compressed.map_or((Encoding::Identity, json), |body| (asked, body));
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -84,13 +85,6 @@ pub fn json_answer(request: &HeaderMap, json: Vec<u8>) -> Response {
     response
 }
 
-fn compressed(done: Option<Vec<u8>>, asked: Encoding, plain: Vec<u8>) -> (Encoding, Vec<u8>) {
-    match done {
-        Some(body) => (asked, body),
-        None => (Encoding::Identity, plain),
-    }
-}
-
 thread_local! {
     /// Raw deflate at the fastest level; the gzip frame is written around it.
     static DEFLATE: RefCell<Compress> = RefCell::new(Compress::new(Compression::fast(), false));
@@ -102,7 +96,7 @@ thread_local! {
 const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
 
 /// `data` as one gzip member: the header, the deflated data, its CRC-32 and length.
-pub fn gzip(data: &[u8]) -> Option<Vec<u8>> {
+fn gzip(data: &[u8]) -> Option<Vec<u8>> {
     DEFLATE.with_borrow_mut(|deflate| {
         deflate.reset();
         let mut out = Vec::with_capacity(GZIP_HEADER.len() + data.len() / 2 + 64);

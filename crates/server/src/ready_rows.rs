@@ -1,7 +1,8 @@
 //! The station rows an index's answers are made of, kept ready as JSON while that index is the
 //! one published. Answering `near` then costs no database read and no escaping for a busy
-//! neighbourhood's stations. Each published index starts with none: a write commits before the
-//! index that shows it is published, so a row kept here is never older than its index.
+//! neighbourhood's stations. An index published after a station changed starts with none (one
+//! published after a confirmation shares its predecessor's): a write commits before the index
+//! that shows it is published, so a row kept here is never older than its index.
 
 use std::collections::HashMap;
 

@@ -75,7 +75,7 @@ pub fn fold_overlaps(mut drawn: Vec<Drawn>, level: u8, zoom: f64) -> Vec<Drawn> 
     const REACH: i64 = 2;
     drawn.sort_by_key(|d| std::cmp::Reverse(d.count));
     let mut kept: Vec<Drawn> = Vec::with_capacity(drawn.len());
-    // The kept, by the APART_PX square they stand in: a neighbour is in one of nine squares.
+    // The kept, by the APART_PX square they stand in: an overlapping one is within REACH squares.
     let mut squares: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
     for d in drawn {
         let (sx, sy) = square(d.at);
