@@ -3,7 +3,7 @@
 //! rule lives in waystation-catalog; a command parses its arguments, calls one catalog function
 //! and returns its answer (errors as their message, which the UI shows).
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use chrono::Utc;
 use serde::Serialize;
@@ -21,27 +21,14 @@ use waystation_catalog::request::{
 };
 use waystation_catalog::vocabulary::{Vocabulary, vocabulary};
 use waystation_catalog::{
-    Bilingual, Catalog, CatalogError, Detail, Hit, Lang, LatLon, MapView, Message, Query,
+    Bilingual, CatalogError, Detail, Hit, Lang, LatLon, MapView, Message, Query, SharedCatalog,
 };
 use waystation_sync::proposing::MyProposals;
 use waystation_sync::{self as sync, EditOutcome, Operator, PendingEdit, SyncReport, SyncState};
 
-/// The catalog, shared by the commands (and by a sync running on a blocking thread).
-pub struct AppCatalog(pub Arc<Mutex<Catalog>>);
-
-impl AppCatalog {
-    pub fn new(catalog: Catalog) -> AppCatalog {
-        AppCatalog(Arc::new(Mutex::new(catalog)))
-    }
-}
-
-fn lock(catalog: &Mutex<Catalog>) -> MutexGuard<'_, Catalog> {
-    catalog.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn catalog<'a>(state: &'a State<'_, AppCatalog>) -> MutexGuard<'a, Catalog> {
-    lock(&state.0)
-}
+/// The catalog, shared by the commands (and by a sync running on a blocking thread): the
+/// window's queries never wait for a write, the writes take turns.
+pub struct AppCatalog(pub Arc<SharedCatalog>);
 
 /// What a command answers: its value, or the refusal the UI shows (`message_id` is the
 /// request layer's stable id, as in the HTTP API's error body).
@@ -88,7 +75,7 @@ impl From<sync::SyncError> for AppError {
 }
 
 fn hits(state: &State<'_, AppCatalog>, query: Query) -> Answer<Vec<Hit>> {
-    Ok(catalog(state).hits(&query)?)
+    Ok(state.0.hits(&query)?)
 }
 
 /// The nearest stations, as `GET /v1/stations/near` answers them.
@@ -102,7 +89,7 @@ fn near(state: State<'_, AppCatalog>, request: NearRequest) -> Answer<Vec<Hit>> 
 #[tauri::command]
 fn station(state: State<'_, AppCatalog>, id: String, request: DetailRequest) -> Answer<Detail> {
     let query = request.check(Utc::now())?;
-    Ok(catalog(&state).detail(&id, &query)?)
+    Ok(state.0.detail(&id, &query)?)
 }
 
 /// Stations by name or address, nearest first when a position is given.
@@ -128,7 +115,7 @@ fn along(state: State<'_, AppCatalog>, route: String, request: AlongRequest) -> 
 /// Off the main thread: the first view after a change makes the map's clusters.
 #[tauri::command(async)]
 fn map_view(state: State<'_, AppCatalog>, request: MapViewRequest) -> Answer<MapView> {
-    Ok(catalog(&state).map_view(&request.check()?))
+    Ok(state.0.map_view(&request.check()?))
 }
 
 /// A position typed or tapped in one datum, in another.
@@ -146,37 +133,38 @@ fn vocab() -> Vocabulary {
 /// Counts, size, freshness and synthetic share of the local catalog.
 #[tauri::command]
 fn info(state: State<'_, AppCatalog>) -> Answer<CatalogInfo> {
-    Ok(catalog(&state).info()?)
+    Ok(state.0.with(|c| c.info())?)
 }
 
 /// A problem report, kept until the next sync sends it.
 #[tauri::command]
 fn report(state: State<'_, AppCatalog>, report: Report) -> Answer<()> {
-    Ok(sync::report_problem(&catalog(&state), &report)?)
+    Ok(state.0.with(|c| sync::report_problem(c, &report))?)
 }
 
 /// What drivers said about each fact of a station, as the last sync brought it.
 #[tauri::command]
 fn facts(state: State<'_, AppCatalog>, station_id: String) -> Answer<Vec<FactTally>> {
-    Ok(catalog(&state).confirmations().tallies(&station_id)?)
+    Ok(state
+        .0
+        .readers()
+        .confirmations(|c| c.tallies(&station_id))?)
 }
 
 /// A driver's confirmation of a fact, kept until the next sync sends it.
 #[tauri::command]
 fn confirm(state: State<'_, AppCatalog>, confirmation: Confirmation) -> Answer<()> {
-    Ok(sync::confirming::confirm_fact(
-        &catalog(&state),
-        &confirmation,
-    )?)
+    Ok(state
+        .0
+        .with(|c| sync::confirming::confirm_fact(c, &confirmation))?)
 }
 
 /// A proposal of a new station or a change, kept until the next sync sends it.
 #[tauri::command]
 fn propose(state: State<'_, AppCatalog>, proposal: Proposal) -> Answer<()> {
-    Ok(sync::proposing::queue_proposal(
-        &catalog(&state),
-        &proposal,
-    )?)
+    Ok(state
+        .0
+        .with(|c| sync::proposing::queue_proposal(c, &proposal))?)
 }
 
 /// This device's proposals, each sent one with how it went (asked without holding the catalog).
@@ -203,7 +191,7 @@ async fn account_request(
 /// Server, key, sequence and what waits to be sent.
 #[tauri::command]
 fn sync_state(state: State<'_, AppCatalog>) -> Answer<SyncState> {
-    Ok(sync::state(&catalog(&state))?)
+    Ok(state.0.with(|c| sync::state(c))?)
 }
 
 /// Sends progress of a sync to the window as `sync-progress` events.
@@ -237,12 +225,11 @@ impl<R: Runtime> Events<R> {
     }
 }
 
-/// Runs network work off the UI thread. The work takes the catalog's lock only for each
-/// local step (`sync::Local`), never while it waits for the network, so the window's queries
-/// go on answering meanwhile.
+/// Runs network work off the UI thread. The work takes the catalog only for each local step
+/// (`sync::Local`), never while it waits for the network; the window's queries never take it.
 async fn blocking<T: Send + 'static>(
-    catalog: &Arc<Mutex<Catalog>>,
-    work: impl FnOnce(&mut &Mutex<Catalog>) -> Result<T, sync::SyncError> + Send + 'static,
+    catalog: &Arc<SharedCatalog>,
+    work: impl FnOnce(&mut &SharedCatalog) -> Result<T, sync::SyncError> + Send + 'static,
 ) -> Answer<T> {
     let catalog = catalog.clone();
     tauri::async_runtime::spawn_blocking(move || work(&mut &*catalog))
@@ -312,7 +299,7 @@ async fn operator_edit(
 
 #[tauri::command]
 fn pending_edits(state: State<'_, AppCatalog>) -> Answer<Vec<PendingEdit>> {
-    Ok(sync::pending_edits(&catalog(&state))?)
+    Ok(state.0.with(|c| sync::pending_edits(c))?)
 }
 
 /// The app's commands on a builder (the real runtime, or the mock one in tests).
@@ -357,7 +344,7 @@ pub fn run() {
                 .ok();
             let catalog =
                 waystation_synthetic::open_or_copy(&path, bundled.as_deref(), &mut Silent)?;
-            app.manage(AppCatalog::new(catalog));
+            app.manage(AppCatalog(Arc::new(SharedCatalog::new(catalog)?)));
             Ok(())
         })
         .run(tauri::generate_context!())
@@ -375,12 +362,13 @@ mod tests {
     use tauri::test::{INVOKE_KEY, MockRuntime, mock_builder, mock_context, noop_assets};
     use tauri::webview::InvokeRequest;
     use tauri::{App, WebviewWindow};
+    use waystation_catalog::Catalog;
     use waystation_server::testing::{self, TestServer};
 
     /// A mock-runtime app with a real catalog file of `count` generated stations.
     struct TestApp {
         _dir: tempfile::TempDir,
-        _app: App<MockRuntime>,
+        app: App<MockRuntime>,
         webview: WebviewWindow<MockRuntime>,
     }
 
@@ -392,7 +380,9 @@ mod tests {
                 .import(waystation_synthetic::generate(count, 1), &mut Silent)
                 .expect("import");
             let app = with_commands(mock_builder())
-                .manage(AppCatalog::new(catalog))
+                .manage(AppCatalog(Arc::new(
+                    SharedCatalog::new(catalog).expect("share"),
+                )))
                 .build(mock_context(noop_assets()))
                 .expect("app");
             let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
@@ -400,7 +390,7 @@ mod tests {
                 .expect("window");
             TestApp {
                 _dir: dir,
-                _app: app,
+                app,
                 webview,
             }
         }
@@ -472,6 +462,37 @@ mod tests {
         let _ = hang_up.send(());
         let synced = syncing.join().expect("sync thread");
         assert!(synced.is_err(), "a server that hangs up fails the sync");
+    }
+
+    #[test]
+    fn queries_answer_while_a_write_holds_the_catalog() {
+        let app = TestApp::new(50);
+        let near = json!({"request": {"lat": 22.54, "lon": 114.06, "k": 10}});
+        let before = ids(&app.invoke("near", near.clone()).expect("near"));
+        assert_eq!(before.len(), 10);
+        let shared = app.app.state::<AppCatalog>().0.clone();
+        // A write, as a page of a sync is, deletes the nearest station; before it lets go of
+        // the catalog, the window asks again.
+        let during = shared.with(|c| {
+            c.delete_station(&before[0], "test").expect("delete");
+            let (answer, on_answer) = std::sync::mpsc::channel();
+            let (webview, near) = (app.webview.clone(), near.clone());
+            std::thread::spawn(move || {
+                let _ = answer.send(invoke_on(&webview, "near", near));
+            });
+            on_answer
+                .recv_timeout(std::time::Duration::from_secs(20))
+                .expect("near answered while a write held the catalog")
+                .expect("near")
+        });
+        // Answered from the index as it was, with the rows as the file has them: the deleted
+        // station is left out.
+        assert_eq!(ids(&during), before[1..]);
+        // The write's index is published as it lets go: ten again, the deleted one not among them.
+        let after = ids(&app.invoke("near", near).expect("near"));
+        assert_eq!(after.len(), 10);
+        assert_eq!(after[..9], before[1..]);
+        assert!(!after.contains(&before[0]));
     }
 
     fn ids(hits: &Value) -> Vec<String> {

@@ -29,6 +29,7 @@ pub mod ready;
 pub mod reports;
 pub mod request;
 pub mod route;
+pub mod shared;
 pub mod signed;
 pub mod sphere;
 pub mod store;
@@ -44,4 +45,5 @@ pub use model::{Kind, KindSet, Lang, Service, ServiceSet, Source, Station, Statu
 pub use query::{Ahead, BBox, Filter};
 pub use request::Query;
 pub use route::Route;
+pub use shared::SharedCatalog;
 pub use sphere::LatLon;

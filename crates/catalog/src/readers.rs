@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use rusqlite::{Connection, OpenFlags};
 
-use crate::answer::{Answer, Detail};
+use crate::answer::{Answer, Detail, Hit};
 use crate::answering;
 use crate::error::{CatalogError, Result};
 use crate::feed::{ChangePage, Gone, SnapshotWithFacts};
@@ -64,6 +64,11 @@ impl Readers {
     /// are read: a text search reads the file, the rest only the index.
     pub fn answer(&self, index: &SpatialIndex, query: &Query) -> Result<Answer> {
         answering::answer(index, || self.reader(), query)
+    }
+
+    /// A checked query's hits from `index`, their rows read on a reader.
+    pub fn hits(&self, index: &SpatialIndex, query: &Query) -> Result<Vec<Hit>> {
+        self.answer(index, query)?.read(&self.reader())
     }
 
     /// Stations by primary key (those that still exist).

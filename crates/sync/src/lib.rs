@@ -23,7 +23,7 @@ use waystation_catalog::signed::{
     CREATED_HEADER, DIGEST_HEADER, HEAD_HEADER, KEY_HEADER, KeyRotation, PAGE_SIGNATURE_HEADER,
     SEQ_HEADER, SIGNATURE_HEADER, SNAPSHOT_REFERENCE_HEADER, SignedHead,
 };
-use waystation_catalog::{Bilingual, Catalog, CatalogError, Station};
+use waystation_catalog::{Bilingual, Catalog, CatalogError, SharedCatalog, Station};
 
 pub use waystation_catalog::store::outbox::PendingEdit;
 
@@ -406,8 +406,8 @@ fn fact_i64(catalog: &Catalog, key: &str) -> Result<Option<i64>, SyncError> {
 }
 
 /// Where a sync reads and writes the local catalog: directly (the CLI owns it), or through a
-/// lock taken only for each step (the app, whose window queries the same catalog meanwhile:
-/// it must never wait for the network).
+/// lock taken only for each step (the app: its window queries the same catalog meanwhile, and
+/// must never wait for the network, nor for a page being applied — see `SharedCatalog`).
 pub trait Local {
     fn with<R>(&mut self, f: impl FnOnce(&mut Catalog) -> R) -> R;
 }
@@ -418,10 +418,9 @@ impl Local for Catalog {
     }
 }
 
-impl Local for &std::sync::Mutex<Catalog> {
+impl Local for &SharedCatalog {
     fn with<R>(&mut self, f: impl FnOnce(&mut Catalog) -> R) -> R {
-        // A panic mid-step cannot leave SQLite half-written (transactions): take it over.
-        f(&mut self.lock().unwrap_or_else(|p| p.into_inner()))
+        SharedCatalog::with(self, f)
     }
 }
 
