@@ -156,9 +156,24 @@ pub fn detail(
     q: &DetailQuery,
 ) -> Result<Detail> {
     let pk = store::pk_of(conn, id)?.ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
+    // An index older than the rows (a snapshot being applied renumbers them) may hold another
+    // station at this key: then it says nothing of this one (open state and tallies unknown).
+    let item = if index.holds(pk, id) {
+        pending(index, pk as u32, &Filter::any_at(q.time), 0.0)
+    } else {
+        Pending {
+            pk: pk as u32,
+            open_now: None,
+            changes_at: None,
+            along_m: None,
+            offset_m: None,
+            arrival: None,
+            facts: None,
+        }
+    };
     Answer {
         from: q.from,
-        items: vec![pending(index, pk as u32, &Filter::any_at(q.time), 0.0)],
+        items: vec![item],
     }
     .read(conn)?
     .pop()

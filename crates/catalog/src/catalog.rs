@@ -436,7 +436,7 @@ impl Catalog {
     ) -> Result<()> {
         progress.begin("applying", stations.len() as u64);
         let tx = self.store.conn_mut().transaction()?;
-        store::remove_all(&tx)?;
+        store::forget_tallies(&tx)?;
         if let Some(feed) = feed {
             crate::store::feed::restart(&tx, feed.head, feed.tombstone_horizon)?;
             let now = crate::exchange::now_rfc3339();
@@ -444,10 +444,12 @@ impl Catalog {
                 crate::store::feed::record(&tx, change, &now)?;
             }
         }
+        let mut kept = Vec::with_capacity(stations.len());
         for s in stations {
-            store::put_exact(&tx, s)?;
+            kept.push(store::put_exact(&tx, s)?);
             progress.advance(1);
         }
+        store::remove_all_but(&tx, &kept)?;
         let mut by_station: std::collections::BTreeMap<&str, Vec<_>> = Default::default();
         for t in tallies {
             by_station.entry(&t.station_id).or_default().push(t.clone());

@@ -599,6 +599,14 @@ impl SpatialIndex {
             .clone()
     }
 
+    /// Whether the station at `pk` is the one with this id.
+    pub fn holds(&self, pk: i64, id: &str) -> bool {
+        u32::try_from(pk)
+            .ok()
+            .and_then(|pk| self.summary(pk))
+            .is_some_and(|s| self.id(s) == id)
+    }
+
     pub fn summary(&self, pk: u32) -> Option<&Summary> {
         self.stations.summaries.get(pk as usize)?.as_ref()
     }

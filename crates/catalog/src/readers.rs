@@ -66,9 +66,14 @@ impl Readers {
         answering::answer(index, || self.reader(), query)
     }
 
-    /// A checked query's hits from `index`, their rows read on a reader.
+    /// A checked query's hits from `index`, their rows read on a reader. A row that is not the
+    /// station `index` holds at its key is left out, as a deleted one is: the index may be older
+    /// than the rows (a snapshot being applied renumbers them).
     pub fn hits(&self, index: &SpatialIndex, query: &Query) -> Result<Vec<Hit>> {
-        self.answer(index, query)?.read(&self.reader())
+        let answer = self.answer(index, query)?;
+        let mut rows = self.stations_by_pk(&answer.keys())?;
+        rows.retain(|pk, row| index.holds(*pk, &row.id));
+        Ok(answer.with_rows(rows))
     }
 
     /// Stations by primary key (those that still exist).

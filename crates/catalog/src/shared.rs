@@ -59,8 +59,9 @@ impl SharedCatalog {
             .clone()
     }
 
-    /// A checked query's hits. A station deleted by a write still under way is left out; one
-    /// it changes shows as the file has it.
+    /// A checked query's hits. Between a write's commit and its index being published, a
+    /// station it deleted, or whose key it gave another, is left out; one it changed shows as
+    /// the file has it.
     pub fn hits(&self, query: &Query) -> Result<Vec<Hit>> {
         self.readers.hits(&self.index(), query)
     }

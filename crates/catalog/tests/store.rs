@@ -314,6 +314,37 @@ fn files_that_are_not_catalogs_give_clear_errors() {
 }
 
 #[test]
+fn the_text_index_follows_names_and_addresses() {
+    let (dir, mut catalog) = temp_catalog();
+    // A station, then a change to anything but its text, then a new address, then a new name.
+    let a2 = GOOD[1].to_string();
+    let closed = a2.replace(",open,", ",temporarily_closed,");
+    let moved = closed.replace("南山区科技路1号", "南山区光明路2号");
+    let renamed = moved.replace("南山区科技路暖蜂驿站", "南山区暖蜂小站");
+    let f = Filter::any_at(friday_noon());
+    for (row, text, ids) in [
+        (&a2, "科技路", vec!["a2"]),
+        (&closed, "科技路", vec!["a2"]),
+        (&moved, "光明路", vec!["a2"]),
+        (&moved, "科技路", vec!["a2"]),
+        (&renamed, "科技路", vec![]),
+        (&renamed, "暖蜂小站", vec!["a2"]),
+    ] {
+        (catalog.import(read(&csv(&[row])).expect("valid"), &mut Silent)).expect("import");
+        let hits = catalog.search(text, None, 10, &f).expect("search");
+        let found: Vec<String> = hits.into_iter().map(|h| h.station.id).collect();
+        assert_eq!(found, ids, "{text} after {row}");
+    }
+    // The text index holds exactly what the rows say (FTS5's own check against its content).
+    let conn = rusqlite::Connection::open(dir.path().join("catalog.sqlite")).expect("open");
+    conn.execute(
+        "INSERT INTO station_text(station_text, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .expect("the text index agrees with the rows");
+}
+
+#[test]
 fn search_finds_chinese_names_short_and_long() {
     let (_dir, mut catalog) = temp_catalog();
     catalog

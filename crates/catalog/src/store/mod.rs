@@ -238,6 +238,15 @@ const MIGRATIONS: &[&str] = &[
         checksum INTEGER NOT NULL,
         data BLOB NOT NULL
     );",
+    // 10: the text index is rewritten only when a name or an address changes: a sync page or a
+    //     snapshot that rewrites a station's other fields (or the same ones) leaves it alone.
+    "DROP TRIGGER stations_text_update;
+    CREATE TRIGGER stations_text_update AFTER UPDATE OF name, address ON stations
+    WHEN old.name IS NOT new.name OR old.address IS NOT new.address BEGIN
+        INSERT INTO station_text(station_text, rowid, name, address)
+            VALUES ('delete', old.pk, old.name, old.address);
+        INSERT INTO station_text(rowid, name, address) VALUES (new.pk, new.name, new.address);
+    END;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -595,11 +604,31 @@ pub fn remove_synced(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<Option<
         .optional()?)
 }
 
-/// Removes every station row (a snapshot replaces them all).
-pub fn remove_all(tx: &rusqlite::Transaction<'_>) -> Result<()> {
-    tx.execute("DELETE FROM stations", [])?;
-    // Tallies belong to the feed the catalog followed; a snapshot starts them afresh.
+/// Forgets every tally: they belong to the feed the catalog followed, and a snapshot starts them
+/// afresh.
+pub fn forget_tallies(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     tx.execute("DELETE FROM fact_tallies", [])?;
+    Ok(())
+}
+
+/// Removes every station row but those at `kept`: a snapshot writes its stations over the old
+/// rows by id, each keeping its primary key (so an index published before the snapshot never
+/// finds another station at a key), then the rows of the stations it no longer has go.
+pub fn remove_all_but(tx: &rusqlite::Transaction<'_>, kept: &[i64]) -> Result<()> {
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS kept_stations (pk INTEGER PRIMARY KEY);
+         DELETE FROM temp.kept_stations;",
+    )?;
+    let mut keep =
+        tx.prepare_cached("INSERT OR IGNORE INTO temp.kept_stations (pk) VALUES (?1)")?;
+    for pk in kept {
+        keep.execute([pk])?;
+    }
+    tx.execute(
+        "DELETE FROM stations WHERE pk NOT IN (SELECT pk FROM temp.kept_stations)",
+        [],
+    )?;
+    tx.execute("DELETE FROM temp.kept_stations", [])?;
     Ok(())
 }
 

@@ -1,0 +1,154 @@
+//! The app's `SharedCatalog` while a sync writes: the window's queries answer from the index
+//! published before the write, and never with one station's row beside another's index entry.
+
+use std::sync::Arc;
+use std::sync::mpsc::channel;
+use std::time::Duration;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use waystation_catalog::progress::Silent;
+use waystation_catalog::query::Filter;
+use waystation_catalog::request::{DetailQuery, Near};
+use waystation_catalog::{Catalog, Detail, Hit, LatLon, Query, SharedCatalog, Station};
+
+/// 03:00 in China: stations open around the clock are open, the others closed.
+fn three_at_night() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 30)
+        .and_then(|d| d.and_hms_opt(3, 0, 0))
+        .expect("time")
+}
+
+fn near(at: LatLon) -> Query {
+    let filter = Filter::any_at(three_at_night());
+    Query::Near(Near { at, k: 10, filter })
+}
+
+/// Runs `write` as a sync step does and, before it lets go of the catalog, asks for `query`'s
+/// hits and the detail of `id` from another thread, as the window would.
+fn asked_during(
+    shared: &Arc<SharedCatalog>,
+    write: impl FnOnce(&mut Catalog),
+    query: &Query,
+    id: &str,
+) -> (Vec<Hit>, Detail) {
+    shared.with(|c| {
+        write(c);
+        let (answer, on_answer) = channel();
+        let (shared, query, id) = (shared.clone(), query.clone(), id.to_string());
+        std::thread::spawn(move || {
+            let detail = DetailQuery {
+                from: None,
+                time: three_at_night(),
+            };
+            let _ = answer.send((shared.hits(&query), shared.detail(&id, &detail)));
+        });
+        let (hits, detail) = on_answer
+            .recv_timeout(Duration::from_secs(20))
+            .expect("answered while the write held the catalog");
+        (hits.expect("hits"), detail.expect("detail"))
+    })
+}
+
+fn open_now(shared: &SharedCatalog, id: &str) -> Option<bool> {
+    let time = three_at_night();
+    let detail = shared.detail(id, &DetailQuery { from: None, time });
+    detail.expect("detail").hit.open_now
+}
+
+fn stations(count: usize) -> Vec<Station> {
+    let mut stations = waystation_synthetic::generate(count, 1);
+    if let Some(last) = stations.last_mut() {
+        last.opening_hours = Some("24/7".into());
+    }
+    stations
+}
+
+#[test]
+fn a_snapshot_keeps_each_stations_key_so_the_window_answers_whole_meanwhile() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut catalog = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
+    let stations = stations(200);
+    catalog
+        .import(stations.clone(), &mut Silent)
+        .expect("import");
+    // The same stations in another order: were the rows numbered afresh, each key would now
+    // hold another station.
+    let mut reversed = Vec::new();
+    (catalog.for_each_station(|s| {
+        reversed.push(s.clone());
+        Ok(())
+    }))
+    .expect("stations");
+    reversed.reverse();
+    let shared = Arc::new(SharedCatalog::new(catalog).expect("share"));
+    let query = near(stations[0].location);
+    let before = shared.hits(&query).expect("near");
+    assert_eq!(before.len(), 10);
+    let (during, _) = asked_during(
+        &shared,
+        |c| (c.replace_all(&reversed, &[], &[], &mut Silent)).expect("snapshot"),
+        &query,
+        &before[0].station.id,
+    );
+    let whole = |hits: &[Hit]| -> Vec<Station> { hits.iter().map(|h| h.station.clone()).collect() };
+    assert_eq!(whole(&during), whole(&before));
+    assert_eq!(whole(&shared.hits(&query).expect("near")), whole(&before));
+}
+
+#[test]
+fn a_key_a_new_station_takes_over_is_not_answered_from_the_old_stations_entry() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (device, server) = (dir.path().join("d.sqlite"), dir.path().join("s.sqlite"));
+    let stations = stations(200);
+    let mut catalog = Catalog::open(&device).expect("open");
+    catalog
+        .import(stations.clone(), &mut Silent)
+        .expect("import");
+    drop(catalog);
+    std::fs::copy(&device, &server).expect("copy");
+    let shared =
+        Arc::new(SharedCatalog::new(Catalog::open(&device).expect("open")).expect("share"));
+    // On the server the station with the highest key (the last imported, open around the clock)
+    // goes and a new one, closed at night and far away, comes: on the device it takes that key.
+    let gone = &stations[199];
+    let mut new = waystation_synthetic::generate(201, 1).remove(200);
+    new.opening_hours = Some("Mo-Su 08:00-20:00".into());
+    let mut server = Catalog::open(&server).expect("server");
+    let since = server.head_seq().expect("head");
+    server.delete_station(&gone.id, "admin").expect("delete");
+    server.import(vec![new.clone()], &mut Silent).expect("add");
+    let page = server
+        .changes_since(since, 10)
+        .expect("feed")
+        .expect("not gone");
+    assert_eq!(page.changes.len(), 2);
+    assert_eq!(open_now(&shared, &gone.id), Some(true));
+
+    let query = near(gone.location);
+    let before = shared.hits(&query).expect("near");
+    assert_eq!(before[0].station.id, gone.id);
+    let (during, detail) = asked_during(
+        &shared,
+        |c| c.apply_changes(&page, &[]).expect("apply"),
+        &query,
+        &new.id,
+    );
+    // Every hit is a station the published index meant, whole; the new station's row, at the
+    // key the old index gives the station gone, is not among them.
+    for hit in &during {
+        let meant = before.iter().find(|b| b.station.id == hit.station.id);
+        assert_eq!(
+            meant.map(|b| &b.station),
+            Some(&hit.station),
+            "{}",
+            hit.station.id
+        );
+    }
+    // The new station's page is its own, its open state not the station gone's.
+    assert_eq!(detail.hit.station.id, new.id);
+    assert_eq!(detail.hit.station.location, new.location);
+    assert_ne!(detail.hit.open_now, Some(true));
+    // Once published: the station gone is gone, the new one is known, closed at night.
+    assert!(!(shared.hits(&query).expect("near").iter()).any(|h| h.station.id == gone.id));
+    assert_eq!(open_now(&shared, &new.id), Some(false));
+}
