@@ -27,7 +27,8 @@ use waystation_sync::proposing::MyProposals;
 use waystation_sync::{self as sync, EditOutcome, Operator, PendingEdit, SyncReport, SyncState};
 
 /// The catalog, shared by the commands (and by a sync running on a blocking thread): the
-/// window's queries never wait for a write, the writes take turns.
+/// window's queries never wait for a write, the writes take turns. A command that takes the
+/// catalog (`with`) runs off the window's thread (`async`): it may wait for a sync's step.
 pub struct AppCatalog(pub Arc<SharedCatalog>);
 
 /// What a command answers: its value, or the refusal the UI shows (`message_id` is the
@@ -131,13 +132,13 @@ fn vocab() -> Vocabulary {
 }
 
 /// Counts, size, freshness and synthetic share of the local catalog.
-#[tauri::command]
+#[tauri::command(async)]
 fn info(state: State<'_, AppCatalog>) -> Answer<CatalogInfo> {
     Ok(state.0.with(|c| c.info())?)
 }
 
 /// A problem report, kept until the next sync sends it.
-#[tauri::command]
+#[tauri::command(async)]
 fn report(state: State<'_, AppCatalog>, report: Report) -> Answer<()> {
     Ok(state.0.with(|c| sync::report_problem(c, &report))?)
 }
@@ -152,7 +153,7 @@ fn facts(state: State<'_, AppCatalog>, station_id: String) -> Answer<Vec<FactTal
 }
 
 /// A driver's confirmation of a fact, kept until the next sync sends it.
-#[tauri::command]
+#[tauri::command(async)]
 fn confirm(state: State<'_, AppCatalog>, confirmation: Confirmation) -> Answer<()> {
     Ok(state
         .0
@@ -160,7 +161,7 @@ fn confirm(state: State<'_, AppCatalog>, confirmation: Confirmation) -> Answer<(
 }
 
 /// A proposal of a new station or a change, kept until the next sync sends it.
-#[tauri::command]
+#[tauri::command(async)]
 fn propose(state: State<'_, AppCatalog>, proposal: Proposal) -> Answer<()> {
     Ok(state
         .0
@@ -189,7 +190,7 @@ async fn account_request(
 }
 
 /// Server, key, sequence and what waits to be sent.
-#[tauri::command]
+#[tauri::command(async)]
 fn sync_state(state: State<'_, AppCatalog>) -> Answer<SyncState> {
     Ok(state.0.with(|c| sync::state(c))?)
 }
@@ -297,7 +298,7 @@ async fn operator_edit(
     blocking(&state.0, move |c| sync::edit(c, &id, patch)).await
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn pending_edits(state: State<'_, AppCatalog>) -> Answer<Vec<PendingEdit>> {
     Ok(state.0.with(|c| sync::pending_edits(c))?)
 }
