@@ -2,7 +2,8 @@
 //! the client page by page (1,000 changes a page, as `waystation-sync` asks for them), each page
 //! in one transaction through the app's `SharedCatalog`, while a second thread asks `nearest`
 //! over and over the way the window does (from the index last published, on a reader). Reports
-//! the time to apply each page and the whole change, and how long the queries took meanwhile.
+//! the time to apply each page and the whole change, and how long the queries took meanwhile;
+//! then the same for a snapshot of the whole catalog applied at once.
 //!
 //! `cargo bench -p waystation-catalog --bench apply` (STATIONS=… for another catalog size)
 
@@ -69,55 +70,86 @@ fn main() {
     for at in points.iter().take(100) {
         nearest(&device, *at);
     }
-    let applying = Arc::new(AtomicBool::new(true));
-    let asker = {
-        let (device, applying, points) = (device.clone(), applying.clone(), points.clone());
-        let nearest = nearest.clone();
-        std::thread::spawn(move || {
-            let mut took = Vec::new();
-            for at in points.iter().cycle() {
-                if !applying.load(Ordering::Relaxed) {
-                    break;
+    let asking = |work: &mut dyn FnMut()| -> Vec<Duration> {
+        let applying = Arc::new(AtomicBool::new(true));
+        let asker = {
+            let (device, applying, points) = (device.clone(), applying.clone(), points.clone());
+            let nearest = nearest.clone();
+            std::thread::spawn(move || {
+                let mut took = Vec::new();
+                for at in points.iter().cycle() {
+                    if !applying.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let started = Instant::now();
+                    let hits = nearest(&device, *at);
+                    took.push(started.elapsed());
+                    assert_eq!(hits.len(), 10);
+                    // A window asks as the view moves, not in a tight loop: a frame's worth apart.
+                    std::thread::sleep(Duration::from_millis(2));
                 }
-                let started = Instant::now();
-                let hits = nearest(&device, *at);
-                took.push(started.elapsed());
-                assert_eq!(hits.len(), 10);
-                // A window asks as the view moves, not in a tight loop: a frame's worth apart.
-                std::thread::sleep(Duration::from_millis(2));
-            }
-            took
-        })
+                took
+            })
+        };
+        work();
+        applying.store(false, Ordering::Relaxed);
+        let mut took = asker.join().expect("asker");
+        took.sort();
+        took
     };
-    let mut applying_took = Duration::ZERO;
-    for page in &pages {
-        let one = Instant::now();
-        (device.with(|c| c.apply_changes(page, &[]))).expect("apply");
-        applying_took += one.elapsed();
+    let report = |took: &[Duration]| {
+        let at = |q: f64| ms(took[((took.len() - 1) as f64 * q) as usize]);
         println!(
-            "page of {} changes applied in {:.1} ms",
-            page.changes.len(),
-            ms(one.elapsed())
+            "nearest (k=10) meanwhile: {} queries, median {:.2} ms, p99 {:.2} ms, max {:.1} ms",
+            took.len(),
+            at(0.5),
+            at(0.99),
+            at(1.0)
         );
-        // The next page comes over the network meanwhile.
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    applying.store(false, Ordering::Relaxed);
-    let mut took = asker.join().expect("asker");
-    took.sort();
-    let at = |q: f64| ms(took[((took.len() - 1) as f64 * q) as usize]);
+    };
+
+    let mut applying_took = Duration::ZERO;
+    let took = asking(&mut || {
+        for page in &pages {
+            let one = Instant::now();
+            (device.with(|c| c.apply_changes(page, &[]))).expect("apply");
+            applying_took += one.elapsed();
+            println!(
+                "page of {} changes applied in {:.1} ms",
+                page.changes.len(),
+                ms(one.elapsed())
+            );
+            // The next page comes over the network meanwhile.
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
     println!(
         "{CHANGED} of {count} stations changed, in {} pages: applied in {:.1} ms",
         pages.len(),
         ms(applying_took)
     );
+    report(&took);
+
+    // A whole snapshot of the same catalog (a first sync, or one after the feed forgot the
+    // device's place): every row written again, each station keeping its key, so the window's
+    // lists stay whole (the asker checks ten hits) while the index is rebuilt.
+    let mut snapshot = Vec::with_capacity(count);
+    (server.for_each_station(|s| {
+        snapshot.push(s.clone());
+        Ok(())
+    }))
+    .expect("snapshot");
+    let mut snapshot_took = Duration::ZERO;
+    let took = asking(&mut || {
+        let one = Instant::now();
+        (device.with(|c| c.replace_all(&snapshot, &[], &[], &mut Silent))).expect("snapshot");
+        snapshot_took = one.elapsed();
+    });
     println!(
-        "nearest (k=10) meanwhile: {} queries, median {:.2} ms, p99 {:.2} ms, max {:.1} ms",
-        took.len(),
-        at(0.5),
-        at(0.99),
-        at(1.0)
+        "a snapshot of all {count} stations applied in {:.1} ms",
+        ms(snapshot_took)
     );
+    report(&took);
     // The change is there: the device answers as the server does.
     let any = Filter::any_at(chrono::Utc::now().naive_utc());
     for at in points.iter().take(200) {
