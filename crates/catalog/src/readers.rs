@@ -66,19 +66,24 @@ impl Readers {
         answering::answer(index, || self.reader(), query)
     }
 
-    /// A checked query's hits from `index`, their rows read on a reader. A row that is not the
-    /// station `index` holds at its key is left out, as a deleted one is: the index may be older
-    /// than the rows (a snapshot being applied renumbers them).
+    /// A checked query's hits from `index`, their rows read on a reader.
     pub fn hits(&self, index: &SpatialIndex, query: &Query) -> Result<Vec<Hit>> {
         let answer = self.answer(index, query)?;
-        let mut rows = self.stations_by_pk(&answer.keys())?;
-        rows.retain(|pk, row| index.holds(*pk, &row.id));
+        let rows = self.stations_by_pk(index, &answer.keys())?;
         Ok(answer.with_rows(rows))
     }
 
-    /// Stations by primary key (those that still exist).
-    pub fn stations_by_pk(&self, pks: &[i64]) -> Result<HashMap<i64, Station>> {
-        crate::store::stations_by_pk(&self.reader(), pks)
+    /// The rows of the stations `index` holds at `pks`. The index may be older than the rows
+    /// (published before a write that committed since): a row deleted since is left out, and so
+    /// is one that is now another station (a deletion freed its key for a new one).
+    pub fn stations_by_pk(
+        &self,
+        index: &SpatialIndex,
+        pks: &[i64],
+    ) -> Result<HashMap<i64, Station>> {
+        let mut rows = crate::store::stations_by_pk(&self.reader(), pks)?;
+        rows.retain(|pk, row| index.holds(*pk, &row.id));
+        Ok(rows)
     }
 
     /// One station's detail, from `index`.

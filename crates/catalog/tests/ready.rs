@@ -77,7 +77,10 @@ fn a_ready_row_renders_as_its_station_in_every_kind_of_answer() {
     let mut rendered = String::new();
     for query in queries() {
         let answer = catalog.answer(&query).expect("answer");
-        let rows = readers.stations_by_pk(&answer.keys()).expect("rows");
+        let index = catalog.shared_index();
+        let rows = readers
+            .stations_by_pk(&index, &answer.keys())
+            .expect("rows");
         let ready: HashMap<i64, ReadyStation> = (rows.iter())
             .map(|(pk, s)| (*pk, ReadyStation::new(s).expect("ready")))
             .collect();

@@ -249,7 +249,9 @@ impl Served {
     pub(crate) fn hits(&self, query: &Query) -> Result<Vec<ServedHit>> {
         let published = self.published();
         let answer = self.readers.answer(&published.index, query)?;
-        let rows = (published.rows).rows(&answer.keys(), |pks| self.readers.stations_by_pk(pks))?;
+        let rows = (published.rows).rows(&answer.keys(), |pks| {
+            self.readers.stations_by_pk(&published.index, pks)
+        })?;
         Ok(answer.with_rows(rows))
     }
 
