@@ -28,7 +28,8 @@ use waystation_sync::{self as sync, EditOutcome, Operator, PendingEdit, SyncRepo
 
 /// The catalog, shared by the commands (and by a sync running on a blocking thread): the
 /// window's queries never wait for a write, the writes take turns. A command that takes the
-/// catalog (`with`) runs off the window's thread (`async`): it may wait for a sync's step.
+/// catalog (`with`) runs on a blocking thread (`blocking`): it may wait for a sync's step, and
+/// neither the window's thread nor the async runtime's workers should.
 pub struct AppCatalog(pub Arc<SharedCatalog>);
 
 /// What a command answers: its value, or the refusal the UI shows (`message_id` is the
@@ -132,15 +133,18 @@ fn vocab() -> Vocabulary {
 }
 
 /// Counts, size, freshness and synthetic share of the local catalog.
-#[tauri::command(async)]
-fn info(state: State<'_, AppCatalog>) -> Answer<CatalogInfo> {
-    Ok(state.0.with(|c| c.info())?)
+#[tauri::command]
+async fn info(state: State<'_, AppCatalog>) -> Answer<CatalogInfo> {
+    blocking(&state.0, |c| Ok(c.with(|c| c.info())?)).await
 }
 
 /// A problem report, kept until the next sync sends it.
-#[tauri::command(async)]
-fn report(state: State<'_, AppCatalog>, report: Report) -> Answer<()> {
-    Ok(state.0.with(|c| sync::report_problem(c, &report))?)
+#[tauri::command]
+async fn report(state: State<'_, AppCatalog>, report: Report) -> Answer<()> {
+    blocking(&state.0, move |c| {
+        c.with(|c| sync::report_problem(c, &report))
+    })
+    .await
 }
 
 /// What drivers said about each fact of a station, as the last sync brought it.
@@ -153,19 +157,21 @@ fn facts(state: State<'_, AppCatalog>, station_id: String) -> Answer<Vec<FactTal
 }
 
 /// A driver's confirmation of a fact, kept until the next sync sends it.
-#[tauri::command(async)]
-fn confirm(state: State<'_, AppCatalog>, confirmation: Confirmation) -> Answer<()> {
-    Ok(state
-        .0
-        .with(|c| sync::confirming::confirm_fact(c, &confirmation))?)
+#[tauri::command]
+async fn confirm(state: State<'_, AppCatalog>, confirmation: Confirmation) -> Answer<()> {
+    blocking(&state.0, move |c| {
+        c.with(|c| sync::confirming::confirm_fact(c, &confirmation))
+    })
+    .await
 }
 
 /// A proposal of a new station or a change, kept until the next sync sends it.
-#[tauri::command(async)]
-fn propose(state: State<'_, AppCatalog>, proposal: Proposal) -> Answer<()> {
-    Ok(state
-        .0
-        .with(|c| sync::proposing::queue_proposal(c, &proposal))?)
+#[tauri::command]
+async fn propose(state: State<'_, AppCatalog>, proposal: Proposal) -> Answer<()> {
+    blocking(&state.0, move |c| {
+        c.with(|c| sync::proposing::queue_proposal(c, &proposal))
+    })
+    .await
 }
 
 /// This device's proposals, each sent one with how it went (asked without holding the catalog).
@@ -190,9 +196,9 @@ async fn account_request(
 }
 
 /// Server, key, sequence and what waits to be sent.
-#[tauri::command(async)]
-fn sync_state(state: State<'_, AppCatalog>) -> Answer<SyncState> {
-    Ok(state.0.with(|c| sync::state(c))?)
+#[tauri::command]
+async fn sync_state(state: State<'_, AppCatalog>) -> Answer<SyncState> {
+    blocking(&state.0, |c| c.with(|c| sync::state(c))).await
 }
 
 /// Sends progress of a sync to the window as `sync-progress` events.
@@ -226,7 +232,8 @@ impl<R: Runtime> Events<R> {
     }
 }
 
-/// Runs network work off the UI thread. The work takes the catalog only for each local step
+/// Runs work that may wait — for the network, or for the catalog while a sync's step holds it —
+/// on a blocking thread. Network work takes the catalog only for each local step
 /// (`sync::Local`), never while it waits for the network; the window's queries never take it.
 async fn blocking<T: Send + 'static>(
     catalog: &Arc<SharedCatalog>,
@@ -298,9 +305,9 @@ async fn operator_edit(
     blocking(&state.0, move |c| sync::edit(c, &id, patch)).await
 }
 
-#[tauri::command(async)]
-fn pending_edits(state: State<'_, AppCatalog>) -> Answer<Vec<PendingEdit>> {
-    Ok(state.0.with(|c| sync::pending_edits(c))?)
+#[tauri::command]
+async fn pending_edits(state: State<'_, AppCatalog>) -> Answer<Vec<PendingEdit>> {
+    blocking(&state.0, |c| c.with(|c| sync::pending_edits(c))).await
 }
 
 /// The app's commands on a builder (the real runtime, or the mock one in tests).
