@@ -156,8 +156,9 @@ pub fn detail(
     q: &DetailQuery,
 ) -> Result<Detail> {
     let pk = store::pk_of(conn, id)?.ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
-    // An index older than the rows (a snapshot being applied renumbers them) may hold another
-    // station at this key: then it says nothing of this one (open state and tallies unknown).
+    // An index older than the rows (published before a deletion freed this key for a new
+    // station) may hold another station here: then it says nothing of this one (open state and
+    // tallies unknown until the next is published).
     let item = if index.holds(pk, id) {
         pending(index, pk as u32, &Filter::any_at(q.time), 0.0)
     } else {

@@ -60,8 +60,8 @@ impl SharedCatalog {
     }
 
     /// A checked query's hits. Between a write's commit and its index being published, a
-    /// station it deleted, or whose key it gave another, is left out; one it changed shows as
-    /// the file has it.
+    /// station it deleted is left out, and so is a new one that took a deleted station's key;
+    /// one it changed shows as the file has it.
     pub fn hits(&self, query: &Query) -> Result<Vec<Hit>> {
         self.readers.hits(&self.index(), query)
     }

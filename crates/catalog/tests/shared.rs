@@ -147,8 +147,64 @@ fn a_key_a_new_station_takes_over_is_not_answered_from_the_old_stations_entry() 
     // The new station's page is its own, its open state not the station gone's.
     assert_eq!(detail.hit.station.id, new.id);
     assert_eq!(detail.hit.station.location, new.location);
-    assert_ne!(detail.hit.open_now, Some(true));
+    assert_eq!(detail.hit.open_now, None);
     // Once published: the station gone is gone, the new one is known, closed at night.
     assert!(!(shared.hits(&query).expect("near").iter()).any(|h| h.station.id == gone.id));
     assert_eq!(open_now(&shared, &new.id), Some(false));
+}
+
+#[test]
+fn a_snapshot_over_the_rows_leaves_each_as_the_snapshot_says() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("c.sqlite");
+    let mut catalog = Catalog::open(&path).expect("open");
+    catalog.import(stations(50), &mut Silent).expect("import");
+    let mut snapshot = Vec::new();
+    (catalog.for_each_station(|s| {
+        snapshot.push(s.clone());
+        Ok(())
+    }))
+    .expect("stations");
+    // Every field the row keeps changed on one station, another renamed, one gone, one new.
+    let gone = snapshot.remove(10).id;
+    let changed = &mut snapshot[0];
+    changed.notice = Some("暂停供应热水".into());
+    changed.free_truck_spaces = Some(7);
+    changed.truck_spaces = Some(40);
+    changed.source = waystation_catalog::Source::Operator;
+    changed.phone = None;
+    changed.version += 1;
+    snapshot[1].name = "改名后的驿站".into();
+    snapshot[1].address = "新地址大道1号".into();
+    snapshot.push(waystation_synthetic::generate(51, 1).remove(50));
+    let renamed = snapshot[1].id.clone();
+    catalog
+        .replace_all(&snapshot, &[], &[], &mut Silent)
+        .expect("snapshot");
+
+    let mut after = Vec::new();
+    (catalog.for_each_station(|s| {
+        after.push(s.clone());
+        Ok(())
+    }))
+    .expect("stations");
+    snapshot.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(after, snapshot);
+    assert!(catalog.station(&gone).is_err(), "{gone} is gone");
+    let f = Filter::any_at(three_at_night());
+    let found = |text: &str| -> Vec<String> {
+        let hits = catalog.search(text, None, 10, &f).expect("search");
+        hits.into_iter().map(|h| h.station.id).collect()
+    };
+    for text in ["改名后的驿站", "新地址大道"] {
+        assert_eq!(found(text), [renamed.as_str()], "{text}");
+    }
+    drop(catalog);
+    // The text index holds exactly what the rows say (FTS5's own check against its content).
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute(
+        "INSERT INTO station_text(station_text, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .expect("the text index agrees with the rows");
 }

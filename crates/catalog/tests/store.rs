@@ -345,6 +345,62 @@ fn the_text_index_follows_names_and_addresses() {
 }
 
 #[test]
+fn a_file_from_before_migration_10_keeps_its_text_index_in_step() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("old.sqlite");
+    let mut catalog = Catalog::open(&path).expect("open");
+    (catalog.import(read(&csv(&GOOD)).expect("valid"), &mut Silent)).expect("import");
+    drop(catalog);
+    // The text trigger as schema 9 had it: every update of a name or an address rewrote it.
+    let conn = rusqlite::Connection::open(&path).expect("sqlite");
+    conn.execute_batch(
+        "DROP TRIGGER stations_text_update;
+         CREATE TRIGGER stations_text_update AFTER UPDATE OF name, address ON stations BEGIN
+             INSERT INTO station_text(station_text, rowid, name, address)
+                 VALUES ('delete', old.pk, old.name, old.address);
+             INSERT INTO station_text(rowid, name, address) VALUES (new.pk, new.name, new.address);
+         END;
+         PRAGMA user_version = 9;",
+    )
+    .expect("the old trigger");
+    drop(conn);
+
+    let mut catalog = Catalog::open(&path).expect("upgraded");
+    let moved = GOOD[1].replace("南山区科技路1号", "南山区光明路2号");
+    (catalog.import(read(&csv(&[&moved])).expect("valid"), &mut Silent)).expect("move");
+    let f = Filter::any_at(friday_noon());
+    let hits = catalog.search("光明路", None, 10, &f).expect("search");
+    assert_eq!(
+        hits.iter()
+            .map(|h| h.station.id.as_str())
+            .collect::<Vec<_>>(),
+        ["a2"]
+    );
+    drop(catalog);
+    let conn = rusqlite::Connection::open(&path).expect("sqlite");
+    let trigger: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE name = 'stations_text_update'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the trigger");
+    assert!(
+        trigger.contains("WHEN old.name IS NOT new.name"),
+        "{trigger}"
+    );
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, waystation_catalog::store::SCHEMA_VERSION);
+    conn.execute(
+        "INSERT INTO station_text(station_text, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .expect("the text index agrees with the rows");
+}
+
+#[test]
 fn search_finds_chinese_names_short_and_long() {
     let (_dir, mut catalog) = temp_catalog();
     catalog
