@@ -4,7 +4,7 @@
 //! over and over the way the window does (from the index last published, on a reader). Reports
 //! the time to apply each page and the whole change, and how long the queries took meanwhile;
 //! then the same for whole snapshots: the same catalog again (a lower bound), and one with 2 %
-//! renamed, 0.5 % gone and 0.5 % new.
+//! renamed, 0.5 % gone and 0.5 % new; and a first sync over the built-in sample.
 //!
 //! `cargo bench -p waystation-catalog --bench apply` (STATIONS=… for another catalog size)
 
@@ -185,6 +185,25 @@ fn main() {
     }
     (server.import(new, &mut Silent)).expect("add");
     apply_snapshot("2 % renamed, 0.5 % gone, 0.5 % new", snapshot_of(&server));
+    // A first sync: the built-in sample (30,000 synthetic stations) under the server's catalog,
+    // every row new (other ids, as the national catalog's are) and every sample row removed.
+    let first = dir.path().join("first.sqlite");
+    waystation_synthetic::write_seed(&first, &mut Silent).expect("sample");
+    let mut first = Catalog::open(&first).expect("sample catalog");
+    let mut national = snapshot_of(&server);
+    for s in &mut national {
+        s.id.insert_str(0, "cn-");
+    }
+    let one = Instant::now();
+    (first.replace_all(&national, &[], &[], &mut Silent)).expect("first sync");
+    println!(
+        "a first sync: {} stations over the {} of the built-in sample, applied in {:.1} ms",
+        national.len(),
+        waystation_synthetic::DEFAULT_SEED_COUNT,
+        ms(one.elapsed())
+    );
+    assert_eq!(first.info().expect("info").stations, national.len());
+
     // The change is there: the device answers as the server does.
     let any = Filter::any_at(chrono::Utc::now().naive_utc());
     for at in points.iter().take(200) {
