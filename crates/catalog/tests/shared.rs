@@ -55,6 +55,17 @@ fn open_now(shared: &SharedCatalog, id: &str) -> Option<bool> {
     detail.expect("detail").hit.open_now
 }
 
+/// Every station's row, by id.
+fn rows(catalog: &Catalog) -> Vec<Station> {
+    let mut rows = Vec::new();
+    (catalog.for_each_station(|s| {
+        rows.push(s.clone());
+        Ok(())
+    }))
+    .expect("stations");
+    rows
+}
+
 fn stations(count: usize) -> Vec<Station> {
     let mut stations = waystation_synthetic::generate(count, 1);
     if let Some(last) = stations.last_mut() {
@@ -73,12 +84,7 @@ fn a_snapshot_keeps_each_stations_key_so_the_window_answers_whole_meanwhile() {
         .expect("import");
     // The same stations in another order: were the rows numbered afresh, each key would now
     // hold another station.
-    let mut reversed = Vec::new();
-    (catalog.for_each_station(|s| {
-        reversed.push(s.clone());
-        Ok(())
-    }))
-    .expect("stations");
+    let mut reversed = rows(&catalog);
     reversed.reverse();
     let shared = Arc::new(SharedCatalog::new(catalog).expect("share"));
     let query = near(stations[0].location);
@@ -159,12 +165,7 @@ fn a_snapshot_over_the_rows_leaves_each_as_the_snapshot_says() {
     let path = dir.path().join("c.sqlite");
     let mut catalog = Catalog::open(&path).expect("open");
     catalog.import(stations(50), &mut Silent).expect("import");
-    let mut snapshot = Vec::new();
-    (catalog.for_each_station(|s| {
-        snapshot.push(s.clone());
-        Ok(())
-    }))
-    .expect("stations");
+    let mut snapshot = rows(&catalog);
     // Every field the row keeps changed on one station, another renamed, one gone, one new.
     let gone = snapshot.remove(10).id;
     let changed = &mut snapshot[0];
@@ -182,14 +183,8 @@ fn a_snapshot_over_the_rows_leaves_each_as_the_snapshot_says() {
         .replace_all(&snapshot, &[], &[], &mut Silent)
         .expect("snapshot");
 
-    let mut after = Vec::new();
-    (catalog.for_each_station(|s| {
-        after.push(s.clone());
-        Ok(())
-    }))
-    .expect("stations");
     snapshot.sort_by(|a, b| a.id.cmp(&b.id));
-    assert_eq!(after, snapshot);
+    assert_eq!(rows(&catalog), snapshot);
     assert!(catalog.station(&gone).is_err(), "{gone} is gone");
     let f = Filter::any_at(three_at_night());
     let found = |text: &str| -> Vec<String> {
