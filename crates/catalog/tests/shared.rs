@@ -9,7 +9,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use waystation_catalog::progress::Silent;
 use waystation_catalog::query::Filter;
 use waystation_catalog::request::{DetailQuery, Near};
-use waystation_catalog::{Catalog, Detail, Hit, LatLon, Query, SharedCatalog, Station};
+use waystation_catalog::{
+    Catalog, Detail, Hit, Kind, LatLon, Query, Service, SharedCatalog, Station, Status,
+};
 
 /// 03:00 in China: stations open around the clock are open, the others closed.
 fn three_at_night() -> NaiveDateTime {
@@ -129,6 +131,12 @@ fn a_key_a_new_station_takes_over_is_not_answered_from_the_old_stations_entry() 
         .expect("not gone");
     assert_eq!(page.changes.len(), 2);
     assert_eq!(open_now(&shared, &gone.id), Some(true));
+    let key_of = |id: &str| -> Option<i64> {
+        let conn = rusqlite::Connection::open(&device).expect("sqlite");
+        let key = conn.query_row("SELECT pk FROM stations WHERE id = ?1", [id], |r| r.get(0));
+        key.ok()
+    };
+    let key = key_of(&gone.id);
 
     let query = near(gone.location);
     let before = shared.hits(&query).expect("near");
@@ -150,6 +158,11 @@ fn a_key_a_new_station_takes_over_is_not_answered_from_the_old_stations_entry() 
             hit.station.id
         );
     }
+    assert_eq!(
+        key_of(&new.id),
+        key,
+        "the new station took the key of the station gone"
+    );
     // The new station's page is its own, its open state not the station gone's.
     assert_eq!(detail.hit.station.id, new.id);
     assert_eq!(detail.hit.station.location, new.location);
@@ -174,6 +187,16 @@ fn a_snapshot_over_the_rows_leaves_each_as_the_snapshot_says() {
     changed.truck_spaces = Some(40);
     changed.source = waystation_catalog::Source::Operator;
     changed.phone = None;
+    changed.kind = match changed.kind {
+        Kind::DriverHome => Kind::WarmBee,
+        _ => Kind::DriverHome,
+    };
+    changed.adcode = "440305".into();
+    changed.location = LatLon::new(22.54, 113.95).expect("a place");
+    changed.services = [Service::Shower, Service::Toilet].into_iter().collect();
+    changed.opening_hours = Some("Mo-Su 10:00-16:00".into());
+    changed.status = Status::TemporarilyClosed;
+    changed.updated_at = "2026-11-30T08:00:00Z".into();
     changed.version += 1;
     snapshot[1].name = "改名后的驿站".into();
     snapshot[1].address = "新地址大道1号".into();

@@ -351,7 +351,8 @@ fn a_file_from_before_migration_10_keeps_its_text_index_in_step() {
     let mut catalog = Catalog::open(&path).expect("open");
     (catalog.import(read(&csv(&GOOD)).expect("valid"), &mut Silent)).expect("import");
     drop(catalog);
-    // The text trigger as schema 9 had it: every update of a name or an address rewrote it.
+    // The text trigger as schema 9 (the one before migration 10) had it: every update of a name
+    // or an address rewrote it.
     let conn = rusqlite::Connection::open(&path).expect("sqlite");
     conn.execute_batch(
         "DROP TRIGGER stations_text_update;
