@@ -503,6 +503,40 @@ mod tests {
         assert!(!after.contains(&before[0]));
     }
 
+    #[test]
+    fn commands_waiting_for_the_catalog_leave_the_async_workers_free() {
+        let app = TestApp::new(50);
+        let shared = app.app.state::<AppCatalog>().0.clone();
+        let world = json!({"south": -85, "west": -180, "north": 85, "east": 180, "zoom": 0});
+        let waiting = shared.with(|_| {
+            // Far more commands waiting for the catalog than the async runtime has workers...
+            let waiting: Vec<_> = (0..16)
+                .map(|_| {
+                    let webview = app.webview.clone();
+                    std::thread::spawn(move || invoke_on(&webview, "info", json!({})))
+                })
+                .collect();
+            // ...and the map, an async command, still answers.
+            let (answer, on_answer) = std::sync::mpsc::channel();
+            let webview = app.webview.clone();
+            std::thread::spawn(move || {
+                let _ = answer.send(invoke_on(&webview, "map_view", json!({"request": world})));
+            });
+            let view = on_answer
+                .recv_timeout(std::time::Duration::from_secs(20))
+                .expect("the map answered while commands waited for the catalog")
+                .expect("map_view");
+            assert_eq!(view["in_view"], 50);
+            waiting
+        });
+        for info in waiting {
+            assert_eq!(
+                info.join().expect("info thread").expect("info")["stations"],
+                50
+            );
+        }
+    }
+
     fn ids(hits: &Value) -> Vec<String> {
         hits.as_array()
             .expect("array")
