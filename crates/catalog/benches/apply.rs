@@ -4,7 +4,8 @@
 //! over and over the way the window does (from the index last published, on a reader). Reports
 //! the time to apply each page and the whole change, and how long the queries took meanwhile;
 //! then the same for whole snapshots: the same catalog again (a lower bound), and one with 2 %
-//! renamed, 0.5 % gone and 0.5 % new; and a first sync over the built-in sample.
+//! renamed, 0.5 % gone and 0.5 % new; and a first sync over the built-in sample, with what the
+//! file it leaves is made of.
 //!
 //! `cargo bench -p waystation-catalog --bench apply` (STATIONS=… for another catalog size)
 
@@ -203,6 +204,14 @@ fn main() {
         ms(one.elapsed())
     );
     assert_eq!(first.info().expect("info").stations, national.len());
+    // What the file a first sync leaves on the device is made of (as `waystation info --sizes`).
+    let parts = first.file_parts().expect("sizes");
+    let mb = |bytes: u64| bytes as f64 / 1e6;
+    let whole: u64 = parts.iter().map(|p| p.bytes).sum();
+    println!("the device's file after it: {:.1} MB", mb(whole));
+    for part in parts.iter().filter(|p| p.bytes >= 100_000) {
+        println!("  {:<28} {:>7.1} MB", part.part, mb(part.bytes));
+    }
 
     // The change is there: the device answers as the server does.
     let any = Filter::any_at(chrono::Utc::now().naive_utc());
