@@ -1,9 +1,16 @@
-//! Name and address search in SQL: trigram full-text search for words of three or more
-//! characters (works for Chinese), a substring match for shorter ones.
+//! Name and address search: a word of three or more characters through the trigram index, a
+//! shorter one by a substring match over the rows.
+//!
+//! The trigram index keeps no positions (FTS5 `detail=none`, a third of the size of one that
+//! does), so it answers which rows hold all of a word's trigrams; whether they stand together
+//! is checked here, and the matches are ranked here with FTS5's own `bm25()` formula over the
+//! same figures (phrase occurrences, tokens per row, rows and tokens in the index) that it
+//! computed from positions, so the answers and their order are those of the index with
+//! positions. `tests/search.rs` compares the two.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
-use crate::error::Result;
+use crate::error::{CatalogError, Result};
 
 /// Calls `take` with the primary key of each station whose name or address contains every
 /// word, best first (full-text rank, or the shortest name when every word is short), then by
@@ -14,20 +21,146 @@ pub fn matching(
     mut take: impl FnMut(i64) -> bool,
 ) -> Result<()> {
     let (long, short): (Vec<&str>, Vec<&str>) = words.iter().partition(|w| w.chars().count() >= 3);
-    let mut sql = String::from("SELECT s.pk FROM stations s");
-    let mut args: Vec<String> = Vec::new();
-    if !long.is_empty() {
-        sql.push_str(" JOIN station_text t ON t.rowid = s.pk AND station_text MATCH ?");
-        // Each word as a quoted phrase, all required.
-        args.push(
-            long.iter()
-                .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-                .collect::<Vec<_>>()
-                .join(" AND "),
-        );
+    if long.is_empty() {
+        let mut sql = String::from("SELECT s.pk FROM stations s WHERE 1");
+        let args = substrings(&mut sql, &short);
+        sql.push_str(" ORDER BY length(s.name), s.id");
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        while let Some(row) = rows.next()? {
+            if !take(row.get(0)?) {
+                break;
+            }
+        }
+        return Ok(());
     }
-    sql.push_str(" WHERE 1");
-    for w in &short {
+    let phrases: Vec<Folded> = long.iter().map(|w| Folded::of(w)).collect();
+    let ranked = ranked(conn, &phrases, &short)?;
+    for (_, _, pk) in ranked {
+        if !take(pk) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The stations holding every phrase and every short word, with their `bm25()` rank (lower is
+/// better) and id, in the order FTS5 gave them: by rank, then by id.
+fn ranked(
+    conn: &Connection,
+    phrases: &[Folded],
+    short: &[&str],
+) -> Result<Vec<(f64, String, i64)>> {
+    let mut found = Vec::new();
+    candidates(conn, phrases, short, |pk, id, frequencies, tokens| {
+        found.push((pk, id, frequencies.to_vec(), tokens));
+    })?;
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let totals = Totals::read(conn)?;
+    // A phrase's weight: how few rows hold it, in the whole index.
+    let mut idf = Vec::with_capacity(phrases.len());
+    for phrase in phrases {
+        let hits = if phrases.len() == 1 && short.is_empty() {
+            found.len() as i64
+        } else {
+            let mut hits = 0i64;
+            candidates(conn, std::slice::from_ref(phrase), &[], |_, _, _, _| {
+                hits += 1
+            })?;
+            hits
+        };
+        let weight = (((totals.rows - hits) as f64 + 0.5) / (hits as f64 + 0.5)).ln();
+        idf.push(if weight <= 0.0 { 1e-6 } else { weight });
+    }
+    let average = totals.tokens as f64 / totals.rows as f64;
+    let mut ranked: Vec<(f64, String, i64)> = found
+        .into_iter()
+        .map(|(pk, id, frequencies, tokens)| (bm25(&idf, &frequencies, tokens, average), id, pk))
+        .collect();
+    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    Ok(ranked)
+}
+
+/// FTS5's `bm25()` for one row, operation for operation (`fts5Bm25Function`: k1 = 1.2,
+/// b = 0.75, every column weighing 1), so ties and near-ties fall as they did.
+fn bm25(idf: &[f64], frequencies: &[f64], tokens: u64, average: f64) -> f64 {
+    const K1: f64 = 1.2;
+    const B: f64 = 0.75;
+    let d = tokens as f64;
+    let mut score = 0.0;
+    for (idf, f) in idf.iter().zip(frequencies) {
+        score += idf * ((f * (K1 + 1.0)) / (f + K1 * (1.0 - B + B * d / average)));
+    }
+    -score
+}
+
+/// Calls `each` with every station whose name or address holds every phrase (in one of the
+/// two) and matches every short word: its key, id, how often each phrase occurs in it, and its
+/// tokens (trigrams) in all.
+fn candidates(
+    conn: &Connection,
+    phrases: &[Folded],
+    short: &[&str],
+    mut each: impl FnMut(i64, String, &[f64], u64),
+) -> Result<()> {
+    // A phrase of fewer than three characters once folded (NULs dropped) has no trigram and,
+    // as in FTS5, matches nothing.
+    let mut trigrams: Vec<String> = Vec::new();
+    for phrase in phrases {
+        if phrase.chars < 3 {
+            return Ok(());
+        }
+        let chars: Vec<char> = phrase.text.chars().collect();
+        for t in chars.windows(3) {
+            let t: String = t.iter().collect();
+            if !trigrams.contains(&t) {
+                trigrams.push(t);
+            }
+        }
+    }
+    let mut sql = String::from(
+        "SELECT s.pk, s.id, s.name, s.address FROM station_text t \
+         JOIN stations s ON s.pk = t.rowid WHERE station_text MATCH ?",
+    );
+    let mut args = vec![
+        trigrams
+            .iter()
+            .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" AND "),
+    ];
+    args.extend(substrings(&mut sql, short));
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+    let mut frequencies = vec![0.0; phrases.len()];
+    let (mut name, mut address) = (Folded::default(), Folded::default());
+    while let Some(row) = rows.next()? {
+        name.fold(text(row, 2)?);
+        address.fold(text(row, 3)?);
+        for (f, phrase) in frequencies.iter_mut().zip(phrases) {
+            *f = (name.occurrences(phrase) + address.occurrences(phrase)) as f64;
+        }
+        if frequencies.iter().all(|f| *f > 0.0) {
+            let tokens = name.trigrams() + address.trigrams();
+            each(row.get(0)?, row.get(1)?, &frequencies, tokens);
+        }
+    }
+    Ok(())
+}
+
+/// A text column read in place.
+fn text<'r>(row: &'r rusqlite::Row, column: usize) -> rusqlite::Result<&'r str> {
+    row.get_ref(column)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// Appends a substring match over name and address for each short word; returns the patterns.
+fn substrings(sql: &mut String, short: &[&str]) -> Vec<String> {
+    let mut args = Vec::new();
+    for w in short {
         sql.push_str(" AND (s.name LIKE ? ESCAPE '\\' OR s.address LIKE ? ESCAPE '\\')");
         let pattern = format!(
             "%{}%",
@@ -38,17 +171,147 @@ pub fn matching(
         args.push(pattern.clone());
         args.push(pattern);
     }
-    sql.push_str(if long.is_empty() {
-        " ORDER BY length(s.name), s.id"
-    } else {
-        " ORDER BY t.rank, s.id"
-    });
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
-    while let Some(row) = rows.next()? {
-        if !take(row.get(0)?) {
-            break;
+    args
+}
+
+/// Text as the trigram tokenizer reads it: case folded (one character for one), NULs skipped.
+/// FTS5 folds by its own Unicode 6.1 table; Rust's is newer, so a letter whose case Unicode
+/// defined since may be found where the index would not have (ASCII and Chinese fold alike).
+/// Kept as UTF-8: a phrase's bytes found in a text's always start at a character.
+#[derive(Default)]
+struct Folded {
+    text: String,
+    chars: usize,
+}
+
+impl Folded {
+    fn of(text: &str) -> Folded {
+        let mut folded = Folded::default();
+        folded.fold(text);
+        folded
+    }
+
+    fn fold(&mut self, text: &str) {
+        self.text.clear();
+        self.chars = 0;
+        for c in text.chars() {
+            if c == '\0' {
+                continue;
+            }
+            self.text.push(fold_char(c));
+            self.chars += 1;
         }
     }
-    Ok(())
+
+    /// Occurrences of `phrase`, overlapping ones too (a phrase's instances in FTS5).
+    fn occurrences(&self, phrase: &Folded) -> usize {
+        let (text, phrase) = (self.text.as_bytes(), phrase.text.as_bytes());
+        if phrase.is_empty() || text.len() < phrase.len() {
+            return 0;
+        }
+        text.windows(phrase.len()).filter(|w| *w == phrase).count()
+    }
+
+    fn trigrams(&self) -> u64 {
+        self.chars.saturating_sub(2) as u64
+    }
+}
+
+fn fold_char(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    // CJK punctuation, kana and ideographs have no case: most of every name.
+    if ('\u{3000}'..='\u{9fff}').contains(&c) {
+        return c;
+    }
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) => l,
+        _ => c,
+    }
+}
+
+/// The index's row and token counts, as FTS5 keeps them for `bm25()`: its "averages" record
+/// (row 1 of `station_text_data`), a varint row count and one varint token total per column.
+struct Totals {
+    rows: i64,
+    tokens: i64,
+}
+
+impl Totals {
+    fn read(conn: &Connection) -> Result<Totals> {
+        let block: Option<Vec<u8>> = conn
+            .query_row(
+                "SELECT block FROM station_text_data WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let damaged = || CatalogError::Database("the text index's totals record is damaged".into());
+        let block = block.ok_or_else(damaged)?;
+        let mut at = 0;
+        let rows = varint(&block, &mut at).ok_or_else(damaged)?;
+        let mut tokens: u64 = 0;
+        while at < block.len() {
+            tokens = tokens.saturating_add(varint(&block, &mut at).ok_or_else(damaged)?);
+        }
+        if rows == 0 {
+            return Err(damaged());
+        }
+        Ok(Totals {
+            rows: rows as i64,
+            tokens: tokens as i64,
+        })
+    }
+}
+
+/// SQLite's varint: big-endian groups of seven bits, a set high bit meaning more follow; a
+/// ninth byte gives all eight.
+fn varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let mut value: u64 = 0;
+    for i in 0..9 {
+        let byte = *bytes.get(*at)?;
+        *at += 1;
+        if i == 8 {
+            return Some((value << 8) | u64::from(byte));
+        }
+        value = (value << 7) | u64::from(byte & 0x7f);
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_read_as_sqlite_writes_them() {
+        for (bytes, value) in [
+            (&[0x00][..], 0u64),
+            (&[0x7f], 127),
+            (&[0x81, 0x00], 128),
+            (&[0x83, 0xe8, 0x1a], 0xf41a),
+            (&[0xff; 9], u64::MAX),
+        ] {
+            let mut at = 0;
+            assert_eq!(varint(bytes, &mut at), Some(value), "{bytes:?}");
+            assert_eq!(at, bytes.len());
+        }
+        assert_eq!(varint(&[0x80], &mut 0), None);
+    }
+
+    #[test]
+    fn occurrences_overlap_and_folding_is_one_for_one() {
+        let count = |text: &str, phrase: &str| Folded::of(text).occurrences(&Folded::of(phrase));
+        assert_eq!(count("aaaa", "aaa"), 2);
+        assert_eq!(count("驿站驿站驿", "驿站驿"), 2);
+        assert_eq!(count("KFC 深圳Ä\0b", "kfc 深圳äb"), 1);
+        assert_eq!(Folded::of("ab").trigrams(), 0);
+        assert_eq!(Folded::of("工会驿站").trigrams(), 2);
+        assert_eq!(Folded::of("Ａ\0Ä").text, "ａä");
+    }
 }
