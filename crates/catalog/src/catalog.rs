@@ -396,7 +396,8 @@ impl Catalog {
     }
 
     /// Replaces every station and tally with a snapshot's (synthetic seed rows included) and
-    /// records the new facts, in one transaction.
+    /// records the new facts, in one transaction. The catalog's own change feed is forgotten
+    /// (`store::feed::forget`): a device keeps none.
     /// Progress reports every row written, inside the transaction: "applying".
     pub fn replace_all(
         &mut self,
@@ -437,12 +438,15 @@ impl Catalog {
         progress.begin("applying", stations.len() as u64);
         let tx = self.store.conn_mut().transaction()?;
         store::forget_tallies(&tx)?;
-        if let Some(feed) = feed {
-            crate::store::feed::restart(&tx, feed.head, feed.tombstone_horizon)?;
-            let now = crate::exchange::now_rfc3339();
-            for change in &feed.entries {
-                crate::store::feed::record(&tx, change, &now)?;
+        match feed {
+            Some(feed) => {
+                crate::store::feed::restart(&tx, feed.head, feed.tombstone_horizon)?;
+                let now = crate::exchange::now_rfc3339();
+                for change in &feed.entries {
+                    crate::store::feed::record(&tx, change, &now)?;
+                }
             }
+            None => crate::store::feed::forget(&tx)?,
         }
         let mut kept = Vec::with_capacity(stations.len());
         for s in stations {

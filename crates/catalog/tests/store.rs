@@ -402,6 +402,35 @@ fn a_file_from_before_migration_10_keeps_its_text_index_in_step() {
 }
 
 #[test]
+fn a_snapshot_leaves_no_feed_of_the_sample_it_replaced() {
+    let (dir, mut catalog) = temp_catalog();
+    let stations = read(&csv(&GOOD)).expect("valid");
+    (catalog.import(stations.clone(), &mut Silent)).expect("import");
+    let head = catalog.head_seq().expect("head");
+    assert!(head >= 3, "the import made a feed: {head}");
+    (catalog.replace_all(&stations[..2], &[], &[], &mut Silent)).expect("snapshot");
+
+    let conn = rusqlite::Connection::open(dir.path().join("catalog.sqlite")).expect("open");
+    let entries: i64 = conn
+        .query_row("SELECT count(*) FROM changes", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(entries, 0, "the sample's feed entries are forgotten");
+    // Whatever followed this file's feed takes a snapshot: its place is behind the horizon.
+    assert_eq!(catalog.head_seq().expect("head"), head + 1);
+    let gone = catalog.changes_since(head, 10).expect("feed");
+    assert!(
+        matches!(gone, Err(ref g) if g.horizon == head + 1),
+        "{gone:?}"
+    );
+    let page = catalog.changes_since(head + 1, 10).expect("feed");
+    assert!(
+        matches!(page, Ok(ref p) if p.changes.is_empty()),
+        "{page:?}"
+    );
+    assert_eq!(catalog.info().expect("info").stations, 2);
+}
+
+#[test]
 fn search_finds_chinese_names_short_and_long() {
     let (_dir, mut catalog) = temp_catalog();
     catalog

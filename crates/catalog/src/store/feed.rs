@@ -169,6 +169,14 @@ pub fn advance_head(conn: &Connection, seq: i64) -> Result<()> {
     Ok(())
 }
 
+/// A catalog that took another's snapshot keeps no feed of its own: the entries it held (its
+/// sample's, from an import) no longer describe its rows. The head moves one on and the
+/// tombstone horizon with it, so whatever followed this file's feed takes a snapshot.
+pub fn forget(conn: &Connection) -> Result<()> {
+    let head = head(conn)? + 1;
+    restart(conn, head, head)
+}
+
 /// A copied feed starts afresh: no entries, the head and the tombstone horizon of the feed it
 /// copies.
 pub fn restart(conn: &Connection, head: i64, tombstone_horizon: i64) -> Result<()> {
