@@ -431,6 +431,68 @@ fn a_snapshot_leaves_no_feed_of_the_sample_it_replaced() {
 }
 
 #[test]
+fn a_file_from_before_migration_11_gets_the_light_text_index_and_its_space_back() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("old.sqlite");
+    let mut catalog = Catalog::open(&path).expect("open");
+    let mut stations = waystation_synthetic::generate(3_000, 4);
+    stations[0].name = "光明路测试驿站".into();
+    (catalog.import(stations, &mut Silent)).expect("import");
+    drop(catalog);
+    // The text index and the county index as schema 10 had them.
+    let conn = rusqlite::Connection::open(&path).expect("sqlite");
+    conn.execute_batch(
+        "DROP TABLE station_text;
+         CREATE VIRTUAL TABLE station_text USING fts5(
+             name, address, content='stations', content_rowid='pk', tokenize='trigram'
+         );
+         INSERT INTO station_text(station_text) VALUES ('rebuild');
+         CREATE INDEX stations_adcode ON stations(adcode);
+         PRAGMA user_version = 10;
+         VACUUM;",
+    )
+    .expect("the schema-10 indexes");
+    drop(conn);
+    let before = std::fs::metadata(&path).expect("size").len();
+
+    let catalog = Catalog::open(&path).expect("upgraded");
+    let f = Filter::any_at(friday_noon());
+    let hits = catalog.search("光明路测试", None, 10, &f).expect("search");
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    drop(catalog);
+    let conn = rusqlite::Connection::open(&path).expect("sqlite");
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .expect("checkpoint");
+    let schema: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE name = 'station_text'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the text index");
+    assert!(schema.contains("detail='none'"), "{schema}");
+    let county_index: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'stations_adcode'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("schema");
+    assert_eq!(county_index, 0);
+    let free: i64 = conn
+        .query_row("PRAGMA freelist_count", [], |r| r.get(0))
+        .expect("free pages");
+    assert_eq!(free, 0, "the space the old index took is given back");
+    let after = std::fs::metadata(&path).expect("size").len();
+    assert!(after * 10 < before * 9, "{before} → {after} bytes");
+    conn.execute(
+        "INSERT INTO station_text(station_text, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .expect("the text index agrees with the rows");
+}
+
+#[test]
 fn search_finds_chinese_names_short_and_long() {
     let (_dir, mut catalog) = temp_catalog();
     catalog

@@ -362,10 +362,7 @@ pub fn file_parts(out: &mut impl Write, parts: &[FilePart], lang: Lang) -> io::R
         parts.iter().partition(|p| share(p.bytes) >= 0.1);
     for p in large {
         let (zh_text, en_text) = match p.part.as_str() {
-            "stations" => (
-                "站点（含 id 与区县索引）",
-                "stations (with their id and county indexes)",
-            ),
+            "stations" => ("站点（含 id 索引）", "stations (with their id index)"),
             "station_text" => ("名称与地址的全文索引", "text index of names and addresses"),
             "changes" => ("变更记录（同步用）", "change feed (for syncing)"),
             "packed_index" => ("打包的查询索引", "packed query index"),
