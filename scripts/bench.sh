@@ -23,6 +23,8 @@ echo "## generate and import 200,000 stations"
 /usr/bin/time -f "gen: %e s, max RSS %M KB" "$bin" gen --count 200000 --seed 1 -o "$work/national.csv"
 /usr/bin/time -f "import: %e s, max RSS %M KB" "$bin" --catalog "$catalog" import "$work/national.csv"
 echo "CSV $(du -h "$work/national.csv" | cut -f1), catalog $(du -h "$catalog" | cut -f1)"
+echo "## what the imported file is made of"
+"$bin" --catalog "$catalog" --lang en info --sizes | sed -n '/^What each part costs/,$p'
 
 query=(--catalog "$catalog" near 30.59,114.31 -n 10 --service shower,drinking_water --json)
 echo "## whole-process near (Wuhan, shower + drinking water, k = 10)"
@@ -45,4 +47,7 @@ echo "## criterion: a map view from the clusters vs grouping on the spot; making
 cargo bench -q -p waystation-catalog --bench map 2>&1 | grep -E "^[a-z_0-9/.]+$|time:|thrpt:|bytes"
 
 echo "## a 1 % change applied on the device, page by page, while the window asks nearest"
-cargo bench -q -p waystation-catalog --bench apply 2>&1 | grep -E "applied|meanwhile"
+cargo bench -q -p waystation-catalog --bench apply 2>&1 | grep -E "applied|meanwhile|file|^  "
+
+echo "## criterion: search over the light text index vs FTS5 with positions; both indexes' size"
+cargo bench -q -p waystation-catalog --bench search 2>&1 | grep -E "^[a-z_0-9/]+|time:|thrpt:|text index|queries"
