@@ -6,11 +6,17 @@
 //! is checked here, and the matches are ranked here with FTS5's own `bm25()` formula over the
 //! same figures (phrase occurrences, tokens per row, rows and tokens in the index) that it
 //! computed from positions, so the answers and their order are those of the index with
-//! positions. `tests/search.rs` compares the two.
+//! positions. `tests/search.rs` compares the two. Text is folded as the index folds it
+//! (`fold`).
 
-use rusqlite::{Connection, OptionalExtension};
+mod fold;
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::{CatalogError, Result};
+use fold::Folds;
 
 /// Calls `take` with the primary key of each station whose name or address contains every
 /// word, best first (full-text rank, or the shortest name when every word is short), then by
@@ -34,8 +40,25 @@ pub fn matching(
         }
         return Ok(());
     }
-    let phrases: Vec<Folded> = long.iter().map(|w| Folded::of(w)).collect();
-    let ranked = ranked(conn, &phrases, &short)?;
+    let mut folds = Folds::default();
+    let phrases = long
+        .iter()
+        .map(|w| Phrase::of(w, &mut folds))
+        .collect::<Result<Vec<_>>>()?;
+    // One read: the matches, their counts and the index's totals from the same snapshot, even
+    // when a write commits meanwhile (a transaction the caller holds already is one read).
+    let read = if conn.is_autocommit() {
+        Some(rusqlite::Transaction::new_unchecked(
+            conn,
+            TransactionBehavior::Deferred,
+        )?)
+    } else {
+        None
+    };
+    let ranked = ranked(conn, &phrases, &short, &mut folds)?;
+    if let Some(read) = read {
+        read.commit()?;
+    }
     for (_, _, pk) in ranked {
         if !take(pk) {
             break;
@@ -48,27 +71,42 @@ pub fn matching(
 /// better) and id, in the order FTS5 gave them: by rank, then by id.
 fn ranked(
     conn: &Connection,
-    phrases: &[Folded],
+    phrases: &[Phrase],
     short: &[&str],
+    folds: &mut Folds,
 ) -> Result<Vec<(f64, String, i64)>> {
     let mut found = Vec::new();
-    candidates(conn, phrases, short, |pk, id, frequencies, tokens| {
-        found.push((pk, id, frequencies.to_vec(), tokens));
-    })?;
+    candidates(
+        conn,
+        phrases,
+        short,
+        folds,
+        |pk, id, frequencies, tokens| {
+            found.push((pk, id, frequencies.to_vec(), tokens));
+        },
+    )?;
     if found.is_empty() {
         return Ok(Vec::new());
     }
     let totals = Totals::read(conn)?;
     // A phrase's weight: how few rows hold it, in the whole index.
     let mut idf = Vec::with_capacity(phrases.len());
+    let mut counted: HashMap<&str, i64> = HashMap::new();
     for phrase in phrases {
         let hits = if phrases.len() == 1 && short.is_empty() {
             found.len() as i64
+        } else if let Some(hits) = counted.get(phrase.folded.text.as_str()) {
+            *hits
         } else {
             let mut hits = 0i64;
-            candidates(conn, std::slice::from_ref(phrase), &[], |_, _, _, _| {
-                hits += 1
-            })?;
+            candidates(
+                conn,
+                std::slice::from_ref(phrase),
+                &[],
+                folds,
+                |_, _, _, _| hits += 1,
+            )?;
+            counted.insert(&phrase.folded.text, hits);
             hits
         };
         let weight = (((totals.rows - hits) as f64 + 0.5) / (hits as f64 + 0.5)).ln();
@@ -101,19 +139,19 @@ fn bm25(idf: &[f64], frequencies: &[f64], tokens: u64, average: f64) -> f64 {
 /// tokens (trigrams) in all.
 fn candidates(
     conn: &Connection,
-    phrases: &[Folded],
+    phrases: &[Phrase],
     short: &[&str],
+    folds: &mut Folds,
     mut each: impl FnMut(i64, String, &[f64], u64),
 ) -> Result<()> {
-    // A phrase of fewer than three characters once folded (NULs dropped) has no trigram and,
-    // as in FTS5, matches nothing.
+    // A phrase of fewer than three characters once NULs are dropped has no trigram and, as in
+    // FTS5, matches nothing. The trigrams go as typed: FTS5 folds its query itself.
     let mut trigrams: Vec<String> = Vec::new();
     for phrase in phrases {
-        if phrase.chars < 3 {
+        if phrase.typed.len() < 3 {
             return Ok(());
         }
-        let chars: Vec<char> = phrase.text.chars().collect();
-        for t in chars.windows(3) {
+        for t in phrase.typed.windows(3) {
             let t: String = t.iter().collect();
             if !trigrams.contains(&t) {
                 trigrams.push(t);
@@ -137,9 +175,10 @@ fn candidates(
     let mut frequencies = vec![0.0; phrases.len()];
     let (mut name, mut address) = (Folded::default(), Folded::default());
     while let Some(row) = rows.next()? {
-        name.fold(text(row, 2)?);
-        address.fold(text(row, 3)?);
+        name.fold(text(row, 2)?, folds)?;
+        address.fold(text(row, 3)?, folds)?;
         for (f, phrase) in frequencies.iter_mut().zip(phrases) {
+            let phrase = &phrase.folded;
             *f = (name.occurrences(phrase) + address.occurrences(phrase)) as f64;
         }
         if frequencies.iter().all(|f| *f > 0.0) {
@@ -174,9 +213,25 @@ fn substrings(sql: &mut String, short: &[&str]) -> Vec<String> {
     args
 }
 
+/// A word of three or more characters: as typed (NULs dropped, as the tokenizer skips them),
+/// for FTS5 to fold in its query, and folded, to check rows against.
+struct Phrase {
+    typed: Vec<char>,
+    folded: Folded,
+}
+
+impl Phrase {
+    fn of(word: &str, folds: &mut Folds) -> Result<Phrase> {
+        let mut folded = Folded::default();
+        folded.fold(word, folds)?;
+        Ok(Phrase {
+            typed: word.chars().filter(|c| *c != '\0').collect(),
+            folded,
+        })
+    }
+}
+
 /// Text as the trigram tokenizer reads it: case folded (one character for one), NULs skipped.
-/// FTS5 folds by its own Unicode 6.1 table; Rust's is newer, so a letter whose case Unicode
-/// defined since may be found where the index would not have (ASCII and Chinese fold alike).
 /// Kept as UTF-8: a phrase's bytes found in a text's always start at a character.
 #[derive(Default)]
 struct Folded {
@@ -185,22 +240,17 @@ struct Folded {
 }
 
 impl Folded {
-    fn of(text: &str) -> Folded {
-        let mut folded = Folded::default();
-        folded.fold(text);
-        folded
-    }
-
-    fn fold(&mut self, text: &str) {
+    fn fold(&mut self, text: &str, folds: &mut Folds) -> Result<()> {
         self.text.clear();
         self.chars = 0;
         for c in text.chars() {
             if c == '\0' {
                 continue;
             }
-            self.text.push(fold_char(c));
+            self.text.push(folds.fold(c)?);
             self.chars += 1;
         }
+        Ok(())
     }
 
     /// Occurrences of `phrase`, overlapping ones too (a phrase's instances in FTS5).
@@ -214,21 +264,6 @@ impl Folded {
 
     fn trigrams(&self) -> u64 {
         self.chars.saturating_sub(2) as u64
-    }
-}
-
-fn fold_char(c: char) -> char {
-    if c.is_ascii() {
-        return c.to_ascii_lowercase();
-    }
-    // CJK punctuation, kana and ideographs have no case: most of every name.
-    if ('\u{3000}'..='\u{9fff}').contains(&c) {
-        return c;
-    }
-    let mut lower = c.to_lowercase();
-    match (lower.next(), lower.next()) {
-        (Some(l), None) => l,
-        _ => c,
     }
 }
 
@@ -252,16 +287,17 @@ impl Totals {
         let block = block.ok_or_else(damaged)?;
         let mut at = 0;
         let rows = varint(&block, &mut at).ok_or_else(damaged)?;
-        let mut tokens: u64 = 0;
+        // Summed as FTS5 sums them (`i64`).
+        let mut tokens: i64 = 0;
         while at < block.len() {
-            tokens = tokens.saturating_add(varint(&block, &mut at).ok_or_else(damaged)?);
+            tokens = tokens.wrapping_add(varint(&block, &mut at).ok_or_else(damaged)? as i64);
         }
         if rows == 0 {
             return Err(damaged());
         }
         Ok(Totals {
             rows: rows as i64,
-            tokens: tokens as i64,
+            tokens,
         })
     }
 }
@@ -304,14 +340,20 @@ mod tests {
         assert_eq!(varint(&[0x80], &mut 0), None);
     }
 
+    fn folded(text: &str) -> Folded {
+        let mut folded = Folded::default();
+        folded.fold(text, &mut Folds::default()).expect("fold");
+        folded
+    }
+
     #[test]
     fn occurrences_overlap_and_folding_is_one_for_one() {
-        let count = |text: &str, phrase: &str| Folded::of(text).occurrences(&Folded::of(phrase));
+        let count = |text: &str, phrase: &str| folded(text).occurrences(&folded(phrase));
         assert_eq!(count("aaaa", "aaa"), 2);
         assert_eq!(count("驿站驿站驿", "驿站驿"), 2);
         assert_eq!(count("KFC 深圳Ä\0b", "kfc 深圳äb"), 1);
-        assert_eq!(Folded::of("ab").trigrams(), 0);
-        assert_eq!(Folded::of("工会驿站").trigrams(), 2);
-        assert_eq!(Folded::of("Ａ\0Ä").text, "ａä");
+        assert_eq!(folded("ab").trigrams(), 0);
+        assert_eq!(folded("工会驿站").trigrams(), 2);
+        assert_eq!(folded("Ａ\0Ä").text, "ａä");
     }
 }
