@@ -270,8 +270,10 @@ fn give_back_free_pages(conn: &Connection) -> rusqlite::Result<()> {
     let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
     if free * 10 > pages {
         // Busy or not, the catalog is whole either way. In WAL mode the copy VACUUM writes
-        // stays in the write-ahead log, as large as the file, until a checkpoint truncates it.
-        let _ = conn.execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
+        // stays in the write-ahead log, as large as the file, until a checkpoint truncates it:
+        // truncated even when VACUUM failed half-way (out of space, say).
+        let _ = conn.execute_batch("VACUUM");
+        let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
     }
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! Case folding exactly as the trigram index folds text. FTS5 folds by its own table, made from
 //! Unicode 6.1 (`ς` to `σ`, `ſ` to `s`, Cherokee left as it is), which no Rust function
-//! reproduces: ASCII and the caseless CJK block are folded here, any other character is asked
-//! of FTS5 itself — an in-memory table with the same tokenizer — once per process.
+//! reproduces: ASCII, the blocks without a cased letter and the planes past the first are folded
+//! here, any other character is asked of FTS5 itself — an in-memory table with the same
+//! tokenizer — once per process (at most 65,536 of them, whatever requests send).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -23,6 +24,14 @@ impl Folds {
         }
         if caseless(c) {
             return Ok(c);
+        }
+        // Past the Basic Multilingual Plane FTS5 folds only Deseret's capitals: the characters
+        // asked of it (and remembered) stay within 65,536, whatever a request sends.
+        if u32::from(c) > 0xffff {
+            return Ok(match u32::from(c) {
+                code @ 0x10400..=0x10427 => char::from_u32(code + 40).unwrap_or(c),
+                _ => c,
+            });
         }
         if let Some(folded) = self.known.get(&c) {
             return Ok(*folded);
@@ -137,6 +146,30 @@ mod tests {
     }
 
     #[test]
+    fn past_the_basic_plane_the_folds_are_the_index_s() {
+        let conn = scratch().expect("scratch");
+        let chars: Vec<char> = ('\u{103f0}'..='\u{10460}')
+            .chain([
+                '\u{1d400}',
+                '\u{1e900}',
+                '\u{1f600}',
+                '\u{20000}',
+                '\u{2a6d6}',
+                '\u{e0041}',
+            ])
+            .collect();
+        let fts5 = asked(&conn, &chars).expect("asked");
+        let mut folds = Folds::default();
+        for c in chars {
+            assert_eq!(
+                Some(folds.fold(c).expect("fold")),
+                fts5.get(&c).copied(),
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
     fn other_letters_fold_as_fts5_folds_them() {
         let mut folds = Folds::default();
         for (c, folded) in [
@@ -149,6 +182,7 @@ mod tests {
             // Unicode 6.1 gave Cherokee no small letters: FTS5 leaves it, Rust would not.
             ('Ꮳ', 'Ꮳ'),
             ('\u{ffff}', '\u{fffd}'),
+            ('\u{fffe}', '\u{fffd}'),
         ] {
             assert_eq!(folds.fold(c).expect("fold"), folded, "{c:?}");
         }
