@@ -4,13 +4,18 @@
 # 2.5 ms of every 10 ms), beside the same on the whole machine; and instruction counts
 # (valgrind), the measure that does not move with the machine's load. Needs root for the cgroup
 # (v1 or v2); without it, only the instruction counts are given.
+# BEFORE=/path/to/another/waystation measures that build beside this one, on the same catalog,
+# in the same hyperfine runs (before and after side by side); it must read this build's catalog
+# schema (`waystation info` shows it), so it suits changes that leave the file as it is.
 set -euo pipefail
+[ -n "${BEFORE:-}" ] && BEFORE=$(realpath "$BEFORE")
 cd "$(dirname "$0")/.."
 
-for tool in hyperfine valgrind; do
+for tool in hyperfine valgrind /usr/bin/time; do
   command -v "$tool" >/dev/null 2>&1 || {
-    echo "bench-phone: installing $tool"
-    if [ "$(id -u)" -eq 0 ]; then apt-get install -y -q "$tool"; else sudo apt-get install -y -q "$tool"; fi
+    package=$(basename "$tool")
+    echo "bench-phone: installing $package"
+    if [ "$(id -u)" -eq 0 ]; then apt-get install -y -q "$package"; else sudo apt-get install -y -q "$package"; fi
   }
 done
 
@@ -33,8 +38,20 @@ echo "$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(lscpu | sed -n 
 catalog="$work/national.sqlite"
 "$bin" gen --count 200000 --seed 1 -o "$work/national.csv" 2>/dev/null
 "$bin" --catalog "$catalog" import "$work/national.csv" >/dev/null
-query=("$bin" --catalog "$catalog" near 30.59,114.31 -n 10 --service shower,drinking_water --json)
+args=(--catalog "$catalog" near 30.59,114.31 -n 10 --service shower,drinking_water --json)
+query=("$bin" "${args[@]}")
 "${query[@]}" >/dev/null # the file now keeps its packed index
+builds=("$bin")
+if [ -n "${BEFORE:-}" ]; then
+  builds=("$BEFORE" "$bin")
+  "$BEFORE" "${args[@]}" >/dev/null || {
+    echo "bench-phone: $BEFORE cannot answer from this build's catalog (another schema?)" >&2
+    exit 1
+  }
+  "${query[@]}" >/dev/null
+fi
+# Each build's command line, for hyperfine (one run compares them all).
+commands() { for b in "${builds[@]}"; do echo "$* $b ${args[*]}"; done; }
 # A change by another writer: the next open builds the index from the rows (and packs it).
 changed="python3 -c \"import sqlite3; c = sqlite3.connect('$catalog'); c.execute('UPDATE index_generation SET n = n + 1'); c.commit()\""
 
@@ -63,18 +80,21 @@ EOF
 chmod +x "$phone"
 
 median() {
-  python3 -c "import json,statistics,sys;r=json.load(open(sys.argv[1]))['results'][0];print('%.1f ms' % (statistics.median(r['times'])*1000))" "$1"
+  python3 -c "import json,statistics,sys;print(', '.join('%.1f ms' % (statistics.median(r['times'])*1000) for r in json.load(open(sys.argv[1]))['results']))" "$1"
 }
+[ "${#builds[@]}" -gt 1 ] && echo "(each line: $BEFORE, then $bin)"
 
 echo "## whole-process near (Wuhan, shower + drinking water, k = 10): median of hyperfine runs"
-hyperfine -N --warmup 3 --runs 30 --export-json "$work/open.json" "${query[*]}" >/dev/null
+mapfile -t whole < <(commands)
+mapfile -t slowed < <(commands "$phone")
+hyperfine -N --warmup 3 --runs 30 --export-json "$work/open.json" "${whole[@]}" >/dev/null
 echo "whole machine, packed index: $(median "$work/open.json")"
-hyperfine --warmup 1 --runs 10 --prepare "$changed" --export-json "$work/built.json" "${query[*]}" >/dev/null
+hyperfine --warmup 1 --runs 10 --prepare "$changed" --export-json "$work/built.json" "${whole[@]}" >/dev/null
 echo "whole machine, first open after a change (build + pack): $(median "$work/built.json")"
 if [ -n "$cgroup" ]; then
-  hyperfine -N --warmup 2 --runs 20 --export-json "$work/phone-open.json" "$phone ${query[*]}" >/dev/null
+  hyperfine -N --warmup 2 --runs 20 --export-json "$work/phone-open.json" "${slowed[@]}" >/dev/null
   echo "one core at a quarter speed, packed index: $(median "$work/phone-open.json")"
-  hyperfine --warmup 1 --runs 5 --prepare "$changed" --export-json "$work/phone-built.json" "$phone ${query[*]}" >/dev/null
+  hyperfine --warmup 1 --runs 5 --prepare "$changed" --export-json "$work/phone-built.json" "${slowed[@]}" >/dev/null
   echo "one core at a quarter speed, first open after a change: $(median "$work/phone-built.json")"
 else
   echo "(no CPU cgroup to write: run as root for the quarter-speed figures)"
@@ -86,6 +106,9 @@ count() {
     | sed -n 's/.*Collected : \([0-9]*\).*/\1/p' \
     | awk '{printf "%.1f million instructions\n", $1 / 1e6}'
 }
-echo "near, packed index: $(count "${query[@]}")"
-eval "$changed"
-echo "near, first open after a change: $(count "${query[@]}")"
+for b in "${builds[@]}"; do
+  "$b" "${args[@]}" >/dev/null
+  echo "$b near, packed index: $(count "$b" "${args[@]}"), max RSS $(/usr/bin/time -f '%M KB' "$b" "${args[@]}" 2>&1 >/dev/null)"
+  eval "$changed"
+  echo "$b near, first open after a change: $(count "$b" "${args[@]}")"
+done
