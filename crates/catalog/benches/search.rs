@@ -15,10 +15,10 @@ use rand_chacha::ChaCha8Rng;
 use rusqlite::Connection;
 use waystation_catalog::Catalog;
 use waystation_catalog::progress::Silent;
-use waystation_catalog::store::search::matching;
 
 #[path = "../tests/text_oracle/mod.rs"]
 mod text_oracle;
+use text_oracle::searched as ours;
 
 fn stations() -> usize {
     std::env::var("WAYSTATION_BENCH_STATIONS")
@@ -55,16 +55,6 @@ fn queries(conn: &Connection) -> Vec<Vec<String>> {
     }
     queries.retain(|q| q.iter().any(|w| w.chars().count() >= 3));
     queries
-}
-
-fn ours(conn: &Connection, words: &[&str]) -> Vec<i64> {
-    let mut found = Vec::new();
-    matching(conn, words, |pk| {
-        found.push(pk);
-        true
-    })
-    .expect("search");
-    found
 }
 
 fn megabytes(conn: &Connection, table: &str) -> f64 {

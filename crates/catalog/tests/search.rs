@@ -8,20 +8,9 @@ use rand_chacha::ChaCha8Rng;
 use rusqlite::Connection;
 use waystation_catalog::Catalog;
 use waystation_catalog::progress::Silent;
-use waystation_catalog::store::search::matching;
 
 mod text_oracle;
-use text_oracle::oracle;
-
-fn searched(conn: &Connection, words: &[&str]) -> Vec<i64> {
-    let mut found = Vec::new();
-    matching(conn, words, |pk| {
-        found.push(pk);
-        true
-    })
-    .expect("search");
-    found
-}
+use text_oracle::{oracle, searched};
 
 /// A run of `lengths` characters of the station's name or address, from a random place.
 fn piece(

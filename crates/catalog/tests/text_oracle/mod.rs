@@ -1,8 +1,22 @@
-//! The oracle for name and address search (tests/search.rs checks against it in `make test`;
-//! benches/search.rs times against it): the text index as it was before migration 11, FTS5's
-//! trigram index with positions (`detail=full`), its phrase queries and its own `bm25()` rank.
+//! The oracle for name and address search, and the catalog's answer beside it (tests/search.rs
+//! checks one against the other in `make test`; benches/search.rs times both): the text index as
+//! it was before migration 11, FTS5's trigram index with positions (`detail=full`), its phrase
+//! queries and its own `bm25()` rank.
 
 use rusqlite::Connection;
+use waystation_catalog::store::search::matching;
+
+/// What the catalog's search answers for `words`, best first: every match, as a search near a
+/// position reads them.
+pub fn searched(conn: &Connection, words: &[&str]) -> Vec<i64> {
+    let mut found = Vec::new();
+    matching(conn, words, |pk| {
+        found.push(pk);
+        true
+    })
+    .expect("search");
+    found
+}
 
 /// Adds the index with positions, `oracle_text`, over the catalog's rows.
 pub fn build(conn: &Connection) {
