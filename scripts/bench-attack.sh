@@ -2,7 +2,9 @@
 # Reproduces the attack figures in BENCHMARKS.md on the 200,000-station catalog: `near`
 # latency (wrk, p50/p99) alone and while heavy `along` requests run beside it, and the server's
 # memory while 300 logins arrive at once.
+# BIN=/path/to/a/waystation measures that build instead of this tree's release build.
 set -euo pipefail
+[ -n "${BIN:-}" ] && BIN=$(realpath "$BIN")
 cd "$(dirname "$0")/.."
 
 command -v wrk >/dev/null 2>&1 || {
@@ -10,8 +12,12 @@ command -v wrk >/dev/null 2>&1 || {
   if [ "$(id -u)" -eq 0 ]; then apt-get install -y -q wrk; else sudo apt-get install -y -q wrk; fi
 }
 
-cargo build --release -q -p waystation-cli
-bin=$PWD/target/release/waystation
+if [ -n "${BIN:-}" ]; then
+  bin=$BIN
+else
+  cargo build --release -q -p waystation-cli
+  bin=$PWD/target/release/waystation
+fi
 work=$(mktemp -d)
 server_pid=""
 attackers=()
@@ -94,3 +100,6 @@ while kill -0 "$logins" 2>/dev/null; do
   sleep 0.05
 done
 echo "300 parallel logins: peak RSS $((peak / 1024)) MB; answers: $(sort "$work/logins.txt" | uniq -c | tr '\n' ' ')"
+# What the burst leaves: an allocator may keep freed blocks for a moment before returning them.
+sleep 1
+echo "server RSS a second after the logins: $(rss)"
