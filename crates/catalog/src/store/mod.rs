@@ -263,8 +263,9 @@ const MIGRATIONS: &[&str] = &[
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// After a migration that left more than a tenth of the file free (migration 11 frees the
-/// text index's positions, a sixth of a national catalog), gives the space back: a phone keeps it otherwise. Best effort: a
-/// file another program is reading keeps its free pages, which SQLite fills on later writes.
+/// text index's positions, a sixth of a national catalog), gives the space back: a phone keeps
+/// it otherwise. Best effort: a file another program is reading keeps its free pages, which
+/// SQLite fills on later writes.
 fn give_back_free_pages(conn: &Connection) -> rusqlite::Result<()> {
     let free: i64 = conn.query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
     let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;

@@ -1,7 +1,7 @@
 //! Name and address search: a word of three or more characters through the trigram index, a
 //! shorter one by a substring match over the rows.
 //!
-//! The trigram index keeps no positions (FTS5 `detail=none`, a third of the size of one that
+//! The trigram index keeps no positions (FTS5 `detail=none`, a quarter of the size of one that
 //! does), so it answers which rows hold all of a word's trigrams; whether they stand together
 //! is checked here, and the matches are ranked here with FTS5's own `bm25()` formula over the
 //! same figures (phrase occurrences, tokens per row, rows and tokens in the index) that it
