@@ -3,7 +3,7 @@
 //! queries and `bm25()` over an index with positions (tests/text_oracle), after checking both
 //! give the same stations in the same order. Each side answers the same queries in full (every
 //! match, ranked: a search near a position reads them all), and the file space of both
-//! indexes is printed.
+//! indexes is printed. Last, the heaviest search a request may make: eight common words.
 //!
 //! Run: `cargo bench -p waystation-catalog --bench search` (WAYSTATION_BENCH_STATIONS to resize).
 
@@ -114,6 +114,30 @@ fn bench(c: &mut Criterion) {
                 black_box(text_oracle::oracle(&conn, &words));
             }
         })
+    });
+    group.finish();
+
+    // The most a request may ask (eight words), all of them common and standing together in tens
+    // of thousands of rows: each word's own count for its weight is a pass of its own.
+    let eight = [
+        "环卫工",
+        "卫工人",
+        "工人爱",
+        "人爱心",
+        "爱心驿",
+        "心驿站",
+        "环卫工人",
+        "爱心驿站",
+    ];
+    let expected = text_oracle::oracle(&conn, &eight);
+    assert_eq!(ours(&conn, &eight), expected, "{eight:?}");
+    eprintln!("eight common words: {} matches", expected.len());
+    let mut group = c.benchmark_group("search eight common words");
+    group.bench_function("light index, checked and ranked in Rust", |b| {
+        b.iter(|| black_box(ours(&conn, &eight)))
+    });
+    group.bench_function("FTS5 with positions, bm25", |b| {
+        b.iter(|| black_box(text_oracle::oracle(&conn, &eight)))
     });
     group.finish();
 }

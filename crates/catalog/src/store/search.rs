@@ -11,8 +11,6 @@
 
 mod fold;
 
-use std::collections::HashMap;
-
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::{CatalogError, Result};
@@ -90,28 +88,18 @@ fn ranked(
     }
     let totals = Totals::read(conn)?;
     // A phrase's weight: how few rows hold it, in the whole index.
-    let mut idf = Vec::with_capacity(phrases.len());
-    let mut counted: HashMap<&str, i64> = HashMap::new();
-    for phrase in phrases {
-        let hits = if phrases.len() == 1 && short.is_empty() {
-            found.len() as i64
-        } else if let Some(hits) = counted.get(phrase.folded.text.as_str()) {
-            *hits
-        } else {
-            let mut hits = 0i64;
-            candidates(
-                conn,
-                std::slice::from_ref(phrase),
-                &[],
-                folds,
-                |_, _, _, _| hits += 1,
-            )?;
-            counted.insert(&phrase.folded.text, hits);
-            hits
-        };
-        let weight = (((totals.rows - hits) as f64 + 0.5) / (hits as f64 + 0.5)).ln();
-        idf.push(if weight <= 0.0 { 1e-6 } else { weight });
-    }
+    let hits = if phrases.len() == 1 && short.is_empty() {
+        vec![found.len() as i64]
+    } else {
+        hit_counts(conn, phrases, folds)?
+    };
+    let idf: Vec<f64> = hits
+        .iter()
+        .map(|&hits| {
+            let weight = (((totals.rows - hits) as f64 + 0.5) / (hits as f64 + 0.5)).ln();
+            if weight <= 0.0 { 1e-6 } else { weight }
+        })
+        .collect();
     let average = totals.tokens as f64 / totals.rows as f64;
     let mut ranked: Vec<(f64, String, i64)> = found
         .into_iter()
@@ -119,6 +107,34 @@ fn ranked(
         .collect();
     ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     Ok(ranked)
+}
+
+/// How many stations hold each phrase, in one pass over the rows holding any of them (FTS5
+/// counted each phrase in a pass of its own).
+fn hit_counts(conn: &Connection, phrases: &[Phrase], folds: &mut Folds) -> Result<Vec<i64>> {
+    let any = phrases
+        .iter()
+        .map(|p| format!("({})", all_trigrams(std::slice::from_ref(p))))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let mut stmt = conn.prepare(
+        "SELECT s.name, s.address FROM station_text t \
+         JOIN stations s ON s.pk = t.rowid WHERE station_text MATCH ?",
+    )?;
+    let mut rows = stmt.query([any])?;
+    let mut hits = vec![0i64; phrases.len()];
+    let (mut name, mut address) = (Folded::default(), Folded::default());
+    while let Some(row) = rows.next()? {
+        name.fold(text(row, 0)?, folds)?;
+        address.fold(text(row, 1)?, folds)?;
+        for (hits, phrase) in hits.iter_mut().zip(phrases) {
+            let phrase = &phrase.folded;
+            if name.occurrences(phrase) + address.occurrences(phrase) > 0 {
+                *hits += 1;
+            }
+        }
+    }
+    Ok(hits)
 }
 
 /// FTS5's `bm25()` for one row, operation for operation (`fts5Bm25Function`: k1 = 1.2,
@@ -145,30 +161,15 @@ fn candidates(
     mut each: impl FnMut(i64, String, &[f64], u64),
 ) -> Result<()> {
     // A phrase of fewer than three characters once NULs are dropped has no trigram and, as in
-    // FTS5, matches nothing. The trigrams go as typed: FTS5 folds its query itself.
-    let mut trigrams: Vec<String> = Vec::new();
-    for phrase in phrases {
-        if phrase.typed.len() < 3 {
-            return Ok(());
-        }
-        for t in phrase.typed.windows(3) {
-            let t: String = t.iter().collect();
-            if !trigrams.contains(&t) {
-                trigrams.push(t);
-            }
-        }
+    // FTS5, matches nothing.
+    if phrases.iter().any(|p| p.typed.len() < 3) {
+        return Ok(());
     }
     let mut sql = String::from(
         "SELECT s.pk, s.id, s.name, s.address FROM station_text t \
          JOIN stations s ON s.pk = t.rowid WHERE station_text MATCH ?",
     );
-    let mut args = vec![
-        trigrams
-            .iter()
-            .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-            .collect::<Vec<_>>()
-            .join(" AND "),
-    ];
+    let mut args = vec![all_trigrams(phrases)];
     args.extend(substrings(&mut sql, short));
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
@@ -187,6 +188,25 @@ fn candidates(
         }
     }
     Ok(())
+}
+
+/// A full-text query for the rows holding every trigram of every phrase, each once. The
+/// trigrams go as typed: FTS5 folds its query itself.
+fn all_trigrams(phrases: &[Phrase]) -> String {
+    let mut trigrams: Vec<String> = Vec::new();
+    for phrase in phrases {
+        for t in phrase.typed.windows(3) {
+            let t: String = t.iter().collect();
+            if !trigrams.contains(&t) {
+                trigrams.push(t);
+            }
+        }
+    }
+    trigrams
+        .iter()
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }
 
 /// A text column read in place.
