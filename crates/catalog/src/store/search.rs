@@ -123,13 +123,11 @@ fn hit_counts(conn: &Connection, phrases: &[Phrase], folds: &mut Folds) -> Resul
     )?;
     let mut rows = stmt.query([any])?;
     let mut hits = vec![0i64; phrases.len()];
-    let (mut name, mut address) = (Folded::default(), Folded::default());
+    let mut station = StationText::default();
     while let Some(row) = rows.next()? {
-        name.fold(text(row, 0)?, folds)?;
-        address.fold(text(row, 1)?, folds)?;
+        station.read(text(row, 0)?, text(row, 1)?, folds)?;
         for (hits, phrase) in hits.iter_mut().zip(phrases) {
-            let phrase = &phrase.folded;
-            if name.occurrences(phrase) + address.occurrences(phrase) > 0 {
+            if station.occurrences(phrase) > 0 {
                 *hits += 1;
             }
         }
@@ -174,17 +172,14 @@ fn candidates(
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
     let mut frequencies = vec![0.0; phrases.len()];
-    let (mut name, mut address) = (Folded::default(), Folded::default());
+    let mut station = StationText::default();
     while let Some(row) = rows.next()? {
-        name.fold(text(row, 2)?, folds)?;
-        address.fold(text(row, 3)?, folds)?;
+        station.read(text(row, 2)?, text(row, 3)?, folds)?;
         for (f, phrase) in frequencies.iter_mut().zip(phrases) {
-            let phrase = &phrase.folded;
-            *f = (name.occurrences(phrase) + address.occurrences(phrase)) as f64;
+            *f = station.occurrences(phrase) as f64;
         }
         if frequencies.iter().all(|f| *f > 0.0) {
-            let tokens = name.trigrams() + address.trigrams();
-            each(row.get(0)?, row.get(1)?, &frequencies, tokens);
+            each(row.get(0)?, row.get(1)?, &frequencies, station.trigrams());
         }
     }
     Ok(())
@@ -248,6 +243,30 @@ impl Phrase {
             typed: word.chars().filter(|c| *c != '\0').collect(),
             folded,
         })
+    }
+}
+
+/// A station's name and address as the index reads them, one buffer each reused row after row.
+#[derive(Default)]
+struct StationText {
+    name: Folded,
+    address: Folded,
+}
+
+impl StationText {
+    fn read(&mut self, name: &str, address: &str, folds: &mut Folds) -> Result<()> {
+        self.name.fold(name, folds)?;
+        self.address.fold(address, folds)
+    }
+
+    /// A phrase's instances in the row: in the name and in the address (never across them).
+    fn occurrences(&self, phrase: &Phrase) -> usize {
+        self.name.occurrences(&phrase.folded) + self.address.occurrences(&phrase.folded)
+    }
+
+    /// The row's tokens, as `bm25()` counts its length.
+    fn trigrams(&self) -> u64 {
+        self.name.trigrams() + self.address.trigrams()
     }
 }
 
