@@ -12,14 +12,13 @@
 //! stations) also gets a tree of the stations offering it. A query walks whichever set of
 //! trees holds the fewest stations that could match, merged in distance order.
 
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{NaiveDateTime, TimeDelta};
 
 use rstar::primitives::GeomWithData;
-use rstar::{RStarInsertionStrategy, RTree, RTreeParams};
+use rstar::{RStarInsertionStrategy, RTreeParams};
 use std::path::Path;
 
 use rusqlite::Connection;
@@ -35,13 +34,17 @@ use crate::store::summaries::{self, SummaryRow};
 use clusters::Clusters;
 
 pub mod clusters;
+mod flat;
 mod packed;
+mod tree;
+
+pub use tree::{Tree, nearest_merged};
 
 /// A tree point: the unit vector, carrying the station's primary key.
 pub type TreePoint = GeomWithData<[f64; 3], u32>;
 
-/// Wider nodes than rstar's default (6): a shallower tree that bulk-loads and searches faster
-/// for point data (measured in benches/nearest.rs).
+/// The trees of stations added since a build: wider nodes than rstar's default (6), a shallower
+/// tree that searches faster for point data (measured in benches/nearest.rs).
 #[derive(Clone)]
 pub struct NodeParams;
 
@@ -51,8 +54,6 @@ impl RTreeParams for NodeParams {
     const REINSERTION_COUNT: usize = 2;
     type DefaultInsertionStrategy = RStarInsertionStrategy;
 }
-
-pub type Tree = RTree<TreePoint, NodeParams>;
 
 /// A service gets its own tree when at most this share of stations offer it.
 const RARE_SERVICE_SHARE: f64 = 0.15;
@@ -367,13 +368,10 @@ impl SpatialIndex {
                 service_points
                     .into_iter()
                     .zip(rare)
-                    .map(|(points, rare)| rare.then(|| Tree::bulk_load_with_params(points)))
+                    .map(|(points, rare)| rare.then(|| Tree::new(points)))
                     .collect::<Vec<_>>()
             });
-            let kinds: Vec<Tree> = kind_points
-                .into_iter()
-                .map(Tree::bulk_load_with_params)
-                .collect();
+            let kinds: Vec<Tree> = kind_points.into_iter().map(Tree::new).collect();
             let services = services
                 .join()
                 .unwrap_or_else(|p| std::panic::resume_unwind(p));
@@ -393,7 +391,7 @@ impl SpatialIndex {
                 facts.by_station.insert(pk as u32, Arc::new(said));
             }
         }
-        facts.confirmed = Tree::bulk_load_with_params(confirmed_points);
+        facts.confirmed = Tree::new(confirmed_points);
         index.facts = Arc::new(facts);
         index
     }
@@ -639,64 +637,5 @@ impl SpatialIndex {
             return None;
         }
         self.hours.next_change(s.hours?, china_local)
-    }
-}
-
-/// Points of several trees in one ascending order of squared chord distance to `q`.
-pub fn nearest_merged<'a>(
-    trees: &[&'a Tree],
-    q: [f64; 3],
-) -> Box<dyn Iterator<Item = (&'a TreePoint, f64)> + 'a> {
-    // One tree (the usual case with a rare service in the filter) needs no merging.
-    if let [tree] = trees {
-        return Box::new(tree.nearest_neighbor_iter_with_distance_2(q));
-    }
-    let mut sources: Vec<_> = trees
-        .iter()
-        .map(|t| t.nearest_neighbor_iter_with_distance_2(q).peekable())
-        .collect();
-    let mut heads: BinaryHeap<Head> = BinaryHeap::new();
-    for (i, s) in sources.iter_mut().enumerate() {
-        if let Some(&(_, d2)) = s.peek() {
-            heads.push(Head { d2, source: i });
-        }
-    }
-    Box::new(std::iter::from_fn(move || {
-        let Head { source, .. } = heads.pop()?;
-        let item = sources[source].next()?;
-        if let Some(&(_, d2)) = sources[source].peek() {
-            heads.push(Head { d2, source });
-        }
-        Some(item)
-    }))
-}
-
-/// A min-heap entry: the next distance one source would yield.
-struct Head {
-    d2: f64,
-    source: usize,
-}
-
-impl PartialEq for Head {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Head {}
-
-impl PartialOrd for Head {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Head {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap, we want the smallest distance first.
-        other
-            .d2
-            .total_cmp(&self.d2)
-            .then_with(|| other.source.cmp(&self.source))
     }
 }

@@ -187,7 +187,7 @@ pub fn within(index: &SpatialIndex, at: LatLon, radius_m: f64, filter: &Filter) 
     let mut found: Vec<Found> = filter
         .trees(index)
         .into_iter()
-        .flat_map(|t| t.locate_within_distance(q, chord * chord))
+        .flat_map(|t| t.within(q, chord * chord))
         .filter_map(|p| {
             let s = index.summary(p.data)?;
             let distance_m = at.distance_m(s.location);
@@ -284,7 +284,7 @@ pub fn in_box(index: &SpatialIndex, bbox: &BBox, limit: usize, filter: &Filter) 
     let mut found: Vec<Found> = filter
         .trees(index)
         .into_iter()
-        .flat_map(|t| t.locate_in_envelope(envelope))
+        .flat_map(|t| t.in_envelope(envelope))
         .filter_map(|p| {
             let s = index.summary(p.data)?;
             (bbox.contains(s.location) && filter.admits(index, p.data, s)).then(|| Found {

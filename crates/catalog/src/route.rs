@@ -250,7 +250,7 @@ pub fn along(
             let mid = vec3::slerp(a, b, (i as f64 + 0.5) / pieces);
             trees
                 .iter()
-                .flat_map(move |tree| tree.locate_within_distance(mid, reach * reach))
+                .flat_map(move |tree| tree.within(mid, reach * reach))
         });
         for p in candidates {
             let Some(s) = index.summary(p.data) else {

@@ -280,52 +280,20 @@ fn a_write_while_the_index_is_being_packed_waits_its_turn_and_is_kept() {
     assert_eq!(nearest_id(&catalog, at), "syn-ws-000001");
 }
 
-/// Bytes of a trees part as the catalog lays it out (bincode, fixed-width little-endian
-/// integers): the kind trees, then one `None` for every service; the first kind's tree is
-/// `first` (a root with its children, then its size), the others empty.
-fn trees_part(first: &[u8]) -> Vec<u8> {
-    let empty_box = [f64::MAX; 3].into_iter().chain([f64::MIN; 3]);
-    let mut empty: Vec<u8> = 0u64.to_le_bytes().to_vec();
-    empty.extend(empty_box.flat_map(f64::to_le_bytes));
-    empty.extend(0u64.to_le_bytes());
-    let mut part = (waystation_catalog::Kind::ALL.len() as u64)
-        .to_le_bytes()
-        .to_vec();
-    part.extend(first);
-    for _ in 1..waystation_catalog::Kind::ALL.len() {
-        part.extend(&empty);
-    }
-    part.extend((Service::ALL.len() as u64).to_le_bytes());
-    part.extend(std::iter::repeat_n(0u8, Service::ALL.len()));
-    part
-}
-
-/// A root holding one chain of `depth` nodes of one child each, ending in a point with `key`.
-fn chain(depth: usize, key: u32) -> Vec<u8> {
-    let unit_box: Vec<u8> = [0.0f64; 3]
-        .into_iter()
-        .chain([1.0; 3])
-        .flat_map(f64::to_le_bytes)
-        .collect();
-    let mut tree = 1u64.to_le_bytes().to_vec();
-    for _ in 0..depth {
-        tree.extend(1u32.to_le_bytes());
-        tree.extend(1u64.to_le_bytes());
-    }
-    tree.extend(0u32.to_le_bytes());
-    tree.extend([0.5f64; 3].into_iter().flat_map(f64::to_le_bytes));
-    tree.extend(key.to_le_bytes());
-    for _ in 0..=depth {
-        tree.extend(&unit_box);
-    }
-    tree.extend(1u64.to_le_bytes());
-    tree
-}
-
 #[test]
 fn a_made_up_packed_index_with_a_matching_checksum_cannot_crash_the_open() {
     let (_dir, path) = catalog(1_000);
     let want = from_rows(&path);
+    let part = |name: &str| -> Vec<u8> {
+        Connection::open(&path)
+            .expect("open")
+            .query_row(
+                "SELECT data FROM packed_index WHERE part = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .expect("part")
+    };
     let install = |name: &str, data: &[u8]| {
         Connection::open(&path)
             .expect("open")
@@ -335,12 +303,27 @@ fn a_made_up_packed_index_with_a_matching_checksum_cannot_crash_the_open() {
             )
             .expect("install");
     };
-    // Trees nested far deeper than any real one (a recursive decoder would overflow its
-    // stack: an abort, not an error); a point whose key no station has.
-    for (depth, key) in [(200_000, 1), (2, u32::MAX - 1)] {
-        install("trees", &trees_part(&chain(depth, key)));
+    // The trees part begins with the first kind's tree: its count (u32), then its points, each
+    // x, y, z (f64) and a key (u32). Each change keeps every tree's size.
+    let trees = part("trees");
+    let with = |at: usize, bytes: &[u8]| {
+        let mut made_up = trees.clone();
+        made_up[at..at + bytes.len()].copy_from_slice(bytes);
+        made_up
+    };
+    let made_up = [
+        (
+            "a key no station has",
+            with(4 + 24, &(u32::MAX - 1).to_le_bytes()),
+        ),
+        ("a position not a number", with(4, &f64::NAN.to_le_bytes())),
+        // Four billion points in a part of a few megabytes: nothing is made for them.
+        ("a count past the end", with(0, &u32::MAX.to_le_bytes())),
+    ];
+    for (what, part) in made_up {
+        install("trees", &part);
         let catalog = Catalog::open(&path).expect("open");
-        assert_eq!(catalog.index().origin(), Origin::Rows, "depth {depth}");
+        assert_eq!(catalog.index().origin(), Origin::Rows, "{what}");
         assert_eq!(answers(&catalog), want);
         drop(catalog);
         assert_eq!(origin(&path), Origin::Packed, "packed again");

@@ -1,10 +1,10 @@
 //! The index as the catalog file keeps it, so that opening reads two blobs instead of every
-//! station's row and does not bulk-load the trees again: the stations' summaries (with the
-//! distinct opening hours and the drivers' tallies) in one part, the kind and service trees in
-//! the other, each encoded once after a build (bincode) and decoded on the next open while the
-//! catalog's generation has not moved (store::packed_index). A part that fails its checksum, its
-//! decoding or the checks here is ignored and the index is built from the rows: a packed index
-//! is a cache, never the truth.
+//! station's row and does not build the trees again: the stations' summaries (with the distinct
+//! opening hours and the drivers' tallies) in one part (bincode), the kind and service trees in
+//! the other (each flat tree's points in its order, index/flat.rs), each written once after a
+//! build and read on the next open while the catalog's generation has not moved
+//! (store::packed_index). A part that fails its checksum, its decoding or the checks here is
+//! ignored and the index is built from the rows: a packed index is a cache, never the truth.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use std::sync::Arc;
 use bincode::Options;
 use serde::{Deserialize, Serialize};
 
+use super::flat::FlatTree;
 use super::{Facts, IdSpan, SpatialIndex, Stations, Summary, Tree, TreePoint};
 use crate::confirmations::{FactTally, StationFacts};
 use crate::model::{Kind, Service, ServiceSet, Status};
@@ -19,7 +20,7 @@ use crate::sphere::LatLon;
 use crate::store::{packed_index, summaries};
 
 /// Bumped whenever what is encoded changes shape: a part of another format is not read.
-const FORMAT: i64 = 2;
+const FORMAT: i64 = 3;
 
 const STATIONS: &str = "stations";
 const TREES: &str = "trees";
@@ -69,22 +70,60 @@ struct PackedSummary {
 
 const NO_HOURS: u32 = u32::MAX;
 
-#[derive(Serialize)]
-struct TreesRef<'a> {
-    by_kind: &'a [Tree],
-    by_service: &'a [Option<Tree>],
-}
-
-#[derive(Deserialize)]
+/// The trees part: each kind's tree, then for each service a byte saying whether it has one
+/// (1) or not (0) and the tree if so.
 struct TreesPart {
     by_kind: Vec<Tree>,
     by_service: Vec<Option<Tree>>,
 }
 
+impl TreesPart {
+    /// The trees as the file keeps them; None if any has changed since it was built (only a
+    /// freshly built index is packed).
+    fn write(stations: &Stations) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        for tree in &stations.by_kind {
+            tree.unchanged()?.write(&mut out);
+        }
+        for tree in &stations.by_service {
+            match tree {
+                None => out.push(0),
+                Some(tree) => {
+                    out.push(1);
+                    tree.unchanged()?.write(&mut out);
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// The trees of a part, if it holds them whole (keys below `keys`) and nothing more.
+    fn read(mut bytes: &[u8], keys: u32) -> Option<TreesPart> {
+        let tree = |bytes: &mut &[u8]| FlatTree::read(bytes, keys).map(Tree::from_flat);
+        let by_kind = Kind::ALL
+            .iter()
+            .map(|_| tree(&mut bytes))
+            .collect::<Option<Vec<_>>>()?;
+        let mut by_service = Vec::with_capacity(Service::ALL.len());
+        for _ in Service::ALL {
+            let (has, rest) = bytes.split_first()?;
+            bytes = rest;
+            by_service.push(match has {
+                0 => None,
+                1 => Some(tree(&mut bytes)?),
+                _ => return None,
+            });
+        }
+        bytes.is_empty().then_some(TreesPart {
+            by_kind,
+            by_service,
+        })
+    }
+}
+
 /// The index packed at `generation`, read from the file, if it is there, whole and current.
-/// The two parts are read and decoded at once, one on a second connection. The trees' shape is
-/// checked before they are decoded (see `trees_are_sound`), and every key is bounded by the
-/// highest the rows hold, so a made-up part cannot exhaust the stack or the memory.
+/// The two parts are read and decoded at once, one on a second connection. Every key is bounded
+/// by the highest the rows hold, so a made-up part cannot exhaust the memory.
 pub(super) fn load(
     conn: &rusqlite::Connection,
     path: &Path,
@@ -96,8 +135,7 @@ pub(super) fn load(
     let (stations, trees) = std::thread::scope(|scope| {
         let trees = scope.spawn(|| -> Option<TreesPart> {
             let conn = summaries::second_connection(path).ok()?;
-            let bytes = read(&conn, TREES, generation)?;
-            trees_are_sound(&bytes, keys).then(|| decode(&bytes))?
+            TreesPart::read(&read(&conn, TREES, generation)?, keys)
         });
         let stations: Option<StationsPart> =
             read(conn, STATIONS, generation).and_then(|b| decode(&b));
@@ -150,13 +188,9 @@ pub(super) fn save(conn: &rusqlite::Connection, index: &SpatialIndex, generation
             })
             .collect(),
     };
-    let trees = TreesRef {
-        by_kind: &index.stations.by_kind,
-        by_service: &index.stations.by_service,
-    };
-    let (Ok(stations), Ok(trees)) = (
+    let (Ok(stations), Some(trees)) = (
         encoding(u64::MAX).serialize(&stations),
-        encoding(u64::MAX).serialize(&trees),
+        TreesPart::write(&index.stations),
     ) else {
         return;
     };
@@ -178,11 +212,8 @@ fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Option<T> {
 }
 
 /// The index from its two parts, if they agree with each other: every summary's vocabulary and
-/// hours in range, as many trees as kinds and services, each as big as it should be.
+/// hours in range, each tree as big as it should be.
 fn assemble(stations: StationsPart, trees: TreesPart, keys: u32) -> Option<SpatialIndex> {
-    if trees.by_kind.len() != Kind::ALL.len() || trees.by_service.len() != Service::ALL.len() {
-        return None;
-    }
     let mut index = SpatialIndex::default();
     for text in &stations.hours {
         index.hours.intern(text);
@@ -255,7 +286,7 @@ fn assemble(stations: StationsPart, trees: TreesPart, keys: u32) -> Option<Spati
         }
         facts.by_station.insert(pk, Arc::new(said));
     }
-    facts.confirmed = Tree::bulk_load_with_params(confirmed);
+    facts.confirmed = Tree::new(confirmed);
     index.stations = Arc::new(Stations {
         ids: stations.ids,
         by_kind: trees.by_kind,
@@ -267,106 +298,4 @@ fn assemble(stations: StationsPart, trees: TreesPart, keys: u32) -> Option<Spati
     index.len = len;
     index.origin = super::Origin::Packed;
     Some(index)
-}
-
-/// Whether a trees part (as `save` encodes it: bincode, fixed-width little-endian integers) has
-/// the shape of sound trees, read without recursion: as many trees as kinds and services; in
-/// each, no node empty but the root, every point at the same depth (at most `MAX_DEPTH`),
-/// finite coordinates, boxes the right way round, keys below `keys`, and as many points as the
-/// tree says it holds. A decoder recursing into a made-up part nested a million
-/// deep would overflow its thread's stack, and rstar panics on a tree whose points stand at
-/// different depths the first time it changes it.
-fn trees_are_sound(bytes: &[u8], keys: u32) -> bool {
-    fn all(part: &mut Cursor<'_>, keys: u32) -> Option<()> {
-        (part.u64()? == Kind::ALL.len() as u64).then_some(())?;
-        for _ in Kind::ALL {
-            tree_is_sound(part, keys)?;
-        }
-        (part.u64()? == Service::ALL.len() as u64).then_some(())?;
-        for _ in Service::ALL {
-            match part.u8()? {
-                0 => {}
-                1 => tree_is_sound(part, keys)?,
-                _ => return None,
-            }
-        }
-        part.0.is_empty().then_some(())
-    }
-    all(&mut Cursor(bytes), keys).is_some()
-}
-
-/// Far deeper than any real tree (a national catalog's are six deep).
-const MAX_DEPTH: usize = 32;
-
-fn tree_is_sound(part: &mut Cursor<'_>, keys: u32) -> Option<()> {
-    // For each open node from the root down: children still to read, and whether it had any
-    // (an empty tree's root has an empty box, its lower corner above its upper).
-    let root = part.u64()?;
-    let mut open: Vec<(u64, bool)> = vec![(root, root > 0)];
-    let (mut points, mut point_depth) = (0u64, None);
-    while let Some((left, has_children)) = open.last_mut() {
-        if *left == 0 {
-            let has_children = *has_children;
-            open.pop();
-            part.envelope(has_children)?;
-            continue;
-        }
-        *left -= 1;
-        match part.u32()? {
-            0 => {
-                part.coordinates()?;
-                (part.u32()? < keys).then_some(())?;
-                (*point_depth.get_or_insert(open.len()) == open.len()).then_some(())?;
-                points += 1;
-            }
-            1 => {
-                let children = part.u64()?;
-                (children > 0).then_some(())?;
-                (open.len() < MAX_DEPTH).then_some(())?;
-                open.push((children, true));
-            }
-            _ => return None,
-        }
-    }
-    (part.u64()? == points).then_some(())
-}
-
-/// Reads a part front to back.
-struct Cursor<'a>(&'a [u8]);
-
-impl Cursor<'_> {
-    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
-        let (head, rest) = self.0.split_first_chunk::<N>()?;
-        self.0 = rest;
-        Some(*head)
-    }
-
-    fn u8(&mut self) -> Option<u8> {
-        self.take::<1>().map(|b| b[0])
-    }
-
-    fn u32(&mut self) -> Option<u32> {
-        self.take().map(u32::from_le_bytes)
-    }
-
-    fn u64(&mut self) -> Option<u64> {
-        self.take().map(u64::from_le_bytes)
-    }
-
-    /// Three finite coordinates.
-    fn coordinates(&mut self) -> Option<[f64; 3]> {
-        let mut xyz = [0.0; 3];
-        for c in &mut xyz {
-            *c = f64::from_le_bytes(self.take()?);
-            c.is_finite().then_some(())?;
-        }
-        Some(xyz)
-    }
-
-    /// A node's bounding box: two corners, the lower below the upper unless it is empty.
-    fn envelope(&mut self, has_children: bool) -> Option<()> {
-        let (lower, upper) = (self.coordinates()?, self.coordinates()?);
-        let ordered = lower.iter().zip(&upper).all(|(l, u)| l <= u);
-        (ordered || !has_children).then_some(())
-    }
 }

@@ -1,0 +1,495 @@
+//! A static R-tree over unit vectors, packed the way flatbush packs one: the points in the order
+//! of a Hilbert curve over (longitude, z), sixteen to a leaf, each level's boxes over sixteen of
+//! the level below. Its shape follows from the number of points alone, so the catalog file keeps
+//! only the points in that order and the boxes are worked out again when it is read: nothing in
+//! the file can describe a tree other than the one its points make, and reading it is one pass
+//! with one allocation per level rather than one per node.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::ops::Range;
+
+use super::TreePoint;
+
+/// Children per node: as wide as the rstar trees' widest nodes (index.rs `NodeParams`).
+const NODE: usize = 16;
+
+/// Bytes of one point in the file: x, y, z (f64) and the station's key (u32), little-endian.
+const POINT_BYTES: usize = 28;
+
+#[derive(Default)]
+pub struct FlatTree {
+    points: Vec<TreePoint>,
+    /// Boxes level by level from the leaves up: `levels[0][i]` bounds `points[i * NODE..]`,
+    /// `levels[l][i]` bounds `levels[l - 1][i * NODE..]`; the last level is the root alone.
+    levels: Vec<Vec<Bounds>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    lo: [f64; 3],
+    hi: [f64; 3],
+}
+
+impl Bounds {
+    const EMPTY: Bounds = Bounds {
+        lo: [f64::INFINITY; 3],
+        hi: [f64::NEG_INFINITY; 3],
+    };
+
+    fn around(corners: impl Iterator<Item = ([f64; 3], [f64; 3])>) -> Bounds {
+        corners.fold(Bounds::EMPTY, |mut b, (lo, hi)| {
+            for i in 0..3 {
+                b.lo[i] = b.lo[i].min(lo[i]);
+                b.hi[i] = b.hi[i].max(hi[i]);
+            }
+            b
+        })
+    }
+
+    /// The squared distance from `q` to the box: never more than a point inside it is from `q`
+    /// as `distance_2` works it out (each gap is rounded as that point's difference would be,
+    /// and summed in the same order), so a walk in this order meets points in distance order.
+    fn distance_2(&self, q: &[f64; 3]) -> f64 {
+        let mut d2 = 0.0;
+        for ((q, lo), hi) in q.iter().zip(self.lo).zip(self.hi) {
+            let gap = if *q < lo {
+                lo - q
+            } else if *q > hi {
+                q - hi
+            } else {
+                0.0
+            };
+            d2 += gap * gap;
+        }
+        d2
+    }
+
+    fn contains(&self, p: &[f64; 3]) -> bool {
+        (0..3).all(|i| self.lo[i] <= p[i] && p[i] <= self.hi[i])
+    }
+
+    fn meets(&self, other: &Bounds) -> bool {
+        (0..3).all(|i| self.lo[i] <= other.hi[i] && other.lo[i] <= self.hi[i])
+    }
+}
+
+/// The squared chord between two unit vectors, summed as rstar sums it.
+pub fn distance_2(p: &[f64; 3], q: &[f64; 3]) -> f64 {
+    let mut d2 = 0.0;
+    for (p, q) in p.iter().zip(q) {
+        let d = p - q;
+        d2 += d * d;
+    }
+    d2
+}
+
+impl FlatTree {
+    /// A tree of `points`, put in Hilbert order.
+    pub fn new(mut points: Vec<TreePoint>) -> FlatTree {
+        hilbert_order(&mut points);
+        FlatTree::in_order(points)
+    }
+
+    /// A tree of `points` in the order given (a file's, already in Hilbert order; any order
+    /// makes a correct tree, only a slower one).
+    fn in_order(points: Vec<TreePoint>) -> FlatTree {
+        let mut levels: Vec<Vec<Bounds>> = Vec::new();
+        let mut level: Vec<Bounds> = points
+            .chunks(NODE)
+            .map(|leaf| Bounds::around(leaf.iter().map(|p| (*p.geom(), *p.geom()))))
+            .collect();
+        while !level.is_empty() {
+            let root = level.len() == 1;
+            let above = (!root).then(|| {
+                level
+                    .chunks(NODE)
+                    .map(|nodes| Bounds::around(nodes.iter().map(|b| (b.lo, b.hi))))
+                    .collect()
+            });
+            levels.push(level);
+            level = above.unwrap_or_default();
+        }
+        FlatTree { points, levels }
+    }
+
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    /// The points in the tree's order, as the file keeps them.
+    pub fn points(&self) -> &[TreePoint] {
+        &self.points
+    }
+
+    /// Appends the tree as the file keeps it: the count (u32), then each point.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        out.reserve(4 + self.points.len() * POINT_BYTES);
+        out.extend_from_slice(&(self.points.len() as u32).to_le_bytes());
+        for p in &self.points {
+            for c in p.geom() {
+                out.extend_from_slice(&c.to_le_bytes());
+            }
+            out.extend_from_slice(&p.data.to_le_bytes());
+        }
+    }
+
+    /// A tree written by `write`, taken from the front of `bytes`, if it is whole: every
+    /// coordinate finite and every key below `keys`.
+    pub fn read(bytes: &mut &[u8], keys: u32) -> Option<FlatTree> {
+        let (count, rest) = bytes.split_first_chunk::<4>()?;
+        let count = u32::from_le_bytes(*count) as usize;
+        let (mine, rest) = rest.split_at_checked(count.checked_mul(POINT_BYTES)?)?;
+        *bytes = rest;
+        let mut points = Vec::with_capacity(count);
+        for record in mine.chunks_exact(POINT_BYTES) {
+            let f = |at: usize| -> Option<f64> {
+                let c = f64::from_le_bytes(record.get(at..at + 8)?.try_into().ok()?);
+                c.is_finite().then_some(c)
+            };
+            let key = u32::from_le_bytes(record.get(24..28)?.try_into().ok()?);
+            if key >= keys {
+                return None;
+            }
+            points.push(TreePoint::new([f(0)?, f(8)?, f(16)?], key));
+        }
+        Some(FlatTree::in_order(points))
+    }
+
+    /// Whether the tree holds `point` (position and key).
+    pub fn contains(&self, point: &TreePoint) -> bool {
+        let at = *point.geom();
+        self.select(move |b| b.contains(&at), |p| p == point)
+            .next()
+            .is_some()
+    }
+
+    /// Points within squared chord `r2` of `q`, in no particular order.
+    pub fn within(&self, q: [f64; 3], r2: f64) -> impl Iterator<Item = &TreePoint> {
+        self.select(
+            move |b| b.distance_2(&q) <= r2,
+            move |p| distance_2(p.geom(), &q) <= r2,
+        )
+    }
+
+    /// Points inside the box from `lo` to `hi` (edges included), in no particular order.
+    pub fn in_box(&self, lo: [f64; 3], hi: [f64; 3]) -> impl Iterator<Item = &TreePoint> {
+        let wanted = Bounds { lo, hi };
+        self.select(
+            move |b| b.meets(&wanted),
+            move |p| wanted.contains(p.geom()),
+        )
+    }
+
+    fn select<B, P>(&self, box_ok: B, point_ok: P) -> Select<'_, B, P>
+    where
+        B: Fn(&Bounds) -> bool,
+        P: Fn(&TreePoint) -> bool,
+    {
+        let top = self.levels.len().checked_sub(1);
+        Select {
+            tree: self,
+            nodes: top.map(|l| (l, 0)).into_iter().collect(),
+            points: 0..0,
+            box_ok,
+            point_ok,
+        }
+    }
+
+    /// Points in ascending squared chord distance to `q`, with that distance.
+    pub fn nearest(&self, q: [f64; 3]) -> Nearest<'_> {
+        let mut nearest = Nearest {
+            tree: self,
+            q,
+            queue: BinaryHeap::new(),
+        };
+        if let Some(top) = self.levels.len().checked_sub(1) {
+            nearest.push_nodes(top, 0..1);
+        }
+        nearest
+    }
+
+    /// The children of node `index` at `level`: points for a leaf, else nodes one level down.
+    fn children(&self, level: usize, index: usize) -> Range<usize> {
+        let below = match level {
+            0 => self.points.len(),
+            l => self.levels[l - 1].len(),
+        };
+        (index * NODE).min(below)..((index + 1) * NODE).min(below)
+    }
+}
+
+/// The points under the nodes `box_ok` lets through that `point_ok` lets through.
+struct Select<'a, B, P> {
+    tree: &'a FlatTree,
+    /// Nodes still to look into: (level, index).
+    nodes: Vec<(usize, usize)>,
+    /// The leaf's points still to look at.
+    points: Range<usize>,
+    box_ok: B,
+    point_ok: P,
+}
+
+impl<'a, B, P> Iterator for Select<'a, B, P>
+where
+    B: Fn(&Bounds) -> bool,
+    P: Fn(&TreePoint) -> bool,
+{
+    type Item = &'a TreePoint;
+
+    fn next(&mut self) -> Option<&'a TreePoint> {
+        loop {
+            for i in self.points.by_ref() {
+                let p = &self.tree.points[i];
+                if (self.point_ok)(p) {
+                    return Some(p);
+                }
+            }
+            let (level, index) = self.nodes.pop()?;
+            if !(self.box_ok)(&self.tree.levels[level][index]) {
+                continue;
+            }
+            let children = self.tree.children(level, index);
+            match level {
+                0 => self.points = children,
+                l => self.nodes.extend(children.map(|c| (l - 1, c))),
+            }
+        }
+    }
+}
+
+/// A best-first walk: the queue holds nodes by their box's distance and points by their own,
+/// so a point comes out only when nothing left can be nearer.
+pub struct Nearest<'a> {
+    tree: &'a FlatTree,
+    q: [f64; 3],
+    queue: BinaryHeap<Queued>,
+}
+
+impl Nearest<'_> {
+    fn push_nodes(&mut self, level: usize, nodes: Range<usize>) {
+        for index in nodes {
+            let d2 = self.tree.levels[level][index].distance_2(&self.q);
+            self.queue.push(Queued {
+                d2,
+                at: At::Node(level, index),
+            });
+        }
+    }
+}
+
+impl<'a> Iterator for Nearest<'a> {
+    type Item = (&'a TreePoint, f64);
+
+    fn next(&mut self) -> Option<(&'a TreePoint, f64)> {
+        loop {
+            let Queued { d2, at } = self.queue.pop()?;
+            match at {
+                At::Point(i) => return Some((&self.tree.points[i], d2)),
+                At::Node(0, index) => {
+                    for i in self.tree.children(0, index) {
+                        let d2 = distance_2(self.tree.points[i].geom(), &self.q);
+                        self.queue.push(Queued {
+                            d2,
+                            at: At::Point(i),
+                        });
+                    }
+                }
+                At::Node(level, index) => {
+                    self.push_nodes(level - 1, self.tree.children(level, index));
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum At {
+    Point(usize),
+    /// (level, index)
+    Node(usize, usize),
+}
+
+struct Queued {
+    d2: f64,
+    at: At,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Queued {}
+
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed: BinaryHeap is a max-heap, the nearest must come out first.
+        other.d2.total_cmp(&self.d2)
+    }
+}
+
+/// Sorts points along a Hilbert curve over their longitude and z (the sine of latitude), scaled
+/// to the points' own extent: neighbours on the curve are neighbours on the map, so a leaf's
+/// sixteen points lie close together. Ties (the same cell) go by key, so a build is repeatable.
+fn hilbert_order(points: &mut [TreePoint]) {
+    let plane = |p: &TreePoint| {
+        let [x, y, z] = *p.geom();
+        [y.atan2(x), z]
+    };
+    let mut extent = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for p in points.iter() {
+        for (i, c) in plane(p).into_iter().enumerate() {
+            extent.0[i] = extent.0[i].min(c);
+            extent.1[i] = extent.1[i].max(c);
+        }
+    }
+    let cell = |c: f64, i: usize| {
+        let (lo, hi) = (extent.0[i], extent.1[i]);
+        // `as` saturates: a NaN or an out-of-range value cannot panic, only sort oddly.
+        if hi > lo {
+            ((c - lo) / (hi - lo) * f64::from(HILBERT_SIDE - 1)) as u32
+        } else {
+            0
+        }
+    };
+    points.sort_by_cached_key(|p| {
+        let [a, b] = plane(p);
+        (hilbert(cell(a, 0), cell(b, 1)), p.data)
+    });
+}
+
+const HILBERT_SIDE: u32 = 1 << 16;
+
+/// The position of cell (x, y) along a Hilbert curve through a `HILBERT_SIDE`-square grid.
+fn hilbert(mut x: u32, mut y: u32) -> u64 {
+    let mut d = 0u64;
+    let mut s = HILBERT_SIDE / 2;
+    while s > 0 {
+        let rx = u32::from(x & s > 0);
+        let ry = u32::from(y & s > 0);
+        d += u64::from(s) * u64::from(s) * u64::from((3 * rx) ^ ry);
+        // Turn the quadrant so the curve's pieces join end to end.
+        if ry == 0 {
+            if rx == 1 {
+                x = HILBERT_SIDE - 1 - x;
+                y = HILBERT_SIDE - 1 - y;
+            }
+            std::mem::swap(&mut x, &mut y);
+        }
+        s /= 2;
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn point(lat: f64, lon: f64, key: u32) -> TreePoint {
+        let (sin_lat, cos_lat) = lat.to_radians().sin_cos();
+        let (sin_lon, cos_lon) = lon.to_radians().sin_cos();
+        TreePoint::new([cos_lat * cos_lon, cos_lat * sin_lon, sin_lat], key)
+    }
+
+    fn points() -> impl Strategy<Value = Vec<TreePoint>> {
+        // Up to a few leaves' worth and more, clustered or spread, with repeated positions.
+        prop::collection::vec((18.0..54.0f64, 73.0..135.0f64, 0..4u32), 0..700).prop_map(|v| {
+            v.into_iter()
+                .enumerate()
+                .map(|(key, (lat, lon, snap))| {
+                    let (lat, lon) = match snap {
+                        0 => (30.0, 114.0),
+                        _ => (lat, lon),
+                    };
+                    point(lat, lon, key as u32)
+                })
+                .collect()
+        })
+    }
+
+    /// Every point with its distance, nearest first (ties by key): the oracle.
+    fn by_distance(points: &[TreePoint], q: [f64; 3]) -> Vec<(u32, f64)> {
+        let mut all: Vec<(u32, f64)> = points
+            .iter()
+            .map(|p| (p.data, distance_2(p.geom(), &q)))
+            .collect();
+        all.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        all
+    }
+
+    proptest! {
+        #[test]
+        fn walks_equal_a_scan(points in points(), lat in 15.0..56.0f64, lon in 70.0..138.0f64, r in 0.0..0.2f64) {
+            let q = point(lat, lon, 0).geom().to_owned();
+            let tree = FlatTree::new(points.clone());
+            prop_assert_eq!(tree.len(), points.len());
+
+            // Nearest: every point once, in ascending distance.
+            let mut walked: Vec<(u32, f64)> = tree.nearest(q).map(|(p, d2)| (p.data, d2)).collect();
+            prop_assert!(walked.windows(2).all(|w| w[0].1 <= w[1].1), "out of order");
+            walked.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            prop_assert_eq!(walked, by_distance(&points, q));
+
+            let mut within: Vec<u32> = tree.within(q, r * r).map(|p| p.data).collect();
+            within.sort_unstable();
+            let want: Vec<u32> = by_distance(&points, q).into_iter().filter(|(_, d2)| *d2 <= r * r).map(|(k, _)| k).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+            prop_assert_eq!(within, want);
+
+            let (lo, hi) = ([q[0] - r, q[1] - r, q[2] - r], [q[0] + r, q[1] + r, q[2] + r]);
+            let mut inside: Vec<u32> = tree.in_box(lo, hi).map(|p| p.data).collect();
+            inside.sort_unstable();
+            let want: Vec<u32> = points.iter().filter(|p| (0..3).all(|i| lo[i] <= p.geom()[i] && p.geom()[i] <= hi[i])).map(|p| p.data).collect();
+            prop_assert_eq!(inside, want);
+
+            for p in &points {
+                prop_assert!(tree.contains(p));
+            }
+            prop_assert!(!tree.contains(&point(lat, lon, u32::MAX)));
+        }
+
+        #[test]
+        fn a_written_tree_reads_back_the_same(points in points()) {
+            let tree = FlatTree::new(points);
+            let mut bytes = Vec::new();
+            tree.write(&mut bytes);
+            bytes.push(7); // what follows in the part is left for the next reader
+            let mut rest = bytes.as_slice();
+            let read = FlatTree::read(&mut rest, u32::MAX).expect("reads");
+            prop_assert_eq!(read.points(), tree.points());
+            prop_assert_eq!(rest, &[7u8][..]);
+        }
+    }
+
+    #[test]
+    fn a_damaged_tree_is_not_read() {
+        let tree = FlatTree::new(
+            (0..40)
+                .map(|k| point(30.0, 114.0 + f64::from(k) / 100.0, k))
+                .collect(),
+        );
+        let mut bytes = Vec::new();
+        tree.write(&mut bytes);
+        let read = |bytes: &[u8], keys: u32| FlatTree::read(&mut &bytes[..], keys).map(|t| t.len());
+        assert_eq!(read(&bytes, 40), Some(40));
+        // A key no station has.
+        assert_eq!(read(&bytes, 39), None);
+        // Cut short, or a count past the end.
+        assert_eq!(read(&bytes[..bytes.len() - 1], 40), None);
+        let mut long = bytes.clone();
+        long[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(read(&long, 40), None);
+        // A coordinate that is not a number.
+        let mut nan = bytes.clone();
+        nan[4..12].copy_from_slice(&f64::NAN.to_le_bytes());
+        assert_eq!(read(&nan, 40), None);
+    }
+}

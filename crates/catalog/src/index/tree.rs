@@ -1,0 +1,241 @@
+//! A tree as queries see it: the flat tree a build or the catalog file gave (index/flat.rs,
+//! shared by every copy of the index, never changed), the points added since in an rstar tree,
+//! and the keys of the flat tree's points that have left it. A device's index is built or read
+//! afresh on the next open after a change; a server's takes edits for as long as it runs.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashSet};
+use std::sync::Arc;
+
+use rstar::{AABB, RTree};
+
+use super::flat::FlatTree;
+use super::{NodeParams, TreePoint};
+
+#[derive(Clone, Default)]
+pub struct Tree {
+    flat: Arc<FlatTree>,
+    /// Keys of the flat tree's points no longer in this tree (each one that the flat tree holds).
+    left: HashSet<u32>,
+    added: RTree<TreePoint, NodeParams>,
+}
+
+/// Points in ascending squared chord distance to a query, with that distance.
+pub type Walk<'a> = Box<dyn Iterator<Item = (TreePoint, f64)> + 'a>;
+
+impl Tree {
+    pub fn new(points: Vec<TreePoint>) -> Tree {
+        Tree::from_flat(FlatTree::new(points))
+    }
+
+    pub fn from_flat(flat: FlatTree) -> Tree {
+        Tree {
+            flat: Arc::new(flat),
+            ..Tree::default()
+        }
+    }
+
+    pub fn size(&self) -> usize {
+        self.flat.len() - self.left.len() + self.added.size()
+    }
+
+    /// The flat tree alone, when nothing has changed since it was made: what the file keeps.
+    pub fn unchanged(&self) -> Option<&FlatTree> {
+        (self.left.is_empty() && self.added.size() == 0).then_some(&*self.flat)
+    }
+
+    pub fn insert(&mut self, point: TreePoint) {
+        self.added.insert(point);
+    }
+
+    /// Takes `point` (position and key) out of the tree; false if it was not there.
+    pub fn remove(&mut self, point: &TreePoint) -> bool {
+        self.added.remove(point).is_some()
+            || (!self.left.contains(&point.data)
+                && self.flat.contains(point)
+                && self.left.insert(point.data))
+    }
+
+    fn still_here(&self, point: &TreePoint) -> bool {
+        self.left.is_empty() || !self.left.contains(&point.data)
+    }
+
+    /// This tree's points in ascending squared chord distance to `q`: one walk, or two to merge
+    /// (`nearest_merged`) once points were added.
+    fn walks(&self, q: [f64; 3]) -> impl Iterator<Item = Walk<'_>> {
+        let flat: Walk<'_> = Box::new(
+            self.flat
+                .nearest(q)
+                .filter(|(p, _)| self.still_here(p))
+                .map(|(p, d2)| (*p, d2)),
+        );
+        let added: Option<Walk<'_>> = (self.added.size() > 0).then(|| {
+            Box::new(
+                self.added
+                    .nearest_neighbor_iter_with_distance_2(q)
+                    .map(|(p, d2)| (*p, d2)),
+            ) as Walk<'_>
+        });
+        std::iter::once(flat).chain(added)
+    }
+
+    /// Points within squared chord `r2` of `q`, in no particular order.
+    pub fn within(&self, q: [f64; 3], r2: f64) -> impl Iterator<Item = TreePoint> + '_ {
+        let flat = self.flat.within(q, r2).filter(|p| self.still_here(p));
+        flat.chain(self.added.locate_within_distance(q, r2))
+            .copied()
+    }
+
+    /// Points inside `envelope` (edges included), in no particular order.
+    pub fn in_envelope(&self, envelope: AABB<[f64; 3]>) -> impl Iterator<Item = TreePoint> + '_ {
+        let flat = self.flat.in_box(envelope.lower(), envelope.upper());
+        let flat = flat.filter(|p| self.still_here(p));
+        flat.chain(self.added.locate_in_envelope(envelope)).copied()
+    }
+}
+
+/// Points of several trees in one ascending order of squared chord distance to `q`.
+pub fn nearest_merged<'a>(trees: &[&'a Tree], q: [f64; 3]) -> Walk<'a> {
+    let mut walks: Vec<_> = trees.iter().flat_map(|t| t.walks(q)).collect();
+    // One walk (the usual case with a rare service in the filter) needs no merging.
+    if walks.len() == 1
+        && let Some(walk) = walks.pop()
+    {
+        return walk;
+    }
+    let mut walks: Vec<_> = walks.into_iter().map(Iterator::peekable).collect();
+    let mut heads: BinaryHeap<Head> = BinaryHeap::new();
+    for (i, s) in walks.iter_mut().enumerate() {
+        if let Some(&(_, d2)) = s.peek() {
+            heads.push(Head { d2, source: i });
+        }
+    }
+    Box::new(std::iter::from_fn(move || {
+        let Head { source, .. } = heads.pop()?;
+        let item = walks[source].next()?;
+        if let Some(&(_, d2)) = walks[source].peek() {
+            heads.push(Head { d2, source });
+        }
+        Some(item)
+    }))
+}
+
+/// A min-heap entry: the next distance one walk would yield.
+struct Head {
+    d2: f64,
+    source: usize,
+}
+
+impl PartialEq for Head {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Head {}
+
+impl PartialOrd for Head {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Head {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed: BinaryHeap is a max-heap, we want the smallest distance first.
+        other
+            .d2
+            .total_cmp(&self.d2)
+            .then_with(|| other.source.cmp(&self.source))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rstar::Envelope;
+
+    fn point(lat: f64, lon: f64, key: u32) -> TreePoint {
+        let (sin_lat, cos_lat) = lat.to_radians().sin_cos();
+        let (sin_lon, cos_lon) = lon.to_radians().sin_cos();
+        TreePoint::new([cos_lat * cos_lon, cos_lat * sin_lon, sin_lat], key)
+    }
+
+    #[derive(Debug, Clone)]
+    enum Edit {
+        /// Move station `key % n` to (lat, lon): out at its old place, in at the new.
+        Move(u32, f64, f64),
+        Remove(u32),
+        /// A station with a new key.
+        Add(f64, f64),
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            (any::<u32>(), 29.0..31.0f64, 113.0..115.0f64)
+                .prop_map(|(k, a, o)| Edit::Move(k, a, o)),
+            any::<u32>().prop_map(Edit::Remove),
+            (29.0..31.0f64, 113.0..115.0f64).prop_map(|(a, o)| Edit::Add(a, o)),
+        ]
+    }
+
+    proptest! {
+        /// After any edits, the tree's walks hold exactly the points a plain list holds.
+        #[test]
+        fn an_edited_tree_answers_as_a_list_of_its_points(
+            start in prop::collection::vec((29.0..31.0f64, 113.0..115.0f64), 0..200),
+            edits in prop::collection::vec(edit(), 0..60),
+            q in (28.5..31.5f64, 112.5..115.5f64),
+            r in 0.0..0.02f64,
+        ) {
+            let mut list: Vec<TreePoint> = start.iter().enumerate().map(|(k, (a, o))| point(*a, *o, k as u32)).collect();
+            let mut tree = Tree::new(list.clone());
+            let mut next_key = list.len() as u32;
+            for e in edits {
+                match e {
+                    Edit::Move(k, a, o) if !list.is_empty() => {
+                        let i = k as usize % list.len();
+                        prop_assert!(tree.remove(&list[i]));
+                        prop_assert!(!tree.remove(&list[i]), "removed twice");
+                        list[i] = point(a, o, list[i].data);
+                        tree.insert(list[i]);
+                    }
+                    Edit::Remove(k) if !list.is_empty() => {
+                        let gone = list.swap_remove(k as usize % list.len());
+                        prop_assert!(tree.remove(&gone));
+                    }
+                    Edit::Add(a, o) => {
+                        list.push(point(a, o, next_key));
+                        tree.insert(point(a, o, next_key));
+                        next_key += 1;
+                    }
+                    _ => {}
+                }
+                prop_assert_eq!(tree.size(), list.len());
+            }
+            let q = *point(q.0, q.1, 0).geom();
+            let mut want: Vec<(u32, f64)> = list.iter().map(|p| (p.data, super::super::flat::distance_2(p.geom(), &q))).collect();
+            want.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+
+            let walked: Vec<(u32, f64)> = nearest_merged(&[&tree], q).map(|(p, d2)| (p.data, d2)).collect();
+            prop_assert!(walked.windows(2).all(|w| w[0].1 <= w[1].1), "out of order");
+            let mut sorted = walked.clone();
+            sorted.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            prop_assert_eq!(sorted, want.clone());
+
+            let mut within: Vec<u32> = tree.within(q, r * r).map(|p| p.data).collect();
+            within.sort_unstable();
+            let mut near: Vec<u32> = want.iter().filter(|(_, d2)| *d2 <= r * r).map(|(k, _)| *k).collect();
+            near.sort_unstable();
+            prop_assert_eq!(within, near);
+
+            let envelope = AABB::from_corners([q[0] - r, q[1] - r, q[2] - r], [q[0] + r, q[1] + r, q[2] + r]);
+            let mut inside: Vec<u32> = tree.in_envelope(envelope).map(|p| p.data).collect();
+            inside.sort_unstable();
+            let mut want_inside: Vec<u32> = list.iter().filter(|p| envelope.contains_point(p.geom())).map(|p| p.data).collect();
+            want_inside.sort_unstable();
+            prop_assert_eq!(inside, want_inside);
+        }
+    }
+}
