@@ -4,10 +4,9 @@
 // built from an earlier commit, when one is given. Each app runs through tauri-driver + WebKitWebDriver.
 // Usage: node bench-app.mjs APP MINIMAL DATA_30K DATA_200K DATA_ONE [BEFORE_APP]
 import { spawn } from "node:child_process";
-import { readFileSync, readdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync, readdirSync } from "node:fs";
 import { css, drag, until, wd as webdriver } from "./webdriver.mjs";
+import { scratchDir } from "./scratch.mjs";
 
 const [app, minimal, data30k, data200k, dataOne, before] = process.argv.slice(2);
 const port = 4446;
@@ -99,7 +98,7 @@ for (let i = 0; i < 5; i++) {
 console.log(`launch to first list (warm, 30,000 stations): median ${median(warm)} ms over ${warm.length} [${warm.join(", ")}] (from the WebDriver session request; the page itself: median ${median(inPage)} ms from its start)`);
 const first = [];
 for (let i = 0; i < 3; i++) {
-  await withApp(app, mkdtempSync(join(tmpdir(), "ws-first-")), async (s, t0) => {
+  await withApp(app, scratchDir("ws-first-"), async (s, t0) => {
     await soon(() => find(s, ".station"), 60_000, 5);
     first.push(Math.round(performance.now() - t0));
   });

@@ -3,18 +3,18 @@
 // screen go to tests/artifacts/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startCatalogServer } from "./catalog-server.mjs";
 import { NATIONAL, nationalCatalog } from "./national.mjs";
+import { scratchDir } from "./scratch.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const bin = process.env.WAYSTATION_BIN ?? join(root, "target/debug/waystation");
 const artifacts = join(root, "tests/artifacts");
-const work = mkdtempSync(join(tmpdir(), "waystation-e2e-"));
+const work = scratchDir("waystation-e2e-");
 const XSS = "<img src=x onerror=alert(1)>";
 // Shenzhen civic centre, WGS-84; the hostile station sits exactly here so it is the nearest.
 const HERE = "22.543527,114.057939";
@@ -431,7 +431,7 @@ async function zoomMap(page, low, high) {
 test("the map keeps up with the national catalog (200,000 stations), sent only what each view shows", async () => {
   const national = await startCatalogServer({
     bin,
-    work: mkdtempSync(join(tmpdir(), "waystation-e2e-national-")),
+    work: scratchDir("waystation-e2e-national-"),
     catalog: nationalCatalog(bin, root),
     ui: join(root, "ui/dist"),
   });

@@ -7,12 +7,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startCatalogServer } from "./catalog-server.mjs";
 import { NATIONAL, nationalCatalog } from "./national.mjs";
+import { scratchDir } from "./scratch.mjs";
 import { css, drag, until, wd as webdriver } from "./webdriver.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -69,9 +69,9 @@ async function stopApp() {
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
-  catalogServer = await startServer(mkdtempSync(join(tmpdir(), "waystation-window-server-")));
+  catalogServer = await startServer(scratchDir("waystation-window-server-"));
   // A fresh data directory: the app must create its catalog from the built-in seed, offline.
-  await startApp(mkdtempSync(join(tmpdir(), "waystation-window-")));
+  await startApp(scratchDir("waystation-window-"));
 });
 
 after(async () => {
@@ -237,7 +237,7 @@ test("an admin reviews a driver's proposal in the app window's console, and the 
 test("the map keeps up with the national catalog (200,000 stations) in the app window", async () => {
   // The app on a data directory holding the national catalog, as after a sync with the country.
   const national = nationalCatalog(cli, root);
-  const data = mkdtempSync(join(tmpdir(), "waystation-window-national-"));
+  const data = scratchDir("waystation-window-national-");
   mkdirSync(join(data, "org.waystation.app"));
   for (const suffix of ["", "-wal"]) {
     if (existsSync(national + suffix)) copyFileSync(national + suffix, join(data, "org.waystation.app", `catalog.sqlite${suffix}`));

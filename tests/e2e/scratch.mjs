@@ -1,0 +1,17 @@
+// Temporary directories for one test process, removed when it exits: a national catalog is
+// ~115 MB, and a run must not leave its copies behind in /tmp.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const made = [];
+process.on("exit", () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new directory under the system's temporary directory, named from `prefix`. */
+export function scratchDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
