@@ -33,6 +33,7 @@ use crate::store::packed_index;
 use crate::store::summaries::{self, SummaryRow};
 use clusters::Clusters;
 
+mod bytes;
 pub mod clusters;
 mod flat;
 mod packed;

@@ -328,17 +328,24 @@ fn a_made_up_packed_index_with_a_matching_checksum_cannot_crash_the_open() {
         drop(catalog);
         assert_eq!(origin(&path), Origin::Packed, "packed again");
     }
-    // A station's key made huge in the stations part (the first summary's, after the count):
-    // no vector of four billion slots is made for it.
-    let mut stations: Vec<u8> = Connection::open(&path)
-        .expect("open")
-        .query_row(
-            "SELECT data FROM packed_index WHERE part = 'stations'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("stations");
-    stations[8..12].copy_from_slice(&(u32::MAX - 1).to_le_bytes());
+    // A station's key made huge in the stations part: no vector of four billion slots is made
+    // for it. The part begins with the ids (length, bytes), then the opening hours (count, then
+    // each: length, bytes), then the summaries' count and the first summary, its key first.
+    let mut stations = part("stations");
+    let u32_at =
+        |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4")) as usize;
+    let mut at = 4 + u32_at(&stations, 0);
+    let hours = u32_at(&stations, at);
+    at += 4;
+    for _ in 0..hours {
+        at += 4 + u32_at(&stations, at);
+    }
+    let first_key = at + 4;
+    assert!(
+        u32_at(&stations, first_key) < 1_100,
+        "a key of this catalog"
+    );
+    stations[first_key..first_key + 4].copy_from_slice(&(u32::MAX - 1).to_le_bytes());
     install("stations", &stations);
     let catalog = Catalog::open(&path).expect("open");
     assert_eq!(catalog.index().origin(), Origin::Rows);

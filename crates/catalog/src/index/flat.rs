@@ -7,9 +7,11 @@
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+use std::io::Read;
 use std::ops::Range;
 
 use super::TreePoint;
+use super::bytes::{Reader, Writer};
 
 /// Children per node: as wide as the rstar trees' widest nodes (index.rs `NodeParams`).
 const NODE: usize = 16;
@@ -122,36 +124,26 @@ impl FlatTree {
         &self.points
     }
 
-    /// Appends the tree as the file keeps it: the count (u32), then each point.
-    pub fn write(&self, out: &mut Vec<u8>) {
-        out.reserve(4 + self.points.len() * POINT_BYTES);
-        out.extend_from_slice(&(self.points.len() as u32).to_le_bytes());
+    /// Appends the tree as the file keeps it: the count, then each point (x, y, z, key).
+    pub fn write(&self, out: &mut Writer) {
+        out.count(self.points.len());
         for p in &self.points {
             for c in p.geom() {
-                out.extend_from_slice(&c.to_le_bytes());
+                out.f64(*c);
             }
-            out.extend_from_slice(&p.data.to_le_bytes());
+            out.u32(p.data);
         }
     }
 
-    /// A tree written by `write`, taken from the front of `bytes`, if it is whole: every
+    /// A tree written by `write`, read from the front of `part`, if it is whole: every
     /// coordinate finite and every key below `keys`.
-    pub fn read(bytes: &mut &[u8], keys: u32) -> Option<FlatTree> {
-        let (count, rest) = bytes.split_first_chunk::<4>()?;
-        let count = u32::from_le_bytes(*count) as usize;
-        let (mine, rest) = rest.split_at_checked(count.checked_mul(POINT_BYTES)?)?;
-        *bytes = rest;
+    pub fn read(part: &mut Reader<impl Read>, keys: u32) -> Option<FlatTree> {
+        let count = part.count(POINT_BYTES)?;
         let mut points = Vec::with_capacity(count);
-        for record in mine.chunks_exact(POINT_BYTES) {
-            let f = |at: usize| -> Option<f64> {
-                let c = f64::from_le_bytes(record.get(at..at + 8)?.try_into().ok()?);
-                c.is_finite().then_some(c)
-            };
-            let key = u32::from_le_bytes(record.get(24..28)?.try_into().ok()?);
-            if key >= keys {
-                return None;
-            }
-            points.push(TreePoint::new([f(0)?, f(8)?, f(16)?], key));
+        for _ in 0..count {
+            let xyz = [part.f64()?, part.f64()?, part.f64()?];
+            let key = part.u32().filter(|k| *k < keys)?;
+            points.push(TreePoint::new(xyz, key));
         }
         Some(FlatTree::in_order(points))
     }
@@ -459,13 +451,14 @@ mod tests {
         #[test]
         fn a_written_tree_reads_back_the_same(points in points()) {
             let tree = FlatTree::new(points);
-            let mut bytes = Vec::new();
-            tree.write(&mut bytes);
-            bytes.push(7); // what follows in the part is left for the next reader
-            let mut rest = bytes.as_slice();
-            let read = FlatTree::read(&mut rest, u32::MAX).expect("reads");
+            let mut out = Writer::default();
+            tree.write(&mut out);
+            out.u8(7); // what follows in the part is left for the next reader
+            let mut part = Reader::new(&out.0[..], out.0.len());
+            let read = FlatTree::read(&mut part, u32::MAX).expect("reads");
             prop_assert_eq!(read.points(), tree.points());
-            prop_assert_eq!(rest, &[7u8][..]);
+            prop_assert_eq!(part.u8(), Some(7));
+            prop_assert!(part.ends_with_checksum(crc32fast::hash(&out.0)));
         }
     }
 
@@ -476,9 +469,12 @@ mod tests {
                 .map(|k| point(30.0, 114.0 + f64::from(k) / 100.0, k))
                 .collect(),
         );
-        let mut bytes = Vec::new();
-        tree.write(&mut bytes);
-        let read = |bytes: &[u8], keys: u32| FlatTree::read(&mut &bytes[..], keys).map(|t| t.len());
+        let mut out = Writer::default();
+        tree.write(&mut out);
+        let bytes = out.0;
+        let read = |bytes: &[u8], keys: u32| {
+            FlatTree::read(&mut Reader::new(bytes, bytes.len()), keys).map(|t| t.len())
+        };
         assert_eq!(read(&bytes, 40), Some(40));
         // A key no station has.
         assert_eq!(read(&bytes, 39), None);

@@ -1,17 +1,17 @@
 //! The index as the catalog file keeps it, so that opening reads two blobs instead of every
 //! station's row and does not build the trees again: the stations' summaries (with the distinct
-//! opening hours and the drivers' tallies) in one part (bincode), the kind and service trees in
-//! the other (each flat tree's points in its order, index/flat.rs), each written once after a
-//! build and read on the next open while the catalog's generation has not moved
-//! (store::packed_index). A part that fails its checksum, its decoding or the checks here is
-//! ignored and the index is built from the rows: a packed index is a cache, never the truth.
+//! opening hours and the drivers' tallies) in one part, the kind and service trees in the other
+//! (each flat tree's points in its order, index/flat.rs), both as plain little-endian fields
+//! (index/bytes.rs) read in one pass, written once after a build and read on the next open while
+//! the catalog's generation has not moved (store::packed_index). A part that fails its checksum,
+//! its reading or the checks here is ignored and the index is built from the rows: a packed
+//! index is a cache, never the truth.
 
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use bincode::Options;
-use serde::{Deserialize, Serialize};
-
+use super::bytes::{Reader, Writer};
 use super::flat::FlatTree;
 use super::{Facts, IdSpan, SpatialIndex, Stations, Summary, Tree, TreePoint};
 use crate::confirmations::{FactTally, StationFacts};
@@ -19,56 +19,149 @@ use crate::model::{Kind, Service, ServiceSet, Status};
 use crate::sphere::LatLon;
 use crate::store::{packed_index, summaries};
 
-/// Bumped whenever what is encoded changes shape: a part of another format is not read.
-const FORMAT: i64 = 3;
+/// Bumped whenever what is written changes shape: a part of another format is not read.
+const FORMAT: i64 = 4;
 
 const STATIONS: &str = "stations";
 const TREES: &str = "trees";
 
-/// Fixed-width integers (faster to decode than varints), at most as many bytes as the part
-/// holds: a damaged length cannot ask for more memory than that.
-fn encoding(limit: u64) -> impl Options {
-    bincode::DefaultOptions::new()
-        .with_fixint_encoding()
-        .with_little_endian()
-        .with_limit(limit)
-}
-
-#[derive(Serialize, Deserialize)]
+/// The stations part: every station's id end to end; the distinct opening hours; each
+/// station's summary (`SUMMARY_BYTES`: key, where its id stands, latitude, longitude, kind and
+/// status as positions in `Kind::ALL` and `Status::ALL`, service bits, hours as a position in
+/// the hours or `NO_HOURS`); then the drivers' tallies of the stations that have any.
 struct StationsPart {
-    summaries: Vec<PackedSummary>,
-    /// Every station's id, end to end; each summary says where its own stands.
+    /// By key; holes for keys no station has.
+    summaries: Vec<Option<Summary>>,
     ids: String,
     hours: Vec<Box<str>>,
-    tallies: Vec<(u32, Vec<PackedTally>)>,
+    tallies: Vec<(u32, Vec<FactTally>)>,
+    /// Stations in all, of each kind, offering each service: what each tree must hold.
+    len: usize,
+    of_kind: [usize; Kind::ALL.len()],
+    offering: [usize; Service::ALL.len()],
 }
 
-/// A tally without its station (the index's key names it). `FactTally` itself leaves out an
-/// empty station id when serialised, which a format without field names cannot read back.
-#[derive(Serialize, Deserialize)]
-struct PackedTally {
-    fact: String,
-    last_confirmed: Option<String>,
-    confirmed: u32,
-    denied: u32,
-}
-
-/// A summary with its vocabulary as numbers (positions in `Kind::ALL`, `Status::ALL`, service
-/// bits) and its hours as a position in `hours` (`NO_HOURS`: none).
-#[derive(Serialize, Deserialize)]
-struct PackedSummary {
-    pk: u32,
-    id_start: u32,
-    id_len: u32,
-    lat: f64,
-    lon: f64,
-    kind: u8,
-    status: u8,
-    services: u32,
-    hours: u32,
-}
-
+const SUMMARY_BYTES: usize = 4 + 4 + 4 + 8 + 8 + 1 + 1 + 4 + 4;
 const NO_HOURS: u32 = u32::MAX;
+/// The least a tally takes: an empty fact, no time, two counts.
+const TALLY_BYTES: usize = 4 + 1 + 4 + 4;
+
+impl StationsPart {
+    fn write(index: &SpatialIndex) -> Vec<u8> {
+        let mut out = Writer::default();
+        out.str(&index.stations.ids);
+        out.count(index.hours.entries.len());
+        for (text, _, _) in &index.hours.entries {
+            out.str(text);
+        }
+        out.count(index.len);
+        for (pk, s) in index.summaries() {
+            out.u32(pk);
+            out.u32(s.id.start);
+            out.u32(s.id.len);
+            out.f64(s.location.lat);
+            out.f64(s.location.lon);
+            out.u8(s.kind as u8);
+            out.u8(s.status as u8);
+            out.u32(s.services.bits());
+            out.u32(s.hours.unwrap_or(NO_HOURS));
+        }
+        out.count(index.facts.by_station.len());
+        for (pk, facts) in &index.facts.by_station {
+            out.u32(*pk);
+            out.count(facts.tallies().len());
+            for t in facts.tallies() {
+                out.str(&t.fact);
+                match &t.last_confirmed {
+                    None => out.u8(0),
+                    Some(at) => {
+                        out.u8(1);
+                        out.str(at);
+                    }
+                }
+                out.u32(t.confirmed);
+                out.u32(t.denied);
+            }
+        }
+        out.0
+    }
+
+    /// The part as `write` wrote it, if every field is whole and in range: keys below `keys`
+    /// and each used once, ids inside the ids, vocabulary and hours known, positions on Earth.
+    fn read(part: &mut Reader<impl Read>, keys: u32) -> Option<StationsPart> {
+        let ids = part.string()?;
+        let hours = (0..part.count(4)?)
+            .map(|_| part.string().map(Box::from))
+            .collect::<Option<Vec<_>>>()?;
+        let mut read = StationsPart {
+            summaries: vec![None; keys as usize],
+            ids: String::new(),
+            hours,
+            tallies: Vec::new(),
+            len: 0,
+            of_kind: [0; Kind::ALL.len()],
+            offering: [0; Service::ALL.len()],
+        };
+        for _ in 0..part.count(SUMMARY_BYTES)? {
+            let pk = part.u32()?;
+            let id = IdSpan {
+                start: part.u32()?,
+                len: part.u32()?,
+            };
+            ids.get(id.start as usize..id.start.checked_add(id.len)? as usize)?;
+            let location = LatLon::new(part.f64()?, part.f64()?).ok()?;
+            let kind = *Kind::ALL.get(usize::from(part.u8()?))?;
+            let status = *Status::ALL.get(usize::from(part.u8()?))?;
+            let services = ServiceSet::from_bits(part.u32()?);
+            let hours = Some(part.u32()?).filter(|h| *h != NO_HOURS);
+            if hours.is_some_and(|h| h as usize >= read.hours.len()) {
+                return None;
+            }
+            let summary = Summary {
+                id,
+                location,
+                kind,
+                status,
+                services,
+                hours,
+            };
+            if read
+                .summaries
+                .get_mut(pk as usize)?
+                .replace(summary)
+                .is_some()
+            {
+                return None;
+            }
+            read.len += 1;
+            read.of_kind[kind as usize] += 1;
+            for service in services.iter() {
+                read.offering[service as usize] += 1;
+            }
+        }
+        for _ in 0..part.count(8)? {
+            let pk = part.u32()?;
+            let tallies = (0..part.count(TALLY_BYTES)?)
+                .map(|_| {
+                    Some(FactTally {
+                        station_id: String::new(),
+                        fact: part.string()?,
+                        last_confirmed: match part.u8()? {
+                            0 => None,
+                            1 => Some(part.string()?),
+                            _ => return None,
+                        },
+                        confirmed: part.u32()?,
+                        denied: part.u32()?,
+                    })
+                })
+                .collect::<Option<Vec<_>>>()?;
+            read.tallies.push((pk, tallies));
+        }
+        read.ids = ids;
+        Some(read)
+    }
+}
 
 /// The trees part: each kind's tree, then for each service a byte saying whether it has one
 /// (1) or not (0) and the tree if so.
@@ -81,40 +174,38 @@ impl TreesPart {
     /// The trees as the file keeps them; None if any has changed since it was built (only a
     /// freshly built index is packed).
     fn write(stations: &Stations) -> Option<Vec<u8>> {
-        let mut out = Vec::new();
+        let mut out = Writer::default();
         for tree in &stations.by_kind {
             tree.unchanged()?.write(&mut out);
         }
         for tree in &stations.by_service {
             match tree {
-                None => out.push(0),
+                None => out.u8(0),
                 Some(tree) => {
-                    out.push(1);
+                    out.u8(1);
                     tree.unchanged()?.write(&mut out);
                 }
             }
         }
-        Some(out)
+        Some(out.0)
     }
 
     /// The trees of a part, if it holds them whole (keys below `keys`) and nothing more.
-    fn read(mut bytes: &[u8], keys: u32) -> Option<TreesPart> {
-        let tree = |bytes: &mut &[u8]| FlatTree::read(bytes, keys).map(Tree::from_flat);
+    fn read(part: &mut Reader<impl Read>, keys: u32) -> Option<TreesPart> {
+        let tree = |part: &mut Reader<_>| FlatTree::read(part, keys).map(Tree::from_flat);
         let by_kind = Kind::ALL
             .iter()
-            .map(|_| tree(&mut bytes))
+            .map(|_| tree(part))
             .collect::<Option<Vec<_>>>()?;
         let mut by_service = Vec::with_capacity(Service::ALL.len());
         for _ in Service::ALL {
-            let (has, rest) = bytes.split_first()?;
-            bytes = rest;
-            by_service.push(match has {
+            by_service.push(match part.u8()? {
                 0 => None,
-                1 => Some(tree(&mut bytes)?),
+                1 => Some(tree(part)?),
                 _ => return None,
             });
         }
-        bytes.is_empty().then_some(TreesPart {
+        Some(TreesPart {
             by_kind,
             by_service,
         })
@@ -135,65 +226,27 @@ pub(super) fn load(
     let (stations, trees) = std::thread::scope(|scope| {
         let trees = scope.spawn(|| -> Option<TreesPart> {
             let conn = summaries::second_connection(path).ok()?;
-            TreesPart::read(&read(&conn, TREES, generation)?, keys)
+            read(&conn, TREES, generation, |part| TreesPart::read(part, keys))
         });
-        let stations: Option<StationsPart> =
-            read(conn, STATIONS, generation).and_then(|b| decode(&b));
+        let stations = read(conn, STATIONS, generation, |part| {
+            StationsPart::read(part, keys)
+        });
         let trees = trees
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
         (stations, trees)
     });
-    assemble(stations?, trees?, keys)
+    assemble(stations?, trees?)
 }
 
 /// Keeps `index`, made from the catalog at `generation`, for the next open, unless the catalog
 /// has moved on meanwhile. Nothing depends on it: a file that cannot be written (read-only, busy
 /// with another writer) keeps no packed index, and the next open builds the index again.
 pub(super) fn save(conn: &rusqlite::Connection, index: &SpatialIndex, generation: i64) {
-    let stations = StationsPart {
-        summaries: index
-            .summaries()
-            .map(|(pk, s)| PackedSummary {
-                pk,
-                id_start: s.id.start,
-                id_len: s.id.len,
-                lat: s.location.lat,
-                lon: s.location.lon,
-                kind: s.kind as u8,
-                status: s.status as u8,
-                services: s.services.bits(),
-                hours: s.hours.unwrap_or(NO_HOURS),
-            })
-            .collect(),
-        ids: index.stations.ids.clone(),
-        hours: index
-            .hours
-            .entries
-            .iter()
-            .map(|(t, _, _)| t.clone())
-            .collect(),
-        tallies: index
-            .facts
-            .by_station
-            .iter()
-            .map(|(pk, f)| {
-                let tallies = f.tallies().iter().map(|t| PackedTally {
-                    fact: t.fact.clone(),
-                    last_confirmed: t.last_confirmed.clone(),
-                    confirmed: t.confirmed,
-                    denied: t.denied,
-                });
-                (*pk, tallies.collect())
-            })
-            .collect(),
-    };
-    let (Ok(stations), Some(trees)) = (
-        encoding(u64::MAX).serialize(&stations),
-        TreesPart::write(&index.stations),
-    ) else {
+    let Some(trees) = TreesPart::write(&index.stations) else {
         return;
     };
+    let stations = StationsPart::write(index);
     let parts = [
         (STATIONS, crc32fast::hash(&stations), stations.as_slice()),
         (TREES, crc32fast::hash(&trees), trees.as_slice()),
@@ -201,19 +254,24 @@ pub(super) fn save(conn: &rusqlite::Connection, index: &SpatialIndex, generation
     let _ = packed_index::write(conn, generation, FORMAT, &parts);
 }
 
-/// A part's bytes, if they are there at `generation` and pass their checksum.
-fn read(conn: &rusqlite::Connection, part: &str, generation: i64) -> Option<Vec<u8>> {
-    let (checksum, data) = packed_index::read(conn, part, generation, FORMAT).ok()??;
-    (crc32fast::hash(&data) == checksum).then_some(data)
+/// Part `name`, read by `parse` in place in the file, if it is there at `generation`, `parse`
+/// takes every byte of it, and they pass their checksum.
+fn read<T>(
+    conn: &rusqlite::Connection,
+    name: &str,
+    generation: i64,
+    parse: impl FnOnce(&mut Reader<rusqlite::blob::Blob<'_>>) -> Option<T>,
+) -> Option<T> {
+    let (checksum, blob) = packed_index::open(conn, name, generation, FORMAT).ok()??;
+    let len = blob.len();
+    let mut part = Reader::new(blob, len);
+    let parsed = parse(&mut part)?;
+    part.ends_with_checksum(checksum).then_some(parsed)
 }
 
-fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Option<T> {
-    encoding(bytes.len() as u64).deserialize(bytes).ok()
-}
-
-/// The index from its two parts, if they agree with each other: every summary's vocabulary and
-/// hours in range, each tree as big as it should be.
-fn assemble(stations: StationsPart, trees: TreesPart, keys: u32) -> Option<SpatialIndex> {
+/// The index from its two parts, if they agree with each other: each tree as big as it should
+/// be, each tally for a station there is, no opening hours twice.
+fn assemble(stations: StationsPart, trees: TreesPart) -> Option<SpatialIndex> {
     let mut index = SpatialIndex::default();
     for text in &stations.hours {
         index.hours.intern(text);
@@ -221,66 +279,28 @@ fn assemble(stations: StationsPart, trees: TreesPart, keys: u32) -> Option<Spati
     if index.hours.entries.len() != stations.hours.len() {
         return None; // the same text twice: not what `save` writes
     }
-    let mut summaries: Vec<Option<Summary>> = vec![None; keys as usize];
-    for s in stations.summaries {
-        let hours = (s.hours != NO_HOURS).then_some(s.hours);
-        if hours.is_some_and(|h| h as usize >= stations.hours.len()) {
-            return None;
-        }
-        let id_end = s.id_start.checked_add(s.id_len)? as usize;
-        stations.ids.get(s.id_start as usize..id_end)?;
-        let summary = Summary {
-            id: IdSpan {
-                start: s.id_start,
-                len: s.id_len,
-            },
-            location: LatLon::new(s.lat, s.lon).ok()?,
-            kind: *Kind::ALL.get(s.kind as usize)?,
-            status: *Status::ALL.get(s.status as usize)?,
-            services: ServiceSet::from_bits(s.services),
-            hours,
-        };
-        if summaries.get_mut(s.pk as usize)?.replace(summary).is_some() {
-            return None;
-        }
-    }
     // As many stations in each tree as it is for. (Which ones is not checked point by point:
     // that would cost more than the rest of the open. The checksum catches a damaged part, the
     // generation a stale one; tests check the packed index answers as the built one does.)
-    let (mut of_kind, mut offering) = ([0; Kind::ALL.len()], [0; Service::ALL.len()]);
-    let mut len = 0;
-    for s in summaries.iter().flatten() {
-        len += 1;
-        of_kind[s.kind as usize] += 1;
-        for service in s.services.iter() {
-            offering[service as usize] += 1;
-        }
-    }
     let kinds_fit = trees
         .by_kind
         .iter()
-        .zip(of_kind)
+        .zip(stations.of_kind)
         .all(|(t, n)| t.size() == n);
     let services_fit = trees
         .by_service
         .iter()
-        .zip(offering)
+        .zip(stations.offering)
         .all(|(t, n)| t.as_ref().is_none_or(|t| t.size() == n));
     if !kinds_fit || !services_fit {
         return None;
     }
+    let summaries = stations.summaries;
     let mut facts = Facts::default();
     let mut confirmed = Vec::new();
     for (pk, tallies) in stations.tallies {
         let location = summaries.get(pk as usize)?.as_ref()?.location;
-        let tallies = tallies.into_iter().map(|t| FactTally {
-            station_id: String::new(),
-            fact: t.fact,
-            last_confirmed: t.last_confirmed,
-            confirmed: t.confirmed,
-            denied: t.denied,
-        });
-        let said = StationFacts::new(tallies.collect());
+        let said = StationFacts::new(tallies);
         if said.ever_confirmed() {
             confirmed.push(TreePoint::new(location.unit_vector(), pk));
         }
@@ -295,7 +315,7 @@ fn assemble(stations: StationsPart, trees: TreesPart, keys: u32) -> Option<Spati
         clusters: Default::default(),
     });
     index.facts = Arc::new(facts);
-    index.len = len;
+    index.len = stations.len;
     index.origin = super::Origin::Packed;
     Some(index)
 }

@@ -3,8 +3,7 @@
 //! change to a station or a tally moves the generation on (migration 9's triggers, in the
 //! writer's own transaction), so a part made before a change is never read as current.
 
-use std::io::Read;
-
+use rusqlite::blob::Blob;
 use rusqlite::{Connection, MAIN_DB, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::error::Result;
@@ -35,14 +34,14 @@ pub fn generation(conn: &Connection) -> Result<Option<i64>> {
         .optional()?)
 }
 
-/// Part `name` with its checksum, if it was made at `generation` in `format`. The bytes are
-/// read straight into one buffer (incremental blob I/O: no second copy).
-pub fn read(
-    conn: &Connection,
+/// Part `name`'s checksum and its bytes to read in place (incremental blob I/O: no copy of the
+/// whole part is made), if it was made at `generation` in `format`.
+pub fn open<'c>(
+    conn: &'c Connection,
     name: &str,
     generation: i64,
     format: i64,
-) -> Result<Option<(u32, Vec<u8>)>> {
+) -> Result<Option<(u32, Blob<'c>)>> {
     let found = conn
         .prepare_cached(
             "SELECT rowid, checksum FROM packed_index
@@ -58,10 +57,8 @@ pub fn read(
     let Ok(checksum) = u32::try_from(checksum) else {
         return Ok(None);
     };
-    let mut blob = conn.blob_open(MAIN_DB, c"packed_index", c"data", rowid, true)?;
-    let mut data = vec![0; blob.len()];
-    blob.read_exact(&mut data)?;
-    Ok(Some((checksum, data)))
+    let blob = conn.blob_open(MAIN_DB, c"packed_index", c"data", rowid, true)?;
+    Ok(Some((checksum, blob)))
 }
 
 /// Keeps `parts` (name, checksum, bytes) as the packed index made at `generation`, in place of
