@@ -4,9 +4,10 @@
 # 2.5 ms of every 10 ms), beside the same on the whole machine; and instruction counts
 # (valgrind), the measure that does not move with the machine's load. Needs root for the cgroup
 # (v1 or v2); without it, only the instruction counts are given.
-# BEFORE=/path/to/another/waystation measures that build beside this one, on the same catalog,
-# in the same hyperfine runs (before and after side by side); it must read this build's catalog
-# schema (`waystation info` shows it), so it suits changes that leave the file as it is.
+# BEFORE=/path/to/another/waystation measures that build beside this one, each on its own copy of
+# the same catalog (so a build that packs its index in another format does not make the other's
+# every open build it again), in the same hyperfine runs (before and after side by side); it must
+# read this build's catalog schema (`waystation info` shows it).
 set -euo pipefail
 [ -n "${BEFORE:-}" ] && BEFORE=$(realpath "$BEFORE")
 cd "$(dirname "$0")/.."
@@ -38,22 +39,26 @@ echo "$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(lscpu | sed -n 
 catalog="$work/national.sqlite"
 "$bin" gen --count 200000 --seed 1 -o "$work/national.csv" 2>/dev/null
 "$bin" --catalog "$catalog" import "$work/national.csv" >/dev/null
-args=(--catalog "$catalog" near 30.59,114.31 -n 10 --service shower,drinking_water --json)
-query=("$bin" "${args[@]}")
-"${query[@]}" >/dev/null # the file now keeps its packed index
+query=(near 30.59,114.31 -n 10 --service shower,drinking_water --json)
 builds=("$bin")
-if [ -n "${BEFORE:-}" ]; then
-  builds=("$BEFORE" "$bin")
-  "$BEFORE" "${args[@]}" >/dev/null || {
-    echo "bench-phone: $BEFORE cannot answer from this build's catalog (another schema?)" >&2
+[ -n "${BEFORE:-}" ] && builds=("$BEFORE" "$bin")
+catalogs=()
+for i in "${!builds[@]}"; do
+  copy="$work/national-$i.sqlite"
+  python3 -c "import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute('VACUUM INTO ?', (sys.argv[2],))" "$catalog" "$copy"
+  catalogs+=("$copy")
+  # The first answer packs the build's index into its copy.
+  "${builds[$i]}" --catalog "$copy" "${query[@]}" >/dev/null || {
+    echo "bench-phone: ${builds[$i]} cannot answer from this build's catalog (another schema?)" >&2
     exit 1
   }
-  "${query[@]}" >/dev/null
-fi
+done
 # Each build's command line, for hyperfine (one run compares them all).
-commands() { for b in "${builds[@]}"; do echo "$* $b ${args[*]}"; done; }
+commands() { for i in "${!builds[@]}"; do echo "$* ${builds[$i]} --catalog ${catalogs[$i]} ${query[*]}"; done; }
 # A change by another writer: the next open builds the index from the rows (and packs it).
-changed="python3 -c \"import sqlite3; c = sqlite3.connect('$catalog'); c.execute('UPDATE index_generation SET n = n + 1'); c.commit()\""
+changed="python3 -c \"import sqlite3, sys
+for f in sys.argv[1:]:
+    c = sqlite3.connect(f); c.execute('UPDATE index_generation SET n = n + 1'); c.commit()\" ${catalogs[*]}"
 
 # A CPU cgroup allowing a quarter of one core, in small slices so the process is slowed
 # evenly rather than stopped for long stretches.
@@ -106,7 +111,9 @@ count() {
     | sed -n 's/.*Collected : \([0-9]*\).*/\1/p' \
     | awk '{printf "%.1f million instructions\n", $1 / 1e6}'
 }
-for b in "${builds[@]}"; do
+for i in "${!builds[@]}"; do
+  b=${builds[$i]}
+  args=(--catalog "${catalogs[$i]}" "${query[@]}")
   "$b" "${args[@]}" >/dev/null
   echo "$b near, packed index: $(count "$b" "${args[@]}"), max RSS $(/usr/bin/time -f '%M KB' "$b" "${args[@]}" 2>&1 >/dev/null)"
   eval "$changed"
