@@ -1,5 +1,6 @@
-//! The in-memory spatial index: R*-trees (rstar) over stations' unit vectors on the sphere,
-//! plus a compact summary of each station so filters run without touching SQLite.
+//! The in-memory spatial index: R-trees over stations' unit vectors on the sphere (flat,
+//! Hilbert-packed trees with the edits since beside them: index/flat.rs, index/tree.rs), plus a
+//! compact summary of each station so filters run without touching SQLite.
 //!
 //! Why unit vectors: the chord between two points on the unit sphere grows strictly with their
 //! great-circle angle, so 3-D Euclidean nearest-neighbour order *is* great-circle order, at any
@@ -299,11 +300,11 @@ impl SpatialIndex {
         }
     }
 
-    /// Reads every station's summary from the store and bulk-loads the trees.
+    /// Reads every station's summary from the store and packs the trees.
     ///
     /// SQLite's per-row cost dominates opening a national catalog, so the scan is split into two
     /// primary-key ranges read at once on two connections, and the kind and service trees are
-    /// bulk-loaded on two threads.
+    /// packed on two threads.
     pub fn build(conn: &Connection, path: &Path) -> Result<SpatialIndex> {
         let max_pk = summaries::max_pk(conn)?;
         let mid = max_pk / 2;
@@ -321,7 +322,7 @@ impl SpatialIndex {
     }
 
     /// Builds the index from stations' summaries and the tallies of those that have any (by
-    /// primary key): bulk-loads the trees, the kind and service trees on two threads.
+    /// primary key): packs the trees, the kind and service trees on two threads.
     pub fn from_batches(
         batches: Vec<SummaryBatch>,
         tallies: Vec<(i64, Vec<FactTally>)>,

@@ -87,7 +87,10 @@ impl<R: Read> Reader<R> {
         Some(())
     }
 
-    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+    /// The next `N` bytes: a field, or a whole record of fields to read with `Fields` (one
+    /// check of the buffer for the record rather than one a field: the national catalog's
+    /// parts hold millions of fields).
+    pub fn record<const N: usize>(&mut self) -> Option<[u8; N]> {
         self.fill(N)?;
         let field = self.buffer[self.at..self.at + N].try_into().ok()?;
         self.at += N;
@@ -96,16 +99,11 @@ impl<R: Read> Reader<R> {
     }
 
     pub fn u8(&mut self) -> Option<u8> {
-        self.take::<1>().map(|[b]| b)
+        self.record::<1>().map(|[b]| b)
     }
 
     pub fn u32(&mut self) -> Option<u32> {
-        self.take().map(u32::from_le_bytes)
-    }
-
-    /// A finite f64 (no part holds another kind).
-    pub fn f64(&mut self) -> Option<f64> {
-        Some(f64::from_le_bytes(self.take()?)).filter(|v| v.is_finite())
+        self.record().map(u32::from_le_bytes)
     }
 
     /// A string of any length (the ids of every station are one).
@@ -138,6 +136,30 @@ impl<R: Read> Reader<R> {
     }
 }
 
+/// The fields of one record taken whole (`Reader::record`), front to back.
+pub struct Fields<'a>(pub &'a [u8]);
+
+impl Fields<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (field, rest) = self.0.split_first_chunk::<N>()?;
+        self.0 = rest;
+        Some(*field)
+    }
+
+    pub fn u8(&mut self) -> Option<u8> {
+        self.take::<1>().map(|[b]| b)
+    }
+
+    pub fn u32(&mut self) -> Option<u32> {
+        self.take().map(u32::from_le_bytes)
+    }
+
+    /// A finite f64 (no part holds another kind).
+    pub fn f64(&mut self) -> Option<f64> {
+        Some(f64::from_le_bytes(self.take()?)).filter(|v| v.is_finite())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +173,7 @@ mod tests {
             out.u32(i);
             out.f64(f64::from(i) / 3.0);
         }
+        out.f64(f64::INFINITY);
         out.str(&long);
         out.str("");
         out.count(2);
@@ -158,9 +181,14 @@ mod tests {
         let mut part = Reader::new(&bytes[..], bytes.len());
         for i in 0..BUFFER as u32 {
             assert_eq!(part.u8(), Some(i as u8));
-            assert_eq!(part.u32(), Some(i));
-            assert_eq!(part.f64(), Some(f64::from(i) / 3.0));
+            let record = part.record::<12>().expect("a record");
+            let mut fields = Fields(&record);
+            assert_eq!(fields.u32(), Some(i));
+            assert_eq!(fields.f64(), Some(f64::from(i) / 3.0));
+            assert_eq!(fields.u8(), None, "past the record's end");
         }
+        let record = part.record::<8>().expect("a record");
+        assert_eq!(Fields(&record).f64(), None, "not finite");
         assert_eq!(part.string().as_deref(), Some(long.as_str()));
         assert_eq!(part.string().as_deref(), Some(""));
         assert_eq!(part.count(0), Some(2));

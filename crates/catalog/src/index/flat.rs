@@ -11,7 +11,7 @@ use std::io::Read;
 use std::ops::Range;
 
 use super::TreePoint;
-use super::bytes::{Reader, Writer};
+use super::bytes::{Fields, Reader, Writer};
 
 /// Children per node: as wide as the rstar trees' widest nodes (index.rs `NodeParams`).
 const NODE: usize = 16;
@@ -141,8 +141,10 @@ impl FlatTree {
         let count = part.count(POINT_BYTES)?;
         let mut points = Vec::with_capacity(count);
         for _ in 0..count {
-            let xyz = [part.f64()?, part.f64()?, part.f64()?];
-            let key = part.u32().filter(|k| *k < keys)?;
+            let record = part.record::<POINT_BYTES>()?;
+            let mut field = Fields(&record);
+            let xyz = [field.f64()?, field.f64()?, field.f64()?];
+            let key = field.u32().filter(|k| *k < keys)?;
             points.push(TreePoint::new(xyz, key));
         }
         Some(FlatTree::in_order(points))

@@ -11,7 +11,7 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::bytes::{Reader, Writer};
+use super::bytes::{Fields, Reader, Writer};
 use super::flat::FlatTree;
 use super::{Facts, IdSpan, SpatialIndex, Stations, Summary, Tree, TreePoint};
 use crate::confirmations::{FactTally, StationFacts};
@@ -103,17 +103,19 @@ impl StationsPart {
             offering: [0; Service::ALL.len()],
         };
         for _ in 0..part.count(SUMMARY_BYTES)? {
-            let pk = part.u32()?;
+            let record = part.record::<SUMMARY_BYTES>()?;
+            let mut field = Fields(&record);
+            let pk = field.u32()?;
             let id = IdSpan {
-                start: part.u32()?,
-                len: part.u32()?,
+                start: field.u32()?,
+                len: field.u32()?,
             };
             ids.get(id.start as usize..id.start.checked_add(id.len)? as usize)?;
-            let location = LatLon::new(part.f64()?, part.f64()?).ok()?;
-            let kind = *Kind::ALL.get(usize::from(part.u8()?))?;
-            let status = *Status::ALL.get(usize::from(part.u8()?))?;
-            let services = ServiceSet::from_bits(part.u32()?);
-            let hours = Some(part.u32()?).filter(|h| *h != NO_HOURS);
+            let location = LatLon::new(field.f64()?, field.f64()?).ok()?;
+            let kind = *Kind::ALL.get(usize::from(field.u8()?))?;
+            let status = *Status::ALL.get(usize::from(field.u8()?))?;
+            let services = ServiceSet::from_bits(field.u32()?);
+            let hours = Some(field.u32()?).filter(|h| *h != NO_HOURS);
             if hours.is_some_and(|h| h as usize >= read.hours.len()) {
                 return None;
             }
