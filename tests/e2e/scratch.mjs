@@ -6,7 +6,15 @@ import { join } from "node:path";
 
 const made = [];
 process.on("exit", () => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  for (const dir of made) {
+    // A child still closing its catalog may write into it meanwhile: retry, and never fail the
+    // run for the clean-up.
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch (e) {
+      console.error(`could not remove ${dir}: ${e.message}`);
+    }
+  }
 });
 
 /** A new directory under the system's temporary directory, named from `prefix`. */

@@ -306,6 +306,11 @@ fn a_made_up_packed_index_with_a_matching_checksum_cannot_crash_the_open() {
     // The trees part begins with the first kind's tree: its count (u32), then its points, each
     // x, y, z (f64) and a key (u32). Each change keeps every tree's size.
     let trees = part("trees");
+    let first_tree = u32::from_le_bytes(trees[..4].try_into().expect("a count"));
+    assert!(
+        first_tree > 0,
+        "the first kind's tree holds points to change"
+    );
     let with = |at: usize, bytes: &[u8]| {
         let mut made_up = trees.clone();
         made_up[at..at + bytes.len()].copy_from_slice(bytes);

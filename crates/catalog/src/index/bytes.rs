@@ -8,30 +8,43 @@ use std::io::Read;
 
 /// Fields appended to a part.
 #[derive(Default)]
-pub struct Writer(pub Vec<u8>);
+pub struct Writer {
+    bytes: Vec<u8>,
+    /// A count or a length did not fit its u32: the part cannot be written.
+    too_long: bool,
+}
 
 impl Writer {
     pub fn u8(&mut self, v: u8) {
-        self.0.push(v);
+        self.bytes.push(v);
     }
 
     pub fn u32(&mut self, v: u32) {
-        self.0.extend_from_slice(&v.to_le_bytes());
+        self.bytes.extend_from_slice(&v.to_le_bytes());
     }
 
     pub fn f64(&mut self, v: f64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
+        self.bytes.extend_from_slice(&v.to_le_bytes());
     }
 
-    /// Its length in bytes (u32), then its UTF-8.
+    /// Its length in bytes, then its UTF-8.
     pub fn str(&mut self, v: &str) {
-        self.u32(v.len() as u32);
-        self.0.extend_from_slice(v.as_bytes());
+        self.count(v.len());
+        self.bytes.extend_from_slice(v.as_bytes());
     }
 
-    /// A count of what follows, which must fit a u32 (the index's keys do).
+    /// A count (or a length) of what follows, as a u32.
     pub fn count(&mut self, n: usize) {
-        self.u32(n as u32);
+        let n = u32::try_from(n).unwrap_or_else(|_| {
+            self.too_long = true;
+            u32::MAX
+        });
+        self.u32(n);
+    }
+
+    /// The part's bytes, unless something in it was too long to count.
+    pub fn finish(self) -> Option<Vec<u8>> {
+        (!self.too_long).then_some(self.bytes)
     }
 }
 
@@ -177,7 +190,7 @@ mod tests {
         out.str(&long);
         out.str("");
         out.count(2);
-        let bytes = out.0;
+        let bytes = out.finish().expect("nothing too long");
         let mut part = Reader::new(&bytes[..], bytes.len());
         for i in 0..BUFFER as u32 {
             assert_eq!(part.u8(), Some(i as u8));
@@ -201,7 +214,7 @@ mod tests {
         let mut out = Writer::default();
         out.str("司机之家");
         out.u32(3);
-        let bytes = out.0;
+        let bytes = out.finish().expect("nothing too long");
         let whole = crc32fast::hash(&bytes);
         // Not all read.
         let mut part = Reader::new(&bytes[..], bytes.len());
@@ -219,12 +232,13 @@ mod tests {
         // two-byte records, with 12 bytes left.
         assert_eq!(Reader::new(&bytes[..], bytes.len()).count(2), None);
         // A string longer than the part; a string not UTF-8.
-        let mut long = Writer::default();
-        long.u32(1 << 30);
-        assert_eq!(Reader::new(&long.0[..], 4).string(), None);
-        let mut bad = Writer::default();
-        bad.u32(1);
-        bad.u8(0xFF);
-        assert_eq!(Reader::new(&bad.0[..], 5).string(), None);
+        let long = (1u32 << 30).to_le_bytes();
+        assert_eq!(Reader::new(&long[..], 4).string(), None);
+        let bad = [1, 0, 0, 0, 0xFF];
+        assert_eq!(Reader::new(&bad[..], 5).string(), None);
+        // A count that does not fit a u32 is not written as another.
+        let mut huge = Writer::default();
+        huge.count(usize::MAX);
+        assert_eq!(huge.finish(), None);
     }
 }

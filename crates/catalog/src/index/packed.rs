@@ -47,7 +47,7 @@ const NO_HOURS: u32 = u32::MAX;
 const TALLY_BYTES: usize = 4 + 1 + 4 + 4;
 
 impl StationsPart {
-    fn write(index: &SpatialIndex) -> Vec<u8> {
+    fn write(index: &SpatialIndex) -> Option<Vec<u8>> {
         let mut out = Writer::default();
         out.str(&index.stations.ids);
         out.count(index.hours.entries.len());
@@ -83,11 +83,12 @@ impl StationsPart {
                 out.u32(t.denied);
             }
         }
-        out.0
+        out.finish()
     }
 
     /// The part as `write` wrote it, if every field is whole and in range: keys below `keys`
-    /// and each used once, ids inside the ids, vocabulary and hours known, positions on Earth.
+    /// (each station's once, each tallied station's once), ids inside the ids, vocabulary and
+    /// hours known, positions on Earth.
     fn read(part: &mut Reader<impl Read>, keys: u32) -> Option<StationsPart> {
         let ids = part.string()?;
         let hours = (0..part.count(4)?)
@@ -189,7 +190,7 @@ impl TreesPart {
                 }
             }
         }
-        Some(out.0)
+        out.finish()
     }
 
     /// The trees of a part, if it holds them whole (keys below `keys`) and nothing more.
@@ -245,10 +246,12 @@ pub(super) fn load(
 /// has moved on meanwhile. Nothing depends on it: a file that cannot be written (read-only, busy
 /// with another writer) keeps no packed index, and the next open builds the index again.
 pub(super) fn save(conn: &rusqlite::Connection, index: &SpatialIndex, generation: i64) {
-    let Some(trees) = TreesPart::write(&index.stations) else {
+    let (Some(trees), Some(stations)) = (
+        TreesPart::write(&index.stations),
+        StationsPart::write(index),
+    ) else {
         return;
     };
-    let stations = StationsPart::write(index);
     let parts = [
         (STATIONS, crc32fast::hash(&stations), stations.as_slice()),
         (TREES, crc32fast::hash(&trees), trees.as_slice()),
@@ -306,7 +309,9 @@ fn assemble(stations: StationsPart, trees: TreesPart) -> Option<SpatialIndex> {
         if said.ever_confirmed() {
             confirmed.push(TreePoint::new(location.unit_vector(), pk));
         }
-        facts.by_station.insert(pk, Arc::new(said));
+        if facts.by_station.insert(pk, Arc::new(said)).is_some() {
+            return None; // a station's tallies twice: not what `save` writes
+        }
     }
     facts.confirmed = Tree::new(confirmed);
     index.stations = Arc::new(Stations {

@@ -1,7 +1,9 @@
 //! A tree as queries see it: the flat tree a build or the catalog file gave (index/flat.rs,
 //! shared by every copy of the index, never changed), the points added since in an rstar tree,
-//! and the keys of the flat tree's points that have left it. A device's index is built or read
-//! afresh on the next open after a change; a server's takes edits for as long as it runs.
+//! and the keys of the flat tree's points that have left it. A server's index takes edits for as
+//! long as it runs, an app's for a session of syncs: once the edits are a fair share of the flat
+//! tree, the tree is packed afresh from its points, so walks never wade through many points that
+//! left.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashSet};
@@ -22,6 +24,10 @@ pub struct Tree {
 
 /// Points in ascending squared chord distance to a query, with that distance.
 pub type Walk<'a> = Box<dyn Iterator<Item = (TreePoint, f64)> + 'a>;
+
+/// Edits (points left plus points added) a tree takes before it is packed afresh: an eighth of
+/// its flat tree, and at least this many (small trees are cheap to walk, and cheap to pack).
+const EDITS_BEFORE_PACKING: usize = 64;
 
 impl Tree {
     pub fn new(points: Vec<TreePoint>) -> Tree {
@@ -46,14 +52,30 @@ impl Tree {
 
     pub fn insert(&mut self, point: TreePoint) {
         self.added.insert(point);
+        self.pack_if_worn();
     }
 
-    /// Takes `point` (position and key) out of the tree; false if it was not there.
+    /// Takes the station at `point` out of the tree; false if it was not there. A point added
+    /// since the flat tree was made must match exactly (this process worked it out); one of the
+    /// flat tree's is found by its key alone, as the file may have come from another machine
+    /// whose sines differ in the last bit.
     pub fn remove(&mut self, point: &TreePoint) -> bool {
-        self.added.remove(point).is_some()
+        let removed = self.added.remove(point).is_some()
             || (!self.left.contains(&point.data)
-                && self.flat.contains(point)
-                && self.left.insert(point.data))
+                && self.flat.holds_key(point.data)
+                && self.left.insert(point.data));
+        self.pack_if_worn();
+        removed
+    }
+
+    /// Packs the tree afresh from its points once its edits are a fair share of it.
+    fn pack_if_worn(&mut self) {
+        let edits = self.left.len() + self.added.size();
+        if edits > EDITS_BEFORE_PACKING.max(self.flat.len() / 8) {
+            let flat = self.flat.points().iter().filter(|p| self.still_here(p));
+            let points = flat.chain(self.added.iter()).copied().collect();
+            *self = Tree::new(points);
+        }
     }
 
     fn still_here(&self, point: &TreePoint) -> bool {
@@ -166,32 +188,79 @@ mod tests {
     enum Edit {
         /// Move station `key % n` to (lat, lon): out at its old place, in at the new.
         Move(u32, f64, f64),
+        /// Move station `key % n` back to where it first stood.
+        MoveBack(u32),
         Remove(u32),
         /// A station with a new key.
         Add(f64, f64),
+        /// The last station removed, back with its key, where it first stood.
+        Return,
     }
 
     fn edit() -> impl Strategy<Value = Edit> {
         prop_oneof![
             (any::<u32>(), 29.0..31.0f64, 113.0..115.0f64)
                 .prop_map(|(k, a, o)| Edit::Move(k, a, o)),
+            any::<u32>().prop_map(Edit::MoveBack),
             any::<u32>().prop_map(Edit::Remove),
             (29.0..31.0f64, 113.0..115.0f64).prop_map(|(a, o)| Edit::Add(a, o)),
+            Just(Edit::Return),
         ]
+    }
+
+    #[test]
+    fn a_flat_point_worked_out_elsewhere_leaves_by_its_key() {
+        let there = point(30.0, 114.0, 7);
+        let mut tree = Tree::new(vec![there, point(30.1, 114.1, 8)]);
+        // The same station, its position worked out on a machine whose sines differ by a bit.
+        let [x, y, z] = *there.geom();
+        let here = TreePoint::new([f64::from_bits(x.to_bits() + 1), y, z], 7);
+        assert!(tree.remove(&here));
+        assert_eq!(tree.size(), 1);
+        let q = *there.geom();
+        let keys: Vec<u32> = nearest_merged(&[&tree], q).map(|(p, _)| p.data).collect();
+        assert_eq!(keys, [8]);
+        assert!(!tree.remove(&here), "gone already");
+    }
+
+    #[test]
+    fn a_worn_tree_is_packed_afresh_with_the_same_points() {
+        let points: Vec<TreePoint> = (0..1_000)
+            .map(|k| point(30.0 + f64::from(k) / 1e3, 114.0, k))
+            .collect();
+        let mut tree = Tree::new(points.clone());
+        for p in &points[..200] {
+            assert!(tree.remove(p));
+            tree.insert(point(31.0, 114.0 + f64::from(p.data) / 1e3, p.data));
+        }
+        assert!(
+            tree.left.len() + tree.added.size() <= 1_000 / 8 + 1,
+            "packed afresh on the way"
+        );
+        assert_eq!(tree.size(), 1_000);
+        let mut keys: Vec<u32> = nearest_merged(&[&tree], *points[0].geom())
+            .map(|(p, _)| p.data)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(keys, (0..1_000).collect::<Vec<_>>());
     }
 
     proptest! {
         /// After any edits, the tree's walks hold exactly the points a plain list holds.
         #[test]
         fn an_edited_tree_answers_as_a_list_of_its_points(
-            start in prop::collection::vec((29.0..31.0f64, 113.0..115.0f64), 0..200),
-            edits in prop::collection::vec(edit(), 0..60),
+            start in prop::collection::vec((29.0..31.0f64, 113.0..115.0f64), 0..400),
+            edits in prop::collection::vec(edit(), 0..150),
             q in (28.5..31.5f64, 112.5..115.5f64),
             r in 0.0..0.02f64,
         ) {
-            let mut list: Vec<TreePoint> = start.iter().enumerate().map(|(k, (a, o))| point(*a, *o, k as u32)).collect();
+            let first: Vec<TreePoint> = start.iter().enumerate().map(|(k, (a, o))| point(*a, *o, k as u32)).collect();
+            let mut list = first.clone();
             let mut tree = Tree::new(list.clone());
             let mut next_key = list.len() as u32;
+            let mut removed = Vec::new();
+            // Where a key first stood (its flat point), for moving back and returning.
+            let home = |p: &TreePoint| first.get(p.data as usize).copied();
             for e in edits {
                 match e {
                     Edit::Move(k, a, o) if !list.is_empty() => {
@@ -201,14 +270,29 @@ mod tests {
                         list[i] = point(a, o, list[i].data);
                         tree.insert(list[i]);
                     }
+                    Edit::MoveBack(k) if !list.is_empty() => {
+                        let i = k as usize % list.len();
+                        if let Some(home) = home(&list[i]) {
+                            prop_assert!(tree.remove(&list[i]));
+                            list[i] = home;
+                            tree.insert(home);
+                        }
+                    }
                     Edit::Remove(k) if !list.is_empty() => {
                         let gone = list.swap_remove(k as usize % list.len());
                         prop_assert!(tree.remove(&gone));
+                        removed.push(gone);
                     }
                     Edit::Add(a, o) => {
                         list.push(point(a, o, next_key));
                         tree.insert(point(a, o, next_key));
                         next_key += 1;
+                    }
+                    Edit::Return => {
+                        if let Some(back) = removed.pop().map(|p| home(&p).unwrap_or(p)) {
+                            list.push(back);
+                            tree.insert(back);
+                        }
                     }
                     _ => {}
                 }
