@@ -275,7 +275,7 @@ impl Nearest<'_> {
             let d2 = self.tree.levels[level][index].distance_2(&self.q);
             self.queue.push(Queued {
                 d2,
-                at: At::Node(level, index),
+                at: At::Node(level as u8, index as u32),
             });
         }
     }
@@ -288,29 +288,33 @@ impl<'a> Iterator for Nearest<'a> {
         loop {
             let Queued { d2, at } = self.queue.pop()?;
             match at {
-                At::Point(i) => return Some((&self.tree.points[i], d2)),
+                At::Point(i) => return Some((&self.tree.points[i as usize], d2)),
                 At::Node(0, index) => {
-                    for i in self.tree.children(0, index) {
+                    for i in self.tree.children(0, index as usize) {
                         let d2 = distance_2(self.tree.points[i].geom(), &self.q);
                         self.queue.push(Queued {
                             d2,
-                            at: At::Point(i),
+                            at: At::Point(i as u32),
                         });
                     }
                 }
                 At::Node(level, index) => {
-                    self.push_nodes(level - 1, self.tree.children(level, index));
+                    let level = usize::from(level);
+                    self.push_nodes(level - 1, self.tree.children(level, index as usize));
                 }
             }
         }
     }
 }
 
+/// What the queue holds, small (the walk moves entries about the heap more than anything
+/// else): a tree's points and nodes are counted in u32 (its file's count is one), its levels
+/// are a handful.
 #[derive(Clone, Copy)]
 enum At {
-    Point(usize),
+    Point(u32),
     /// (level, index)
-    Node(usize, usize),
+    Node(u8, u32),
 }
 
 struct Queued {
