@@ -174,8 +174,8 @@ struct TreesPart {
 }
 
 impl TreesPart {
-    /// The trees as the file keeps them; None if any has changed since it was built (only a
-    /// freshly built index is packed).
+    /// The trees as the file keeps them; None if any holds edits not yet packed into its flat
+    /// tree (only a freshly built index is packed, at the generation it was built from).
     fn write(stations: &Stations) -> Option<Vec<u8>> {
         let mut out = Writer::default();
         for tree in &stations.by_kind {

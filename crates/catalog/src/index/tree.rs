@@ -229,20 +229,51 @@ mod tests {
             .map(|k| point(30.0 + f64::from(k) / 1e3, 114.0, k))
             .collect();
         let mut tree = Tree::new(points.clone());
+        let mut want = points.clone();
         for p in &points[..200] {
             assert!(tree.remove(p));
-            tree.insert(point(31.0, 114.0 + f64::from(p.data) / 1e3, p.data));
+            let moved = point(31.0, 114.0 + f64::from(p.data) / 1e3, p.data);
+            tree.insert(moved);
+            want[p.data as usize] = moved;
         }
         assert!(
             tree.left.len() + tree.added.size() <= 1_000 / 8 + 1,
             "packed afresh on the way"
         );
         assert_eq!(tree.size(), 1_000);
-        let mut keys: Vec<u32> = nearest_merged(&[&tree], *points[0].geom())
-            .map(|(p, _)| p.data)
+        // Every station once, where it now stands.
+        let mut walked: Vec<TreePoint> = nearest_merged(&[&tree], *points[0].geom())
+            .map(|(p, _)| p)
             .collect();
-        keys.sort_unstable();
-        assert_eq!(keys, (0..1_000).collect::<Vec<_>>());
+        walked.sort_by_key(|p| p.data);
+        assert_eq!(walked, want);
+    }
+
+    #[test]
+    fn packing_afresh_costs_a_few_points_an_edit() {
+        // A tree filled one station at a time: each packing takes all its points, so packings
+        // must grow apart as the tree grows (an eighth of it, at least 64 edits apart).
+        let mut tree = Tree::default();
+        let mut packings = 0;
+        let mut points_packed = 0;
+        for k in 0..10_000u32 {
+            let flat = tree.flat.clone();
+            tree.insert(point(
+                30.0 + f64::from(k % 100) / 100.0,
+                114.0 + f64::from(k / 100) / 100.0,
+                k,
+            ));
+            if !Arc::ptr_eq(&flat, &tree.flat) {
+                packings += 1;
+                points_packed += tree.size();
+            }
+        }
+        assert_eq!(tree.size(), 10_000);
+        assert!(packings <= 35, "{packings} packings");
+        assert!(
+            points_packed <= 10 * 10_000,
+            "{points_packed} points packed"
+        );
     }
 
     proptest! {
