@@ -82,6 +82,29 @@ fn sql(path: &Path, statement: &str) {
         .expect(statement);
 }
 
+/// The bytes of packed part `name`.
+fn part(path: &Path, name: &str) -> Vec<u8> {
+    Connection::open(path)
+        .expect("open")
+        .query_row(
+            "SELECT data FROM packed_index WHERE part = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .expect("part")
+}
+
+/// Puts `data` in place of packed part `name`, with `checksum`.
+fn set(path: &Path, name: &str, data: &[u8], checksum: u32) {
+    Connection::open(path)
+        .expect("open")
+        .execute(
+            "UPDATE packed_index SET data = ?2, checksum = ?3 WHERE part = ?1",
+            (name, data, i64::from(checksum)),
+        )
+        .expect("set");
+}
+
 #[test]
 fn an_unchanged_catalog_opens_from_its_packed_index_with_the_same_answers() {
     let (_dir, path) = catalog(3_000);
@@ -178,25 +201,8 @@ fn a_change_by_any_writer_makes_the_next_open_build_from_the_rows() {
 fn a_damaged_foreign_or_cut_short_packed_index_is_never_trusted() {
     let (_dir, path) = catalog(2_000);
     let want = from_rows(&path);
-    let part = |name: &str| -> Vec<u8> {
-        Connection::open(&path)
-            .expect("open")
-            .query_row(
-                "SELECT data FROM packed_index WHERE part = ?1",
-                [name],
-                |r| r.get(0),
-            )
-            .expect("part")
-    };
-    let set = |name: &str, data: &[u8], checksum: u32| {
-        Connection::open(&path)
-            .expect("open")
-            .execute(
-                "UPDATE packed_index SET data = ?2, checksum = ?3 WHERE part = ?1",
-                (name, data, i64::from(checksum)),
-            )
-            .expect("set");
-    };
+    let part = |name: &str| part(&path, name);
+    let set = |name: &str, data: &[u8], checksum: u32| set(&path, name, data, checksum);
     for name in ["stations", "trees"] {
         let whole = part(name);
         let checksum = crc32fast::hash(&whole);
@@ -284,25 +290,8 @@ fn a_write_while_the_index_is_being_packed_waits_its_turn_and_is_kept() {
 fn a_made_up_packed_index_with_a_matching_checksum_cannot_crash_the_open() {
     let (_dir, path) = catalog(1_000);
     let want = from_rows(&path);
-    let part = |name: &str| -> Vec<u8> {
-        Connection::open(&path)
-            .expect("open")
-            .query_row(
-                "SELECT data FROM packed_index WHERE part = ?1",
-                [name],
-                |r| r.get(0),
-            )
-            .expect("part")
-    };
-    let install = |name: &str, data: &[u8]| {
-        Connection::open(&path)
-            .expect("open")
-            .execute(
-                "UPDATE packed_index SET data = ?2, checksum = ?3 WHERE part = ?1",
-                (name, data, i64::from(crc32fast::hash(data))),
-            )
-            .expect("install");
-    };
+    let part = |name: &str| part(&path, name);
+    let install = |name: &str, data: &[u8]| set(&path, name, data, crc32fast::hash(data));
     // The trees part begins with the first kind's tree: its count (u32), then its points, each
     // x, y, z (f64) and a key (u32). Each change keeps every tree's size.
     let trees = part("trees");

@@ -266,16 +266,16 @@ where
 pub struct Nearest<'a> {
     tree: &'a FlatTree,
     q: [f64; 3],
-    queue: BinaryHeap<Queued>,
+    queue: BinaryHeap<Nearer<At>>,
 }
 
 impl Nearest<'_> {
     fn push_nodes(&mut self, level: usize, nodes: Range<usize>) {
         for index in nodes {
             let d2 = self.tree.levels[level][index].distance_2(&self.q);
-            self.queue.push(Queued {
+            self.queue.push(Nearer {
                 d2,
-                at: At::Node(level as u8, index as u32),
+                item: At::Node(level as u8, index as u32),
             });
         }
     }
@@ -286,15 +286,15 @@ impl<'a> Iterator for Nearest<'a> {
 
     fn next(&mut self) -> Option<(&'a TreePoint, f64)> {
         loop {
-            let Queued { d2, at } = self.queue.pop()?;
-            match at {
+            let Nearer { d2, item } = self.queue.pop()?;
+            match item {
                 At::Point(i) => return Some((&self.tree.points[i as usize], d2)),
                 At::Node(0, index) => {
                     for i in self.tree.children(0, index as usize) {
                         let d2 = distance_2(self.tree.points[i].geom(), &self.q);
-                        self.queue.push(Queued {
+                        self.queue.push(Nearer {
                             d2,
-                            at: At::Point(i as u32),
+                            item: At::Point(i as u32),
                         });
                     }
                 }
@@ -310,36 +310,40 @@ impl<'a> Iterator for Nearest<'a> {
 /// What the queue holds, small (the walk moves entries about the heap more than anything
 /// else): a tree's points and nodes are counted in u32 (its file's count is one), its levels
 /// are a handful.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum At {
     Point(u32),
     /// (level, index)
     Node(u8, u32),
 }
 
-struct Queued {
-    d2: f64,
-    at: At,
+/// A heap entry that comes out nearest first (BinaryHeap is a max-heap), ties lowest `item`
+/// first: the walk's queue here, the merge of walks in index/tree.rs.
+pub struct Nearer<T> {
+    pub d2: f64,
+    pub item: T,
 }
 
-impl PartialEq for Queued {
+impl<T: Ord> PartialEq for Nearer<T> {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal
     }
 }
 
-impl Eq for Queued {}
+impl<T: Ord> Eq for Nearer<T> {}
 
-impl PartialOrd for Queued {
+impl<T: Ord> PartialOrd for Nearer<T> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl Ord for Queued {
+impl<T: Ord> Ord for Nearer<T> {
     fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap, the nearest must come out first.
-        other.d2.total_cmp(&self.d2)
+        other
+            .d2
+            .total_cmp(&self.d2)
+            .then_with(|| other.item.cmp(&self.item))
     }
 }
 
@@ -402,9 +406,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn point(lat: f64, lon: f64, key: u32) -> TreePoint {
-        let (sin_lat, cos_lat) = lat.to_radians().sin_cos();
-        let (sin_lon, cos_lon) = lon.to_radians().sin_cos();
-        TreePoint::new([cos_lat * cos_lon, cos_lat * sin_lon, sin_lat], key)
+        TreePoint::new(crate::sphere::LatLon { lat, lon }.unit_vector(), key)
     }
 
     fn points() -> impl Strategy<Value = Vec<TreePoint>> {

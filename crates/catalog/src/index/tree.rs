@@ -5,13 +5,12 @@
 //! tree, the tree is packed afresh from its points, so walks never wade through many points that
 //! left.
 
-use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashSet};
 use std::sync::Arc;
 
 use rstar::{AABB, RTree};
 
-use super::flat::FlatTree;
+use super::flat::{FlatTree, Nearer};
 use super::{NodeParams, TreePoint};
 
 #[derive(Clone, Default)]
@@ -126,50 +125,21 @@ pub fn nearest_merged<'a>(trees: &[&'a Tree], q: [f64; 3]) -> Walk<'a> {
         return walk;
     }
     let mut walks: Vec<_> = walks.into_iter().map(Iterator::peekable).collect();
-    let mut heads: BinaryHeap<Head> = BinaryHeap::new();
+    // Each walk's next distance, nearest first.
+    let mut heads: BinaryHeap<Nearer<usize>> = BinaryHeap::new();
     for (i, s) in walks.iter_mut().enumerate() {
         if let Some(&(_, d2)) = s.peek() {
-            heads.push(Head { d2, source: i });
+            heads.push(Nearer { d2, item: i });
         }
     }
     Box::new(std::iter::from_fn(move || {
-        let Head { source, .. } = heads.pop()?;
+        let Nearer { item: source, .. } = heads.pop()?;
         let item = walks[source].next()?;
         if let Some(&(_, d2)) = walks[source].peek() {
-            heads.push(Head { d2, source });
+            heads.push(Nearer { d2, item: source });
         }
         Some(item)
     }))
-}
-
-/// A min-heap entry: the next distance one walk would yield.
-struct Head {
-    d2: f64,
-    source: usize,
-}
-
-impl PartialEq for Head {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Head {}
-
-impl PartialOrd for Head {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Head {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap, we want the smallest distance first.
-        other
-            .d2
-            .total_cmp(&self.d2)
-            .then_with(|| other.source.cmp(&self.source))
-    }
 }
 
 #[cfg(test)]
@@ -179,9 +149,7 @@ mod tests {
     use rstar::Envelope;
 
     fn point(lat: f64, lon: f64, key: u32) -> TreePoint {
-        let (sin_lat, cos_lat) = lat.to_radians().sin_cos();
-        let (sin_lon, cos_lon) = lon.to_radians().sin_cos();
-        TreePoint::new([cos_lat * cos_lon, cos_lat * sin_lon, sin_lat], key)
+        TreePoint::new(crate::sphere::LatLon { lat, lon }.unit_vector(), key)
     }
 
     #[derive(Debug, Clone)]
