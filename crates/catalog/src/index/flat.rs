@@ -99,21 +99,18 @@ impl FlatTree {
     /// A tree of `points` in the order given (a file's, already in Hilbert order; any order
     /// makes a correct tree, only a slower one).
     fn in_order(points: Vec<TreePoint>) -> FlatTree {
-        let mut levels: Vec<Vec<Bounds>> = Vec::new();
-        let mut level: Vec<Bounds> = points
+        let leaves: Vec<Bounds> = points
             .chunks(NODE)
             .map(|leaf| Bounds::around(leaf.iter().map(|p| (*p.geom(), *p.geom()))))
             .collect();
-        while !level.is_empty() {
-            let root = level.len() == 1;
-            let above = (!root).then(|| {
-                level
-                    .chunks(NODE)
-                    .map(|nodes| Bounds::around(nodes.iter().map(|b| (b.lo, b.hi))))
-                    .collect()
-            });
-            levels.push(level);
-            level = above.unwrap_or_default();
+        // An empty tree has no levels; any other ends in a level of one node, the root.
+        let mut levels: Vec<Vec<Bounds>> = Vec::from_iter((!leaves.is_empty()).then_some(leaves));
+        while let Some(level) = levels.last().filter(|level| level.len() > 1) {
+            let above = level
+                .chunks(NODE)
+                .map(|nodes| Bounds::around(nodes.iter().map(|b| (b.lo, b.hi))))
+                .collect();
+            levels.push(above);
         }
         FlatTree {
             points,
