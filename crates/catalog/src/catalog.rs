@@ -467,6 +467,7 @@ impl Catalog {
         }
         tx.commit()?;
         progress.end();
+        store::tidy_after_rewrite(self.store.conn());
         self.load_index(true)?;
         Ok(())
     }

@@ -30,6 +30,18 @@ macro_rules! vocabulary {
             }
         }
 
+        impl $crate::lang::Coded for $name {
+            const WHAT: &'static str = $what;
+
+            fn code(self) -> i64 {
+                self as i64
+            }
+
+            fn from_code(code: i64) -> Option<Self> {
+                Self::ALL.get(usize::try_from(code).ok()?).copied()
+            }
+        }
+
         impl FromStr for $name {
             type Err = UnknownId;
             fn from_str(s: &str) -> Result<Self, UnknownId> {
@@ -61,6 +73,18 @@ macro_rules! vocabulary {
             }
         }
     };
+}
+
+/// A vocabulary entry as a catalog file stores it: its place in the vocabulary's declaration
+/// order. So every vocabulary is append only — reordering one changes what stored rows mean.
+pub trait Coded: Sized + Copy {
+    /// What the vocabulary names ("kind", "status"…), for errors.
+    const WHAT: &'static str;
+
+    fn code(self) -> i64;
+
+    /// The entry at `code`; None for a code the vocabulary does not have.
+    fn from_code(code: i64) -> Option<Self>;
 }
 
 /// The language of labels shown to people. Chinese first.

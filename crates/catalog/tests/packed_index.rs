@@ -119,12 +119,12 @@ fn an_unchanged_catalog_opens_from_its_packed_index_with_the_same_answers() {
 #[test]
 fn a_change_by_any_writer_makes_the_next_open_build_from_the_rows() {
     let (_dir, path) = catalog(2_000);
-    // Another program moves a station to Beijing's centre and gives it a toilet, with SQLite
-    // alone: the trigger moves the generation on in its transaction.
+    // Another program moves a station to Beijing's centre, opens it (status code 0) and gives
+    // it a toilet, with SQLite alone: the trigger moves the generation on in its transaction.
     sql(
         &path,
         "UPDATE stations SET lat = 39.9042, lon = 116.4074, services = services | (1 << 10),
-             status = 'open', opening_hours = '24/7'
+             status = 0, opening_hours = '24/7'
          WHERE id = (SELECT id FROM stations ORDER BY id LIMIT 1)",
     );
     let catalog = Catalog::open(&path).expect("open");

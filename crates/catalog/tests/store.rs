@@ -10,7 +10,8 @@ use waystation_catalog::error::{CatalogError, Location};
 use waystation_catalog::exchange::{CsvWriter, GeoJsonWriter, read_csv, read_geojson};
 use waystation_catalog::progress::Silent;
 use waystation_catalog::query::Filter;
-use waystation_catalog::{Catalog, Crs, LatLon, Service, Station, Status};
+use waystation_catalog::store;
+use waystation_catalog::{Catalog, Crs, Kind, LatLon, Service, Source, Station, Status};
 
 const HEADER: &str = "id,kind,name,address,adcode,lat,lon,services,opening_hours,phone,truck_spaces,status,notice,source\n";
 
@@ -353,6 +354,7 @@ fn a_file_from_before_migration_10_keeps_its_text_index_in_step() {
     drop(catalog);
     // The text trigger as schema 9 (the one before migration 10) had it: every update of a name
     // or an address rewrote it.
+    as_schema_11(&path);
     let conn = rusqlite::Connection::open(&path).expect("sqlite");
     conn.execute_batch(
         "DROP TRIGGER stations_text_update;
@@ -401,6 +403,172 @@ fn a_file_from_before_migration_10_keeps_its_text_index_in_step() {
     .expect("the text index agrees with the rows");
 }
 
+/// Writes `path`'s stations back in schema 11's form: kind, status and source as their ids,
+/// every timestamp as text. The ids come from the vocabulary itself, not from migration 12's
+/// own table of them, so a code the migration gives the wrong entry reads back changed.
+fn as_schema_11(path: &Path) {
+    let case = |column: &str, ids: Vec<&str>| {
+        let whens: String = ids
+            .iter()
+            .enumerate()
+            .map(|(code, id)| format!(" WHEN {code} THEN '{id}'"))
+            .collect();
+        format!("CASE {column}{whens} END")
+    };
+    let kind = case("kind", Kind::ALL.iter().map(|k| k.id()).collect());
+    let status = case("status", Status::ALL.iter().map(|k| k.id()).collect());
+    let source = case("source", Source::ALL.iter().map(|k| k.id()).collect());
+    let conn = rusqlite::Connection::open(path).expect("sqlite");
+    // Dropping the table must not delete the rows that refer to it.
+    conn.pragma_update(None, "foreign_keys", "OFF")
+        .expect("pragma");
+    let triggers: Vec<String> = conn
+        .prepare("SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'stations'")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("triggers");
+    conn.execute_batch(&format!(
+        "CREATE TABLE stations_v11 (
+             pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+             name TEXT NOT NULL, address TEXT NOT NULL, adcode TEXT NOT NULL,
+             lat REAL NOT NULL, lon REAL NOT NULL, services INTEGER NOT NULL,
+             opening_hours TEXT, phone TEXT, truck_spaces INTEGER, status TEXT NOT NULL,
+             notice TEXT, source TEXT NOT NULL, version INTEGER NOT NULL,
+             updated_at TEXT NOT NULL, free_truck_spaces INTEGER);
+         INSERT INTO stations_v11 SELECT pk, id, {kind}, name, address, adcode, lat, lon,
+             services, opening_hours, phone, truck_spaces, {status}, notice, {source}, version,
+             CASE typeof(updated_at) WHEN 'integer'
+                 THEN strftime('%Y-%m-%dT%H:%M:%SZ', updated_at, 'unixepoch')
+                 ELSE updated_at END,
+             free_truck_spaces
+         FROM stations;
+         DROP TABLE stations;
+         ALTER TABLE stations_v11 RENAME TO stations;
+         {};
+         PRAGMA user_version = 11;",
+        triggers.join(";\n")
+    ))
+    .expect("schema 11's rows");
+}
+
+#[test]
+fn a_file_from_before_migration_12_keeps_every_row_as_it_was() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("old.sqlite");
+    let mut catalog = Catalog::open(&path).expect("open");
+    // Every kind, status and source, and timestamps in and out of the catalog's own form.
+    let mut stations = waystation_synthetic::generate(600, 12);
+    for (i, s) in stations.iter_mut().enumerate() {
+        s.kind = Kind::ALL[i % Kind::ALL.len()];
+        s.status = Status::ALL[i % Status::ALL.len()];
+        s.source = Source::ALL[i % Source::ALL.len()];
+        s.updated_at = format!("2026-11-{:02}T{:02}:{:02}:07Z", 1 + i % 30, i % 24, i % 60);
+    }
+    let odd = [
+        "2026-11-30T16:49:20.5Z",
+        "2026-11-30 16:49:20",
+        "1969-12-31T23:59:59Z",
+        "9999-12-31T23:59:59Z",
+    ];
+    for (s, text) in stations.iter_mut().zip(odd) {
+        s.updated_at = text.into();
+    }
+    (catalog.replace_all(&stations, &[], &[], &mut Silent)).expect("stations as given");
+    drop(catalog);
+    as_schema_11(&path);
+    // An operator's assignment refers to a station row: the new table must keep it.
+    let conn = rusqlite::Connection::open(&path).expect("sqlite");
+    conn.execute_batch(&format!(
+        "INSERT INTO users VALUES ('op', 'operator', 'x', '2026-01-01T00:00:00Z');
+         INSERT INTO assignments VALUES ('op', '{}');",
+        stations[5].id
+    ))
+    .expect("an assignment");
+    drop(conn);
+
+    let catalog = Catalog::open(&path).expect("upgraded");
+    let mut after = Vec::new();
+    (catalog.for_each_station(|s| {
+        after.push(s.clone());
+        Ok(())
+    }))
+    .expect("rows");
+    stations.sort_by(|a, b| a.id.cmp(&b.id));
+    after.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(after, stations, "every field reads back as it was");
+    let f = Filter::any_at(friday_noon());
+    let name = &stations[7].name;
+    let hits = catalog.search(name, None, 50, &f).expect("search");
+    assert!(hits.iter().any(|h| &h.station.name == name), "{name}");
+    assert_eq!(
+        catalog.info().expect("info").last_updated.as_deref(),
+        Some("9999-12-31T23:59:59Z")
+    );
+    drop(catalog);
+    let conn = rusqlite::Connection::open(&path).expect("sqlite");
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    assert_eq!(count("SELECT count(*) FROM assignments"), 1);
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM stations WHERE typeof(kind) = 'integer' AND typeof(status) = 'integer' AND typeof(source) = 'integer'"
+        ),
+        600
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM stations WHERE typeof(updated_at) = 'text'"),
+        2,
+        "only the two timestamps not in the catalog's form stay text"
+    );
+    assert_eq!(count("PRAGMA user_version"), 12);
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'stations'"
+        ),
+        6
+    );
+    conn.execute(
+        "INSERT INTO station_text(station_text, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .expect("the text index agrees with the rows");
+}
+
+#[test]
+fn a_snapshot_written_over_other_rows_leaves_the_file_as_lean_as_a_fresh_import() {
+    let dir = tempfile::tempdir().expect("dir");
+    let stations = waystation_synthetic::generate(4_000, 21);
+    // A fresh import of the snapshot's stations: the text index as one import writes it.
+    let mut fresh = Catalog::open(&dir.path().join("fresh.sqlite")).expect("open");
+    (fresh.import(stations.clone(), &mut Silent)).expect("import");
+    // A device holding other stations (a sample) that then takes the snapshot.
+    let mut device = Catalog::open(&dir.path().join("device.sqlite")).expect("open");
+    (device.import(waystation_synthetic::generate(4_000, 22), &mut Silent)).expect("sample");
+    (device.replace_all(&stations, &[], &[], &mut Silent)).expect("snapshot");
+    let part = |c: &mut Catalog, name: &str| -> u64 {
+        let parts = c.file_parts().expect("sizes");
+        parts
+            .iter()
+            .filter(|p| p.part == name)
+            .map(|p| p.bytes)
+            .sum()
+    };
+    let (text, fresh_text) = (
+        part(&mut device, "station_text"),
+        part(&mut fresh, "station_text"),
+    );
+    assert!(
+        text * 10 <= fresh_text * 11,
+        "the text index written over the sample: {text} bytes; imported afresh: {fresh_text}"
+    );
+    let free = part(&mut device, store::sizes::FREE_PAGES);
+    let whole: u64 = device
+        .file_parts()
+        .expect("sizes")
+        .iter()
+        .map(|p| p.bytes)
+        .sum();
+    assert!(free * 20 <= whole, "{free} bytes free of {whole}");
+}
+
 #[test]
 fn a_snapshot_leaves_no_feed_of_the_sample_it_replaced() {
     let (dir, mut catalog) = temp_catalog();
@@ -440,6 +608,7 @@ fn a_file_from_before_migration_11_gets_the_light_text_index_and_its_space_back(
     (catalog.import(stations, &mut Silent)).expect("import");
     drop(catalog);
     // The text index and the county index as schema 10 had them.
+    as_schema_11(&path);
     let conn = rusqlite::Connection::open(&path).expect("sqlite");
     conn.execute_batch(
         "DROP TABLE station_text;
@@ -988,6 +1157,7 @@ fn upgrading_the_feed_to_two_kinds_of_entry_keeps_its_sequence_going_forward() {
     // The feed as migration 6 left it (one row per station, no kinds, no tallies, no voices, no
     // packed index), with its
     // newest row gone as a purged tombstone would be: the sequence is past every row.
+    as_schema_11(&path);
     let conn = rusqlite::Connection::open(&path).expect("sqlite");
     conn.execute_batch(
         "CREATE TABLE changes_v6 (seq INTEGER PRIMARY KEY AUTOINCREMENT, station_id TEXT NOT NULL UNIQUE,

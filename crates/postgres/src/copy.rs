@@ -8,7 +8,9 @@ use std::path::Path;
 
 use rusqlite::types::ValueRef;
 use tokio_postgres::types::ToSql;
-use waystation_catalog::store::SCHEMA_VERSION;
+use waystation_catalog::lang::Coded;
+use waystation_catalog::store::{SCHEMA_VERSION, codes};
+use waystation_catalog::{Kind, Source, Status};
 
 use crate::error::{Error, Result};
 
@@ -20,6 +22,22 @@ enum Ty {
     Text,
     /// An INTEGER 0/1 in SQLite, a boolean in PostgreSQL.
     Bool,
+    /// A vocabulary entry's code in SQLite (`store::codes`), its id as text in PostgreSQL.
+    Code(fn(i64) -> Option<&'static str>),
+    /// Seconds or text in SQLite (`store::codes`), text in PostgreSQL.
+    Time,
+}
+
+fn kind_id(code: i64) -> Option<&'static str> {
+    Kind::from_code(code).map(Kind::id)
+}
+
+fn status_id(code: i64) -> Option<&'static str> {
+    Status::from_code(code).map(Status::id)
+}
+
+fn source_id(code: i64) -> Option<&'static str> {
+    Source::from_code(code).map(Source::id)
 }
 
 struct Table {
@@ -29,7 +47,7 @@ struct Table {
     identity: Option<&'static str>,
 }
 
-use Ty::{Bool, Int, Real, Text};
+use Ty::{Bool, Code, Int, Real, Text, Time};
 
 /// In an order that satisfies the foreign keys (stations and users before what refers to them).
 const TABLES: &[Table] = &[
@@ -38,7 +56,7 @@ const TABLES: &[Table] = &[
         columns: &[
             ("pk", Int),
             ("id", Text),
-            ("kind", Text),
+            ("kind", Code(kind_id)),
             ("name", Text),
             ("address", Text),
             ("adcode", Text),
@@ -48,11 +66,11 @@ const TABLES: &[Table] = &[
             ("opening_hours", Text),
             ("phone", Text),
             ("truck_spaces", Int),
-            ("status", Text),
+            ("status", Code(status_id)),
             ("notice", Text),
-            ("source", Text),
+            ("source", Code(source_id)),
             ("version", Int),
-            ("updated_at", Text),
+            ("updated_at", Time),
             ("free_truck_spaces", Int),
         ],
         identity: Some("pk"),
@@ -299,7 +317,15 @@ fn value(v: ValueRef<'_>, ty: Ty) -> Result<Box<dyn ToSql + Sync + Send>, String
         (Real, ValueRef::Real(f)) => Box::new(f),
         (Real, ValueRef::Integer(i)) => Box::new(i as f64),
         (Bool, ValueRef::Integer(i)) => Box::new(i != 0),
-        (Text, ValueRef::Text(t)) => {
+        (Code(id), ValueRef::Integer(code)) => {
+            let id = id(code).ok_or_else(|| format!("the code {code}, which no entry has"))?;
+            Box::new(id.to_string())
+        }
+        (Time, ValueRef::Integer(seconds)) => Box::new(
+            codes::time_text(seconds)
+                .ok_or_else(|| format!("{seconds} seconds, past the calendar"))?,
+        ),
+        (Text | Time, ValueRef::Text(t)) => {
             let text = std::str::from_utf8(t).map_err(|_| "text that is not UTF-8".to_string())?;
             if text.contains('\0') {
                 // SQLite keeps it; PostgreSQL's text cannot.

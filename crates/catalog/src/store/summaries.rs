@@ -8,7 +8,7 @@ use crate::confirmations::FactTally;
 use crate::error::Result;
 use crate::model::{Kind, ServiceSet, Status};
 use crate::sphere::LatLon;
-use crate::store::parse_vocab;
+use crate::store::codes::coded;
 
 /// One station as the index sees it; text borrowed from the row being read.
 pub struct SummaryRow<'a> {
@@ -59,8 +59,8 @@ pub fn scan(
                 lat: r.get(2)?,
                 lon: r.get(3)?,
             },
-            kind: parse_vocab(r, 4)?,
-            status: parse_vocab(r, 5)?,
+            kind: coded(r, 4)?,
+            status: coded(r, 5)?,
             services: ServiceSet::from_bits(r.get(6)?),
             hours: text(7)?,
         });

@@ -15,8 +15,11 @@ use std::path::Path;
 use chrono::NaiveDateTime;
 use rusqlite::{Connection, OpenFlags, params};
 use waystation_catalog::hours::Hours;
+use waystation_catalog::lang::Coded;
 use waystation_catalog::query::Filter;
-use waystation_catalog::{Catalog, Kind, KindSet, LatLon, Service, ServiceSet, Station, store};
+use waystation_catalog::{
+    Catalog, Kind, KindSet, LatLon, Service, ServiceSet, Station, Status, store,
+};
 
 /// A driver's question: stations of these kinds (none: any kind) offering every one of these
 /// services, known to be open at `time` when `open_only`.
@@ -43,8 +46,9 @@ impl Want {
         self.services.iter().fold(0, |m, s| m | 1 << *s as u32)
     }
 
-    fn allows_kind(&self, kind: &str) -> bool {
-        self.kinds.is_empty() || self.kinds.iter().any(|k| k.id() == kind)
+    /// `kind` as the file stores it: the kind's code.
+    fn allows_kind(&self, kind: i64) -> bool {
+        self.kinds.is_empty() || self.kinds.iter().any(|k| k.code() == kind)
     }
 }
 
@@ -103,8 +107,8 @@ struct HoursCache(RefCell<HashMap<String, Option<Hours>>>);
 impl HoursCache {
     /// Open, closed or unknown (None) at `time`: a station not in `open` status is closed
     /// whatever its hours say.
-    fn open_at(&self, status: &str, text: Option<&str>, time: NaiveDateTime) -> Option<bool> {
-        if status != "open" {
+    fn open_at(&self, status: i64, text: Option<&str>, time: NaiveDateTime) -> Option<bool> {
+        if status != Status::Open.code() {
             return Some(false);
         }
         let text = text?;
@@ -136,7 +140,7 @@ fn answer(
         .into_iter()
         .filter_map(|(pk, _, distance_m)| {
             let station = rows.remove(&pk)?;
-            let status = station.status.id();
+            let status = station.status.code();
             let open_now = hours.open_at(status, station.opening_hours.as_deref(), want.time);
             Some(Nearby {
                 id: station.id,
@@ -169,7 +173,7 @@ impl SqliteRtree {
         conn.execute_batch(
             "CREATE VIRTUAL TABLE baseline_rtree USING rtree(
                  pk, min_lon, max_lon, min_lat, max_lat,
-                 +lat REAL, +lon REAL, +id TEXT, +kind TEXT, +status TEXT, +services INTEGER,
+                 +lat REAL, +lon REAL, +id TEXT, +kind INTEGER, +status INTEGER, +services INTEGER,
                  +opening_hours TEXT);
              INSERT INTO baseline_rtree
                  SELECT pk, lon, lon, lat, lat, lat, lon, id, kind, status, services, opening_hours
@@ -219,11 +223,11 @@ impl SqliteRtree {
             .prepare_cached("SELECT kind FROM stations WHERE services & ?1 = ?1")
             .expect("prepare");
         let kinds = stmt
-            .query_map([want.mask()], |r| r.get::<_, String>(0))
+            .query_map([want.mask()], |r| r.get::<_, i64>(0))
             .expect("count");
         let mut n = 0u32;
         for kind in kinds {
-            n += u32::from(want.allows_kind(&kind.expect("kind")));
+            n += u32::from(want.allows_kind(kind.expect("kind")));
         }
         let share = f64::from(n) / f64::from(self.total.max(1));
         self.passing.borrow_mut().insert(key, share);
@@ -269,14 +273,14 @@ impl SqliteRtree {
                 .expect("query");
             let mut found: Vec<Candidate> = Vec::new();
             while let Some(r) = rows.next().expect("row") {
-                let kind: String = r.get(4).expect("kind");
-                if !want.allows_kind(&kind) {
+                let kind: i64 = r.get(4).expect("kind");
+                if !want.allows_kind(kind) {
                     continue;
                 }
                 if want.open_only {
-                    let status: String = r.get(5).expect("status");
+                    let status: i64 = r.get(5).expect("status");
                     let hours: Option<String> = r.get(6).expect("hours");
-                    if self.hours.open_at(&status, hours.as_deref(), want.time) != Some(true) {
+                    if self.hours.open_at(status, hours.as_deref(), want.time) != Some(true) {
                         continue;
                     }
                 }
@@ -319,8 +323,8 @@ struct ScanRow {
     pk: i64,
     id: String,
     at: LatLon,
-    kind: String,
-    status: String,
+    kind: i64,
+    status: i64,
     services: i64,
     hours: Option<String>,
 }
@@ -371,11 +375,11 @@ impl BruteForce {
             .enumerate()
             .filter(|(_, services)| *services & mask == mask)
             .map(|(i, _)| i)
-            .filter(|&i| want.kinds.is_empty() || want.allows_kind(&self.rows[i].kind))
+            .filter(|&i| want.kinds.is_empty() || want.allows_kind(self.rows[i].kind))
             .filter(|&i| {
                 let r = &self.rows[i];
                 !want.open_only
-                    || self.hours.open_at(&r.status, r.hours.as_deref(), want.time) == Some(true)
+                    || self.hours.open_at(r.status, r.hours.as_deref(), want.time) == Some(true)
             })
             .map(|i| (i, haversine_m(at, self.positions[i])))
             .collect();

@@ -1,0 +1,100 @@
+//! The compact forms a station row is stored in (migration 12): a kind, status or source as its
+//! code (one byte, against 5–22 of its id), and a timestamp in the catalog's own form
+//! (`2026-11-30T16:49:20Z`) as seconds since 1970 (6 bytes, against 20). Any other timestamp
+//! text is kept as it was given, so what is read back is always what was written.
+
+use chrono::{DateTime, NaiveDateTime};
+use rusqlite::Row;
+use rusqlite::types::{ToSqlOutput, Type, ValueRef};
+
+use crate::lang::Coded;
+
+/// The one timestamp form stored as seconds.
+const TIME_FORM: &str = "%Y-%m-%dT%H:%M:%SZ";
+
+/// A vocabulary entry as the row stores it.
+pub fn code<T: Coded>(entry: T) -> ToSqlOutput<'static> {
+    ToSqlOutput::from(entry.code())
+}
+
+/// Reads a vocabulary entry stored by [`code`].
+pub fn coded<T: Coded>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    let code: i64 = r.get(i)?;
+    T::from_code(code).ok_or_else(|| {
+        let unknown = format!("no {} has the code {code}", T::WHAT);
+        rusqlite::Error::FromSqlConversionFailure(i, Type::Integer, unknown.into())
+    })
+}
+
+/// A timestamp as the row stores it: seconds when it is in the catalog's form and reads back
+/// the same, its text otherwise.
+pub fn time(text: &str) -> ToSqlOutput<'_> {
+    match seconds_of(text) {
+        Some(seconds) => ToSqlOutput::from(seconds),
+        None => ToSqlOutput::from(text),
+    }
+}
+
+/// Reads a timestamp stored by [`time`].
+pub fn timed(r: &Row<'_>, i: usize) -> rusqlite::Result<String> {
+    match r.get_ref(i)? {
+        ValueRef::Integer(seconds) => time_text(seconds).ok_or_else(|| {
+            let far = format!("{seconds} seconds is past the calendar's end");
+            rusqlite::Error::FromSqlConversionFailure(i, Type::Integer, far.into())
+        }),
+        ValueRef::Text(text) => Ok(String::from_utf8_lossy(text).into_owned()),
+        other => Err(rusqlite::Error::InvalidColumnType(
+            i,
+            "updated_at".into(),
+            other.data_type(),
+        )),
+    }
+}
+
+fn seconds_of(text: &str) -> Option<i64> {
+    let seconds = NaiveDateTime::parse_from_str(text, TIME_FORM)
+        .ok()?
+        .and_utc()
+        .timestamp();
+    // A leap second or a year past 9999 would not read back as written: kept as text.
+    (time_text(seconds)? == text).then_some(seconds)
+}
+
+/// A timestamp stored as seconds, in the catalog's form; None past the calendar's end.
+pub fn time_text(seconds: i64) -> Option<String> {
+    DateTime::from_timestamp(seconds, 0).map(|t| t.format(TIME_FORM).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timestamp_reads_back_as_it_was_written() {
+        let stored = |text: &str| match time(text) {
+            ToSqlOutput::Owned(rusqlite::types::Value::Integer(s)) => Some(s),
+            _ => None,
+        };
+        for (text, seconds) in [
+            ("1970-01-01T00:00:00Z", Some(0)),
+            ("2026-11-30T16:49:20Z", Some(1_796_057_360)),
+            ("1969-12-31T23:59:59Z", Some(-1)),
+            ("2024-02-29T12:00:00Z", Some(1_709_208_000)),
+            ("0001-01-01T00:00:00Z", Some(-62_135_596_800)),
+            ("9999-12-31T23:59:59Z", Some(253_402_300_799)),
+            // Not the catalog's form: kept as text.
+            ("2026-11-30T16:49:20.5Z", None),
+            ("2026-11-30 16:49:20", None),
+            ("2026-11-30T16:49:20+08:00", None),
+            ("2026-11-30T16:49:60Z", None),
+            ("2026-02-30T00:00:00Z", None),
+            ("yesterday", None),
+            ("", None),
+        ] {
+            assert_eq!(stored(text), seconds, "{text}");
+            if let Some(s) = seconds {
+                assert_eq!(time_text(s).as_deref(), Some(text));
+            }
+        }
+    }
+}
