@@ -20,15 +20,16 @@ use crate::sphere::LatLon;
 use crate::store::{packed_index, summaries};
 
 /// Bumped whenever what is written changes shape: a part of another format is not read.
-const FORMAT: i64 = 4;
+const FORMAT: i64 = 5;
 
 const STATIONS: &str = "stations";
 const TREES: &str = "trees";
 
-/// The stations part: every station's id end to end; the distinct opening hours; each
-/// station's summary (`SUMMARY_BYTES`: key, where its id stands, latitude, longitude, kind and
-/// status as positions in `Kind::ALL` and `Status::ALL`, service bits, hours as a position in
-/// the hours or `NO_HOURS`); then the drivers' tallies of the stations that have any.
+/// The stations part: every station's id end to end, in key order; the distinct opening hours;
+/// each station's summary in key order (`SUMMARY_BYTES`: key, its id's length — so where it
+/// stands follows from the ids before it —, latitude, longitude, kind and status as positions
+/// in `Kind::ALL` and `Status::ALL`, service bits, hours as a position in the hours or
+/// `NO_HOURS`); then the drivers' tallies of the stations that have any.
 struct StationsPart {
     /// By key; holes for keys no station has.
     summaries: Vec<Option<Summary>>,
@@ -41,7 +42,7 @@ struct StationsPart {
     offering: [usize; Service::ALL.len()],
 }
 
-const SUMMARY_BYTES: usize = 4 + 4 + 4 + 8 + 8 + 1 + 1 + 4 + 4;
+const SUMMARY_BYTES: usize = 4 + 1 + 8 + 8 + 1 + 1 + 4 + 4;
 const NO_HOURS: u32 = u32::MAX;
 /// The least a tally takes: an empty fact, no time, two counts.
 const TALLY_BYTES: usize = 4 + 1 + 4 + 4;
@@ -49,7 +50,10 @@ const TALLY_BYTES: usize = 4 + 1 + 4 + 4;
 impl StationsPart {
     fn write(index: &SpatialIndex) -> Option<Vec<u8>> {
         let mut out = Writer::default();
-        out.str(&index.stations.ids);
+        // In key order, each once: the index's own ids stand in the order stations came and
+        // keep those of stations that left or moved.
+        let ids: String = index.summaries().map(|(_, s)| index.id(s)).collect();
+        out.str(&ids);
         out.count(index.hours.entries.len());
         for (text, _, _) in &index.hours.entries {
             out.str(text);
@@ -57,8 +61,8 @@ impl StationsPart {
         out.count(index.len);
         for (pk, s) in index.summaries() {
             out.u32(pk);
-            out.u32(s.id.start);
-            out.u32(s.id.len);
+            // An id of more than 255 bytes (imports take 64 at most): not packed.
+            out.u8(u8::try_from(index.id(s).len()).ok()?);
             out.f64(s.location.lat);
             out.f64(s.location.lon);
             out.u8(s.kind as u8);
@@ -87,8 +91,8 @@ impl StationsPart {
     }
 
     /// The part as `write` wrote it, if every field is whole and in range: keys below `keys`
-    /// (each station's once, each tallied station's once), ids inside the ids, vocabulary and
-    /// hours known, positions on Earth.
+    /// (each station's once, each tallied station's once), the ids' lengths adding up to the
+    /// ids, vocabulary and hours known, positions on Earth.
     fn read(part: &mut Reader<impl Read>, keys: u32) -> Option<StationsPart> {
         let ids = part.string()?;
         let hours = (0..part.count(4)?)
@@ -103,15 +107,17 @@ impl StationsPart {
             of_kind: [0; Kind::ALL.len()],
             offering: [0; Service::ALL.len()],
         };
+        let mut id_end = 0u32;
         for _ in 0..part.count(SUMMARY_BYTES)? {
             let record = part.record::<SUMMARY_BYTES>()?;
             let mut field = Fields(&record);
             let pk = field.u32()?;
             let id = IdSpan {
-                start: field.u32()?,
-                len: field.u32()?,
+                start: id_end,
+                len: u32::from(field.u8()?),
             };
-            ids.get(id.start as usize..id.start.checked_add(id.len)? as usize)?;
+            id_end = id_end.checked_add(id.len)?;
+            ids.get(id.start as usize..id_end as usize)?;
             let location = LatLon::new(field.f64()?, field.f64()?).ok()?;
             let kind = *Kind::ALL.get(usize::from(field.u8()?))?;
             let status = *Status::ALL.get(usize::from(field.u8()?))?;
@@ -141,6 +147,9 @@ impl StationsPart {
             for service in services.iter() {
                 read.offering[service as usize] += 1;
             }
+        }
+        if id_end as usize != ids.len() {
+            return None;
         }
         for _ in 0..part.count(8)? {
             let pk = part.u32()?;
