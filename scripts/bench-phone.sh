@@ -6,8 +6,9 @@
 # (v1 or v2); without it, only the instruction counts are given.
 # BEFORE=/path/to/another/waystation measures that build beside this one, each on its own copy of
 # the same catalog (so a build that packs its index in another format does not make the other's
-# every open build it again), in the same hyperfine runs (before and after side by side); it must
-# read this build's catalog schema (`waystation info` shows it).
+# every open build it again), in the same hyperfine runs (before and after side by side). The
+# catalog is made by the before build, so an older build reads it; this build brings its copy up
+# to its own schema on the first open, as an upgraded app does.
 set -euo pipefail
 [ -n "${BEFORE:-}" ] && BEFORE=$(realpath "$BEFORE")
 cd "$(dirname "$0")/.."
@@ -36,22 +37,23 @@ trap cleanup EXIT
 echo "## machine"
 echo "$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(lscpu | sed -n 's/^Model name: *//p')"
 
-catalog="$work/national.sqlite"
-"$bin" gen --count 200000 --seed 1 -o "$work/national.csv" 2>/dev/null
-"$bin" --catalog "$catalog" import "$work/national.csv" >/dev/null
 query=(near 30.59,114.31 -n 10 --service shower,drinking_water --json)
 builds=("$bin")
 [ -n "${BEFORE:-}" ] && builds=("$BEFORE" "$bin")
+catalog="$work/national.sqlite"
+"${builds[0]}" gen --count 200000 --seed 1 -o "$work/national.csv" 2>/dev/null
+"${builds[0]}" --catalog "$catalog" import "$work/national.csv" >/dev/null
 catalogs=()
 for i in "${!builds[@]}"; do
   copy="$work/national-$i.sqlite"
   python3 -c "import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute('VACUUM INTO ?', (sys.argv[2],))" "$catalog" "$copy"
   catalogs+=("$copy")
-  # The first answer packs the build's index into its copy.
+  # The first answer brings the copy to the build's schema and packs the build's index into it.
   "${builds[$i]}" --catalog "$copy" "${query[@]}" >/dev/null || {
     echo "bench-phone: ${builds[$i]} cannot answer from this build's catalog (another schema?)" >&2
     exit 1
   }
+  echo "${builds[$i]}'s catalog file: $(stat -c %s "$copy") bytes"
 done
 # Each build's command line, for hyperfine (one run compares them all).
 commands() { for i in "${!builds[@]}"; do echo "$* ${builds[$i]} --catalog ${catalogs[$i]} ${query[*]}"; done; }

@@ -467,6 +467,8 @@ impl Catalog {
         }
         tx.commit()?;
         progress.end();
+        // The packer of an earlier write first: tidying takes the file to itself.
+        self.finish_packing();
         store::tidy_after_rewrite(self.store.conn());
         self.load_index(true)?;
         Ok(())

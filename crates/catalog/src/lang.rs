@@ -56,6 +56,8 @@ macro_rules! vocabulary {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.id()) }
         }
 
+        /// As its id: what the tables other than `stations` keep (a station row keeps its code,
+        /// `store::codes`).
         impl rusqlite::ToSql for $name {
             fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
                 Ok(self.id().into())

@@ -8,9 +8,11 @@ use std::path::Path;
 use chrono::NaiveDate;
 use waystation_catalog::error::{CatalogError, Location};
 use waystation_catalog::exchange::{CsvWriter, GeoJsonWriter, read_csv, read_geojson};
+use waystation_catalog::index::Origin;
 use waystation_catalog::progress::Silent;
 use waystation_catalog::query::Filter;
 use waystation_catalog::store;
+use waystation_catalog::store::accounts::Actor;
 use waystation_catalog::{Catalog, Crs, Kind, LatLon, Service, Source, Station, Status};
 
 const HEADER: &str = "id,kind,name,address,adcode,lat,lon,services,opening_hours,phone,truck_spaces,status,notice,source\n";
@@ -455,35 +457,62 @@ fn a_file_from_before_migration_12_keeps_every_row_as_it_was() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("old.sqlite");
     let mut catalog = Catalog::open(&path).expect("open");
-    // Every kind, status and source, and timestamps in and out of the catalog's own form.
+    // Every kind, status and source, each varying on its own, and timestamps in and out of the
+    // catalog's own form.
     let mut stations = waystation_synthetic::generate(600, 12);
     for (i, s) in stations.iter_mut().enumerate() {
         s.kind = Kind::ALL[i % Kind::ALL.len()];
-        s.status = Status::ALL[i % Status::ALL.len()];
-        s.source = Source::ALL[i % Source::ALL.len()];
+        s.status = Status::ALL[i / 5 % Status::ALL.len()];
+        s.source = Source::ALL[i / 7 % Source::ALL.len()];
         s.updated_at = format!("2026-11-{:02}T{:02}:{:02}:07Z", 1 + i % 30, i % 24, i % 60);
     }
     let odd = [
-        "2026-11-30T16:49:20.5Z",
-        "2026-11-30 16:49:20",
+        // Stored as seconds.
         "1969-12-31T23:59:59Z",
         "9999-12-31T23:59:59Z",
+        // Kept as text: not the catalog's form, or not a time that reads back the same.
+        "2026-11-30T16:49:20.5Z",
+        "2026-11-30 16:49:20",
+        "2026-02-30T00:00:00Z",
+        "2026-11-30T16:49:60Z",
+        "9999-12-31T23:59:59Z ",
     ];
     for (s, text) in stations.iter_mut().zip(odd) {
         s.updated_at = text.into();
     }
     (catalog.replace_all(&stations, &[], &[], &mut Silent)).expect("stations as given");
     drop(catalog);
+    let schema = |path: &Path| -> Vec<String> {
+        let conn = rusqlite::Connection::open(path).expect("sqlite");
+        let mut stmt = conn
+            .prepare("SELECT sql FROM sqlite_schema WHERE tbl_name = 'stations' ORDER BY name")
+            .expect("schema");
+        stmt.query_map([], |r| r.get::<_, Option<String>>(0))
+            .and_then(|rows| rows.map(|r| r.map(Option::unwrap_or_default)).collect())
+            .expect("schema")
+    };
+    let made = schema(&path);
     as_schema_11(&path);
-    // An operator's assignment refers to a station row: the new table must keep it.
+    // A copy as it is, nothing changed since its index was packed: that index holds across the
+    // migration.
+    let untouched = dir.path().join("untouched.sqlite");
+    std::fs::copy(&path, &untouched).expect("copy");
+    let catalog = Catalog::open(&untouched).expect("upgraded");
+    assert_eq!(catalog.index().origin(), Origin::Packed);
+    drop(catalog);
+    // An operator's assignment refers to a station row: the new table must keep it. Two ids
+    // with spaces around them, as the old reader took them: one SQLite trims, one it does not.
     let conn = rusqlite::Connection::open(&path).expect("sqlite");
     conn.execute_batch(&format!(
         "INSERT INTO users VALUES ('op', 'operator', 'x', '2026-01-01T00:00:00Z');
-         INSERT INTO assignments VALUES ('op', '{}');",
-        stations[5].id
+         INSERT INTO assignments VALUES ('op', '{}');
+         UPDATE stations SET status = ' ' || status || char(9) WHERE id = '{}';
+         UPDATE stations SET kind = kind || char(12288) WHERE id = '{}';",
+        stations[5].id, stations[6].id, stations[8].id
     ))
-    .expect("an assignment");
+    .expect("an assignment, odd spaces");
     drop(conn);
+    let assigned = stations[5].id.clone();
 
     let catalog = Catalog::open(&path).expect("upgraded");
     let mut after = Vec::new();
@@ -501,29 +530,47 @@ fn a_file_from_before_migration_12_keeps_every_row_as_it_was() {
     assert!(hits.iter().any(|h| &h.station.name == name), "{name}");
     assert_eq!(
         catalog.info().expect("info").last_updated.as_deref(),
-        Some("9999-12-31T23:59:59Z")
+        Some("9999-12-31T23:59:59Z "),
+        "the newest of the timestamps kept as seconds and as text"
     );
-    drop(catalog);
+    // Foreign keys hold again once migrated: a user removed takes their assignment along.
+    let by = Actor {
+        name: "admin",
+        now: "2026-12-01T00:00:00Z".into(),
+    };
+    assert_eq!(
+        catalog
+            .accounts()
+            .assigned_stations("op")
+            .expect("assigned"),
+        [assigned]
+    );
+    assert!(catalog.accounts().remove("op", &by).expect("remove"));
     let conn = rusqlite::Connection::open(&path).expect("sqlite");
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect(sql) };
-    assert_eq!(count("SELECT count(*) FROM assignments"), 1);
+    assert_eq!(count("SELECT count(*) FROM assignments"), 0);
+    drop(catalog);
+    assert_eq!(
+        count("SELECT count(*) FROM stations WHERE typeof(kind) = 'integer'"),
+        599,
+        "a kind with a space SQLite does not trim stays text, and reads as before"
+    );
     assert_eq!(
         count(
-            "SELECT count(*) FROM stations WHERE typeof(kind) = 'integer' AND typeof(status) = 'integer' AND typeof(source) = 'integer'"
+            "SELECT count(*) FROM stations WHERE typeof(status) = 'integer' AND typeof(source) = 'integer'"
         ),
         600
     );
     assert_eq!(
         count("SELECT count(*) FROM stations WHERE typeof(updated_at) = 'text'"),
-        2,
-        "only the two timestamps not in the catalog's form stay text"
+        5,
+        "only the timestamps not in the catalog's form stay text"
     );
     assert_eq!(count("PRAGMA user_version"), 12);
     assert_eq!(
-        count(
-            "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'stations'"
-        ),
-        6
+        schema(&path),
+        made,
+        "the table and its triggers as a new catalog has them"
     );
     conn.execute(
         "INSERT INTO station_text(station_text, rank) VALUES ('integrity-check', 1)",

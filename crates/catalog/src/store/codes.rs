@@ -1,13 +1,15 @@
 //! The compact forms a station row is stored in (migration 12): a kind, status or source as its
 //! code (one byte, against 5–22 of its id), and a timestamp in the catalog's own form
-//! (`2026-11-30T16:49:20Z`) as seconds since 1970 (6 bytes, against 20). Any other timestamp
+//! (`2026-11-30T16:49:20Z`) as seconds since 1970 (4–6 bytes, against 20). Any other timestamp
 //! text is kept as it was given, so what is read back is always what was written.
+
+use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDateTime};
 use rusqlite::Row;
 use rusqlite::types::{ToSqlOutput, Type, ValueRef};
 
-use crate::lang::Coded;
+use crate::lang::{Coded, UnknownId};
 
 /// The one timestamp form stored as seconds.
 const TIME_FORM: &str = "%Y-%m-%dT%H:%M:%SZ";
@@ -17,13 +19,23 @@ pub fn code<T: Coded>(entry: T) -> ToSqlOutput<'static> {
     ToSqlOutput::from(entry.code())
 }
 
-/// Reads a vocabulary entry stored by [`code`].
-pub fn coded<T: Coded>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
-    let code: i64 = r.get(i)?;
-    T::from_code(code).ok_or_else(|| {
-        let unknown = format!("no {} has the code {code}", T::WHAT);
-        rusqlite::Error::FromSqlConversionFailure(i, Type::Integer, unknown.into())
-    })
+/// Reads a vocabulary entry stored by [`code`], or kept as its id by migration 12 (which gave
+/// codes only to ids it could trim as SQLite trims: one with other spaces around it stays).
+pub fn coded<T: Coded + FromStr<Err = UnknownId>>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    match r.get_ref(i)? {
+        ValueRef::Integer(code) => T::from_code(code).ok_or_else(|| {
+            let unknown = format!("no {} has the code {code}", T::WHAT);
+            rusqlite::Error::FromSqlConversionFailure(i, Type::Integer, unknown.into())
+        }),
+        ValueRef::Text(_) => r.get::<_, String>(i)?.parse().map_err(|e: UnknownId| {
+            rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e))
+        }),
+        other => Err(rusqlite::Error::InvalidColumnType(
+            i,
+            T::WHAT.into(),
+            other.data_type(),
+        )),
+    }
 }
 
 /// A timestamp as the row stores it: seconds when it is in the catalog's form and reads back
@@ -42,7 +54,7 @@ pub fn timed(r: &Row<'_>, i: usize) -> rusqlite::Result<String> {
             let far = format!("{seconds} seconds is past the calendar's end");
             rusqlite::Error::FromSqlConversionFailure(i, Type::Integer, far.into())
         }),
-        ValueRef::Text(text) => Ok(String::from_utf8_lossy(text).into_owned()),
+        ValueRef::Text(_) => r.get(i),
         other => Err(rusqlite::Error::InvalidColumnType(
             i,
             "updated_at".into(),
@@ -56,7 +68,7 @@ fn seconds_of(text: &str) -> Option<i64> {
         .ok()?
         .and_utc()
         .timestamp();
-    // A leap second or a year past 9999 would not read back as written: kept as text.
+    // A leap second, say, would not read back as written: kept as text.
     (time_text(seconds)? == text).then_some(seconds)
 }
 

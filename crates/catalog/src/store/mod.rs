@@ -262,6 +262,8 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO station_text(station_text) VALUES ('rebuild');",
     // 12: a lighter row (~40 bytes of 230): kind, status and source as their codes, and the
     //     timestamp in the catalog's own form as seconds (`codes.rs`; other text stays text).
+    //     An id with spaces around it gets its code as the reader trimmed it; any other text
+    //     stays, and reads as it did (`codes::coded`), so no file that opened before is refused.
     //     The table is made anew with the same primary keys, so the text index, the packed
     //     index and the feed stay true; its triggers are made again as they were.
     "CREATE TABLE stations_v12 (
@@ -286,13 +288,16 @@ const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO stations_v12
     SELECT pk, id,
-        CASE kind WHEN 'driver_home' THEN 0 WHEN 'warm_bee' THEN 1
-            WHEN 'caring_merchant' THEN 2 WHEN 'worker_station' THEN 3 END,
+        CASE trim(kind, char(32, 9, 10, 11, 12, 13)) WHEN 'driver_home' THEN 0
+            WHEN 'warm_bee' THEN 1 WHEN 'caring_merchant' THEN 2 WHEN 'worker_station' THEN 3
+            ELSE kind END,
         name, address, adcode, lat, lon, services, opening_hours, phone, truck_spaces,
-        CASE status WHEN 'open' THEN 0 WHEN 'temporarily_closed' THEN 1 WHEN 'closed' THEN 2 END,
+        CASE trim(status, char(32, 9, 10, 11, 12, 13)) WHEN 'open' THEN 0
+            WHEN 'temporarily_closed' THEN 1 WHEN 'closed' THEN 2 ELSE status END,
         notice,
-        CASE source WHEN 'official' THEN 0 WHEN 'operator' THEN 1 WHEN 'synthetic' THEN 2
-            WHEN 'proposal' THEN 3 END,
+        CASE trim(source, char(32, 9, 10, 11, 12, 13)) WHEN 'official' THEN 0
+            WHEN 'operator' THEN 1 WHEN 'synthetic' THEN 2 WHEN 'proposal' THEN 3
+            ELSE source END,
         version,
         CASE WHEN strftime('%Y-%m-%dT%H:%M:%SZ', unixepoch(updated_at), 'unixepoch') IS updated_at
             THEN unixepoch(updated_at) ELSE updated_at END,
@@ -328,8 +333,9 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// After a migration that left more than a tenth of the file free (migration 11 frees the
 /// text index's positions, a sixth of a national catalog), gives the space back: a phone keeps
-/// it otherwise. Best effort: a file another program is reading keeps its free pages, which
-/// SQLite fills on later writes.
+/// it otherwise. Best effort: VACUUM failing (out of space) leaves the catalog whole; while
+/// another connection is in a read, the log VACUUM wrote stays beside the file (the checkpoint
+/// that truncates it waits for readers, up to the busy timeout) until a later checkpoint.
 fn give_back_free_pages(conn: &Connection) -> rusqlite::Result<()> {
     give_back_free_pages_over(conn, 10)
 }
@@ -716,11 +722,12 @@ pub fn forget_tallies(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     Ok(())
 }
 
-/// After every row was written anew (a snapshot, a first sync): the text index, written row by
-/// row over the old rows' entries, is merged into one segment (a first sync of the national
-/// catalog leaves it 9.2 MB where 6.3 MB says the same), and the pages that frees are given
-/// back when they are more than a twentieth of the file. Nothing the catalog answers changes,
-/// so a failure here leaves the catalog whole and is only logged.
+/// After every row was written anew (a snapshot, a first sync, a replica's copy): the text
+/// index, written row by row over the old rows' entries, is merged into one segment (a first
+/// sync of the national catalog leaves it 9.2 MB where 6.3 MB says the same), and the pages that
+/// frees are given back when they are more than a twentieth of the file. Nothing the catalog
+/// answers changes, so a failure here leaves the catalog whole and is only logged (VACUUM's own
+/// is best effort, as after a migration).
 pub fn tidy_after_rewrite(conn: &Connection) {
     let tidied = conn
         .execute_batch("INSERT INTO station_text(station_text) VALUES ('optimize')")
@@ -778,11 +785,9 @@ pub fn counts(conn: &Connection) -> Result<Counts> {
                 (SELECT max(updated_at) FROM stations WHERE typeof(updated_at) = 'text')",
         [],
         |r| {
-            let newest = |i| match r.get_ref(i)? {
-                rusqlite::types::ValueRef::Null => Ok(None),
-                _ => codes::timed(r, i).map(Some),
-            };
-            Ok(newest(0)?.max(newest(1)?))
+            // A number past the calendar's end (a file another program wrote) is passed over.
+            let seconds = r.get::<_, Option<i64>>(0)?.and_then(codes::time_text);
+            Ok(seconds.max(r.get(1)?))
         },
     )?;
     Ok(Counts {

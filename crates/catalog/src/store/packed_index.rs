@@ -19,7 +19,8 @@ const TRIGGERS: [&str; 6] = [
 ];
 
 /// The catalog's generation now; None when it cannot be trusted to move with every change
-/// (one of its triggers gone: dropped by hand, or by a migration that rebuilt a table).
+/// (one of its triggers gone: dropped by hand, or with its table by a program that made the
+/// table anew without them; migration 12 makes them again with the stations' table).
 pub fn generation(conn: &Connection) -> Result<Option<i64>> {
     let triggers: i64 = conn.query_row(
         "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name IN (?1, ?2, ?3, ?4, ?5, ?6)",
