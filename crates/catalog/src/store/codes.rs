@@ -5,7 +5,7 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDateTime};
+use chrono::{DateTime, Datelike, NaiveDateTime, Timelike};
 use rusqlite::Row;
 use rusqlite::types::{ToSqlOutput, Type, ValueRef};
 
@@ -72,9 +72,30 @@ fn seconds_of(text: &str) -> Option<i64> {
     (time_text(seconds)? == text).then_some(seconds)
 }
 
-/// A timestamp stored as seconds, in the catalog's form; None past the calendar's end.
+/// A timestamp stored as seconds, in the catalog's form; None past the calendar's end. Every
+/// row read makes one, so the digits are written directly (chrono's formatting read its format
+/// text on every call: ~0.5 µs, ten rows an answer).
 pub fn time_text(seconds: i64) -> Option<String> {
-    DateTime::from_timestamp(seconds, 0).map(|t| t.format(TIME_FORM).to_string())
+    let t = DateTime::from_timestamp(seconds, 0)?;
+    let (date, time) = (t.date_naive(), t.time());
+    let Ok(year @ 0..=9999) = u32::try_from(date.year()) else {
+        return Some(t.format(TIME_FORM).to_string());
+    };
+    let mut text = String::with_capacity(20);
+    for (n, width, after) in [
+        (year, 4, '-'),
+        (date.month(), 2, '-'),
+        (date.day(), 2, 'T'),
+        (time.hour(), 2, ':'),
+        (time.minute(), 2, ':'),
+        (time.second(), 2, 'Z'),
+    ] {
+        for place in (0..width).rev() {
+            text.push(char::from(b'0' + (n / 10u32.pow(place) % 10) as u8));
+        }
+        text.push(after);
+    }
+    Some(text)
 }
 
 #[cfg(test)]
@@ -94,6 +115,8 @@ mod tests {
             ("2024-02-29T12:00:00Z", Some(1_709_208_000)),
             ("0001-01-01T00:00:00Z", Some(-62_135_596_800)),
             ("9999-12-31T23:59:59Z", Some(253_402_300_799)),
+            // Past four digits: chrono's own form, both ways.
+            ("+10000-01-01T00:00:00Z", Some(253_402_300_800)),
             // Not the catalog's form: kept as text.
             ("2026-11-30T16:49:20.5Z", None),
             ("2026-11-30 16:49:20", None),
