@@ -26,10 +26,51 @@ use crate::sphere::LatLon;
 /// `PRAGMA application_id` marking a file as a Waystation catalog ("WAYS").
 const APPLICATION_ID: i64 = 0x5741_5953;
 
+/// The stations' triggers that keep the text index in step with names and addresses (migration
+/// 1; the update one as migration 10 made it) and move the index's generation on with every
+/// change to a station (migration 9). Migration 12, making the table anew, makes them again.
+macro_rules! text_insert_delete_triggers {
+    () => {
+        "CREATE TRIGGER stations_text_insert AFTER INSERT ON stations BEGIN
+            INSERT INTO station_text(rowid, name, address) VALUES (new.pk, new.name, new.address);
+        END;
+        CREATE TRIGGER stations_text_delete AFTER DELETE ON stations BEGIN
+            INSERT INTO station_text(station_text, rowid, name, address)
+                VALUES ('delete', old.pk, old.name, old.address);
+        END;"
+    };
+}
+
+macro_rules! text_update_trigger {
+    () => {
+        "CREATE TRIGGER stations_text_update AFTER UPDATE OF name, address ON stations
+        WHEN old.name IS NOT new.name OR old.address IS NOT new.address BEGIN
+            INSERT INTO station_text(station_text, rowid, name, address)
+                VALUES ('delete', old.pk, old.name, old.address);
+            INSERT INTO station_text(rowid, name, address) VALUES (new.pk, new.name, new.address);
+        END;"
+    };
+}
+
+macro_rules! station_generation_triggers {
+    () => {
+        "CREATE TRIGGER stations_generation_insert AFTER INSERT ON stations BEGIN
+            UPDATE index_generation SET n = n + 1;
+        END;
+        CREATE TRIGGER stations_generation_update AFTER UPDATE ON stations BEGIN
+            UPDATE index_generation SET n = n + 1;
+        END;
+        CREATE TRIGGER stations_generation_delete AFTER DELETE ON stations BEGIN
+            UPDATE index_generation SET n = n + 1;
+        END;"
+    };
+}
+
 /// Schema migrations; `PRAGMA user_version` is the number applied. Append only.
 const MIGRATIONS: &[&str] = &[
     // 1: stations, and trigram full-text search over name and address (works for Chinese).
-    "CREATE TABLE stations (
+    concat!(
+        "CREATE TABLE stations (
         pk INTEGER PRIMARY KEY,
         id TEXT NOT NULL UNIQUE,
         kind TEXT NOT NULL,
@@ -51,19 +92,14 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX stations_adcode ON stations(adcode);
     CREATE VIRTUAL TABLE station_text USING fts5(
         name, address, content='stations', content_rowid='pk', tokenize='trigram'
-    );
-    CREATE TRIGGER stations_text_insert AFTER INSERT ON stations BEGIN
-        INSERT INTO station_text(rowid, name, address) VALUES (new.pk, new.name, new.address);
-    END;
-    CREATE TRIGGER stations_text_delete AFTER DELETE ON stations BEGIN
-        INSERT INTO station_text(station_text, rowid, name, address)
-            VALUES ('delete', old.pk, old.name, old.address);
-    END;
-    CREATE TRIGGER stations_text_update AFTER UPDATE OF name, address ON stations BEGIN
+    );",
+        text_insert_delete_triggers!(),
+        "CREATE TRIGGER stations_text_update AFTER UPDATE OF name, address ON stations BEGIN
         INSERT INTO station_text(station_text, rowid, name, address)
             VALUES ('delete', old.pk, old.name, old.address);
         INSERT INTO station_text(rowid, name, address) VALUES (new.pk, new.name, new.address);
-    END;",
+    END;"
+    ),
     // 2: the change feed (one live entry per station: the latest upsert or tombstone), key/value
     //    facts (sync state, tombstone horizon), operator accounts, sessions, audit, offline outbox.
     "ALTER TABLE stations ADD COLUMN free_truck_spaces INTEGER CHECK (free_truck_spaces >= 0);
@@ -213,18 +249,11 @@ const MIGRATIONS: &[&str] = &[
     //    Every change to a station or a drivers' tally moves the generation on, in the same
     //    transaction, whoever writes; a packed index is trusted only at the generation it was
     //    made at.
-    "CREATE TABLE index_generation (n INTEGER NOT NULL);
-    INSERT INTO index_generation VALUES (0);
-    CREATE TRIGGER stations_generation_insert AFTER INSERT ON stations BEGIN
-        UPDATE index_generation SET n = n + 1;
-    END;
-    CREATE TRIGGER stations_generation_update AFTER UPDATE ON stations BEGIN
-        UPDATE index_generation SET n = n + 1;
-    END;
-    CREATE TRIGGER stations_generation_delete AFTER DELETE ON stations BEGIN
-        UPDATE index_generation SET n = n + 1;
-    END;
-    CREATE TRIGGER tallies_generation_insert AFTER INSERT ON fact_tallies BEGIN
+    concat!(
+        "CREATE TABLE index_generation (n INTEGER NOT NULL);
+    INSERT INTO index_generation VALUES (0);",
+        station_generation_triggers!(),
+        "CREATE TRIGGER tallies_generation_insert AFTER INSERT ON fact_tallies BEGIN
         UPDATE index_generation SET n = n + 1;
     END;
     CREATE TRIGGER tallies_generation_update AFTER UPDATE ON fact_tallies BEGIN
@@ -239,16 +268,11 @@ const MIGRATIONS: &[&str] = &[
         format INTEGER NOT NULL,
         checksum INTEGER NOT NULL,
         data BLOB NOT NULL
-    );",
+    );"
+    ),
     // 10: the text index is rewritten only when a name or an address changes: a sync page or a
     //     snapshot that rewrites a station's other fields (or the same ones) leaves it alone.
-    "DROP TRIGGER stations_text_update;
-    CREATE TRIGGER stations_text_update AFTER UPDATE OF name, address ON stations
-    WHEN old.name IS NOT new.name OR old.address IS NOT new.address BEGIN
-        INSERT INTO station_text(station_text, rowid, name, address)
-            VALUES ('delete', old.pk, old.name, old.address);
-        INSERT INTO station_text(rowid, name, address) VALUES (new.pk, new.name, new.address);
-    END;",
+    concat!("DROP TRIGGER stations_text_update;", text_update_trigger!()),
     // 11: a lighter file: a text index of trigrams without their positions or per-row sizes
     //     (a quarter of the size; store/search.rs checks and ranks the matches as FTS5 did with
     //     positions; the triggers keep writing to it by name), and no index on the county code,
@@ -266,7 +290,8 @@ const MIGRATIONS: &[&str] = &[
     //     stays, and reads as it did (`codes::coded`), so no file that opened before is refused.
     //     The table is made anew with the same primary keys, so the text index, the packed
     //     index and the feed stay true; its triggers are made again as they were.
-    "CREATE TABLE stations_v12 (
+    concat!(
+        "CREATE TABLE stations_v12 (
         pk INTEGER PRIMARY KEY,
         id TEXT NOT NULL UNIQUE,
         kind INTEGER NOT NULL,
@@ -304,29 +329,11 @@ const MIGRATIONS: &[&str] = &[
         free_truck_spaces
     FROM stations;
     DROP TABLE stations;
-    ALTER TABLE stations_v12 RENAME TO stations;
-    CREATE TRIGGER stations_text_insert AFTER INSERT ON stations BEGIN
-        INSERT INTO station_text(rowid, name, address) VALUES (new.pk, new.name, new.address);
-    END;
-    CREATE TRIGGER stations_text_delete AFTER DELETE ON stations BEGIN
-        INSERT INTO station_text(station_text, rowid, name, address)
-            VALUES ('delete', old.pk, old.name, old.address);
-    END;
-    CREATE TRIGGER stations_text_update AFTER UPDATE OF name, address ON stations
-    WHEN old.name IS NOT new.name OR old.address IS NOT new.address BEGIN
-        INSERT INTO station_text(station_text, rowid, name, address)
-            VALUES ('delete', old.pk, old.name, old.address);
-        INSERT INTO station_text(rowid, name, address) VALUES (new.pk, new.name, new.address);
-    END;
-    CREATE TRIGGER stations_generation_insert AFTER INSERT ON stations BEGIN
-        UPDATE index_generation SET n = n + 1;
-    END;
-    CREATE TRIGGER stations_generation_update AFTER UPDATE ON stations BEGIN
-        UPDATE index_generation SET n = n + 1;
-    END;
-    CREATE TRIGGER stations_generation_delete AFTER DELETE ON stations BEGIN
-        UPDATE index_generation SET n = n + 1;
-    END;",
+    ALTER TABLE stations_v12 RENAME TO stations;",
+        text_insert_delete_triggers!(),
+        text_update_trigger!(),
+        station_generation_triggers!()
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
