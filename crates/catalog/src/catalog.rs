@@ -70,11 +70,13 @@ impl CatalogInfo {
             .iter()
             .map(|&kind| KindCount {
                 kind,
+                // One kind may come in more than one group (`store::counts`).
                 count: counts
                     .per_kind
                     .iter()
-                    .find(|(id, _)| id == kind.id())
-                    .map_or(0, |(_, n)| *n),
+                    .filter(|(id, _)| id == kind.id())
+                    .map(|(_, n)| n)
+                    .sum(),
             })
             .collect();
         let stations: usize = per_kind.iter().map(|k| k.count).sum();

@@ -502,13 +502,19 @@ fn a_file_from_before_migration_12_keeps_every_row_as_it_was() {
     drop(catalog);
     // An operator's assignment refers to a station row: the new table must keep it. Two ids
     // with spaces around them, as the old reader took them: one SQLite trims, one it does not.
+    assert_eq!(
+        stations[14].source,
+        Source::Synthetic,
+        "a source to keep as text"
+    );
     let conn = rusqlite::Connection::open(&path).expect("sqlite");
     conn.execute_batch(&format!(
         "INSERT INTO users VALUES ('op', 'operator', 'x', '2026-01-01T00:00:00Z');
          INSERT INTO assignments VALUES ('op', '{}');
          UPDATE stations SET status = ' ' || status || char(9) WHERE id = '{}';
-         UPDATE stations SET kind = kind || char(12288) WHERE id = '{}';",
-        stations[5].id, stations[6].id, stations[8].id
+         UPDATE stations SET kind = kind || char(12288) WHERE id = '{}';
+         UPDATE stations SET source = source || char(12288) WHERE id = '{}';",
+        stations[5].id, stations[6].id, stations[8].id, stations[14].id
     ))
     .expect("an assignment, odd spaces");
     drop(conn);
@@ -528,11 +534,20 @@ fn a_file_from_before_migration_12_keeps_every_row_as_it_was() {
     let name = &stations[7].name;
     let hits = catalog.search(name, None, 50, &f).expect("search");
     assert!(hits.iter().any(|h| &h.station.name == name), "{name}");
+    let info = catalog.info().expect("info");
     assert_eq!(
-        catalog.info().expect("info").last_updated.as_deref(),
+        info.last_updated.as_deref(),
         Some("9999-12-31T23:59:59Z "),
         "the newest of the timestamps kept as seconds and as text"
     );
+    // Rows kept as text are counted with those coded (a kind and a synthetic source).
+    assert_eq!(info.stations, 600);
+    for k in &info.per_kind {
+        let of_kind = stations.iter().filter(|s| s.kind == k.kind).count();
+        assert_eq!(k.count, of_kind, "{:?}", k.kind);
+    }
+    let synthetic = stations.iter().filter(|s| s.source == Source::Synthetic);
+    assert_eq!(info.synthetic, synthetic.count());
     // Foreign keys hold again once migrated: a user removed takes their assignment along.
     let by = Actor {
         name: "admin",
@@ -559,7 +574,7 @@ fn a_file_from_before_migration_12_keeps_every_row_as_it_was() {
         count(
             "SELECT count(*) FROM stations WHERE typeof(status) = 'integer' AND typeof(source) = 'integer'"
         ),
-        600
+        599
     );
     assert_eq!(
         count("SELECT count(*) FROM stations WHERE typeof(updated_at) = 'text'"),

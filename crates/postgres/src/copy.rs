@@ -8,7 +8,6 @@ use std::path::Path;
 
 use rusqlite::types::ValueRef;
 use tokio_postgres::types::ToSql;
-use waystation_catalog::lang::Coded;
 use waystation_catalog::store::{SCHEMA_VERSION, codes};
 use waystation_catalog::{Kind, Source, Status};
 
@@ -22,22 +21,23 @@ enum Ty {
     Text,
     /// An INTEGER 0/1 in SQLite, a boolean in PostgreSQL.
     Bool,
-    /// A vocabulary entry's code in SQLite (`store::codes`), its id as text in PostgreSQL.
-    Code(fn(i64) -> Option<&'static str>),
+    /// A vocabulary entry's code (or an id migration 12 kept as text) in SQLite
+    /// (`store::codes`), its id as text in PostgreSQL.
+    Code(fn(ValueRef<'_>) -> Result<&'static str, String>),
     /// Seconds or text in SQLite (`store::codes`), text in PostgreSQL.
     Time,
 }
 
-fn kind_id(code: i64) -> Option<&'static str> {
-    Kind::from_code(code).map(Kind::id)
+fn kind_id(stored: ValueRef<'_>) -> Result<&'static str, String> {
+    codes::entry(stored).map(Kind::id)
 }
 
-fn status_id(code: i64) -> Option<&'static str> {
-    Status::from_code(code).map(Status::id)
+fn status_id(stored: ValueRef<'_>) -> Result<&'static str, String> {
+    codes::entry(stored).map(Status::id)
 }
 
-fn source_id(code: i64) -> Option<&'static str> {
-    Source::from_code(code).map(Source::id)
+fn source_id(stored: ValueRef<'_>) -> Result<&'static str, String> {
+    codes::entry(stored).map(Source::id)
 }
 
 struct Table {
@@ -317,10 +317,7 @@ fn value(v: ValueRef<'_>, ty: Ty) -> Result<Box<dyn ToSql + Sync + Send>, String
         (Real, ValueRef::Real(f)) => Box::new(f),
         (Real, ValueRef::Integer(i)) => Box::new(i as f64),
         (Bool, ValueRef::Integer(i)) => Box::new(i != 0),
-        (Code(id), ValueRef::Integer(code)) => {
-            let id = id(code).ok_or_else(|| format!("the code {code}, which no entry has"))?;
-            Box::new(id.to_string())
-        }
+        (Code(id), stored) => Box::new(id(stored)?.to_string()),
         (Time, ValueRef::Integer(seconds)) => Box::new(
             codes::time_text(seconds)
                 .ok_or_else(|| format!("{seconds} seconds, past the calendar"))?,

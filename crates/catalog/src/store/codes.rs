@@ -22,19 +22,23 @@ pub fn code<T: Coded>(entry: T) -> ToSqlOutput<'static> {
 /// Reads a vocabulary entry stored by [`code`], or kept as its id by migration 12 (which gave
 /// codes only to ids it could trim as SQLite trims: one with other spaces around it stays).
 pub fn coded<T: Coded + FromStr<Err = UnknownId>>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
-    match r.get_ref(i)? {
-        ValueRef::Integer(code) => T::from_code(code).ok_or_else(|| {
-            let unknown = format!("no {} has the code {code}", T::WHAT);
-            rusqlite::Error::FromSqlConversionFailure(i, Type::Integer, unknown.into())
-        }),
-        ValueRef::Text(_) => r.get::<_, String>(i)?.parse().map_err(|e: UnknownId| {
-            rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e))
-        }),
-        other => Err(rusqlite::Error::InvalidColumnType(
-            i,
-            T::WHAT.into(),
-            other.data_type(),
-        )),
+    let stored = r.get_ref(i)?;
+    entry(stored).map_err(|problem| {
+        rusqlite::Error::FromSqlConversionFailure(i, stored.data_type(), problem.into())
+    })
+}
+
+/// The vocabulary entry a stored value holds, as [`coded`] reads it; what is wrong if none.
+pub fn entry<T: Coded + FromStr<Err = UnknownId>>(stored: ValueRef<'_>) -> Result<T, String> {
+    match stored {
+        ValueRef::Integer(code) => {
+            T::from_code(code).ok_or_else(|| format!("no {} has the code {code}", T::WHAT))
+        }
+        ValueRef::Text(text) => std::str::from_utf8(text)
+            .map_err(|_| format!("a {} that is not UTF-8", T::WHAT))?
+            .parse()
+            .map_err(|e: UnknownId| e.to_string()),
+        other => Err(format!("a {} stored as {:?}", T::WHAT, other.data_type())),
     }
 }
 
@@ -114,6 +118,7 @@ mod tests {
             ("1969-12-31T23:59:59Z", Some(-1)),
             ("2024-02-29T12:00:00Z", Some(1_709_208_000)),
             ("0001-01-01T00:00:00Z", Some(-62_135_596_800)),
+            ("0000-01-01T00:00:00Z", Some(-62_167_219_200)),
             ("9999-12-31T23:59:59Z", Some(253_402_300_799)),
             // Past four digits: chrono's own form, both ways.
             ("+10000-01-01T00:00:00Z", Some(253_402_300_800)),
@@ -130,6 +135,22 @@ mod tests {
             if let Some(s) = seconds {
                 assert_eq!(time_text(s).as_deref(), Some(text));
             }
+        }
+    }
+
+    #[test]
+    fn the_digits_written_by_hand_are_chrono_s() {
+        // From before year 0 (chrono's own form) to past 9999, in steps that hit every second,
+        // minute, hour, day and month, leap days included.
+        let mut seconds = -63_000_000_000_i64;
+        while seconds < 254_000_000_000 {
+            let chrono =
+                DateTime::from_timestamp(seconds, 0).map(|t| t.format(TIME_FORM).to_string());
+            let ours = time_text(seconds);
+            assert_eq!(ours, chrono, "{seconds}");
+            let text = ours.expect("in the calendar");
+            assert_eq!(seconds_of(&text), Some(seconds), "{text}");
+            seconds += 86_399 * 71 + 3_601;
         }
     }
 }

@@ -287,14 +287,16 @@ const MIGRATIONS: &[&str] = &[
     // 12: a lighter row (~40 bytes of 230): kind, status and source as their codes, and the
     //     timestamp in the catalog's own form as seconds (`codes.rs`; other text stays text).
     //     An id with spaces around it gets its code as the reader trimmed it; any other text
-    //     stays, and reads as it did (`codes::coded`), so no file that opened before is refused.
+    //     stays, and reads as it did (`codes::coded`), so no file that opened before is refused
+    //     (hence no declared type for these columns: INTEGER would make a text '2' the code 2).
+    //     Only years 0000 on are made seconds: SQLite's calendar before then is not chrono's.
     //     The table is made anew with the same primary keys, so the text index, the packed
     //     index and the feed stay true; its triggers are made again as they were.
     concat!(
         "CREATE TABLE stations_v12 (
         pk INTEGER PRIMARY KEY,
         id TEXT NOT NULL UNIQUE,
-        kind INTEGER NOT NULL,
+        kind NOT NULL,
         name TEXT NOT NULL,
         address TEXT NOT NULL,
         adcode TEXT NOT NULL,
@@ -304,9 +306,9 @@ const MIGRATIONS: &[&str] = &[
         opening_hours TEXT,
         phone TEXT,
         truck_spaces INTEGER CHECK (truck_spaces >= 0),
-        status INTEGER NOT NULL,
+        status NOT NULL,
         notice TEXT,
-        source INTEGER NOT NULL,
+        source NOT NULL,
         version INTEGER NOT NULL,
         updated_at NOT NULL,
         free_truck_spaces INTEGER CHECK (free_truck_spaces >= 0)
@@ -325,6 +327,7 @@ const MIGRATIONS: &[&str] = &[
             ELSE source END,
         version,
         CASE WHEN strftime('%Y-%m-%dT%H:%M:%SZ', unixepoch(updated_at), 'unixepoch') IS updated_at
+            AND unixepoch(updated_at) >= -62167219200
             THEN unixepoch(updated_at) ELSE updated_at END,
         free_truck_spaces
     FROM stations;
@@ -773,18 +776,26 @@ pub struct Counts {
 }
 
 pub fn counts(conn: &Connection) -> Result<Counts> {
-    let mut stmt = conn.prepare_cached("SELECT kind, count(*) FROM stations GROUP BY kind")?;
-    let per_kind = stmt
-        .query_map([], |r| {
-            let kind: crate::model::Kind = codes::coded(r, 0)?;
-            Ok((kind.id().to_string(), r.get::<_, i64>(1)? as usize))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let synthetic: i64 = conn.query_row(
-        "SELECT count(*) FROM stations WHERE source = ?1",
-        [codes::code(crate::model::Source::Synthetic)],
-        |r| r.get(0),
-    )?;
+    // Grouped by what is stored: a code, or an id migration 12 kept as text (two groups for one
+    // kind then); a value no entry reads as is left out, as an unknown id always was.
+    let groups = |column: &str| -> Result<Vec<(rusqlite::types::Value, usize)>> {
+        let sql = format!("SELECT {column}, count(*) FROM stations GROUP BY {column}");
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    };
+    let per_kind = groups("kind")?
+        .into_iter()
+        .filter_map(|(stored, n)| {
+            let kind = codes::entry::<crate::model::Kind>((&stored).into()).ok()?;
+            Some((kind.id().to_string(), n))
+        })
+        .collect();
+    let synthetic = groups("source")?
+        .into_iter()
+        .filter(|(stored, _)| codes::entry(stored.into()) == Ok(crate::model::Source::Synthetic))
+        .map(|(_, n)| n)
+        .sum();
     // Timestamps are stored as seconds or, the odd one not in the catalog's form, as text:
     // the newest of each, then the later of the two as text.
     let last_updated = conn.query_row(
@@ -799,7 +810,7 @@ pub fn counts(conn: &Connection) -> Result<Counts> {
     )?;
     Ok(Counts {
         per_kind,
-        synthetic: synthetic as usize,
+        synthetic,
         last_updated,
     })
 }
