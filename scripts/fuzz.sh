@@ -21,9 +21,12 @@ crashed=()
 for target in $(cd fuzz && cargo fuzz list); do
   scratch=$(mktemp -d)
   cp -r "fuzz/corpus/$target/." "$scratch/"
+  # The target's own temporary files (a catalog the queries target makes once a process, which
+  # libFuzzer's exit never removes) go here, and with it.
+  mkdir "$scratch.tmp"
   echo "fuzz: $target for ${seconds}s"
   status=0
-  (cd fuzz && cargo fuzz run "$target" -s none -a "$scratch" -- \
+  (cd fuzz && TMPDIR="$scratch.tmp" cargo fuzz run "$target" -s none -a "$scratch" -- \
     -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1) \
     >"$scratch.log" 2>&1 || status=$?
   grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|thread)" "$scratch.log" || true
@@ -31,7 +34,7 @@ for target in $(cd fuzz && cargo fuzz list); do
     tail -40 "$scratch.log"
     crashed+=("$target")
   fi
-  rm -rf "$scratch" "$scratch.log"
+  rm -rf "$scratch" "$scratch.log" "$scratch.tmp"
 done
 if [ "${#crashed[@]}" -gt 0 ]; then
   echo "fuzz: crashed: ${crashed[*]} (inputs in fuzz/artifacts/)" >&2
