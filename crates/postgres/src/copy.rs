@@ -4,10 +4,13 @@
 //! SQLite server go on syncing from the PostgreSQL one without a snapshot), and the counters
 //! behind them carry on past the highest copied. The device-side tables (outboxes) stay behind.
 
+use std::fmt::Display;
 use std::path::Path;
+use std::str::FromStr;
 
 use rusqlite::types::ValueRef;
 use tokio_postgres::types::ToSql;
+use waystation_catalog::lang::{Coded, UnknownId};
 use waystation_catalog::store::{SCHEMA_VERSION, codes};
 use waystation_catalog::{Kind, Source, Status};
 
@@ -23,21 +26,16 @@ enum Ty {
     Bool,
     /// A vocabulary entry's code (or an id migration 12 kept as text) in SQLite
     /// (`store::codes`), its id as text in PostgreSQL.
-    Code(fn(ValueRef<'_>) -> Result<&'static str, String>),
+    Code(fn(ValueRef<'_>) -> Result<String, String>),
     /// Seconds or text in SQLite (`store::codes`), text in PostgreSQL.
     Time,
 }
 
-fn kind_id(stored: ValueRef<'_>) -> Result<&'static str, String> {
-    codes::entry(stored).map(Kind::id)
-}
-
-fn status_id(stored: ValueRef<'_>) -> Result<&'static str, String> {
-    codes::entry(stored).map(Status::id)
-}
-
-fn source_id(stored: ValueRef<'_>) -> Result<&'static str, String> {
-    codes::entry(stored).map(Source::id)
+/// The id of the vocabulary entry `stored` holds (an entry shows as its id).
+fn id_of<T: Coded + FromStr<Err = UnknownId> + Display>(
+    stored: ValueRef<'_>,
+) -> Result<String, String> {
+    codes::entry::<T>(stored).map(|entry| entry.to_string())
 }
 
 struct Table {
@@ -56,7 +54,7 @@ const TABLES: &[Table] = &[
         columns: &[
             ("pk", Int),
             ("id", Text),
-            ("kind", Code(kind_id)),
+            ("kind", Code(id_of::<Kind>)),
             ("name", Text),
             ("address", Text),
             ("adcode", Text),
@@ -66,9 +64,9 @@ const TABLES: &[Table] = &[
             ("opening_hours", Text),
             ("phone", Text),
             ("truck_spaces", Int),
-            ("status", Code(status_id)),
+            ("status", Code(id_of::<Status>)),
             ("notice", Text),
-            ("source", Code(source_id)),
+            ("source", Code(id_of::<Source>)),
             ("version", Int),
             ("updated_at", Time),
             ("free_truck_spaces", Int),
@@ -317,7 +315,7 @@ fn value(v: ValueRef<'_>, ty: Ty) -> Result<Box<dyn ToSql + Sync + Send>, String
         (Real, ValueRef::Real(f)) => Box::new(f),
         (Real, ValueRef::Integer(i)) => Box::new(i as f64),
         (Bool, ValueRef::Integer(i)) => Box::new(i != 0),
-        (Code(id), stored) => Box::new(id(stored)?.to_string()),
+        (Code(id), stored) => Box::new(id(stored)?),
         (Time, ValueRef::Integer(seconds)) => Box::new(
             codes::time_text(seconds)
                 .ok_or_else(|| format!("{seconds} seconds, past the calendar"))?,

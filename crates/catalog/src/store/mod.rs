@@ -341,17 +341,12 @@ const MIGRATIONS: &[&str] = &[
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// After a migration that left more than a tenth of the file free (migration 11 frees the
-/// text index's positions, a sixth of a national catalog), gives the space back: a phone keeps
-/// it otherwise. Best effort: VACUUM failing (out of space) leaves the catalog whole; while
-/// another connection is in a read, the log VACUUM wrote stays beside the file (the checkpoint
-/// that truncates it waits for readers, up to the busy timeout) until a later checkpoint.
-fn give_back_free_pages(conn: &Connection) -> rusqlite::Result<()> {
-    give_back_free_pages_over(conn, 10)
-}
-
-/// Gives the free pages back (`VACUUM`) when more than `1 / share` of the file is free.
-fn give_back_free_pages_over(conn: &Connection, share: i64) -> rusqlite::Result<()> {
+/// Gives the free pages back (`VACUUM`) when more than `1 / share` of the file is free: a phone
+/// keeps them otherwise (migration 11 freed a sixth of a national catalog). Best effort: VACUUM
+/// failing (out of space) leaves the catalog whole; while another connection is in a read, the
+/// log VACUUM wrote stays beside the file (the checkpoint that truncates it waits for readers,
+/// up to the busy timeout) until a later checkpoint.
+fn give_back_free_pages(conn: &Connection, share: i64) -> rusqlite::Result<()> {
     let free: i64 = conn.query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
     let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
     if free * share > pages {
@@ -484,7 +479,8 @@ impl Store {
             }
             tx.commit()?;
             if !fresh {
-                give_back_free_pages(&self.conn)?;
+                // After a migration, past a tenth.
+                give_back_free_pages(&self.conn, 10)?;
             }
         }
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -741,7 +737,7 @@ pub fn forget_tallies(tx: &rusqlite::Transaction<'_>) -> Result<()> {
 pub fn tidy_after_rewrite(conn: &Connection) {
     let tidied = conn
         .execute_batch("INSERT INTO station_text(station_text) VALUES ('optimize')")
-        .and_then(|()| give_back_free_pages_over(conn, 20));
+        .and_then(|()| give_back_free_pages(conn, 20));
     if let Err(e) = tidied {
         tracing::warn!("the catalog file was not tidied after a snapshot: {e}");
     }
