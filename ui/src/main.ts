@@ -11,6 +11,7 @@ import { Labels, t } from "./i18n";
 import { StationList } from "./list";
 import { openLocation } from "./location";
 import type { StationMap } from "./map";
+import { openingView } from "./mapview";
 import { Nearby } from "./nearby";
 import { renderOperator } from "./operator";
 import { openProposal } from "./propose";
@@ -127,8 +128,11 @@ async function show(next: Screen) {
     }
     if (!map) {
       mapTiles = tiles;
+      // Timed from here (loading the map library is part of it), and the first view asked for
+      // now: the catalog answers while the library loads.
+      const opening = openingView(ctx, $("map"));
       const { StationMap } = await import("./map");
-      map = new StationMap($("map"), $("map-note"), ctx);
+      map = new StationMap($("map"), $("map-note"), ctx, opening);
     }
     map.resize();
   }

@@ -7,14 +7,14 @@
 import "maplibre-gl/dist/maplibre-gl.css";
 import { Map as MapLibre, NavigationControl, ScaleControl, setWorkerUrl } from "maplibre-gl";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
-import { type Basemap, basemap } from "./basemap";
+import { type Basemap, basemap, tilesDatum } from "./basemap";
 import type { Context } from "./context";
 import { t } from "./i18n";
 import { bindEvents } from "./mapevents";
-import { addMeLayer, addStationLayers, Overlay, placeMe, showView } from "./maplayers";
+import { Overlay, placeMe, showView, withStations } from "./maplayers";
 import { BACKGROUND, type Look, mapLook, style, systemPrefersDark } from "./mapstyle";
-import { viewAround } from "./mapview";
-import type { Datum } from "./transport";
+import { type Camera, type Opening, viewAround } from "./mapview";
+import type { Datum, MapView } from "./transport";
 
 /** MapLibre's worker from a Blob URL: works from tauri:// pages too (WebKitGTK on Linux). */
 async function useBlobWorker() {
@@ -46,6 +46,7 @@ export class StationMap {
     private readonly container: HTMLElement,
     private readonly note: HTMLElement,
     private readonly ctx: Context,
+    private readonly opening: Opening,
   ) {
     this.base = basemap(ctx.settings);
     this.ready = this.start().catch((e) => {
@@ -56,21 +57,30 @@ export class StationMap {
 
   /** The datum of the tiles (stations and "me" are shown in it). */
   private get datum(): Datum {
-    return this.base?.datum ?? "wgs84";
+    return tilesDatum(this.base);
   }
 
   private look(): Look {
     return mapLook(this.ctx.settings.theme, systemPrefersDark());
   }
 
+  /**
+   * Loads, draws the first view and notes how long that took from the opening (data-render-ms),
+   * with a performance mark at each step (what tools read to see where the time goes). The first
+   * view's answer, asked for as the screen opened, goes into the style: the first frame has it.
+   */
   private async start() {
-    const started = performance.now();
-    await useBlobWorker();
-    const map = this.create();
+    const { opened, camera } = this.opening;
+    performance.mark("map:library", { startTime: opened });
+    performance.mark("map:imported");
+    const [first] = await Promise.all([this.opening.view?.catch(() => null) ?? null, useBlobWorker()]);
+    performance.mark("map:answered"); // the first view, and the worker's code
+    const map = this.create(camera, first);
+    // Listened for from the start: the first idle can come in the frame that fires "load".
+    const settled = waitFor(map, "idle");
     await waitFor(map, "load");
+    performance.mark("map:loaded"); // the first frame, with the first view's stations
     this.note.textContent = this.base ? "" : t("mapNoTiles", this.ctx.lang);
-    addStationLayers(map);
-    addMeLayer(map);
     this.overlay = new Overlay(map);
     bindEvents(map, {
       station: (id) => {
@@ -85,8 +95,14 @@ export class StationMap {
       moved: () => void this.ask(),
     });
     await this.showMe();
-    await this.ask();
-    this.container.dataset.renderMs = String(Math.round(performance.now() - started));
+    if (first) {
+      this.drawn = ++this.asked;
+      await this.settle(first, this.asked, settled);
+    } else {
+      await this.ask();
+    }
+    performance.mark("map:drawn");
+    this.container.dataset.renderMs = String(Math.round(performance.now() - opened));
   }
 
   /**
@@ -121,23 +137,29 @@ export class StationMap {
       this.note.textContent = this.base ? "" : t("mapNoTiles", this.ctx.lang);
     }
     showView(map, view);
+    await this.settle(view, asked, waitFor(map, "idle"));
+  }
+
+  /**
+   * Shows `view`'s counts and names (drawn on the map already), and once the map is `idle` and
+   * no later view asked for, notes the view (data-zoom, data-center, data-points).
+   */
+  private async settle(view: MapView, asked: number, idle: Promise<void>) {
     this.overlay?.show(view, !this.base, this.ctx.lang);
-    await waitFor(map, "idle");
+    await idle;
     if (asked !== this.asked) return;
     this.container.dataset.points = String(view.in_view);
     this.noteView();
   }
 
-  /** The map with its style, controls and the "no tiles" note. */
-  private create(): MapLibre {
-    const s = this.ctx.settings;
-    const here = s.position ?? { lat: 35, lon: 105 };
+  /** The map at `camera`, its style with `first` drawn, controls and the "no tiles" note. */
+  private create(camera: Camera, first: MapView | null): MapLibre {
     const look = this.look();
     const map = new MapLibre({
       container: this.container,
-      style: style(this.base, look),
-      center: [here.lon, here.lat],
-      zoom: s.position ? 10 : 3.5,
+      style: withStations(style(this.base, look), first),
+      center: camera.center,
+      zoom: camera.zoom,
       attributionControl: this.base ? { compact: true } : false,
       dragRotate: true,
       // Flat: a tilted view would reach to the horizon, and ask for all of it. One world: the

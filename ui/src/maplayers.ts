@@ -2,6 +2,7 @@
 // catalog grouped them: see crates/catalog/src/index/clusters.rs), coloured by kind, their counts
 // and the place names to steer by (HTML: the offline style has no glyphs for text) and "me".
 import type { Feature, FeatureCollection, Point } from "geojson";
+import type { StyleSpecification } from "@maplibre/maplibre-gl-style-spec";
 import { type GeoJSONSource, type Map as MapLibre, Marker } from "maplibre-gl";
 import { el } from "./dom";
 import { shortCount } from "./format";
@@ -42,58 +43,67 @@ export function viewToGeoJSON(v: MapView): FeatureCollection<Point> {
   return { type: "FeatureCollection", features };
 }
 
-/** A circle per cluster and per lone station, empty until `showView`. */
-export function addStationLayers(map: MapLibre) {
-  map.addSource(STATIONS, { type: "geojson", data: { type: "FeatureCollection", features: [] } });
-  map.addLayer({
-    id: CLUSTERS,
-    type: "circle",
-    source: STATIONS,
-    filter: ["has", "count"],
-    paint: {
-      "circle-color": "#0b5cad",
-      "circle-opacity": 0.85,
-      "circle-stroke-color": "#fff",
-      "circle-stroke-width": 2,
-      // The catalog folds circles that would overlap by these radii (index/clusters.rs, drawn_radius_px).
-      "circle-radius": ["step", ["get", "count"], 16, 50, 22, 500, 28, 5000, 34],
+/**
+ * `spec` with the stations' circles — `first`'s clusters and lone stations, if known, so that
+ * the map's first frame has them — and "me" (empty until `placeMe`) drawn over it.
+ */
+export function withStations(spec: StyleSpecification, first: MapView | null): StyleSpecification {
+  const none: FeatureCollection = { type: "FeatureCollection", features: [] };
+  return {
+    ...spec,
+    sources: {
+      ...spec.sources,
+      [STATIONS]: { type: "geojson", data: first ? viewToGeoJSON(first) : none },
+      [ME]: { type: "geojson", data: none },
     },
-  });
-  map.addLayer({
-    id: STATIONS,
-    type: "circle",
-    source: STATIONS,
-    filter: ["!", ["has", "count"]],
-    paint: {
-      "circle-color": [
-        "match",
-        ["get", "kind"],
-        "driver_home",
-        KIND_COLOURS.driver_home,
-        "warm_bee",
-        KIND_COLOURS.warm_bee,
-        "caring_merchant",
-        KIND_COLOURS.caring_merchant,
-        "worker_station",
-        KIND_COLOURS.worker_station,
-        "#555",
-      ],
-      "circle-radius": 9,
-      "circle-stroke-color": "#fff",
-      "circle-stroke-width": 2,
-    },
-  });
-}
-
-/** "Me": an empty point layer until `placeMe`. */
-export function addMeLayer(map: MapLibre) {
-  map.addSource(ME, { type: "geojson", data: { type: "FeatureCollection", features: [] } });
-  map.addLayer({
-    id: ME,
-    type: "circle",
-    source: ME,
-    paint: { "circle-color": "#1a73e8", "circle-radius": 8, "circle-stroke-color": "#fff", "circle-stroke-width": 3 },
-  });
+    layers: [
+      ...spec.layers,
+      {
+        id: CLUSTERS,
+        type: "circle",
+        source: STATIONS,
+        filter: ["has", "count"],
+        paint: {
+          "circle-color": "#0b5cad",
+          "circle-opacity": 0.85,
+          "circle-stroke-color": "#fff",
+          "circle-stroke-width": 2,
+          // The catalog folds circles that would overlap by these radii (index/clusters.rs, drawn_radius_px).
+          "circle-radius": ["step", ["get", "count"], 16, 50, 22, 500, 28, 5000, 34],
+        },
+      },
+      {
+        id: STATIONS,
+        type: "circle",
+        source: STATIONS,
+        filter: ["!", ["has", "count"]],
+        paint: {
+          "circle-color": [
+            "match",
+            ["get", "kind"],
+            "driver_home",
+            KIND_COLOURS.driver_home,
+            "warm_bee",
+            KIND_COLOURS.warm_bee,
+            "caring_merchant",
+            KIND_COLOURS.caring_merchant,
+            "worker_station",
+            KIND_COLOURS.worker_station,
+            "#555",
+          ],
+          "circle-radius": 9,
+          "circle-stroke-color": "#fff",
+          "circle-stroke-width": 2,
+        },
+      },
+      {
+        id: ME,
+        type: "circle",
+        source: ME,
+        paint: { "circle-color": "#1a73e8", "circle-radius": 8, "circle-stroke-color": "#fff", "circle-stroke-width": 3 },
+      },
+    ],
+  };
 }
 
 /** Moves "me" to lon/lat (in the tiles' datum). */
