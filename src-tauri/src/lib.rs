@@ -21,7 +21,8 @@ use waystation_catalog::request::{
 };
 use waystation_catalog::vocabulary::{Vocabulary, vocabulary};
 use waystation_catalog::{
-    Bilingual, CatalogError, Detail, Hit, Lang, LatLon, MapView, Message, Query, SharedCatalog,
+    Bilingual, Catalog, CatalogError, Detail, Hit, Lang, LatLon, MapView, Message, Query,
+    SharedCatalog,
 };
 use waystation_sync::proposing::MyProposals;
 use waystation_sync::{self as sync, EditOutcome, Operator, PendingEdit, SyncReport, SyncState};
@@ -31,6 +32,16 @@ use waystation_sync::{self as sync, EditOutcome, Operator, PendingEdit, SyncRepo
 /// catalog (`with`) runs on a blocking thread (`blocking`): it may wait for a sync's step, and
 /// neither the window's thread nor the async runtime's workers should.
 pub struct AppCatalog(pub Arc<SharedCatalog>);
+
+/// Read-only connections for the window's queries: one answering while another reads a
+/// station's page.
+const READERS: usize = 2;
+
+impl AppCatalog {
+    pub fn new(catalog: Catalog) -> Result<AppCatalog, CatalogError> {
+        Ok(AppCatalog(Arc::new(SharedCatalog::new(catalog, READERS)?)))
+    }
+}
 
 /// What a command answers: its value, or the refusal the UI shows (`message_id` is the
 /// request layer's stable id, as in the HTTP API's error body).
@@ -352,7 +363,7 @@ pub fn run() {
                 .ok();
             let catalog =
                 waystation_synthetic::open_or_copy(&path, bundled.as_deref(), &mut Silent)?;
-            app.manage(AppCatalog(Arc::new(SharedCatalog::new(catalog)?)));
+            app.manage(AppCatalog::new(catalog)?);
             Ok(())
         })
         .run(tauri::generate_context!())
@@ -388,9 +399,7 @@ mod tests {
                 .import(waystation_synthetic::generate(count, 1), &mut Silent)
                 .expect("import");
             let app = with_commands(mock_builder())
-                .manage(AppCatalog(Arc::new(
-                    SharedCatalog::new(catalog).expect("share"),
-                )))
+                .manage(AppCatalog::new(catalog).expect("share"))
                 .build(mock_context(noop_assets()))
                 .expect("app");
             let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())

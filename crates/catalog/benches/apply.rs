@@ -66,7 +66,7 @@ fn main() {
     }
 
     let device = Catalog::open(&device).expect("device catalog");
-    let device = Arc::new(SharedCatalog::new(device).expect("shared"));
+    let device = Arc::new(SharedCatalog::new(device, 2).expect("shared"));
     let nearest = move |device: &SharedCatalog, at: LatLon| -> Vec<Hit> {
         let (k, filter) = (10, any.clone());
         (device.hits(&Query::Near(Near { at, k, filter }))).expect("near")

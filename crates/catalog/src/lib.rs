@@ -45,5 +45,5 @@ pub use model::{Kind, KindSet, Lang, Service, ServiceSet, Source, Station, Statu
 pub use query::{Ahead, BBox, Filter};
 pub use request::Query;
 pub use route::Route;
-pub use shared::SharedCatalog;
+pub use shared::{Published, SharedCatalog};
 pub use sphere::LatLon;

@@ -88,7 +88,7 @@ fn a_snapshot_keeps_each_stations_key_so_the_window_answers_whole_meanwhile() {
     // hold another station.
     let mut reversed = rows(&catalog);
     reversed.reverse();
-    let shared = Arc::new(SharedCatalog::new(catalog).expect("share"));
+    let shared = Arc::new(SharedCatalog::new(catalog, 2).expect("share"));
     let query = near(stations[0].location);
     let before = shared.hits(&query).expect("near");
     assert_eq!(before.len(), 10);
@@ -115,7 +115,7 @@ fn a_key_a_new_station_takes_over_is_not_answered_from_the_old_stations_entry() 
     drop(catalog);
     std::fs::copy(&device, &server).expect("copy");
     let shared =
-        Arc::new(SharedCatalog::new(Catalog::open(&device).expect("open")).expect("share"));
+        Arc::new(SharedCatalog::new(Catalog::open(&device).expect("open"), 2).expect("share"));
     // On the server the station with the highest key (the last imported, open around the clock)
     // goes and a new one, closed at night and far away, comes: on the device it takes that key.
     let gone = &stations[199];

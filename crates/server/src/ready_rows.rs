@@ -31,11 +31,14 @@ impl Weighter<i64, ReadyStation> for ByBytes {
 /// Rows by primary key; the rarely asked make way for the often asked (S3-FIFO).
 pub(crate) struct ReadyRows(Cache<i64, ReadyStation, ByBytes>);
 
-impl ReadyRows {
-    pub(crate) fn new() -> ReadyRows {
+impl Default for ReadyRows {
+    /// None kept yet, room for `READY_BYTES` of them.
+    fn default() -> ReadyRows {
         ReadyRows(Cache::with_weighter(READY_ROWS, READY_BYTES, ByBytes))
     }
+}
 
+impl ReadyRows {
     /// The rows of `keys` that exist: those kept, and the rest read (in one call to `read`),
     /// made ready and kept.
     pub(crate) fn rows(

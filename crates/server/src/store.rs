@@ -3,13 +3,11 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use waystation_catalog::answering;
 use waystation_catalog::catalog::CatalogInfo;
 use waystation_catalog::confirmations::{Confirmation, FactTally};
 use waystation_catalog::feed::{ChangePage, Gone, SnapshotWithFacts};
-use waystation_catalog::index::SpatialIndex;
 use waystation_catalog::proposals::{Kept, Proposal, ProposalState};
 use waystation_catalog::readers::Readers;
 use waystation_catalog::ready::ReadyStation;
@@ -22,7 +20,9 @@ use waystation_catalog::store::proposals::Proposer;
 use crate::accounts::{self, AccountError};
 use crate::ready_rows::ReadyRows;
 use crate::snapshots::PublishedSnapshot;
-use waystation_catalog::{Catalog, CatalogError, Detail, Hit, MapView, Query, Station};
+use waystation_catalog::{
+    Catalog, CatalogError, Detail, Hit, MapView, Published, Query, SharedCatalog, Station,
+};
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 
@@ -168,75 +168,41 @@ pub trait CatalogStore: Send + Sync + 'static {
     fn reject(&self, id: i64, reason: &str, actor: &str) -> Result<()>;
 }
 
-/// A catalog file served: writes go through the catalog behind a mutex; queries never take it:
-/// they answer from the index as last published (an `Arc` swapped in after each write) on
-/// read-only connections, so no query waits behind a write or another query, however long.
-/// The embedded store's catalog, and a replica's local copy of the database's.
+/// A catalog file served: the core's `SharedCatalog`, its writes taking turns and its queries
+/// answering from the index last published, never waiting for a write or for each other — with
+/// the rows its answers have read kept ready beside each published index (`ReadyRows`), and what
+/// a write replaced freed by the half-second tick. The embedded store's catalog, and a replica's
+/// local copy of the database's.
 pub(crate) struct Served {
-    catalog: Mutex<Catalog>,
-    /// What queries use; replaced (never changed) after every write.
-    published: RwLock<Arc<Published>>,
+    shared: SharedCatalog<ReadyRows>,
     /// What was published before, until no query holds it: neither a query nor a writer lets go
-    /// of the last reference to a full cache (tens of thousands of rows to free); the half-second
-    /// tick does.
-    retired: Mutex<Vec<Arc<Published>>>,
-    /// Read-only connections: queries, rows, stations, change pages, snapshots.
-    readers: Readers,
-}
-
-/// An index as published after a write, with the rows its answers have read so far.
-struct Published {
-    index: Arc<SpatialIndex>,
-    rows: Arc<ReadyRows>,
+    /// of the last reference to a full cache (tens of thousands of rows to free); the tick does.
+    retired: Mutex<Vec<Arc<Published<ReadyRows>>>>,
 }
 
 impl Served {
     pub(crate) fn new(catalog: Catalog) -> Result<Served> {
         Ok(Served {
-            published: RwLock::new(Arc::new(Published {
-                index: catalog.shared_index(),
-                rows: Arc::new(ReadyRows::new()),
-            })),
+            shared: SharedCatalog::new(catalog, READERS)?,
             retired: Mutex::new(Vec::new()),
-            readers: catalog.readers(READERS)?,
-            catalog: Mutex::new(catalog),
         })
     }
 
     pub(crate) fn catalog(&self) -> MutexGuard<'_, Catalog> {
-        // A panic while holding the lock cannot leave SQLite half-written (transactions), so
-        // the catalog stays usable.
-        self.catalog.lock().unwrap_or_else(|p| p.into_inner())
+        self.shared.catalog()
     }
 
-    /// The index as last published: held only as long as it takes to clone an `Arc`.
-    fn published(&self) -> Arc<Published> {
-        self.published
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    /// The read-only connections: rows, stations, accounts, change pages, snapshots.
+    pub(crate) fn readers(&self) -> &Readers {
+        self.shared.readers()
     }
 
-    /// After a write (the caller holds the catalog, so nobody else publishes meanwhile): the
-    /// catalog's new index becomes what queries see. Its rows start afresh when any station
-    /// changed (the write committed before this, so no row kept from now on is older than the
-    /// index), and carry over when none did (a confirmation, say). What it replaces is retired,
-    /// for the tick to free once no query holds it.
+    /// After a write, by its writer (holding `catalog()`): the catalog's new index becomes what
+    /// queries see, and what it replaces is retired for the tick.
     pub(crate) fn publish(&self, catalog: &Catalog) {
-        let index = catalog.shared_index();
-        let now = self.published();
-        let rows = if index.same_stations(&now.index) {
-            now.rows.clone()
-        } else {
-            Arc::new(ReadyRows::new())
-        };
-        drop(now);
-        let next = Arc::new(Published { index, rows });
-        let before = std::mem::replace(
-            &mut *self.published.write().unwrap_or_else(|p| p.into_inner()),
-            next,
-        );
-        (self.retired.lock().unwrap_or_else(|p| p.into_inner())).push(before);
+        if let Some(before) = self.shared.publish(catalog) {
+            (self.retired.lock().unwrap_or_else(|p| p.into_inner())).push(before);
+        }
     }
 
     /// Frees what was published before and no query holds any more: on the half-second tick,
@@ -247,25 +213,26 @@ impl Served {
     }
 
     pub(crate) fn hits(&self, query: &Query) -> Result<Vec<ServedHit>> {
-        let published = self.published();
-        let answer = self.readers.answer(&published.index, query)?;
-        let rows = (published.rows).rows(&answer.keys(), |pks| {
-            self.readers.stations_by_pk(&published.index, pks)
+        let published = self.shared.published();
+        let readers = self.readers();
+        let answer = readers.answer(&published.index, query)?;
+        let rows = (published.kept).rows(&answer.keys(), |pks| {
+            readers.stations_by_pk(&published.index, pks)
         })?;
         Ok(answer.with_rows(rows))
     }
 
     pub(crate) fn detail(&self, id: &str, query: &DetailQuery) -> Result<Detail> {
-        self.readers.detail(&self.published().index, id, query)
+        self.shared.detail(id, query)
     }
 
     pub(crate) fn station(&self, id: &str) -> Result<Station> {
-        self.readers.station(id)
+        self.readers().station(id)
     }
 
     /// Every station and tally, and the feed position they are at, read consistently.
     pub(crate) fn all_stations(&self) -> Result<(i64, SnapshotWithFacts)> {
-        self.readers.all_stations()
+        self.readers().all_stations()
     }
 
     /// A page of the feed the catalog keeps.
@@ -275,11 +242,11 @@ impl Served {
         limit: usize,
         with_facts: bool,
     ) -> Result<std::result::Result<ChangePage, Gone>> {
-        self.readers.changes_since(since, limit, with_facts)
+        self.readers().changes_since(since, limit, with_facts)
     }
 
     pub(crate) fn map_view(&self, q: &MapViewQuery) -> MapView {
-        answering::map_view(&self.published().index, q)
+        self.shared.map_view(q)
     }
 }
 
@@ -455,7 +422,7 @@ impl CatalogStore for SqliteStore {
     }
 
     fn credentials(&self, username: &str) -> Result<Option<(Role, String)>> {
-        self.served.readers.accounts(|a| a.credentials(username))
+        self.served.readers().accounts(|a| a.credentials(username))
     }
 
     fn start_session(
@@ -476,7 +443,7 @@ impl CatalogStore for SqliteStore {
 
     fn session(&self, token_hash: &str) -> Result<Option<Principal>> {
         self.served
-            .readers
+            .readers()
             .accounts(|a| a.session(token_hash, &accounts::now()))
     }
 
@@ -486,13 +453,13 @@ impl CatalogStore for SqliteStore {
 
     fn assigned(&self, username: &str) -> Result<Vec<String>> {
         self.served
-            .readers
+            .readers()
             .accounts(|a| a.assigned_stations(username))
     }
 
     fn is_assigned(&self, username: &str, station_id: &str) -> Result<bool> {
         self.served
-            .readers
+            .readers()
             .accounts(|a| a.is_assigned(username, station_id))
     }
 
@@ -524,12 +491,12 @@ impl CatalogStore for SqliteStore {
 
     fn sessions(&self, username: &str) -> Result<Vec<SessionInfo>> {
         self.served
-            .readers
+            .readers()
             .accounts(|a| a.sessions(username, &accounts::now()))
     }
 
     fn users(&self) -> Result<Vec<User>> {
-        self.served.readers.accounts(|a| a.users())
+        self.served.readers().accounts(|a| a.users())
     }
 
     fn report(&self, report: &Report) -> Result<i64> {
@@ -598,7 +565,7 @@ impl CatalogStore for SqliteStore {
     }
 
     fn proposal(&self, id: i64, secret_hash: Option<&str>) -> Result<Option<Kept>> {
-        self.served.readers.proposals(|p| match secret_hash {
+        self.served.readers().proposals(|p| match secret_hash {
             Some(hash) => p.get_with_secret(id, hash),
             None => p.get(id),
         })
@@ -606,7 +573,7 @@ impl CatalogStore for SqliteStore {
 
     fn proposals(&self, page: &ProposalPage) -> Result<Vec<Kept>> {
         self.served
-            .readers
+            .readers()
             .proposals(|p| p.newest(page.state, page.limit, page.before))
     }
 
@@ -634,21 +601,23 @@ impl CatalogStore for SqliteStore {
     }
 
     fn facts(&self, station_id: &str) -> Result<Vec<FactTally>> {
-        self.served.readers.confirmations(|c| c.tallies(station_id))
+        self.served
+            .readers()
+            .confirmations(|c| c.tallies(station_id))
     }
 
     fn disputes(&self, limit: usize) -> Result<Vec<FactTally>> {
-        self.served.readers.confirmations(|c| c.disputed(limit))
+        self.served.readers().confirmations(|c| c.disputed(limit))
     }
 
     fn inbox(&self, stations: &[String]) -> Result<(Vec<Received>, Vec<Kept>)> {
         let reports = self
             .served
-            .readers
+            .readers()
             .reports(|r| r.about(stations, INBOX_MAX))?;
         let proposals = self
             .served
-            .readers
+            .readers()
             .proposals(|p| p.about(stations, ProposalState::Pending, INBOX_MAX))?;
         Ok((reports, proposals))
     }
@@ -678,10 +647,10 @@ mod tests {
         let path = dir.path().join("c.sqlite");
         crate::testing::seed(&path);
         let store = SqliteStore::open(&path, 30).expect("store");
-        let rows = || store.served.published().rows.clone();
+        let rows = || store.served.shared.published().kept.clone();
         let retired = || store.served.retired.lock().expect("retired").len();
         let first = rows();
-        let in_flight = store.served.published();
+        let in_flight = store.served.shared.published();
 
         let said = Confirmation {
             station_id: "syn-ws-000001".into(),
@@ -691,7 +660,7 @@ mod tests {
         };
         let counted = store.confirm(&said, "device-1", "addr:10.0.0.1");
         assert!(counted.expect("confirm"), "the confirmation counts");
-        let index = || store.served.published().index.clone();
+        let index = || store.served.shared.published().index.clone();
         assert!(!Arc::ptr_eq(&in_flight.index, &index()), "a new index");
         assert!(
             Arc::ptr_eq(&first, &rows()),
