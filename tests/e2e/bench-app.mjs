@@ -36,8 +36,30 @@ async function withApp(binary, dataHome, work) {
     }
   } finally {
     driver.kill();
-    await sleep(500);
+    // The next launch is measured alone: an app still closing would be counted with it.
+    await until("the app to exit", () => named(binary).length === 0, 20_000, 50).catch(() => {
+      for (const p of named(binary)) process.kill(Number(p), "SIGKILL");
+    });
   }
+}
+
+/** The processes (pid → [parent, name]); a name is what the kernel keeps: 15 characters. */
+function processes() {
+  const all = new Map();
+  for (const p of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      all.set(p, [stat.slice(close + 2).split(" ")[1], stat.slice(stat.indexOf("(") + 1, close)]);
+    } catch {}
+  }
+  return all;
+}
+
+/** The pids of processes running `binary`. */
+function named(binary) {
+  const name = binary.split("/").pop().slice(0, 15);
+  return [...processes()].filter(([, [, n]]) => n === name).map(([p]) => p);
 }
 
 async function find(s, selector) {
@@ -53,19 +75,12 @@ async function click(s, selector) {
 }
 
 /** Proportional set size (kB) of a process and all its descendants (the web processes). */
-function treePss(name) {
-  const procs = readdirSync("/proc").filter((p) => /^\d+$/.test(p));
-  const parent = new Map();
-  const comm = new Map();
-  for (const p of procs) {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      parent.set(p, stat.slice(close + 2).split(" ")[1]);
-      comm.set(p, stat.slice(stat.indexOf("(") + 1, close));
-    } catch {}
-  }
-  const roots = procs.filter((p) => comm.get(p) === name.slice(0, 15));
+function treePss(binary) {
+  const all = processes();
+  const procs = [...all.keys()];
+  const parent = new Map([...all].map(([p, [up]]) => [p, up]));
+  const comm = new Map([...all].map(([p, [, name]]) => [p, name]));
+  const roots = named(binary);
   const inTree = (p) => {
     for (let q = p; q && q !== "1" && q !== "0"; q = parent.get(q)) if (roots.includes(q)) return true;
     return false;
@@ -111,7 +126,7 @@ const memory = async (binary, data, setup) =>
   withApp(binary, data, async (s) => {
     await setup(s);
     await sleep(3000);
-    return treePss(binary.split("/").pop());
+    return treePss(binary);
   });
 const openMap = async (s) => {
   await soon(() => find(s, ".station"));

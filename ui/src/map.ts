@@ -26,6 +26,14 @@ async function useBlobWorker() {
 const ASK_EVERY_MS = 250;
 /** How soon a view whose answer failed (a server away) is asked for again, in ms. */
 const RETRY_MS = 3000;
+/** How long the map waits for the first view's answer before it starts without (it is drawn when it comes). */
+const FIRST_VIEW_WAIT_MS = 300;
+
+/** What `answer` gives within `ms`; null if none was asked for, it failed, or it is later. */
+function within<T>(answer: Promise<T> | null, ms: number): Promise<T | null> {
+  if (!answer) return Promise.resolve(null);
+  return Promise.race([answer.catch(() => null), new Promise<null>((resolve) => setTimeout(() => resolve(null), ms))]);
+}
 
 function waitFor(map: MapLibre, event: "load" | "idle"): Promise<void> {
   return new Promise((resolve) => map.once(event, () => resolve()));
@@ -40,6 +48,8 @@ export class StationMap {
   private askedAt = 0;
   private readonly base: Basemap | null;
   private picking = false;
+  /** Set by `remove`: a start still under way makes no map. */
+  private removed = false;
   readonly ready: Promise<void>;
 
   constructor(
@@ -67,19 +77,27 @@ export class StationMap {
   /**
    * Loads, draws the first view and notes how long that took from the opening (data-render-ms),
    * with a performance mark at each step (what tools read to see where the time goes). The first
-   * view's answer, asked for as the screen opened, goes into the style: the first frame has it.
+   * view's answer, asked for as the screen opened, goes into the style when it is in by the time
+   * the library is: the first frame has it. Otherwise the map starts without, and draws it when
+   * it comes (or says why not).
    */
   private async start() {
     const { opened, camera } = this.opening;
     performance.mark("map:library", { startTime: opened });
     performance.mark("map:imported");
-    const [first] = await Promise.all([this.opening.view?.catch(() => null) ?? null, useBlobWorker()]);
-    performance.mark("map:answered"); // the first view, and the worker's code
+    // An answer in another datum (the tiles changed while the library loaded) is not drawn.
+    const pending = this.opening.datum === this.datum ? this.opening.view : null;
+    const [first] = await Promise.all([within(pending, FIRST_VIEW_WAIT_MS), useBlobWorker()]);
+    if (this.removed) return;
+    performance.mark("map:answered"); // the first view (if in time), and the worker's code
     const map = this.create(camera, first);
     // Listened for from the start: the first idle can come in the frame that fires "load".
     const settled = waitFor(map, "idle");
     await waitFor(map, "load");
-    performance.mark("map:loaded"); // the first frame, with the first view's stations
+    if (this.map !== map) return;
+    performance.mark("map:loaded"); // the first frame, with the first view's stations if in time
+    // Numbered before any move can ask for a later view.
+    const firstAsked = first ? (this.drawn = ++this.asked) : 0;
     this.note.textContent = this.base ? "" : t("mapNoTiles", this.ctx.lang);
     this.overlay = new Overlay(map);
     bindEvents(map, {
@@ -96,10 +114,9 @@ export class StationMap {
     });
     await this.showMe();
     if (first) {
-      this.drawn = ++this.asked;
-      await this.settle(first, this.asked, settled);
+      await this.settle(first, firstAsked, settled);
     } else {
-      await this.ask();
+      await this.ask(pending ?? undefined);
     }
     performance.mark("map:drawn");
     this.container.dataset.renderMs = String(Math.round(performance.now() - opened));
@@ -110,16 +127,14 @@ export class StationMap {
    * already; once the latest is drawn and the map idle, notes the view (data-zoom, data-center,
    * data-points: what tests and tools read).
    */
-  private async ask() {
+  private async ask(answer?: Promise<MapView>) {
     const map = this.map;
     if (!map) return;
     const asked = ++this.asked;
     this.askedAt = performance.now();
-    const b = map.getBounds();
-    const edges = { south: b.getSouth(), west: b.getWest(), north: b.getNorth(), east: b.getEast() };
     let view;
     try {
-      view = await this.ctx.transport.mapView(viewAround(edges, map.getZoom(), this.datum));
+      view = await (answer ?? this.viewOf(map));
     } catch (e) {
       // Only the latest ask speaks: an older one failing says nothing of the view now drawn.
       if (asked !== this.asked || this.map !== map) return;
@@ -145,11 +160,19 @@ export class StationMap {
    * no later view asked for, notes the view (data-zoom, data-center, data-points).
    */
   private async settle(view: MapView, asked: number, idle: Promise<void>) {
+    if (asked < this.drawn) return;
     this.overlay?.show(view, !this.base, this.ctx.lang);
     await idle;
     if (asked !== this.asked) return;
     this.container.dataset.points = String(view.in_view);
     this.noteView();
+  }
+
+  /** The catalog's answer for what `map` shows now, with its margin. */
+  private viewOf(map: MapLibre): Promise<MapView> {
+    const b = map.getBounds();
+    const edges = { south: b.getSouth(), west: b.getWest(), north: b.getNorth(), east: b.getEast() };
+    return this.ctx.transport.mapView(viewAround(edges, map.getZoom(), this.datum));
   }
 
   /** The map at `camera`, its style with `first` drawn, controls and the "no tiles" note. */
@@ -225,6 +248,7 @@ export class StationMap {
 
   /** Frees the map (before one with another basemap replaces it). */
   remove() {
+    this.removed = true;
     this.overlay?.clear();
     this.overlay = null;
     this.map?.remove();

@@ -2,8 +2,7 @@
 // catalog grouped them: see crates/catalog/src/index/clusters.rs), coloured by kind, their counts
 // and the place names to steer by (HTML: the offline style has no glyphs for text) and "me".
 import type { Feature, FeatureCollection, Point } from "geojson";
-import type { StyleSpecification } from "@maplibre/maplibre-gl-style-spec";
-import { type GeoJSONSource, type Map as MapLibre, Marker } from "maplibre-gl";
+import { type GeoJSONSource, type Map as MapLibre, Marker, type StyleSpecification } from "maplibre-gl";
 import { el } from "./dom";
 import { shortCount } from "./format";
 import type { Lang } from "./i18n";

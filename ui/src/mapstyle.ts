@@ -1,6 +1,6 @@
 // The map's style: the chosen basemap's raster tiles over a plain background, or the plain
 // background alone (offline, or no approved source configured), in the display's theme.
-import type { StyleSpecification } from "@maplibre/maplibre-gl-style-spec";
+import type { StyleSpecification } from "maplibre-gl";
 import type { Basemap } from "./basemap";
 import type { Theme } from "./state";
 

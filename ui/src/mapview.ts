@@ -3,7 +3,7 @@
 // asked for as the map screen opens, before the map library has loaded (`openingView`).
 import { basemap, tilesDatum } from "./basemap";
 import type { Context } from "./context";
-import type { MapView, MapViewRequest } from "./transport";
+import type { Datum, MapView, MapViewRequest } from "./transport";
 
 export interface Edges {
   south: number;
@@ -61,6 +61,8 @@ export interface Opening {
   /** performance.now() when the screen opened, before the map library loaded. */
   opened: number;
   camera: Camera;
+  /** The datum the view was asked in: the tiles' when the screen opened. */
+  datum: Datum;
   /** Null when the container has no size yet to say what the view is (the map asks once drawn). */
   view: Promise<MapView> | null;
 }
@@ -73,10 +75,10 @@ export interface Opening {
 export function openingView(ctx: Context, container: HTMLElement): Opening {
   const opened = performance.now();
   const camera = openingCamera(ctx.settings.position);
+  const datum = tilesDatum(basemap(ctx.settings));
   const [width, height] = [container.clientWidth, container.clientHeight];
-  if (!width || !height) return { opened, camera, view: null };
-  const edges = edgesOf(camera, width, height);
-  const view = ctx.transport.mapView(viewAround(edges, camera.zoom, tilesDatum(basemap(ctx.settings))));
+  if (!width || !height) return { opened, camera, datum, view: null };
+  const view = ctx.transport.mapView(viewAround(edgesOf(camera, width, height), camera.zoom, datum));
   view.catch(() => {});
-  return { opened, camera, view };
+  return { opened, camera, datum, view };
 }

@@ -50,11 +50,11 @@ impl<K: Default> SharedCatalog<K> {
         self.catalog.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// After a write, by its writer (who holds `catalog()`, so nobody publishes meanwhile): the
+    /// After a write, by its writer (holding `catalog()`, so nobody publishes meanwhile): the
     /// catalog's index becomes what queries see. Returns what it replaced, for the caller to
     /// free outside its locks (it may be the last holder of a large cache); None when the index
     /// did not change.
-    pub fn publish(&self, catalog: &Catalog) -> Option<Arc<Published<K>>> {
+    pub fn publish(&self, catalog: &MutexGuard<'_, Catalog>) -> Option<Arc<Published<K>>> {
         let index = catalog.shared_index();
         let now = self.published();
         if Arc::ptr_eq(&now.index, &index) {

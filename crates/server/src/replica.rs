@@ -12,7 +12,7 @@
 //! is answered 503 with Retry-After, and the copy catches up when it returns.
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, MutexGuard, Weak};
 use std::time::Duration;
 
 use deadpool_postgres::tokio_postgres;
@@ -237,7 +237,7 @@ impl PgStore {
     }
 
     /// Replaces the copy with everything the database holds now, its feed included.
-    fn copy_everything(&self, copy: &mut Catalog) -> Result<()> {
+    fn copy_everything(&self, copy: &mut MutexGuard<'_, Catalog>) -> Result<()> {
         let everything =
             self.db_within(SNAPSHOT_WAIT, async |c| pg::stations::everything(c).await)?;
         let all = &everything.all;

@@ -199,7 +199,7 @@ impl Served {
 
     /// After a write, by its writer (holding `catalog()`): the catalog's new index becomes what
     /// queries see, and what it replaces is retired for the tick.
-    pub(crate) fn publish(&self, catalog: &Catalog) {
+    pub(crate) fn publish(&self, catalog: &MutexGuard<'_, Catalog>) {
         if let Some(before) = self.shared.publish(catalog) {
             (self.retired.lock().unwrap_or_else(|p| p.into_inner())).push(before);
         }
@@ -208,8 +208,16 @@ impl Served {
     /// Frees what was published before and no query holds any more: on the half-second tick,
     /// outside every other lock, so neither a query nor a writer pays for freeing a full cache.
     pub(crate) fn let_go(&self) {
-        let mut retired = self.retired.lock().unwrap_or_else(|p| p.into_inner());
-        retired.retain(|p| Arc::strong_count(p) > 1);
+        let dead: Vec<_> = {
+            let mut retired = self.retired.lock().unwrap_or_else(|p| p.into_inner());
+            let (dead, held) = std::mem::take(&mut *retired)
+                .into_iter()
+                .partition(|p| Arc::strong_count(p) == 1);
+            *retired = held;
+            dead
+        };
+        // Freed outside the lock: a writer retiring an index meanwhile does not wait for it.
+        drop(dead);
     }
 
     pub(crate) fn hits(&self, query: &Query) -> Result<Vec<ServedHit>> {
@@ -321,7 +329,7 @@ impl SqliteStore {
     }
 
     /// After a write: the catalog's new index and head become what queries see.
-    fn publish(&self, catalog: &Catalog) -> Result<()> {
+    fn publish(&self, catalog: &MutexGuard<'_, Catalog>) -> Result<()> {
         self.served.publish(catalog);
         self.head.store(catalog.head_seq()?, Ordering::Release);
         Ok(())
