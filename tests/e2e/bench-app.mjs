@@ -29,28 +29,40 @@ async function withApp(binary, dataHome, work) {
     await soon(async () => (await fetch(`${base}/status`)).ok, 20_000, 50);
     const t0 = performance.now();
     const { sessionId } = await wd("POST", "/session", { capabilities: { alwaysMatch: { "tauri:options": { application: binary } } } });
+    const mine = named(binary);
     try {
       return await work(sessionId, t0);
     } finally {
       await wd("DELETE", `/session/${sessionId}`).catch(() => {});
+      driver.kill();
+      // The next launch is measured alone: this app still closing would be counted with it.
+      const alive = () => mine.filter((p) => processes().has(p));
+      await until("the app to exit", () => alive().length === 0, 20_000, 50).catch(() => {
+        for (const p of alive()) {
+          try {
+            process.kill(Number(p), "SIGKILL");
+          } catch {} // gone meanwhile
+        }
+        return until("the app to be killed", () => alive().length === 0, 5_000, 50);
+      });
     }
   } finally {
     driver.kill();
-    // The next launch is measured alone: an app still closing would be counted with it.
-    await until("the app to exit", () => named(binary).length === 0, 20_000, 50).catch(() => {
-      for (const p of named(binary)) process.kill(Number(p), "SIGKILL");
-    });
   }
 }
 
-/** The processes (pid → [parent, name]); a name is what the kernel keeps: 15 characters. */
+/**
+ * The live processes (pid → [parent, name]; a name is what the kernel keeps: 15 characters);
+ * zombies, which have exited and hold no memory, left out.
+ */
 function processes() {
   const all = new Map();
   for (const p of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, "utf8");
       const close = stat.lastIndexOf(")");
-      all.set(p, [stat.slice(close + 2).split(" ")[1], stat.slice(stat.indexOf("(") + 1, close)]);
+      const [state, parent] = stat.slice(close + 2).split(" ");
+      if (state !== "Z") all.set(p, [parent, stat.slice(stat.indexOf("(") + 1, close)]);
     } catch {}
   }
   return all;

@@ -488,6 +488,38 @@ test("the map keeps up with the national catalog (200,000 stations), sent only w
   }
 });
 
+test("the map's first view is drawn when its answer comes late, and asked for again when it fails", async () => {
+  const onMap = (request) => new URL(request.url()).pathname === "/v1/map";
+  for (const [how, first, asks] of [
+    // Past the 300 ms the map waits once its library is in: it starts without, and draws this answer.
+    ["late", (route) => new Promise((r) => setTimeout(r, 2_000)).then(() => route.continue()), 1],
+    // A failed first answer is asked for again at once, and not reported.
+    ["failed", (route) => route.fulfill({ status: 503, contentType: "application/json", body: "{}" }), 2],
+  ]) {
+    const { page, errors } = await watchedPage({ viewport: { width: 800, height: 600 } }, `first-view-${how}`);
+    let seen = 0;
+    await page.route((u) => u.pathname === "/v1/map", (route) => (seen++ === 0 ? first(route) : route.continue()));
+    const asked = [];
+    page.on("request", (r) => onMap(r) && asked.push(r.url()));
+    await page.goto(url);
+    await page.waitForSelector("#list[data-seq]", { state: "attached" });
+    await page.click("#tab-map");
+    await page.waitForSelector("#map[data-render-ms]", { timeout: 20_000 });
+    assert.equal(asked.length, asks, `${how}: ${asked.length} views asked for`);
+    assert.ok(Number(await page.locator("#map").getAttribute("data-points")) > 0, `${how}: the view's stations drawn`);
+    assert.doesNotMatch(await page.locator("#map-note").getAttribute("class"), /error/, `${how}: no error shown`);
+    if (how === "late") {
+      const t = await page.evaluate(() => ({
+        loaded: performance.getEntriesByName("map:loaded")[0]?.startTime,
+        answered: performance.getEntriesByType("resource").find((e) => new URL(e.name).pathname === "/v1/map")?.responseEnd,
+      }));
+      assert.ok(t.loaded < t.answered, `the map started (${t.loaded} ms) before the late answer came (${t.answered} ms)`);
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
+
 // Where the map draws a WGS-84 point, in CSS pixels from its centre (Web Mercator, 512 px tiles
 // as MapLibre counts zoom; the plain offline map is WGS-84 and unrotated).
 function mercatorOffset(from, to, zoom) {

@@ -50,6 +50,7 @@ export class StationMap {
   private picking = false;
   /** Set by `remove`: a start still under way makes no map. */
   private removed = false;
+  /** Resolved once the map has loaded: it can be tapped (the first view may still be on its way). */
   readonly ready: Promise<void>;
 
   constructor(
@@ -75,11 +76,11 @@ export class StationMap {
   }
 
   /**
-   * Loads, draws the first view and notes how long that took from the opening (data-render-ms),
-   * with a performance mark at each step (what tools read to see where the time goes). The first
-   * view's answer, asked for as the screen opened, goes into the style when it is in by the time
-   * the library is: the first frame has it. Otherwise the map starts without, and draws it when
-   * it comes (or says why not).
+   * Loads the map and, once it is loaded (`ready`), draws the first view and notes how long that
+   * took from the opening (data-render-ms), with a performance mark at each step (what tools read
+   * to see where the time goes). The first view's answer, asked for as the screen opened, goes
+   * into the style when it is in soon after the library: the first frame has it. Otherwise the
+   * map starts without, and draws it when it comes (asking again if it failed).
    */
   private async start() {
     const { opened, camera } = this.opening;
@@ -87,9 +88,11 @@ export class StationMap {
     performance.mark("map:imported");
     // An answer in another datum (the tiles changed while the library loaded) is not drawn.
     const pending = this.opening.datum === this.datum ? this.opening.view : null;
-    const [first] = await Promise.all([within(pending, FIRST_VIEW_WAIT_MS), useBlobWorker()]);
+    await useBlobWorker();
     if (this.removed) return;
-    performance.mark("map:answered"); // the first view (if in time), and the worker's code
+    const first = await within(pending, FIRST_VIEW_WAIT_MS);
+    if (this.removed) return;
+    performance.mark("map:answered"); // the worker's code, and the first view if in time
     const map = this.create(camera, first);
     // Listened for from the start: the first idle can come in the frame that fires "load".
     const settled = waitFor(map, "idle");
@@ -97,7 +100,9 @@ export class StationMap {
     if (this.map !== map) return;
     performance.mark("map:loaded"); // the first frame, with the first view's stations if in time
     // Numbered before any move can ask for a later view.
-    const firstAsked = first ? (this.drawn = ++this.asked) : 0;
+    const firstAsked = ++this.asked;
+    this.askedAt = performance.now();
+    if (first) this.drawn = firstAsked;
     this.note.textContent = this.base ? "" : t("mapNoTiles", this.ctx.lang);
     this.overlay = new Overlay(map);
     bindEvents(map, {
@@ -112,29 +117,36 @@ export class StationMap {
       },
       moved: () => void this.ask(),
     });
-    await this.showMe();
-    if (first) {
-      await this.settle(first, firstAsked, settled);
-    } else {
-      await this.ask(pending ?? undefined);
-    }
-    performance.mark("map:drawn");
-    this.container.dataset.renderMs = String(Math.round(performance.now() - opened));
+    // "Me" once its datum is known; a conversion that fails leaves it off, not the map.
+    this.showMe().catch(() => {});
+    const drawn = first
+      ? this.settle(first, firstAsked, settled)
+      : this.draw(map, pending ? pending.catch(() => this.viewOf(map)) : this.viewOf(map), firstAsked);
+    void drawn.then(() => {
+      if (this.removed) return;
+      performance.mark("map:drawn");
+      this.container.dataset.renderMs = String(Math.round(performance.now() - opened));
+    });
   }
 
-  /**
-   * Asks the catalog what the view shows and draws the answer unless a later one is drawn
-   * already; once the latest is drawn and the map idle, notes the view (data-zoom, data-center,
-   * data-points: what tests and tools read).
-   */
-  private async ask(answer?: Promise<MapView>) {
+  /** Asks the catalog what the view shows now, and draws the answer. */
+  private async ask() {
     const map = this.map;
     if (!map) return;
     const asked = ++this.asked;
     this.askedAt = performance.now();
+    await this.draw(map, this.viewOf(map), asked);
+  }
+
+  /**
+   * Draws the `asked`th view's answer unless a later one is drawn already; once the latest is
+   * drawn and the map idle, notes the view (data-zoom, data-center, data-points: what tests and
+   * tools read). A failure is said, and the view asked for again a little later.
+   */
+  private async draw(map: MapLibre, answer: Promise<MapView>, asked: number) {
     let view;
     try {
-      view = await (answer ?? this.viewOf(map));
+      view = await answer;
     } catch (e) {
       // Only the latest ask speaks: an older one failing says nothing of the view now drawn.
       if (asked !== this.asked || this.map !== map) return;
@@ -160,10 +172,10 @@ export class StationMap {
    * no later view asked for, notes the view (data-zoom, data-center, data-points).
    */
   private async settle(view: MapView, asked: number, idle: Promise<void>) {
-    if (asked < this.drawn) return;
+    if (asked < this.drawn || this.removed) return;
     this.overlay?.show(view, !this.base, this.ctx.lang);
     await idle;
-    if (asked !== this.asked) return;
+    if (asked !== this.asked || this.removed) return;
     this.container.dataset.points = String(view.in_view);
     this.noteView();
   }
@@ -249,6 +261,8 @@ export class StationMap {
   /** Frees the map (before one with another basemap replaces it). */
   remove() {
     this.removed = true;
+    // What the next map notes, not this one's: tests and tools wait for these.
+    for (const key of ["renderMs", "points", "zoom", "center"]) delete this.container.dataset[key];
     this.overlay?.clear();
     this.overlay = null;
     this.map?.remove();
