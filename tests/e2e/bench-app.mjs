@@ -86,7 +86,11 @@ async function click(s, selector) {
   await wd("POST", `/session/${s}/element/${await find(s, selector)}/click`, {});
 }
 
-/** Proportional set size (kB) of a process and all its descendants (the web processes). */
+/**
+ * Proportional set size (kB) of a process and all its descendants (the web processes), and each
+ * process's share: anonymous memory (heaps, JavaScript, software-drawn buffers) and mapped files
+ * (libraries, fonts: shared with every other program that maps them).
+ */
 function treePss(binary) {
   const all = processes();
   const procs = [...all.keys()];
@@ -102,13 +106,16 @@ function treePss(binary) {
   const each = new Map();
   for (const p of procs.filter(inTree)) {
     try {
-      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, "utf8"));
-      kb += Number(m?.[1] ?? 0);
+      const rollup = readFileSync(`/proc/${p}/smaps_rollup`, "utf8");
+      const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? 0);
+      kb += field("Pss");
       members.push(comm.get(p));
-      each.set(comm.get(p), (each.get(comm.get(p)) ?? 0) + Number(m?.[1] ?? 0));
+      const [pss, anon, file] = each.get(comm.get(p)) ?? [0, 0, 0];
+      each.set(comm.get(p), [pss + field("Pss"), anon + field("Pss_Anon"), file + field("Pss_File")]);
     } catch {}
   }
-  const parts = [...each].map(([name, k]) => `${name} ${Math.round(k / 1024)}`).join(", ");
+  const mb = (k) => Math.round(k / 1024);
+  const parts = [...each].map(([name, [k, anon, file]]) => `${name} ${mb(k)} (anon ${mb(anon)}, file ${mb(file)})`).join(", ");
   return { mb: Math.round(kb / 1024), members: members.join(", "), parts };
 }
 
