@@ -60,10 +60,13 @@ export class StationMap {
     private readonly opening: Opening,
   ) {
     this.base = basemap(ctx.settings);
-    this.ready = this.start().catch((e) => {
-      this.note.textContent = t("mapFailed", ctx.lang, { why: (e as Error).message });
-      this.note.className = "map-note error";
-    });
+    this.ready = this.start().catch((e) => this.failed(e));
+  }
+
+  /** Says the map failed, and why: never a broken page. */
+  private failed(e: unknown) {
+    this.note.textContent = t("mapFailed", this.ctx.lang, { why: (e as Error).message });
+    this.note.className = "map-note error";
   }
 
   /** The datum of the tiles (stations and "me" are shown in it). */
@@ -122,11 +125,13 @@ export class StationMap {
     const drawn = first
       ? this.settle(first, firstAsked, settled)
       : this.draw(map, pending ? pending.catch(() => this.viewOf(map)) : this.viewOf(map), firstAsked);
-    void drawn.then(() => {
-      if (this.removed) return;
-      performance.mark("map:drawn");
-      this.container.dataset.renderMs = String(Math.round(performance.now() - opened));
-    });
+    void drawn
+      .then(() => {
+        if (this.removed) return;
+        performance.mark("map:drawn");
+        this.container.dataset.renderMs = String(Math.round(performance.now() - opened));
+      })
+      .catch((e) => this.failed(e));
   }
 
   /** Asks the catalog what the view shows now, and draws the answer. */
@@ -150,8 +155,7 @@ export class StationMap {
     } catch (e) {
       // Only the latest ask speaks: an older one failing says nothing of the view now drawn.
       if (asked !== this.asked || this.map !== map) return;
-      this.note.textContent = t("mapFailed", this.ctx.lang, { why: (e as Error).message });
-      this.note.className = "map-note error";
+      this.failed(e);
       setTimeout(() => {
         if (asked === this.asked) void this.ask();
       }, RETRY_MS);
