@@ -59,6 +59,20 @@ fn search_answers_are_those_of_the_index_with_positions() {
         s.name = name.into();
         s.address = "测试地址".into();
     }
+    // Two words in exactly as many rows, each row holding one twice and the other once, at the
+    // same length: their weights tie only when both words' counts are right, so a count off by
+    // one either way puts a row before one its id would put first (two such pairs, heavy on
+    // each word in turn). Three characters (counted from the index alone) and four (counted
+    // from the rows).
+    for (start, [x, y]) in [(8, ["子丑寅", "卯辰巳"]), (12, ["金木水火", "土日月星"])]
+    {
+        let rows = &mut stations[start..start + 4];
+        rows.sort_by(|a, b| a.id.cmp(&b.id));
+        for (s, (heavy, light)) in rows.iter_mut().zip([(y, x), (x, y), (x, y), (y, x)]) {
+            s.name = format!("{heavy}{heavy}{light}");
+            s.address = "测试地址".into();
+        }
+    }
     let mut catalog = Catalog::open(&path).expect("open");
     catalog
         .import(stations.clone(), &mut Silent)
@@ -84,6 +98,8 @@ fn search_answers_are_those_of_the_index_with_positions() {
         vec!["abcde"],
         vec!["abcde", "stop"],
         vec!["甲乙丙", "工会驿站"],
+        vec!["子丑寅", "卯辰巳"],
+        vec!["金木水火", "土日月星"],
         vec!["οδος"],
         vec!["όσ ſtr"],
         vec!["strasse"],

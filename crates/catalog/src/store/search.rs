@@ -109,12 +109,28 @@ fn ranked(
     Ok(ranked)
 }
 
-/// How many stations hold each phrase, in one pass over the rows holding any of them (FTS5
-/// counted each phrase in a pass of its own).
+/// How many stations hold each phrase (FTS5 counted each phrase in a pass of its own). A phrase
+/// of three characters is one trigram, which stands together by itself: the rows holding it are
+/// the rows the index lists for it, counted without reading one. The longer ones are checked in
+/// one pass over the rows holding any of them.
 fn hit_counts(conn: &Connection, phrases: &[Phrase], folds: &mut Folds) -> Result<Vec<i64>> {
-    let any = phrases
+    let mut hits = vec![0i64; phrases.len()];
+    let mut longer = Vec::new();
+    for (hits, phrase) in hits.iter_mut().zip(phrases) {
+        if phrase.typed.len() == 3 {
+            *hits = conn
+                .prepare_cached("SELECT count(*) FROM station_text WHERE station_text MATCH ?")?
+                .query_row([all_trigrams(std::slice::from_ref(phrase))], |r| r.get(0))?;
+        } else {
+            longer.push((hits, phrase));
+        }
+    }
+    if longer.is_empty() {
+        return Ok(hits);
+    }
+    let any = longer
         .iter()
-        .map(|p| format!("({})", all_trigrams(std::slice::from_ref(p))))
+        .map(|(_, p)| format!("({})", all_trigrams(std::slice::from_ref(*p))))
         .collect::<Vec<_>>()
         .join(" OR ");
     let mut stmt = conn.prepare(
@@ -122,13 +138,12 @@ fn hit_counts(conn: &Connection, phrases: &[Phrase], folds: &mut Folds) -> Resul
          JOIN stations s ON s.pk = t.rowid WHERE station_text MATCH ?",
     )?;
     let mut rows = stmt.query([any])?;
-    let mut hits = vec![0i64; phrases.len()];
     let mut station = StationText::default();
     while let Some(row) = rows.next()? {
         station.read(text(row, 0)?, text(row, 1)?, folds)?;
-        for (hits, phrase) in hits.iter_mut().zip(phrases) {
+        for (hits, phrase) in &mut longer {
             if station.occurrences(phrase) > 0 {
-                *hits += 1;
+                **hits += 1;
             }
         }
     }
