@@ -59,20 +59,28 @@ fn search_answers_are_those_of_the_index_with_positions() {
         s.name = name.into();
         s.address = "测试地址".into();
     }
-    // Two words in exactly as many rows, each row holding one twice and the other once, at the
-    // same length: their weights tie only when both words' counts are right, so a count off by
-    // one either way puts a row before one its id would put first (two such pairs, heavy on
-    // each word in turn). Three characters (counted from the index alone) and four (counted
-    // from the rows).
-    for (start, [x, y]) in [(8, ["子丑寅", "卯辰巳"]), (12, ["金木水火", "土日月星"])]
-    {
+    // Two words in exactly as many rows, each row holding one twice and the other once, padded
+    // to one length: their weights tie only when both words' counts are right, so a count off
+    // by one either way puts a row before one its id would put first (two such pairs, heavy on
+    // each word in turn). Three characters (counted from the index alone), four (counted from
+    // the rows), and one of each (a count both paths get wrong alike still breaks the tie).
+    for (start, [x, y]) in [
+        (8, ["子丑寅", "卯辰巳"]),
+        (12, ["金木水火", "土日月星"]),
+        (16, ["戌亥乙", "癸壬庚午"]),
+    ] {
+        let (short, long) = (x.chars().count(), y.chars().count());
         let rows = &mut stations[start..start + 4];
         rows.sort_by(|a, b| a.id.cmp(&b.id));
         for (s, (heavy, light)) in rows.iter_mut().zip([(y, x), (x, y), (x, y), (y, x)]) {
-            s.name = format!("{heavy}{heavy}{light}");
+            let name = format!("{heavy}{heavy}{light}");
+            let pad = 2 * short.max(long) + short.min(long) - name.chars().count();
+            s.name = format!("{name}{}", "·".repeat(pad));
             s.address = "测试地址".into();
         }
     }
+    // A word with a quote in it, as FTS5's query quotes it.
+    stations[20].name = "Truck \"Q\" Stop".into();
     let mut catalog = Catalog::open(&path).expect("open");
     catalog
         .import(stations.clone(), &mut Silent)
@@ -100,6 +108,8 @@ fn search_answers_are_those_of_the_index_with_positions() {
         vec!["甲乙丙", "工会驿站"],
         vec!["子丑寅", "卯辰巳"],
         vec!["金木水火", "土日月星"],
+        vec!["戌亥乙", "癸壬庚午"],
+        vec!["\"Q\"", "stop"],
         vec!["οδος"],
         vec!["όσ ſtr"],
         vec!["strasse"],
