@@ -35,7 +35,6 @@ export function basemap(s: Settings): Basemap | null {
   }
 }
 
-
 /** The datum the map shows stations and "me" in: its tiles', WGS-84 with none. */
 export function tilesDatum(base: Basemap | null): Datum {
   return base?.datum ?? "wgs84";

@@ -116,13 +116,13 @@ fn ranked(
 fn hit_counts(conn: &Connection, phrases: &[Phrase], folds: &mut Folds) -> Result<Vec<i64>> {
     let mut hits = vec![0i64; phrases.len()];
     let mut longer = Vec::new();
-    for (hits, phrase) in hits.iter_mut().zip(phrases) {
+    for (count, phrase) in hits.iter_mut().zip(phrases) {
         if phrase.typed.len() == 3 {
-            *hits = conn
+            *count = conn
                 .prepare_cached("SELECT count(*) FROM station_text WHERE station_text MATCH ?")?
                 .query_row([all_trigrams(std::slice::from_ref(phrase))], |r| r.get(0))?;
         } else {
-            longer.push((hits, phrase));
+            longer.push((count, phrase));
         }
     }
     if longer.is_empty() {
@@ -141,9 +141,9 @@ fn hit_counts(conn: &Connection, phrases: &[Phrase], folds: &mut Folds) -> Resul
     let mut station = StationText::default();
     while let Some(row) = rows.next()? {
         station.read(text(row, 0)?, text(row, 1)?, folds)?;
-        for (hits, phrase) in &mut longer {
+        for (count, phrase) in &mut longer {
             if station.occurrences(phrase) > 0 {
-                **hits += 1;
+                **count += 1;
             }
         }
     }
