@@ -52,17 +52,33 @@ macro_rules! text_update_trigger {
     };
 }
 
-macro_rules! station_generation_triggers {
-    () => {
-        "CREATE TRIGGER stations_generation_insert AFTER INSERT ON stations BEGIN
+/// The triggers, named `$name_generation_insert` and so on, that move the index's generation on
+/// every write to `$table` (`stations`, or `fact_tallies`: the tallies are in the packed index too).
+macro_rules! generation_triggers {
+    ($table:literal, $name:literal) => {
+        concat!(
+            "CREATE TRIGGER ",
+            $name,
+            "_generation_insert AFTER INSERT ON ",
+            $table,
+            " BEGIN
             UPDATE index_generation SET n = n + 1;
         END;
-        CREATE TRIGGER stations_generation_update AFTER UPDATE ON stations BEGIN
+        CREATE TRIGGER ",
+            $name,
+            "_generation_update AFTER UPDATE ON ",
+            $table,
+            " BEGIN
             UPDATE index_generation SET n = n + 1;
         END;
-        CREATE TRIGGER stations_generation_delete AFTER DELETE ON stations BEGIN
+        CREATE TRIGGER ",
+            $name,
+            "_generation_delete AFTER DELETE ON ",
+            $table,
+            " BEGIN
             UPDATE index_generation SET n = n + 1;
         END;"
+        )
     };
 }
 
@@ -252,17 +268,9 @@ const MIGRATIONS: &[&str] = &[
     concat!(
         "CREATE TABLE index_generation (n INTEGER NOT NULL);
     INSERT INTO index_generation VALUES (0);",
-        station_generation_triggers!(),
-        "CREATE TRIGGER tallies_generation_insert AFTER INSERT ON fact_tallies BEGIN
-        UPDATE index_generation SET n = n + 1;
-    END;
-    CREATE TRIGGER tallies_generation_update AFTER UPDATE ON fact_tallies BEGIN
-        UPDATE index_generation SET n = n + 1;
-    END;
-    CREATE TRIGGER tallies_generation_delete AFTER DELETE ON fact_tallies BEGIN
-        UPDATE index_generation SET n = n + 1;
-    END;
-    CREATE TABLE packed_index (
+        generation_triggers!("stations", "stations"),
+        generation_triggers!("fact_tallies", "tallies"),
+        "CREATE TABLE packed_index (
         part TEXT PRIMARY KEY,
         generation INTEGER NOT NULL,
         format INTEGER NOT NULL,
@@ -335,7 +343,7 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE stations_v12 RENAME TO stations;",
         text_insert_delete_triggers!(),
         text_update_trigger!(),
-        station_generation_triggers!()
+        generation_triggers!("stations", "stations")
     ),
 ];
 
