@@ -59,6 +59,7 @@ fuzz: setup
 
 bench: setup
 	scripts/bench.sh
+	scripts/bench-device.sh
 	scripts/bench-server.sh
 	scripts/bench-attack.sh
 	scripts/bench-app.sh

@@ -4,14 +4,20 @@
 # 2.5 ms of every 10 ms), beside the same on the whole machine; and instruction counts
 # (valgrind), the measure that does not move with the machine's load. Needs root for the cgroup
 # (v1 or v2); without it, only the instruction counts are given.
-# BEFORE=/path/to/another/waystation measures that build beside this one, each on its own copy of
-# the same catalog (so a build that packs its index in another format does not make the other's
-# every open build it again), in the same hyperfine runs (before and after side by side). The
-# catalog is made by the before build, so an older build reads it; this build brings its copy up
-# to its own schema on the first open, as an upgraded app does.
+# The build at BEFORE (a commit, by default the one issue 12 was filed at; empty for none; built
+# once, scripts/before.sh) is measured beside this one, each on its own copy of the same catalog
+# (so a build that packs its index in another format does not make the other's every open build
+# it again), in the same hyperfine runs (before and after side by side). The catalog is made by
+# the before build, so an older build reads it; this build brings its copy up to its own schema on
+# the first open, as an upgraded app does.
 set -euo pipefail
-[ -n "${BEFORE:-}" ] && BEFORE=$(realpath "$BEFORE")
 cd "$(dirname "$0")/.."
+before=${BEFORE-dfbdcaf}
+before_bin=""
+if [ -n "$before" ]; then
+  source scripts/before.sh
+  before_bin=$(before_cli "$before")
+fi
 
 for tool in hyperfine valgrind /usr/bin/time; do
   command -v "$tool" >/dev/null 2>&1 || {
@@ -39,7 +45,7 @@ echo "$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(lscpu | sed -n 
 
 query=(near 30.59,114.31 -n 10 --service shower,drinking_water --json)
 builds=("$bin")
-[ -n "${BEFORE:-}" ] && builds=("$BEFORE" "$bin")
+[ -n "$before_bin" ] && builds=("$before_bin" "$bin")
 catalog="$work/national.sqlite"
 "${builds[0]}" gen --count 200000 --seed 1 -o "$work/national.csv" 2>/dev/null
 "${builds[0]}" --catalog "$catalog" import "$work/national.csv" >/dev/null
@@ -57,10 +63,13 @@ for i in "${!builds[@]}"; do
 done
 # Each build's command line, for hyperfine (one run compares them all).
 commands() { for i in "${!builds[@]}"; do echo "$* ${builds[$i]} --catalog ${catalogs[$i]} ${query[*]}"; done; }
-# A change by another writer: the next open builds the index from the rows (and packs it).
+# A change by another writer: the next open builds the index from the rows (and packs it). A
+# build from before the packed index keeps no generation: every open of it builds.
 changed="python3 -c \"import sqlite3, sys
 for f in sys.argv[1:]:
-    c = sqlite3.connect(f); c.execute('UPDATE index_generation SET n = n + 1'); c.commit()\" ${catalogs[*]}"
+    c = sqlite3.connect(f)
+    if c.execute('SELECT 1 FROM sqlite_master WHERE name = ?', ('index_generation',)).fetchone():
+        c.execute('UPDATE index_generation SET n = n + 1'); c.commit()\" ${catalogs[*]}"
 
 # A CPU cgroup allowing a quarter of one core, in small slices so the process is slowed
 # evenly rather than stopped for long stretches.
@@ -89,7 +98,7 @@ chmod +x "$phone"
 median() {
   python3 -c "import json,statistics,sys;print(', '.join('%.1f ms' % (statistics.median(r['times'])*1000) for r in json.load(open(sys.argv[1]))['results']))" "$1"
 }
-[ "${#builds[@]}" -gt 1 ] && echo "(each line: $BEFORE, then $bin)"
+[ "${#builds[@]}" -gt 1 ] && echo "(each line: $before_bin ($before), then $bin)"
 
 echo "## whole-process near (Wuhan, shower + drinking water, k = 10): median of hyperfine runs"
 mapfile -t whole < <(commands)

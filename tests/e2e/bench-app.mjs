@@ -1,14 +1,20 @@
 // The app's figures for BENCHMARKS.md (run by scripts/bench-app.sh under Xvfb): launch to the first
 // list, memory with the map open against a minimal Tauri app measured the same way, the map's
 // time to first render with a large catalog and its frames while panning — each beside an app
-// built from an earlier commit, when one is given. Each app runs through tauri-driver + WebKitWebDriver.
-// Usage: node bench-app.mjs APP MINIMAL DATA_30K DATA_200K DATA_ONE [BEFORE_APP]
+// built from an earlier commit, when one is given, on catalogs of its own (an older build cannot read
+// a newer catalog). Each app runs through tauri-driver + WebKitWebDriver.
+// Usage: node bench-app.mjs APP MINIMAL DATA_30K DATA_200K DATA_ONE [BEFORE_APP BEFORE_30K BEFORE_200K]
 import { spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { css, drag, until, wd as webdriver } from "./webdriver.mjs";
 import { scratchDir } from "./scratch.mjs";
 
-const [app, minimal, data30k, data200k, dataOne, before] = process.argv.slice(2);
+const [app, minimal, data30k, data200k, dataOne, before, before30k, before200k] = process.argv.slice(2);
+/** Each build measured, with its own catalogs. */
+const builds = [
+  { name: "after", binary: app, d30k: data30k, d200k: data200k },
+  { name: "before", binary: before, d30k: before30k, d200k: before200k },
+].filter((b) => b.binary);
 const port = 4446;
 const base = `http://127.0.0.1:${port}`;
 
@@ -155,9 +161,8 @@ const openMap = async (s) => {
 const nearby = await memory(app, data30k, (s) => soon(() => find(s, ".station")));
 const anchor = await memory(minimal, data30k, () => sleep(2000));
 console.log(`memory (PSS of the process and its web processes, MB): app on the nearby list ${nearby.mb} (${nearby.parts}); minimal Tauri app ${anchor.mb} (${anchor.parts})`);
-for (const [name, binary] of [["after", app], ["before", before]]) {
-  if (!binary) continue;
-  for (const [size, data] of [["30,000", data30k], ["200,000", data200k]]) {
+for (const { name, binary, d30k, d200k } of builds) {
+  for (const [size, data] of [["30,000", d30k], ["200,000", d200k]]) {
     const m = await memory(binary, data, openMap);
     console.log(`memory, map open, ${size} stations (${name}): ${m.mb} MB, ${(m.mb / anchor.mb).toFixed(2)}× the minimal app (${m.parts})`);
   }
@@ -195,9 +200,8 @@ const OPEN_MAP_TIMED =
   "  done({ ms: Math.round(performance.now() - opened), steps: steps.slice(1).join(', ') });" +
   "}).observe(map, { attributes: true, attributeFilter: ['data-render-ms'] });" +
   "document.getElementById('tab-map').click();";
-for (const [name, binary] of [["after", app], ["before", before]]) {
-  if (!binary) continue;
-  await withApp(binary, data200k, async (s) => {
+for (const { name, binary, d200k } of builds) {
+  await withApp(binary, d200k, async (s) => {
     await soon(() => find(s, ".station"));
     // The list settled first, as a driver would see it before turning to the map.
     await sleep(1000);
