@@ -60,9 +60,9 @@ fuzz: setup
 bench: setup
 	scripts/bench.sh
 	scripts/bench-device.sh
+	scripts/bench-phone.sh
 	scripts/bench-server.sh
-	scripts/bench-attack.sh
 	scripts/bench-app.sh
+	scripts/bench-attack.sh
 	scripts/bench-feed-positions.sh
 	scripts/bench-replicas.sh
-	scripts/bench-phone.sh

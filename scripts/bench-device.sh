@@ -38,8 +38,9 @@ echo "$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(lscpu | sed -n 
 
 echo "## open the 200,000-station catalog with its index ready, in process (criterion)"
 open_bench() { # the tree, its target directory
-  (cd "$1" && CARGO_TARGET_DIR="$2" cargo bench -q -p waystation-catalog --bench nearest -- 'open/') 2>&1 \
-    | grep -E "^open/[a-z_]+|time:"
+  (cd "$1" && CARGO_TARGET_DIR="$2" cargo bench -q -p waystation-catalog --bench nearest -- 'open/') \
+    >"$work/open.log" 2>&1 || { tail -30 "$work/open.log"; exit 1; }
+  grep -E "^open/[a-z_]+|time:" "$work/open.log"
 }
 if [ -n "$before" ]; then
   dir=$(before_dir "$before")
@@ -53,11 +54,17 @@ open_bench . "$PWD/target"
 "${builds[0]}" gen --count 2000 --seed 2 -o "$work/change.csv" 2>/dev/null
 
 serve() { # the build, its catalog, the port; sets url and key (the one clients pin)
-  RUST_LOG=warn "$1" --catalog "$2" serve --addr "127.0.0.1:$3" >"$2.out" 2>/dev/null &
+  rm -f "$2.out"
+  RUST_LOG=warn "$1" --catalog "$2" serve --addr "127.0.0.1:$3" >"$2.out" 2>&1 &
   servers+=($!)
   for _ in $(seq 300); do grep -q "public_key=" "$2.out" 2>/dev/null && break; sleep 0.1; done
   url="http://127.0.0.1:$3"
   key=$(sed -n 's/.*public_key=\([^ ]*\).*/\1/p' "$2.out" | head -1)
+  [ -n "$key" ] && kill -0 "${servers[-1]}" || { echo "bench-device: $1 did not start serving" >&2; cat "$2.out" >&2; exit 1; }
+}
+stop_server() { kill "${servers[-1]}"; wait "${servers[-1]}" 2>/dev/null || true; unset 'servers[-1]'; }
+checkpoint() { # a catalog's log folded into it, so that the file alone is the whole catalog
+  python3 -c "import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute('PRAGMA wal_checkpoint(TRUNCATE)')" "$1"
 }
 size() { # a catalog and its write-ahead log, if one was left
   local wal=0
@@ -74,23 +81,23 @@ for i in "${!builds[@]}"; do
   "$b" --catalog "$d/server.sqlite" import "$work/national.csv" >/dev/null
   echo "${names[$i]}: imported, $(size "$d/server.sqlite")"
   serve "$b" "$d/server.sqlite" $((18191 + i))
-  start=$EPOCHREALTIME
-  "$b" --catalog "$d/device.sqlite" sync "$url" --key "$key" >/dev/null 2>&1
-  took=$(python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$start" "$EPOCHREALTIME")
+  start=$(date +%s.%N)
+  "$b" --catalog "$d/device.sqlite" sync "$url" --key "$key" >"$d/sync.out" 2>&1 || { cat "$d/sync.out"; exit 1; }
+  took=$(python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$start" "$(date +%s.%N)")
   # A device's first query after the sync: the index it opens from is in the file from then on.
   "$b" --catalog "$d/device.sqlite" near 30.59,114.31 -n 10 >/dev/null
   echo "${names[$i]}: on a device after its first sync (${took} s, whole process) and a first query, $(size "$d/device.sqlite")"
+  checkpoint "$d/device.sqlite"
   cp "$d/device.sqlite" "$d/device.synced"
   # The change, on the server (stopped for the import, as a deployment's admin would not need to).
-  kill "${servers[-1]}"
-  wait "${servers[-1]}" 2>/dev/null || true
+  stop_server
   "$b" --catalog "$d/server.sqlite" import "$work/change.csv" >/dev/null
   serve "$b" "$d/server.sqlite" $((18191 + i))
   syncs+=("$b --catalog $d/device.sqlite sync")
 done
 echo "what this build's device file is made of:"
 "${builds[-1]}" --catalog "$work/$((${#builds[@]} - 1))/device.sqlite" --lang en info --sizes \
-  | sed -n '/^What each part costs/,$p'
+  | sed -n '/^What each part costs/,$p' | awk 'NR <= 6'
 
 echo "## a 1 % change applied on the device: the whole \`waystation sync\` (median of hyperfine runs)"
 prepare="for d in $work/*/; do cp \$d/device.synced \$d/device.sqlite; rm -f \$d/device.sqlite-wal \$d/device.sqlite-shm; done"

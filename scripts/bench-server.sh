@@ -43,17 +43,24 @@ nginx_port=18182
 "$bin" --catalog "$catalog" import "$work/national.csv" >/dev/null
 [ -n "$before_bin" ] && "$before_bin" --catalog "$work/before.sqlite" import "$work/national.csv" >/dev/null
 
+base="http://127.0.0.1:$port"
+near_path="/v1/stations/near?lat=30.59&lon=114.31&k=10&service=shower,drinking_water"
 start_server() { # [the binary and its catalog: this tree's by default]
-  RUST_LOG=warn "${1:-$bin}" --catalog "${2:-$catalog}" serve --addr "127.0.0.1:$port" >"$work/serve.out" 2>/dev/null &
+  rm -f "$work/serve.out"
+  RUST_LOG=warn "${1:-$bin}" --catalog "${2:-$catalog}" serve --addr "127.0.0.1:$port" >"$work/serve.out" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
+  # Every server is asked once before its load; one that does not answer stops the bench.
+  curl -sf -H 'Accept-Encoding: gzip' "$base$near_path" -o /dev/null || {
+    echo "bench-server: ${1:-$bin} did not answer" >&2
+    cat "$work/serve.out" >&2
+    exit 1
+  }
 }
 stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
 
 start_server
-base="http://127.0.0.1:$port"
 head=$(curl -s "$base/health" | sed 's/.*"seq":\([0-9]*\).*/\1/')
-near_path="/v1/stations/near?lat=30.59&lon=114.31&k=10&service=shower,drinking_water"
 curl -s -H 'Accept-Encoding: gzip' "$base$near_path" -o "$work/near.gz"
 curl -s "$base$near_path" -o "$work/near.json"
 
@@ -83,6 +90,7 @@ load() { # name, header, then wrk's URL (and its script and arguments)
   wrk -t2 -c64 -d10s --latency -H "$2" "${@:3}" >"$work/wrk.out"
   grep -E "Requests/sec|^ +(50|99)%|Non-2xx|Socket errors" "$work/wrk.out"
   if grep -q "Non-2xx" "$work/wrk.out"; then echo "bench: $1 had failed answers" >&2; exit 1; fi
+  if grep -qE "Socket errors: connect [1-9]" "$work/wrk.out"; then echo "bench: $1 could not connect" >&2; exit 1; fi
 }
 # A thousand places across the country (every 200th station of the catalog, filter as above),
 # each wrk thread taking them in turn: no one neighbourhood stays hot.
