@@ -34,6 +34,11 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+echo "## gzip for one near answer: libdeflate level 1 (the server's) against miniz's fastest (criterion)"
+cargo bench -q -p waystation-server --bench gzip >"$work/gzip.log" 2>&1 || { tail -30 "$work/gzip.log"; exit 1; }
+grep -E "^near answer|^gzip_near_answer/|time:" "$work/gzip.log"
+
 catalog="$work/server.sqlite"
 port=18181
 nginx_port=18182
@@ -110,6 +115,7 @@ load "waystation near, uncompressed" "$plain" "$base$near_path"
 if [ -n "$before_bin" ]; then
   stop_server
   start_server "$before_bin" "$work/before.sqlite"
+  echo "before ($before): near response: $(curl -s "$base$near_path" | wc -c) bytes ($(curl -s -H "$gzip" "$base$near_path" | wc -c) gzip)"
   load "before ($before): waystation near, gzip" "$gzip" "$base$near_path"
   load "before ($before): waystation near at 1,000 places in turn, gzip" "$gzip" \
     -s scripts/near-spread.lua "$base" -- "$work/spread.txt"

@@ -88,19 +88,19 @@ async fn hits(
     request: &HeaderMap,
     query: CheckedQuery,
 ) -> Result<Response, ApiError> {
-    let hits = if matches!(&query, CheckedQuery::Near(near) if near.k <= LIGHT_NEAREST) {
-        app.store.hits(&query)?
-    } else {
-        let store = app.store.clone();
-        long_query(app, move || store.hits(&query)).await?
-    };
-    answer(request, &hits)
+    let asked = Encoding::asked(request);
+    if matches!(&query, CheckedQuery::Near(near) if near.k <= LIGHT_NEAREST) {
+        return answer(asked, &app.store.hits(&query)?);
+    }
+    // A long answer (up to megabytes) is written and compressed where it was found.
+    let store = app.store.clone();
+    long_query(app, move || answer(asked, &store.hits(&query)?)).await
 }
 
-/// `value` as JSON, compressed in one go as the request asks.
-fn answer(request: &HeaderMap, value: &impl serde::Serialize) -> Result<Response, ApiError> {
+/// `value` as JSON, compressed in one go as asked.
+fn answer(asked: Encoding, value: &impl serde::Serialize) -> Result<Response, ApiError> {
     let json = serde_json::to_vec(value).map_err(ApiError::internal)?;
-    Ok(encoding::json_answer(request, json))
+    Ok(encoding::json_answer(asked, json))
 }
 
 /// Runs `work` on a long-query thread; busy (503) when their queue is full.
@@ -174,11 +174,14 @@ pub async fn along(
 ) -> Result<Response, ApiError> {
     // Reading a route of megabytes is long work too: on a long-query thread.
     let store = app.store.clone();
-    let hits = long_query(&app, move || -> Result<_, ApiError> {
-        Ok(store.hits(&CheckedQuery::Along(r.check(&body, now())?))?)
+    let asked = Encoding::asked(&headers);
+    long_query(&app, move || {
+        answer(
+            asked,
+            &store.hits(&CheckedQuery::Along(r.check(&body, now())?))?,
+        )
     })
-    .await?;
-    answer(&headers, &hits)
+    .await
 }
 
 #[utoipa::path(get, path = "/v1/map", params(MapViewRequest),
@@ -199,8 +202,8 @@ pub async fn map_view(
     }
     let store = app.store.clone();
     // The first view after a change makes the clusters (tens of milliseconds): off the workers.
-    let view = long_query(&app, move || store.map_view(&q)).await?;
-    let mut response = answer(&headers, &view)?;
+    let asked = Encoding::asked(&headers);
+    let mut response = long_query(&app, move || answer(asked, &store.map_view(&q)?)).await?;
     response.headers_mut().insert(header::ETAG, tag);
     Ok(response)
 }

@@ -5,7 +5,7 @@
 pub mod accounts;
 pub mod api;
 pub mod confirming;
-mod encoding;
+pub mod encoding;
 pub mod error;
 pub mod limiter;
 pub mod proposing;
