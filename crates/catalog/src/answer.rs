@@ -23,9 +23,13 @@ use crate::store;
 pub struct Hit<S = Station> {
     #[serde(flatten)]
     pub station: S,
-    /// Great-circle metres from the query point (null without one, e.g. a plain text search).
+    /// Great-circle metres from the query point, to a tenth (null without one, e.g. a plain
+    /// text search).
+    #[serde(serialize_with = "to_tenths")]
     pub distance_m: Option<f64>,
-    /// Initial bearing from the query point, degrees clockwise from north.
+    /// Initial bearing from the query point, degrees clockwise from north (0 to 359.9), to a
+    /// tenth.
+    #[serde(serialize_with = "bearing_to_tenths")]
     pub bearing_deg: Option<f64>,
     /// At the query's time: true, false, or null when the hours are unknown.
     pub open_now: Option<bool>,
@@ -33,12 +37,12 @@ pub struct Hit<S = Station> {
     /// tell within a week.
     #[ts(as = "Option<String>")]
     pub changes_at: Option<chrono::NaiveDateTime>,
-    /// Route queries: metres along the route to the closest approach.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Route queries: metres along the route to the closest approach, to a tenth.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "to_tenths")]
     #[ts(optional)]
     pub along_m: Option<f64>,
-    /// Route queries: metres from the route.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Route queries: metres from the route, to a tenth.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "to_tenths")]
     #[ts(optional)]
     pub offset_m: Option<f64>,
     /// With a speed (route queries always; nearby ones when a speed is given): when the
@@ -57,6 +61,22 @@ pub struct Hit<S = Station> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[ts(as = "Option<Vec<FactTally>>", optional)]
     pub facts: Vec<FactTally>,
+}
+
+/// Metres and degrees as answers give them, to a tenth: positions are kept to a millionth of a
+/// degree (~0.1 m), so finer says nothing, and those digits were a tenth of a compressed `near`
+/// answer (they do not compress). The hit itself keeps the exact value, for ordering and tests.
+fn to_tenths<S: serde::Serializer>(value: &Option<f64>, out: S) -> Result<S::Ok, S::Error> {
+    value.map(tenth).serialize(out)
+}
+
+/// A bearing to a tenth, where 359.96° is north (0), not 360.
+fn bearing_to_tenths<S: serde::Serializer>(value: &Option<f64>, out: S) -> Result<S::Ok, S::Error> {
+    value.map(|v| tenth(v).rem_euclid(360.0)).serialize(out)
+}
+
+fn tenth(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
 }
 
 /// A station's detail: its hit and every navigation hand-off link.
@@ -190,4 +210,27 @@ pub struct MapPoints {
     pub kinds: Vec<u8>,
     pub lat: Vec<f64>,
     pub lon: Vec<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(serde::Serialize)]
+    struct Metres(#[serde(serialize_with = "super::to_tenths")] Option<f64>);
+
+    #[derive(serde::Serialize)]
+    struct Bearing(#[serde(serialize_with = "super::bearing_to_tenths")] Option<f64>);
+
+    #[test]
+    fn metres_and_degrees_go_out_to_a_tenth() {
+        let metres = |v| serde_json::to_string(&Metres(v)).expect("json");
+        assert_eq!(metres(Some(1527.0157085408312)), "1527.0");
+        assert_eq!(metres(Some(86.96)), "87.0");
+        assert_eq!(metres(Some(0.0)), "0.0");
+        assert_eq!(metres(None), "null");
+        let bearing = |v| serde_json::to_string(&Bearing(v)).expect("json");
+        assert_eq!(bearing(Some(313.3535305602903)), "313.4");
+        assert_eq!(bearing(Some(359.96)), "0.0");
+        assert_eq!(bearing(Some(359.94)), "359.9");
+        assert_eq!(bearing(None), "null");
+    }
 }

@@ -125,6 +125,15 @@ fn near_json_has_the_promised_fields_in_distance_order() {
         ] {
             assert!(h.get(field).is_some(), "missing {field} in {h}");
         }
+        // Metres and degrees to a tenth: the digits past it say nothing and do not compress.
+        for field in ["distance_m", "bearing_deg"] {
+            let text = h[field].to_string();
+            assert!(
+                text.split_once('.')
+                    .is_some_and(|(_, tenths)| tenths.len() == 1),
+                "{field} {text}"
+            );
+        }
         let services: Vec<&str> = h["services"]
             .as_array()
             .expect("services")

@@ -39,11 +39,13 @@ updated_at: string, lat: number, lon: number, };
 
 export type Hit = { 
 /**
- * Great-circle metres from the query point (null without one, e.g. a plain text search).
+ * Great-circle metres from the query point, to a tenth (null without one, e.g. a plain
+ * text search).
  */
 distance_m: number | null, 
 /**
- * Initial bearing from the query point, degrees clockwise from north.
+ * Initial bearing from the query point, degrees clockwise from north (0 to 359.9), to a
+ * tenth.
  */
 bearing_deg: number | null, 
 /**
@@ -56,11 +58,11 @@ open_now: boolean | null,
  */
 changes_at: string | null, 
 /**
- * Route queries: metres along the route to the closest approach.
+ * Route queries: metres along the route to the closest approach, to a tenth.
  */
 along_m?: number, 
 /**
- * Route queries: metres from the route.
+ * Route queries: metres from the route, to a tenth.
  */
 offset_m?: number, 
 /**
@@ -104,11 +106,13 @@ export type NavLink = { app: App, url: string, ios: string | null, web: string |
 
 export type Detail = { links: Array<NavLink>, 
 /**
- * Great-circle metres from the query point (null without one, e.g. a plain text search).
+ * Great-circle metres from the query point, to a tenth (null without one, e.g. a plain
+ * text search).
  */
 distance_m: number | null, 
 /**
- * Initial bearing from the query point, degrees clockwise from north.
+ * Initial bearing from the query point, degrees clockwise from north (0 to 359.9), to a
+ * tenth.
  */
 bearing_deg: number | null, 
 /**
@@ -121,11 +125,11 @@ open_now: boolean | null,
  */
 changes_at: string | null, 
 /**
- * Route queries: metres along the route to the closest approach.
+ * Route queries: metres along the route to the closest approach, to a tenth.
  */
 along_m?: number, 
 /**
- * Route queries: metres from the route.
+ * Route queries: metres from the route, to a tenth.
  */
 offset_m?: number, 
 /**
