@@ -311,7 +311,8 @@ for (const [name, viewport] of [
     const reached = timed[0];
     const seconds = (reached.along_m + reached.offset_m) / (80 / 3.6);
     const due = new Date(Date.parse("2026-11-29T23:30:00+08:00") + Math.round(seconds) * 1000);
-    assert.equal(Date.parse(reached.eta), due.getTime(), JSON.stringify(reached));
+    // The metres come to a tenth and the catalog times from the exact ones: a second either way.
+    assert.ok(Math.abs(Date.parse(reached.eta) - due.getTime()) <= 1000, JSON.stringify(reached));
     const hhmm = reached.eta.slice(11, 16);
     await page
       .locator("#route-list .station .arrive")

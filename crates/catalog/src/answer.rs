@@ -25,11 +25,13 @@ pub struct Hit<S = Station> {
     pub station: S,
     /// Great-circle metres from the query point, to a tenth (null without one, e.g. a plain
     /// text search).
-    #[serde(serialize_with = "to_tenths")]
+    #[serde(with = "tenths")]
+    #[ts(as = "Option<f64>")]
     pub distance_m: Option<f64>,
     /// Initial bearing from the query point, degrees clockwise from north (0 to 359.9), to a
     /// tenth.
-    #[serde(serialize_with = "bearing_to_tenths")]
+    #[serde(with = "bearing_tenths")]
+    #[ts(as = "Option<f64>")]
     pub bearing_deg: Option<f64>,
     /// At the query's time: true, false, or null when the hours are unknown.
     pub open_now: Option<bool>,
@@ -38,12 +40,12 @@ pub struct Hit<S = Station> {
     #[ts(as = "Option<String>")]
     pub changes_at: Option<chrono::NaiveDateTime>,
     /// Route queries: metres along the route to the closest approach, to a tenth.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "to_tenths")]
-    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none", with = "tenths")]
+    #[ts(optional, as = "Option<f64>")]
     pub along_m: Option<f64>,
     /// Route queries: metres from the route, to a tenth.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "to_tenths")]
-    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none", with = "tenths")]
+    #[ts(optional, as = "Option<f64>")]
     pub offset_m: Option<f64>,
     /// With a speed (route queries always; nearby ones when a speed is given): when the
     /// station is reached, China time (RFC 3339, +08:00). Along a route: driving to the
@@ -66,17 +68,27 @@ pub struct Hit<S = Station> {
 /// Metres and degrees as answers give them, to a tenth: positions are kept to a millionth of a
 /// degree (~0.1 m), so finer says nothing, and those digits were a tenth of a compressed `near`
 /// answer (they do not compress). The hit itself keeps the exact value, for ordering and tests.
-fn to_tenths<S: serde::Serializer>(value: &Option<f64>, out: S) -> Result<S::Ok, S::Error> {
-    value.map(tenth).serialize(out)
+mod tenths {
+    use serde::Serialize;
+
+    pub fn serialize<S: serde::Serializer>(value: &Option<f64>, out: S) -> Result<S::Ok, S::Error> {
+        value.map(tenth).serialize(out)
+    }
+
+    pub fn tenth(value: f64) -> f64 {
+        (value * 10.0).round() / 10.0
+    }
 }
 
 /// A bearing to a tenth, where 359.96° is north (0), not 360.
-fn bearing_to_tenths<S: serde::Serializer>(value: &Option<f64>, out: S) -> Result<S::Ok, S::Error> {
-    value.map(|v| tenth(v).rem_euclid(360.0)).serialize(out)
-}
+mod bearing_tenths {
+    use serde::Serialize;
 
-fn tenth(value: f64) -> f64 {
-    (value * 10.0).round() / 10.0
+    pub fn serialize<S: serde::Serializer>(value: &Option<f64>, out: S) -> Result<S::Ok, S::Error> {
+        value
+            .map(|v| super::tenths::tenth(v).rem_euclid(360.0))
+            .serialize(out)
+    }
 }
 
 /// A station's detail: its hit and every navigation hand-off link.
@@ -215,10 +227,10 @@ pub struct MapPoints {
 #[cfg(test)]
 mod tests {
     #[derive(serde::Serialize)]
-    struct Metres(#[serde(serialize_with = "super::to_tenths")] Option<f64>);
+    struct Metres(#[serde(with = "super::tenths")] Option<f64>);
 
     #[derive(serde::Serialize)]
-    struct Bearing(#[serde(serialize_with = "super::bearing_to_tenths")] Option<f64>);
+    struct Bearing(#[serde(with = "super::bearing_tenths")] Option<f64>);
 
     #[test]
     fn metres_and_degrees_go_out_to_a_tenth() {

@@ -1,5 +1,5 @@
 //! Gzip for one `near` answer (ten stations with two services, from the seeded test catalog):
-//! the server's compressor (`encoding::gzip`, libdeflate at level 1) against miniz at its fastest
+//! the server's compressor (`testing::gzip`, libdeflate at level 1) against miniz at its fastest
 //! level (flate2's, what the server used before), kept and reset between answers as the server
 //! kept it. Each side's size is printed once, with a check that both give the answer back.
 
@@ -9,8 +9,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use criterion::{Criterion, criterion_group, criterion_main};
 use flate2::{Compress, Compression, Crc, FlushCompress, Status};
-use waystation_server::encoding;
-use waystation_server::testing::{TestServer, bytes};
+use waystation_server::testing::{TestServer, bytes, gzip as server_gzip};
 
 /// An uncompressed answer, asked of the real router in process.
 fn near_answer() -> Vec<u8> {
@@ -59,7 +58,7 @@ fn unzipped(member: &[u8]) -> Vec<u8> {
 fn gzip(c: &mut Criterion) {
     let answer = near_answer();
     let mut deflate = Compress::new(Compression::fast(), false);
-    let ours = encoding::gzip(&answer).expect("gzip");
+    let ours = server_gzip(&answer).expect("gzip");
     let theirs = miniz(&mut deflate, &answer);
     assert_eq!(unzipped(&ours), answer);
     assert_eq!(unzipped(&theirs), answer);
@@ -70,7 +69,7 @@ fn gzip(c: &mut Criterion) {
         theirs.len()
     );
     let mut group = c.benchmark_group("gzip_near_answer");
-    group.bench_function("libdeflate_level_1", |b| b.iter(|| encoding::gzip(&answer)));
+    group.bench_function("libdeflate_level_1", |b| b.iter(|| server_gzip(&answer)));
     group.bench_function("miniz_fastest", |b| b.iter(|| miniz(&mut deflate, &answer)));
     group.finish();
 }

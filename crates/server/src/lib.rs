@@ -5,7 +5,7 @@
 pub mod accounts;
 pub mod api;
 pub mod confirming;
-pub mod encoding;
+mod encoding;
 pub mod error;
 pub mod limiter;
 pub mod proposing;

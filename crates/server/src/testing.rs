@@ -27,6 +27,9 @@ use crate::accounts;
 use crate::signing::ServerKey;
 use crate::store::{CatalogStore, SqliteStore};
 
+/// How the server gzips an answer, for the bench that compares it with miniz (benches/gzip.rs).
+pub use crate::encoding::gzip;
+
 /// How many synthetic stations the catalog holds (ids syn-ws-000001 …).
 pub const STATIONS: usize = 200;
 const SEED: u64 = 3;
