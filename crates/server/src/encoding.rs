@@ -3,8 +3,9 @@
 //! allocate and zero) cost more than the compressing; so each thread keeps one gzip and one
 //! zstd compressor. Gzip is libdeflate's, made for whole buffers: it took less time than miniz
 //! (flate2's) at its fastest level in every run of `cargo bench -p waystation-server --bench
-//! gzip`, by a margin that varied from run to run, and sends fewer bytes. Files streamed from disk are left to the compression layer,
-//! which passes over anything that already carries a Content-Encoding.
+//! gzip`, by a margin that varied from run to run, and sends fewer bytes. Files streamed from
+//! disk are left to the compression layer, which passes over anything that already carries a
+//! Content-Encoding.
 
 use std::cell::RefCell;
 
