@@ -42,7 +42,7 @@ fn queries(conn: &Connection) -> Vec<Vec<String>> {
     .map(|q| q.iter().map(|w| w.to_string()).collect())
     .collect();
     let texts: Vec<String> = conn
-        .prepare("SELECT name || ' ' || address FROM stations")
+        .prepare("SELECT name || ' ' || address FROM station_rows")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .expect("texts");
     let mut rng = ChaCha8Rng::seed_from_u64(7);

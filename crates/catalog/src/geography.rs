@@ -51,6 +51,21 @@ pub fn places() -> &'static [Place] {
     PLACES.get_or_init(|| parse(ADCODES_CSV))
 }
 
+/// The full name of the place with this 6-digit code ("广东省深圳市南山区"): how an address in
+/// it begins, which the catalog file keeps once for all its stations (store/texts.rs).
+pub fn full_name_of(adcode: &str) -> Option<&'static str> {
+    static FULL_NAMES: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
+    FULL_NAMES
+        .get_or_init(|| {
+            places()
+                .iter()
+                .map(|p| (p.adcode.as_str(), p.full_name()))
+                .collect()
+        })
+        .get(adcode)
+        .map(String::as_str)
+}
+
 /// The county whose centre is nearest `at`: a good first guess at which county a position is
 /// in (a reviewer can correct it), when no boundaries are at hand.
 pub fn nearest_county(at: LatLon) -> Option<&'static Place> {

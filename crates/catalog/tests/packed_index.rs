@@ -123,8 +123,9 @@ fn a_change_by_any_writer_makes_the_next_open_build_from_the_rows() {
     // it a toilet, with SQLite alone: the trigger moves the generation on in its transaction.
     sql(
         &path,
-        "UPDATE stations SET lat = 39.9042, lon = 116.4074, services = services | (1 << 10),
-             status = 0, opening_hours = '24/7'
+        "INSERT OR IGNORE INTO texts (text) VALUES ('24/7');
+         UPDATE stations SET lat = 39.9042, lon = 116.4074, services = services | (1 << 10),
+             status = 0, hours = (SELECT code FROM texts WHERE text = '24/7')
          WHERE id = (SELECT id FROM stations ORDER BY id LIMIT 1)",
     );
     let catalog = Catalog::open(&path).expect("open");

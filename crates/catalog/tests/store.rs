@@ -405,6 +405,63 @@ fn a_file_from_before_migration_10_keeps_its_text_index_in_step() {
     .expect("the text index agrees with the rows");
 }
 
+/// Writes `path`'s stations back in schema 12's form: each row with its whole address and its
+/// opening hours, as `station_rows` reads them, no `texts`, and the text index and its triggers
+/// over the rows themselves, as migrations 10 and 12 made them.
+fn as_schema_12(path: &Path) {
+    let conn = rusqlite::Connection::open(path).expect("sqlite");
+    conn.pragma_update(None, "foreign_keys", "OFF")
+        .expect("pragma");
+    conn.execute_batch(
+        "DROP TABLE station_text;
+         CREATE TABLE stations_v12 (
+             pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind NOT NULL, name TEXT NOT NULL,
+             address TEXT NOT NULL, adcode TEXT NOT NULL,
+             lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+             lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+             services INTEGER NOT NULL, opening_hours TEXT, phone TEXT,
+             truck_spaces INTEGER CHECK (truck_spaces >= 0), status NOT NULL, notice TEXT,
+             source NOT NULL, version INTEGER NOT NULL, updated_at NOT NULL,
+             free_truck_spaces INTEGER CHECK (free_truck_spaces >= 0));
+         INSERT INTO stations_v12 SELECT pk, id, kind, name, address, adcode, lat, lon, services,
+             opening_hours, phone, truck_spaces, status, notice, source, version, updated_at,
+             free_truck_spaces
+         FROM station_rows;
+         DROP VIEW station_rows;
+         DROP TABLE stations;
+         DROP TABLE texts;
+         ALTER TABLE stations_v12 RENAME TO stations;
+         CREATE VIRTUAL TABLE station_text USING fts5(
+             name, address, content='stations', content_rowid='pk', tokenize='trigram',
+             detail='none', columnsize=0);
+         INSERT INTO station_text(station_text) VALUES ('rebuild');
+         CREATE TRIGGER stations_text_insert AFTER INSERT ON stations BEGIN
+             INSERT INTO station_text(rowid, name, address) VALUES (new.pk, new.name, new.address);
+         END;
+         CREATE TRIGGER stations_text_delete AFTER DELETE ON stations BEGIN
+             INSERT INTO station_text(station_text, rowid, name, address)
+                 VALUES ('delete', old.pk, old.name, old.address);
+         END;
+         CREATE TRIGGER stations_text_update AFTER UPDATE OF name, address ON stations
+         WHEN old.name IS NOT new.name OR old.address IS NOT new.address BEGIN
+             INSERT INTO station_text(station_text, rowid, name, address)
+                 VALUES ('delete', old.pk, old.name, old.address);
+             INSERT INTO station_text(rowid, name, address) VALUES (new.pk, new.name, new.address);
+         END;
+         CREATE TRIGGER stations_generation_insert AFTER INSERT ON stations BEGIN
+             UPDATE index_generation SET n = n + 1;
+         END;
+         CREATE TRIGGER stations_generation_update AFTER UPDATE ON stations BEGIN
+             UPDATE index_generation SET n = n + 1;
+         END;
+         CREATE TRIGGER stations_generation_delete AFTER DELETE ON stations BEGIN
+             UPDATE index_generation SET n = n + 1;
+         END;
+         PRAGMA user_version = 12;",
+    )
+    .expect("schema 12's rows");
+}
+
 /// Writes `path`'s stations back in schema 11's form: kind, status and source as their ids,
 /// every timestamp as text. The ids come from the vocabulary itself, not from migration 12's
 /// own table of them, so a code the migration gives the wrong entry reads back changed.
@@ -417,6 +474,7 @@ fn as_schema_11(path: &Path) {
             .collect();
         format!("CASE {column}{whens} END")
     };
+    as_schema_12(path);
     let kind = case("kind", Kind::ALL.iter().map(|k| k.id()).collect());
     let status = case("status", Status::ALL.iter().map(|k| k.id()).collect());
     let source = case("source", Source::ALL.iter().map(|k| k.id()).collect());
@@ -581,7 +639,10 @@ fn a_file_from_before_migration_12_keeps_every_row_as_it_was() {
         5,
         "only the timestamps not in the catalog's form stay text"
     );
-    assert_eq!(count("PRAGMA user_version"), 12);
+    assert_eq!(
+        count("PRAGMA user_version"),
+        waystation_catalog::store::SCHEMA_VERSION
+    );
     assert_eq!(
         schema(&path),
         made,
@@ -592,6 +653,74 @@ fn a_file_from_before_migration_12_keeps_every_row_as_it_was() {
         [],
     )
     .expect("the text index agrees with the rows");
+}
+
+#[test]
+fn a_file_from_before_migration_13_reads_every_address_and_hours_as_it_was() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("old.sqlite");
+    let mut stations = waystation_synthetic::generate(600, 13);
+    let region = |s: &Station| {
+        waystation_catalog::geography::full_name_of(&s.adcode)
+            .expect("a synthetic station's county is known")
+            .to_string()
+    };
+    // Addresses that do not begin with their county's full name, one that is that name alone,
+    // one that has it twice, one in a county code the geography lacks; no hours.
+    stations[0].address = stations[0].address.replacen(&region(&stations[0]), "", 1);
+    stations[1].address = region(&stations[1]);
+    stations[2].address = format!("{0}{0}", region(&stations[2]));
+    stations[3].adcode = "999999".into();
+    stations[4].opening_hours = None;
+    stations[5].address = format!("{}路", region(&stations[6]));
+    let mut catalog = Catalog::open(&path).expect("open");
+    (catalog.replace_all(&stations, &[], &[], &mut Silent)).expect("stations as given");
+    drop(catalog);
+    as_schema_12(&path);
+
+    let catalog = Catalog::open(&path).expect("upgraded");
+    stations.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(
+        dump(&catalog),
+        stations,
+        "every address and hours as they were"
+    );
+    // A word across the region and the rest, and the region alone, find what they did.
+    let f = Filter::any_at(friday_noon());
+    let one = &stations[10];
+    let across: String = one
+        .address
+        .chars()
+        .skip(region(one).chars().count() - 2)
+        .take(5)
+        .collect();
+    let hits = catalog.search(&across, None, 600, &f).expect("search");
+    assert!(hits.iter().any(|h| h.station.id == one.id), "{across}");
+    let in_region = stations
+        .iter()
+        .filter(|s| s.address.contains(&region(one)))
+        .count();
+    let hits = catalog.search(&region(one), None, 600, &f).expect("search");
+    assert_eq!(hits.len(), in_region, "{}", region(one));
+    drop(catalog);
+    let conn = rusqlite::Connection::open(&path).expect("sqlite");
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    assert_eq!(
+        count("SELECT count(*) FROM stations WHERE region IS NULL"),
+        3,
+        "the address not beginning with its region, the one beginning with another's, the \
+         unknown county"
+    );
+    let without_hours = stations.iter().filter(|s| s.opening_hours.is_none());
+    assert_eq!(
+        count("SELECT count(*) FROM stations WHERE hours IS NULL"),
+        without_hours.count() as i64
+    );
+    conn.execute(
+        "INSERT INTO station_text(station_text, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .expect("the text index agrees with the whole addresses");
 }
 
 #[test]

@@ -366,6 +366,10 @@ pub fn file_parts(out: &mut impl Write, parts: &[FilePart], lang: Lang) -> io::R
             "station_text" => ("名称与地址的全文索引", "text index of names and addresses"),
             "changes" => ("变更记录（同步用）", "change feed (for syncing)"),
             "packed_index" => ("打包的查询索引", "packed query index"),
+            "texts" => (
+                "站点共用的文字（地区名、营业时间）",
+                "texts stations share (regions, opening hours)",
+            ),
             "fact_tallies" => ("司机确认汇总", "drivers' tallies"),
             sizes::FREE_PAGES => (
                 "空闲页（留给以后的写入）",

@@ -40,6 +40,8 @@ fn id_of<T: Coded + FromStr<Err = UnknownId> + Display>(
 
 struct Table {
     name: &'static str,
+    /// Where SQLite's rows are read: the table, or a view that gives them whole (stations).
+    source: &'static str,
     columns: &'static [(&'static str, Ty)],
     /// The identity column whose counter must carry on past the copied rows.
     identity: Option<&'static str>,
@@ -51,6 +53,7 @@ use Ty::{Bool, Code, Int, Real, Text, Time};
 const TABLES: &[Table] = &[
     Table {
         name: "stations",
+        source: "station_rows",
         columns: &[
             ("pk", Int),
             ("id", Text),
@@ -75,11 +78,13 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "catalog_meta",
+        source: "catalog_meta",
         columns: &[("key", Text), ("value", Text)],
         identity: None,
     },
     Table {
         name: "changes",
+        source: "changes",
         columns: &[
             ("seq", Int),
             ("station_id", Text),
@@ -91,6 +96,7 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "users",
+        source: "users",
         columns: &[
             ("username", Text),
             ("role", Text),
@@ -101,11 +107,13 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "assignments",
+        source: "assignments",
         columns: &[("username", Text), ("station_id", Text)],
         identity: None,
     },
     Table {
         name: "sessions",
+        source: "sessions",
         columns: &[
             ("token_hash", Text),
             ("username", Text),
@@ -115,6 +123,7 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "audit",
+        source: "audit",
         columns: &[
             ("id", Int),
             ("at", Text),
@@ -127,6 +136,7 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "reports",
+        source: "reports",
         columns: &[
             ("id", Int),
             ("station_id", Text),
@@ -139,6 +149,7 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "proposals",
+        source: "proposals",
         columns: &[
             ("id", Int),
             ("secret_hash", Text),
@@ -160,6 +171,7 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "confirmations",
+        source: "confirmations",
         columns: &[
             ("station_id", Text),
             ("fact", Text),
@@ -173,6 +185,7 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "fact_tallies",
+        source: "fact_tallies",
         columns: &[
             ("station_id", Text),
             ("fact", Text),
@@ -275,7 +288,11 @@ async fn copy_table(
     table: &Table,
 ) -> Result<usize> {
     let names: Vec<&str> = table.columns.iter().map(|(n, _)| *n).collect();
-    let mut stmt = source.prepare(&format!("SELECT {} FROM {}", names.join(", "), table.name))?;
+    let mut stmt = source.prepare(&format!(
+        "SELECT {} FROM {}",
+        names.join(", "),
+        table.source
+    ))?;
     let mut rows = stmt.query([])?;
     let mut batch: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
     let mut in_batch = 0;

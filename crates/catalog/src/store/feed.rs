@@ -63,7 +63,7 @@ fn page_since(
         .join(", ");
     let sql = format!(
         "SELECT c.seq, c.op, c.station_id, s.pk, {columns} FROM changes c
-         LEFT JOIN stations s ON s.id = c.station_id
+         LEFT JOIN station_rows s ON s.id = c.station_id
          WHERE c.seq > ?1 AND (c.kind = 'station' OR ?3) ORDER BY c.seq LIMIT ?2"
     );
     let mut stmt = conn.prepare_cached(&sql)?;

@@ -26,7 +26,7 @@ pub fn matching(
 ) -> Result<()> {
     let (long, short): (Vec<&str>, Vec<&str>) = words.iter().partition(|w| w.chars().count() >= 3);
     if long.is_empty() {
-        let mut sql = String::from("SELECT s.pk FROM stations s WHERE 1");
+        let mut sql = String::from("SELECT s.pk FROM station_rows s WHERE 1");
         let args = substrings(&mut sql, &short);
         sql.push_str(" ORDER BY length(s.name), s.id");
         let mut stmt = conn.prepare(&sql)?;
@@ -135,7 +135,7 @@ fn hit_counts(conn: &Connection, phrases: &[Phrase], folds: &mut Folds) -> Resul
         .join(" OR ");
     let mut stmt = conn.prepare(
         "SELECT s.name, s.address FROM station_text t \
-         JOIN stations s ON s.pk = t.rowid WHERE station_text MATCH ?",
+         JOIN station_rows s ON s.pk = t.rowid WHERE station_text MATCH ?",
     )?;
     let mut rows = stmt.query([any])?;
     let mut station = StationText::default();
@@ -180,7 +180,7 @@ fn candidates(
     }
     let mut sql = String::from(
         "SELECT s.pk, s.id, s.name, s.address FROM station_text t \
-         JOIN stations s ON s.pk = t.rowid WHERE station_text MATCH ?",
+         JOIN station_rows s ON s.pk = t.rowid WHERE station_text MATCH ?",
     );
     let mut args = vec![all_trigrams(phrases)];
     args.extend(substrings(&mut sql, short));

@@ -46,7 +46,7 @@ pub fn scan(
     mut each: impl FnMut(SummaryRow<'_>),
 ) -> Result<()> {
     let mut stmt = conn.prepare(
-        "SELECT pk, id, lat, lon, kind, status, services, opening_hours FROM stations
+        "SELECT pk, id, lat, lon, kind, status, services, opening_hours FROM station_rows
          WHERE pk > ?1 AND pk <= ?2",
     )?;
     let mut rows = stmt.query([after_pk, up_to_pk])?;

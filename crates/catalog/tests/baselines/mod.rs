@@ -177,7 +177,7 @@ impl SqliteRtree {
                  +opening_hours TEXT);
              INSERT INTO baseline_rtree
                  SELECT pk, lon, lon, lat, lat, lat, lon, id, kind, status, services, opening_hours
-                 FROM stations;",
+                 FROM station_rows;",
         )
         .expect("R*Tree");
     }
@@ -336,7 +336,7 @@ impl BruteForce {
         let rows = {
             let mut stmt = conn
                 .prepare(
-                    "SELECT pk, id, lat, lon, kind, status, services, opening_hours FROM stations",
+                    "SELECT pk, id, lat, lon, kind, status, services, opening_hours FROM station_rows",
                 )
                 .expect("scan");
             stmt.query_map([], |r| {

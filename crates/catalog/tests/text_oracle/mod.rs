@@ -22,7 +22,7 @@ pub fn searched(conn: &Connection, words: &[&str]) -> Vec<i64> {
 pub fn build(conn: &Connection) {
     conn.execute_batch(
         "CREATE VIRTUAL TABLE oracle_text USING fts5(
-             name, address, content='stations', content_rowid='pk', tokenize='trigram'
+             name, address, content='station_rows', content_rowid='pk', tokenize='trigram'
          );
          INSERT INTO oracle_text(oracle_text) VALUES ('rebuild');",
     )
@@ -35,7 +35,7 @@ pub fn oracle(conn: &Connection, words: &[&str]) -> Vec<i64> {
     let (long, short): (Vec<&str>, Vec<&str>) = words.iter().partition(|w| w.chars().count() >= 3);
     assert!(!long.is_empty(), "the oracle ranks phrase queries");
     let mut sql = String::from(
-        "SELECT s.pk FROM stations s JOIN oracle_text t ON t.rowid = s.pk AND oracle_text MATCH ? WHERE 1",
+        "SELECT s.pk FROM station_rows s JOIN oracle_text t ON t.rowid = s.pk AND oracle_text MATCH ? WHERE 1",
     );
     let mut args = vec![
         long.iter()
