@@ -190,3 +190,70 @@ fn search_answers_are_those_of_the_index_with_positions() {
         .expect("the text index agrees with the rows");
     }
 }
+
+/// A word of one or two characters is matched against the whole address, though a row keeps the
+/// region it begins with apart (migration 13): in the region, in the rest, or across the two,
+/// alone or beside a longer word, as SQL's own `LIKE` over the whole address finds it.
+#[test]
+fn a_short_word_is_found_in_the_region_the_rest_or_across_them() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("catalog.sqlite");
+    let mut stations = waystation_synthetic::generate(1_000, 31);
+    // An address with no region of its own, and a region-less one with LIKE's own characters.
+    stations[1].address = "东省深圳市%_路1号".into();
+    stations[2].adcode = "999999".into();
+    let mut catalog = Catalog::open(&path).expect("open");
+    catalog
+        .import(stations.clone(), &mut Silent)
+        .expect("import");
+    drop(catalog);
+    let conn = Connection::open(&path).expect("sqlite");
+    let like = |words: &[&str]| -> Vec<i64> {
+        let mut sql = String::from("SELECT s.pk FROM station_rows s WHERE 1");
+        let mut args = Vec::new();
+        for w in words {
+            sql.push_str(" AND (s.name LIKE ? ESCAPE '\\' OR s.address LIKE ? ESCAPE '\\')");
+            let escaped = w
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            args.extend([format!("%{escaped}%"), format!("%{escaped}%")]);
+        }
+        sql.push_str(" ORDER BY length(s.name), s.id");
+        let mut stmt = conn.prepare(&sql).expect("like");
+        stmt.query_map(rusqlite::params_from_iter(args), |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .expect("rows")
+    };
+    let mut words: Vec<String> = ["省", "区", "东省", "%_", "_", "市%"]
+        .map(String::from)
+        .to_vec();
+    for s in &stations[3..40] {
+        let region = waystation_catalog::geography::full_name_of(&s.adcode).expect("region");
+        let rest = s
+            .address
+            .strip_prefix(region)
+            .expect("begins with its region");
+        let (last, first) = (region.chars().last(), rest.chars().next());
+        words.extend(last.zip(first).map(|(l, f)| format!("{l}{f}")));
+        words.extend(last.map(String::from));
+    }
+    let mut found = 0;
+    for w in &words {
+        let expected = like(&[w]);
+        assert_eq!(searched(&conn, &[w]), expected, "{w}");
+        found += usize::from(!expected.is_empty());
+        // Beside a long word, through the text index.
+        let name: String = stations[5].name.chars().take(3).collect();
+        let mut with_long = like(&[&name, w]);
+        with_long.sort();
+        let mut ours = searched(&conn, &[&name, w]);
+        ours.sort();
+        assert_eq!(ours, with_long, "{name} {w}");
+    }
+    assert!(
+        found > 30,
+        "{found} of {} words found anything",
+        words.len()
+    );
+}

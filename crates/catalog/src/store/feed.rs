@@ -7,6 +7,7 @@ use crate::confirmations::FactTally;
 use crate::error::Result;
 use crate::feed::{Change, ChangeOp, ChangePage, Gone};
 use crate::store::confirmations::Confirmations;
+use crate::store::texts::Known;
 use crate::store::{self, STATION_COLUMNS};
 
 /// The highest sequence whose tombstone may have been forgotten.
@@ -63,12 +64,13 @@ fn page_since(
         .join(", ");
     let sql = format!(
         "SELECT c.seq, c.op, c.station_id, s.pk, {columns} FROM changes c
-         LEFT JOIN station_rows s ON s.id = c.station_id
+         LEFT JOIN stations s ON s.id = c.station_id
          WHERE c.seq > ?1 AND (c.kind = 'station' OR ?3) ORDER BY c.seq LIMIT ?2"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(rusqlite::params![since, limit as i64 + 1, with_facts])?;
     let mut changes = Vec::new();
+    let mut known = Known::new(conn);
     while let Some(r) = rows.next()? {
         let op = match r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)? {
             "delete" => ChangeOp::Delete,
@@ -78,7 +80,7 @@ fn page_since(
         let station_id: String = r.get(2)?;
         let has_row = r.get::<_, Option<i64>>(3)?.is_some();
         let station = if op == ChangeOp::Upsert && has_row {
-            Some(store::station_from_row_at(r, 4)?)
+            Some(store::station_from_row_at(r, 4, &mut known)?)
         } else {
             None
         };

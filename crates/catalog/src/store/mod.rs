@@ -23,6 +23,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, params_
 use crate::error::{CatalogError, Result};
 use crate::model::{ServiceSet, Station};
 use crate::sphere::LatLon;
+use texts::Known;
 
 /// `PRAGMA application_id` marking a file as a Waystation catalog ("WAYS").
 const APPLICATION_ID: i64 = 0x5741_5953;
@@ -400,7 +401,7 @@ const MIGRATIONS: &[&str] = &[
     //     with its county's name keeps all of it. Keys stay, as in 12.
     concat!(
         "DROP TABLE station_text;
-    CREATE TABLE texts (code INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+    CREATE TABLE texts (code INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL UNIQUE);
     INSERT INTO texts (text)
         SELECT DISTINCT r.name FROM stations s
         JOIN temp.region_names r ON r.adcode = s.adcode
@@ -484,9 +485,10 @@ fn give_back_free_pages(conn: &Connection, share: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// The columns of a full station row as `station_rows` gives them, in [`station_from_row`] order.
-pub const STATION_COLUMNS: &str = "id, kind, name, address, adcode, lat, lon, services, opening_hours, \
-     phone, truck_spaces, status, notice, source, version, updated_at, free_truck_spaces";
+/// The columns of a full station row as `stations` stores them, in [`station_from_row`] order.
+pub const STATION_COLUMNS: &str = "id, kind, name, region, street_address, adcode, lat, lon, \
+     services, hours, phone, truck_spaces, status, notice, source, version, updated_at, \
+     free_truck_spaces";
 
 /// What an upsert did to the stored row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -628,10 +630,11 @@ impl Store {
 
 /// One station by id, on any connection to the catalog.
 pub fn station_by_id(conn: &Connection, id: &str) -> Result<Option<Station>> {
-    let sql = format!("SELECT {STATION_COLUMNS} FROM station_rows WHERE id = ?1");
+    let sql = format!("SELECT {STATION_COLUMNS} FROM stations WHERE id = ?1");
+    let mut known = Known::new(conn);
     Ok(conn
         .prepare_cached(&sql)?
-        .query_row([id], station_from_row)
+        .query_row([id], |r| station_from_row(r, &mut known))
         .optional()?)
 }
 
@@ -640,11 +643,12 @@ pub fn for_each_station(
     conn: &Connection,
     mut f: impl FnMut(&Station) -> Result<()>,
 ) -> Result<()> {
-    let sql = format!("SELECT {STATION_COLUMNS} FROM station_rows ORDER BY id");
+    let sql = format!("SELECT {STATION_COLUMNS} FROM stations ORDER BY id");
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query([])?;
+    let mut known = Known::new(conn);
     while let Some(row) = rows.next()? {
-        f(&station_from_row(row)?)?;
+        f(&station_from_row(row, &mut known)?)?;
     }
     Ok(())
 }
@@ -656,12 +660,13 @@ pub fn stations_by_pk(
     pks: &[i64],
 ) -> Result<std::collections::HashMap<i64, Station>> {
     let mut out = std::collections::HashMap::with_capacity(pks.len());
+    let mut known = Known::new(conn);
     for chunk in pks.chunks(500) {
         let marks = vec!["?"; chunk.len()].join(",");
-        let sql = format!("SELECT pk, {STATION_COLUMNS} FROM station_rows WHERE pk IN ({marks})");
+        let sql = format!("SELECT pk, {STATION_COLUMNS} FROM stations WHERE pk IN ({marks})");
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(chunk), |r| {
-            Ok((r.get::<_, i64>(0)?, station_from_row_at(r, 1)?))
+            Ok((r.get::<_, i64>(0)?, station_from_row_at(r, 1, &mut known)?))
         })?;
         for row in rows {
             let (pk, station) = row?;
@@ -966,33 +971,44 @@ pub fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Reads a row selected with [`STATION_COLUMNS`].
-pub fn station_from_row(r: &Row<'_>) -> rusqlite::Result<Station> {
-    station_from_row_at(r, 0)
+/// Reads a row selected with [`STATION_COLUMNS`], its address and hours whole (`known`: the
+/// texts of the file the row is from).
+pub fn station_from_row(r: &Row<'_>, known: &mut Known<'_>) -> rusqlite::Result<Station> {
+    station_from_row_at(r, 0, known)
 }
 
 /// Reads [`STATION_COLUMNS`] starting at column `at` of a wider row.
-pub fn station_from_row_at(r: &Row<'_>, at: usize) -> rusqlite::Result<Station> {
+pub fn station_from_row_at(
+    r: &Row<'_>,
+    at: usize,
+    known: &mut Known<'_>,
+) -> rusqlite::Result<Station> {
+    let mut address = String::new();
+    known.address(r.get(at + 3)?, r.get_ref(at + 4)?.as_str()?, &mut address)?;
+    let opening_hours = match r.get::<_, Option<i64>>(at + 9)? {
+        Some(code) => known.text(code)?.map(String::from),
+        None => None,
+    };
     Ok(Station {
         id: r.get(at)?,
         kind: codes::coded(r, at + 1)?,
         name: r.get(at + 2)?,
-        address: r.get(at + 3)?,
-        adcode: r.get(at + 4)?,
+        address,
+        adcode: r.get(at + 5)?,
         location: LatLon {
-            lat: r.get(at + 5)?,
-            lon: r.get(at + 6)?,
+            lat: r.get(at + 6)?,
+            lon: r.get(at + 7)?,
         },
-        services: ServiceSet::from_bits(r.get(at + 7)?),
-        opening_hours: r.get(at + 8)?,
-        phone: r.get(at + 9)?,
-        truck_spaces: r.get(at + 10)?,
-        status: codes::coded(r, at + 11)?,
-        notice: r.get(at + 12)?,
-        source: codes::coded(r, at + 13)?,
-        version: r.get(at + 14)?,
-        updated_at: codes::timed(r, at + 15)?,
-        free_truck_spaces: r.get(at + 16)?,
+        services: ServiceSet::from_bits(r.get(at + 8)?),
+        opening_hours,
+        phone: r.get(at + 10)?,
+        truck_spaces: r.get(at + 11)?,
+        status: codes::coded(r, at + 12)?,
+        notice: r.get(at + 13)?,
+        source: codes::coded(r, at + 14)?,
+        version: r.get(at + 15)?,
+        updated_at: codes::timed(r, at + 16)?,
+        free_truck_spaces: r.get(at + 17)?,
     })
 }
 

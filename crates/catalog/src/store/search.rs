@@ -14,6 +14,7 @@ mod fold;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::{CatalogError, Result};
+use crate::store::texts::Known;
 use fold::Folds;
 
 /// Calls `take` with the primary key of each station whose name or address contains every
@@ -26,7 +27,7 @@ pub fn matching(
 ) -> Result<()> {
     let (long, short): (Vec<&str>, Vec<&str>) = words.iter().partition(|w| w.chars().count() >= 3);
     if long.is_empty() {
-        let mut sql = String::from("SELECT s.pk FROM station_rows s WHERE 1");
+        let mut sql = String::from("SELECT s.pk FROM stations s WHERE 1");
         let args = substrings(&mut sql, &short);
         sql.push_str(" ORDER BY length(s.name), s.id");
         let mut stmt = conn.prepare(&sql)?;
@@ -134,13 +135,15 @@ fn hit_counts(conn: &Connection, phrases: &[Phrase], folds: &mut Folds) -> Resul
         .collect::<Vec<_>>()
         .join(" OR ");
     let mut stmt = conn.prepare(
-        "SELECT s.name, s.address FROM station_text t \
-         JOIN station_rows s ON s.pk = t.rowid WHERE station_text MATCH ?",
+        "SELECT s.name, s.region, s.street_address FROM station_text t \
+         JOIN stations s ON s.pk = t.rowid WHERE station_text MATCH ?",
     )?;
     let mut rows = stmt.query([any])?;
     let mut station = StationText::default();
+    let (mut known, mut address) = (Known::new(conn), String::new());
     while let Some(row) = rows.next()? {
-        station.read(text(row, 0)?, text(row, 1)?, folds)?;
+        known.address(row.get(1)?, text(row, 2)?, &mut address)?;
+        station.read(text(row, 0)?, &address, folds)?;
         for (count, phrase) in &mut longer {
             if station.occurrences(phrase) > 0 {
                 **count += 1;
@@ -178,9 +181,10 @@ fn candidates(
     if phrases.iter().any(|p| p.typed.len() < 3) {
         return Ok(());
     }
+    // The whole address put together here rather than by `station_rows` (store/texts.rs).
     let mut sql = String::from(
-        "SELECT s.pk, s.id, s.name, s.address FROM station_text t \
-         JOIN station_rows s ON s.pk = t.rowid WHERE station_text MATCH ?",
+        "SELECT s.pk, s.id, s.name, s.region, s.street_address FROM station_text t \
+         JOIN stations s ON s.pk = t.rowid WHERE station_text MATCH ?",
     );
     let mut args = vec![all_trigrams(phrases)];
     args.extend(substrings(&mut sql, short));
@@ -188,8 +192,10 @@ fn candidates(
     let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
     let mut frequencies = vec![0.0; phrases.len()];
     let mut station = StationText::default();
+    let (mut known, mut address) = (Known::new(conn), String::new());
     while let Some(row) = rows.next()? {
-        station.read(text(row, 2)?, text(row, 3)?, folds)?;
+        known.address(row.get(3)?, text(row, 4)?, &mut address)?;
+        station.read(text(row, 2)?, &address, folds)?;
         for (f, phrase) in frequencies.iter_mut().zip(phrases) {
             *f = station.occurrences(phrase) as f64;
         }
@@ -226,19 +232,33 @@ fn text<'r>(row: &'r rusqlite::Row, column: usize) -> rusqlite::Result<&'r str> 
     })
 }
 
-/// Appends a substring match over name and address for each short word; returns the patterns.
+/// Appends a substring match over name and address for each short word, `s` being a row of
+/// `stations`; returns the patterns. The address is its region's text (`texts`) and the rest:
+/// a word is in it when it is in the rest, in the region, or across the two — a head the region
+/// ends with and a tail the rest begins with — each region's text matched once per search, not
+/// once per row (store/texts.rs).
 fn substrings(sql: &mut String, short: &[&str]) -> Vec<String> {
+    let escape = |w: &str| {
+        w.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    };
+    let regions = "s.region IN (SELECT code FROM texts WHERE text LIKE ? ESCAPE '\\')";
     let mut args = Vec::new();
     for w in short {
-        sql.push_str(" AND (s.name LIKE ? ESCAPE '\\' OR s.address LIKE ? ESCAPE '\\')");
-        let pattern = format!(
-            "%{}%",
-            w.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        args.push(pattern.clone());
-        args.push(pattern);
+        let pattern = format!("%{}%", escape(w));
+        sql.push_str(&format!(
+            " AND (s.name LIKE ? ESCAPE '\\' OR s.street_address LIKE ? ESCAPE '\\' OR {regions}"
+        ));
+        args.extend([pattern.clone(), pattern.clone(), pattern]);
+        for (at, _) in w.char_indices().skip(1) {
+            sql.push_str(&format!(
+                " OR ({regions} AND s.street_address LIKE ? ESCAPE '\\')"
+            ));
+            args.push(format!("%{}", escape(&w[..at])));
+            args.push(format!("{}%", escape(&w[at..])));
+        }
+        sql.push(')');
     }
     args
 }

@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::model::{Kind, ServiceSet, Status};
 use crate::sphere::LatLon;
 use crate::store::codes::coded;
+use crate::store::texts::Known;
 
 /// One station as the index sees it; text borrowed from the row being read.
 pub struct SummaryRow<'a> {
@@ -45,13 +46,19 @@ pub fn scan(
     up_to_pk: i64,
     mut each: impl FnMut(SummaryRow<'_>),
 ) -> Result<()> {
+    // The hours' codes, their texts looked up once each (store/texts.rs).
     let mut stmt = conn.prepare(
-        "SELECT pk, id, lat, lon, kind, status, services, opening_hours FROM station_rows
+        "SELECT pk, id, lat, lon, kind, status, services, hours FROM stations
          WHERE pk > ?1 AND pk <= ?2",
     )?;
+    let mut known = Known::new(conn);
     let mut rows = stmt.query([after_pk, up_to_pk])?;
     while let Some(r) = rows.next()? {
         let text = |i| r.get_ref(i).and_then(|v| Ok(v.as_str_or_null()?));
+        let hours = match r.get::<_, Option<i64>>(7)? {
+            Some(code) => known.text(code)?,
+            None => None,
+        };
         each(SummaryRow {
             pk: r.get(0)?,
             id: text(1)?.unwrap_or_default(),
@@ -62,7 +69,7 @@ pub fn scan(
             kind: coded(r, 4)?,
             status: coded(r, 5)?,
             services: ServiceSet::from_bits(r.get(6)?),
-            hours: text(7)?,
+            hours,
         });
     }
     Ok(())
