@@ -256,4 +256,6 @@ fn a_short_word_is_found_in_the_region_the_rest_or_across_them() {
         "{found} of {} words found anything",
         words.len()
     );
+    // A NUL in a short word is dropped, as in a long one.
+    assert_eq!(searched(&conn, &["区\0"]), searched(&conn, &["区"]));
 }

@@ -673,6 +673,8 @@ fn a_file_from_before_migration_13_reads_every_address_and_hours_as_it_was() {
     stations[3].adcode = "999999".into();
     stations[4].opening_hours = None;
     stations[5].address = format!("{}路", region(&stations[6]));
+    // A NUL after the region: SQLite's text functions stop there, the cut must not.
+    stations[7].address = format!("{}科技路\0后半段", region(&stations[7]));
     let mut catalog = Catalog::open(&path).expect("open");
     (catalog.replace_all(&stations, &[], &[], &mut Silent)).expect("stations as given");
     drop(catalog);
@@ -721,6 +723,45 @@ fn a_file_from_before_migration_13_reads_every_address_and_hours_as_it_was() {
         [],
     )
     .expect("the text index agrees with the whole addresses");
+    // A code names its text for good: the rows and the text index rely on it.
+    let changed = conn.execute("UPDATE texts SET text = text || '路' WHERE code = 1", []);
+    assert!(changed.is_err(), "{changed:?}");
+}
+
+#[test]
+fn a_station_stored_with_its_region_cut_otherwise_is_no_change() {
+    // As a later geography might cut an address: the same station, kept whole in its row.
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("catalog.sqlite");
+    let stations = waystation_synthetic::generate(50, 14);
+    let mut catalog = Catalog::open(&path).expect("open");
+    (catalog.import(stations.clone(), &mut Silent)).expect("import");
+    drop(catalog);
+    let conn = rusqlite::Connection::open(&path).expect("sqlite");
+    let whole = conn
+        .execute(
+            "UPDATE stations SET street_address = (SELECT address FROM station_rows r
+                 WHERE r.pk = stations.pk), region = NULL",
+            [],
+        )
+        .expect("kept whole");
+    assert_eq!(whole, 50);
+    drop(conn);
+    let mut catalog = Catalog::open(&path).expect("open");
+    let report = (catalog.import(stations.clone(), &mut Silent)).expect("again");
+    assert_eq!(
+        (report.inserted, report.updated, report.unchanged),
+        (0, 0, 50)
+    );
+    let mut expected = stations;
+    expected.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(
+        dump(&catalog)
+            .iter()
+            .map(|s| &s.address)
+            .collect::<Vec<_>>(),
+        expected.iter().map(|s| &s.address).collect::<Vec<_>>()
+    );
 }
 
 #[test]

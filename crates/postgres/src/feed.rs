@@ -19,9 +19,9 @@
 use tokio_postgres::GenericClient;
 use waystation_catalog::confirmations::FactTally;
 use waystation_catalog::feed::{Change, ChangeOp, ChangePage, Gone};
-use waystation_catalog::store::STATION_COLUMNS;
 
 use crate::error::Result;
+use crate::stations::STATION_COLUMNS;
 
 /// Takes the next `count` feed positions in the calling transaction; the first of them.
 pub async fn take_positions(tx: &impl GenericClient, count: i64) -> Result<i64> {

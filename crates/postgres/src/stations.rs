@@ -7,7 +7,7 @@ use std::pin::pin;
 
 use futures_util::TryStreamExt;
 use tokio_postgres::Row;
-use waystation_catalog::store::{Counts, STATION_COLUMNS};
+use waystation_catalog::store::Counts;
 use waystation_catalog::{CatalogInfo, ImportReport, LatLon, ServiceSet, Source, Station};
 
 use crate::error::{Error, Result};
@@ -89,6 +89,12 @@ pub async fn everything(client: &mut tokio_postgres::Client) -> Result<Everythin
         },
     })
 }
+
+/// The columns of a station row, in [`station`] order: every field as it is (the catalog
+/// file's row keeps some as codes, `store::STATION_COLUMNS`).
+pub(crate) const STATION_COLUMNS: &str = "id, kind, name, address, adcode, lat, lon, services, \
+     opening_hours, phone, truck_spaces, status, notice, source, version, updated_at, \
+     free_truck_spaces";
 
 /// A station from `STATION_COLUMNS` starting at column `at` of a row; `n` numbers the row for
 /// an error.

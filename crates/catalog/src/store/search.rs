@@ -246,7 +246,9 @@ fn substrings(sql: &mut String, short: &[&str]) -> Vec<String> {
     let regions = "s.region IN (SELECT code FROM texts WHERE text LIKE ? ESCAPE '\\')";
     let mut args = Vec::new();
     for w in short {
-        let pattern = format!("%{}%", escape(w));
+        // NULs dropped, as a long word's are (LIKE would end the pattern there).
+        let w: String = w.chars().filter(|c| *c != '\0').collect();
+        let pattern = format!("%{}%", escape(&w));
         sql.push_str(&format!(
             " AND (s.name LIKE ? ESCAPE '\\' OR s.street_address LIKE ? ESCAPE '\\' OR {regions}"
         ));
