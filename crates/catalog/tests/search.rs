@@ -12,6 +12,16 @@ use waystation_catalog::progress::Silent;
 mod text_oracle;
 use text_oracle::{oracle, searched};
 
+/// A connection to a new catalog at `path` that imported `stations`.
+fn imported(path: &std::path::Path, stations: &[waystation_catalog::Station]) -> Connection {
+    let mut catalog = Catalog::open(path).expect("open");
+    catalog
+        .import(stations.to_vec(), &mut Silent)
+        .expect("import");
+    drop(catalog);
+    Connection::open(path).expect("sqlite")
+}
+
 /// A run of `lengths` characters of the station's name or address, from a random place.
 fn piece(
     rng: &mut ChaCha8Rng,
@@ -81,13 +91,7 @@ fn search_answers_are_those_of_the_index_with_positions() {
     }
     // A word with a quote in it, as FTS5's query quotes it.
     stations[20].name = "Truck \"Q\" Stop".into();
-    let mut catalog = Catalog::open(&path).expect("open");
-    catalog
-        .import(stations.clone(), &mut Silent)
-        .expect("import");
-    drop(catalog);
-
-    let conn = Connection::open(&path).expect("sqlite");
+    let conn = imported(&path, &stations);
     text_oracle::build(&conn);
 
     let mut queries: Vec<Vec<String>> = [
@@ -199,15 +203,11 @@ fn a_short_word_is_found_in_the_region_the_rest_or_across_them() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("catalog.sqlite");
     let mut stations = waystation_synthetic::generate(1_000, 31);
-    // An address with no region of its own, and a region-less one with LIKE's own characters.
+    // An address that does not begin with its region and holds LIKE's own characters, and a
+    // county code the geography lacks.
     stations[1].address = "东省深圳市%_路1号".into();
     stations[2].adcode = "999999".into();
-    let mut catalog = Catalog::open(&path).expect("open");
-    catalog
-        .import(stations.clone(), &mut Silent)
-        .expect("import");
-    drop(catalog);
-    let conn = Connection::open(&path).expect("sqlite");
+    let conn = imported(&path, &stations);
     let like = |words: &[&str]| -> Vec<i64> {
         let mut sql = String::from("SELECT s.pk FROM station_rows s WHERE 1");
         let mut args = Vec::new();
