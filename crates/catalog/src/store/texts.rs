@@ -135,17 +135,22 @@ pub fn forget_unused(conn: &Connection) -> rusqlite::Result<()> {
     )
 }
 
-/// Puts every place's full name, as [`store`] takes it off an address, where migration 13
-/// reads them (`temp.region_names`): SQL has no geography of its own.
+/// Puts the full name of each county code the stations name, as [`store`] takes it off an
+/// address, where migration 13 reads them (`temp.region_names`): SQL has no geography of its
+/// own. A new, empty catalog stages none.
 pub fn stage_region_names(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS region_names (adcode TEXT PRIMARY KEY, name TEXT NOT NULL);
          DELETE FROM temp.region_names;",
     )?;
-    let mut add = tx.prepare("INSERT OR IGNORE INTO temp.region_names VALUES (?1, ?2)")?;
-    for place in geography::places() {
-        if let Some(name) = geography::full_name_of(&place.adcode).filter(|n| !n.is_empty()) {
-            add.execute([place.adcode.as_str(), name])?;
+    let adcodes: Vec<String> = tx
+        .prepare("SELECT DISTINCT adcode FROM stations WHERE typeof(adcode) = 'text'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut add = tx.prepare("INSERT INTO temp.region_names VALUES (?1, ?2)")?;
+    for adcode in &adcodes {
+        if let Some(name) = geography::full_name_of(adcode).filter(|n| !n.is_empty()) {
+            add.execute([adcode.as_str(), name])?;
         }
     }
     Ok(())
